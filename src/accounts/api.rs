@@ -1,0 +1,217 @@
+//! Server functions for accounts. Each checks who is asking on the server, validates
+//! its input into newtypes, and does its writes in one transaction.
+use super::CurrentUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::accounts::repo::{self, NewUser};
+    pub use crate::accounts::tokens::{self, Purpose};
+    pub use crate::accounts::{password, DisplayName, Email, NewPassword, Role};
+    pub use crate::cities::{resolve, CityOption};
+    pub use crate::email::{outbox, templates};
+    pub use crate::error::FieldErrors;
+    pub use crate::server::clock::now;
+    pub use crate::server::request::{client_ip, require_user, session, state, SESSION_VERSION, USER_ID};
+
+    /// Remembers which address this browser just registered, so a second press of
+    /// "Create account" gets a helpful answer without revealing other accounts.
+    pub const REGISTERED_EMAIL: &str = "registered_email";
+
+    pub fn parse_city<'a>(cities: &'a [CityOption], raw: &str) -> Result<&'a CityOption, String> {
+        if raw.trim().is_empty() {
+            return Err("Choose your home city.".into());
+        }
+        resolve(cities, raw).ok_or_else(|| "We don't know that city. Pick one from the list.".into())
+    }
+}
+
+#[server(endpoint = "get_current_user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    crate::server::request::current_user().await
+}
+
+/// Creates an unverified account and emails a confirmation link. Returns the address
+/// the link went to. An address that already has an account gets a "you already have
+/// an account" email instead, and the answer here is the same.
+#[server(endpoint = "register")]
+pub async fn register(email: String, display_name: String, password: String, city: String) -> Result<String, AppError> {
+    use ssr::*;
+    let state = state()?;
+    state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await)])?;
+    let mut errors = FieldErrors::default();
+    let email = Email::parse(&email).map_err(|m| errors.add("email", m)).ok();
+    let name = DisplayName::parse(&display_name).map_err(|m| errors.add("display_name", m)).ok();
+    let password = NewPassword::parse(&password).map_err(|m| errors.add("password", m)).ok();
+    let city = parse_city(&state.cities, &city).map_err(|m| errors.add("city", m)).ok();
+    let (Some(email), Some(name), Some(password), Some(city)) = (email, name, password, city) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let session = session().await?;
+    if session.get::<String>(REGISTERED_EMAIL).await?.as_deref() == Some(email.as_str()) {
+        return Err(AppError::field("email", "You have just registered this address. Check your inbox for the confirmation link."));
+    }
+    let password_hash = password::hash(password.expose().to_string()).await?;
+    let now = now();
+    let new_user = NewUser { email: &email, display_name: &name, password_hash: &password_hash, home_city_id: city.id, role: Role::Fan };
+    let base = &state.config.public_url;
+    let mut tx = state.db.begin_write().await?;
+    let mail = match repo::insert_user(&mut tx, &new_user, now).await? {
+        Some(user_id) => {
+            let secret = tokens::issue(&mut tx, user_id, Purpose::VerifyEmail, now).await?;
+            templates::verify_email(base, email.as_str(), name.as_str(), &secret)
+        }
+        None => {
+            let existing_name = repo::find_by_email(&mut tx, &email).await?.map(|(_, n, _)| n).unwrap_or_default();
+            templates::already_registered(base, email.as_str(), &existing_name, &tokens::random_secret())
+        }
+    };
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    session.insert(REGISTERED_EMAIL, email.as_str()).await?;
+    Ok(email.as_str().to_string())
+}
+
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+    state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await), format!("login:{}", email.as_str())])?;
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    let record = repo::find_for_login(&state.db, &email).await?;
+    let matches = password::verify(password, record.as_ref().map(|r| r.password_hash.clone())).await?;
+    let Some(record) = record.filter(|_| matches) else {
+        return Err(AppError::field("password", "That email and password don't match an account."));
+    };
+    let session = session().await?;
+    // A fresh id at log-in, so a session id planted before log-in is worthless.
+    session.cycle_id().await?;
+    session.insert(USER_ID, record.id).await?;
+    session.insert(SESSION_VERSION, record.session_version).await?;
+    leptos_axum::redirect(&super::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    ssr::session().await?.flush().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Uses the emailed link; returns the verified user's display name.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<String, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let user_id = tokens::consume(&mut tx, &token, Purpose::VerifyEmail, now).await?.ok_or(AppError::InvalidLink)?;
+    repo::mark_verified(&mut tx, user_id, now).await?;
+    let name = repo::contact(&mut tx, user_id).await?.map(|(_, name, _)| name).unwrap_or_default();
+    tx.commit().await?;
+    Ok(name)
+}
+
+#[server(endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<String, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    if user.email_verified {
+        return Err(AppError::field("resend", "Your email is already confirmed."));
+    }
+    state.rate_limits.check_auth(&[format!("resend:{}", user.id)])?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let secret = tokens::issue(&mut tx, user.id, Purpose::VerifyEmail, now).await?;
+    let mail = templates::verify_email(&state.config.public_url, &user.email, &user.display_name, &secret);
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(user.email)
+}
+
+/// Emails a reset link if the address has an account. The answer is the same either
+/// way, so the form never reveals who is registered.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+    state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await), format!("reset:{}", email.as_str())])?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    if let Some((user_id, name, _)) = repo::find_by_email(&mut tx, &email).await? {
+        let secret = tokens::issue(&mut tx, user_id, Purpose::ResetPassword, now).await?;
+        outbox::enqueue(&mut tx, &templates::reset_password(&state.config.public_url, email.as_str(), &name, &secret), now).await?;
+    }
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(())
+}
+
+/// Sets a new password from an emailed link. Every other session of the account ends,
+/// and the email counts as confirmed (the link proved it).
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let password = NewPassword::parse(&password).map_err(|m| AppError::field("password", m))?;
+    let password_hash = password::hash(password.expose().to_string()).await?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let user_id = tokens::consume(&mut tx, &token, Purpose::ResetPassword, now).await?.ok_or(AppError::InvalidLink)?;
+    repo::set_password(&mut tx, user_id, &password_hash, now).await?;
+    repo::mark_verified(&mut tx, user_id, now).await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/login?reset=done");
+    Ok(())
+}
+
+#[server(endpoint = "update_display_name")]
+pub async fn update_display_name(display_name: String) -> Result<String, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    let name = DisplayName::parse(&display_name).map_err(|m| AppError::field("display_name", m))?;
+    let mut tx = state.db.begin_write().await?;
+    repo::set_display_name(&mut tx, user.id, &name, now()).await?;
+    tx.commit().await?;
+    Ok(name.as_str().to_string())
+}
+
+#[server(endpoint = "change_home_city")]
+pub async fn change_home_city(city: String) -> Result<String, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    let city = parse_city(&state.cities, &city).map_err(|m| AppError::field("city", m))?;
+    let mut tx = state.db.begin_write().await?;
+    repo::change_home_city(&mut tx, user.id, city.id, now()).await?;
+    tx.commit().await?;
+    Ok(city.label())
+}
+
+/// Deletes the account after checking the password; the fan stops counting at once.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    let stored = repo::find_for_login(&state.db, &Email::parse(&user.email).map_err(|_| AppError::Internal)?).await?;
+    if !password::verify(password, stored.map(|r| r.password_hash)).await? {
+        return Err(AppError::field("delete_password", "That password is not right."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    repo::delete_user(&mut tx, user.id).await?;
+    tx.commit().await?;
+    session().await?.flush().await?;
+    leptos_axum::redirect("/?deleted=1");
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Account storage. Every change that moves a city's verified-fan count updates the
+//! count in the same transaction, so it always equals a recount.
+use super::{CurrentUser, DisplayName, Email, HomeCity, Role};
+use crate::server::db::{Db, Tx};
+
+pub struct LoginRecord {
+    pub id: i64,
+    pub password_hash: String,
+    pub session_version: i64,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a DisplayName,
+    pub password_hash: &'a str,
+    pub home_city_id: i64,
+    pub role: Role,
+}
+
+/// Inserts a user; `None` when the email is already registered.
+pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(user.email.as_str())
+    .bind(user.display_name.as_str())
+    .bind(user.password_hash)
+    .bind(user.home_city_id)
+    .bind(user.role.as_str())
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn find_for_login(db: &Db, email: &Email) -> Result<Option<LoginRecord>, sqlx::Error> {
+    let row: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, password_hash, session_version FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|(id, password_hash, session_version)| LoginRecord { id, password_hash, session_version }))
+}
+
+/// `(id, display_name, verified)` of the account with this email.
+pub async fn find_by_email(tx: &mut Tx, email: &Email) -> Result<Option<(i64, String, bool)>, sqlx::Error> {
+    let row: Option<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, display_name, email_verified_at FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(id, name, verified_at)| (id, name, verified_at.is_some())))
+}
+
+type CurrentUserRow = (i64, String, String, String, Option<i64>, i64, String, String, String, i64);
+
+/// The user behind a session, if the session's version still matches (a password
+/// reset bumps it, logging out every other session).
+pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let row: Option<CurrentUserRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, \
+                c.id, c.name_zh, c.name_en, c.province_en, c.verified_fans \
+         FROM users u JOIN cities c ON c.id = u.home_city_id \
+         WHERE u.id = $1 AND u.session_version = $2",
+    )
+    .bind(user_id)
+    .bind(session_version)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(id, email, display_name, role, verified_at, city_id, name_zh, name_en, province_en, verified_fans)| {
+        CurrentUser {
+            id,
+            email,
+            display_name,
+            role: Role::parse(&role).unwrap_or(Role::Fan),
+            email_verified: verified_at.is_some(),
+            home_city: HomeCity { id: city_id, name_zh, name_en, province_en, verified_fans },
+        }
+    }))
+}
+
+/// `(email, display_name, verified)` for emails about an account.
+pub async fn contact(tx: &mut Tx, user_id: i64) -> Result<Option<(String, String, bool)>, sqlx::Error> {
+    let row: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT email, display_name, email_verified_at FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(email, name, verified_at)| (email, name, verified_at.is_some())))
+}
+
+async fn adjust_city_fans(tx: &mut Tx, city_id: i64, delta: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE cities SET verified_fans = verified_fans + $1 WHERE id = $2")
+        .bind(delta)
+        .bind(city_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Marks the email verified; `false` if it already was.
+pub async fn mark_verified(tx: &mut Tx, user_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let city: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET email_verified_at = $1, updated_at = $1 \
+         WHERE id = $2 AND email_verified_at IS NULL RETURNING home_city_id",
+    )
+    .bind(now)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match city {
+        Some(city_id) => adjust_city_fans(tx, city_id, 1).await.map(|_| true),
+        None => Ok(false),
+    }
+}
+
+/// Sets a new password and ends every existing session of the user.
+pub async fn set_password(tx: &mut Tx, user_id: i64, password_hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, session_version = session_version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_display_name(tx: &mut Tx, user_id: i64, name: &DisplayName, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET display_name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn home_and_verified(tx: &mut Tx, user_id: i64) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT home_city_id, email_verified_at FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(city, verified_at)| (city, verified_at.is_some())))
+}
+
+pub async fn change_home_city(tx: &mut Tx, user_id: i64, city_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    let Some((old_city, verified)) = home_and_verified(tx, user_id).await? else {
+        return Ok(());
+    };
+    if old_city == city_id {
+        return Ok(());
+    }
+    sqlx::query("UPDATE users SET home_city_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(city_id)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    if verified {
+        adjust_city_fans(tx, old_city, -1).await?;
+        adjust_city_fans(tx, city_id, 1).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    let Some((city, verified)) = home_and_verified(tx, user_id).await? else {
+        return Ok(());
+    };
+    sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut **tx).await?;
+    if verified {
+        adjust_city_fans(tx, city, -1).await?;
+    }
+    Ok(())
+}
+
+pub async fn set_role(tx: &mut Tx, user_id: i64, role: Role, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

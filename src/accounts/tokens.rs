@@ -1,0 +1,78 @@
+//! Single-use secrets sent by email (verification, password reset). Only their SHA-256
+//! is stored, so a leaked database holds no usable link.
+use crate::server::db::Tx;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::ResetPassword => "reset_password",
+        }
+    }
+
+    fn lifetime_secs(self) -> i64 {
+        match self {
+            Purpose::VerifyEmail => 7 * 24 * 3600,
+            Purpose::ResetPassword => 3600,
+        }
+    }
+}
+
+fn digest(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 256 random bits, URL-safe.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Makes a new secret for `user_id` and returns it (to put in the emailed link).
+pub async fn issue(tx: &mut Tx, user_id: i64, purpose: Purpose, now: i64) -> Result<String, sqlx::Error> {
+    let secret = random_secret();
+    sqlx::query("INSERT INTO tokens (token_hash, user_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(digest(&secret))
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .bind(now + purpose.lifetime_secs())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(secret)
+}
+
+/// Uses up a secret: the user it belongs to, if it is known, unused and unexpired.
+pub async fn consume(tx: &mut Tx, secret: &str, purpose: Purpose, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE tokens SET used_at = $1 \
+         WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING user_id",
+    )
+    .bind(now)
+    .bind(digest(secret.trim()))
+    .bind(purpose.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_is_hex_sha256() {
+        assert_eq!(digest("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,89 @@
+//! The application shell, routes and the logged-in user shared by every page.
+use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Login, Logout, UpdateDisplayName};
+use crate::accounts::CurrentUser;
+use crate::components::nav::Nav;
+use crate::error::AppError;
+use crate::pages::{account, home, login, mailbox, not_found, password, register, verify};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Tongcheng 同城会: meet the fans of your city." />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The logged-in user and the actions that change who that is, shared by all pages.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub update_name: ServerAction<UpdateDisplayName>,
+    pub change_city: ServerAction<ChangeHomeCity>,
+    pub delete_account: ServerAction<DeleteAccount>,
+}
+
+impl Auth {
+    fn new() -> Self {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let update_name = ServerAction::<UpdateDisplayName>::new();
+        let change_city = ServerAction::<ChangeHomeCity>::new();
+        let delete_account = ServerAction::<DeleteAccount>::new();
+        let user = Resource::new(
+            move || {
+                (
+                    login.version().get(),
+                    logout.version().get(),
+                    update_name.version().get(),
+                    change_city.version().get(),
+                    delete_account.version().get(),
+                )
+            },
+            |_| get_current_user(),
+        );
+        Auth { user, login, logout, update_name, change_city, delete_account }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(Auth::new());
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tongcheng.css" />
+        <Title text="Tongcheng 同城会" />
+        <Router>
+            <Nav />
+            <main class="page">
+                <Routes fallback=not_found::NotFound>
+                    <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/register") view=register::RegisterPage />
+                    <Route path=path!("/login") view=login::LoginPage />
+                    <Route path=path!("/verify") view=verify::VerifyPage />
+                    <Route path=path!("/forgot-password") view=password::ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=password::ResetPasswordPage />
+                    <Route path=path!("/account") view=account::AccountPage />
+                    <Route path=path!("/staff/mailbox") view=mailbox::MailboxPage />
+                    <Route path=path!("/staff/mailbox/:id") view=mailbox::MailboxMessagePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

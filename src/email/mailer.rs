@@ -1,0 +1,52 @@
+//! Delivery: SMTP through lettre's pooled async transport, or the local mailbox when no
+//! SMTP server is configured (the message stays in the outbox for staff to read).
+use super::outbox::Claimed;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Local,
+}
+
+impl Mailer {
+    pub fn from_config(smtp_url: Option<&str>, from: &str) -> Result<Mailer, String> {
+        let Some(url) = smtp_url else {
+            return Ok(Mailer::Local);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        let from = from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?;
+        Ok(Mailer::Smtp { transport, from })
+    }
+
+    /// Where delivered messages went, recorded on the outbox row.
+    pub fn via(&self) -> &'static str {
+        match self {
+            Mailer::Smtp { .. } => "smtp",
+            Mailer::Local => "local",
+        }
+    }
+
+    pub async fn deliver(&self, message: &Claimed) -> Result<(), String> {
+        let Mailer::Smtp { transport, from } = self else {
+            return Ok(());
+        };
+        let to: Mailbox = message.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
+        let domain = from.email.domain().to_string();
+        let email = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(message.subject.clone())
+            // Derived from the outbox id: a retried message keeps its Message-ID, so
+            // receivers can drop a duplicate delivery.
+            .message_id(Some(format!("<outbox-{}@{domain}>", message.id)))
+            .multipart(MultiPart::alternative_plain_html(message.body_text.clone(), message.body_html.clone()))
+            .map_err(|e| format!("cannot build message: {e}"))?;
+        transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}

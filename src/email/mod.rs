@@ -1,0 +1,79 @@
+//! Email: every message is written to the outbox in the transaction that causes it,
+//! and a background worker delivers it (SMTP, or the local mailbox without SMTP).
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod mailer;
+#[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod templates;
+#[cfg(feature = "ssr")]
+pub mod worker;
+
+use serde::{Deserialize, Serialize};
+
+/// A message ready for the outbox.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub kind: &'static str,
+    /// Enqueuing the same key twice is a no-op.
+    pub idempotency_key: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// One outbox row as the staff mailbox lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailSummary {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub delivered_via: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailMessage {
+    pub summary: MailSummary,
+    pub body_text: String,
+    pub last_error: Option<String>,
+}
+
+/// Splits text into plain pieces and links, so the mailbox can make links clickable
+/// without rendering the email's HTML.
+pub fn split_links(text: &str) -> Vec<(bool, &str)> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = ["http://", "https://"].iter().filter_map(|p| rest.find(p)).min() {
+        let end = rest[start..].find(char::is_whitespace).map_or(rest.len(), |e| start + e);
+        if start > 0 {
+            pieces.push((false, &rest[..start]));
+        }
+        pieces.push((true, &rest[start..end]));
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        pieces.push((false, rest));
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_links;
+
+    #[test]
+    fn finds_links_in_text() {
+        let text = "Open:\nhttp://x.cn/verify?token=a_b-c\n\nthanks https://y.cn";
+        assert_eq!(
+            split_links(text),
+            vec![(false, "Open:\n"), (true, "http://x.cn/verify?token=a_b-c"), (false, "\n\nthanks "), (true, "https://y.cn")]
+        );
+        assert_eq!(split_links("no links"), vec![(false, "no links")]);
+    }
+}

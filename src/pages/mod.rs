@@ -1,0 +1,9 @@
+//! One module per page (or small group of related pages).
+pub mod account;
+pub mod home;
+pub mod login;
+pub mod mailbox;
+pub mod not_found;
+pub mod password;
+pub mod register;
+pub mod verify;

@@ -1,0 +1,141 @@
+//! Settings from the environment (and an optional `.env`), checked once at start-up.
+//! A wrong setting stops the server with one line naming the variable and the reason.
+use std::collections::HashMap;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tongcheng.db";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    /// Where the site listens, e.g. `127.0.0.1:3000`; `None` keeps the Leptos default.
+    pub site_addr: Option<std::net::SocketAddr>,
+    /// The address users reach the site at; links in emails start with it.
+    pub public_url: String,
+    /// `smtp://user:pass@host:port` or `smtps://…`; `None` keeps mail in the local mailbox.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Signs session cookies; `None` means a secret generated once and kept in the database.
+    pub session_secret: Option<String>,
+    pub db_max_connections: u32,
+    /// Log-in, registration and password-reset attempts per client per minute.
+    pub auth_attempts_per_minute: u32,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let _ = dotenvy::dotenv();
+        Config::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, String> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if super::db::Backend::from_url(&database_url).is_none() {
+            return Err(format!("DATABASE_URL: must start with sqlite: or postgres:// (got {database_url:?})"));
+        }
+        let site_addr: Option<std::net::SocketAddr> = match get("SITE_ADDR") {
+            Some(raw) => Some(raw.parse().map_err(|_| format!("SITE_ADDR: expected host:port like 127.0.0.1:3000 (got {raw:?})"))?),
+            None => None,
+        };
+        let public_url = get("PUBLIC_URL").unwrap_or_else(|| {
+            let addr = site_addr.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:3000".into());
+            format!("http://{addr}")
+        });
+        let public_url = parse_public_url(&public_url)?;
+        let smtp_url = get("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err("SMTP_URL: must start with smtp:// or smtps://".into());
+            }
+        }
+        let mail_from = get("MAIL_FROM").unwrap_or_else(|| "Tongcheng <noreply@tongcheng.local>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!("MAIL_FROM: not an email address ({mail_from:?})"));
+        }
+        let session_secret = get("SESSION_SECRET");
+        if session_secret.as_ref().is_some_and(|s| s.len() < 64) {
+            return Err("SESSION_SECRET: must be at least 64 characters".into());
+        }
+        Ok(Config {
+            database_url,
+            site_addr,
+            public_url,
+            smtp_url,
+            mail_from,
+            session_secret,
+            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", 16)?,
+            auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20)?,
+        })
+    }
+
+    /// Cookies get the `Secure` flag when the site is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("http://")
+        .or_else(|| trimmed.strip_prefix("https://"))
+        .ok_or_else(|| format!("PUBLIC_URL: must start with http:// or https:// (got {raw:?})"))?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(format!("PUBLIC_URL: needs a host name (got {raw:?})"));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn parse_number(raw: Option<String>, name: &str, default: u32) -> Result<u32, String> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{name}: expected a positive whole number (got {raw:?})")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_vars(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_need_no_settings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(c.smtp_url.is_none());
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn public_url_follows_site_addr_and_loses_trailing_slash() {
+        assert_eq!(config(&[("SITE_ADDR", "0.0.0.0:8080")]).unwrap().public_url, "http://0.0.0.0:8080");
+        let c = config(&[("PUBLIC_URL", "https://meetups.example.com/")]).unwrap();
+        assert_eq!(c.public_url, "https://meetups.example.com");
+        assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn wrong_settings_name_the_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x"),
+            ("SITE_ADDR", "localhost"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("SMTP_URL", "mail.example.com"),
+            ("MAIL_FROM", "not an address"),
+            ("SESSION_SECRET", "short"),
+            ("DB_MAX_CONNECTIONS", "0"),
+            ("AUTH_ATTEMPTS_PER_MINUTE", "many"),
+        ];
+        for (name, value) in cases {
+            let error = config(&[(name, value)]).unwrap_err();
+            assert!(error.starts_with(name), "{error}");
+        }
+    }
+}

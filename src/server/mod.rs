@@ -1,0 +1,13 @@
+//! Server setup: configuration, database, sessions, routes, background work, CLI.
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod csrf;
+pub mod db;
+pub mod rate_limit;
+pub mod request;
+mod routes;
+pub mod seed;
+pub mod session_store;
+pub mod start;
+pub mod state;

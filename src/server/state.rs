@@ -1,0 +1,27 @@
+//! What every request handler and server function can reach.
+use super::config::Config;
+use super::db::Db;
+use super::rate_limit::RateLimits;
+use crate::cities::CityOption;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: Db,
+    /// Wakes the outbox worker when a transaction has queued mail.
+    pub mail_waiting: Arc<Notify>,
+    /// The city reference data, loaded once: it changes only with a migration.
+    pub cities: Arc<Vec<CityOption>>,
+    pub rate_limits: Arc<RateLimits>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
