@@ -84,6 +84,23 @@ impl AppError {
         }
     }
 
+    /// The HTTP status a server function answers with: user mistakes are 4xx, only our
+    /// own failures are 500.
+    #[cfg(feature = "ssr")]
+    pub fn status_code(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::InvalidLink => StatusCode::GONE,
+            AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// Logs an internal failure and hides its details from the user.
     #[cfg(feature = "ssr")]
     pub fn internal(context: &str, error: impl std::fmt::Display) -> Self {

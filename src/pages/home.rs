@@ -48,7 +48,7 @@ fn Welcome(user: CurrentUser) -> impl IntoView {
         <section class="hero">
             <h1>{format!("你好, {}", user.display_name)}</h1>
             <p class="home-city" data-testid="home-city">
-                "Your city: " <strong>{city.name_zh} " " {city.name_en}</strong> " · " {city.province_en}
+                "Your city: " <strong>{format!("{} {}", city.name_zh, city.name_en)}</strong> {format!(" · {}", city.province_en)}
             </p>
             <p>{format!("{} verified fans live here.", city.verified_fans)}</p>
             {(!user.email_verified).then(|| view! { <VerifyReminder email=user.email.clone() /> })}

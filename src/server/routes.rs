@@ -3,15 +3,32 @@ use super::state::AppState;
 use crate::app::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
+use crate::error::AppError;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let response = handle_server_fns_with_context(move || provide_context(state.clone()), request).await;
+    with_error_status(response.into_response()).await
+}
+
+/// Server functions answer every error with 500; give each `AppError` its own status,
+/// so a user's mistake is a 4xx. (Form posts without JavaScript get a redirect instead,
+/// which is left alone.)
+async fn with_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status_code();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 async fn page_handler(State(state): State<AppState>, request: Request<Body>) -> Response {

@@ -1,0 +1,219 @@
+//! Test harness: the real app on a fresh database (SQLite file or PostgreSQL database),
+//! on an ephemeral port, driven over HTTP like a browser; a real SMTP server on loopback.
+#![allow(dead_code)]
+pub mod smtp;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tongcheng::error::AppError;
+use tongcheng::server::config::Config;
+use tongcheng::server::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body on SQLite and on PostgreSQL, as two test functions.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// A fresh, empty database; the SQLite folder lives as long as this does.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub async fn fresh_database(backend: Backend) -> TestDatabase {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/test.db", dir.path().display());
+            TestDatabase { url, _dir: Some(dir) }
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let admin = std::env::var("TEST_POSTGRES_URL").expect(
+                "TEST_POSTGRES_URL is not set: run the README's test command (scripts/test.sh), \
+                 which starts PostgreSQL and sets it",
+            );
+            let name = format!("tongcheng_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_POSTGRES_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).expect("TEST_POSTGRES_URL has a database name");
+            TestDatabase { url: format!("{base}/{name}"), _dir: None }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub database: std::sync::Arc<TestDatabase>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
+        let database = std::sync::Arc::new(fresh_database(backend).await);
+        Self::spawn_on(database, settings).await
+    }
+
+    /// Another app process on the same database (a restart, or a second instance).
+    pub async fn spawn_on(database: std::sync::Arc<TestDatabase>, settings: &[(&str, &str)]) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), database.url.clone()),
+            ("SITE_ADDR".into(), addr.to_string()),
+            ("AUTH_ATTEMPTS_PER_MINUTE".into(), "10000".into()),
+            ("DB_MAX_CONNECTIONS".into(), "8".into()),
+        ]);
+        for (k, v) in settings {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        let config = Config::from_vars(&vars).expect("test config");
+        let app = tongcheng::server::start::start(config, listener).await.expect("start app");
+        TestApp { base: format!("http://{addr}"), state: app.state, database }
+    }
+
+    /// A new browser: its own cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// Registers and verifies a fan through the real endpoints; returns a logged-in browser.
+    pub async fn fan(&self, email: &str, city: &str) -> Browser {
+        let browser = self.browser();
+        let _: String = browser
+            .call("register", &[("email", email), ("display_name", "Fan"), ("password", "password123"), ("city", city)])
+            .await
+            .expect("register");
+        let token = self.latest_token(email).await;
+        let _: String = browser.call("verify_email", &[("token", &token)]).await.expect("verify");
+        browser.login(email, "password123").await;
+        browser
+    }
+
+    /// The secret from the newest link emailed to `to` (read from the outbox).
+    pub async fn latest_token(&self, to: &str) -> String {
+        let body: String = sqlx::query_scalar("SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1")
+            .bind(to)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect("an email to that address");
+        token_in(&body).unwrap_or_else(|| panic!("no link with a token in: {body}"))
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.state.db.pool).await.expect(sql)
+    }
+
+    pub async fn city_id(&self, name_zh: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM cities WHERE name_zh = $1")
+            .bind(name_zh)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect("city")
+    }
+
+    pub async fn verified_fans(&self, name_zh: &str) -> i64 {
+        sqlx::query_scalar("SELECT verified_fans FROM cities WHERE name_zh = $1")
+            .bind(name_zh)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect("city")
+    }
+
+    /// Invariant 4: the maintained per-city counts equal a full recount.
+    pub async fn assert_counts_match_recount(&self) {
+        let mismatches = self
+            .scalar(
+                "SELECT COUNT(*) FROM cities c WHERE c.verified_fans <> \
+                 (SELECT COUNT(*) FROM users u WHERE u.home_city_id = c.id AND u.email_verified_at IS NOT NULL)",
+            )
+            .await;
+        assert_eq!(mismatches, 0, "per-city fan counts differ from a recount");
+    }
+}
+
+pub fn token_in(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    Some(text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+}
+
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    /// Calls a server function the way a form post does; decodes its answer or error.
+    pub async fn call<T: DeserializeOwned>(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<T, (StatusCode, AppError)> {
+        let response = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        if status.is_success() {
+            Ok(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: cannot decode {body:?}: {e}")))
+        } else {
+            let error = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {status} {body:?}: {e}"));
+            Err((status, error))
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) {
+        let _: () = self.call("login", &[("email", email), ("password", password)]).await.expect("login");
+    }
+
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn current_user(&self) -> Option<tongcheng::accounts::CurrentUser> {
+        self.call("get_current_user", &[]).await.expect("current user")
+    }
+}
