@@ -1,0 +1,75 @@
+import { test, expect } from "@playwright/test";
+import { linkFromMailbox, logIn, uniqueEmail, waitForHydration } from "./helpers";
+
+test("a visitor registers, confirms the email from the mailbox, logs in and edits the profile", async ({ page, browser }) => {
+  const email = uniqueEmail("visitor");
+  await page.goto("/register");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Display name").fill("小明");
+  await page.getByLabel("Password").fill("a-good-password");
+
+  // The hydrated city picker suggests cities as you type, in pinyin or Chinese.
+  const city = page.getByRole("combobox", { name: "Home city" });
+  await city.fill("shen");
+  const suggestion = page.getByRole("option", { name: /深圳 Shenzhen/ });
+  await expect(suggestion).toBeVisible();
+  await suggestion.click();
+  await expect(city).toHaveValue("深圳 Shenzhen · Guangdong");
+
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("registered")).toContainText(email);
+
+  const link = await linkFromMailbox(browser, email, /Confirm your email/);
+  expect(link).toContain("/verify?token=");
+  await page.goto(link);
+  await expect(page.getByTestId("verified")).toContainText("小明");
+
+  await logIn(page, email, "a-good-password");
+  await expect(page.getByTestId("home-city")).toContainText("深圳 Shenzhen");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("小明");
+
+  await page.getByRole("link", { name: "小明" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  const name = page.getByLabel("Display name");
+  await name.fill("小明同学");
+  await page.getByRole("button", { name: "Save name" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "小明同学" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Display name")).toHaveValue("小明同学");
+});
+
+test("mistakes get a message beside the field, and the typed values stay", async ({ page }) => {
+  await page.goto("/register");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Display name").fill("Li");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("combobox", { name: "Home city" }).fill("Atlantis");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#field-email-error")).toHaveText(/email address like/);
+  await expect(page.locator("#field-password-error")).toHaveText(/at least 8/);
+  await expect(page.locator("#field-city-error")).toHaveText(/don't know that city/);
+  await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Display name")).toHaveValue("Li");
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("pages are complete from the server and forms still work", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Meet the fans of your city");
+    await page.goto("/register");
+    await expect(page.getByRole("button", { name: "Create account" })).toBeVisible();
+    // The picker falls back to the browser's own suggestion list.
+    await expect(page.locator("#city-input")).toHaveAttribute("list", "city-datalist");
+    await expect(page.locator("#city-datalist option[value='深圳 Shenzhen · Guangdong']")).toHaveCount(1);
+    // A plain form post comes back with the messages beside the fields.
+    await page.getByLabel("Email").fill("nope");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.locator("#field-email-error")).toHaveText(/email address like/);
+    await expect(page.locator("#field-city-error")).toHaveText(/Choose your home city/);
+  });
+});

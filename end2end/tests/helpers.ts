@@ -1,0 +1,40 @@
+import { Browser, Page, expect } from "@playwright/test";
+
+export const staff = {
+  email: process.env.STAFF_EMAIL ?? "staff@tongcheng.local",
+  password: process.env.STAFF_PASSWORD ?? "tongcheng-staff",
+};
+
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Waits until the WASM has hydrated the page: the city picker drops the browser's
+ * own suggestion list when it takes over. */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("#city-input")).not.toHaveAttribute("list", /.*/);
+}
+
+export async function logIn(page: Page, email: string, password: string) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+/** Opens the staff mailbox in a separate browser context and returns the first link
+ * of the newest message to `to` whose subject matches. */
+export async function linkFromMailbox(browser: Browser, to: string, subject: RegExp): Promise<string> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, staff.email, staff.password);
+  await page.goto(`/staff/mailbox?to=${encodeURIComponent(to)}`);
+  await page.getByRole("link", { name: subject }).first().click();
+  const link = page.locator("pre.mail-body a").first();
+  await expect(link).toBeVisible();
+  const href = await link.getAttribute("href");
+  await context.close();
+  if (!href) throw new Error("no link in the message");
+  return href;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the Playwright suite against the built site on one database backend:
+#   scripts/e2e.sh sqlite|postgres      (after `cargo leptos build`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:?sqlite or postgres}"
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+case "$backend" in
+  sqlite) export DATABASE_URL="sqlite://$work/e2e.db" ;;
+  postgres)
+    admin="${TEST_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
+    psql "$admin" -qc "DROP DATABASE IF EXISTS tongcheng_e2e" -qc "CREATE DATABASE tongcheng_e2e"
+    export DATABASE_URL="${admin%/*}/tongcheng_e2e" ;;
+  *) echo "unknown backend $backend" >&2; exit 2 ;;
+esac
+export SITE_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port"
+export STAFF_EMAIL=staff@tongcheng.local STAFF_PASSWORD=e2e-staff-password
+bin=target/debug/tongcheng
+
+$bin migrate >/dev/null
+$bin create-staff --email "$STAFF_EMAIL" --password "$STAFF_PASSWORD" >/dev/null
+$bin seed-demo --fans 300 >/dev/null
+$bin serve >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/" >/dev/null && break
+  kill -0 $server 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.2
+done
+
+echo "== end-to-end on $backend =="
+status=0
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+[ $status = 0 ] || tail -50 "$work/server.log"
+exit $status

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what this project needs and is missing; skips what is already there.
+#   scripts/setup.sh build   Rust toolchain + wasm32 target, cargo-leptos, wasm-bindgen-cli
+#   scripts/setup.sh test    the above, plus Chromium, Playwright, aiosmtpd, a running PostgreSQL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-build}"
+CARGO_LEPTOS_VERSION=0.3.11
+TOOLCHAIN=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+install_rust() {
+  if ! rustup toolchain install "$TOOLCHAIN" --profile minimal --target wasm32-unknown-unknown -c rustfmt,clippy >/dev/null 2>&1; then
+    say "rustup could not fetch the wasm32 target; using ../shared/toolchain/wasm32.sh"
+    as_root bash ../shared/toolchain/wasm32.sh
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 13 minutes on 2 cores)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+  local bindgen
+  bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$bindgen"; then
+    # Not --locked: its lock file names a crate version the registry does not have.
+    say "installing wasm-bindgen-cli $bindgen"
+    cargo install wasm-bindgen-cli --version "$bindgen"
+  fi
+}
+
+install_test_tools() {
+  command -v chromium >/dev/null || { say "installing Chromium"; apt_install chromium; }
+  command -v pg_ctlcluster >/dev/null || { say "installing PostgreSQL"; apt_install postgresql; }
+  if [ ! -x .tools/venv/bin/python ] || ! .tools/venv/bin/python -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing aiosmtpd (SMTP server for tests)"
+    python3 -m venv .tools/venv
+    .tools/venv/bin/pip install -q aiosmtpd==1.4.6
+  fi
+  if [ ! -d end2end/node_modules/@playwright/test ]; then
+    say "installing Playwright"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+  start_postgres
+}
+
+start_postgres() {
+  local cluster
+  cluster=$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')
+  [ -n "$cluster" ] || { as_root pg_createcluster 15 main >/dev/null; cluster="15 main"; }
+  # shellcheck disable=SC2086
+  if ! pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online; then
+    say "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect $cluster start
+  fi
+  as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='tongcheng'\"" | grep -q 1 ||
+    as_root su postgres -c "psql -qc \"CREATE ROLE tongcheng LOGIN PASSWORD 'tongcheng' CREATEDB\""
+}
+
+install_rust
+[ "$what" = test ] && install_test_tools
+say "ready"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, integration tests on SQLite and on PostgreSQL, and
+# end-to-end tests in Chromium against the real site on both databases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
+
+# Databases left by earlier runs.
+psql "$TEST_POSTGRES_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'tongcheng_test_%' OR datname = 'tongcheng_e2e'" |
+  while read -r db; do psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db" ; done
+
+cargo leptos build
+cargo test --features ssr
+scripts/e2e.sh sqlite
+scripts/e2e.sh postgres
