@@ -99,6 +99,10 @@ PINYIN = {
     "长治": "changzhi", "朝阳": "chaoyang", "漯河": "luohe", "都匀": "duyun", "阿图什": "atushi",
     "昌都": "changdu", "库尔勒": "kuerle", "恰卜恰": "qiabuqia",
 }
+# GeoNames figures that are plainly wrong, replaced by the 2020 census figure.
+POPULATION = {
+    "吴忠": 1_382_713,  # GeoNames: 7,202,654
+}
 REQUIRED = ["北京", "上海", "天津", "重庆", "深圳", "广州", "成都", "杭州", "武汉", "西安",
             "乌鲁木齐", "拉萨", "呼和浩特", "哈尔滨", "三亚", "东莞"]
 
@@ -149,7 +153,7 @@ def build() -> list[dict]:
         rows.append({
             "geonames_id": gid, "country": "CN", "province_en": prov_en, "province_zh": prov_zh,
             "name_en": name_en, "name_zh": zh, "pinyin": pinyin,
-            "population": int(city["population"] or 0),
+            "population": POPULATION.get(zh, int(city["population"] or 0)),
             "latitude": city["latitude"], "longitude": city["longitude"],
             "timezone": city["timezone"],
         })
