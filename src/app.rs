@@ -3,7 +3,7 @@ use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Logi
 use crate::accounts::CurrentUser;
 use crate::components::nav::Nav;
 use crate::error::AppError;
-use crate::pages::{account, home, login, mailbox, not_found, password, register, verify};
+use crate::pages::{account, home, login, mailbox, not_found, password, register, staff, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -80,6 +80,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=password::ForgotPasswordPage />
                     <Route path=path!("/reset-password") view=password::ResetPasswordPage />
                     <Route path=path!("/account") view=account::AccountPage />
+                    <Route path=path!("/where-next") view=where_next::WhereNextPage />
+                    <Route path=path!("/staff") view=staff::StaffDashboardPage />
+                    <Route path=path!("/staff/ranking") view=staff::RankingTablePage />
+                    <Route path=path!("/staff/planner") view=staff::PlannerPage />
                     <Route path=path!("/staff/mailbox") view=mailbox::MailboxPage />
                     <Route path=path!("/staff/mailbox/:id") view=mailbox::MailboxMessagePage />
                 </Routes>

@@ -10,9 +10,11 @@ pub mod cities;
 pub mod components;
 pub mod email;
 pub mod error;
+pub mod meetups;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod staff;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -1,4 +1,5 @@
 //! Widgets shared by several pages.
+pub mod charts;
 pub mod city_picker;
 pub mod form;
 pub mod nav;

@@ -18,7 +18,8 @@ pub fn Nav() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => {
                                 view! {
-                                    {user.role.is_staff().then(|| view! { <a href="/staff/mailbox">"Mailbox"</a> })}
+                                    <a href="/where-next">"Where next?"</a>
+                                    {user.role.is_staff().then(|| view! { <a href="/staff">"Staff"</a> })}
                                     <a href="/account" class="who">{user.display_name}</a>
                                     <ActionForm action=auth.logout attr:class="inline">
                                         <button type="submit" class="link">"Log out"</button>
@@ -28,6 +29,7 @@ pub fn Nav() -> impl IntoView {
                             }
                             _ => {
                                 view! {
+                                    <a href="/where-next">"Where next?"</a>
                                     <a href="/login">"Log in"</a>
                                     <a href="/register" class="button">"Join"</a>
                                 }

@@ -6,4 +6,6 @@ pub mod mailbox;
 pub mod not_found;
 pub mod password;
 pub mod register;
+pub mod staff;
 pub mod verify;
+pub mod where_next;

@@ -1,0 +1,110 @@
+//! Charts drawn as SVG on the server: no scripts, no external map tiles.
+use crate::staff::ranking::RankedCity;
+use leptos::prelude::*;
+
+/// China's mainland spans roughly these longitudes and latitudes.
+const LON: (f64, f64) = (73.0, 135.5);
+const LAT: (f64, f64) = (17.5, 54.0);
+const MAP_W: f64 = 620.0;
+const MAP_H: f64 = 470.0;
+
+/// Where a coordinate falls on the map (equirectangular: good enough at this scale).
+pub fn project(lon: f64, lat: f64) -> (f64, f64) {
+    let x = (lon - LON.0) / (LON.1 - LON.0) * (MAP_W - 20.0) + 10.0;
+    let y = (LAT.1 - lat) / (LAT.1 - LAT.0) * (MAP_H - 20.0) + 10.0;
+    (x, y)
+}
+
+/// Light orange for sparse, deep orange for dense: `share` from 0 to 1.
+pub fn density_colour(share: f64) -> String {
+    let t = share.clamp(0.0, 1.0);
+    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", mix(255.0, 160.0), mix(224.0, 50.0), mix(199.0, 0.0))
+}
+
+fn city_label(city: &RankedCity) -> String {
+    format!("{} {}", city.figures.name_zh, city.figures.name_en)
+}
+
+#[component]
+pub fn DensityBars(cities: Vec<RankedCity>) -> impl IntoView {
+    let max = cities.iter().filter_map(|c| c.density).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
+    let row = 26.0;
+    let height = row * cities.len() as f64 + 10.0;
+    let bars = cities
+        .into_iter()
+        .enumerate()
+        .map(|(i, city)| {
+            let density = city.density.unwrap_or(0.0);
+            let y = 5.0 + i as f64 * row;
+            let width = density / max * 330.0;
+            view! {
+                <g>
+                    <text x="150" y=y + 17.0 text-anchor="end" font-size="13">{city_label(&city)}</text>
+                    <rect x="158" y=y + 4.0 width=width.max(1.0) height="18" rx="3" fill=density_colour(density / max) />
+                    <text x=width + 164.0 y=y + 17.0 font-size="12" fill="#5f6368">
+                        {format!("{density:.1} per 100k · {} fans", city.figures.verified_fans)}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart" viewBox=format!("0 0 640 {height}") role="img" aria-label="Top cities by fans per 100,000 residents">
+            {bars}
+        </svg>
+    }
+}
+
+#[component]
+pub fn FanMap(cities: Vec<RankedCity>) -> impl IntoView {
+    let max_fans = cities.iter().map(|c| c.figures.verified_fans).max().unwrap_or(1).max(1) as f64;
+    let max_density = cities.iter().filter_map(|c| c.density).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
+    let mut cities = cities;
+    // Big circles first, so small ones stay visible on top.
+    cities.sort_by_key(|c| std::cmp::Reverse(c.figures.verified_fans));
+    let circles = cities
+        .into_iter()
+        .map(|city| {
+            let (x, y) = project(city.figures.longitude, city.figures.latitude);
+            let r = 2.0 + 16.0 * (city.figures.verified_fans as f64 / max_fans).sqrt();
+            let colour = density_colour(city.density.unwrap_or(0.0) / max_density);
+            let label = format!("{}: {}", city_label(&city), city.explanation);
+            view! {
+                <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r=format!("{r:.1}") fill=colour fill-opacity="0.8" stroke="#7a3300" stroke-width="0.5">
+                    <title>{label}</title>
+                </circle>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart map" viewBox=format!("0 0 {MAP_W} {MAP_H}") role="img" aria-label="Map of fans by city: circle size is fans, colour is density">
+            <rect x="0" y="0" width=MAP_W height=MAP_H fill="#eef3f7" rx="8" />
+            {circles}
+        </svg>
+        <p class="hint">"Circle size: verified fans. Colour: fans per 100,000 residents (darker is denser)."</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_keeps_china_inside_the_map() {
+        for (lon, lat) in [(116.4, 39.9), (87.6, 43.8), (109.5, 18.25), (126.6, 45.75), (91.1, 29.65)] {
+            let (x, y) = project(lon, lat);
+            assert!((0.0..=MAP_W).contains(&x) && (0.0..=MAP_H).contains(&y), "{lon},{lat} -> {x},{y}");
+        }
+        let (beijing_x, beijing_y) = project(116.4, 39.9);
+        let (sanya_x, sanya_y) = project(109.5, 18.25);
+        assert!(beijing_y < sanya_y && beijing_x > sanya_x, "north is up, east is right");
+    }
+
+    #[test]
+    fn colours_run_from_light_to_dark() {
+        assert_eq!(density_colour(0.0), "#ffe0c7");
+        assert_eq!(density_colour(1.0), "#a03200");
+        assert_eq!(density_colour(7.0), "#a03200");
+    }
+}

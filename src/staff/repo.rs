@@ -1,0 +1,179 @@
+//! Loading the figures the ranking needs, the planning settings, and host decisions.
+use super::planner::Schedule;
+use super::ranking::{CityFigures, RankedCity, RankingRules};
+use super::DecisionView;
+use crate::server::db::{Db, Tx};
+use chrono::{NaiveTime, Weekday};
+use std::collections::HashMap;
+
+const DAY: i64 = 24 * 3600;
+/// Waiting lists of official meetups this recent count as unmet demand.
+const UNMET_WINDOW: i64 = 180 * DAY;
+
+type CityRow = (i64, String, String, String, i64, i64, String, f64, f64);
+
+/// Every city's figures at `now`: five small queries, merged here.
+pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::Error> {
+    let cities: Vec<CityRow> = sqlx::query_as(
+        "SELECT id, name_zh, name_en, province_en, population, verified_fans, timezone, latitude, longitude FROM cities",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let per_city = |rows: Vec<(i64, i64)>| rows.into_iter().collect::<HashMap<i64, i64>>();
+    let joined = per_city(
+        sqlx::query_as("SELECT home_city_id, COUNT(*) FROM users WHERE email_verified_at >= $1 GROUP BY home_city_id")
+            .bind(now - 30 * DAY)
+            .fetch_all(&db.pool)
+            .await?,
+    );
+    let unmet = per_city(
+        sqlx::query_as(
+            "SELECT e.city_id, COUNT(*) FROM registrations r JOIN events e ON e.id = r.event_id \
+             WHERE r.status = 'waitlisted' AND e.kind = 'official' AND e.starts_at >= $1 GROUP BY e.city_id",
+        )
+        .bind(now - UNMET_WINDOW)
+        .fetch_all(&db.pool)
+        .await?,
+    );
+    let last = per_city(
+        sqlx::query_as(
+            "SELECT city_id, MAX(starts_at) FROM events \
+             WHERE kind = 'official' AND status = 'published' AND starts_at < $1 GROUP BY city_id",
+        )
+        .bind(now)
+        .fetch_all(&db.pool)
+        .await?,
+    );
+    let next = per_city(
+        sqlx::query_as(
+            "SELECT city_id, MIN(starts_at) FROM events \
+             WHERE kind = 'official' AND status IN ('draft', 'published', 'postponed') AND starts_at >= $1 GROUP BY city_id",
+        )
+        .bind(now)
+        .fetch_all(&db.pool)
+        .await?,
+    );
+    Ok(cities
+        .into_iter()
+        .map(|(id, name_zh, name_en, province_en, population, verified_fans, timezone, latitude, longitude)| CityFigures {
+            city_id: id,
+            name_zh,
+            name_en,
+            province_en,
+            population,
+            verified_fans,
+            joined_30d: joined.get(&id).copied().unwrap_or(0),
+            unmet_demand: unmet.get(&id).copied().unwrap_or(0),
+            last_official_at: last.get(&id).copied(),
+            next_official_at: next.get(&id).copied(),
+            timezone,
+            latitude,
+            longitude,
+        })
+        .collect())
+}
+
+/// Start of the latest official meetup that is scheduled (drafts included).
+pub async fn latest_scheduled(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT MAX(starts_at) FROM events WHERE kind = 'official' AND status IN ('draft', 'published', 'postponed')",
+    )
+    .fetch_one(&db.pool)
+    .await
+}
+
+async fn setting(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&db.pool).await
+}
+
+async fn set_setting(tx: &mut Tx, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub fn weekday_from_index(index: u32) -> Weekday {
+    Weekday::try_from(index.min(6) as u8).unwrap_or(Weekday::Sat)
+}
+
+/// The ranking rules and meetup schedule staff have set, or the defaults.
+pub async fn planning_settings(db: &Db) -> Result<(RankingRules, Schedule), sqlx::Error> {
+    let defaults = RankingRules::default();
+    let number = |v: Option<String>, d: i64| v.and_then(|v| v.parse().ok()).unwrap_or(d);
+    let rules = RankingRules {
+        min_fans: number(setting(db, "ranking.min_fans").await?, defaults.min_fans),
+        cooldown_weeks: number(setting(db, "ranking.cooldown_weeks").await?, defaults.cooldown_weeks),
+    };
+    let mut schedule = Schedule::default();
+    if let Some(day) = setting(db, "planner.weekday").await?.and_then(|v| v.parse::<u32>().ok()) {
+        schedule.weekday = weekday_from_index(day);
+    }
+    if let Some(time) = setting(db, "planner.local_time").await?.and_then(|v| NaiveTime::parse_from_str(&v, "%H:%M").ok()) {
+        schedule.local_time = time;
+    }
+    Ok((rules, schedule))
+}
+
+pub async fn save_planning_settings(tx: &mut Tx, rules: &RankingRules, schedule: &Schedule) -> Result<(), sqlx::Error> {
+    set_setting(tx, "ranking.min_fans", &rules.min_fans.to_string()).await?;
+    set_setting(tx, "ranking.cooldown_weeks", &rules.cooldown_weeks.to_string()).await?;
+    set_setting(tx, "planner.weekday", &schedule.weekday.num_days_from_monday().to_string()).await?;
+    set_setting(tx, "planner.local_time", &schedule.local_time.format("%H:%M").to_string()).await
+}
+
+pub struct NewDecision<'a> {
+    pub city: &'a RankedCity,
+    pub event_id: i64,
+    pub slot_starts_at: i64,
+    pub source: &'a str,
+    pub decided_by: i64,
+    pub decided_by_name: &'a str,
+}
+
+pub async fn record_decision(tx: &mut Tx, decision: &NewDecision<'_>, now: i64) -> Result<(), sqlx::Error> {
+    let figures = serde_json::to_string(decision.city).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO host_decisions (city_id, event_id, slot_starts_at, source, decided_by, decided_by_name, decided_at, figures) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(decision.city.figures.city_id)
+    .bind(decision.event_id)
+    .bind(decision.slot_starts_at)
+    .bind(decision.source)
+    .bind(decision.decided_by)
+    .bind(decision.decided_by_name)
+    .bind(now)
+    .bind(figures)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+type DecisionRow = (i64, String, i64, String, String, i64, String, Option<i64>, String);
+
+/// Newest decisions first; times shown in the host city's zone.
+pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::Error> {
+    let rows: Vec<DecisionRow> = sqlx::query_as(
+        "SELECT d.id, c.name_zh || ' ' || c.name_en, d.slot_starts_at, c.timezone, d.source, d.decided_at, d.decided_by_name, d.event_id, d.figures \
+         FROM host_decisions d JOIN cities c ON c.id = d.city_id ORDER BY d.id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, city, slot, tz, source, decided_at, decided_by, event_id, figures)| DecisionView {
+            id,
+            city,
+            slot: super::api::format_local(slot, &tz),
+            source,
+            decided_by,
+            decided_at: super::api::format_local(decided_at, "Asia/Shanghai"),
+            figures: serde_json::from_str::<RankedCity>(&figures).map(|c| c.explanation).unwrap_or_default(),
+            event_id,
+        })
+        .collect())
+}
