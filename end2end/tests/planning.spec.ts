@@ -1,0 +1,37 @@
+import { test, expect } from "@playwright/test";
+import { logIn, staff } from "./helpers";
+
+test("staff go from the ranking to an accepted plan and a draft meetup", async ({ page }) => {
+  await logIn(page, staff.email, staff.password);
+  await page.getByRole("link", { name: "Staff", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Where are the fans?" })).toBeVisible();
+  await expect(page.locator("svg.map circle").first()).toBeVisible();
+
+  // A low threshold so the small demo data has eligible cities.
+  await page.getByLabel("Fans a city needs to host").fill("3");
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+
+  await page.getByRole("link", { name: "Ranking" }).click();
+  const firstRow = page.getByTestId("ranking").locator("tbody tr").first();
+  await expect(firstRow.locator("td").first()).toHaveText("1");
+  await expect(firstRow.locator("td.why")).toContainText("fans per 100k");
+  const topCity = (await firstRow.locator("td").nth(1).innerText()).trim();
+
+  await page.getByRole("link", { name: "Planner" }).click();
+  const proposal = page.getByTestId("proposal").first();
+  await expect(proposal.locator(".proposed-city")).toContainText(topCity);
+  await proposal.getByRole("button", { name: /^Accept/ }).click();
+  await expect(page.getByTestId("draft-created")).toContainText("Draft meetup #");
+  const decisions = page.getByTestId("decisions");
+  await expect(decisions).toContainText(topCity);
+  await expect(decisions).toContainText("proposal");
+  // The scheduled city is not proposed again.
+  await expect(page.getByTestId("proposal").first().locator(".proposed-city")).not.toContainText(topCity);
+});
+
+test("fans and visitors are kept out of the staff pages", async ({ page }) => {
+  await page.goto("/staff/planner");
+  await expect(page.getByText("Please log in first.")).toBeVisible();
+  await expect(page.getByTestId("proposal")).toHaveCount(0);
+});
