@@ -89,6 +89,8 @@ fn sample(key: &str, to: &str) -> OutgoingEmail {
         subject: "Hello".into(),
         text: "Hello".into(),
         html: "<p>Hello</p>".into(),
+        event_id: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -209,6 +209,8 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         return Err(AppError::field("delete_password", "That password is not right."));
     }
     let mut tx = state.db.begin_write().await?;
+    // Seats pass to the next fans waiting before the account goes.
+    crate::meetups::engine::cancel_all_for_user(&mut tx, state.db.skip_locked(), user.id, &state.config.public_url, now()).await?;
     repo::delete_user(&mut tx, user.id).await?;
     tx.commit().await?;
     session().await?.flush().await?;

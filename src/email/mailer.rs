@@ -1,7 +1,8 @@
 //! Delivery: SMTP through lettre's pooled async transport, or the local mailbox when no
 //! SMTP server is configured (the message stays in the outbox for staff to read).
 use super::outbox::Claimed;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -45,8 +46,22 @@ impl Mailer {
             // Derived from the outbox id: a retried message keeps its Message-ID, so
             // receivers can drop a duplicate delivery.
             .message_id(Some(format!("<outbox-{}@{domain}>", message.id)))
-            .multipart(MultiPart::alternative_plain_html(message.body_text.clone(), message.body_html.clone()))
+            .multipart(body(message)?)
             .map_err(|e| format!("cannot build message: {e}"))?;
         transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
     }
+}
+
+/// Plain text and HTML alternatives, plus any attachments.
+fn body(message: &Claimed) -> Result<MultiPart, String> {
+    let alternatives = MultiPart::alternative_plain_html(message.body_text.clone(), message.body_html.clone());
+    if message.attachments.is_empty() {
+        return Ok(alternatives);
+    }
+    let mut mixed = MultiPart::mixed().multipart(alternatives);
+    for file in &message.attachments {
+        let content_type = ContentType::parse(&file.content_type).map_err(|e| format!("attachment type: {e}"))?;
+        mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.content.clone(), content_type));
+    }
+    Ok(mixed)
 }

@@ -23,6 +23,17 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The meetup the message is about, if any (for per-meetup delivery counts).
+    pub event_id: Option<i64>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message, e.g. a calendar invitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
 }
 
 /// One outbox row as the staff mailbox lists it.

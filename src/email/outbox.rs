@@ -18,8 +18,8 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 /// the same idempotency key is already queued.
 pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(&email.idempotency_key)
     .bind(email.kind)
@@ -27,6 +27,8 @@ pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<boo
     .bind(&email.subject)
     .bind(&email.text)
     .bind(&email.html)
+    .bind(email.event_id)
+    .bind(serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into()))
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -40,6 +42,7 @@ pub struct Claimed {
     pub body_text: String,
     pub body_html: String,
     pub attempts: i64,
+    pub attachments: Vec<super::Attachment>,
 }
 
 /// Leases up to `limit` due messages to this worker and counts the attempt.
@@ -49,11 +52,11 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Vec<Claimed>, sq
          WHERE id IN (SELECT id FROM outbox \
                       WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) \
                       ORDER BY id LIMIT $3 {}) \
-         RETURNING id, recipient, subject, body_text, body_html, attempts",
+         RETURNING id, recipient, subject, body_text, body_html, attempts, attachments",
         db.skip_locked()
     );
     let mut tx = db.begin_write().await?;
-    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(&sql)
+    let rows: Vec<(i64, String, String, String, String, i64, String)> = sqlx::query_as(&sql)
         .bind(now + LEASE_SECS)
         .bind(now)
         .bind(limit)
@@ -62,13 +65,14 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Vec<Claimed>, sq
     tx.commit().await?;
     Ok(rows
         .into_iter()
-        .map(|(id, recipient, subject, body_text, body_html, attempts)| Claimed {
+        .map(|(id, recipient, subject, body_text, body_html, attempts, attachments)| Claimed {
             id,
             recipient,
             subject,
             body_text,
             body_html,
             attempts,
+            attachments: serde_json::from_str(&attachments).unwrap_or_default(),
         })
         .collect())
 }
@@ -143,9 +147,11 @@ pub async fn message(db: &Db, id: i64) -> Result<Option<MailMessage>, sqlx::Erro
     }))
 }
 
-/// Counts by status, e.g. `[("pending", 3), ("sent", 120)]`.
-pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+/// Messages of one kind about one meetup, by status, e.g. `[("pending", 3), ("sent", 120)]`.
+pub async fn counts_for_event(db: &Db, event_id: i64, kind: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT status, COUNT(*) FROM outbox WHERE event_id = $1 AND kind = $2 GROUP BY status ORDER BY status")
+        .bind(event_id)
+        .bind(kind)
         .fetch_all(&db.pool)
         .await
 }

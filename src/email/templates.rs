@@ -66,6 +66,8 @@ impl Draft<'_> {
             subject: self.subject,
             text: text_page(&self.greeting, &self.paragraphs, link),
             html: html_page(&self.greeting, &self.paragraphs, link),
+            event_id: None,
+            attachments: Vec::new(),
         }
     }
 }

@@ -1,3 +1,201 @@
-//! Meetups: one event engine for official meetups (and, later, self-run gatherings).
+//! Meetups: one event engine for official meetups (and self-run gatherings): capped
+//! sign-up with a waiting list, tickets, check-in, invitations and calendar feeds.
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod emails;
+#[cfg(feature = "ssr")]
+pub mod engine;
+#[cfg(feature = "ssr")]
+pub mod feeds;
+pub mod ics;
 #[cfg(feature = "ssr")]
 pub mod repo;
+
+use serde::{Deserialize, Serialize};
+
+/// Whether fans can sign up right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignupState {
+    NotPublished,
+    NotOpenYet,
+    Open,
+    Closed,
+    Postponed,
+    Cancelled,
+}
+
+impl SignupState {
+    pub fn message(self) -> &'static str {
+        match self {
+            SignupState::NotPublished => "This meetup is not published yet.",
+            SignupState::NotOpenYet => "Sign-up has not opened yet.",
+            SignupState::Open => "Sign-up is open.",
+            SignupState::Closed => "Sign-up has closed.",
+            SignupState::Postponed => "This meetup is postponed; sign-up is paused.",
+            SignupState::Cancelled => "This meetup is cancelled.",
+        }
+    }
+}
+
+/// The sign-up window: published, after opening, before closing (by default the start).
+pub fn signup_state(status: &str, opens_at: Option<i64>, closes_at: Option<i64>, starts_at: i64, now: i64) -> SignupState {
+    match status {
+        "published" => {}
+        "postponed" => return SignupState::Postponed,
+        "cancelled" => return SignupState::Cancelled,
+        _ => return SignupState::NotPublished,
+    }
+    if opens_at.is_some_and(|t| now < t) {
+        SignupState::NotOpenYet
+    } else if now >= closes_at.unwrap_or(starts_at) {
+        SignupState::Closed
+    } else {
+        SignupState::Open
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlaceStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl PlaceStatus {
+    pub fn parse(raw: &str) -> PlaceStatus {
+        match raw {
+            "confirmed" => PlaceStatus::Confirmed,
+            "waitlisted" => PlaceStatus::Waitlisted,
+            _ => PlaceStatus::Cancelled,
+        }
+    }
+}
+
+/// A fan's place at a meetup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub registration_id: i64,
+    pub status: PlaceStatus,
+    /// 1-based position on the waiting list.
+    pub position: Option<i64>,
+    /// Only for a confirmed seat.
+    pub ticket_code: Option<String>,
+    pub checked_in: bool,
+}
+
+/// A meetup in lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetupCard {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub city_id: i64,
+    pub city: String,
+    /// "Sat 2026-11-28 14:00" in the city's time zone.
+    pub starts: String,
+    pub starts_at: i64,
+    pub venue: String,
+    pub capacity: Option<i64>,
+    pub confirmed: i64,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetupPage {
+    pub card: MeetupCard,
+    pub description: String,
+    pub address: String,
+    pub ends: String,
+    pub timezone: String,
+    pub waitlisted: i64,
+    pub signup: SignupState,
+    pub signup_opens: Option<String>,
+    pub signup_closes: Option<String>,
+    /// The logged-in fan's place, if any.
+    pub place: Option<Place>,
+    /// The ticket as a QR code (SVG), for a confirmed seat.
+    pub ticket_qr: Option<String>,
+    pub logged_in: bool,
+}
+
+/// Everything a staff member edits on a meetup, as form values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetupFormValues {
+    pub city: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub address: String,
+    /// "YYYY-MM-DDTHH:MM", the city's local time.
+    pub starts: String,
+    pub ends: String,
+    pub capacity: String,
+    pub signup_opens: String,
+    pub signup_closes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub registration_id: i64,
+    pub name: String,
+    pub email: String,
+    pub status: PlaceStatus,
+    pub position: Option<i64>,
+    pub ticket_code: String,
+    pub checked_in: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryCounts {
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+/// The staff view of one meetup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffMeetup {
+    pub page: MeetupPage,
+    pub form: MeetupFormValues,
+    pub confirmed: Vec<Attendee>,
+    pub waitlist: Vec<Attendee>,
+    pub invitations: DeliveryCounts,
+    pub checked_in: i64,
+}
+
+/// Great-circle distance in kilometres.
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    6371.0 * 2.0 * a.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        // Shenzhen to Guangzhou is about 105 km; Beijing to Shanghai about 1,070 km.
+        let sz_gz = distance_km(22.543, 114.058, 23.129, 113.264);
+        assert!((95.0..115.0).contains(&sz_gz), "{sz_gz}");
+        let bj_sh = distance_km(39.904, 116.407, 31.230, 121.474);
+        assert!((1_040.0..1_100.0).contains(&bj_sh), "{bj_sh}");
+        assert_eq!(distance_km(30.0, 110.0, 30.0, 110.0), 0.0);
+    }
+
+    #[test]
+    fn signup_window() {
+        let start = 1_000;
+        assert_eq!(signup_state("draft", None, None, start, 0), SignupState::NotPublished);
+        assert_eq!(signup_state("published", None, None, start, 0), SignupState::Open);
+        assert_eq!(signup_state("published", Some(10), None, start, 9), SignupState::NotOpenYet);
+        assert_eq!(signup_state("published", Some(10), None, start, 10), SignupState::Open);
+        assert_eq!(signup_state("published", None, Some(500), start, 500), SignupState::Closed);
+        assert_eq!(signup_state("published", None, None, start, 1_000), SignupState::Closed, "closes at the start by default");
+        assert_eq!(signup_state("postponed", None, None, start, 0), SignupState::Postponed);
+        assert_eq!(signup_state("cancelled", None, None, start, 0), SignupState::Cancelled);
+    }
+}

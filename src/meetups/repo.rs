@@ -1,5 +1,9 @@
-//! Event storage.
-use crate::server::db::Tx;
+//! Event storage: meetups, their attendees, check-in, and bulk email to a city or to
+//! everyone signed up.
+use super::{Attendee, PlaceStatus};
+use crate::email::OutgoingEmail;
+use crate::server::db::{Db, Tx};
+use sqlx::{Any, Executor};
 
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -28,4 +32,304 @@ pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>, now: i64) -> Result
     .bind(now)
     .fetch_one(&mut **tx)
     .await
+}
+
+/// An event with its city, as pages and emails need it.
+#[derive(Debug, Clone)]
+pub struct EventInfo {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub city_id: i64,
+    pub city: String,
+    pub timezone: String,
+    pub venue: String,
+    pub address: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub capacity: Option<i64>,
+    pub confirmed: i64,
+    pub signup_opens_at: Option<i64>,
+    pub signup_closes_at: Option<i64>,
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.kind, e.status, e.title, e.description, e.city_id, c.name_zh || ' ' || c.name_en, c.timezone, \
+     e.venue, e.address, e.starts_at, e.ends_at, e.capacity, e.confirmed_count, e.signup_opens_at, e.signup_closes_at";
+
+type EventRow = (i64, String, String, String, String, i64, String, String, String, String, i64, i64, Option<i64>, i64, Option<i64>, Option<i64>);
+
+fn event_from_row(row: EventRow) -> EventInfo {
+    let (id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at) = row;
+    EventInfo {
+        id,
+        kind,
+        status,
+        title,
+        description,
+        city_id,
+        city,
+        timezone,
+        venue,
+        address,
+        starts_at,
+        ends_at,
+        capacity,
+        confirmed,
+        signup_opens_at,
+        signup_closes_at,
+    }
+}
+
+pub async fn event_info<'c, E: Executor<'c, Database = Any>>(executor: E, id: i64) -> Result<Option<EventInfo>, sqlx::Error> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id WHERE e.id = $1");
+    let row: Option<EventRow> = sqlx::query_as(&sql).bind(id).fetch_optional(executor).await?;
+    Ok(row.map(event_from_row))
+}
+
+/// Published (or postponed) meetups that have not ended, soonest first.
+pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id \
+         WHERE e.status IN ('published', 'postponed') AND e.ends_at >= $1 ORDER BY e.starts_at, e.id LIMIT $2"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// Published meetups of one city, for its calendar feed.
+pub async fn city_calendar(db: &Db, city_id: i64, since: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id \
+         WHERE e.city_id = $1 AND e.status IN ('published', 'postponed', 'cancelled') AND e.ends_at >= $2 ORDER BY e.starts_at"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(city_id).bind(since).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// Every official meetup, newest first, for staff.
+pub async fn official(db: &Db, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id WHERE e.kind = 'official' ORDER BY e.starts_at DESC LIMIT $1"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(limit).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// The meetups a fan has a place at (or had, if cancelled by the fan: not listed).
+pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id JOIN registrations r ON r.event_id = e.id \
+         WHERE r.user_id = $1 AND r.status <> 'cancelled' ORDER BY e.starts_at DESC"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(user_id).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+pub async fn waitlisted_count(db: &Db, event_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'")
+        .bind(event_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Confirmed fans (by name), then the waiting list in order.
+pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT r.id, u.display_name, u.email, r.status, r.ticket_code, r.checked_in_at \
+         FROM registrations r JOIN users u ON u.id = r.user_id \
+         WHERE r.event_id = $1 AND r.status <> 'cancelled' \
+         ORDER BY CASE WHEN r.status = 'confirmed' THEN 0 ELSE 1 END, r.waitlist_seq, u.display_name, r.id",
+    )
+    .bind(event_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut position = 0;
+    Ok(rows
+        .into_iter()
+        .map(|(registration_id, name, email, status, ticket_code, checked_in_at)| {
+            let status = PlaceStatus::parse(&status);
+            let position = (status == PlaceStatus::Waitlisted).then(|| {
+                position += 1;
+                position
+            });
+            Attendee { registration_id, name, email, status, position, ticket_code, checked_in: checked_in_at.is_some() }
+        })
+        .collect())
+}
+
+pub struct EventChanges<'a> {
+    pub city_id: i64,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub venue: &'a str,
+    pub address: &'a str,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub capacity: Option<i64>,
+    pub signup_opens_at: Option<i64>,
+    pub signup_closes_at: Option<i64>,
+}
+
+pub async fn update_event(tx: &mut Tx, id: i64, e: &EventChanges<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE events SET city_id = $1, title = $2, description = $3, venue = $4, address = $5, starts_at = $6, ends_at = $7, \
+         capacity = $8, signup_opens_at = $9, signup_closes_at = $10, updated_at = $11 WHERE id = $12",
+    )
+    .bind(e.city_id)
+    .bind(e.title)
+    .bind(e.description)
+    .bind(e.venue)
+    .bind(e.address)
+    .bind(e.starts_at)
+    .bind(e.ends_at)
+    .bind(e.capacity)
+    .bind(e.signup_opens_at)
+    .bind(e.signup_closes_at)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_status(tx: &mut Tx, id: i64, status: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Queues one copy of `mail` per recipient, in one statement. `from_where` is a
+/// `FROM … WHERE …` clause exposing the user as `u`; `id_column` makes each copy's
+/// idempotency key unique; `binds` fill `$1…` of `from_where`.
+async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+    let p = binds.len() + 1;
+    let sql = format!(
+        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at) \
+         SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        p + 1,
+        p + 2,
+        p + 3,
+        p + 4,
+        p + 5,
+        p + 6,
+        p + 7,
+        p + 7,
+    );
+    let mut query = sqlx::query(&sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    let done = query
+        .bind(key_prefix)
+        .bind(mail.kind)
+        .bind(&mail.subject)
+        .bind(&mail.text)
+        .bind(&mail.html)
+        .bind(mail.event_id)
+        .bind(serde_json::to_string(&mail.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Invites every verified fan who wants invitations and lives in one of `cities`.
+pub async fn invite_cities(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, cities: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+    let placeholders: Vec<String> = (1..=cities.len()).map(|i| format!("${i}")).collect();
+    let from_where = format!(
+        "FROM users u WHERE u.home_city_id IN ({}) AND u.email_verified_at IS NOT NULL AND u.wants_invitations = 1",
+        placeholders.join(", ")
+    );
+    enqueue_copies(tx, mail, &format!("invitation:{event_id}:"), "u.id", &from_where, cities, now).await
+}
+
+/// Tells everyone with a place (seat or waiting list) about a change. `change` makes
+/// the key unique per change.
+pub async fn notify_attendees(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, change: &str, now: i64) -> Result<u64, sqlx::Error> {
+    let from_where = "FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.status IN ('confirmed', 'waitlisted')";
+    enqueue_copies(tx, mail, &format!("{}:{event_id}:{change}:", mail.kind), "r.id", from_where, &[event_id], now).await
+}
+
+/// Cities within `radius_km` of a city (the city itself included).
+pub async fn cities_within(db: &Db, city_id: i64, radius_km: f64) -> Result<Vec<i64>, sqlx::Error> {
+    let all: Vec<(i64, f64, f64)> = sqlx::query_as("SELECT id, latitude, longitude FROM cities").fetch_all(&db.pool).await?;
+    let Some(&(_, lat, lon)) = all.iter().find(|(id, _, _)| *id == city_id) else {
+        return Ok(Vec::new());
+    };
+    Ok(all
+        .into_iter()
+        .filter(|&(id, la, lo)| id == city_id || super::distance_km(lat, lon, la, lo) <= radius_km)
+        .map(|(id, _, _)| id)
+        .collect())
+}
+
+pub enum CheckIn {
+    Done { name: String, event_id: i64 },
+    Already { name: String, event_id: i64 },
+    NotConfirmed,
+    Unknown,
+}
+
+/// Checks a ticket in at the door.
+pub async fn check_in(tx: &mut Tx, code: &str, now: i64) -> Result<CheckIn, sqlx::Error> {
+    let code = code.trim().to_uppercase();
+    let row: Option<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT r.id, r.event_id, u.display_name, r.status, r.checked_in_at FROM registrations r JOIN users u ON u.id = r.user_id \
+         WHERE r.ticket_code = $1",
+    )
+    .bind(&code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((id, event_id, name, status, checked_in_at)) = row else {
+        return Ok(CheckIn::Unknown);
+    };
+    if status != "confirmed" {
+        return Ok(CheckIn::NotConfirmed);
+    }
+    if checked_in_at.is_some() {
+        return Ok(CheckIn::Already { name, event_id });
+    }
+    sqlx::query("UPDATE registrations SET checked_in_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
+    Ok(CheckIn::Done { name, event_id })
+}
+
+/// Confirmed seats of published meetups starting within a day that have had no reminder.
+pub async fn due_reminders(db: &Db, now: i64) -> Result<Vec<(i64, i64, String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.event_id, u.email, u.display_name, r.ticket_code FROM registrations r \
+         JOIN events e ON e.id = r.event_id JOIN users u ON u.id = r.user_id \
+         WHERE r.status = 'confirmed' AND r.reminded_at IS NULL AND e.status = 'published' \
+           AND e.starts_at > $1 AND e.starts_at <= $2",
+    )
+    .bind(now)
+    .bind(now + 24 * 3600)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn mark_reminded(tx: &mut Tx, registration_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE registrations SET reminded_at = $1 WHERE id = $2").bind(now).bind(registration_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The secret of a user's personal calendar feed, made on first use.
+pub async fn calendar_token(tx: &mut Tx, user_id: i64) -> Result<String, sqlx::Error> {
+    let existing: Option<String> = sqlx::query_scalar("SELECT calendar_token FROM users WHERE id = $1").bind(user_id).fetch_one(&mut **tx).await?;
+    if let Some(token) = existing {
+        return Ok(token);
+    }
+    let token = crate::accounts::tokens::random_secret();
+    sqlx::query("UPDATE users SET calendar_token = $1 WHERE id = $2").bind(&token).bind(user_id).execute(&mut **tx).await?;
+    Ok(token)
+}
+
+pub async fn user_by_calendar_token(db: &Db, token: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, display_name FROM users WHERE calendar_token = $1").bind(token).fetch_optional(&db.pool).await
 }

@@ -6,3 +6,40 @@ pub fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default()
 }
+
+/// "Sat 2026-11-28 14:00" in the given IANA time zone (Shanghai if unknown).
+pub fn format_local(timestamp: i64, tz: &str) -> String {
+    local(timestamp, tz).map(|t| t.format("%a %Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+}
+
+/// "2026-11-28T14:00", the value of an `<input type="datetime-local">`.
+pub fn format_input(timestamp: i64, tz: &str) -> String {
+    local(timestamp, tz).map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}
+
+fn local(timestamp: i64, tz: &str) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    chrono::DateTime::from_timestamp(timestamp, 0).map(|t| t.with_timezone(&tz))
+}
+
+/// Parses "2026-11-28T14:00" as local time in `tz` into unix seconds.
+pub fn parse_input(value: &str, tz: &str) -> Option<i64> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    let tz: chrono_tz::Tz = tz.parse().ok()?;
+    tz.from_local_datetime(&naive).earliest().map(|t| t.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_round_trip() {
+        let t = parse_input("2026-11-28T14:00", "Asia/Shanghai").unwrap();
+        assert_eq!(t, 1_795_845_600);
+        assert_eq!(format_input(t, "Asia/Shanghai"), "2026-11-28T14:00");
+        assert_eq!(format_local(t, "Asia/Urumqi"), "Sat 2026-11-28 12:00");
+        assert_eq!(parse_input("28/11/2026", "Asia/Shanghai"), None);
+    }
+}

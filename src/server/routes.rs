@@ -43,6 +43,9 @@ pub fn build(state: AppState) -> Router {
     let fallback_state = state.clone();
     Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route("/calendar/city/{file}", get(crate::meetups::feeds::city_feed))
+        .route("/calendar/me/{file}", get(crate::meetups::feeds::personal_feed))
+        .route("/staff/meetups/{id}/attendees.csv", get(crate::meetups::feeds::attendees_csv))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),

@@ -90,6 +90,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     };
     tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone()));
     tokio::spawn(expire_sessions(store));
+    tokio::spawn(crate::meetups::feeds::remind_forever(state.clone()));
     let app = super::routes::build(state.clone())
         .layer(axum::middleware::from_fn(super::csrf::refuse_cross_site_writes))
         .layer(sessions)

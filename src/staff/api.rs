@@ -3,8 +3,6 @@ use super::{CityStanding, Dashboard, PlanPage, RankingPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-pub use ssr::format_local;
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -14,16 +12,8 @@ mod ssr {
     use crate::error::AppError;
     use crate::server::clock::now;
     use crate::server::db::Db;
-    use chrono::{DateTime, NaiveTime};
-    use chrono_tz::Tz;
-
-    /// "Sat 2026-11-28 14:00" in the given time zone.
-    pub fn format_local(timestamp: i64, tz: &str) -> String {
-        let tz: Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-        DateTime::from_timestamp(timestamp, 0)
-            .map(|t| t.with_timezone(&tz).format("%a %Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
-    }
+    pub use crate::server::clock::format_local;
+    use chrono::NaiveTime;
 
     pub fn schedule_view(schedule: &Schedule) -> ScheduleView {
         ScheduleView {

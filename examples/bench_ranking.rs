@@ -1,0 +1,94 @@
+//! Benchmark: the ranking and planner pages with many demo fans.
+//!
+//!   cargo run --release --features ssr --example bench_ranking -- [sqlite|postgres] [fans] [requests]
+//!
+//! Seeds a fresh database (timing `seed-demo`), starts the real app on loopback, logs
+//! in as staff and times the staff pages and their server functions. PostgreSQL needs
+//! BENCH_POSTGRES_URL (an admin URL; a database `tongcheng_bench` is recreated).
+use std::time::{Duration, Instant};
+use tongcheng::accounts::Role;
+use tongcheng::server::config::Config;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn database_url(backend: &str, dir: &std::path::Path) -> String {
+    match backend {
+        "sqlite" => format!("sqlite://{}/bench.db", dir.display()),
+        "postgres" => {
+            use sqlx::Connection;
+            let admin = std::env::var("BENCH_POSTGRES_URL").expect("BENCH_POSTGRES_URL");
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+            sqlx::query("DROP DATABASE IF EXISTS tongcheng_bench").execute(&mut conn).await.expect("drop");
+            sqlx::query("CREATE DATABASE tongcheng_bench").execute(&mut conn).await.expect("create");
+            format!("{}/tongcheng_bench", admin.rsplit_once('/').expect("db name").0)
+        }
+        other => panic!("unknown backend {other}"),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let backend = args.get(1).map(String::as_str).unwrap_or("sqlite").to_string();
+    let fans: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let requests: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = database_url(&backend, dir.path()).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let vars = [("DATABASE_URL", url.as_str()), ("SITE_ADDR", &addr.to_string()), ("AUTH_ATTEMPTS_PER_MINUTE", "1000")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = Config::from_vars(&vars).expect("config");
+    let db = tongcheng::server::start::open_database(&config).await.expect("database");
+    let started = Instant::now();
+    tongcheng::server::seed::seed_demo(&db, fans, false).await.expect("seed");
+    let seed_time = started.elapsed();
+    tongcheng::server::seed::create_staff(&db, "bench@example.com", "Bench", Some("bench-password"), "北京", Role::Staff)
+        .await
+        .expect("staff");
+    let app = tongcheng::server::start::start(config, listener).await.expect("start");
+    let base = format!("http://{}", app.addr);
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let login = client
+        .post(format!("{base}/api/login"))
+        .form(&[("email", "bench@example.com"), ("password", "bench-password")])
+        .send()
+        .await
+        .expect("login");
+    assert!(login.status().is_success(), "login failed");
+
+    println!("backend: {backend}; demo fans: {fans}; seed-demo took {:.1} s", seed_time.as_secs_f64());
+    println!("| request | median | p90 | p99 |");
+    println!("|---|---|---|---|");
+    for (label, method, path) in [
+        ("GET /staff/ranking (page)", "GET", "/staff/ranking"),
+        ("GET /staff/planner (page)", "GET", "/staff/planner"),
+        ("POST /api/city_ranking", "POST", "/api/city_ranking"),
+        ("POST /api/host_plan", "POST", "/api/host_plan"),
+    ] {
+        let mut times = Vec::with_capacity(requests);
+        for i in 0..requests + 5 {
+            let request = match method {
+                "GET" => client.get(format!("{base}{path}")).header("Accept", "text/html"),
+                _ => client.post(format!("{base}{path}")).form(&[("x", "")]),
+            };
+            let start = Instant::now();
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let body = response.bytes().await.expect("body");
+            let elapsed = start.elapsed();
+            assert!(status.is_success() && !body.is_empty(), "{path}: {status}");
+            if i >= 5 {
+                times.push(elapsed); // the first five warm caches up
+            }
+        }
+        times.sort();
+        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+        println!("| {label} | {} | {} | {} |", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.9)), ms(percentile(&times, 0.99)));
+    }
+}

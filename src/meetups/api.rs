@@ -1,0 +1,445 @@
+//! Server functions for meetups: fans browse, sign up and cancel; staff create, publish,
+//! postpone, cancel, export and check in.
+use super::{MeetupCard, MeetupPage, Place, StaffMeetup};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyMeetups {
+    pub items: Vec<(MeetupCard, Place)>,
+    /// The personal calendar feed (secret URL).
+    pub calendar_url: String,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::super::repo::{EventChanges, EventInfo};
+    use super::super::{signup_state, MeetupCard, MeetupFormValues, MeetupPage, Place, PlaceStatus};
+    use crate::error::{AppError, FieldErrors};
+    use crate::server::clock::{format_input, format_local, now, parse_input};
+    use crate::server::db::Db;
+
+    pub fn card(e: &EventInfo) -> MeetupCard {
+        MeetupCard {
+            id: e.id,
+            kind: e.kind.clone(),
+            title: e.title.clone(),
+            city_id: e.city_id,
+            city: e.city.clone(),
+            starts: format_local(e.starts_at, &e.timezone),
+            starts_at: e.starts_at,
+            venue: e.venue.clone(),
+            capacity: e.capacity,
+            confirmed: e.confirmed,
+            status: e.status.clone(),
+        }
+    }
+
+    /// The ticket as a QR code: a link staff can open with a phone camera to check in.
+    pub fn ticket_qr(base: &str, code: &str) -> Option<String> {
+        let url = format!("{base}/staff/check-in?code={code}");
+        let qr = qrcode::QrCode::new(url.as_bytes()).ok()?;
+        Some(qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(180, 180).build())
+    }
+
+    pub async fn page(db: &Db, e: &EventInfo, place: Option<Place>, base: &str, logged_in: bool) -> Result<MeetupPage, AppError> {
+        let ticket_qr = place
+            .as_ref()
+            .filter(|p| p.status == PlaceStatus::Confirmed)
+            .and_then(|p| p.ticket_code.as_deref())
+            .and_then(|code| ticket_qr(base, code));
+        Ok(MeetupPage {
+            card: card(e),
+            description: e.description.clone(),
+            address: e.address.clone(),
+            ends: format_local(e.ends_at, &e.timezone),
+            timezone: e.timezone.clone(),
+            waitlisted: super::super::repo::waitlisted_count(db, e.id).await?,
+            signup: signup_state(&e.status, e.signup_opens_at, e.signup_closes_at, e.starts_at, now()),
+            signup_opens: e.signup_opens_at.map(|t| format_local(t, &e.timezone)),
+            signup_closes: e.signup_closes_at.map(|t| format_local(t, &e.timezone)),
+            place,
+            ticket_qr,
+            logged_in,
+        })
+    }
+
+    pub fn form_values(e: &EventInfo, city_label: String) -> MeetupFormValues {
+        let input = |t: Option<i64>| t.map(|t| format_input(t, &e.timezone)).unwrap_or_default();
+        MeetupFormValues {
+            city: city_label,
+            title: e.title.clone(),
+            description: e.description.clone(),
+            venue: e.venue.clone(),
+            address: e.address.clone(),
+            starts: input(Some(e.starts_at)),
+            ends: input(Some(e.ends_at)),
+            capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            signup_opens: input(e.signup_opens_at),
+            signup_closes: input(e.signup_closes_at),
+        }
+    }
+
+    fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
+        let value = value.trim();
+        if required && value.is_empty() {
+            errors.add(field, "Fill this in.");
+        } else if value.chars().count() > max {
+            errors.add(field, format!("Use at most {max} characters."));
+        }
+        value.to_string()
+    }
+
+    fn time(errors: &mut FieldErrors, field: &str, value: &str, tz: &str, required: bool) -> Option<i64> {
+        if value.trim().is_empty() {
+            if required {
+                errors.add(field, "Choose a date and time.");
+            }
+            return None;
+        }
+        let parsed = parse_input(value, tz);
+        if parsed.is_none() {
+            errors.add(field, "Enter a date and time like 2026-12-05T14:00.");
+        }
+        parsed
+    }
+
+    pub struct ParsedForm {
+        pub city_id: i64,
+        pub title: String,
+        pub description: String,
+        pub venue: String,
+        pub address: String,
+        pub starts_at: i64,
+        pub ends_at: i64,
+        pub capacity: i64,
+        pub signup_opens_at: Option<i64>,
+        pub signup_closes_at: Option<i64>,
+    }
+
+    impl ParsedForm {
+        pub fn changes(&self) -> EventChanges<'_> {
+            EventChanges {
+                city_id: self.city_id,
+                title: &self.title,
+                description: &self.description,
+                venue: &self.venue,
+                address: &self.address,
+                starts_at: self.starts_at,
+                ends_at: self.ends_at,
+                capacity: Some(self.capacity),
+                signup_opens_at: self.signup_opens_at,
+                signup_closes_at: self.signup_closes_at,
+            }
+        }
+    }
+
+    /// Checks every field of the meetup form; times are the host city's local time.
+    pub fn parse_form(v: &MeetupFormValues, cities: &[crate::cities::CityOption], timezone_of: impl Fn(i64) -> String) -> Result<ParsedForm, AppError> {
+        let mut errors = FieldErrors::default();
+        let city = crate::cities::resolve(cities, &v.city);
+        if city.is_none() {
+            errors.add("city", "We don't know that city. Pick one from the list.");
+        }
+        let tz = city.map(|c| timezone_of(c.id)).unwrap_or_else(|| "Asia/Shanghai".into());
+        let title = text(&mut errors, "title", &v.title, 120, true);
+        let description = text(&mut errors, "description", &v.description, 5000, false);
+        let venue = text(&mut errors, "venue", &v.venue, 200, false);
+        let address = text(&mut errors, "address", &v.address, 300, false);
+        let starts_at = time(&mut errors, "starts", &v.starts, &tz, true);
+        let ends_at = time(&mut errors, "ends", &v.ends, &tz, false).or(starts_at.map(|s| s + 3 * 3600));
+        if let (Some(s), Some(e)) = (starts_at, ends_at) {
+            if e <= s {
+                errors.add("ends", "The end must be after the start.");
+            }
+        }
+        let capacity = match v.capacity.trim() {
+            "" => Some(crate::staff::ranking::DEFAULT_CAPACITY),
+            raw => match raw.parse::<i64>() {
+                Ok(n) if (1..=100_000).contains(&n) => Some(n),
+                _ => {
+                    errors.add("capacity", "Enter a number of seats from 1 to 100000.");
+                    None
+                }
+            },
+        };
+        let signup_opens_at = time(&mut errors, "signup_opens", &v.signup_opens, &tz, false);
+        let signup_closes_at = time(&mut errors, "signup_closes", &v.signup_closes, &tz, false);
+        if let (Some(o), Some(c)) = (signup_opens_at, signup_closes_at) {
+            if c <= o {
+                errors.add("signup_closes", "Sign-up must close after it opens.");
+            }
+        }
+        if let (Some(c), Some(s)) = (signup_closes_at, starts_at) {
+            if c > s {
+                errors.add("signup_closes", "Sign-up must close by the start.");
+            }
+        }
+        match (city, starts_at, ends_at, capacity) {
+            (Some(city), Some(starts_at), Some(ends_at), Some(capacity)) if errors.is_empty() => Ok(ParsedForm {
+                city_id: city.id,
+                title,
+                description,
+                venue,
+                address,
+                starts_at,
+                ends_at,
+                capacity,
+                signup_opens_at,
+                signup_closes_at,
+            }),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+}
+
+#[server(endpoint = "upcoming_meetups")]
+pub async fn upcoming_meetups() -> Result<Vec<MeetupCard>, AppError> {
+    let state = crate::server::request::state()?;
+    let home = crate::server::request::current_user().await?.map(|u| u.home_city.id);
+    let mut cards: Vec<MeetupCard> =
+        super::repo::upcoming(&state.db, crate::server::clock::now(), 200).await?.iter().map(ssr::card).collect();
+    // The fan's own city first, then by date.
+    cards.sort_by_key(|c| (Some(c.city_id) != home, c.starts_at));
+    Ok(cards)
+}
+
+#[server(endpoint = "load_meetup")]
+pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::current_user().await?;
+    let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    let is_staff = user.as_ref().is_some_and(|u| u.role.is_staff());
+    if !is_staff && !matches!(event.status.as_str(), "published" | "postponed" | "cancelled") {
+        return Err(AppError::NotFound);
+    }
+    let place = match &user {
+        Some(u) => super::engine::place(&state.db, id, u.id).await?,
+        None => None,
+    };
+    ssr::page(&state.db, &event, place, &state.config.public_url, user.is_some()).await
+}
+
+/// Takes a seat, or a place on the waiting list. Pressing again returns the same place.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(id: i64) -> Result<Place, AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    if !user.email_verified {
+        return Err(AppError::field("signup", "Confirm your email address first: we sent you a link."));
+    }
+    let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
+    let place = super::engine::sign_up(&state.db, id, &fan, &state.config.public_url, crate::server::clock::now()).await?;
+    state.mail_waiting.notify_one();
+    Ok(place)
+}
+
+#[server(endpoint = "cancel_place")]
+pub async fn cancel_place(id: i64) -> Result<(), AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    super::engine::cancel(&state.db, id, user.id, &state.config.public_url, crate::server::clock::now()).await?;
+    state.mail_waiting.notify_one();
+    Ok(())
+}
+
+#[server(endpoint = "list_my_meetups")]
+pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    let mut items = Vec::new();
+    for event in super::repo::for_user(&state.db, user.id).await? {
+        if let Some(place) = super::engine::place(&state.db, event.id, user.id).await? {
+            items.push((ssr::card(&event), place));
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let token = super::repo::calendar_token(&mut tx, user.id).await?;
+    tx.commit().await?;
+    Ok(MyMeetups { items, calendar_url: format!("{}/calendar/me/{token}.ics", state.config.public_url) })
+}
+
+#[server(endpoint = "staff_meetups")]
+pub async fn staff_meetups() -> Result<Vec<MeetupCard>, AppError> {
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    Ok(super::repo::official(&state.db, 500).await?.iter().map(ssr::card).collect())
+}
+
+#[server(endpoint = "load_staff_meetup")]
+pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
+    use super::{DeliveryCounts, PlaceStatus};
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    let city_label = state.cities.iter().find(|c| c.id == event.city_id).map(|c| c.label()).unwrap_or_default();
+    let page = ssr::page(&state.db, &event, None, &state.config.public_url, true).await?;
+    let (confirmed, waitlist): (Vec<_>, Vec<_>) =
+        super::repo::attendees(&state.db, id).await?.into_iter().partition(|a| a.status == PlaceStatus::Confirmed);
+    let mut invitations = DeliveryCounts { queued: 0, sent: 0, failed: 0 };
+    for (status, count) in crate::email::outbox::counts_for_event(&state.db, id, "invitation").await? {
+        match status.as_str() {
+            "sent" => invitations.sent = count,
+            "failed" => invitations.failed = count,
+            _ => invitations.queued = count,
+        }
+    }
+    Ok(StaffMeetup {
+        form: ssr::form_values(&event, city_label),
+        checked_in: confirmed.iter().filter(|a| a.checked_in).count() as i64,
+        page,
+        confirmed,
+        waitlist,
+        invitations,
+    })
+}
+
+/// Creates (no `id`) or edits an official meetup. Growing the capacity moves fans up
+/// from the waiting list; changing a published meetup emails everyone signed up.
+#[server(endpoint = "save_meetup")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_meetup(
+    id: Option<String>,
+    city: String,
+    title: String,
+    description: String,
+    venue: String,
+    address: String,
+    starts: String,
+    ends: String,
+    capacity: String,
+    signup_opens: String,
+    signup_closes: String,
+) -> Result<i64, AppError> {
+    use super::repo::{insert_event, update_event, NewEvent};
+    use super::MeetupFormValues;
+    use crate::server::clock::now;
+    let staff = crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let values = MeetupFormValues { city, title, description, venue, address, starts, ends, capacity, signup_opens, signup_closes };
+    let zones: std::collections::HashMap<i64, String> = sqlx::query_as("SELECT id, timezone FROM cities").fetch_all(&state.db.pool).await?.into_iter().collect();
+    let form = ssr::parse_form(&values, &state.cities, |id| zones.get(&id).cloned().unwrap_or_default())?;
+    let id = id.and_then(|i| i.trim().parse::<i64>().ok());
+    let now = now();
+    let base = &state.config.public_url;
+    let mut tx = state.db.begin_write().await?;
+    let id = match id {
+        None => {
+            let new = NewEvent {
+                kind: "official",
+                city_id: form.city_id,
+                title: &form.title,
+                starts_at: form.starts_at,
+                ends_at: form.ends_at,
+                capacity: Some(form.capacity),
+                status: "draft",
+                created_by: Some(staff.id),
+            };
+            let id = insert_event(&mut tx, &new, now).await?;
+            update_event(&mut tx, id, &form.changes(), now).await?;
+            id
+        }
+        Some(id) => {
+            let before = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+            if form.capacity < before.confirmed {
+                return Err(AppError::field("capacity", format!("{} fans already have seats; the capacity cannot be lower.", before.confirmed)));
+            }
+            update_event(&mut tx, id, &form.changes(), now).await?;
+            super::engine::fill_from_waitlist(&mut tx, state.db.skip_locked(), id, base, now).await?;
+            let moved = before.starts_at != form.starts_at || before.ends_at != form.ends_at || before.venue != form.venue || before.address != form.address || before.city_id != form.city_id;
+            if moved && before.status == "published" {
+                let after = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+                super::repo::notify_attendees(&mut tx, &super::emails::notice(&after, "changed", base), id, &now.to_string(), now).await?;
+            }
+            id
+        }
+    };
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(id)
+}
+
+/// Publishes a meetup and invites the host city's fans (and, with a radius, fans of
+/// nearby cities). Returns how many invitations were queued.
+#[server(endpoint = "publish_meetup")]
+pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, AppError> {
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let radius = match radius_km.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => 0.0,
+        Some(raw) => match raw.parse::<f64>() {
+            Ok(r) if (0.0..=2000.0).contains(&r) => r,
+            _ => return Err(AppError::field("radius_km", "Enter a distance from 0 to 2000 km.")),
+        },
+    };
+    let now = crate::server::clock::now();
+    let base = &state.config.public_url;
+    let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    let cities = super::repo::cities_within(&state.db, event.city_id, radius).await?;
+    let mut tx = state.db.begin_write().await?;
+    let status: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let invited = match status.as_str() {
+        "draft" => {
+            super::repo::set_status(&mut tx, id, "published", now).await?;
+            let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+            super::repo::invite_cities(&mut tx, &super::emails::invitation(&event, base), id, &cities, now).await?
+        }
+        "postponed" => {
+            super::repo::set_status(&mut tx, id, "published", now).await?;
+            let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+            super::repo::notify_attendees(&mut tx, &super::emails::notice(&event, "changed", base), id, &now.to_string(), now).await?;
+            0
+        }
+        "published" => return Err(AppError::field("publish", "This meetup is already published.")),
+        _ => return Err(AppError::field("publish", "A cancelled meetup cannot be published again.")),
+    };
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(invited)
+}
+
+/// Postpones or cancels a meetup and tells everyone signed up.
+#[server(endpoint = "change_meetup_status")]
+pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppError> {
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let now = crate::server::clock::now();
+    let mut tx = state.db.begin_write().await?;
+    let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let allowed = match status.as_str() {
+        "postponed" => event.status == "published",
+        "cancelled" => event.status != "cancelled",
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::field("status", format!("A {} meetup cannot be {status}.", event.status)));
+    }
+    super::repo::set_status(&mut tx, id, &status, now).await?;
+    let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let notice = super::emails::notice(&event, &status, &state.config.public_url);
+    super::repo::notify_attendees(&mut tx, &notice, id, &now.to_string(), now).await?;
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(())
+}
+
+/// Checks a ticket in at the door; returns who it belongs to.
+#[server(endpoint = "check_in")]
+pub async fn check_in(code: String) -> Result<String, AppError> {
+    use super::repo::CheckIn;
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", "Type or scan a ticket code."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let outcome = super::repo::check_in(&mut tx, &code, crate::server::clock::now()).await?;
+    tx.commit().await?;
+    match outcome {
+        CheckIn::Done { name, event_id } => Ok(format!("{name} is checked in (meetup #{event_id}).")),
+        CheckIn::Already { name, .. } => Err(AppError::field("code", format!("{name} is already checked in."))),
+        CheckIn::NotConfirmed => Err(AppError::field("code", "This ticket has no confirmed seat (cancelled or on the waiting list).")),
+        CheckIn::Unknown => Err(AppError::field("code", "No ticket has this code.")),
+    }
+}

@@ -1,0 +1,253 @@
+//! The seat engine. Every change of a place happens in one write transaction together
+//! with the email it causes:
+//! - sign-up: insert the registration (or find the fan's existing one), then take a
+//!   seat with a conditional update of the event's `confirmed_count` (the database
+//!   refuses to go past the capacity), else join the waiting list with the next number;
+//! - cancel: free the place; a freed seat passes straight to the first fan waiting.
+use super::emails;
+use super::repo::{self, EventInfo};
+use super::{signup_state, Place, PlaceStatus, SignupState};
+use crate::email::outbox;
+use crate::error::AppError;
+use crate::server::db::{Db, Tx};
+use rand::Rng;
+
+/// Who is signing up, for the confirmation email.
+pub struct Fan<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+/// An unguessable, easy-to-type ticket code like `K7QX-M2PA-9HVD` (no 0/O, 1/I).
+pub fn new_ticket_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    (0..3)
+        .map(|_| (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let taken: Option<i64> = sqlx::query_scalar(
+        "UPDATE events SET confirmed_count = confirmed_count + 1, updated_at = $2 \
+         WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity) RETURNING confirmed_count",
+    )
+    .bind(event_id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(taken.is_some())
+}
+
+async fn next_waitlist_seq(tx: &mut Tx, event_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter")
+        .bind(event_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The existing registration of a fan, inserting a placeholder (status `cancelled`,
+/// never visible outside the transaction) when there is none. On PostgreSQL a
+/// concurrent second sign-up by the same fan waits here for the first to commit.
+async fn claim_registration(tx: &mut Tx, event_id: i64, user_id: i64, now: i64) -> Result<(i64, PlaceStatus, i64), sqlx::Error> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO registrations (event_id, user_id, status, ticket_code, created_at, updated_at, generation) \
+         VALUES ($1, $2, 'cancelled', $3, $4, $4, 0) ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .bind(new_ticket_code())
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = inserted {
+        return Ok((id, PlaceStatus::Cancelled, 0));
+    }
+    let (id, status, generation): (i64, String, i64) =
+        sqlx::query_as("SELECT id, status, generation FROM registrations WHERE event_id = $1 AND user_id = $2")
+            .bind(event_id)
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok((id, PlaceStatus::parse(&status), generation))
+}
+
+/// Signs a fan up: a seat if one is free, else a place on the waiting list. Pressing
+/// again (double click, retry, second tab) returns the place the fan already has.
+pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now: i64) -> Result<Place, AppError> {
+    let mut tx = db.begin_write().await?;
+    let event = repo::event_info(&mut *tx, event_id).await?.ok_or(AppError::NotFound)?;
+    let (registration_id, status, generation) = claim_registration(&mut tx, event_id, fan.id, now).await?;
+    if status != PlaceStatus::Cancelled {
+        tx.commit().await?;
+        return place(db, event_id, fan.id).await?.ok_or(AppError::Internal);
+    }
+    let state = signup_state(&event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
+    if state != SignupState::Open {
+        return Err(AppError::field("signup", state.message()));
+    }
+    let generation = generation + 1;
+    let mail = if take_seat(&mut tx, event_id, now).await? {
+        let ticket: String = sqlx::query_scalar(
+            "UPDATE registrations SET status = 'confirmed', waitlist_seq = NULL, generation = $1, updated_at = $2 \
+             WHERE id = $3 RETURNING ticket_code",
+        )
+        .bind(generation)
+        .bind(now)
+        .bind(registration_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        emails::seat_confirmed(&event, fan.email, fan.name, &ticket, registration_id, generation, base_url, false)
+    } else {
+        let seq = next_waitlist_seq(&mut tx, event_id).await?;
+        sqlx::query("UPDATE registrations SET status = 'waitlisted', waitlist_seq = $1, generation = $2, updated_at = $3 WHERE id = $4")
+            .bind(seq)
+            .bind(generation)
+            .bind(now)
+            .bind(registration_id)
+            .execute(&mut *tx)
+            .await?;
+        let position = waitlist_position(&mut tx, event_id, seq).await?;
+        emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation, base_url)
+    };
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    tx.commit().await?;
+    place(db, event_id, fan.id).await?.ok_or(AppError::Internal)
+}
+
+async fn waitlist_position(tx: &mut Tx, event_id: i64, seq: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq <= $2")
+        .bind(event_id)
+        .bind(seq)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The fan's current place at a meetup.
+pub async fn place(db: &Db, event_id: i64, user_id: i64) -> Result<Option<Place>, sqlx::Error> {
+    let row: Option<(i64, String, Option<i64>, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, status, waitlist_seq, ticket_code, checked_in_at FROM registrations WHERE event_id = $1 AND user_id = $2",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((registration_id, status, seq, ticket, checked_in_at)) = row else {
+        return Ok(None);
+    };
+    let status = PlaceStatus::parse(&status);
+    let position = match seq.filter(|_| status == PlaceStatus::Waitlisted) {
+        Some(seq) => Some(
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq <= $2",
+            )
+            .bind(event_id)
+            .bind(seq)
+            .fetch_one(&db.pool)
+            .await?,
+        ),
+        None => None,
+    };
+    Ok(Some(Place {
+        registration_id,
+        status,
+        position,
+        ticket_code: (status == PlaceStatus::Confirmed).then_some(ticket),
+        checked_in: checked_in_at.is_some(),
+    }))
+}
+
+/// Gives the next fan on the waiting list the seat; `false` when nobody is waiting.
+async fn promote_next(tx: &mut Tx, skip_locked: &str, event: &EventInfo, base_url: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "UPDATE registrations SET status = 'confirmed', waitlist_seq = NULL, generation = generation + 1, updated_at = $2 \
+         WHERE status = 'waitlisted' AND id = (SELECT id FROM registrations WHERE event_id = $1 AND status = 'waitlisted' \
+                                               ORDER BY waitlist_seq LIMIT 1 {skip_locked}) \
+         RETURNING id, user_id, ticket_code, generation"
+    );
+    let promoted: Option<(i64, i64, String, i64)> =
+        sqlx::query_as(&sql).bind(event.id).bind(now).fetch_optional(&mut **tx).await?;
+    let Some((registration_id, user_id, ticket, generation)) = promoted else {
+        return Ok(false);
+    };
+    let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mail = emails::seat_confirmed(event, &email, &name, &ticket, registration_id, generation, base_url, true);
+    outbox::enqueue(tx, &mail, now).await?;
+    Ok(true)
+}
+
+async fn cancel_with_status(tx: &mut Tx, event_id: i64, user_id: i64, status: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let cancelled: Option<i64> = sqlx::query_scalar(
+        "UPDATE registrations SET status = 'cancelled', waitlist_seq = NULL, updated_at = $1 \
+         WHERE event_id = $2 AND user_id = $3 AND status = $4 RETURNING id",
+    )
+    .bind(now)
+    .bind(event_id)
+    .bind(user_id)
+    .bind(status)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(cancelled.is_some())
+}
+
+/// Cancels a fan's place in the caller's transaction. A freed seat goes to the first
+/// fan waiting (the seat count stays); if nobody waits, the count goes down. Returns
+/// whether there was a place to cancel.
+pub async fn cancel_in(tx: &mut Tx, skip_locked: &str, event_id: i64, user_id: i64, base_url: &str, now: i64) -> Result<bool, sqlx::Error> {
+    if cancel_with_status(tx, event_id, user_id, "confirmed", now).await? {
+        let event = repo::event_info(&mut **tx, event_id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        if !promote_next(tx, skip_locked, &event, base_url, now).await? {
+            sqlx::query("UPDATE events SET confirmed_count = confirmed_count - 1, updated_at = $2 WHERE id = $1")
+                .bind(event_id)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
+        return Ok(true);
+    }
+    cancel_with_status(tx, event_id, user_id, "waitlisted", now).await
+}
+
+pub async fn cancel(db: &Db, event_id: i64, user_id: i64, base_url: &str, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    if !cancel_in(&mut tx, db.skip_locked(), event_id, user_id, base_url, now).await? {
+        return Err(AppError::field("signup", "You have no place at this meetup to cancel."));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves fans from the waiting list into seats while there is room (after the
+/// capacity grows). Returns how many moved up.
+pub async fn fill_from_waitlist(tx: &mut Tx, skip_locked: &str, event_id: i64, base_url: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let event = repo::event_info(&mut **tx, event_id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let mut moved = 0;
+    while take_seat(tx, event_id, now).await? {
+        if !promote_next(tx, skip_locked, &event, base_url, now).await? {
+            sqlx::query("UPDATE events SET confirmed_count = confirmed_count - 1 WHERE id = $1")
+                .bind(event_id)
+                .execute(&mut **tx)
+                .await?;
+            break;
+        }
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+/// Cancels every place a fan holds (before the account is deleted), passing seats on.
+pub async fn cancel_all_for_user(tx: &mut Tx, skip_locked: &str, user_id: i64, base_url: &str, now: i64) -> Result<(), sqlx::Error> {
+    let events: Vec<i64> = sqlx::query_scalar("SELECT event_id FROM registrations WHERE user_id = $1 AND status <> 'cancelled'")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for event_id in events {
+        cancel_in(tx, skip_locked, event_id, user_id, base_url, now).await?;
+    }
+    Ok(())
+}

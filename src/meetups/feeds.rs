@@ -1,0 +1,140 @@
+//! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, the attendee
+//! export (CSV) for staff, and the reminder sender.
+use super::emails;
+use super::ics::{calendar, IcsEvent};
+use super::repo::{self, EventInfo};
+use crate::server::clock::now;
+use crate::server::request::{SESSION_VERSION, USER_ID};
+use crate::server::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+fn ics_response(name: &str, events: &[EventInfo], base: &str) -> Response {
+    let urls: Vec<String> = events.iter().map(|e| format!("{base}/meetups/{}", e.id)).collect();
+    let locations: Vec<String> = events.iter().map(|e| format!("{} {} {}", e.venue, e.address, e.city).trim().to_string()).collect();
+    let entries: Vec<IcsEvent<'_>> = events
+        .iter()
+        .zip(urls.iter().zip(&locations))
+        .map(|(e, (url, location))| IcsEvent {
+            uid: format!("event-{}@tongcheng", e.id),
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            title: &e.title,
+            location,
+            description: &e.description,
+            url,
+            cancelled: e.status == "cancelled",
+        })
+        .collect();
+    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], calendar(name, &entries, now())).into_response()
+}
+
+fn internal(error: sqlx::Error) -> Response {
+    tracing::error!(%error, "feed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response()
+}
+
+/// `/calendar/city/{id}.ics`: the city's meetups, for any calendar app.
+pub async fn city_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(city_id) = file.strip_suffix(".ics").and_then(|id| id.parse::<i64>().ok()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(city) = state.cities.iter().find(|c| c.id == city_id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match repo::city_calendar(&state.db, city_id, now() - 30 * 24 * 3600).await {
+        Ok(events) => ics_response(&format!("Tongcheng · {} {}", city.name_zh, city.name_en), &events, &state.config.public_url),
+        Err(e) => internal(e),
+    }
+}
+
+/// `/calendar/me/{token}.ics`: the meetups a fan has a place at.
+pub async fn personal_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let user = match repo::user_by_calendar_token(&state.db, token).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return internal(e),
+    };
+    match repo::for_user(&state.db, user.0).await {
+        Ok(events) => ics_response(&format!("Tongcheng · {}", user.1), &events, &state.config.public_url),
+        Err(e) => internal(e),
+    }
+}
+
+fn csv_field(value: &str) -> String {
+    // Quote, and defuse spreadsheet formulas.
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+/// `/staff/meetups/{id}/attendees.csv`: confirmed fans and the waiting list.
+pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
+    let user_id = session.get::<i64>(USER_ID).await.ok().flatten();
+    let version = session.get::<i64>(SESSION_VERSION).await.ok().flatten().unwrap_or(-1);
+    let user = match user_id {
+        Some(uid) => crate::accounts::repo::load_current(&state.db, uid, version).await.ok().flatten(),
+        None => None,
+    };
+    match user {
+        None => return (StatusCode::UNAUTHORIZED, "Please log in first.").into_response(),
+        Some(u) if !u.role.is_staff() => return (StatusCode::FORBIDDEN, "You are not allowed to do that.").into_response(),
+        Some(_) => {}
+    }
+    let attendees = match repo::attendees(&state.db, id).await {
+        Ok(a) => a,
+        Err(e) => return internal(e),
+    };
+    let mut csv = String::from("status,waitlist_position,name,email,ticket_code,checked_in\r\n");
+    for a in attendees {
+        let status = format!("{:?}", a.status).to_lowercase();
+        let position = a.position.map(|p| p.to_string()).unwrap_or_default();
+        let row = [status.as_str(), position.as_str(), &a.name, &a.email, &a.ticket_code, if a.checked_in { "yes" } else { "no" }];
+        csv.push_str(&row.iter().map(|v| csv_field(v)).collect::<Vec<_>>().join(","));
+        csv.push_str("\r\n");
+    }
+    let disposition = format!("attachment; filename=\"meetup-{id}-attendees.csv\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response()
+}
+
+/// Queues the 24-hour reminders that are due; returns how many.
+pub async fn send_due_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
+    let due = repo::due_reminders(&state.db, now()).await?;
+    for (registration_id, event_id, email, name, ticket) in &due {
+        let mut tx = state.db.begin_write().await?;
+        if let Some(event) = repo::event_info(&mut *tx, *event_id).await? {
+            let mail = emails::reminder(&event, email, name, ticket, *registration_id, &state.config.public_url);
+            crate::email::outbox::enqueue(&mut tx, &mail, now()).await?;
+        }
+        repo::mark_reminded(&mut tx, *registration_id, now()).await?;
+        tx.commit().await?;
+    }
+    if !due.is_empty() {
+        state.mail_waiting.notify_one();
+    }
+    Ok(due.len())
+}
+
+pub async fn remind_forever(state: AppState) {
+    loop {
+        if let Err(error) = send_due_reminders(&state).await {
+            tracing::error!(%error, "reminders");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Li \"Lei\""), "\"Li \"\"Lei\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
+    }
+}

@@ -1,0 +1,109 @@
+//! iCalendar (RFC 5545) text for calendar feeds and email invitations.
+
+/// One event in a calendar.
+pub struct IcsEvent<'a> {
+    pub uid: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub title: &'a str,
+    pub location: &'a str,
+    pub description: &'a str,
+    pub url: &'a str,
+    pub cancelled: bool,
+}
+
+/// `20261128T060000Z` for a unix time.
+pub fn utc_stamp(timestamp: i64) -> String {
+    let date = crate::staff::date_label(timestamp).replace('-', "");
+    let secs = timestamp.rem_euclid(86_400);
+    format!("{date}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// Escapes a TEXT value.
+pub fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace("\r\n", "\\n").replace('\n', "\\n")
+}
+
+/// Folds a content line at 75 octets, never inside a UTF-8 character.
+pub fn fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out
+}
+
+/// A whole calendar with the given events.
+pub fn calendar(name: &str, events: &[IcsEvent<'_>], now: i64) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        "PRODID:-//Tongcheng//Meetups//EN".to_string(),
+        "CALSCALE:GREGORIAN".to_string(),
+        "METHOD:PUBLISH".to_string(),
+        format!("X-WR-CALNAME:{}", escape(name)),
+    ];
+    for event in events {
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{}", event.uid),
+            format!("DTSTAMP:{}", utc_stamp(now)),
+            format!("DTSTART:{}", utc_stamp(event.starts_at)),
+            format!("DTEND:{}", utc_stamp(event.ends_at)),
+            format!("SUMMARY:{}", escape(event.title)),
+            format!("LOCATION:{}", escape(event.location)),
+            format!("DESCRIPTION:{}", escape(event.description)),
+            format!("URL:{}", event.url),
+            format!("STATUS:{}", if event.cancelled { "CANCELLED" } else { "CONFIRMED" }),
+            "END:VEVENT".to_string(),
+        ]);
+    }
+    lines.push("END:VCALENDAR".to_string());
+    lines.iter().map(|l| fold(l) + "\r\n").collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_utc() {
+        assert_eq!(utc_stamp(1_795_845_600), "20261128T060000Z");
+        assert_eq!(utc_stamp(0), "19700101T000000Z");
+    }
+
+    #[test]
+    fn text_is_escaped_and_long_lines_fold_on_character_boundaries() {
+        assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+        let folded = fold(&format!("SUMMARY:{}", "深圳".repeat(30)));
+        for line in folded.split("\r\n") {
+            assert!(line.len() <= 75, "{} octets", line.len());
+        }
+        assert_eq!(folded.replace("\r\n ", ""), format!("SUMMARY:{}", "深圳".repeat(30)));
+    }
+
+    #[test]
+    fn calendar_has_one_event_block_per_event() {
+        let event = IcsEvent {
+            uid: "event-1@tongcheng".into(),
+            starts_at: 1_795_845_600,
+            ends_at: 1_795_856_400,
+            title: "Meetup, Shenzhen",
+            location: "Hall 1",
+            description: "Bring friends",
+            url: "http://x/meetups/1",
+            cancelled: false,
+        };
+        let ics = calendar("Shenzhen", &[event], 0);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+        assert!(ics.contains("DTSTART:20261128T060000Z\r\n"));
+        assert!(ics.contains("SUMMARY:Meetup\\, Shenzhen\r\n"));
+    }
+}
