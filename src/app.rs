@@ -3,7 +3,7 @@ use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Logi
 use crate::accounts::CurrentUser;
 use crate::components::nav::Nav;
 use crate::error::AppError;
-use crate::pages::{account, home, login, mailbox, not_found, password, register, staff, verify, where_next};
+use crate::pages::{account, home, login, mailbox, meetups, not_found, password, register, staff, staff_meetups, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -81,6 +81,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=password::ResetPasswordPage />
                     <Route path=path!("/account") view=account::AccountPage />
                     <Route path=path!("/where-next") view=where_next::WhereNextPage />
+                    <Route path=path!("/meetups") view=meetups::MeetupsPage />
+                    <Route path=path!("/meetups/:id") view=meetups::MeetupDetailPage />
+                    <Route path=path!("/my-meetups") view=meetups::MyMeetupsPage />
+                    <Route path=path!("/staff/meetups") view=staff_meetups::StaffMeetupsPage />
+                    <Route path=path!("/staff/meetups/new") view=staff_meetups::NewMeetupPage />
+                    <Route path=path!("/staff/meetups/:id") view=staff_meetups::StaffMeetupPage />
+                    <Route path=path!("/staff/check-in") view=staff_meetups::CheckInPage />
                     <Route path=path!("/staff") view=staff::StaffDashboardPage />
                     <Route path=path!("/staff/ranking") view=staff::RankingTablePage />
                     <Route path=path!("/staff/planner") view=staff::PlannerPage />

@@ -38,3 +38,35 @@ export async function linkFromMailbox(browser: Browser, to: string, subject: Reg
   if (!href) throw new Error("no link in the message");
   return href;
 }
+
+/** Registers a fan through the site, confirms the email from the staff mailbox and
+ * logs in; returns the fan's page (in its own browser context). */
+export async function verifiedFan(browser: Browser, prefix: string, cityQuery: string, cityLabel: RegExp): Promise<{ page: Page; email: string }> {
+  const email = uniqueEmail(prefix);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/register");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Display name").fill(prefix);
+  await page.getByLabel("Password").fill("a-good-password");
+  await page.getByRole("combobox", { name: "Home city" }).fill(cityQuery);
+  await page.getByRole("option", { name: cityLabel }).first().click();
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("registered")).toBeVisible();
+  await page.goto(await linkFromMailbox(browser, email, /Confirm your email/));
+  await expect(page.getByTestId("verified")).toBeVisible();
+  await logIn(page, email, "a-good-password");
+  return { page, email };
+}
+
+/** The subjects of the messages to `to` in the staff mailbox. */
+export async function mailSubjects(browser: Browser, to: string): Promise<string> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await logIn(page, staff.email, staff.password);
+  await page.goto(`/staff/mailbox?to=${encodeURIComponent(to)}`);
+  const text = await page.locator("table.mail-table").innerText();
+  await context.close();
+  return text;
+}

@@ -18,7 +18,8 @@ pub fn Nav() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => {
                                 view! {
-                                    <a href="/where-next">"Where next?"</a>
+                                    <a href="/meetups">"Meetups"</a>
+                                    <a href="/my-meetups">"My meetups"</a>
                                     {user.role.is_staff().then(|| view! { <a href="/staff">"Staff"</a> })}
                                     <a href="/account" class="who">{user.display_name}</a>
                                     <ActionForm action=auth.logout attr:class="inline">
@@ -29,6 +30,7 @@ pub fn Nav() -> impl IntoView {
                             }
                             _ => {
                                 view! {
+                                    <a href="/meetups">"Meetups"</a>
                                     <a href="/where-next">"Where next?"</a>
                                     <a href="/login">"Log in"</a>
                                     <a href="/register" class="button">"Join"</a>

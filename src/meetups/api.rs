@@ -338,6 +338,7 @@ pub async fn save_meetup(
             };
             let id = insert_event(&mut tx, &new, now).await?;
             update_event(&mut tx, id, &form.changes(), now).await?;
+            leptos_axum::redirect(&format!("/staff/meetups/{id}"));
             id
         }
         Some(id) => {

@@ -18,6 +18,7 @@ pub fn StaffNav() -> impl IntoView {
             <a href="/staff">"Dashboard"</a>
             <a href="/staff/ranking">"Ranking"</a>
             <a href="/staff/planner">"Planner"</a>
+            <a href="/staff/meetups">"Meetups"</a>
             <a href="/staff/mailbox">"Mailbox"</a>
         </nav>
     }
@@ -205,7 +206,12 @@ pub fn PlannerPage() -> impl IntoView {
             value
                 .get()
                 .map(|result| match result {
-                    Ok(id) => view! { <p class="notice success" role="status" data-testid="draft-created">{format!("Draft meetup #{id} created.")}</p> }.into_any(),
+                    Ok(id) => view! {
+                        <p class="notice success" role="status" data-testid="draft-created">
+                            {format!("Draft meetup #{id} created. ")}
+                            <a href=format!("/staff/meetups/{id}")>"Fill in the venue and publish it"</a>
+                        </p>
+                    }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.field_message("city").or_else(|| e.field_message("date")).unwrap_or_else(|| e.to_string())}</p> }.into_any(),
                 })
         }}

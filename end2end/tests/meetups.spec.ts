@@ -1,0 +1,54 @@
+import { test, expect } from "@playwright/test";
+import { logIn, mailSubjects, staff, verifiedFan, waitForHydration } from "./helpers";
+
+test("staff publish a meetup; fans sign up, fill it, wait, move up; staff check in", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const first = await verifiedFan(browser, "first", "深圳", /深圳 Shenzhen/);
+  const second = await verifiedFan(browser, "second", "shenzhen", /深圳 Shenzhen/);
+
+  // Staff create and publish a one-seat meetup in Shenzhen.
+  await logIn(page, staff.email, staff.password);
+  await page.goto("/staff/meetups/new");
+  await waitForHydration(page);
+  await page.getByRole("combobox", { name: "Host city" }).fill("深圳");
+  await page.getByRole("option", { name: /深圳 Shenzhen/ }).click();
+  await page.getByLabel("Title").fill("E2E 见面会");
+  await page.getByLabel("Venue").fill("Hall 1");
+  await page.getByLabel("Starts (host city's local time)").fill("2099-06-05T14:00");
+  await page.getByLabel("Seats").fill("1");
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(/\/staff\/meetups\/\d+$/);
+  const meetupUrl = page.url().replace("/staff/meetups/", "/meetups/");
+  await page.getByRole("button", { name: "Publish and invite the city's fans" }).click();
+  await expect(page.getByTestId("invited")).toContainText("invitations queued");
+  await expect.poll(() => mailSubjects(browser, first.email)).toContain("You're invited: E2E 见面会");
+
+  // The first fan takes the only seat and gets the ticket by email.
+  await first.page.goto(meetupUrl);
+  await first.page.getByRole("button", { name: "Sign up" }).click();
+  await expect(first.page.getByRole("heading", { name: "Your seat is confirmed" })).toBeVisible();
+  await expect(first.page.locator(".qr svg")).toBeVisible();
+  await expect.poll(() => mailSubjects(browser, first.email)).toContain("Your ticket: E2E 见面会");
+
+  // The meetup is full: the second fan joins the waiting list.
+  await second.page.goto(meetupUrl);
+  await expect(second.page.getByTestId("seats")).toContainText("Full");
+  await second.page.getByRole("button", { name: "Join the waiting list" }).click();
+  await expect(second.page.getByTestId("waitlisted")).toHaveText("You are number 1 on the waiting list");
+
+  // The first fan cancels; the second moves up at once and is emailed.
+  await first.page.getByRole("button", { name: "Cancel my seat" }).click();
+  // Its seat went straight to the fan waiting, so the meetup is full again.
+  await expect(first.page.getByRole("button", { name: "Join the waiting list" })).toBeVisible();
+  await second.page.reload();
+  await expect(second.page.getByRole("heading", { name: "Your seat is confirmed" })).toBeVisible();
+  const code = (await second.page.getByTestId("ticket-code").innerText()).trim();
+  await expect.poll(() => mailSubjects(browser, second.email)).toContain("You're in: E2E 见面会");
+
+  // Staff check the second fan in with the ticket code.
+  await page.reload();
+  await page.getByLabel("Ticket code").fill(code);
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.getByTestId("checked-in")).toContainText("checked in");
+  await expect(page.getByTestId("confirmed")).toContainText("second");
+});
