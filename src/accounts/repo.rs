@@ -89,12 +89,22 @@ pub async fn contact(tx: &mut Tx, user_id: i64) -> Result<Option<(String, String
     Ok(row.map(|(email, name, verified_at)| (email, name, verified_at.is_some())))
 }
 
-async fn adjust_city_fans(tx: &mut Tx, city_id: i64, delta: i64) -> Result<(), sqlx::Error> {
+/// Counts a verified fan in (+1) or out (-1) of a city: its total and its count for
+/// the day the fan verified.
+async fn adjust_city_fans(tx: &mut Tx, city_id: i64, verified_at: i64, delta: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE cities SET verified_fans = verified_fans + $1 WHERE id = $2")
         .bind(delta)
         .bind(city_id)
         .execute(&mut **tx)
         .await?;
+    let day = verified_at.div_euclid(86_400);
+    let sql = if delta > 0 {
+        "INSERT INTO city_daily_joins (city_id, day, fans) VALUES ($1, $2, $3) \
+         ON CONFLICT (city_id, day) DO UPDATE SET fans = city_daily_joins.fans + excluded.fans"
+    } else {
+        "UPDATE city_daily_joins SET fans = fans + $3 WHERE city_id = $1 AND day = $2"
+    };
+    sqlx::query(sql).bind(city_id).bind(day).bind(delta).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -109,7 +119,7 @@ pub async fn mark_verified(tx: &mut Tx, user_id: i64, now: i64) -> Result<bool, 
     .fetch_optional(&mut **tx)
     .await?;
     match city {
-        Some(city_id) => adjust_city_fans(tx, city_id, 1).await.map(|_| true),
+        Some(city_id) => adjust_city_fans(tx, city_id, now, 1).await.map(|_| true),
         None => Ok(false),
     }
 }
@@ -137,13 +147,12 @@ pub async fn set_display_name(tx: &mut Tx, user_id: i64, name: &DisplayName, now
     Ok(())
 }
 
-async fn home_and_verified(tx: &mut Tx, user_id: i64) -> Result<Option<(i64, bool)>, sqlx::Error> {
-    let row: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT home_city_id, email_verified_at FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(row.map(|(city, verified_at)| (city, verified_at.is_some())))
+/// `(home city, when the email was verified)`.
+async fn home_and_verified(tx: &mut Tx, user_id: i64) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as("SELECT home_city_id, email_verified_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 pub async fn change_home_city(tx: &mut Tx, user_id: i64, city_id: i64, now: i64) -> Result<(), sqlx::Error> {
@@ -159,9 +168,9 @@ pub async fn change_home_city(tx: &mut Tx, user_id: i64, city_id: i64, now: i64)
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
-    if verified {
-        adjust_city_fans(tx, old_city, -1).await?;
-        adjust_city_fans(tx, city_id, 1).await?;
+    if let Some(verified_at) = verified {
+        adjust_city_fans(tx, old_city, verified_at, -1).await?;
+        adjust_city_fans(tx, city_id, verified_at, 1).await?;
     }
     Ok(())
 }
@@ -171,8 +180,8 @@ pub async fn delete_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
         return Ok(());
     };
     sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut **tx).await?;
-    if verified {
-        adjust_city_fans(tx, city, -1).await?;
+    if let Some(verified_at) = verified {
+        adjust_city_fans(tx, city, verified_at, -1).await?;
     }
     Ok(())
 }

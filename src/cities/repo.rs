@@ -94,14 +94,19 @@ pub async fn most_fans(db: &Db, limit: i64) -> Result<Vec<CityFans>, sqlx::Error
         .collect())
 }
 
-/// Sets every city's verified-fan count from a full recount (after bulk loads).
+/// Sets every city's verified-fan counts (total and per day) from a full recount,
+/// after bulk loads.
 pub async fn recount_verified_fans(tx: &mut crate::server::db::Tx) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    for sql in [
         "UPDATE cities SET verified_fans = \
          (SELECT COUNT(*) FROM users u WHERE u.home_city_id = cities.id AND u.email_verified_at IS NOT NULL)",
-    )
-    .execute(&mut **tx)
-    .await?;
+        "DELETE FROM city_daily_joins",
+        "INSERT INTO city_daily_joins (city_id, day, fans) \
+         SELECT home_city_id, email_verified_at / 86400, COUNT(*) FROM users \
+         WHERE email_verified_at IS NOT NULL GROUP BY home_city_id, email_verified_at / 86400",
+    ] {
+        sqlx::query(sql).execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

@@ -21,8 +21,8 @@ pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::E
     .await?;
     let per_city = |rows: Vec<(i64, i64)>| rows.into_iter().collect::<HashMap<i64, i64>>();
     let joined = per_city(
-        sqlx::query_as("SELECT home_city_id, COUNT(*) FROM users WHERE email_verified_at >= $1 GROUP BY home_city_id")
-            .bind(now - 30 * DAY)
+        sqlx::query_as("SELECT city_id, CAST(SUM(fans) AS BIGINT) FROM city_daily_joins WHERE day >= $1 GROUP BY city_id")
+            .bind((now - 30 * DAY).div_euclid(DAY))
             .fetch_all(&db.pool)
             .await?,
     );

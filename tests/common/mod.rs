@@ -164,6 +164,17 @@ impl TestApp {
             )
             .await;
         assert_eq!(mismatches, 0, "per-city fan counts differ from a recount");
+        let daily = self
+            .scalar(
+                "SELECT COUNT(*) FROM (SELECT home_city_id AS city_id, email_verified_at / 86400 AS day, COUNT(*) AS fans \
+                 FROM users WHERE email_verified_at IS NOT NULL GROUP BY home_city_id, email_verified_at / 86400) r \
+                 LEFT JOIN city_daily_joins j ON j.city_id = r.city_id AND j.day = r.day \
+                 WHERE j.fans IS NULL OR j.fans <> r.fans",
+            )
+            .await;
+        let stray = self.scalar("SELECT COUNT(*) FROM city_daily_joins j WHERE j.fans <> (SELECT COUNT(*) FROM users u \
+             WHERE u.home_city_id = j.city_id AND u.email_verified_at / 86400 = j.day)").await;
+        assert_eq!((daily, stray), (0, 0), "per-city daily joins differ from a recount");
     }
 }
 
