@@ -3,7 +3,7 @@ use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Logi
 use crate::accounts::CurrentUser;
 use crate::components::nav::Nav;
 use crate::error::AppError;
-use crate::pages::{account, home, login, mailbox, meetups, not_found, password, register, staff, staff_meetups, verify, where_next};
+use crate::pages::{account, gatherings, home, login, mailbox, meetups, not_found, password, register, staff, staff_meetups, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -88,6 +88,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/meetups/new") view=staff_meetups::NewMeetupPage />
                     <Route path=path!("/staff/meetups/:id") view=staff_meetups::StaffMeetupPage />
                     <Route path=path!("/staff/check-in") view=staff_meetups::CheckInPage />
+                    <Route path=path!("/organize") view=gatherings::OrganizePage />
+                    <Route path=path!("/organize/new") view=gatherings::NewGatheringPage />
+                    <Route path=path!("/organize/:id") view=gatherings::OwnGatheringPage />
+                    <Route path=path!("/cities/:id") view=gatherings::CityPage />
+                    <Route path=path!("/staff/moderation") view=gatherings::ModerationPage />
+                    <Route path=path!("/staff/organizers/:id") view=gatherings::OrganizerHistoryPage />
                     <Route path=path!("/staff") view=staff::StaffDashboardPage />
                     <Route path=path!("/staff/ranking") view=staff::RankingTablePage />
                     <Route path=path!("/staff/planner") view=staff::PlannerPage />

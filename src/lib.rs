@@ -10,6 +10,7 @@ pub mod cities;
 pub mod components;
 pub mod email;
 pub mod error;
+pub mod gatherings;
 pub mod meetups;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -19,7 +19,9 @@ pub fn Nav() -> impl IntoView {
                             Ok(Some(user)) => {
                                 view! {
                                     <a href="/meetups">"Meetups"</a>
+                                    <a href=format!("/cities/{}", user.home_city.id)>"My city"</a>
                                     <a href="/my-meetups">"My meetups"</a>
+                                    <a href="/organize">"Organize"</a>
                                     {user.role.is_staff().then(|| view! { <a href="/staff">"Staff"</a> })}
                                     <a href="/account" class="who">{user.display_name}</a>
                                     <ActionForm action=auth.logout attr:class="inline">

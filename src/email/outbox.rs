@@ -77,16 +77,23 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Vec<Claimed>, sq
         .collect())
 }
 
-pub async fn mark_sent(db: &Db, id: i64, via: &str, now: i64) -> Result<(), sqlx::Error> {
+/// Records delivered messages, a whole batch in one write (the writer is shared with
+/// sign-ups, so fewer, larger writes leave it free for them).
+pub async fn mark_sent(db: &Db, ids: &[i64], via: &str, now: i64) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (3..ids.len() + 3).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(now).bind(via);
+    for id in ids {
+        query = query.bind(*id);
+    }
     let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL WHERE id = $3",
-    )
-    .bind(now)
-    .bind(via)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    query.execute(&mut *tx).await?;
     tx.commit().await
 }
 

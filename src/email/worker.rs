@@ -20,15 +20,17 @@ pub async fn drain_once(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> 
             return Ok(attempted);
         }
         attempted += batch.len();
+        let mut sent = Vec::with_capacity(batch.len());
         for message in &batch {
             match mailer.deliver(message).await {
-                Ok(()) => outbox::mark_sent(db, message.id, mailer.via(), now()).await?,
+                Ok(()) => sent.push(message.id),
                 Err(error) => {
                     tracing::warn!(id = message.id, attempts = message.attempts, %error, "email delivery failed");
                     outbox::mark_failed_attempt(db, message, &error, now()).await?;
                 }
             }
         }
+        outbox::mark_sent(db, &sent, mailer.via(), now()).await?;
     }
 }
 

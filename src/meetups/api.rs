@@ -13,6 +13,9 @@ pub struct MyMeetups {
 }
 
 #[cfg(feature = "ssr")]
+pub use ssr::card;
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use super::super::repo::{EventChanges, EventInfo};
     use super::super::{signup_state, MeetupCard, MeetupFormValues, MeetupPage, Place, PlaceStatus};
@@ -51,7 +54,8 @@ mod ssr {
             .and_then(|code| ticket_qr(base, code));
         Ok(MeetupPage {
             card: card(e),
-            description: e.description.clone(),
+            description_html: crate::gatherings::format::render(&e.description),
+            organizer: e.organizer.as_ref().map(|(_, name)| name.clone()),
             address: e.address.clone(),
             ends: format_local(e.ends_at, &e.timezone),
             timezone: e.timezone.clone(),
@@ -211,7 +215,8 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
     let user = crate::server::request::current_user().await?;
     let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
     let is_staff = user.as_ref().is_some_and(|u| u.role.is_staff());
-    if !is_staff && !matches!(event.status.as_str(), "published" | "postponed" | "cancelled") {
+    let is_organizer = user.as_ref().is_some_and(|u| event.organizer.as_ref().is_some_and(|(id, _)| *id == u.id));
+    if !is_staff && !is_organizer && !matches!(event.status.as_str(), "published" | "postponed" | "cancelled") {
         return Err(AppError::NotFound);
     }
     let place = match &user {

@@ -185,3 +185,50 @@ pub fn reminder(event: &EventInfo, to: &str, name: &str, ticket: &str, registrat
     }
     .build()
 }
+
+/// A message from a gathering's organizer to everyone signed up.
+pub fn organizer_message(event: &EventInfo, organizer: &str, subject: &str, body: &str, base: &str) -> OutgoingEmail {
+    Mail {
+        kind: "organizer_message",
+        key: String::new(),
+        to: "",
+        subject: format!("{subject} · {}", event.title),
+        lines: vec![format!("{organizer}, who organizes {}, writes:", event.title), body.to_string()],
+        link: ("The gathering page", meetup_url(base, event)),
+        event,
+        attach_ics: false,
+        base,
+    }
+    .build()
+}
+
+/// To a fan who applied to organize gatherings: approved, declined or revoked.
+pub fn organizer_decision(to: &str, name: &str, decision: &str, reason: &str, base: &str) -> OutgoingEmail {
+    let (subject, line) = match decision {
+        "approved" => ("You are now a Tongcheng organizer", "Your application is approved: you can now list gatherings for your city."),
+        "declined" => ("Your organizer application", "Your application to organize gatherings was not approved this time."),
+        _ => ("Your organizer role has ended", "Staff have ended your organizer role."),
+    };
+    let mut text = format!("Hello {name},\n\n{line}\n\n");
+    if !reason.is_empty() {
+        text.push_str(&format!("Reason: {reason}\n\n"));
+    }
+    text.push_str(&format!("{base}/organize\n\n— Tongcheng 同城会\n"));
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p>{}</p>{}<p><a href=\"{}/organize\">Tongcheng</a></p></body></html>",
+        escape_html(&format!("Hello {name},")),
+        escape_html(line),
+        if reason.is_empty() { String::new() } else { format!("<p>Reason: {}</p>", escape_html(reason)) },
+        escape_html(base)
+    );
+    OutgoingEmail {
+        kind: "organizer_decision",
+        idempotency_key: format!("organizer_decision:{to}:{decision}:{}", now()),
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text,
+        html,
+        event_id: None,
+        attachments: Vec::new(),
+    }
+}

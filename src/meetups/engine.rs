@@ -9,7 +9,7 @@ use super::repo::{self, EventInfo};
 use super::{signup_state, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
 use crate::error::AppError;
-use crate::server::db::{Db, Tx};
+use crate::server::db::{Backend, Db, Tx};
 use rand::Rng;
 
 /// Who is signing up, for the confirmation email.
@@ -41,11 +41,19 @@ async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::E
     Ok(taken.is_some())
 }
 
-async fn next_waitlist_seq(tx: &mut Tx, event_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter")
-        .bind(event_id)
-        .fetch_one(&mut **tx)
-        .await
+/// The next waiting-list number. On PostgreSQL a sequence: taking it locks nothing, so
+/// a burst of fans joining the waiting list commits in parallel. On SQLite (one writer
+/// anyway) a per-event counter.
+async fn next_waitlist_seq(tx: &mut Tx, backend: Backend, event_id: i64) -> Result<i64, sqlx::Error> {
+    match backend {
+        Backend::Postgres => sqlx::query_scalar("SELECT nextval('waitlist_seq')").fetch_one(&mut **tx).await,
+        Backend::Sqlite => {
+            sqlx::query_scalar("UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter")
+                .bind(event_id)
+                .fetch_one(&mut **tx)
+                .await
+        }
+    }
 }
 
 /// The existing registration of a fan, inserting a placeholder (status `cancelled`,
@@ -89,7 +97,7 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
         return Err(AppError::field("signup", state.message()));
     }
     let generation = generation + 1;
-    let mail = if take_seat(&mut tx, event_id, now).await? {
+    let (place, mail) = if take_seat(&mut tx, event_id, now).await? {
         let ticket: String = sqlx::query_scalar(
             "UPDATE registrations SET status = 'confirmed', waitlist_seq = NULL, generation = $1, updated_at = $2 \
              WHERE id = $3 RETURNING ticket_code",
@@ -99,9 +107,11 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
         .bind(registration_id)
         .fetch_one(&mut *tx)
         .await?;
-        emails::seat_confirmed(&event, fan.email, fan.name, &ticket, registration_id, generation, base_url, false)
+        let mail = emails::seat_confirmed(&event, fan.email, fan.name, &ticket, registration_id, generation, base_url, false);
+        let place = Place { registration_id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false };
+        (place, mail)
     } else {
-        let seq = next_waitlist_seq(&mut tx, event_id).await?;
+        let seq = next_waitlist_seq(&mut tx, db.backend, event_id).await?;
         sqlx::query("UPDATE registrations SET status = 'waitlisted', waitlist_seq = $1, generation = $2, updated_at = $3 WHERE id = $4")
             .bind(seq)
             .bind(generation)
@@ -110,11 +120,13 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
             .execute(&mut *tx)
             .await?;
         let position = waitlist_position(&mut tx, event_id, seq).await?;
-        emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation, base_url)
+        let mail = emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation, base_url);
+        let place = Place { registration_id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false };
+        (place, mail)
     };
     outbox::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
-    place(db, event_id, fan.id).await?.ok_or(AppError::Internal)
+    Ok(place)
 }
 
 async fn waitlist_position(tx: &mut Tx, event_id: i64, seq: i64) -> Result<i64, sqlx::Error> {

@@ -72,7 +72,8 @@ fn csv_field(value: &str) -> String {
     format!("\"{}\"", value.replace('"', "\"\""))
 }
 
-/// `/staff/meetups/{id}/attendees.csv`: confirmed fans and the waiting list.
+/// `/staff/meetups/{id}/attendees.csv`: confirmed fans and the waiting list, for staff
+/// and for the organizer of a gathering.
 pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
     let user_id = session.get::<i64>(USER_ID).await.ok().flatten();
     let version = session.get::<i64>(SESSION_VERSION).await.ok().flatten().unwrap_or(-1);
@@ -80,9 +81,15 @@ pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path
         Some(uid) => crate::accounts::repo::load_current(&state.db, uid, version).await.ok().flatten(),
         None => None,
     };
+    let organizer = match repo::event_info(&state.db.pool, id).await {
+        Ok(event) => event.and_then(|e| e.organizer).map(|(uid, _)| uid),
+        Err(e) => return internal(e),
+    };
     match user {
         None => return (StatusCode::UNAUTHORIZED, "Please log in first.").into_response(),
-        Some(u) if !u.role.is_staff() => return (StatusCode::FORBIDDEN, "You are not allowed to do that.").into_response(),
+        Some(u) if !u.role.is_staff() && organizer != Some(u.id) => {
+            return (StatusCode::FORBIDDEN, "You are not allowed to do that.").into_response()
+        }
         Some(_) => {}
     }
     let attendees = match repo::attendees(&state.db, id).await {

@@ -103,7 +103,10 @@ pub struct MeetupCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeetupPage {
     pub card: MeetupCard,
-    pub description: String,
+    /// The description as safe HTML (see `gatherings::format`).
+    pub description_html: String,
+    /// Who organizes it, for gatherings.
+    pub organizer: Option<String>,
     pub address: String,
     pub ends: String,
     pub timezone: String,

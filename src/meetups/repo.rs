@@ -53,15 +53,41 @@ pub struct EventInfo {
     pub confirmed: i64,
     pub signup_opens_at: Option<i64>,
     pub signup_closes_at: Option<i64>,
+    /// For gatherings: the organizer's id and display name.
+    pub organizer: Option<(i64, String)>,
 }
 
-const EVENT_COLUMNS: &str = "e.id, e.kind, e.status, e.title, e.description, e.city_id, c.name_zh || ' ' || c.name_en, c.timezone, \
-     e.venue, e.address, e.starts_at, e.ends_at, e.capacity, e.confirmed_count, e.signup_opens_at, e.signup_closes_at";
+const EVENT_COLUMNS: &str = "e.id, e.kind, e.status, e.title, e.description, e.city_id, c.name_zh || ' ' || c.name_en AS city, c.timezone, \
+     e.venue, e.address, e.starts_at, e.ends_at, e.capacity, e.confirmed_count AS confirmed, e.signup_opens_at, e.signup_closes_at, \
+     e.organizer_id, o.display_name AS organizer_name";
 
-type EventRow = (i64, String, String, String, String, i64, String, String, String, String, i64, i64, Option<i64>, i64, Option<i64>, Option<i64>);
+/// Events with their city and organizer.
+const EVENT_FROM: &str = "FROM events e JOIN cities c ON c.id = e.city_id LEFT JOIN users o ON o.id = e.organizer_id";
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    kind: String,
+    status: String,
+    title: String,
+    description: String,
+    city_id: i64,
+    city: String,
+    timezone: String,
+    venue: String,
+    address: String,
+    starts_at: i64,
+    ends_at: i64,
+    capacity: Option<i64>,
+    confirmed: i64,
+    signup_opens_at: Option<i64>,
+    signup_closes_at: Option<i64>,
+    organizer_id: Option<i64>,
+    organizer_name: Option<String>,
+}
 
 fn event_from_row(row: EventRow) -> EventInfo {
-    let (id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at) = row;
+    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name } = row;
     EventInfo {
         id,
         kind,
@@ -79,11 +105,12 @@ fn event_from_row(row: EventRow) -> EventInfo {
         confirmed,
         signup_opens_at,
         signup_closes_at,
+        organizer: organizer_id.zip(organizer_name),
     }
 }
 
 pub async fn event_info<'c, E: Executor<'c, Database = Any>>(executor: E, id: i64) -> Result<Option<EventInfo>, sqlx::Error> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id WHERE e.id = $1");
+    let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1");
     let row: Option<EventRow> = sqlx::query_as(&sql).bind(id).fetch_optional(executor).await?;
     Ok(row.map(event_from_row))
 }
@@ -91,7 +118,7 @@ pub async fn event_info<'c, E: Executor<'c, Database = Any>>(executor: E, id: i6
 /// Published (or postponed) meetups that have not ended, soonest first.
 pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id \
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} \
          WHERE e.status IN ('published', 'postponed') AND e.ends_at >= $1 ORDER BY e.starts_at, e.id LIMIT $2"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&db.pool).await?;
@@ -101,7 +128,7 @@ pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventInfo>, s
 /// Published meetups of one city, for its calendar feed.
 pub async fn city_calendar(db: &Db, city_id: i64, since: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id \
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} \
          WHERE e.city_id = $1 AND e.status IN ('published', 'postponed', 'cancelled') AND e.ends_at >= $2 ORDER BY e.starts_at"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(city_id).bind(since).fetch_all(&db.pool).await?;
@@ -111,16 +138,41 @@ pub async fn city_calendar(db: &Db, city_id: i64, since: i64) -> Result<Vec<Even
 /// Every official meetup, newest first, for staff.
 pub async fn official(db: &Db, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id WHERE e.kind = 'official' ORDER BY e.starts_at DESC LIMIT $1"
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.kind = 'official' ORDER BY e.starts_at DESC LIMIT $1"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(limit).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// Published events of a city (meetups and gatherings) in a time window, soonest first.
+pub async fn city_events(db: &Db, city_id: i64, from: i64, until: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.city_id = $1 AND e.status IN ('published', 'postponed') \
+         AND e.ends_at >= $2 AND e.starts_at < $3 ORDER BY e.starts_at, e.id"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(city_id).bind(from).bind(until).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(event_from_row).collect())
+}
+
+/// Gatherings, optionally of one organizer and/or one status, newest first.
+pub async fn gatherings(db: &Db, organizer_id: Option<i64>, status: Option<&str>) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.kind = 'gathering' AND ($1 = 0 OR e.organizer_id = $2) AND ($3 = '' OR e.status = $3) \
+         ORDER BY e.starts_at DESC"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql)
+        .bind(i64::from(organizer_id.is_some()))
+        .bind(organizer_id.unwrap_or(0))
+        .bind(status.unwrap_or(""))
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(event_from_row).collect())
 }
 
 /// The meetups a fan has a place at (or had, if cancelled by the fan: not listed).
 pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e JOIN cities c ON c.id = e.city_id JOIN registrations r ON r.event_id = e.id \
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} JOIN registrations r ON r.event_id = e.id \
          WHERE r.user_id = $1 AND r.status <> 'cancelled' ORDER BY e.starts_at DESC"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(user_id).fetch_all(&db.pool).await?;

@@ -1,6 +1,8 @@
 //! Fan pages: what's on, one meetup (sign up, ticket, cancel), my meetups.
 use crate::app::Auth;
 use crate::components::form::{field_error, form_error, FormError};
+use crate::gatherings::api::ReportGathering;
+use crate::gatherings::REPORT_CATEGORIES;
 use crate::meetups::api::{list_my_meetups, load_meetup, upcoming_meetups, CancelPlace, SignUp};
 use crate::meetups::{MeetupCard, MeetupPage, Place, PlaceStatus, SignupState};
 use leptos::form::ActionForm;
@@ -20,6 +22,7 @@ pub fn seats_label(card: &MeetupCard) -> String {
 #[component]
 pub fn MeetupCardView(card: MeetupCard, #[prop(optional)] place: Option<Place>) -> impl IntoView {
     let status = (card.status != "published").then(|| card.status.clone());
+    let kind = (card.kind == "gathering").then_some("Gathering");
     let place = place.map(|p| match (p.status, p.position) {
         (PlaceStatus::Confirmed, _) => "Your seat is confirmed".to_string(),
         (PlaceStatus::Waitlisted, Some(n)) => format!("Waiting list: number {n}"),
@@ -30,6 +33,7 @@ pub fn MeetupCardView(card: MeetupCard, #[prop(optional)] place: Option<Place>) 
             <h2><a href=format!("/meetups/{}", card.id)>{card.title.clone()}</a></h2>
             <p class="when">{format!("{} · {}", card.starts, card.city)}</p>
             <p class="seats">{seats_label(&card)}</p>
+            {kind.map(|k| view! { <p class="badge gathering">{k}</p> })}
             {status.map(|s| view! { <p class="badge">{s}</p> })}
             {place.map(|p| view! { <p class="success">{p}</p> })}
         </li>
@@ -86,10 +90,47 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
             {seats_label(&card)}
             {(page.waitlisted > 0).then(|| format!(" · {} waiting", page.waitlisted))}
         </p>
-        {(!page.description.is_empty()).then(|| view! { <p class="description">{page.description.clone()}</p> })}
+        {page.organizer.clone().map(|name| view! { <p class="badge gathering">{format!("Gathering organized by {name}")}</p> })}
+        <div class="description" inner_html=page.description_html.clone()></div>
         <section class="card signup" aria-live="polite">
             <SignupBox page=page.clone() sign_up cancel />
         </section>
+        {(card.kind == "gathering" && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
+    }
+}
+
+#[component]
+fn ReportForm(id: i64) -> impl IntoView {
+    let report = ServerAction::<ReportGathering>::new();
+    let value = report.value();
+    view! {
+        <details class="report">
+            <summary>"Report this gathering"</summary>
+            <Show
+                when=move || matches!(value.get(), Some(Ok(())))
+                fallback=move || view! {
+                    <ActionForm action=report attr:class="form" attr:novalidate=true>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <div class="field">
+                            <label for="report-category">"What is wrong?"</label>
+                            <select id="report-category" name="category">
+                                {REPORT_CATEGORIES.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                            </select>
+                            <p class="field-error">{field_error(value, "category")}</p>
+                        </div>
+                        <div class="field">
+                            <label for="report-details">"Details"</label>
+                            <textarea id="report-details" name="details" rows="3"></textarea>
+                            <p class="field-error">{field_error(value, "details")}</p>
+                        </div>
+                        <FormError error=form_error(value) />
+                        <button type="submit" class="secondary">"Send report"</button>
+                    </ActionForm>
+                }
+            >
+                <p class="success" role="status" data-testid="reported">"Thank you. Staff will look at it."</p>
+            </Show>
+        </details>
     }
 }
 

@@ -1,0 +1,478 @@
+//! Server functions for gatherings: organizers apply, list, edit, cancel and message;
+//! fans browse their city, join and report; staff moderate.
+use super::{CityEvents, ModerationQueue, OrganizerHistory, OrganizerStatus, OwnGathering};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::super::GatheringFormValues;
+    use crate::accounts::{CurrentUser, Role};
+    use crate::error::{AppError, FieldErrors};
+    use crate::meetups::repo::EventInfo;
+    use crate::server::clock::{format_input, parse_input};
+
+    pub fn form_values(e: &EventInfo) -> GatheringFormValues {
+        GatheringFormValues {
+            title: e.title.clone(),
+            description: e.description.clone(),
+            venue: e.venue.clone(),
+            address: e.address.clone(),
+            starts: format_input(e.starts_at, &e.timezone),
+            ends: format_input(e.ends_at, &e.timezone),
+            capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            signup_deadline: e.signup_closes_at.map(|t| format_input(t, &e.timezone)).unwrap_or_default(),
+        }
+    }
+
+    pub fn require_organizer(user: &CurrentUser) -> Result<(), AppError> {
+        if matches!(user.role, Role::Organizer | Role::Staff | Role::Admin) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The gathering, if `user` organizes it.
+    pub fn own(event: Option<EventInfo>, user: &CurrentUser) -> Result<EventInfo, AppError> {
+        let event = event.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
+        if event.organizer.as_ref().map(|(id, _)| *id) != Some(user.id) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(event)
+    }
+
+    pub struct Parsed {
+        pub title: String,
+        pub description: String,
+        pub venue: String,
+        pub address: String,
+        pub starts_at: i64,
+        pub ends_at: i64,
+        pub capacity: Option<i64>,
+        pub deadline: Option<i64>,
+    }
+
+    pub fn parse(v: &GatheringFormValues, tz: &str) -> Result<Parsed, AppError> {
+        let mut errors = FieldErrors::default();
+        let mut text = |field: &str, value: &str, max: usize, required: bool| {
+            let value = value.trim();
+            if required && value.is_empty() {
+                errors.add(field, "Fill this in.");
+            } else if value.chars().count() > max {
+                errors.add(field, format!("Use at most {max} characters."));
+            }
+            value.to_string()
+        };
+        let title = text("title", &v.title, 120, true);
+        let description = text("description", &v.description, 5000, false);
+        let venue = text("venue", &v.venue, 200, true);
+        let address = text("address", &v.address, 300, false);
+        let mut time = |field: &str, value: &str, required: bool| -> Option<i64> {
+            if value.trim().is_empty() {
+                if required {
+                    errors.add(field, "Choose a date and time.");
+                }
+                return None;
+            }
+            let parsed = parse_input(value, tz);
+            if parsed.is_none() {
+                errors.add(field, "Enter a date and time like 2026-12-05T19:00.");
+            }
+            parsed
+        };
+        let starts_at = time("starts", &v.starts, true);
+        let ends_at = time("ends", &v.ends, false).or(starts_at.map(|s| s + 2 * 3600));
+        let deadline = time("signup_deadline", &v.signup_deadline, false);
+        if let (Some(s), Some(e)) = (starts_at, ends_at) {
+            if e <= s {
+                errors.add("ends", "The end must be after the start.");
+            }
+        }
+        if let (Some(d), Some(s)) = (deadline, starts_at) {
+            if d > s {
+                errors.add("signup_deadline", "The sign-up deadline must be before the start.");
+            }
+        }
+        let capacity = match v.capacity.trim() {
+            "" => Ok(None),
+            raw => match raw.parse::<i64>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok(Some(n)),
+                _ => Err(()),
+            },
+        };
+        if capacity.is_err() {
+            errors.add("capacity", "Leave empty for no limit, or enter 1 to 10000 seats.");
+        }
+        match (starts_at, ends_at, capacity) {
+            (Some(starts_at), Some(ends_at), Ok(capacity)) if errors.is_empty() => {
+                Ok(Parsed { title, description, venue, address, starts_at, ends_at, capacity, deadline })
+            }
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+}
+
+/// The logged-in fan's organizer status, application and gatherings.
+#[server(endpoint = "organizer_status")]
+pub async fn load_organizer_status() -> Result<OrganizerStatus, AppError> {
+    use crate::accounts::Role;
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    let is_organizer = matches!(user.role, Role::Organizer | Role::Staff | Role::Admin);
+    let gatherings = crate::meetups::repo::gatherings(&state.db, Some(user.id), None).await?;
+    Ok(OrganizerStatus {
+        is_organizer,
+        verified: user.email_verified,
+        application: super::repo::latest_application(&state.db, user.id).await?,
+        gatherings: gatherings.iter().map(crate::meetups::api::card).collect(),
+    })
+}
+
+#[server(endpoint = "apply_organizer")]
+pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    if !user.email_verified {
+        return Err(AppError::field("reason", "Confirm your email address first."));
+    }
+    if user.role != Role::Fan {
+        return Err(AppError::field("reason", "You can already organize gatherings."));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 10 || reason.chars().count() > 1000 {
+        return Err(AppError::field("reason", "Tell staff in 10 to 1000 characters why you want to organize."));
+    }
+    if super::repo::latest_application(&state.db, user.id).await?.is_some_and(|a| a.status == "pending") {
+        return Err(AppError::field("reason", "Your application is already waiting for staff."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    super::repo::insert_application(&mut tx, user.id, user.home_city.id, reason, crate::server::clock::now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates (no `id`) or edits the organizer's own gathering. New gatherings wait for
+/// staff review unless the organizer is trusted. Returns the gathering's id.
+#[server(endpoint = "save_gathering")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_gathering(
+    id: Option<String>,
+    title: String,
+    description: String,
+    venue: String,
+    address: String,
+    starts: String,
+    ends: String,
+    capacity: String,
+    signup_deadline: String,
+) -> Result<i64, AppError> {
+    use super::GatheringFormValues;
+    use crate::meetups::repo::{self as events, EventChanges, NewEvent};
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    ssr::require_organizer(&user)?;
+    let values = GatheringFormValues { title, description, venue, address, starts, ends, capacity, signup_deadline };
+    let id = id.and_then(|i| i.trim().parse::<i64>().ok());
+    let existing = match id {
+        Some(id) => Some(ssr::own(events::event_info(&state.db.pool, id).await?, &user)?),
+        None => None,
+    };
+    let city_id = match &existing {
+        Some(e) => e.city_id,
+        None => super::repo::approved_city(&state.db, user.id).await?.unwrap_or(user.home_city.id),
+    };
+    let tz: String = sqlx::query_scalar("SELECT timezone FROM cities WHERE id = $1").bind(city_id).fetch_one(&state.db.pool).await?;
+    let form = ssr::parse(&values, &tz)?;
+    let changes = EventChanges {
+        city_id,
+        title: &form.title,
+        description: &form.description,
+        venue: &form.venue,
+        address: &form.address,
+        starts_at: form.starts_at,
+        ends_at: form.ends_at,
+        capacity: form.capacity,
+        signup_opens_at: None,
+        signup_closes_at: form.deadline,
+    };
+    let now = crate::server::clock::now();
+    let base = &state.config.public_url;
+    let trusted = super::repo::is_trusted(&state.db, user.id).await? || user.role.is_staff();
+    let mut tx = state.db.begin_write().await?;
+    let id = match existing {
+        None => {
+            let new = NewEvent {
+                kind: "gathering",
+                city_id,
+                title: &form.title,
+                starts_at: form.starts_at,
+                ends_at: form.ends_at,
+                capacity: form.capacity,
+                status: if trusted { "published" } else { "pending_review" },
+                created_by: Some(user.id),
+            };
+            let id = events::insert_event(&mut tx, &new, now).await?;
+            sqlx::query("UPDATE events SET organizer_id = $1 WHERE id = $2").bind(user.id).bind(id).execute(&mut *tx).await?;
+            events::update_event(&mut tx, id, &changes, now).await?;
+            id
+        }
+        Some(before) => {
+            if form.capacity.is_some_and(|c| c < before.confirmed) {
+                return Err(AppError::field("capacity", format!("{} fans already have seats; the capacity cannot be lower.", before.confirmed)));
+            }
+            events::update_event(&mut tx, before.id, &changes, now).await?;
+            crate::meetups::engine::fill_from_waitlist(&mut tx, state.db.skip_locked(), before.id, base, now).await?;
+            if before.status == "rejected" {
+                // Edited after a rejection: back to the review queue.
+                events::set_status(&mut tx, before.id, "pending_review", now).await?;
+            }
+            let moved = before.starts_at != form.starts_at || before.venue != form.venue || before.address != form.address;
+            if moved && before.status == "published" {
+                let after = events::event_info(&mut *tx, before.id).await?.ok_or(AppError::NotFound)?;
+                events::notify_attendees(&mut tx, &crate::meetups::emails::notice(&after, "changed", base), before.id, &now.to_string(), now).await?;
+            }
+            before.id
+        }
+    };
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(id)
+}
+
+#[server(endpoint = "own_gathering")]
+pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    let event = ssr::own(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    let rejection = if event.status == "rejected" { super::repo::rejection_reason(&state.db, id).await? } else { None };
+    Ok(OwnGathering {
+        card: crate::meetups::api::card(&event),
+        form: ssr::form_values(&event),
+        attendees: crate::meetups::repo::attendees(&state.db, id).await?,
+        rejection,
+    })
+}
+
+#[server(endpoint = "cancel_gathering")]
+pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    let event = ssr::own(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    if event.status == "cancelled" {
+        return Err(AppError::field("status", "This gathering is already cancelled."));
+    }
+    let now = crate::server::clock::now();
+    let mut tx = state.db.begin_write().await?;
+    crate::meetups::repo::set_status(&mut tx, id, "cancelled", now).await?;
+    let event = crate::meetups::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let notice = crate::meetups::emails::notice(&event, "cancelled", &state.config.public_url);
+    crate::meetups::repo::notify_attendees(&mut tx, &notice, id, &now.to_string(), now).await?;
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(())
+}
+
+/// Emails everyone signed up; at most `MESSAGES_PER_DAY` a day per gathering.
+#[server(endpoint = "message_attendees")]
+pub async fn message_attendees(id: i64, subject: String, body: String) -> Result<u64, AppError> {
+    use crate::error::FieldErrors;
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    let event = ssr::own(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    let mut errors = FieldErrors::default();
+    if subject.trim().is_empty() || subject.chars().count() > 120 {
+        errors.add("subject", "Write a subject of at most 120 characters.");
+    }
+    if body.trim().is_empty() || body.chars().count() > 5000 {
+        errors.add("body", "Write a message of at most 5000 characters.");
+    }
+    errors.into_result()?;
+    let now = crate::server::clock::now();
+    if super::repo::messages_today(&state.db, id, now).await? >= super::MESSAGES_PER_DAY {
+        return Err(AppError::field("body", format!("You can send {} messages a day to this gathering; try again tomorrow.", super::MESSAGES_PER_DAY)));
+    }
+    let mail = crate::meetups::emails::organizer_message(&event, &user.display_name, subject.trim(), body.trim(), &state.config.public_url);
+    let mut tx = state.db.begin_write().await?;
+    let message_id = crate::accounts::tokens::random_secret()[..super::repo::MESSAGE_ID_LEN].to_string();
+    let sent = crate::meetups::repo::notify_attendees(&mut tx, &mail, id, &message_id, now).await?;
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(sent)
+}
+
+/// A city's official meetups and approved gatherings between two dates (YYYY-MM-DD).
+#[server(endpoint = "city_events")]
+pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String>) -> Result<CityEvents, AppError> {
+    use super::CityEvent;
+    let state = crate::server::request::state()?;
+    let info = state.cities.iter().find(|c| c.id == city).ok_or(AppError::NotFound)?;
+    let day = |raw: Option<String>, field: &str| -> Result<Option<i64>, AppError> {
+        match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => Ok(None),
+            Some(raw) => crate::server::clock::parse_input(&format!("{raw}T00:00"), "Asia/Shanghai")
+                .map(Some)
+                .ok_or_else(|| AppError::field(field, "Enter a date like 2026-12-05.")),
+        }
+    };
+    let now = crate::server::clock::now();
+    let from = day(from, "from")?.unwrap_or(now);
+    let until = day(to, "to")?.map(|t| t + 24 * 3600).unwrap_or(i64::MAX);
+    let events = crate::meetups::repo::city_events(&state.db, city, from, until).await?;
+    Ok(CityEvents {
+        city_id: city,
+        city: format!("{} {}", info.name_zh, info.name_en),
+        events: events
+            .iter()
+            .map(|e| CityEvent {
+                card: crate::meetups::api::card(e),
+                label: match &e.organizer {
+                    Some((_, name)) if e.kind == "gathering" => format!("Gathering by {name}"),
+                    _ if e.kind == "gathering" => "Gathering".into(),
+                    _ => "Official meetup".into(),
+                },
+            })
+            .collect(),
+        calendar_url: format!("{}/calendar/city/{city}.ics", state.config.public_url),
+    })
+}
+
+#[server(endpoint = "report_gathering")]
+pub async fn report_gathering(id: i64, category: String, details: String) -> Result<(), AppError> {
+    let state = crate::server::request::state()?;
+    let user = crate::server::request::require_user().await?;
+    if !super::REPORT_CATEGORIES.iter().any(|(c, _)| *c == category) {
+        return Err(AppError::field("category", "Choose what is wrong."));
+    }
+    if details.chars().count() > 2000 {
+        return Err(AppError::field("details", "Use at most 2000 characters."));
+    }
+    state.rate_limits.check_auth(&[format!("report:{}", user.id)])?;
+    let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin_write().await?;
+    super::repo::insert_report(&mut tx, event.id, user.id, &category, details.trim(), crate::server::clock::now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[server(endpoint = "moderation_queue")]
+pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
+    use super::PendingGathering;
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let pending = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
+    Ok(ModerationQueue {
+        applications: super::repo::pending_applications(&state.db).await?,
+        gatherings: pending
+            .iter()
+            .map(|e| PendingGathering {
+                card: crate::meetups::api::card(e),
+                organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
+                organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
+                description_html: super::format::render(&e.description),
+            })
+            .collect(),
+        reports: super::repo::open_reports(&state.db).await?,
+        log: super::repo::recent_log(&state.db, 30).await?,
+    })
+}
+
+/// One moderation decision. `subject`: application | gathering | report | organizer;
+/// `action` depends on it (approve, decline, reject, hide, dismiss, revoke, trust, distrust).
+#[server(endpoint = "moderate")]
+pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    let staff = crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let reason = reason.unwrap_or_default().trim().to_string();
+    let needs_reason = matches!(action.as_str(), "decline" | "reject" | "hide" | "revoke");
+    if needs_reason && reason.is_empty() {
+        return Err(AppError::field("reason", "Give a reason: the organizer is told."));
+    }
+    let now = crate::server::clock::now();
+    let base = &state.config.public_url;
+    let who = (staff.id, staff.display_name.as_str());
+    let mut tx = state.db.begin_write().await?;
+    let mut notify: Option<(i64, &str)> = None;
+    match (subject.as_str(), action.as_str()) {
+        ("application", "approve" | "decline") => {
+            let to = if action == "approve" { "approved" } else { "declined" };
+            let user_id = super::repo::decide_application(&mut tx, id, "pending", to, &reason, now).await?.ok_or(AppError::NotFound)?;
+            if action == "approve" {
+                let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+                if role == "fan" {
+                    crate::accounts::repo::set_role(&mut tx, user_id, Role::Organizer, now).await?;
+                }
+            }
+            notify = Some((user_id, to));
+        }
+        ("organizer", "revoke") => {
+            crate::accounts::repo::set_role(&mut tx, id, Role::Fan, now).await?;
+            super::repo::set_trusted(&mut tx, id, false).await?;
+            sqlx::query("UPDATE organizer_applications SET status = 'revoked', decision_reason = $1, decided_at = $2 WHERE user_id = $3 AND status = 'approved'")
+                .bind(&reason)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            notify = Some((id, "revoked"));
+        }
+        ("organizer", "trust" | "distrust") => super::repo::set_trusted(&mut tx, id, action == "trust").await?,
+        ("gathering", "approve" | "reject" | "hide") => {
+            let status = match action.as_str() {
+                "approve" => "published",
+                "reject" => "rejected",
+                _ => "hidden",
+            };
+            let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM events WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            if kind.as_deref() != Some("gathering") {
+                return Err(AppError::NotFound);
+            }
+            crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
+        }
+        ("report", "dismiss" | "hide") => {
+            let event_id = super::repo::resolve_report(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            if action == "hide" {
+                crate::meetups::repo::set_status(&mut tx, event_id, "hidden", now).await?;
+                super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
+            }
+        }
+        _ => return Err(AppError::field("action", "Unknown moderation action.")),
+    }
+    super::repo::log(&mut tx, &subject, id, &action, &reason, who, now).await?;
+    if let Some((user_id, decision)) = notify {
+        let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+        crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&email, &name, decision, &reason, base), now).await?;
+    }
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(())
+}
+
+#[server(endpoint = "organizer_history")]
+pub async fn load_organizer_history(user_id: i64) -> Result<OrganizerHistory, AppError> {
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let (name, email, role, trusted): (String, String, String, i64) =
+        sqlx::query_as("SELECT display_name, email, role, trusted_organizer FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let mut gatherings = Vec::new();
+    for event in crate::meetups::repo::gatherings(&state.db, Some(user_id), None).await? {
+        let (confirmed, checked_in) = super::repo::attendance(&state.db, event.id).await?;
+        gatherings.push((crate::meetups::api::card(&event), confirmed, checked_in));
+    }
+    Ok(OrganizerHistory {
+        user_id,
+        name,
+        email,
+        is_organizer: role != "fan",
+        trusted: trusted == 1,
+        gatherings,
+        reports: super::repo::reports_about_organizer(&state.db, user_id).await?,
+        log: super::repo::log_for_organizer(&state.db, user_id).await?,
+    })
+}

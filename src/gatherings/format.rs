@@ -1,0 +1,120 @@
+//! Formatted descriptions, rendered safely: everything is escaped first, then a small
+//! set of markup is recognised (paragraphs, line breaks, `- ` lists, `**bold**`,
+//! `*italic*`, and http(s) links). No HTML from the author ever reaches the page.
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Wraps text between pairs of `marker` in `tag` (on already-escaped text).
+fn emphasis(text: &str, marker: &str, tag: &str) -> String {
+    let parts: Vec<&str> = text.split(marker).collect();
+    if parts.len() < 3 {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut open = false;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            out.push_str(part);
+            continue;
+        }
+        // A marker opens emphasis when text follows it and a closing marker exists.
+        let closes_later = i + 1 < parts.len();
+        if !open && closes_later && !part.is_empty() && !part.starts_with(' ') {
+            out.push_str(&format!("<{tag}>{part}"));
+            open = true;
+        } else if open {
+            out.push_str(&format!("</{tag}>{part}"));
+            open = false;
+        } else {
+            out.push_str(marker);
+            out.push_str(part);
+        }
+    }
+    if open {
+        // Unreachable by construction, but never leave a tag unclosed.
+        out.push_str(&format!("</{tag}>"));
+    }
+    out
+}
+
+/// Turns http(s) URLs (already escaped) into links that leave the site safely.
+fn links(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if (word.starts_with("http://") || word.starts_with("https://")) && word.len() > 8 {
+                format!("<a href=\"{word}\" rel=\"nofollow noopener\" target=\"_blank\">{word}</a>")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn inline(line: &str) -> String {
+    links(&emphasis(&emphasis(&escape(line), "**", "strong"), "*", "em"))
+}
+
+/// The description as safe HTML.
+pub fn render(text: &str) -> String {
+    let normalized = text.replace("\r\n", "\n");
+    let mut html = String::new();
+    for block in normalized.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+        let lines: Vec<&str> = block.lines().map(str::trim).collect();
+        if lines.iter().all(|l| l.starts_with("- ")) {
+            html.push_str("<ul>");
+            for line in lines {
+                html.push_str(&format!("<li>{}</li>", inline(&line[2..])));
+            }
+            html.push_str("</ul>");
+        } else {
+            html.push_str(&format!("<p>{}</p>", lines.iter().map(|l| inline(l)).collect::<Vec<_>>().join("<br>")));
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn markup_is_rendered() {
+        assert_eq!(render("Hello **fans**\nsee *you*"), "<p>Hello <strong>fans</strong><br>see <em>you</em></p>");
+        assert_eq!(render("a\n\n- one\n- two"), "<p>a</p><ul><li>one</li><li>two</li></ul>");
+        assert_eq!(
+            render("map: https://example.com/x?a=1&b=2"),
+            "<p>map: <a href=\"https://example.com/x?a=1&amp;b=2\" rel=\"nofollow noopener\" target=\"_blank\">https://example.com/x?a=1&amp;b=2</a></p>"
+        );
+    }
+
+    #[test]
+    fn html_and_script_injection_become_harmless_text() {
+        let html = render("<script>alert(1)</script> <img src=x onerror=alert(1)> \"quoted\"");
+        assert!(!html.contains("<script") && !html.contains("<img"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        let link = render("javascript:alert(1) \"><script>x</script>");
+        assert!(!link.contains("href=\"javascript") && !link.contains("<script"));
+        let attribute = render("https://x.cn/\"onmouseover=\"alert(1)");
+        assert!(!attribute.contains("\"onmouseover"), "{attribute}");
+    }
+
+    #[test]
+    fn unmatched_markers_stay_literal() {
+        assert_eq!(render("2 * 3 = 6"), "<p>2 * 3 = 6</p>");
+        assert_eq!(render("**open"), "<p>**open</p>");
+    }
+}

@@ -1,0 +1,196 @@
+//! Storage for organizer applications, reports and the moderation log.
+use super::{ApplicationView, LogEntry, ReportView};
+use crate::server::clock::format_local;
+use crate::server::db::{Db, Tx};
+
+type ApplicationRow = (i64, i64, String, String, String, String, String, Option<String>);
+
+const APPLICATION_SELECT: &str = "SELECT a.id, a.user_id, u.display_name, u.email, c.name_zh || ' ' || c.name_en, a.reason, a.status, a.decision_reason \
+     FROM organizer_applications a JOIN users u ON u.id = a.user_id JOIN cities c ON c.id = a.city_id";
+
+fn application((id, user_id, name, email, city, reason, status, decision_reason): ApplicationRow) -> ApplicationView {
+    ApplicationView { id, user_id, name, email, city, reason, status, decision_reason }
+}
+
+pub async fn latest_application(db: &Db, user_id: i64) -> Result<Option<ApplicationView>, sqlx::Error> {
+    let row: Option<ApplicationRow> = sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT 1"))
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(application))
+}
+
+pub async fn pending_applications(db: &Db) -> Result<Vec<ApplicationView>, sqlx::Error> {
+    let rows: Vec<ApplicationRow> = sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.status = 'pending' ORDER BY a.id"))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(application).collect())
+}
+
+pub async fn insert_application(tx: &mut Tx, user_id: i64, city_id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO organizer_applications (user_id, city_id, reason, status, created_at) VALUES ($1, $2, $3, 'pending', $4)")
+        .bind(user_id)
+        .bind(city_id)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves an application from `from` to `to`; the applicant's id if it was in `from`.
+pub async fn decide_application(tx: &mut Tx, id: i64, from: &str, to: &str, reason: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE organizer_applications SET status = $1, decision_reason = $2, decided_at = $3 WHERE id = $4 AND status = $5 RETURNING user_id",
+    )
+    .bind(to)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .bind(from)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// The city an organizer was approved for.
+pub async fn approved_city(db: &Db, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT city_id FROM organizer_applications WHERE user_id = $1 AND status = 'approved' ORDER BY id DESC LIMIT 1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn is_trusted(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    let trusted: Option<i64> = sqlx::query_scalar("SELECT trusted_organizer FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await?;
+    Ok(trusted == Some(1))
+}
+
+pub async fn set_trusted(tx: &mut Tx, user_id: i64, trusted: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET trusted_organizer = $1 WHERE id = $2").bind(i64::from(trusted)).bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+pub async fn log(tx: &mut Tx, subject: &str, subject_id: i64, action: &str, reason: &str, staff: (i64, &str), now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO moderation_log (subject, subject_id, action, reason, staff_id, staff_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(subject)
+    .bind(subject_id)
+    .bind(action)
+    .bind(reason)
+    .bind(staff.0)
+    .bind(staff.1)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+type LogRow = (i64, String, String, i64, String, String);
+
+fn log_entry((created_at, staff, subject, subject_id, action, reason): LogRow) -> LogEntry {
+    LogEntry { when: format_local(created_at, "Asia/Shanghai"), staff, subject: format!("{subject} #{subject_id}"), action, reason }
+}
+
+pub async fn recent_log(db: &Db, limit: i64) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let rows: Vec<LogRow> = sqlx::query_as(
+        "SELECT created_at, staff_name, subject, subject_id, action, reason FROM moderation_log ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(log_entry).collect())
+}
+
+/// Decisions about one organizer: their applications, their gatherings, themselves.
+pub async fn log_for_organizer(db: &Db, user_id: i64) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let rows: Vec<LogRow> = sqlx::query_as(
+        "SELECT l.created_at, l.staff_name, l.subject, l.subject_id, l.action, l.reason FROM moderation_log l \
+         WHERE (l.subject = 'organizer' AND l.subject_id = $1) \
+            OR (l.subject = 'application' AND l.subject_id IN (SELECT id FROM organizer_applications WHERE user_id = $1)) \
+            OR (l.subject = 'gathering' AND l.subject_id IN (SELECT id FROM events WHERE organizer_id = $1)) \
+         ORDER BY l.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(log_entry).collect())
+}
+
+/// The reason staff gave the last time they rejected a gathering.
+pub async fn rejection_reason(db: &Db, event_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT reason FROM moderation_log WHERE subject = 'gathering' AND subject_id = $1 AND action = 'reject' ORDER BY id DESC LIMIT 1")
+        .bind(event_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn insert_report(tx: &mut Tx, event_id: i64, reporter: i64, category: &str, details: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO reports (event_id, reporter_id, category, details, status, created_at) VALUES ($1, $2, $3, $4, 'open', $5)")
+        .bind(event_id)
+        .bind(reporter)
+        .bind(category)
+        .bind(details)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+type ReportRow = (i64, i64, String, String, String, Option<String>, String);
+
+const REPORT_SELECT: &str = "SELECT r.id, r.event_id, e.title, r.category, r.details, u.display_name, r.status \
+     FROM reports r JOIN events e ON e.id = r.event_id LEFT JOIN users u ON u.id = r.reporter_id";
+
+fn report((id, event_id, event_title, category, details, reporter, status): ReportRow) -> ReportView {
+    ReportView { id, event_id, event_title, category, details, reporter: reporter.unwrap_or_else(|| "deleted account".into()), status }
+}
+
+pub async fn open_reports(db: &Db) -> Result<Vec<ReportView>, sqlx::Error> {
+    let rows: Vec<ReportRow> = sqlx::query_as(&format!("{REPORT_SELECT} WHERE r.status = 'open' ORDER BY r.id")).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(report).collect())
+}
+
+pub async fn reports_about_organizer(db: &Db, user_id: i64) -> Result<Vec<ReportView>, sqlx::Error> {
+    let rows: Vec<ReportRow> = sqlx::query_as(&format!("{REPORT_SELECT} WHERE e.organizer_id = $1 ORDER BY r.id DESC"))
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(report).collect())
+}
+
+/// Marks an open report resolved; the gathering it is about.
+pub async fn resolve_report(tx: &mut Tx, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("UPDATE reports SET status = 'resolved' WHERE id = $1 AND status = 'open' RETURNING event_id")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Length of the random id that tells one organizer message from another.
+pub const MESSAGE_ID_LEN: usize = 8;
+
+/// Messages sent to one gathering's attendees in the last day. Each message is one
+/// outbox row per attendee, keyed `organizer_message:{event}:{message id}:{registration}`.
+pub async fn messages_today(db: &Db, event_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    let prefix_len = format!("organizer_message:{event_id}:").len() + MESSAGE_ID_LEN;
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT substr(idempotency_key, 1, CAST($1 AS INTEGER))) FROM outbox \
+         WHERE kind = 'organizer_message' AND event_id = $2 AND created_at > $3",
+    )
+    .bind(prefix_len as i64)
+    .bind(event_id)
+    .bind(now - 24 * 3600)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// (confirmed, checked in) for an event.
+pub async fn attendance(db: &Db, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COUNT(checked_in_at) FROM registrations WHERE event_id = $1 AND status = 'confirmed'",
+    )
+    .bind(event_id)
+    .fetch_one(&db.pool)
+    .await
+}

@@ -1,0 +1,375 @@
+//! Gathering pages: organize (apply, list, create, edit, message), the city page, and
+//! staff moderation and organizer history.
+use super::meetups::{seats_label, MeetupCardView};
+use super::staff::StaffNav;
+use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::gatherings::api::{
+    load_city_events, load_moderation_queue, load_organizer_history, load_organizer_status, load_own_gathering, ApplyOrganizer,
+    CancelGathering, MessageAttendees, Moderate, SaveGathering,
+};
+use crate::gatherings::{GatheringFormValues, LogEntry, ReportView};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn error_text(e: crate::error::AppError) -> AnyView {
+    view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+}
+
+#[component]
+pub fn OrganizePage() -> impl IntoView {
+    let apply = ServerAction::<ApplyOrganizer>::new();
+    let status = Resource::new(move || apply.version().get(), |_| load_organizer_status());
+    let value = apply.value();
+    view! {
+        <Title text="Organize — Tongcheng" />
+        <h1>"Organize a gathering"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(s) if s.is_organizer => view! {
+                        <p><a class="button" href="/organize/new">"List a new gathering"</a></p>
+                        <h2>"Your gatherings"</h2>
+                        {if s.gatherings.is_empty() {
+                            view! { <p>"None yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="meetup-list" data-testid="my-gatherings">
+                                    {s.gatherings.into_iter().map(|card| {
+                                        let id = card.id;
+                                        view! {
+                                            <li class="card">
+                                                <h3><a href=format!("/organize/{id}")>{card.title.clone()}</a></h3>
+                                                <p>{format!("{} · {} · {}", card.starts, seats_label(&card), card.status)}</p>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    }.into_any(),
+                    Ok(s) => {
+                        let pending = s.application.as_ref().filter(|a| a.status == "pending").cloned();
+                        let declined = s.application.as_ref().filter(|a| a.status != "pending").cloned();
+                        view! {
+                            <p>"Volunteer organizers list their own gatherings for the fans of their city. Staff review every application."</p>
+                            {declined.map(|a| view! {
+                                <p class="notice">{format!("Your last application was {}. {}", a.status, a.decision_reason.unwrap_or_default())}</p>
+                            })}
+                            {match pending {
+                                Some(_) => view! { <p class="notice" data-testid="application-pending">"Your application is waiting for staff. We will email you."</p> }.into_any(),
+                                None => view! {
+                                    <ActionForm action=apply attr:class="form" attr:novalidate=true>
+                                        <div class="field">
+                                            <label for="field-reason">"Why do you want to organize gatherings?"</label>
+                                            <textarea id="field-reason" name="reason" rows="4"></textarea>
+                                            <p class="field-error">{field_error(value, "reason")}</p>
+                                        </div>
+                                        <FormError error=form_error(value) />
+                                        <button type="submit">"Apply to organize"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                            }}
+                        }.into_any()
+                    }
+                    Err(e) => error_text(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn GatheringForm(values: GatheringFormValues, id: Option<i64>, action: ServerAction<SaveGathering>) -> impl IntoView {
+    let value = action.value();
+    view! {
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
+            <Field label="Title" name="title" value=values.title error=field_error(value, "title") />
+            <div class="field">
+                <label for="field-description">"Description"</label>
+                <textarea id="field-description" name="description" rows="6">{values.description}</textarea>
+                <p class="hint">"Blank lines make paragraphs; **bold**, *italic*, lines starting with “- ” make a list; links work."</p>
+                <p class="field-error">{field_error(value, "description")}</p>
+            </div>
+            <Field label="Venue" name="venue" value=values.venue error=field_error(value, "venue") />
+            <Field label="Address" name="address" value=values.address error=field_error(value, "address") />
+            <Field label="Starts" name="starts" kind="datetime-local" value=values.starts error=field_error(value, "starts") />
+            <Field label="Ends" name="ends" kind="datetime-local" value=values.ends error=field_error(value, "ends") hint="Empty: two hours after the start." />
+            <Field label="Seats" name="capacity" value=values.capacity error=field_error(value, "capacity") hint="Empty: no limit." />
+            <Field label="Sign-up deadline" name="signup_deadline" kind="datetime-local" value=values.signup_deadline error=field_error(value, "signup_deadline") hint="Empty: until the start." />
+            <FormError error=form_error(value) />
+            <button type="submit">{if id.is_some() { "Save changes" } else { "Submit for review" }}</button>
+            {move || value.get().and_then(Result::ok).map(|id| view! {
+                <p class="success" role="status" data-testid="gathering-saved">
+                    "Saved. " <a href=format!("/organize/{id}")>"Manage this gathering"</a>
+                </p>
+            })}
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn NewGatheringPage() -> impl IntoView {
+    let save = ServerAction::<SaveGathering>::new();
+    let blank = GatheringFormValues {
+        title: String::new(),
+        description: String::new(),
+        venue: String::new(),
+        address: String::new(),
+        starts: String::new(),
+        ends: String::new(),
+        capacity: String::new(),
+        signup_deadline: String::new(),
+    };
+    view! {
+        <Title text="New gathering — Tongcheng" />
+        <h1>"List a gathering"</h1>
+        <GatheringForm values=blank id=None action=save />
+    }
+}
+
+#[component]
+pub fn OwnGatheringPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+    let save = ServerAction::<SaveGathering>::new();
+    let cancel = ServerAction::<CancelGathering>::new();
+    let message = ServerAction::<MessageAttendees>::new();
+    let data = Resource::new(move || (id(), save.version().get(), cancel.version().get()), |(id, ..)| load_own_gathering(id));
+    let message_value = message.value();
+    view! {
+        <Title text="Your gathering — Tongcheng" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(g) => {
+                        let id = g.card.id;
+                        view! {
+                            <h1>{g.card.title.clone()}</h1>
+                            <p data-testid="gathering-status">{format!("{} · {} · status: {}", g.card.starts, seats_label(&g.card), g.card.status)}</p>
+                            {g.rejection.map(|r| view! { <p class="notice">{format!("Staff did not approve it: {r}. Edit it to send it for review again.")}</p> })}
+                            <p><a href=format!("/meetups/{id}")>"Public page"</a> " · " <a href=format!("/staff/meetups/{id}/attendees.csv")>"Export attendees (CSV)"</a></p>
+                            <h2>{format!("Who is coming ({})", g.attendees.len())}</h2>
+                            <ul data-testid="gathering-attendees">
+                                {g.attendees.into_iter().map(|a| view! { <li>{format!("{} ({:?})", a.name, a.status).to_lowercase().replace(a.name.to_lowercase().as_str(), &a.name)}</li> }).collect_view()}
+                            </ul>
+                            <section class="card">
+                                <h2>"Message everyone coming"</h2>
+                                <ActionForm action=message attr:class="form" attr:novalidate=true>
+                                    <input type="hidden" name="id" value=id.to_string() />
+                                    <Field label="Subject" name="subject" error=field_error(message_value, "subject") />
+                                    <div class="field">
+                                        <label for="field-body">"Message"</label>
+                                        <textarea id="field-body" name="body" rows="4"></textarea>
+                                        <p class="field-error">{field_error(message_value, "body")}</p>
+                                    </div>
+                                    <button type="submit">"Send"</button>
+                                    {move || message_value.get().and_then(Result::ok).map(|n| view! { <p class="success">{format!("Sent to {n}.")}</p> })}
+                                </ActionForm>
+                            </section>
+                            <section class="card"><h2>"Edit"</h2><GatheringForm values=g.form id=Some(id) action=save /></section>
+                            {(g.card.status != "cancelled").then(|| view! {
+                                <ActionForm action=cancel>
+                                    <input type="hidden" name="id" value=id.to_string() />
+                                    <button type="submit" class="danger">"Cancel the gathering and tell everyone"</button>
+                                </ActionForm>
+                            })}
+                        }.into_any()
+                    }
+                    Err(e) => error_text(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn CityPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or_default(), query.read().get("from"), query.read().get("to")),
+        |(id, from, to)| load_city_events(id, from, to),
+    );
+    view! {
+        <Title text="What's on in your city — Tongcheng" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(c) => view! {
+                        <h1>{format!("What's on in {}", c.city)}</h1>
+                        <form method="get" class="inline-form" aria-label="Filter by date">
+                            <label for="from">"From"</label>
+                            <input id="from" type="date" name="from" />
+                            <label for="to">"To"</label>
+                            <input id="to" type="date" name="to" />
+                            <button type="submit" class="secondary">"Filter"</button>
+                        </form>
+                        {if c.events.is_empty() {
+                            view! { <p>"Nothing is planned yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="meetup-list" data-testid="city-events">
+                                    {c.events.into_iter().map(|e| view! {
+                                        <div class="event-kind">
+                                            <p class="badge">{e.label}</p>
+                                            <MeetupCardView card=e.card />
+                                        </div>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        <p class="hint">"Calendar feed of this city: " <a href=c.calendar_url.clone()>{c.calendar_url.clone()}</a></p>
+                    }.into_any(),
+                    Err(e) => error_text(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ModerateButton(action: ServerAction<Moderate>, subject: &'static str, id: i64, verb: &'static str, label: &'static str, with_reason: bool) -> impl IntoView {
+    view! {
+        <ActionForm action attr:class="moderate">
+            <input type="hidden" name="subject" value=subject />
+            <input type="hidden" name="id" value=id.to_string() />
+            <input type="hidden" name="action" value=verb />
+            {with_reason.then(|| view! { <input type="text" name="reason" placeholder="Reason (sent to the organizer)" aria-label="Reason" /> })}
+            <button type="submit" class=if with_reason { "secondary" } else { "" }>{label}</button>
+        </ActionForm>
+    }
+}
+
+fn log_table(log: Vec<LogEntry>) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table data-testid="moderation-log">
+                <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Action"</th><th>"Reason"</th></tr></thead>
+                <tbody>
+                    {log.into_iter().map(|l| view! { <tr><td>{l.when}</td><td>{l.staff}</td><td>{l.subject}</td><td>{l.action}</td><td>{l.reason}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>) -> impl IntoView {
+    view! {
+        <ul data-testid="reports">
+            {reports.into_iter().map(|r| view! {
+                <li class="card">
+                    <p><a href=format!("/meetups/{}", r.event_id)>{r.event_title.clone()}</a>{format!(" · {} · reported by {} · {}", r.category, r.reporter, r.status)}</p>
+                    <p>{r.details.clone()}</p>
+                    {action.map(|a| view! {
+                        <div class="actions">
+                            <ModerateButton action=a subject="report" id=r.id verb="dismiss" label="Dismiss" with_reason=false />
+                            <ModerateButton action=a subject="report" id=r.id verb="hide" label="Hide the gathering" with_reason=true />
+                        </div>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn ModerationPage() -> impl IntoView {
+    let moderate = ServerAction::<Moderate>::new();
+    let queue = Resource::new(move || moderate.version().get(), |_| load_moderation_queue());
+    let value = moderate.value();
+    view! {
+        <Title text="Moderation — Tongcheng staff" />
+        <h1>"Moderation"</h1>
+        <StaffNav />
+        <p class="field-error" role="alert">{field_error(value, "reason")}</p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Ok(q) => view! {
+                        <h2>{format!("Organizer applications ({})", q.applications.len())}</h2>
+                        <ul data-testid="applications">
+                            {q.applications.into_iter().map(|a| view! {
+                                <li class="card">
+                                    <p><strong>{a.name.clone()}</strong>{format!(" · {} · {}", a.email, a.city)}</p>
+                                    <p>{a.reason.clone()}</p>
+                                    <div class="actions">
+                                        <ModerateButton action=moderate subject="application" id=a.id verb="approve" label="Approve" with_reason=false />
+                                        <ModerateButton action=moderate subject="application" id=a.id verb="decline" label="Decline" with_reason=true />
+                                    </div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <h2>{format!("Gatherings waiting for review ({})", q.gatherings.len())}</h2>
+                        <ul data-testid="pending-gatherings">
+                            {q.gatherings.into_iter().map(|g| view! {
+                                <li class="card">
+                                    <p><a href=format!("/meetups/{}", g.card.id)>{g.card.title.clone()}</a>{format!(" · {} · {} · by ", g.card.starts, g.card.city)}<a href=format!("/staff/organizers/{}", g.organizer_id)>{g.organizer.clone()}</a></p>
+                                    <div class="description" inner_html=g.description_html.clone()></div>
+                                    <div class="actions">
+                                        <ModerateButton action=moderate subject="gathering" id=g.card.id verb="approve" label="Approve" with_reason=false />
+                                        <ModerateButton action=moderate subject="gathering" id=g.card.id verb="reject" label="Reject" with_reason=true />
+                                        <ModerateButton action=moderate subject="gathering" id=g.card.id verb="hide" label="Hide" with_reason=true />
+                                    </div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <h2>{format!("Reports ({})", q.reports.len())}</h2>
+                        {report_list(q.reports, Some(moderate))}
+                        <h2>"Recent decisions"</h2>
+                        {log_table(q.log)}
+                    }.into_any(),
+                    Err(e) => error_text(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn OrganizerHistoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let moderate = ServerAction::<Moderate>::new();
+    let data = Resource::new(
+        move || (params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or_default(), moderate.version().get()),
+        |(id, _)| load_organizer_history(id),
+    );
+    view! {
+        <Title text="Organizer — Tongcheng staff" />
+        <StaffNav />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(h) => view! {
+                        <h1>{h.name.clone()}</h1>
+                        <p>{format!("{} · {} · {}", h.email, if h.is_organizer { "organizer" } else { "not an organizer" }, if h.trusted { "trusted: gatherings publish directly" } else { "gatherings are reviewed" })}</p>
+                        <div class="actions">
+                            {if h.trusted {
+                                view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="distrust" label="Review their gatherings again" with_reason=false /> }.into_any()
+                            } else {
+                                view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="trust" label="Trust: publish directly" with_reason=false /> }.into_any()
+                            }}
+                            {h.is_organizer.then(|| view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="revoke" label="Revoke organizer role" with_reason=true /> })}
+                        </div>
+                        <h2>"Gatherings"</h2>
+                        <table>
+                            <thead><tr><th>"When"</th><th>"Gathering"</th><th>"Status"</th><th>"Confirmed"</th><th>"Came"</th></tr></thead>
+                            <tbody>
+                                {h.gatherings.into_iter().map(|(c, confirmed, came)| view! {
+                                    <tr><td>{c.starts.clone()}</td><td><a href=format!("/meetups/{}", c.id)>{c.title.clone()}</a></td><td>{c.status.clone()}</td><td>{confirmed}</td><td>{came}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <h2>"Reports"</h2>
+                        {report_list(h.reports, None)}
+                        <h2>"Decisions"</h2>
+                        {log_table(h.log)}
+                    }.into_any(),
+                    Err(e) => error_text(e),
+                }
+            })}
+        </Suspense>
+    }
+}
