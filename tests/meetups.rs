@@ -205,6 +205,9 @@ async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
     let first = app.fan("first@example.com", "深圳").await;
     let second = app.fan("second@example.com", "深圳").await;
     let elsewhere = app.fan("far@example.com", "乌鲁木齐").await;
+    let opted_out = app.fan("quiet@example.com", "深圳").await;
+    let off: bool = opted_out.call("set_invitation_preference", &[]).await.expect("preference");
+    assert!(!off);
 
     let bad: Result<i64, _> = staff.call("save_meetup", &meetup_form("", "Gotham", "0")).await;
     let error = bad.unwrap_err().1;
@@ -215,7 +218,9 @@ async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
     assert_eq!(draft.unwrap_err().1, AppError::NotFound, "drafts are hidden from fans");
 
     let invited: u64 = staff.call("publish_meetup", &[("id", &id_text), ("radius_km", "")]).await.expect("publish");
-    assert_eq!(invited, 2, "the two verified fans of Shenzhen");
+    assert_eq!(invited, 2, "the two verified fans of Shenzhen who want invitations");
+    let quiet = app.scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'quiet@example.com' AND kind = 'invitation'").await;
+    assert_eq!(quiet, 0, "email preferences are respected");
     let meetup: StaffMeetup = staff.call("load_staff_meetup", &[("id", &id_text)]).await.unwrap();
     assert_eq!(meetup.invitations.queued + meetup.invitations.sent, 2);
     assert_eq!(meetup.page.card.starts, "Sat 2099-05-02 14:00", "shown in the city's time");
@@ -243,6 +248,7 @@ async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
         .await
         .unwrap();
     assert!(attachments.contains("BEGIN:VCALENDAR"), "calendar invitation attached");
+    assert!(attachments.contains("ticket-qr.svg"), "the ticket's QR code is attached");
 
     // Staff grow the meetup: the next fan waiting moves up.
     let _: i64 = staff.call("save_meetup", &meetup_form(&id_text, "深圳", "2")).await.unwrap();

@@ -217,3 +217,16 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     leptos_axum::redirect("/?deleted=1");
     Ok(())
 }
+
+/// Whether the fan wants invitations to official meetups by email.
+#[server(endpoint = "set_invitation_preference")]
+pub async fn set_invitation_preference(wants_invitations: Option<String>) -> Result<bool, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    let wants = wants_invitations.is_some();
+    let mut tx = state.db.begin_write().await?;
+    repo::set_wants_invitations(&mut tx, user.id, wants, now()).await?;
+    tx.commit().await?;
+    Ok(wants)
+}

@@ -52,13 +52,13 @@ pub async fn find_by_email(tx: &mut Tx, email: &Email) -> Result<Option<(i64, St
     Ok(row.map(|(id, name, verified_at)| (id, name, verified_at.is_some())))
 }
 
-type CurrentUserRow = (i64, String, String, String, Option<i64>, i64, String, String, String, i64);
+type CurrentUserRow = (i64, String, String, String, Option<i64>, i64, i64, String, String, String, i64);
 
 /// The user behind a session, if the session's version still matches (a password
 /// reset bumps it, logging out every other session).
 pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
     let row: Option<CurrentUserRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, \
+        "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, \
                 c.id, c.name_zh, c.name_en, c.province_en, c.verified_fans \
          FROM users u JOIN cities c ON c.id = u.home_city_id \
          WHERE u.id = $1 AND u.session_version = $2",
@@ -67,13 +67,14 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
     .bind(session_version)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(id, email, display_name, role, verified_at, city_id, name_zh, name_en, province_en, verified_fans)| {
+    Ok(row.map(|(id, email, display_name, role, verified_at, wants_invitations, city_id, name_zh, name_en, province_en, verified_fans)| {
         CurrentUser {
             id,
             email,
             display_name,
             role: Role::parse(&role).unwrap_or(Role::Fan),
             email_verified: verified_at.is_some(),
+            wants_invitations: wants_invitations == 1,
             home_city: HomeCity { id: city_id, name_zh, name_en, province_en, verified_fans },
         }
     }))
@@ -189,6 +190,16 @@ pub async fn delete_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
 pub async fn set_role(tx: &mut Tx, user_id: i64, role: Role, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_wants_invitations(tx: &mut Tx, user_id: i64, wants: bool, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET wants_invitations = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(wants))
         .bind(now)
         .bind(user_id)
         .execute(&mut **tx)

@@ -44,6 +44,8 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
     pub email_verified: bool,
+    /// Invitations to official meetups by email.
+    pub wants_invitations: bool,
     pub home_city: HomeCity,
 }
 

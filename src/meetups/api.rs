@@ -13,7 +13,7 @@ pub struct MyMeetups {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::card;
+pub use ssr::{card, ticket_qr};
 
 #[cfg(feature = "ssr")]
 mod ssr {

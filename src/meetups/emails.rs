@@ -76,6 +76,7 @@ impl Mail<'_> {
 /// A confirmed seat: at sign-up, or on moving up from the waiting list.
 #[allow(clippy::too_many_arguments)]
 pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, registration: i64, generation: i64, base: &str, promoted: bool) -> OutgoingEmail {
+    let qr = crate::meetups::api::ticket_qr(base, ticket);
     let opening = if promoted {
         "Good news: a seat opened up and you moved up from the waiting list. Your seat is confirmed.".to_string()
     } else {
@@ -99,6 +100,18 @@ pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, reg
         base,
     }
     .build()
+    .with_ticket_qr(qr)
+}
+
+impl OutgoingEmail {
+    /// Adds the ticket's QR code: shown in the HTML and attached as an image file.
+    fn with_ticket_qr(mut self, svg: Option<String>) -> OutgoingEmail {
+        if let Some(svg) = svg {
+            self.html = self.html.replace("</body>", &format!("<div>{svg}</div></body>"));
+            self.attachments.push(Attachment { filename: "ticket-qr.svg".into(), content_type: "image/svg+xml".into(), content: svg });
+        }
+        self
+    }
 }
 
 pub fn waitlisted(event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {

@@ -1,4 +1,5 @@
 //! The fan's own account: display name, home city, email confirmation, deletion.
+use crate::accounts::api::SetInvitationPreference;
 use crate::accounts::CurrentUser;
 use crate::app::Auth;
 use crate::components::city_picker::CityPicker;
@@ -59,6 +60,8 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
             </ActionForm>
         </section>
 
+        <EmailPreferences wants=user.wants_invitations />
+
         <section class="card danger">
             <h2>"Delete account"</h2>
             <p>"This removes your account and your sign-ups. It cannot be undone."</p>
@@ -67,6 +70,28 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
                 <FormError error=form_error(delete_value) />
                 <button type="submit" class="danger">"Delete my account"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn EmailPreferences(wants: bool) -> impl IntoView {
+    let save = ServerAction::<SetInvitationPreference>::new();
+    let value = save.value();
+    view! {
+        <section class="card">
+            <h2>"Email"</h2>
+            <ActionForm action=save attr:class="form">
+                <label class="checkbox">
+                    <input type="checkbox" name="wants_invitations" value="yes" checked=wants />
+                    " Email me invitations to official meetups in my city"
+                </label>
+                <button type="submit" class="secondary">"Save email settings"</button>
+                {move || value.get().and_then(Result::ok).map(|on| view! {
+                    <p class="success" role="status">{if on { "You will get invitations." } else { "No more invitations." }}</p>
+                })}
+            </ActionForm>
+            <p class="hint">"Tickets, reminders and changes to meetups you signed up for always come by email."</p>
         </section>
     }
 }
