@@ -110,6 +110,8 @@ async fn main() {
     let backend = args.get(1).cloned().unwrap_or_else(|| "sqlite".into());
     let fans: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5000);
     let connections: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(64);
+    // The app's database pool; on two cores a small pool beats many competing backends.
+    let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| "16".into());
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(&backend, dir.path()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -118,7 +120,7 @@ async fn main() {
         ("DATABASE_URL", url.as_str()),
         ("SITE_ADDR", &addr.to_string()),
         ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"),
-        ("DB_MAX_CONNECTIONS", "32"),
+        ("DB_MAX_CONNECTIONS", db_connections.as_str()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -152,7 +154,7 @@ async fn main() {
         sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id").fetch_all(&db.pool).await.expect("users"),
     );
 
-    println!("backend: {backend}; fans: {fans}; concurrent connections: {connections}; seats: {SEATS}");
+    println!("backend: {backend}; fans: {fans}; concurrent connections: {connections}; database pool: {db_connections}; seats: {SEATS}");
     println!("| run | throughput | median | p99 | total |");
     println!("|---|---|---|---|---|");
     let raw_event = meetup(&db).await;

@@ -2,20 +2,7 @@
 use super::OutgoingEmail;
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::gatherings::format::escape as escape_html;
 
 fn html_page(greeting: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> String {
     let mut body = format!("<p>{}</p>", escape_html(greeting));

@@ -2,7 +2,8 @@
 //! set of markup is recognised (paragraphs, line breaks, `- ` lists, `**bold**`,
 //! `*italic*`, and http(s) links). No HTML from the author ever reaches the page.
 
-fn escape(text: &str) -> String {
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
