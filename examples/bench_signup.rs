@@ -110,8 +110,9 @@ async fn main() {
     let backend = args.get(1).cloned().unwrap_or_else(|| "sqlite".into());
     let fans: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5000);
     let connections: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(64);
-    // The app's database pool; on two cores a small pool beats many competing backends.
-    let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| "16".into());
+    // The app's database pool (its default unless BENCH_DB_CONNECTIONS says otherwise).
+    let db_connections = std::env::var("BENCH_DB_CONNECTIONS")
+        .unwrap_or_else(|_| tongcheng::server::config::DEFAULT_DB_CONNECTIONS.to_string());
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(&backend, dir.path()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

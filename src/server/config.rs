@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tongcheng.db";
+/// A small pool: with more connections than cores, a burst of sign-ups makes PostgreSQL
+/// slower, not faster (see BENCHMARKS.md).
+pub const DEFAULT_DB_CONNECTIONS: u32 = 8;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -63,7 +66,7 @@ impl Config {
             smtp_url,
             mail_from,
             session_secret,
-            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", 16)?,
+            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS)?,
             auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20)?,
         })
     }
