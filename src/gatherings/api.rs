@@ -10,7 +10,8 @@ mod ssr {
     use crate::accounts::{CurrentUser, Role};
     use crate::error::{AppError, FieldErrors};
     use crate::meetups::repo::EventInfo;
-    use crate::server::clock::{format_input, parse_input};
+    use crate::server::clock::format_input;
+    use crate::server::form::{local_time, text};
 
     pub fn form_values(e: &EventInfo) -> GatheringFormValues {
         GatheringFormValues {
@@ -55,35 +56,13 @@ mod ssr {
 
     pub fn parse(v: &GatheringFormValues, tz: &str) -> Result<Parsed, AppError> {
         let mut errors = FieldErrors::default();
-        let mut text = |field: &str, value: &str, max: usize, required: bool| {
-            let value = value.trim();
-            if required && value.is_empty() {
-                errors.add(field, "Fill this in.");
-            } else if value.chars().count() > max {
-                errors.add(field, format!("Use at most {max} characters."));
-            }
-            value.to_string()
-        };
-        let title = text("title", &v.title, 120, true);
-        let description = text("description", &v.description, 5000, false);
-        let venue = text("venue", &v.venue, 200, true);
-        let address = text("address", &v.address, 300, false);
-        let mut time = |field: &str, value: &str, required: bool| -> Option<i64> {
-            if value.trim().is_empty() {
-                if required {
-                    errors.add(field, "Choose a date and time.");
-                }
-                return None;
-            }
-            let parsed = parse_input(value, tz);
-            if parsed.is_none() {
-                errors.add(field, "Enter a date and time like 2026-12-05T19:00.");
-            }
-            parsed
-        };
-        let starts_at = time("starts", &v.starts, true);
-        let ends_at = time("ends", &v.ends, false).or(starts_at.map(|s| s + 2 * 3600));
-        let deadline = time("signup_deadline", &v.signup_deadline, false);
+        let title = text(&mut errors, "title", &v.title, 120, true);
+        let description = text(&mut errors, "description", &v.description, 5000, false);
+        let venue = text(&mut errors, "venue", &v.venue, 200, true);
+        let address = text(&mut errors, "address", &v.address, 300, false);
+        let starts_at = local_time(&mut errors, "starts", &v.starts, tz, true);
+        let ends_at = local_time(&mut errors, "ends", &v.ends, tz, false).or(starts_at.map(|s| s + 2 * 3600));
+        let deadline = local_time(&mut errors, "signup_deadline", &v.signup_deadline, tz, false);
         if let (Some(s), Some(e)) = (starts_at, ends_at) {
             if e <= s {
                 errors.add("ends", "The end must be after the start.");

@@ -20,7 +20,8 @@ mod ssr {
     use super::super::repo::{EventChanges, EventInfo};
     use super::super::{signup_state, MeetupCard, MeetupFormValues, MeetupPage, Place, PlaceStatus};
     use crate::error::{AppError, FieldErrors};
-    use crate::server::clock::{format_input, format_local, now, parse_input};
+    use crate::server::clock::{format_input, format_local, now};
+    use crate::server::form::{local_time as time, text};
     use crate::server::db::Db;
 
     pub fn card(e: &EventInfo) -> MeetupCard {
@@ -83,30 +84,6 @@ mod ssr {
             signup_opens: input(e.signup_opens_at),
             signup_closes: input(e.signup_closes_at),
         }
-    }
-
-    fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
-        let value = value.trim();
-        if required && value.is_empty() {
-            errors.add(field, "Fill this in.");
-        } else if value.chars().count() > max {
-            errors.add(field, format!("Use at most {max} characters."));
-        }
-        value.to_string()
-    }
-
-    fn time(errors: &mut FieldErrors, field: &str, value: &str, tz: &str, required: bool) -> Option<i64> {
-        if value.trim().is_empty() {
-            if required {
-                errors.add(field, "Choose a date and time.");
-            }
-            return None;
-        }
-        let parsed = parse_input(value, tz);
-        if parsed.is_none() {
-            errors.add(field, "Enter a date and time like 2026-12-05T14:00.");
-        }
-        parsed
     }
 
     pub struct ParsedForm {

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod form;
 pub mod rate_limit;
 pub mod request;
 mod routes;

@@ -1,0 +1,49 @@
+//! Reading form fields on the server: each reader records a message for its field in
+//! `FieldErrors` instead of failing, so one answer lists every mistake.
+use super::clock::parse_input;
+use crate::error::FieldErrors;
+
+/// Trimmed text of at most `max` characters; required fields must not be empty.
+pub fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
+    let value = value.trim();
+    if required && value.is_empty() {
+        errors.add(field, "Fill this in.");
+    } else if value.chars().count() > max {
+        errors.add(field, format!("Use at most {max} characters."));
+    }
+    value.to_string()
+}
+
+/// A `datetime-local` value read as local time in `tz`; `None` when empty or wrong.
+pub fn local_time(errors: &mut FieldErrors, field: &str, value: &str, tz: &str, required: bool) -> Option<i64> {
+    if value.trim().is_empty() {
+        if required {
+            errors.add(field, "Choose a date and time.");
+        }
+        return None;
+    }
+    let parsed = parse_input(value, tz);
+    if parsed.is_none() {
+        errors.add(field, "Enter a date and time like 2026-12-05T14:00.");
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_record_their_own_mistakes() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(text(&mut errors, "title", "  Hi  ", 10, true), "Hi");
+        text(&mut errors, "venue", " ", 10, true);
+        text(&mut errors, "address", "x".repeat(11).as_str(), 10, false);
+        assert_eq!(local_time(&mut errors, "starts", "", "Asia/Shanghai", false), None);
+        local_time(&mut errors, "ends", "soon", "Asia/Shanghai", false);
+        assert_eq!(local_time(&mut errors, "opens", "2026-11-28T14:00", "Asia/Shanghai", true), Some(1_795_845_600));
+        assert_eq!(errors.get("venue"), Some("Fill this in."));
+        assert!(errors.get("address").is_some() && errors.get("ends").is_some());
+        assert!(errors.get("title").is_none() && errors.get("starts").is_none() && errors.get("opens").is_none());
+    }
+}
