@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
+. scripts/toolchain-env.sh
 cargo leptos build
 bin=target/debug/tongcheng
 $bin migrate

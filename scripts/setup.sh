@@ -18,9 +18,10 @@ apt_install() {
 
 install_rust() {
   if ! rustup toolchain install "$TOOLCHAIN" --profile minimal --target wasm32-unknown-unknown -c rustfmt,clippy >/dev/null 2>&1; then
-    say "rustup could not fetch the wasm32 target; using ../shared/toolchain/wasm32.sh"
+    say "rustup could not fetch the toolchain or its wasm32 target; using ../shared/toolchain/wasm32.sh"
     as_root bash ../shared/toolchain/wasm32.sh
   fi
+  . scripts/toolchain-env.sh
   if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 13 minutes on 2 cores)"
     cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+. scripts/toolchain-env.sh
 # A fresh clone gains nothing from incremental builds, and they cost disk.
 export CARGO_INCREMENTAL=0
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
