@@ -6,11 +6,14 @@ use common::{fresh_database, Backend, TestApp};
 use std::time::{Duration, Instant};
 use tongcheng::email::mailer::Mailer;
 use tongcheng::email::{outbox, worker, OutgoingEmail};
+use tongcheng::meetups::repo::{insert_event, NewEvent};
+use tongcheng::meetups::Place;
 use tongcheng::server::clock::now;
 use tongcheng::server::db::Db;
 
 on_both_databases!(
     verification_mail_goes_out_over_smtp,
+    a_ticket_arrives_with_its_qr_code_and_calendar_file,
     mail_waits_while_smtp_is_down_and_goes_out_later,
     a_dead_workers_lease_expires_and_the_message_is_retried,
     enqueueing_twice_with_one_key_sends_once,
@@ -61,6 +64,28 @@ async fn verification_mail_goes_out_over_smtp(backend: Backend) {
     // The emailed link works.
     let token = common::token_in(&mail.text).unwrap();
     let _: String = app.browser().call("verify_email", &[("token", &token)]).await.expect("link verifies");
+}
+
+async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::spawn_with(backend, &[("SMTP_URL", &smtp.url())]).await;
+    let fan = app.fan("ticket@example.com", "深圳").await;
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let start = now() + 7 * 24 * 3600;
+    let event = NewEvent { kind: "official", city_id: app.city_id("深圳").await, title: "Ticket test", starts_at: start, ends_at: start + 3600, capacity: Some(5), status: "published", created_by: None };
+    let id = insert_event(&mut tx, &event, now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let place: Place = fan.call("sign_up", &[("id", &id.to_string())]).await.expect("sign up");
+    let code = place.ticket_code.expect("a ticket");
+
+    let mail = smtp.wait_for_subject("Your ticket").await;
+    assert!(mail.text.contains(&code), "the ticket code is in the text");
+    let file = |mime: &str| mail.parts.iter().find(|p| p.0 == mime).map(|p| p.1.clone()).unwrap_or_default();
+    // The QR code is drawn at delivery; it is the check-in link for this ticket.
+    let qr = file("image/svg+xml");
+    assert!(qr.starts_with("<?xml") && qr.contains("<svg"), "a QR code image: {qr:.80}");
+    assert_eq!(Some(qr), tongcheng::meetups::api::ticket_qr(&app.state.config.public_url, &code));
+    assert!(file("text/calendar").contains("BEGIN:VEVENT"), "a calendar invitation");
 }
 
 async fn mail_waits_while_smtp_is_down_and_goes_out_later(backend: Backend) {

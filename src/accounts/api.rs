@@ -210,9 +210,12 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     }
     let mut tx = state.db.begin_write().await?;
     // Seats pass to the next fans waiting before the account goes.
-    crate::meetups::engine::cancel_all_for_user(&mut tx, state.db.skip_locked(), user.id, &state.config.public_url, now()).await?;
+    let events = crate::meetups::engine::cancel_all_for_user(&mut tx, state.db.skip_locked(), user.id, &state.config.public_url, now()).await?;
     repo::delete_user(&mut tx, user.id).await?;
     tx.commit().await?;
+    for event_id in events {
+        crate::meetups::engine::fill_free_seats(&state.db, event_id, &state.config.public_url, now()).await?;
+    }
     session().await?.flush().await?;
     leptos_axum::redirect("/?deleted=1");
     Ok(())

@@ -61,7 +61,11 @@ fn body(message: &Claimed) -> Result<MultiPart, String> {
     let mut mixed = MultiPart::mixed().multipart(alternatives);
     for file in &message.attachments {
         let content_type = ContentType::parse(&file.content_type).map_err(|e| format!("attachment type: {e}"))?;
-        mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.content.clone(), content_type));
+        let content = match &file.qr_code_of {
+            Some(text) => super::qr_svg(text).ok_or("QR code text too long")?,
+            None => file.content.clone(),
+        };
+        mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(content, content_type));
     }
     Ok(mixed)
 }

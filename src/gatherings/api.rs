@@ -202,7 +202,6 @@ pub async fn save_gathering(
                 return Err(AppError::field("capacity", format!("{} fans already have seats; the capacity cannot be lower.", before.confirmed)));
             }
             events::update_event(&mut tx, before.id, &changes, now).await?;
-            crate::meetups::engine::fill_from_waitlist(&mut tx, state.db.skip_locked(), before.id, base, now).await?;
             if before.status == "rejected" {
                 // Edited after a rejection: back to the review queue.
                 events::set_status(&mut tx, before.id, "pending_review", now).await?;
@@ -216,6 +215,8 @@ pub async fn save_gathering(
         }
     };
     tx.commit().await?;
+    // A larger capacity moves fans up from the waiting list.
+    crate::meetups::engine::fill_free_seats(&state.db, id, base, now).await?;
     state.mail_waiting.notify_one();
     Ok(id)
 }

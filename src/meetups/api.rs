@@ -13,7 +13,7 @@ pub struct MyMeetups {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{card, ticket_qr};
+pub use ssr::{card, check_in_url, ticket_qr};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -42,9 +42,11 @@ mod ssr {
 
     /// The ticket as a QR code: a link staff can open with a phone camera to check in.
     pub fn ticket_qr(base: &str, code: &str) -> Option<String> {
-        let url = format!("{base}/staff/check-in?code={code}");
-        let qr = qrcode::QrCode::new(url.as_bytes()).ok()?;
-        Some(qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(180, 180).build())
+        crate::email::qr_svg(&check_in_url(base, code))
+    }
+
+    pub fn check_in_url(base: &str, code: &str) -> String {
+        format!("{base}/staff/check-in?code={code}")
     }
 
     pub async fn page(db: &Db, e: &EventInfo, place: Option<Place>, base: &str, logged_in: bool) -> Result<MeetupPage, AppError> {
@@ -329,7 +331,6 @@ pub async fn save_meetup(
                 return Err(AppError::field("capacity", format!("{} fans already have seats; the capacity cannot be lower.", before.confirmed)));
             }
             update_event(&mut tx, id, &form.changes(), now).await?;
-            super::engine::fill_from_waitlist(&mut tx, state.db.skip_locked(), id, base, now).await?;
             let moved = before.starts_at != form.starts_at || before.ends_at != form.ends_at || before.venue != form.venue || before.address != form.address || before.city_id != form.city_id;
             if moved && before.status == "published" {
                 let after = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
@@ -339,6 +340,7 @@ pub async fn save_meetup(
         }
     };
     tx.commit().await?;
+    super::engine::fill_free_seats(&state.db, id, base, now).await?;
     state.mail_waiting.notify_one();
     Ok(id)
 }

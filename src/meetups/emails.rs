@@ -34,7 +34,7 @@ pub fn ics_attachment(event: &EventInfo, base: &str) -> Attachment {
         }],
         now(),
     );
-    Attachment { filename: "meetup.ics".into(), content_type: "text/calendar; charset=utf-8".into(), content: ics }
+    Attachment::file("meetup.ics", "text/calendar; charset=utf-8", ics)
 }
 
 struct Mail<'a> {
@@ -76,7 +76,6 @@ impl Mail<'_> {
 /// A confirmed seat: at sign-up, or on moving up from the waiting list.
 #[allow(clippy::too_many_arguments)]
 pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, registration: i64, generation: i64, base: &str, promoted: bool) -> OutgoingEmail {
-    let qr = crate::meetups::api::ticket_qr(base, ticket);
     let opening = if promoted {
         "Good news: a seat opened up and you moved up from the waiting list. Your seat is confirmed.".to_string()
     } else {
@@ -91,7 +90,7 @@ pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, reg
             format!("Hello {name},"),
             opening,
             format!("{}: {}", event.title, when_where(event)),
-            format!("Your ticket code: {ticket}. Show it (or the QR code on the meetup page) at the door."),
+            format!("Your ticket code: {ticket}. Show it, or the attached QR code, at the door."),
             "Can't come after all? Please cancel on the meetup page so the next fan on the waiting list gets your seat.".into(),
         ],
         link: ("Your ticket and the meetup page", meetup_url(base, event)),
@@ -100,16 +99,13 @@ pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, reg
         base,
     }
     .build()
-    .with_ticket_qr(qr)
+    .with_ticket_qr(crate::meetups::api::check_in_url(base, ticket))
 }
 
 impl OutgoingEmail {
-    /// Adds the ticket's QR code: shown in the HTML and attached as an image file.
-    fn with_ticket_qr(mut self, svg: Option<String>) -> OutgoingEmail {
-        if let Some(svg) = svg {
-            self.html = self.html.replace("</body>", &format!("<div>{svg}</div></body>"));
-            self.attachments.push(Attachment { filename: "ticket-qr.svg".into(), content_type: "image/svg+xml".into(), content: svg });
-        }
+    /// Attaches the ticket's QR code (drawn when the message is delivered).
+    fn with_ticket_qr(mut self, check_in_url: String) -> OutgoingEmail {
+        self.attachments.push(Attachment::qr_code("ticket-qr.svg", check_in_url));
         self
     }
 }

@@ -41,19 +41,26 @@ async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::E
     Ok(taken.is_some())
 }
 
-/// The next waiting-list number. On PostgreSQL a sequence: taking it locks nothing, so
-/// a burst of fans joining the waiting list commits in parallel. On SQLite (one writer
-/// anyway) a per-event counter.
-async fn next_waitlist_seq(tx: &mut Tx, backend: Backend, event_id: i64) -> Result<i64, sqlx::Error> {
-    match backend {
-        Backend::Postgres => sqlx::query_scalar("SELECT nextval('waitlist_seq')").fetch_one(&mut **tx).await,
+/// The fan's number on the event's waiting list and their place in it. Numbers grow
+/// with every fan joining, so the place is the number minus the fans who have left
+/// the list since (`waitlist_left`): no counting of the list. On PostgreSQL the number
+/// comes from the event's own sequence, which locks nothing, so a burst of fans joining
+/// a full meetup commits in parallel; SQLite has one writer anyway and keeps a counter.
+async fn join_waitlist_number(tx: &mut Tx, backend: Backend, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    let sql = match backend {
+        Backend::Postgres => "SELECT nextval(format('waitlist_event_%s', id)::regclass), waitlist_left FROM events WHERE id = $1",
         Backend::Sqlite => {
-            sqlx::query_scalar("UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter")
-                .bind(event_id)
-                .fetch_one(&mut **tx)
-                .await
+            "UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter, waitlist_left"
         }
-    }
+    };
+    let (number, left): (i64, i64) = sqlx::query_as(sql).bind(event_id).fetch_one(&mut **tx).await?;
+    Ok((number, super::place_on_joining(number, left)))
+}
+
+/// Records that a fan left the waiting list (cancelled, or promoted to a seat).
+async fn count_left_waitlist(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET waitlist_left = waitlist_left + 1 WHERE id = $1").bind(event_id).execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// The existing registration of a fan, inserting a placeholder (status `cancelled`,
@@ -85,19 +92,37 @@ async fn claim_registration(tx: &mut Tx, event_id: i64, user_id: i64, now: i64) 
 /// Signs a fan up: a seat if one is free, else a place on the waiting list. Pressing
 /// again (double click, retry, second tab) returns the place the fan already has.
 pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now: i64) -> Result<Place, AppError> {
+    let place = match try_sign_up(db, event_id, fan, base_url, now, true).await? {
+        Some(place) => place,
+        // The last seats went while this fan tried: the waiting list it is.
+        None => try_sign_up(db, event_id, fan, base_url, now, false).await?.ok_or(AppError::Internal)?,
+    };
+    if place.status == PlaceStatus::Waitlisted && fill_free_seats(db, event_id, base_url, now).await? > 0 {
+        // A seat came free while this fan joined the list; they may be the one who got it.
+        return self::place(db, event_id, fan.id).await?.ok_or(AppError::Internal);
+    }
+    Ok(place)
+}
+
+/// One sign-up transaction. A seat is tried for only when the event looked free at the
+/// start, and taken by the last statement before commit, so the event row stays locked
+/// for the shortest time; `None` when the seats ran out meanwhile (nothing is kept).
+/// Fans joining the waiting list never touch the event row at all.
+async fn try_sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now: i64, seat_if_free: bool) -> Result<Option<Place>, AppError> {
     let mut tx = db.begin_write().await?;
     let event = repo::event_info(&mut *tx, event_id).await?.ok_or(AppError::NotFound)?;
     let (registration_id, status, generation) = claim_registration(&mut tx, event_id, fan.id, now).await?;
     if status != PlaceStatus::Cancelled {
         tx.commit().await?;
-        return place(db, event_id, fan.id).await?.ok_or(AppError::Internal);
+        return Ok(Some(place(db, event_id, fan.id).await?.ok_or(AppError::Internal)?));
     }
     let state = signup_state(&event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
     if state != SignupState::Open {
         return Err(AppError::field("signup", state.message()));
     }
     let generation = generation + 1;
-    let (place, mail) = if take_seat(&mut tx, event_id, now).await? {
+    let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
+    let (place, mail) = if seat_if_free && looks_free {
         let ticket: String = sqlx::query_scalar(
             "UPDATE registrations SET status = 'confirmed', waitlist_seq = NULL, generation = $1, updated_at = $2 \
              WHERE id = $3 RETURNING ticket_code",
@@ -111,7 +136,7 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
         let place = Place { registration_id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false };
         (place, mail)
     } else {
-        let seq = next_waitlist_seq(&mut tx, db.backend, event_id).await?;
+        let (seq, position) = join_waitlist_number(&mut tx, db.backend, event_id).await?;
         sqlx::query("UPDATE registrations SET status = 'waitlisted', waitlist_seq = $1, generation = $2, updated_at = $3 WHERE id = $4")
             .bind(seq)
             .bind(generation)
@@ -119,22 +144,17 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
             .bind(registration_id)
             .execute(&mut *tx)
             .await?;
-        let position = waitlist_position(&mut tx, event_id, seq).await?;
         let mail = emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation, base_url);
         let place = Place { registration_id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false };
         (place, mail)
     };
     outbox::enqueue(&mut tx, &mail, now).await?;
+    if place.status == PlaceStatus::Confirmed && !take_seat(&mut tx, event_id, now).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     tx.commit().await?;
-    Ok(place)
-}
-
-async fn waitlist_position(tx: &mut Tx, event_id: i64, seq: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq <= $2")
-        .bind(event_id)
-        .bind(seq)
-        .fetch_one(&mut **tx)
-        .await
+    Ok(Some(place))
 }
 
 /// The fan's current place at a meetup.
@@ -184,6 +204,7 @@ async fn promote_next(tx: &mut Tx, skip_locked: &str, event: &EventInfo, base_ur
     let Some((registration_id, user_id, ticket, generation)) = promoted else {
         return Ok(false);
     };
+    count_left_waitlist(tx, event.id).await?;
     let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(&mut **tx)
@@ -222,7 +243,11 @@ pub async fn cancel_in(tx: &mut Tx, skip_locked: &str, event_id: i64, user_id: i
         }
         return Ok(true);
     }
-    cancel_with_status(tx, event_id, user_id, "waitlisted", now).await
+    let left = cancel_with_status(tx, event_id, user_id, "waitlisted", now).await?;
+    if left {
+        count_left_waitlist(tx, event_id).await?;
+    }
+    Ok(left)
 }
 
 pub async fn cancel(db: &Db, event_id: i64, user_id: i64, base_url: &str, now: i64) -> Result<(), AppError> {
@@ -231,12 +256,13 @@ pub async fn cancel(db: &Db, event_id: i64, user_id: i64, base_url: &str, now: i
         return Err(AppError::field("signup", "You have no place at this meetup to cancel."));
     }
     tx.commit().await?;
+    fill_free_seats(db, event_id, base_url, now).await?;
     Ok(())
 }
 
 /// Moves fans from the waiting list into seats while there is room (after the
 /// capacity grows). Returns how many moved up.
-pub async fn fill_from_waitlist(tx: &mut Tx, skip_locked: &str, event_id: i64, base_url: &str, now: i64) -> Result<i64, sqlx::Error> {
+async fn fill_from_waitlist(tx: &mut Tx, skip_locked: &str, event_id: i64, base_url: &str, now: i64) -> Result<i64, sqlx::Error> {
     let event = repo::event_info(&mut **tx, event_id).await?.ok_or(sqlx::Error::RowNotFound)?;
     let mut moved = 0;
     while take_seat(tx, event_id, now).await? {
@@ -252,14 +278,36 @@ pub async fn fill_from_waitlist(tx: &mut Tx, skip_locked: &str, event_id: i64, b
     Ok(moved)
 }
 
+/// Gives free seats to fans waiting, if there are both. Called after every commit that
+/// may leave a seat free (a cancellation with nobody visibly waiting, a larger capacity)
+/// and after a fan joins a waiting list: on PostgreSQL either side may not yet see the
+/// other's uncommitted change, but whichever commits second sees the first here.
+pub async fn fill_free_seats(db: &Db, event_id: i64, base_url: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let seat_and_fan_waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity) \
+         AND EXISTS (SELECT 1 FROM registrations WHERE event_id = $1 AND status = 'waitlisted')",
+    )
+    .bind(event_id)
+    .fetch_one(&db.pool)
+    .await?;
+    if seat_and_fan_waiting == 0 {
+        return Ok(0);
+    }
+    let mut tx = db.begin_write().await?;
+    let moved = fill_from_waitlist(&mut tx, db.skip_locked(), event_id, base_url, now).await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
 /// Cancels every place a fan holds (before the account is deleted), passing seats on.
-pub async fn cancel_all_for_user(tx: &mut Tx, skip_locked: &str, user_id: i64, base_url: &str, now: i64) -> Result<(), sqlx::Error> {
+/// Returns the events, for `fill_free_seats` once the transaction has committed.
+pub async fn cancel_all_for_user(tx: &mut Tx, skip_locked: &str, user_id: i64, base_url: &str, now: i64) -> Result<Vec<i64>, sqlx::Error> {
     let events: Vec<i64> = sqlx::query_scalar("SELECT event_id FROM registrations WHERE user_id = $1 AND status <> 'cancelled'")
         .bind(user_id)
         .fetch_all(&mut **tx)
         .await?;
-    for event_id in events {
+    for &event_id in &events {
         cancel_in(tx, skip_locked, event_id, user_id, base_url, now).await?;
     }
-    Ok(())
+    Ok(events)
 }

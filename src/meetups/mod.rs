@@ -54,6 +54,13 @@ pub fn signup_state(status: &str, opens_at: Option<i64>, closes_at: Option<i64>,
     }
 }
 
+/// A fan's place on joining a waiting list: their number on the list minus the fans
+/// who left it before. Numbers only grow and whoever left held a lower number, so this
+/// is exact when nobody joins or leaves at the same moment; never below 1.
+pub fn place_on_joining(number: i64, left: i64) -> i64 {
+    (number - left).max(1)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PlaceStatus {
     Confirmed,
@@ -200,5 +207,13 @@ mod tests {
         assert_eq!(signup_state("published", None, None, start, 1_000), SignupState::Closed, "closes at the start by default");
         assert_eq!(signup_state("postponed", None, None, start, 0), SignupState::Postponed);
         assert_eq!(signup_state("cancelled", None, None, start, 0), SignupState::Cancelled);
+    }
+
+    #[test]
+    fn place_on_joining_a_waiting_list() {
+        assert_eq!(place_on_joining(1, 0), 1, "first on the list");
+        // Numbers 1..=10 handed out; one fan cancelled, one was promoted: 8 wait, so 9th.
+        assert_eq!(place_on_joining(11, 2), 9);
+        assert_eq!(place_on_joining(5, 5), 1, "never below first");
     }
 }

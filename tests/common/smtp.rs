@@ -79,6 +79,20 @@ impl SmtpServer {
     }
 }
 
+impl SmtpServer {
+    /// Waits (bounded) for the first message whose subject starts with `prefix`.
+    pub async fn wait_for_subject(&self, prefix: &str) -> ReceivedMail {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(mail) = self.messages().into_iter().find(|m| m.subject.starts_with(prefix)) {
+                return mail;
+            }
+            assert!(Instant::now() < deadline, "no message with a subject starting {prefix:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -93,26 +107,33 @@ pub struct ReceivedMail {
     pub message_id: String,
     pub text: String,
     pub html: String,
+    /// Every leaf part, alternatives and attachments alike: (MIME type, decoded body).
+    pub parts: Vec<(String, String)>,
+}
+
+fn leaves<'a>(part: &'a mailparse::ParsedMail<'a>, out: &mut Vec<(String, String)>) {
+    if part.subparts.is_empty() {
+        out.push((part.ctype.mimetype.clone(), part.get_body().unwrap_or_default()));
+    }
+    for sub in &part.subparts {
+        leaves(sub, out);
+    }
 }
 
 impl ReceivedMail {
     fn parse(raw: &[u8]) -> ReceivedMail {
         let parsed = mailparse::parse_mail(raw).expect("a parseable email");
         let header = |name: &str| parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
-        let part = |mime: &str| {
-            parsed
-                .subparts
-                .iter()
-                .find(|p| p.ctype.mimetype == mime)
-                .and_then(|p| p.get_body().ok())
-                .unwrap_or_default()
-        };
+        let mut parts = Vec::new();
+        leaves(&parsed, &mut parts);
+        let part = |mime: &str| parts.iter().find(|p| p.0 == mime).map(|p| p.1.clone()).unwrap_or_default();
         ReceivedMail {
             to: header("To"),
             subject: header("Subject"),
             message_id: header("Message-ID"),
             text: part("text/plain"),
             html: part("text/html"),
+            parts,
         }
     }
 }
