@@ -2,11 +2,10 @@
 mod common;
 
 use common::smtp::{free_port, SmtpServer};
-use common::{fresh_database, Backend, TestApp};
+use common::{fresh_database, published_event, Backend, TestApp};
 use std::time::{Duration, Instant};
 use tongcheng::email::mailer::Mailer;
 use tongcheng::email::{outbox, worker, OutgoingEmail};
-use tongcheng::meetups::repo::{insert_event, NewEvent};
 use tongcheng::meetups::Place;
 use tongcheng::server::clock::now;
 use tongcheng::server::db::Db;
@@ -70,11 +69,7 @@ async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
     let smtp = SmtpServer::start();
     let app = TestApp::spawn_with(backend, &[("SMTP_URL", &smtp.url())]).await;
     let fan = app.fan("ticket@example.com", "深圳").await;
-    let mut tx = app.state.db.begin_write().await.unwrap();
-    let start = now() + 7 * 24 * 3600;
-    let event = NewEvent { kind: "official", city_id: app.city_id("深圳").await, title: "Ticket test", starts_at: start, ends_at: start + 3600, capacity: Some(5), status: "published", created_by: None };
-    let id = insert_event(&mut tx, &event, now()).await.unwrap();
-    tx.commit().await.unwrap();
+    let id = published_event(&app.state.db, app.city_id("深圳").await, Some(5)).await;
     let place: Place = fan.call("sign_up", &[("id", &id.to_string())]).await.expect("sign up");
     let code = place.ticket_code.expect("a ticket");
 

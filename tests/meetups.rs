@@ -1,7 +1,7 @@
 //! The seat engine and official meetups, on both databases.
 mod common;
 
-use common::{Backend, Browser, TestApp};
+use common::{published_event, Backend, Browser, TestApp};
 use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
 use tongcheng::accounts::Role;
@@ -25,15 +25,6 @@ on_both_databases!(
     reminders_are_queued_once_a_day_ahead,
     deleting_an_account_passes_the_seat_on,
 );
-
-async fn published_event(db: &Db, city_id: i64, capacity: Option<i64>) -> i64 {
-    let mut tx = db.begin_write().await.unwrap();
-    let start = now() + 7 * 24 * 3600;
-    let event = NewEvent { kind: "official", city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: "published", created_by: None };
-    let id = insert_event(&mut tx, &event, now()).await.unwrap();
-    tx.commit().await.unwrap();
-    id
-}
 
 /// `n` verified demo fans: (id, email).
 async fn demo_fans(app: &TestApp, n: u64) -> Vec<(i64, String)> {

@@ -107,7 +107,7 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
 /// One sign-up transaction. A seat is tried for only when the event looked free at the
 /// start, and taken by the last statement before commit, so the event row stays locked
 /// for the shortest time; `None` when the seats ran out meanwhile (nothing is kept).
-/// Fans joining the waiting list never touch the event row at all.
+/// Fans joining the waiting list take no lock on the event row on PostgreSQL.
 async fn try_sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now: i64, seat_if_free: bool) -> Result<Option<Place>, AppError> {
     let mut tx = db.begin_write().await?;
     let event = repo::event_info(&mut *tx, event_id).await?.ok_or(AppError::NotFound)?;

@@ -36,6 +36,18 @@ macro_rules! on_both_databases {
     };
 }
 
+/// A published official meetup a week from now in `city_id`.
+pub async fn published_event(db: &tongcheng::server::db::Db, city_id: i64, capacity: Option<i64>) -> i64 {
+    use tongcheng::meetups::repo::{insert_event, NewEvent};
+    use tongcheng::server::clock::now;
+    let mut tx = db.begin_write().await.unwrap();
+    let start = now() + 7 * 24 * 3600;
+    let event = NewEvent { kind: "official", city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: "published", created_by: None };
+    let id = insert_event(&mut tx, &event, now()).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 /// A fresh, empty database; the SQLite folder lives as long as this does.
 pub struct TestDatabase {
     pub url: String,
