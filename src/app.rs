@@ -3,7 +3,7 @@ use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Logi
 use crate::accounts::CurrentUser;
 use crate::components::nav::Nav;
 use crate::error::AppError;
-use crate::pages::{account, gatherings, home, login, mailbox, meetups, not_found, password, register, staff, staff_meetups, verify, where_next};
+use crate::pages::{account, delivery, gatherings, home, login, mailbox, meetups, not_found, password, register, staff, staff_meetups, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -98,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/ranking") view=staff::RankingTablePage />
                     <Route path=path!("/staff/planner") view=staff::PlannerPage />
                     <Route path=path!("/staff/mailbox") view=mailbox::MailboxPage />
+                    <Route path=path!("/staff/delivery") view=delivery::DeliveryPage />
                     <Route path=path!("/staff/mailbox/:id") view=mailbox::MailboxMessagePage />
                 </Routes>
             </main>

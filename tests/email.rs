@@ -17,6 +17,10 @@ on_both_databases!(
     a_dead_workers_lease_expires_and_the_message_is_retried,
     enqueueing_twice_with_one_key_sends_once,
     without_smtp_mail_is_kept_for_the_mailbox,
+    a_permanent_failure_stops_at_once_and_staff_can_send_it_again,
+    a_temporary_refusal_is_retried_later,
+    an_error_recording_a_failure_never_resends_delivered_mail,
+    a_worker_whose_lease_ran_out_cannot_mark_messages,
 );
 
 async fn register(app: &TestApp, email: &str) {
@@ -129,7 +133,7 @@ async fn a_dead_workers_lease_expires_and_the_message_is_retried(backend: Backen
     tx.commit().await.unwrap();
     // A worker claims the message and dies before sending it.
     let claimed = outbox::claim_due(&db, 10, now()).await.unwrap();
-    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed.messages.len(), 1);
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 0, "leased to the dead worker");
     // Once the lease runs out, another worker delivers it.
@@ -156,4 +160,113 @@ async fn without_smtp_mail_is_kept_for_the_mailbox(backend: Backend) {
     wait_for_row(&app.state.db, "local@example.com", |s, _, _| s == "sent").await;
     let via: Option<String> = sqlx::query_scalar("SELECT delivered_via FROM outbox").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(via.as_deref(), Some("local"));
+}
+
+async fn queue(db: &Db, messages: &[(&str, &str)]) {
+    let mut tx = db.begin_write().await.unwrap();
+    for (key, to) in messages {
+        outbox::enqueue(&mut tx, &sample(key, to), now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn status_of(db: &Db, to: &str) -> (String, i64) {
+    sqlx::query_as("SELECT status, attempts FROM outbox WHERE recipient = $1").bind(to).fetch_one(&db.pool).await.unwrap()
+}
+
+async fn a_permanent_failure_stops_at_once_and_staff_can_send_it_again(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::spawn_with(backend, &[("SMTP_URL", &smtp.url())]).await;
+    register(&app, "bounce@example.com").await;
+    let (status, attempts) = wait_for_row(&app.state.db, "bounce@example.com", |s, _, _| s != "pending").await;
+    assert_eq!((status.as_str(), attempts), ("failed", 1), "a 550 is not retried");
+
+    // Staff see it with the server's answer, and can send it again.
+    let staff = common::staff_browser(&app).await;
+    let failed: Vec<tongcheng::email::FailedMail> = staff.call("failed_mail", &[]).await.expect("staff see failures");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].recipient, "bounce@example.com");
+    assert!(failed[0].last_error.contains("550"), "{}", failed[0].last_error);
+    let fan = app.fan("curious@example.com", "深圳").await;
+    assert!(fan.call::<Vec<tongcheng::email::FailedMail>>("failed_mail", &[]).await.is_err(), "fans do not");
+    // The cause is fixed (here: the address), then staff send it again.
+    sqlx::query("UPDATE outbox SET recipient = 'fixed@example.com' WHERE recipient = 'bounce@example.com'").execute(&app.state.db.pool).await.unwrap();
+    let id = failed[0].id.to_string();
+    let _: () = staff.call("retry_mail", &[("id", &id)]).await.expect("retry");
+    let (status, attempts) = wait_for_row(&app.state.db, "fixed@example.com", |s, _, _| s == "sent").await;
+    assert_eq!((status.as_str(), attempts), ("sent", 1), "a fresh round of attempts");
+    assert!(smtp.messages().iter().any(|m| m.to == "fixed@example.com"), "delivered");
+    let again = staff.call::<()>("retry_mail", &[("id", "999999")]).await.unwrap_err();
+    assert!(again.1.field_message("retry").is_some(), "retrying a message that is not failed is a field message");
+}
+
+async fn a_temporary_refusal_is_retried_later(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let (db, _database) = bare_database(backend).await;
+    queue(&db, &[("busy", "busy@example.com")]).await;
+    let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
+    assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 1);
+    let (status, attempts) = status_of(&db, "busy@example.com").await;
+    assert_eq!((status.as_str(), attempts), ("pending", 1), "a 451 waits for a retry");
+    let wait: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM outbox").fetch_one(&db.pool).await.unwrap();
+    let delay = wait - now();
+    assert!((20..=40).contains(&delay), "the retry comes after a jittered backoff around 30 s, got {delay}");
+}
+
+/// A trigger makes recording the failure of one message fail, as a database error would.
+async fn break_failure_recording(db: &Db, backend: Backend, recipient: &str) {
+    let statements: Vec<String> = match backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER break_recording BEFORE UPDATE OF last_error ON outbox \
+             WHEN NEW.recipient = '{recipient}' AND NEW.last_error IS NOT NULL BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION break_recording() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.recipient = '{recipient}' AND NEW.last_error IS NOT NULL THEN RAISE EXCEPTION 'injected fault'; END IF; \
+                 RETURN NEW; END $$"
+            ),
+            "CREATE TRIGGER break_recording BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION break_recording()".into(),
+        ],
+    };
+    for sql in statements {
+        sqlx::query(&sql).execute(&db.pool).await.unwrap();
+    }
+}
+
+async fn an_error_recording_a_failure_never_resends_delivered_mail(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let (db, _database) = bare_database(backend).await;
+    queue(&db, &[("a", "first@example.com"), ("b", "bounce@example.com"), ("c", "third@example.com")]).await;
+    break_failure_recording(&db, backend, "bounce@example.com").await;
+    let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
+    assert!(worker::drain_once(&db, &mailer).await.is_err(), "the injected fault is reported");
+    assert_eq!(smtp.wait_for(2).await.len(), 2);
+    assert_eq!(status_of(&db, "first@example.com").await.0, "sent");
+    assert_eq!(status_of(&db, "third@example.com").await.0, "sent");
+    // The failed one stays leased; once the lease runs out, only it is tried again.
+    sqlx::query("UPDATE outbox SET locked_until = $1 WHERE locked_until IS NOT NULL").bind(now() - 1).execute(&db.pool).await.unwrap();
+    assert_eq!(worker::drain_once(&db, &mailer).await.map_err(|_| ()), Err(()), "still failing to record");
+    let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM outbox ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(attempts, vec![1, 2, 1], "delivered messages were not claimed again");
+    assert_eq!(smtp.messages().len(), 2, "and not sent again");
+}
+
+async fn a_worker_whose_lease_ran_out_cannot_mark_messages(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let (db, _database) = bare_database(backend).await;
+    queue(&db, &[("slow", "slow@example.com")]).await;
+    let stale = outbox::claim_due(&db, 10, now()).await.unwrap();
+    // Its lease runs out; another worker claims and delivers the message.
+    sqlx::query("UPDATE outbox SET locked_until = $1").bind(now() - 1).execute(&db.pool).await.unwrap();
+    let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
+    let fresh = outbox::claim_due(&db, 10, now()).await.unwrap();
+    assert_eq!(fresh.messages.len(), 1);
+    // The first worker comes back and tries to record a failure, then a delivery.
+    let error = outbox::DeliveryError::transient("timeout");
+    outbox::mark_failed_attempt(&db, &stale, &stale.messages[0], &error, now()).await.unwrap();
+    assert_eq!(outbox::mark_sent(&db, &stale, &[stale.messages[0].id], mailer.via(), now()).await.unwrap(), 0);
+    let row: (String, Option<String>) = sqlx::query_as("SELECT status, last_error FROM outbox").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(row, ("pending".to_string(), None), "the stale worker changed nothing");
+    assert_eq!(outbox::mark_sent(&db, &fresh, &[fresh.messages[0].id], mailer.via(), now()).await.unwrap(), 1);
 }

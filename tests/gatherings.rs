@@ -3,7 +3,6 @@ mod common;
 
 use common::{Backend, Browser, TestApp};
 use reqwest::StatusCode;
-use tongcheng::accounts::Role;
 use tongcheng::error::AppError;
 use tongcheng::gatherings::{CityEvents, ModerationQueue, OrganizerHistory, OrganizerStatus, OwnGathering};
 use tongcheng::meetups::{MeetupPage, Place, PlaceStatus};
@@ -16,12 +15,6 @@ on_both_databases!(
     trusted_organizers_publish_directly_and_messages_are_rate_limited,
 );
 
-async fn staff(app: &TestApp) -> Browser {
-    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", Role::Staff).await.unwrap();
-    let browser = app.browser();
-    browser.login("boss@example.com", "staff-password").await;
-    browser
-}
 
 async fn moderate(staff: &Browser, subject: &str, id: i64, action: &str, reason: &str) {
     let id = id.to_string();
@@ -62,7 +55,7 @@ fn gathering_form<'a>(id: &'a str, title: &'a str, description: &'a str, capacit
 
 async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let fan = app.fan("hopeful@example.com", "深圳").await;
     let short: Result<(), _> = fan.call("apply_organizer", &[("reason", "pls")]).await;
     assert!(short.unwrap_err().1.field_message("reason").is_some());
@@ -130,7 +123,7 @@ async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(b
 
 async fn organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let first = organizer(&app, &staff, "one@example.com", "成都").await;
     let second = organizer(&app, &staff, "two@example.com", "成都").await;
     let id: i64 = first.call("save_gathering", &gathering_form("", "Hotpot", "", "")).await.unwrap();
@@ -175,7 +168,7 @@ async fn organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate
 
 async fn hidden_gatherings_are_invisible_and_reports_reach_staff(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let organizer = organizer(&app, &staff, "org@example.com", "武汉").await;
     let id: i64 = organizer.call("save_gathering", &gathering_form("", "Suspicious sale", "", "")).await.unwrap();
     moderate(&staff, "gathering", id, "approve", "").await;
@@ -205,7 +198,7 @@ async fn hidden_gatherings_are_invisible_and_reports_reach_staff(backend: Backen
 
 async fn descriptions_with_html_render_as_harmless_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let organizer = organizer(&app, &staff, "org@example.com", "西安").await;
     let evil = "<script>alert('x')</script><img src=x onerror=alert(1)> **welcome**";
     let id: i64 = organizer.call("save_gathering", &gathering_form("", "<b>Title</b>", evil, "")).await.unwrap();
@@ -220,7 +213,7 @@ async fn descriptions_with_html_render_as_harmless_text(backend: Backend) {
 
 async fn trusted_organizers_publish_directly_and_messages_are_rate_limited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let organizer = organizer(&app, &staff, "trusted@example.com", "杭州").await;
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'trusted@example.com'").fetch_one(&app.state.db.pool).await.unwrap();
     moderate(&staff, "organizer", user_id, "trust", "").await;

@@ -1,10 +1,9 @@
 //! The seat engine and official meetups, on both databases.
 mod common;
 
-use common::{published_event, Backend, Browser, TestApp};
+use common::{demo_fans, published_event, sign_up_all, Backend, TestApp};
 use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
-use tongcheng::accounts::Role;
 use tongcheng::error::AppError;
 use tongcheng::meetups::api::MyMeetups;
 use tongcheng::meetups::engine::{self, Fan};
@@ -26,29 +25,7 @@ on_both_databases!(
     deleting_an_account_passes_the_seat_on,
 );
 
-/// `n` verified demo fans: (id, email).
-async fn demo_fans(app: &TestApp, n: u64) -> Vec<(i64, String)> {
-    tongcheng::server::seed::seed_demo(&app.state.db, n, false).await.unwrap();
-    sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id")
-        .fetch_all(&app.state.db.pool)
-        .await
-        .unwrap()
-}
 
-async fn sign_up_all(app: &TestApp, event: i64, fans: &[(i64, String)]) -> Vec<Place> {
-    let mut tasks = Vec::new();
-    for (id, email) in fans.iter().cloned() {
-        let db = app.state.db.clone();
-        tasks.push(tokio::spawn(async move {
-            engine::sign_up(&db, event, &Fan { id, email: &email, name: "Fan" }, "http://t", now()).await
-        }));
-    }
-    let mut places = Vec::new();
-    for task in tasks {
-        places.push(task.await.unwrap().expect("sign-up answers definitely"));
-    }
-    places
-}
 
 async fn statuses(db: &Db, event: i64) -> (i64, Vec<(i64, String, Option<i64>)>) {
     let confirmed: i64 = sqlx::query_scalar("SELECT confirmed_count FROM events WHERE id = $1").bind(event).fetch_one(&db.pool).await.unwrap();
@@ -206,12 +183,6 @@ async fn the_database_refuses_more_seats_than_capacity(backend: Backend) {
     assert!(dup.is_err(), "one registration per fan and meetup");
 }
 
-async fn staff(app: &TestApp) -> Browser {
-    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", Role::Staff).await.unwrap();
-    let browser = app.browser();
-    browser.login("boss@example.com", "staff-password").await;
-    browser
-}
 
 fn meetup_form<'a>(id: &'a str, city: &'a str, capacity: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
@@ -231,7 +202,7 @@ fn meetup_form<'a>(id: &'a str, city: &'a str, capacity: &'a str) -> Vec<(&'stat
 
 async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let first = app.fan("first@example.com", "深圳").await;
     let second = app.fan("second@example.com", "深圳").await;
     let elsewhere = app.fan("far@example.com", "乌鲁木齐").await;
@@ -350,7 +321,7 @@ async fn only_staff_manage_meetups_and_fans_see_only_their_own_ticket(backend: B
 
 async fn cancelling_a_meetup_tells_everyone_and_feeds_show_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let fans = demo_fans(&app, 3).await;
     let city = app.city_id("杭州").await;
     let event = published_event(&app.state.db, city, Some(2)).await;

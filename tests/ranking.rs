@@ -16,14 +16,6 @@ on_both_databases!(
     fans_see_their_city_standing,
 );
 
-async fn staff(app: &TestApp) -> Browser {
-    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", Role::Staff)
-        .await
-        .unwrap();
-    let browser = app.browser();
-    browser.login("boss@example.com", "staff-password").await;
-    browser
-}
 
 async fn set_rules(staff: &Browser, min_fans: &str, cooldown: &str) {
     let _: () = staff
@@ -72,7 +64,7 @@ async fn only_staff_see_and_act_on_the_plan(backend: Backend) {
 
 async fn ranking_moves_at_once_with_every_account_change(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     let fans_in = |rows: &[RankedCity], city: &str| row(rows, city).figures.verified_fans;
     let start = ranking(&staff).await;
     let (sz, wh) = (fans_in(&start, "深圳"), fans_in(&start, "武汉"));
@@ -101,7 +93,7 @@ async fn ranking_moves_at_once_with_every_account_change(backend: Backend) {
 
 async fn threshold_and_cool_down_are_settable_and_respected(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     app.fan("a@example.com", "成都").await;
     app.fan("b@example.com", "成都").await;
     app.fan("c@example.com", "拉萨").await;
@@ -142,7 +134,7 @@ async fn threshold_and_cool_down_are_settable_and_respected(backend: Backend) {
 
 async fn accepting_swapping_and_picking_create_drafts_and_record_decisions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = staff(&app).await;
+    let staff = common::staff_browser(&app).await;
     for (email, city) in [("a@example.com", "广州"), ("b@example.com", "广州"), ("c@example.com", "西安"), ("d@example.com", "西安"), ("e@example.com", "西安")] {
         app.fan(email, city).await;
     }

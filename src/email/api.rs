@@ -17,3 +17,24 @@ pub async fn mailbox_message(id: i64) -> Result<MailMessage, AppError> {
     require_staff().await?;
     super::outbox::message(&state()?.db, id).await?.ok_or(AppError::NotFound)
 }
+
+/// Messages that could not be delivered (permanent failures, or out of attempts).
+#[server(endpoint = "failed_mail")]
+pub async fn failed_mail() -> Result<Vec<super::FailedMail>, AppError> {
+    use crate::server::request::{require_staff, state};
+    require_staff().await?;
+    Ok(super::outbox::failed(&state()?.db, 200).await?)
+}
+
+/// Sends a failed message again (e.g. once the address or the mail server is fixed).
+#[server(endpoint = "retry_mail")]
+pub async fn retry_mail(id: i64) -> Result<(), AppError> {
+    use crate::server::request::{require_staff, state};
+    require_staff().await?;
+    let state = state()?;
+    if !super::outbox::retry_failed(&state.db, id, crate::server::clock::now()).await? {
+        return Err(AppError::field("retry", "This message is not waiting for a retry."));
+    }
+    state.mail_waiting.notify_one();
+    Ok(())
+}

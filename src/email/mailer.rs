@@ -1,6 +1,6 @@
 //! Delivery: SMTP through lettre's pooled async transport, or the local mailbox when no
 //! SMTP server is configured (the message stays in the outbox for staff to read).
-use super::outbox::Claimed;
+use super::outbox::{Claimed, DeliveryError, SEND_TIMEOUT_SECS};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -19,7 +19,7 @@ impl Mailer {
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("SMTP_URL: {e}"))?
-            .timeout(Some(Duration::from_secs(15)))
+            .timeout(Some(Duration::from_secs(SEND_TIMEOUT_SECS as u64)))
             .build();
         let from = from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?;
         Ok(Mailer::Smtp { transport, from })
@@ -33,11 +33,11 @@ impl Mailer {
         }
     }
 
-    pub async fn deliver(&self, message: &Claimed) -> Result<(), String> {
+    pub async fn deliver(&self, message: &Claimed) -> Result<(), DeliveryError> {
         let Mailer::Smtp { transport, from } = self else {
             return Ok(());
         };
-        let to: Mailbox = message.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
+        let to: Mailbox = message.recipient.parse().map_err(|e| DeliveryError::permanent(format!("bad recipient: {e}")))?;
         let domain = from.email.domain().to_string();
         let email = Message::builder()
             .from(from.clone())
@@ -46,9 +46,16 @@ impl Mailer {
             // Derived from the outbox id: a retried message keeps its Message-ID, so
             // receivers can drop a duplicate delivery.
             .message_id(Some(format!("<outbox-{}@{domain}>", message.id)))
-            .multipart(body(message)?)
-            .map_err(|e| format!("cannot build message: {e}"))?;
-        transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+            .multipart(body(message).map_err(DeliveryError::permanent)?)
+            .map_err(|e| DeliveryError::permanent(format!("cannot build message: {e}")))?;
+        transport.send(email).await.map(|_| ()).map_err(|e| {
+            // 5xx answers (unknown mailbox, refused) will not change on a retry.
+            if e.is_permanent() {
+                DeliveryError::permanent(e.to_string())
+            } else {
+                DeliveryError::transient(e.to_string())
+            }
+        })
     }
 }
 

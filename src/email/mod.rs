@@ -69,6 +69,17 @@ pub struct MailSummary {
     pub delivered_via: Option<String>,
 }
 
+/// A message that could not be delivered, for the staff delivery page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub last_error: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MailMessage {
     pub summary: MailSummary,

@@ -5,13 +5,52 @@ use crate::server::db::{Db, Tx};
 
 /// After this many failed attempts a message is marked failed and left for staff.
 pub const MAX_ATTEMPTS: i64 = 10;
-/// How long a worker may hold a claimed message before another may retry it.
-pub const LEASE_SECS: i64 = 120;
+/// Messages a worker claims at once.
+pub const BATCH: i64 = 20;
+/// The longest one delivery may take before the worker gives up on it.
+pub const SEND_TIMEOUT_SECS: i64 = 10;
+/// How long a worker holds a claimed batch before another may retry it: longer than the
+/// worst case of sending the whole batch one message after another, so a slow SMTP
+/// server never makes two workers send the same message.
+pub const LEASE_SECS: i64 = 2 * BATCH * SEND_TIMEOUT_SECS;
 
 /// Seconds to wait before attempt `attempts + 1`: 30 s doubling, at most an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
     let exponent = attempts.clamp(1, 8) - 1;
     (30_i64 << exponent).min(3600)
+}
+
+/// The backoff spread by ±20 % (`jitter` in 0..1), so messages that failed together
+/// (an SMTP outage) do not all come back at the same second.
+pub fn retry_delay_secs(attempts: i64, jitter: f64) -> i64 {
+    let base = backoff_secs(attempts) as f64;
+    (base * (0.8 + 0.4 * jitter.clamp(0.0, 1.0))).round() as i64
+}
+
+/// Why a delivery failed: a permanent failure (5xx, bad address) is not retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl DeliveryError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        DeliveryError { permanent: true, message: message.into() }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        DeliveryError { permanent: false, message: message.into() }
+    }
+}
+
+/// What becomes of a message after a failed attempt: `(status, retry at)`.
+pub fn after_failure(attempts: i64, error: &DeliveryError, now: i64, jitter: f64) -> (&'static str, i64) {
+    if error.permanent || attempts >= MAX_ATTEMPTS {
+        ("failed", now)
+    } else {
+        ("pending", now + retry_delay_secs(attempts, jitter))
+    }
 }
 
 /// Queues a message in the caller's transaction. Returns `false` when a message with
@@ -45,25 +84,29 @@ pub struct Claimed {
     pub attachments: Vec<super::Attachment>,
 }
 
+/// A batch of messages leased to one worker; its token proves the lease.
+pub struct Claim {
+    pub token: String,
+    pub messages: Vec<Claimed>,
+}
+
+type ClaimedRow = (i64, String, String, String, String, i64, String);
+
 /// Leases up to `limit` due messages to this worker and counts the attempt.
-pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Error> {
     let sql = format!(
-        "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+        "UPDATE outbox SET locked_until = $1, lease_token = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
-                      WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) \
-                      ORDER BY id LIMIT $3 {}) \
+                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+                      ORDER BY id LIMIT $4 {}) \
          RETURNING id, recipient, subject, body_text, body_html, attempts, attachments",
         db.skip_locked()
     );
+    let token = crate::accounts::tokens::random_secret();
     let mut tx = db.begin_write().await?;
-    let rows: Vec<(i64, String, String, String, String, i64, String)> = sqlx::query_as(&sql)
-        .bind(now + LEASE_SECS)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows: Vec<ClaimedRow> = sqlx::query_as(&sql).bind(now + LEASE_SECS).bind(&token).bind(now).bind(limit).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    Ok(rows
+    let mut messages: Vec<Claimed> = rows
         .into_iter()
         .map(|(id, recipient, subject, body_text, body_html, attempts, attachments)| Claimed {
             id,
@@ -74,42 +117,88 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Vec<Claimed>, sq
             attempts,
             attachments: serde_json::from_str(&attachments).unwrap_or_default(),
         })
-        .collect())
+        .collect();
+    messages.sort_by_key(|m| m.id);
+    Ok(Claim { token, messages })
 }
 
 /// Records delivered messages, a whole batch in one write (the writer is shared with
-/// sign-ups, so fewer, larger writes leave it free for them).
-pub async fn mark_sent(db: &Db, ids: &[i64], via: &str, now: i64) -> Result<(), sqlx::Error> {
+/// sign-ups, so fewer, larger writes leave it free for them). Only messages this
+/// worker still holds are marked; returns how many.
+pub async fn mark_sent(db: &Db, claim: &Claim, ids: &[i64], via: &str, now: i64) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    let placeholders: Vec<String> = (3..ids.len() + 3).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (4..ids.len() + 4).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL WHERE id IN ({})",
+        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL \
+         WHERE lease_token = $3 AND status = 'pending' AND id IN ({})",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query(&sql).bind(now).bind(via);
+    let mut query = sqlx::query(&sql).bind(now).bind(via).bind(&claim.token);
     for id in ids {
         query = query.bind(*id);
     }
     let mut tx = db.begin_write().await?;
-    query.execute(&mut *tx).await?;
+    let done = query.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Records a failed attempt: retry later with backoff, or stop (permanent failure, or
+/// `MAX_ATTEMPTS` reached) and leave it for staff.
+pub async fn mark_failed_attempt(db: &Db, claim: &Claim, message: &Claimed, error: &DeliveryError, now: i64) -> Result<(), sqlx::Error> {
+    use rand::Rng;
+    let (status, retry_at) = after_failure(message.attempts, error, now, rand::thread_rng().gen::<f64>());
+    let text: String = error.message.chars().take(500).collect();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "UPDATE outbox SET status = $1, next_attempt_at = $2, locked_until = NULL, last_error = $3 \
+         WHERE id = $4 AND lease_token = $5 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(retry_at)
+    .bind(text)
+    .bind(message.id)
+    .bind(&claim.token)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 
-/// Records a failed attempt: retry later with backoff, or give up after `MAX_ATTEMPTS`.
-pub async fn mark_failed_attempt(db: &Db, message: &Claimed, error: &str, now: i64) -> Result<(), sqlx::Error> {
-    let status = if message.attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
-    let error: String = error.chars().take(500).collect();
+/// Puts failed messages back in the queue for one more round of attempts (staff).
+pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $4")
-        .bind(status)
-        .bind(now + backoff_secs(message.attempts))
-        .bind(error)
-        .bind(message.id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL WHERE id = $2 AND status = 'failed'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Messages that could not be delivered, newest first, for staff.
+pub async fn failed(db: &Db, limit: i64) -> Result<Vec<super::FailedMail>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, recipient, subject, attempts, created_at, last_error FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, recipient, subject, attempts, created_at, last_error)| super::FailedMail {
+            id,
+            recipient,
+            subject,
+            attempts,
+            created_at,
+            last_error: last_error.unwrap_or_default(),
+        })
+        .collect())
 }
 
 type SummaryRow = (i64, String, String, String, i64, i64, Option<String>);
@@ -165,7 +254,28 @@ pub async fn counts_for_event(db: &Db, event_id: i64, kind: &str) -> Result<Vec<
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_secs;
+    use super::*;
+
+    #[test]
+    fn the_lease_outlasts_the_slowest_batch() {
+        assert!(LEASE_SECS > BATCH * SEND_TIMEOUT_SECS);
+    }
+
+    #[test]
+    fn retries_spread_around_the_backoff() {
+        assert_eq!(retry_delay_secs(1, 0.0), 24);
+        assert_eq!(retry_delay_secs(1, 0.5), 30);
+        assert_eq!(retry_delay_secs(1, 1.0), 36);
+        assert_eq!(retry_delay_secs(8, 2.0), 4320, "jitter is clamped");
+    }
+
+    #[test]
+    fn permanent_failures_stop_at_once() {
+        let now = 1_000;
+        assert_eq!(after_failure(1, &DeliveryError::permanent("550 no such user"), now, 0.5), ("failed", now));
+        assert_eq!(after_failure(1, &DeliveryError::transient("421 try later"), now, 0.5), ("pending", now + 30));
+        assert_eq!(after_failure(MAX_ATTEMPTS, &DeliveryError::transient("timeout"), now, 0.5).0, "failed");
+    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {

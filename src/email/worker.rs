@@ -1,13 +1,12 @@
 //! The outbox worker: claims due messages, delivers them, records the outcome.
 use super::mailer::Mailer;
-use super::outbox;
+use super::outbox::{self, DeliveryError, BATCH, SEND_TIMEOUT_SECS};
 use crate::server::clock::now;
 use crate::server::db::Db;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-const BATCH: i64 = 20;
 /// Also look now and then: retries come due, and other processes may queue mail.
 const POLL: Duration = Duration::from_secs(2);
 
@@ -15,22 +14,40 @@ const POLL: Duration = Duration::from_secs(2);
 pub async fn drain_once(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> {
     let mut attempted = 0;
     loop {
-        let batch = outbox::claim_due(db, BATCH, now()).await?;
-        if batch.is_empty() {
+        let claim = outbox::claim_due(db, BATCH, now()).await?;
+        if claim.messages.is_empty() {
             return Ok(attempted);
         }
-        attempted += batch.len();
-        let mut sent = Vec::with_capacity(batch.len());
-        for message in &batch {
-            match mailer.deliver(message).await {
+        attempted += claim.messages.len();
+        let mut sent = Vec::with_capacity(claim.messages.len());
+        let mut failed = Vec::new();
+        for message in &claim.messages {
+            let limit = Duration::from_secs(SEND_TIMEOUT_SECS as u64);
+            let outcome = tokio::time::timeout(limit, mailer.deliver(message))
+                .await
+                .unwrap_or_else(|_| Err(DeliveryError::transient("timed out")));
+            match outcome {
                 Ok(()) => sent.push(message.id),
                 Err(error) => {
-                    tracing::warn!(id = message.id, attempts = message.attempts, %error, "email delivery failed");
-                    outbox::mark_failed_attempt(db, message, &error, now()).await?;
+                    tracing::warn!(id = message.id, attempts = message.attempts, permanent = error.permanent, error = %error.message, "email delivery failed");
+                    failed.push((message, error));
                 }
             }
         }
-        outbox::mark_sent(db, &sent, mailer.via(), now()).await?;
+        // Delivered messages are recorded first: whatever goes wrong while recording a
+        // failure below, they are never sent again.
+        outbox::mark_sent(db, &claim, &sent, mailer.via(), now()).await?;
+        let mut first_error = None;
+        for (message, error) in failed {
+            if let Err(e) = outbox::mark_failed_attempt(db, &claim, message, &error, now()).await {
+                // Left leased: it is retried when the lease runs out.
+                tracing::error!(id = message.id, error = %e, "recording a failed delivery");
+                first_error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
     }
 }
 

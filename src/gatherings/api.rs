@@ -198,10 +198,7 @@ pub async fn save_gathering(
             id
         }
         Some(before) => {
-            if form.capacity.is_some_and(|c| c < before.confirmed) {
-                return Err(AppError::field("capacity", format!("{} fans already have seats; the capacity cannot be lower.", before.confirmed)));
-            }
-            events::update_event(&mut tx, before.id, &changes, now).await?;
+            crate::meetups::engine::save_changes(&mut tx, before.id, &changes, now).await?;
             if before.status == "rejected" {
                 // Edited after a rejection: back to the review queue.
                 events::set_status(&mut tx, before.id, "pending_review", now).await?;

@@ -327,10 +327,7 @@ pub async fn save_meetup(
         }
         Some(id) => {
             let before = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-            if form.capacity < before.confirmed {
-                return Err(AppError::field("capacity", format!("{} fans already have seats; the capacity cannot be lower.", before.confirmed)));
-            }
-            update_event(&mut tx, id, &form.changes(), now).await?;
+            super::engine::save_changes(&mut tx, id, &form.changes(), now).await?;
             let moved = before.starts_at != form.starts_at || before.ends_at != form.ends_at || before.venue != form.venue || before.address != form.address || before.city_id != form.city_id;
             if moved && before.status == "published" {
                 let after = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
@@ -389,22 +386,7 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
 pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppError> {
     crate::server::request::require_staff().await?;
     let state = crate::server::request::state()?;
-    let now = crate::server::clock::now();
-    let mut tx = state.db.begin_write().await?;
-    let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let allowed = match status.as_str() {
-        "postponed" => event.status == "published",
-        "cancelled" => event.status != "cancelled",
-        _ => false,
-    };
-    if !allowed {
-        return Err(AppError::field("status", format!("A {} meetup cannot be {status}.", event.status)));
-    }
-    super::repo::set_status(&mut tx, id, &status, now).await?;
-    let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let notice = super::emails::notice(&event, &status, &state.config.public_url);
-    super::repo::notify_attendees(&mut tx, &notice, id, &now.to_string(), now).await?;
-    tx.commit().await?;
+    super::engine::change_status(&state.db, id, &status, &state.config.public_url, crate::server::clock::now()).await?;
     state.mail_waiting.notify_one();
     Ok(())
 }

@@ -5,7 +5,7 @@
 //!   refuses to go past the capacity), else join the waiting list with the next number;
 //! - cancel: free the place; a freed seat passes straight to the first fan waiting.
 use super::emails;
-use super::repo::{self, EventInfo};
+use super::repo::{self, EventInfo, EventLock};
 use super::{signup_state, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
 use crate::error::AppError;
@@ -63,30 +63,50 @@ async fn count_left_waitlist(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// The existing registration of a fan, inserting a placeholder (status `cancelled`,
-/// never visible outside the transaction) when there is none. On PostgreSQL a
-/// concurrent second sign-up by the same fan waits here for the first to commit.
+/// The fan's registration, inserting a placeholder (status `cancelled`, never visible
+/// outside the transaction) when there is none, and locking it either way: a second
+/// sign-up by the same fan waits here for the first to commit, then sees its outcome.
+/// (Without the lock, two re-sign-ups after a cancellation both read `cancelled` and
+/// both took a seat.)
 async fn claim_registration(tx: &mut Tx, event_id: i64, user_id: i64, now: i64) -> Result<(i64, PlaceStatus, i64), sqlx::Error> {
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let (id, status, generation): (i64, String, i64) = sqlx::query_as(
         "INSERT INTO registrations (event_id, user_id, status, ticket_code, created_at, updated_at, generation) \
-         VALUES ($1, $2, 'cancelled', $3, $4, $4, 0) ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id",
+         VALUES ($1, $2, 'cancelled', $3, $4, $4, 0) \
+         ON CONFLICT (event_id, user_id) DO UPDATE SET generation = registrations.generation \
+         RETURNING id, status, generation",
     )
     .bind(event_id)
     .bind(user_id)
     .bind(new_ticket_code())
     .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, PlaceStatus::parse(&status), generation))
+}
+
+/// Moves a claimed registration to its new status. The status and generation it was
+/// claimed with guard the update, a backstop to the lock taken by `claim_registration`.
+async fn set_place(tx: &mut Tx, registration_id: i64, claimed_generation: i64, status: PlaceStatus, waitlist_seq: Option<i64>, now: i64) -> Result<String, AppError> {
+    let status = match status {
+        PlaceStatus::Confirmed => "confirmed",
+        PlaceStatus::Waitlisted => "waitlisted",
+        PlaceStatus::Cancelled => "cancelled",
+    };
+    let ticket: Option<String> = sqlx::query_scalar(
+        "UPDATE registrations SET status = $1, waitlist_seq = $2, generation = $3 + 1, updated_at = $4 \
+         WHERE id = $5 AND status = 'cancelled' AND generation = $3 RETURNING ticket_code",
+    )
+    .bind(status)
+    .bind(waitlist_seq)
+    .bind(claimed_generation)
+    .bind(now)
+    .bind(registration_id)
     .fetch_optional(&mut **tx)
     .await?;
-    if let Some(id) = inserted {
-        return Ok((id, PlaceStatus::Cancelled, 0));
-    }
-    let (id, status, generation): (i64, String, i64) =
-        sqlx::query_as("SELECT id, status, generation FROM registrations WHERE event_id = $1 AND user_id = $2")
-            .bind(event_id)
-            .bind(user_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    Ok((id, PlaceStatus::parse(&status), generation))
+    ticket.ok_or_else(|| {
+        tracing::error!(registration_id, "registration changed while it was claimed");
+        AppError::Internal
+    })
 }
 
 /// Signs a fan up: a seat if one is free, else a place on the waiting list. Pressing
@@ -110,7 +130,7 @@ pub async fn sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
 /// Fans joining the waiting list take no lock on the event row on PostgreSQL.
 async fn try_sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now: i64, seat_if_free: bool) -> Result<Option<Place>, AppError> {
     let mut tx = db.begin_write().await?;
-    let event = repo::event_info(&mut *tx, event_id).await?.ok_or(AppError::NotFound)?;
+    let event = repo::event_info_locked(&mut tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
     let (registration_id, status, generation) = claim_registration(&mut tx, event_id, fan.id, now).await?;
     if status != PlaceStatus::Cancelled {
         tx.commit().await?;
@@ -120,31 +140,16 @@ async fn try_sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
     if state != SignupState::Open {
         return Err(AppError::field("signup", state.message()));
     }
-    let generation = generation + 1;
     let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
     let (place, mail) = if seat_if_free && looks_free {
-        let ticket: String = sqlx::query_scalar(
-            "UPDATE registrations SET status = 'confirmed', waitlist_seq = NULL, generation = $1, updated_at = $2 \
-             WHERE id = $3 RETURNING ticket_code",
-        )
-        .bind(generation)
-        .bind(now)
-        .bind(registration_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mail = emails::seat_confirmed(&event, fan.email, fan.name, &ticket, registration_id, generation, base_url, false);
+        let ticket = set_place(&mut tx, registration_id, generation, PlaceStatus::Confirmed, None, now).await?;
+        let mail = emails::seat_confirmed(&event, fan.email, fan.name, &ticket, registration_id, generation + 1, base_url, false);
         let place = Place { registration_id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false };
         (place, mail)
     } else {
         let (seq, position) = join_waitlist_number(&mut tx, db.backend, event_id).await?;
-        sqlx::query("UPDATE registrations SET status = 'waitlisted', waitlist_seq = $1, generation = $2, updated_at = $3 WHERE id = $4")
-            .bind(seq)
-            .bind(generation)
-            .bind(now)
-            .bind(registration_id)
-            .execute(&mut *tx)
-            .await?;
-        let mail = emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation, base_url);
+        set_place(&mut tx, registration_id, generation, PlaceStatus::Waitlisted, Some(seq), now).await?;
+        let mail = emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation + 1, base_url);
         let place = Place { registration_id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false };
         (place, mail)
     };
@@ -229,12 +234,12 @@ async fn cancel_with_status(tx: &mut Tx, event_id: i64, user_id: i64, status: &s
 }
 
 /// Cancels a fan's place in the caller's transaction. A freed seat goes to the first
-/// fan waiting (the seat count stays); if nobody waits, the count goes down. Returns
-/// whether there was a place to cancel.
+/// fan waiting (the seat count stays) while the event still takes fans; otherwise the
+/// count goes down. Returns whether there was a place to cancel.
 pub async fn cancel_in(tx: &mut Tx, skip_locked: &str, event_id: i64, user_id: i64, base_url: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let event = repo::event_info_locked(tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(sqlx::Error::RowNotFound)?;
     if cancel_with_status(tx, event_id, user_id, "confirmed", now).await? {
-        let event = repo::event_info(&mut **tx, event_id).await?.ok_or(sqlx::Error::RowNotFound)?;
-        if !promote_next(tx, skip_locked, &event, base_url, now).await? {
+        if !(promotes(&event, now) && promote_next(tx, skip_locked, &event, base_url, now).await?) {
             sqlx::query("UPDATE events SET confirmed_count = confirmed_count - 1, updated_at = $2 WHERE id = $1")
                 .bind(event_id)
                 .bind(now)
@@ -250,6 +255,43 @@ pub async fn cancel_in(tx: &mut Tx, skip_locked: &str, event_id: i64, user_id: i
     Ok(left)
 }
 
+/// Postpones or cancels an event and tells everyone signed up, in one transaction that
+/// holds the event against sign-ups still deciding (see `EventLock`).
+pub async fn change_status(db: &Db, id: i64, status: &str, base_url: &str, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let event = repo::event_info_locked(&mut tx, id, EventLock::ForStatusChange).await?.ok_or(AppError::NotFound)?;
+    let allowed = match status {
+        "postponed" => event.status == "published",
+        "cancelled" => event.status != "cancelled",
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::field("status", format!("A {} meetup cannot be {status}.", event.status)));
+    }
+    repo::set_status(&mut tx, id, status, now).await?;
+    let event = EventInfo { status: status.to_string(), ..event };
+    repo::notify_attendees(&mut tx, &emails::notice(&event, status, base_url), id, &now.to_string(), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a freed seat passes to the waiting list: only while the event is on and has
+/// not started (nobody is told "you're in" for a cancelled or past meetup).
+pub fn promotes(event: &EventInfo, now: i64) -> bool {
+    matches!(event.status.as_str(), "published" | "postponed") && now < event.starts_at
+}
+
+/// Saves an edited event, or explains (beside the capacity field) why the capacity
+/// cannot be that low. The update itself checks it, so a racing sign-up never makes the
+/// database refuse the save halfway.
+pub async fn save_changes(tx: &mut Tx, id: i64, changes: &repo::EventChanges<'_>, now: i64) -> Result<(), AppError> {
+    if repo::update_event(tx, id, changes, now).await? {
+        return Ok(());
+    }
+    let confirmed: i64 = sqlx::query_scalar("SELECT confirmed_count FROM events WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    Err(AppError::field("capacity", format!("{confirmed} fans already have seats; the capacity cannot be lower.")))
+}
+
 pub async fn cancel(db: &Db, event_id: i64, user_id: i64, base_url: &str, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     if !cancel_in(&mut tx, db.skip_locked(), event_id, user_id, base_url, now).await? {
@@ -263,7 +305,10 @@ pub async fn cancel(db: &Db, event_id: i64, user_id: i64, base_url: &str, now: i
 /// Moves fans from the waiting list into seats while there is room (after the
 /// capacity grows). Returns how many moved up.
 async fn fill_from_waitlist(tx: &mut Tx, skip_locked: &str, event_id: i64, base_url: &str, now: i64) -> Result<i64, sqlx::Error> {
-    let event = repo::event_info(&mut **tx, event_id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let event = repo::event_info_locked(tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(sqlx::Error::RowNotFound)?;
+    if !promotes(&event, now) {
+        return Ok(0);
+    }
     let mut moved = 0;
     while take_seat(tx, event_id, now).await? {
         if !promote_next(tx, skip_locked, &event, base_url, now).await? {
@@ -296,6 +341,27 @@ pub async fn fill_free_seats(db: &Db, event_id: i64, base_url: &str, now: i64) -
     let mut tx = db.begin_write().await?;
     let moved = fill_from_waitlist(&mut tx, db.skip_locked(), event_id, base_url, now).await?;
     tx.commit().await?;
+    Ok(moved)
+}
+
+/// Fills every free seat that has a fan waiting, at every event still taking fans.
+/// `fill_free_seats` runs after each commit that may free a seat; this sweep repairs
+/// what a crash or an error between such a commit and its fill left behind. Safe to run
+/// in several processes at once: each fill is its own transaction, seats are taken by
+/// the conditional update and fans promoted one row at a time.
+pub async fn sweep_free_seats(db: &Db, base_url: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let events: Vec<i64> = sqlx::query_scalar(
+        "SELECT e.id FROM events e WHERE e.status IN ('published', 'postponed') AND e.starts_at > $1 \
+         AND (e.capacity IS NULL OR e.confirmed_count < e.capacity) \
+         AND EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted')",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut moved = 0;
+    for event_id in events {
+        moved += fill_free_seats(db, event_id, base_url, now).await?;
+    }
     Ok(moved)
 }
 

@@ -9,6 +9,8 @@ pub mod engine;
 pub mod feeds;
 pub mod ics;
 #[cfg(feature = "ssr")]
+pub mod invariants;
+#[cfg(feature = "ssr")]
 pub mod repo;
 
 use serde::{Deserialize, Serialize};

@@ -115,6 +115,29 @@ pub async fn event_info<'c, E: Executor<'c, Database = Any>>(executor: E, id: i6
     Ok(row.map(event_from_row))
 }
 
+/// How a transaction holds an event while it decides on places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventLock {
+    /// Sign-ups and cancellations: status changes wait for them (and they for a status
+    /// change), but they do not wait for each other.
+    AgainstStatusChange,
+    /// Status changes (cancel, postpone, hide): everyone signed up by the time the
+    /// change commits is seen by it, so nobody misses the notice.
+    ForStatusChange,
+}
+
+/// The event, locked for the rest of the transaction (see `EventLock`).
+pub async fn event_info_locked(tx: &mut Tx, id: i64, lock: EventLock) -> Result<Option<EventInfo>, sqlx::Error> {
+    let backend = crate::server::db::Backend::of(&**tx);
+    let clause = match lock {
+        EventLock::AgainstStatusChange => backend.lock_against_status_change(),
+        EventLock::ForStatusChange => backend.lock_for_status_change(),
+    };
+    let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1 {clause}");
+    let row: Option<EventRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&mut **tx).await?;
+    Ok(row.map(event_from_row))
+}
+
 /// Published (or postponed) meetups that have not ended, soonest first.
 pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!(
@@ -224,10 +247,14 @@ pub struct EventChanges<'a> {
     pub signup_closes_at: Option<i64>,
 }
 
-pub async fn update_event(tx: &mut Tx, id: i64, e: &EventChanges<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Saves an event's fields. `Ok(false)` when the new capacity is below the seats
+/// already taken: the condition is checked by the update itself, so a sign-up racing
+/// the edit can never make the database refuse it (`CHECK`) halfway.
+pub async fn update_event(tx: &mut Tx, id: i64, e: &EventChanges<'_>, now: i64) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
         "UPDATE events SET city_id = $1, title = $2, description = $3, venue = $4, address = $5, starts_at = $6, ends_at = $7, \
-         capacity = $8, signup_opens_at = $9, signup_closes_at = $10, updated_at = $11 WHERE id = $12",
+         capacity = $8, signup_opens_at = $9, signup_closes_at = $10, updated_at = $11 \
+         WHERE id = $12 AND ($8 IS NULL OR confirmed_count <= $8)",
     )
     .bind(e.city_id)
     .bind(e.title)
@@ -243,10 +270,14 @@ pub async fn update_event(tx: &mut Tx, id: i64, e: &EventChanges<'_>, now: i64) 
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(updated.rows_affected() == 1)
 }
 
+/// Changes an event's status. Locks the event first, so sign-ups still deciding wait
+/// for this change and those already decided are committed (and seen by the notice
+/// that follows in the same transaction).
 pub async fn set_status(tx: &mut Tx, id: i64, status: &str, now: i64) -> Result<(), sqlx::Error> {
+    event_info_locked(tx, id, EventLock::ForStatusChange).await?;
     sqlx::query("UPDATE events SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
         .bind(now)

@@ -1,5 +1,6 @@
 //! One module per page (or small group of related pages).
 pub mod account;
+pub mod delivery;
 pub mod gatherings;
 pub mod home;
 pub mod login;

@@ -1,4 +1,4 @@
-//! The command line: `tongcheng [serve|migrate|seed-demo|create-staff]`.
+//! The command line: `tongcheng [serve|migrate|check|seed-demo|create-staff]`.
 use super::config::Config;
 use crate::accounts::Role;
 use clap::{Parser, Subcommand};
@@ -17,6 +17,9 @@ enum Command {
     Serve,
     /// Apply database migrations and load the city reference data, then exit
     Migrate,
+    /// Check the data's invariants (seats, waiting lists, tickets, fan counts) on the
+    /// live database; prints one line per violation and exits with 1 if there is any
+    Check,
     /// Add demo fans spread unevenly over the cities (idempotent)
     SeedDemo {
         /// How many demo fans there should be
@@ -54,7 +57,7 @@ pub async fn run() -> ExitCode {
         Err(error) => Err(error),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("tongcheng: {error}");
             ExitCode::from(2)
@@ -62,19 +65,31 @@ pub async fn run() -> ExitCode {
     }
 }
 
-async fn execute(command: Command, config: Config) -> Result<(), String> {
+async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
     match command {
-        Command::Serve => super::start::serve(config).await,
+        Command::Serve => super::start::serve(config).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate => {
             super::start::open_database(&config).await?;
             println!("database is up to date");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let db = super::start::open_database(&config).await?;
+            let found = crate::meetups::invariants::violations(&db, crate::server::clock::now()).await.map_err(|e| e.to_string())?;
+            if found.is_empty() {
+                println!("no violations");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for line in &found {
+                println!("{line}");
+            }
+            Ok(ExitCode::from(1))
         }
         Command::SeedDemo { fans } => {
             let db = super::start::open_database(&config).await?;
             let added = super::seed::seed_demo(&db, fans, true).await?;
             println!("added {added} demo fans ({fans} in all; password {:?})", super::seed::DEMO_PASSWORD);
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::CreateStaff { email, name, password, city, admin } => {
             let db = super::start::open_database(&config).await?;
@@ -84,7 +99,7 @@ async fn execute(command: Command, config: Config) -> Result<(), String> {
                 Some(password) => println!("{} account {email} ready; password: {password}", role.as_str()),
                 None => println!("{} account {email} ready", role.as_str()),
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

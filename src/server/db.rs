@@ -15,6 +15,43 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend of an open connection or transaction.
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// Row-lock clause for queue-claiming subqueries: lets several app processes drain
+    /// the same queue on PostgreSQL. SQLite has one writer, so it needs none.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// Locks the row of table alias `e` against status changes while the transaction
+    /// runs, without blocking other holders of this lock nor updates of counters
+    /// (PostgreSQL `FOR KEY SHARE`). SQLite's single writer orders everything anyway.
+    pub fn lock_against_status_change(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR KEY SHARE OF e",
+        }
+    }
+
+    /// Locks the row of table alias `e` exclusively: waits for every transaction
+    /// holding `lock_against_status_change` and keeps new ones out until commit.
+    pub fn lock_for_status_change(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE OF e",
+        }
+    }
+
     pub fn from_url(url: &str) -> Option<Backend> {
         if url.starts_with("sqlite:") {
             Some(Backend::Sqlite)
@@ -78,13 +115,8 @@ impl Db {
         }
     }
 
-    /// Row-lock clause for queue-claiming subqueries: lets several app processes drain
-    /// the same queue on PostgreSQL. SQLite has one writer, so it needs none.
     pub fn skip_locked(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        }
+        self.backend.skip_locked()
     }
 
     pub async fn close(&self) {

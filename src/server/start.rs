@@ -91,6 +91,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone()));
     tokio::spawn(expire_sessions(store));
     tokio::spawn(crate::meetups::feeds::remind_forever(state.clone()));
+    tokio::spawn(sweep_free_seats_forever(state.clone()));
     let app = super::routes::build(state.clone())
         .layer(axum::middleware::from_fn(super::csrf::refuse_cross_site_writes))
         .layer(sessions)
@@ -111,6 +112,22 @@ async fn expire_sessions(store: DbSessionStore) {
             tracing::warn!(%error, "deleting expired sessions");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// Every 20 s, gives seats left free (a crash between a cancellation's commit and the
+/// fill that follows it) to fans waiting: so within a minute at most.
+async fn sweep_free_seats_forever(state: AppState) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        match crate::meetups::engine::sweep_free_seats(&state.db, &state.config.public_url, crate::server::clock::now()).await {
+            Ok(0) => {}
+            Ok(moved) => {
+                tracing::info!(moved, "sweeper gave free seats to waiting fans");
+                state.mail_waiting.notify_one();
+            }
+            Err(error) => tracing::error!(%error, "free-seat sweeper"),
+        }
     }
 }
 

@@ -48,6 +48,59 @@ pub async fn published_event(db: &tongcheng::server::db::Db, city_id: i64, capac
     id
 }
 
+/// `n` verified demo fans: (id, email).
+pub async fn demo_fans(app: &TestApp, n: u64) -> Vec<(i64, String)> {
+    tongcheng::server::seed::seed_demo(&app.state.db, n, false).await.expect("seed");
+    sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .expect("demo fans")
+}
+
+/// Every fan presses "sign up" at once (through the engine, no HTTP); the answers come
+/// back in the order of `fans`.
+pub fn spawn_sign_ups(
+    db: &tongcheng::server::db::Db,
+    event: i64,
+    fans: &[(i64, String)],
+) -> Vec<tokio::task::JoinHandle<Result<tongcheng::meetups::Place, AppError>>> {
+    use tongcheng::meetups::engine::{self, Fan};
+    fans.iter()
+        .cloned()
+        .map(|(id, email)| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                engine::sign_up(&db, event, &Fan { id, email: &email, name: "Fan" }, "http://t", tongcheng::server::clock::now()).await
+            })
+        })
+        .collect()
+}
+
+/// Every fan presses "sign up" at once; each must get a definite answer.
+pub async fn sign_up_all(app: &TestApp, event: i64, fans: &[(i64, String)]) -> Vec<tongcheng::meetups::Place> {
+    let mut places = Vec::new();
+    for task in spawn_sign_ups(&app.state.db, event, fans) {
+        places.push(task.await.expect("task").expect("sign-up answers definitely"));
+    }
+    places
+}
+
+/// Fails with every invariant violation the operator's `tongcheng check` would print.
+pub async fn assert_invariants(db: &tongcheng::server::db::Db) {
+    let found = tongcheng::meetups::invariants::violations(db, tongcheng::server::clock::now()).await.expect("check");
+    assert!(found.is_empty(), "invariants broken:\n{}", found.join("\n"));
+}
+
+/// A logged-in staff member's browser (boss@example.com).
+pub async fn staff_browser(app: &TestApp) -> Browser {
+    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", tongcheng::accounts::Role::Staff)
+        .await
+        .expect("create staff");
+    let browser = app.browser();
+    browser.login("boss@example.com", "staff-password").await;
+    browser
+}
+
 /// A fresh, empty database; the SQLite folder lives as long as this does.
 pub struct TestDatabase {
     pub url: String,

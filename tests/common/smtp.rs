@@ -29,8 +29,10 @@ impl SmtpServer {
     pub fn start_on(port: u16) -> SmtpServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("maildir"); // aiosmtpd creates it; it must not exist yet
+        // A Maildir that refuses some recipients as real servers do (smtp_handler.py).
         let child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .env("PYTHONPATH", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common"))
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "smtp_handler.Handler"])
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -1,0 +1,66 @@
+//! The seat engine's invariants (see DESIGN.md), checked on a live database: by the
+//! randomized concurrency test after every run, and by `tongcheng check`.
+use crate::server::db::Db;
+
+/// Each query lists one kind of violation, one row per offender, as a line of text.
+const CHECKS: &[(&str, &str)] = &[
+    (
+        "seat count differs from the confirmed registrations",
+        "SELECT 'event ' || e.id || ': confirmed_count ' || e.confirmed_count || ', confirmed registrations ' || \
+         (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.status = 'confirmed') FROM events e \
+         WHERE e.confirmed_count <> (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.status = 'confirmed')",
+    ),
+    (
+        "more seats taken than the capacity",
+        "SELECT 'event ' || id || ': ' || confirmed_count || ' seats taken, capacity ' || capacity FROM events \
+         WHERE capacity IS NOT NULL AND confirmed_count > capacity",
+    ),
+    (
+        "a fan with two registrations for one event",
+        "SELECT 'event ' || event_id || ', user ' || user_id || ': ' || COUNT(*) || ' registrations' FROM registrations \
+         GROUP BY event_id, user_id HAVING COUNT(*) > 1",
+    ),
+    (
+        "a waiting fan without a place in line",
+        "SELECT 'registration ' || id || ' (event ' || event_id || ') waits without a number' FROM registrations \
+         WHERE status = 'waitlisted' AND waitlist_seq IS NULL",
+    ),
+    (
+        "two waiting fans with the same place in line",
+        "SELECT 'event ' || event_id || ': number ' || waitlist_seq || ' held by ' || COUNT(*) || ' fans' FROM registrations \
+         WHERE status = 'waitlisted' GROUP BY event_id, waitlist_seq HAVING COUNT(*) > 1",
+    ),
+    (
+        "a confirmed fan without a ticket email",
+        "SELECT 'registration ' || r.id || ' (event ' || r.event_id || ') is confirmed but no ticket email is queued' \
+         FROM registrations r WHERE r.status = 'confirmed' \
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.idempotency_key = 'seat:' || r.id || ':' || r.generation)",
+    ),
+    (
+        "a fan waiting while a seat is free",
+        "SELECT 'event ' || e.id || ': ' || (e.capacity - e.confirmed_count) || ' free seats while fans wait' FROM events e \
+         WHERE e.status IN ('published', 'postponed') AND e.starts_at > $1 AND e.capacity IS NOT NULL \
+         AND e.confirmed_count < e.capacity \
+         AND EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted')",
+    ),
+    (
+        "a city's fan count differs from a recount",
+        "SELECT 'city ' || c.id || ': verified_fans ' || c.verified_fans || ', recount ' || \
+         (SELECT COUNT(*) FROM users u WHERE u.home_city_id = c.id AND u.email_verified_at IS NOT NULL) FROM cities c \
+         WHERE c.verified_fans <> (SELECT COUNT(*) FROM users u WHERE u.home_city_id = c.id AND u.email_verified_at IS NOT NULL)",
+    ),
+];
+
+/// Every violation found, as "what: where" lines; empty when the database is sound.
+/// `now` decides which events still take fans (a fan may wait at a past meetup).
+pub async fn violations(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let mut found = Vec::new();
+    for (what, sql) in CHECKS {
+        let query = sqlx::query_scalar::<_, String>(sql);
+        let query = if sql.contains("$1") { query.bind(now) } else { query };
+        for line in query.fetch_all(&db.pool).await? {
+            found.push(format!("{what}: {line}"));
+        }
+    }
+    Ok(found)
+}
