@@ -6,59 +6,71 @@ use crate::server::db::Db;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 /// Also look now and then: retries come due, and other processes may queue mail.
 const POLL: Duration = Duration::from_secs(2);
 
 /// Delivers every message due now; returns how many were attempted.
 pub async fn drain_once(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> {
-    let mut attempted = 0;
-    loop {
-        let claim = outbox::claim_due(db, BATCH, now()).await?;
-        if claim.messages.is_empty() {
-            return Ok(attempted);
-        }
-        attempted += claim.messages.len();
-        let mut sent = Vec::with_capacity(claim.messages.len());
-        let mut failed = Vec::new();
-        for message in &claim.messages {
-            let limit = Duration::from_secs(SEND_TIMEOUT_SECS as u64);
-            let outcome = tokio::time::timeout(limit, mailer.deliver(message))
-                .await
-                .unwrap_or_else(|_| Err(DeliveryError::transient("timed out")));
-            match outcome {
-                Ok(()) => sent.push(message.id),
-                Err(error) => {
-                    tracing::warn!(id = message.id, attempts = message.attempts, permanent = error.permanent, error = %error.message, "email delivery failed");
-                    failed.push((message, error));
-                }
-            }
-        }
-        // Delivered messages are recorded first: whatever goes wrong while recording a
-        // failure below, they are never sent again.
-        outbox::mark_sent(db, &claim, &sent, mailer.via(), now()).await?;
-        let mut first_error = None;
-        for (message, error) in failed {
-            if let Err(e) = outbox::mark_failed_attempt(db, &claim, message, &error, now()).await {
-                // Left leased: it is retried when the lease runs out.
-                tracing::error!(id = message.id, error = %e, "recording a failed delivery");
-                first_error.get_or_insert(e);
-            }
-        }
-        if let Some(e) = first_error {
-            return Err(e);
-        }
-    }
+    drain(db, mailer, &CancellationToken::new()).await
 }
 
-pub async fn run(db: Db, mailer: Mailer, wake: Arc<Notify>) {
-    loop {
-        if let Err(error) = drain_once(&db, &mailer).await {
+/// Delivers due messages batch after batch until none is due or `shutdown` is
+/// cancelled (a batch once claimed is always finished and recorded).
+async fn drain(db: &Db, mailer: &Mailer, shutdown: &CancellationToken) -> Result<usize, sqlx::Error> {
+    let mut attempted = 0;
+    while !shutdown.is_cancelled() {
+        let claim = outbox::claim_due(db, BATCH, now()).await?;
+        if claim.messages.is_empty() {
+            break;
+        }
+        attempted += claim.messages.len();
+        deliver_batch(db, mailer, &claim).await?;
+    }
+    Ok(attempted)
+}
+
+async fn deliver_batch(db: &Db, mailer: &Mailer, claim: &outbox::Claim) -> Result<(), sqlx::Error> {
+    let mut sent = Vec::with_capacity(claim.messages.len());
+    let mut failed = Vec::new();
+    for message in &claim.messages {
+        let limit = Duration::from_secs(SEND_TIMEOUT_SECS as u64);
+        let outcome = tokio::time::timeout(limit, mailer.deliver(message)).await.unwrap_or_else(|_| Err(DeliveryError::transient("timed out")));
+        match outcome {
+            Ok(()) => sent.push(message.id),
+            Err(error) => {
+                tracing::warn!(id = message.id, attempts = message.attempts, permanent = error.permanent, error = %error.message, "email delivery failed");
+                failed.push((message, error));
+            }
+        }
+    }
+    metrics::counter!("emails_sent_total").increment(sent.len() as u64);
+    metrics::counter!("emails_failed_attempts_total").increment(failed.len() as u64);
+    // Delivered messages are recorded first: whatever goes wrong while recording a
+    // failure below, they are never sent again.
+    outbox::mark_sent(db, claim, &sent, mailer.via(), now()).await?;
+    let mut first_error = None;
+    for (message, error) in failed {
+        if let Err(e) = outbox::mark_failed_attempt(db, claim, message, &error, now()).await {
+            // Left leased: it is retried when the lease runs out.
+            tracing::error!(id = message.id, error = %e, "recording a failed delivery");
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Runs until `shutdown`: drains the outbox whenever woken, and every `POLL` anyway.
+pub async fn run(db: Db, mailer: Mailer, wake: Arc<Notify>, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        if let Err(error) = drain(&db, &mailer, &shutdown).await {
             tracing::error!(%error, "outbox worker");
         }
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
+            _ = shutdown.cancelled() => {}
         }
     }
 }

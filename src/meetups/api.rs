@@ -214,9 +214,16 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
         return Err(AppError::field("signup", "Confirm your email address first: we sent you a link."));
     }
     let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
-    let place = super::engine::sign_up(&state.db, id, &fan, &state.config.public_url, crate::server::clock::now()).await?;
+    let place = super::engine::sign_up(&state.db, id, &fan, &state.config.public_url, crate::server::clock::now()).await;
+    let outcome = match &place {
+        Ok(p) if p.status == super::PlaceStatus::Confirmed => "confirmed",
+        Ok(_) => "waitlisted",
+        Err(AppError::Invalid(_)) => "refused",
+        Err(_) => "error",
+    };
+    metrics::counter!("signups_total", "outcome" => outcome).increment(1);
     state.mail_waiting.notify_one();
-    Ok(place)
+    place
 }
 
 #[server(endpoint = "cancel_place")]

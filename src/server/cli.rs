@@ -46,14 +46,11 @@ enum Command {
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        .init();
     let result = match Config::from_env() {
-        Ok(config) => execute(cli.command.unwrap_or(Command::Serve), config).await,
+        Ok(config) => {
+            super::telemetry::init_logging(config.json_logs);
+            execute(cli.command.unwrap_or(Command::Serve), config).await
+        }
         Err(error) => Err(error),
     };
     match result {

@@ -22,6 +22,10 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Log-in, registration and password-reset attempts per client per minute.
     pub auth_attempts_per_minute: u32,
+    /// Logs as JSON lines (`LOG_FORMAT=json`) instead of text.
+    pub json_logs: bool,
+    /// Bearer token for `/metrics`; without one the endpoint is off.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -59,7 +63,18 @@ impl Config {
         if session_secret.as_ref().is_some_and(|s| s.len() < 64) {
             return Err("SESSION_SECRET: must be at least 64 characters".into());
         }
+        let json_logs = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => return Err(format!("LOG_FORMAT: expected text or json (got {other:?})")),
+        };
+        let metrics_token = get("METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("METRICS_TOKEN: must be at least 16 characters".into());
+        }
         Ok(Config {
+            json_logs,
+            metrics_token,
             database_url,
             site_addr,
             public_url,
@@ -135,6 +150,8 @@ mod tests {
             ("SESSION_SECRET", "short"),
             ("DB_MAX_CONNECTIONS", "0"),
             ("AUTH_ATTEMPTS_PER_MINUTE", "many"),
+            ("LOG_FORMAT", "xml"),
+            ("METRICS_TOKEN", "short"),
         ];
         for (name, value) in cases {
             let error = config(&[(name, value)]).unwrap_err();

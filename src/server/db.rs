@@ -99,11 +99,29 @@ impl Db {
         }
     }
 
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+    fn migrator(&self) -> sqlx::migrate::Migrator {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.writer).await,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.writer).await,
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         }
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        self.migrator().run(&self.writer).await
+    }
+
+    /// Whether the database has every migration this binary knows (a process started
+    /// before a newer one migrated, or against a database nobody migrated, has not).
+    pub async fn is_migrated(&self) -> Result<bool, sqlx::Error> {
+        let expected = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&self.pool).await?;
+        Ok(applied.unwrap_or(0) >= expected)
+    }
+
+    /// Connections of the read pool in use, and the pool's size.
+    pub fn pool_in_use(&self) -> (u32, u32) {
+        let size = self.pool.size();
+        (size.saturating_sub(self.pool.num_idle() as u32), size)
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once

@@ -12,3 +12,5 @@ pub mod seed;
 pub mod session_store;
 pub mod start;
 pub mod state;
+pub mod telemetry;
+mod health;

@@ -43,6 +43,9 @@ pub fn build(state: AppState) -> Router {
     let fallback_state = state.clone();
     Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route("/healthz", get(super::health::healthz))
+        .route("/readyz", get(super::health::readyz))
+        .route("/metrics", get(super::health::metrics))
         .route("/calendar/city/{file}", get(crate::meetups::feeds::city_feed))
         .route("/calendar/me/{file}", get(crate::meetups::feeds::personal_feed))
         .route("/staff/meetups/{id}/attendees.csv", get(crate::meetups::feeds::attendees_csv))

@@ -13,7 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use tower_http::trace::TraceLayer;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -65,6 +68,43 @@ async fn session_key(config: &Config, db: &Db) -> Result<Key, String> {
 pub struct RunningApp {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// Cancelled to stop: the server stops accepting, the timers stop, the worker ends
+    /// after its batch.
+    pub shutdown: CancellationToken,
+    server: JoinHandle<()>,
+    worker: JoinHandle<()>,
+}
+
+/// How long requests in flight and the worker's batch may take to finish on shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+impl RunningApp {
+    /// Stops taking requests, lets those in flight and the outbox worker's batch
+    /// finish (for at most `SHUTDOWN_GRACE`), then closes the database pool.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            let _ = self.server.await;
+            let _ = self.worker.await;
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!("requests or mail still in progress after {SHUTDOWN_GRACE:?}; stopping anyway");
+        }
+        self.state.db.close().await;
+    }
+}
+
+/// Runs a background timer until shutdown (dropping it mid-way rolls back its
+/// transaction; the next process picks the work up).
+fn spawn_until(shutdown: &CancellationToken, work: impl std::future::Future<Output = ()> + Send + 'static) {
+    let shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = work => {}
+        }
+    });
 }
 
 /// Serves the site on `listener` and starts the background workers; returns at once.
@@ -88,22 +128,32 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         mail_waiting: Arc::new(Notify::new()),
         cities: Arc::new(cities),
     };
-    tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone()));
-    tokio::spawn(expire_sessions(store));
-    tokio::spawn(crate::meetups::feeds::remind_forever(state.clone()));
-    tokio::spawn(sweep_free_seats_forever(state.clone()));
+    super::telemetry::metrics();
+    let shutdown = CancellationToken::new();
+    let worker = tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone(), shutdown.clone()));
+    spawn_until(&shutdown, expire_sessions(store));
+    spawn_until(&shutdown, crate::meetups::feeds::remind_forever(state.clone()));
+    spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
     let app = super::routes::build(state.clone())
+        .layer(axum::middleware::from_fn(super::telemetry::record_request))
         .layer(axum::middleware::from_fn(super::csrf::refuse_cross_site_writes))
         .layer(sessions)
-        .layer(TraceLayer::new_for_http());
+        .layer(PropagateRequestIdLayer::new(super::telemetry::REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(super::telemetry::request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(super::telemetry::REQUEST_ID, MakeRequestUuid));
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
+    let stop = shutdown.clone();
+    let server = tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(error) = axum::serve(listener, service).await {
+        if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stop.cancelled_owned()).await {
             tracing::error!(%error, "server stopped");
         }
     });
-    Ok(RunningApp { addr, state })
+    Ok(RunningApp { addr, state, shutdown, server, worker })
 }
 
 async fn expire_sessions(store: DbSessionStore) {
@@ -131,14 +181,28 @@ async fn sweep_free_seats_forever(state: AppState) {
     }
 }
 
-/// `tongcheng serve`: runs until Ctrl-C or SIGTERM.
+/// `tongcheng serve`: runs until SIGTERM or Ctrl-C, then stops gracefully (see
+/// `RunningApp::stop`) and returns, so the process exits 0.
 pub async fn serve(config: Config) -> Result<(), String> {
     let addr = leptos_options(&config)?.site_addr;
     let listener = TcpListener::bind(addr).await.map_err(|e| format!("SITE_ADDR: cannot listen on {addr}: {e}"))?;
     let app = start(config, listener).await?;
     tracing::info!("Tongcheng is running at {}", app.state.config.public_url);
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
-    app.state.db.close().await;
+    stop_signal().await;
+    tracing::info!("shutting down: finishing requests in flight and the mail being sent");
+    app.stop().await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

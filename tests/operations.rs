@@ -1,0 +1,187 @@
+//! What an operator relies on: health and readiness, metrics behind a token, request
+//! ids, JSON logs, and a graceful stop on SIGTERM that finishes requests in flight.
+mod common;
+
+use common::{fresh_database, published_event, Backend, TestApp};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tongcheng::server::clock::now;
+
+on_both_databases!(
+    health_and_readiness_need_no_session_and_tell_what_is_wrong,
+    metrics_need_the_token_and_count_what_matters,
+    sigterm_finishes_the_request_in_flight_and_exits_zero,
+);
+
+async fn get(url: &str, token: Option<&str>) -> (u16, String, Option<String>) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request");
+    let id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    (response.status().as_u16(), response.text().await.expect("body"), id)
+}
+
+async fn health_and_readiness_need_no_session_and_tell_what_is_wrong(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, body, request_id) = get(&format!("{}/healthz", app.base), None).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    assert!(request_id.is_some_and(|id| id.len() >= 32), "every answer carries a request id");
+    let (status, body, _) = get(&format!("{}/readyz", app.base), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""status":"ready""#), "{body}");
+
+    // Mail that is due but nobody delivers (leased to a worker that died long ago).
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mail = tongcheng::email::OutgoingEmail {
+        kind: "test",
+        idempotency_key: "stuck".into(),
+        to: "stuck@example.com".into(),
+        subject: "Stuck".into(),
+        text: "Stuck".into(),
+        html: "<p>Stuck</p>".into(),
+        event_id: None,
+        attachments: Vec::new(),
+    };
+    tongcheng::email::outbox::enqueue(&mut tx, &mail, now() - 3600).await.unwrap();
+    sqlx::query("UPDATE outbox SET locked_until = $1 WHERE idempotency_key = 'stuck'").bind(now() + 3600).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let (status, body, _) = get(&format!("{}/readyz", app.base), None).await;
+    assert_eq!(status, 503);
+    assert!(body.contains(r#""outbox":"stuck""#), "{body}");
+    sqlx::query("DELETE FROM outbox WHERE idempotency_key = 'stuck'").execute(&app.state.db.pool).await.unwrap();
+
+    // A database that lacks this binary's newest migration.
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (status, body, _) = get(&format!("{}/readyz", app.base), None).await;
+    assert_eq!(status, 503);
+    assert!(body.contains(r#""migrations":"pending""#), "{body}");
+}
+
+async fn metrics_need_the_token_and_count_what_matters(backend: Backend) {
+    const TOKEN: &str = "metrics-token-for-tests";
+    let app = TestApp::spawn_with(backend, &[("METRICS_TOKEN", TOKEN)]).await;
+    let url = format!("{}/metrics", app.base);
+    assert_eq!(get(&url, None).await.0, 401);
+    assert_eq!(get(&url, Some("metrics-token-for-testz")).await.0, 401);
+    let fan = app.fan("counted@example.com", "深圳").await;
+    let event = published_event(&app.state.db, app.city_id("深圳").await, Some(5)).await;
+    let _: tongcheng::meetups::Place = fan.call("sign_up", &[("id", &event.to_string())]).await.unwrap();
+    let _ = fan.page(&format!("/meetups/{event}")).await;
+    let (status, body, _) = get(&url, Some(TOKEN)).await;
+    assert_eq!(status, 200);
+    for expected in [
+        r#"signups_total{outcome="confirmed"}"#,
+        r#"http_requests_total{method="POST",route="/api/sign_up",status="200"}"#,
+        r#"route="/meetups/{id}""#,
+        "http_request_duration_seconds_bucket",
+        "outbox_pending",
+        "outbox_oldest_due_age_seconds",
+        "db_pool_connections_in_use",
+    ] {
+        assert!(body.contains(expected), "metrics lack {expected}:\n{body}");
+    }
+
+    let without = TestApp::spawn(backend).await;
+    assert_eq!(get(&format!("{}/metrics", without.base), Some(TOKEN)).await.0, 404, "off without a token");
+}
+
+/// The real binary, serving on a free port; its standard error is read line by line.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(database_url: &str) -> Server {
+        let port = common::smtp::free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_tongcheng"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "info,tower_http=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tongcheng serve");
+        let server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits (bounded) for the process to end; its exit code and log lines.
+    fn wait(mut self, limit: Duration) -> (Option<i32>, Vec<String>) {
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("still running {limit:?} after the signal");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let lines = BufReader::new(self.child.stderr.take().expect("stderr")).lines().map_while(Result::ok).collect();
+        (status.code(), lines)
+    }
+}
+
+async fn sigterm_finishes_the_request_in_flight_and_exits_zero(backend: Backend) {
+    let database = fresh_database(backend).await;
+    let url = database.url.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let server = Server::start(&url);
+        // A request in flight: headers sent, the server has started reading the body
+        // (it answered "100 Continue"), the body not yet sent.
+        let body = "email=nobody%40example.com&password=wrong-password";
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            stream,
+            "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+            server.port,
+            body.len()
+        )
+        .unwrap();
+        let mut continued = [0u8; 25];
+        stream.read_exact(&mut continued).expect("100 Continue");
+        assert!(String::from_utf8_lossy(&continued).starts_with("HTTP/1.1 100 Continue"));
+
+        server.signal("TERM");
+        stream.write_all(body.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("the answer");
+        let started = Instant::now();
+        let (code, logs) = server.wait(Duration::from_secs(10));
+        (answer, code, logs, started.elapsed())
+    })
+    .await
+    .unwrap();
+    let (answer, code, logs, _) = outcome;
+    assert!(answer.starts_with("HTTP/1.1 422"), "the request in flight was answered: {answer:.300}");
+    assert!(answer.contains("\"Invalid\""), "with the server's own answer (wrong password): {answer}");
+    assert_eq!(code, Some(0), "exit 0 after SIGTERM; logs:\n{}", logs.join("\n"));
+    // Logs are JSON lines, and request logs carry the request id.
+    let parsed: Vec<serde_json::Value> = logs.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert_eq!(parsed.len(), logs.len(), "every log line is JSON: {logs:#?}");
+    assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:#?}");
+    let request_log = parsed.iter().find(|l| l["span"]["path"] == "/api/login").unwrap_or_else(|| panic!("a log line of the request: {logs:#?}"));
+    assert!(request_log["span"]["id"].as_str().is_some_and(|id| id.len() >= 32), "with its request id: {request_log}");
+}
