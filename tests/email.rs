@@ -93,7 +93,7 @@ async fn mail_waits_while_smtp_is_down_and_goes_out_later(backend: Backend) {
 
     let smtp = SmtpServer::start_on(port);
     // Skip the backoff wait: make the retry due now, then wake the worker.
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&app.state.db.pool).await.unwrap();
+    common::execute(&app.state.db, "UPDATE outbox SET next_attempt_at = 0", &[]).await;
     app.state.mail_waiting.notify_one();
     let received = smtp.wait_for(1).await;
     assert_eq!(received[0].to, "patient@example.com");
@@ -133,7 +133,7 @@ async fn a_dead_workers_lease_expires_and_the_message_is_retried(backend: Backen
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 0, "leased to the dead worker");
     // Once the lease runs out, another worker delivers it.
-    sqlx::query("UPDATE outbox SET locked_until = $1").bind(now() - 1).execute(&db.pool).await.unwrap();
+    common::execute(&db, "UPDATE outbox SET locked_until = $1", &[now() - 1]).await;
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 1);
     assert_eq!(smtp.wait_for(1).await[0].to, "lease@example.com");
     let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox").fetch_one(&db.pool).await.unwrap();

@@ -1,9 +1,9 @@
 //! Self-run gatherings and moderation, on both databases.
 mod common;
 
-use common::{Backend, Browser, TestApp};
+use common::moderation::{apply_and_approve, gathering_form, moderate, organizer, staff};
+use common::{Backend, TestApp};
 use reqwest::StatusCode;
-use tongcheng::accounts::Role;
 use tongcheng::error::AppError;
 use tongcheng::gatherings::{CityEvents, ModerationQueue, OrganizerHistory, OrganizerStatus, OwnGathering};
 use tongcheng::meetups::{MeetupPage, Place, PlaceStatus};
@@ -15,50 +15,6 @@ on_both_databases!(
     descriptions_with_html_render_as_harmless_text,
     trusted_organizers_publish_directly_and_messages_are_rate_limited,
 );
-
-async fn staff(app: &TestApp) -> Browser {
-    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", Role::Staff).await.unwrap();
-    let browser = app.browser();
-    browser.login("boss@example.com", "staff-password").await;
-    browser
-}
-
-async fn moderate(staff: &Browser, subject: &str, id: i64, action: &str, reason: &str) {
-    let id = id.to_string();
-    let _: () = staff
-        .call("moderate", &[("subject", subject), ("id", &id), ("action", action), ("reason", reason)])
-        .await
-        .unwrap_or_else(|e| panic!("{subject} {action}: {e:?}"));
-}
-
-/// A fan of `city` who applied and was approved; returns the logged-in organizer.
-async fn organizer(app: &TestApp, staff: &Browser, email: &str, city: &str) -> Browser {
-    let fan = app.fan(email, city).await;
-    apply_and_approve(staff, &fan, email).await;
-    fan
-}
-
-async fn apply_and_approve(staff: &Browser, fan: &Browser, email: &str) {
-    let _: () = fan.call("apply_organizer", &[("reason", "I run the local fan club chat.")]).await.expect("apply");
-    let queue: ModerationQueue = staff.call("moderation_queue", &[]).await.unwrap();
-    let application = queue.applications.iter().find(|a| a.email == email).expect("application in the queue");
-    moderate(staff, "application", application.id, "approve", "").await;
-    // The role is read from the database on every request: no new log-in needed.
-}
-
-fn gathering_form<'a>(id: &'a str, title: &'a str, description: &'a str, capacity: &'a str) -> Vec<(&'static str, &'a str)> {
-    vec![
-        ("id", id),
-        ("title", title),
-        ("description", description),
-        ("venue", "Cafe 42"),
-        ("address", "42 Road"),
-        ("starts", "2099-03-07T19:00"),
-        ("ends", ""),
-        ("capacity", capacity),
-        ("signup_deadline", ""),
-    ]
-}
 
 async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -37,7 +37,8 @@ impl Mailer {
         let Mailer::Smtp { transport, from } = self else {
             return Ok(());
         };
-        let to: Mailbox = message.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
+        // A bare address, never a display-name form that could name another mailbox.
+        let to = Mailbox::new(None, message.recipient.parse::<lettre::Address>().map_err(|e| format!("bad recipient: {e}"))?);
         let domain = from.email.domain().to_string();
         let email = Message::builder()
             .from(from.clone())

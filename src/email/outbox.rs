@@ -84,8 +84,12 @@ pub async fn mark_sent(db: &Db, ids: &[i64], via: &str, now: i64) -> Result<(), 
         return Ok(());
     }
     let placeholders: Vec<String> = (3..ids.len() + 3).map(|i| format!("${i}")).collect();
+    // Mail delivered by SMTP keeps no one-time link (see `retention`).
+    let forget = format!("$2 = 'smtp' AND kind IN ({})", super::retention::secret_kinds_sql());
     let sql = format!(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL WHERE id IN ({})",
+        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL, \
+         body_text = CASE WHEN {forget} THEN '' ELSE body_text END, body_html = CASE WHEN {forget} THEN '' ELSE body_html END \
+         WHERE id IN ({})",
         placeholders.join(", ")
     );
     let mut query = sqlx::query(&sql).bind(now).bind(via);

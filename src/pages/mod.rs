@@ -5,6 +5,7 @@ pub mod home;
 pub mod login;
 pub mod mailbox;
 pub mod meetups;
+pub mod moderation;
 pub mod not_found;
 pub mod password;
 pub mod register;

@@ -1,6 +1,7 @@
 //! Test harness: the real app on a fresh database (SQLite file or PostgreSQL database),
 //! on an ephemeral port, driven over HTTP like a browser; a real SMTP server on loopback.
 #![allow(dead_code)]
+pub mod moderation;
 pub mod smtp;
 
 use reqwest::StatusCode;
@@ -46,6 +47,19 @@ pub async fn published_event(db: &tongcheng::server::db::Db, city_id: i64, capac
     let id = insert_event(&mut tx, &event, now()).await.unwrap();
     tx.commit().await.unwrap();
     id
+}
+
+/// Runs one write statement with integer parameters through the single writer (on
+/// SQLite the read pool refuses writes).
+pub async fn execute(db: &tongcheng::server::db::Db, sql: &str, binds: &[i64]) -> u64 {
+    let mut query = sqlx::query(sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    let mut tx = db.begin_write().await.expect("begin");
+    let done = query.execute(&mut *tx).await.expect(sql);
+    tx.commit().await.expect("commit");
+    done.rows_affected()
 }
 
 /// A fresh, empty database; the SQLite folder lives as long as this does.
