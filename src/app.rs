@@ -3,13 +3,15 @@ use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Logi
 use crate::accounts::CurrentUser;
 use crate::components::nav::Nav;
 use crate::error::AppError;
-use crate::pages::{account, delivery, gatherings, home, login, mailbox, meetups, not_found, password, register, staff, staff_meetups, verify, where_next};
+use crate::pages::{account, delivery, gatherings, home, login, mailbox, meetups, moderation, not_found, password, register, staff, staff_meetups, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">
@@ -92,14 +94,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organize/new") view=gatherings::NewGatheringPage />
                     <Route path=path!("/organize/:id") view=gatherings::OwnGatheringPage />
                     <Route path=path!("/cities/:id") view=gatherings::CityPage />
-                    <Route path=path!("/staff/moderation") view=gatherings::ModerationPage />
-                    <Route path=path!("/staff/organizers/:id") view=gatherings::OrganizerHistoryPage />
+                    <Route path=path!("/staff/moderation") view=moderation::ModerationPage />
+                    <Route path=path!("/staff/organizers/:id") view=moderation::OrganizerHistoryPage />
                     <Route path=path!("/staff") view=staff::StaffDashboardPage />
                     <Route path=path!("/staff/ranking") view=staff::RankingTablePage />
                     <Route path=path!("/staff/planner") view=staff::PlannerPage />
-                    <Route path=path!("/staff/mailbox") view=mailbox::MailboxPage />
+                    <Route path=path!("/mailbox") view=mailbox::MailboxPage />
+                    <Route path=path!("/mailbox/:id") view=mailbox::MailboxMessagePage />
                     <Route path=path!("/staff/delivery") view=delivery::DeliveryPage />
-                    <Route path=path!("/staff/mailbox/:id") view=mailbox::MailboxMessagePage />
                 </Routes>
             </main>
         </Router>

@@ -54,6 +54,10 @@ pub enum AppError {
     RateLimited,
     #[error("This link is invalid or has expired.")]
     InvalidLink,
+    #[error("That is too much to send at once. Please shorten it.")]
+    TooLarge,
+    #[error("The mailbox is off: this site sends its mail by SMTP.")]
+    MailboxOff,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     #[error("Could not reach the server. Please try again.")]
@@ -96,6 +100,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::InvalidLink => StatusCode::GONE,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MailboxOff => StatusCode::NOT_FOUND,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

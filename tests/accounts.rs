@@ -209,7 +209,7 @@ async fn deleting_an_account_moves_city_counts(backend: Backend) {
 async fn staff_pages_refuse_fans_and_visitors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let fan = app.fan("fan@example.com", "西安").await;
-    let refused: Result<serde_json::Value, _> = fan.call("mailbox", &[]).await;
+    let refused: Result<serde_json::Value, _> = fan.call("moderation_queue", &[]).await;
     assert_eq!(refused.unwrap_err(), (StatusCode::FORBIDDEN, AppError::Forbidden));
     let anonymous: Result<serde_json::Value, _> = app.browser().call("mailbox_message", &[("id", "1")]).await;
     assert_eq!(anonymous.unwrap_err(), (StatusCode::UNAUTHORIZED, AppError::Unauthorized));
@@ -221,11 +221,17 @@ async fn staff_pages_refuse_fans_and_visitors(backend: Backend) {
     staff.login("boss@example.com", "staff-password").await;
     let mail: Vec<serde_json::Value> = staff.call("mailbox", &[("recipient", "fan@example.com")]).await.unwrap();
     assert_eq!(mail.len(), 1, "the fan's confirmation email");
-    let (_, page) = staff.page("/staff/mailbox").await;
+    let (_, page) = staff.page("/mailbox").await;
     assert!(page.contains("Confirm your email for Tongcheng"));
-    let (_, fan_page) = fan.page("/staff/mailbox").await;
-    assert!(!fan_page.contains("Confirm your email for Tongcheng"));
+    let (_, fan_page) = fan.page("/staff/moderation").await;
     assert!(fan_page.contains("You are not allowed to do that."));
+    // Without SMTP, fans see their own mail only.
+    let other = app.fan("other@example.com", "西安").await;
+    let (_, other_page) = other.page("/mailbox").await;
+    assert!(other_page.contains("Confirm your email for Tongcheng") && other_page.contains("other@example.com"), "their own confirmation");
+    assert!(!other_page.contains("fan@example.com"), "not the first fan's");
+    let theirs: Vec<serde_json::Value> = other.call("mailbox", &[("recipient", "fan@example.com")]).await.unwrap();
+    assert!(theirs.iter().all(|m| m["recipient"] == "other@example.com"));
 }
 
 async fn cross_site_posts_are_refused(backend: Backend) {

@@ -97,7 +97,7 @@ async fn mail_waits_while_smtp_is_down_and_goes_out_later(backend: Backend) {
 
     let smtp = SmtpServer::start_on(port);
     // Skip the backoff wait: make the retry due now, then wake the worker.
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&app.state.db.pool).await.unwrap();
+    common::execute(&app.state.db, "UPDATE outbox SET next_attempt_at = 0", &[]).await;
     app.state.mail_waiting.notify_one();
     let received = smtp.wait_for(1).await;
     assert_eq!(received[0].to, "patient@example.com");
@@ -137,7 +137,7 @@ async fn a_dead_workers_lease_expires_and_the_message_is_retried(backend: Backen
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 0, "leased to the dead worker");
     // Once the lease runs out, another worker delivers it.
-    sqlx::query("UPDATE outbox SET locked_until = $1").bind(now() - 1).execute(&db.pool).await.unwrap();
+    common::execute(&db, "UPDATE outbox SET locked_until = $1", &[now() - 1]).await;
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 1);
     assert_eq!(smtp.wait_for(1).await[0].to, "lease@example.com");
     let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox").fetch_one(&db.pool).await.unwrap();
@@ -190,7 +190,7 @@ async fn a_permanent_failure_stops_at_once_and_staff_can_send_it_again(backend: 
     let fan = app.fan("curious@example.com", "深圳").await;
     assert!(fan.call::<Vec<tongcheng::email::FailedMail>>("failed_mail", &[]).await.is_err(), "fans do not");
     // The cause is fixed (here: the address), then staff send it again.
-    sqlx::query("UPDATE outbox SET recipient = 'fixed@example.com' WHERE recipient = 'bounce@example.com'").execute(&app.state.db.pool).await.unwrap();
+    common::execute(&app.state.db, "UPDATE outbox SET recipient = 'fixed@example.com' WHERE recipient = 'bounce@example.com'", &[]).await;
     let id = failed[0].id.to_string();
     let _: () = staff.call("retry_mail", &[("id", &id)]).await.expect("retry");
     let (status, attempts) = wait_for_row(&app.state.db, "fixed@example.com", |s, _, _| s == "sent").await;
@@ -230,7 +230,7 @@ async fn break_failure_recording(db: &Db, backend: Backend, recipient: &str) {
         ],
     };
     for sql in statements {
-        sqlx::query(&sql).execute(&db.pool).await.unwrap();
+        common::execute(db, &sql, &[]).await;
     }
 }
 
@@ -245,7 +245,7 @@ async fn an_error_recording_a_failure_never_resends_delivered_mail(backend: Back
     assert_eq!(status_of(&db, "first@example.com").await.0, "sent");
     assert_eq!(status_of(&db, "third@example.com").await.0, "sent");
     // The failed one stays leased; once the lease runs out, only it is tried again.
-    sqlx::query("UPDATE outbox SET locked_until = $1 WHERE locked_until IS NOT NULL").bind(now() - 1).execute(&db.pool).await.unwrap();
+    common::execute(&db, "UPDATE outbox SET locked_until = $1 WHERE locked_until IS NOT NULL", &[now() - 1]).await;
     assert_eq!(worker::drain_once(&db, &mailer).await.map_err(|_| ()), Err(()), "still failing to record");
     let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM outbox ORDER BY id").fetch_all(&db.pool).await.unwrap();
     assert_eq!(attempts, vec![1, 2, 1], "delivered messages were not claimed again");
@@ -258,7 +258,7 @@ async fn a_worker_whose_lease_ran_out_cannot_mark_messages(backend: Backend) {
     queue(&db, &[("slow", "slow@example.com")]).await;
     let stale = outbox::claim_due(&db, 10, now()).await.unwrap();
     // Its lease runs out; another worker claims and delivers the message.
-    sqlx::query("UPDATE outbox SET locked_until = $1").bind(now() - 1).execute(&db.pool).await.unwrap();
+    common::execute(&db, "UPDATE outbox SET locked_until = $1", &[now() - 1]).await;
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
     let fresh = outbox::claim_due(&db, 10, now()).await.unwrap();
     assert_eq!(fresh.messages.len(), 1);

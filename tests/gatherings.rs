@@ -1,7 +1,8 @@
 //! Self-run gatherings and moderation, on both databases.
 mod common;
 
-use common::{Backend, Browser, TestApp};
+use common::moderation::{apply_and_approve, gathering_form, moderate, organizer, staff};
+use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use tongcheng::error::AppError;
 use tongcheng::gatherings::{CityEvents, ModerationQueue, OrganizerHistory, OrganizerStatus, OwnGathering};
@@ -15,47 +16,9 @@ on_both_databases!(
     trusted_organizers_publish_directly_and_messages_are_rate_limited,
 );
 
-
-async fn moderate(staff: &Browser, subject: &str, id: i64, action: &str, reason: &str) {
-    let id = id.to_string();
-    let _: () = staff
-        .call("moderate", &[("subject", subject), ("id", &id), ("action", action), ("reason", reason)])
-        .await
-        .unwrap_or_else(|e| panic!("{subject} {action}: {e:?}"));
-}
-
-/// A fan of `city` who applied and was approved; returns the logged-in organizer.
-async fn organizer(app: &TestApp, staff: &Browser, email: &str, city: &str) -> Browser {
-    let fan = app.fan(email, city).await;
-    apply_and_approve(staff, &fan, email).await;
-    fan
-}
-
-async fn apply_and_approve(staff: &Browser, fan: &Browser, email: &str) {
-    let _: () = fan.call("apply_organizer", &[("reason", "I run the local fan club chat.")]).await.expect("apply");
-    let queue: ModerationQueue = staff.call("moderation_queue", &[]).await.unwrap();
-    let application = queue.applications.iter().find(|a| a.email == email).expect("application in the queue");
-    moderate(staff, "application", application.id, "approve", "").await;
-    // The role is read from the database on every request: no new log-in needed.
-}
-
-fn gathering_form<'a>(id: &'a str, title: &'a str, description: &'a str, capacity: &'a str) -> Vec<(&'static str, &'a str)> {
-    vec![
-        ("id", id),
-        ("title", title),
-        ("description", description),
-        ("venue", "Cafe 42"),
-        ("address", "42 Road"),
-        ("starts", "2099-03-07T19:00"),
-        ("ends", ""),
-        ("capacity", capacity),
-        ("signup_deadline", ""),
-    ]
-}
-
 async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = common::staff_browser(&app).await;
+    let staff = staff(&app).await;
     let fan = app.fan("hopeful@example.com", "深圳").await;
     let short: Result<(), _> = fan.call("apply_organizer", &[("reason", "pls")]).await;
     assert!(short.unwrap_err().1.field_message("reason").is_some());
@@ -123,7 +86,7 @@ async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(b
 
 async fn organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = common::staff_browser(&app).await;
+    let staff = staff(&app).await;
     let first = organizer(&app, &staff, "one@example.com", "成都").await;
     let second = organizer(&app, &staff, "two@example.com", "成都").await;
     let id: i64 = first.call("save_gathering", &gathering_form("", "Hotpot", "", "")).await.unwrap();
@@ -168,7 +131,7 @@ async fn organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate
 
 async fn hidden_gatherings_are_invisible_and_reports_reach_staff(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = common::staff_browser(&app).await;
+    let staff = staff(&app).await;
     let organizer = organizer(&app, &staff, "org@example.com", "武汉").await;
     let id: i64 = organizer.call("save_gathering", &gathering_form("", "Suspicious sale", "", "")).await.unwrap();
     moderate(&staff, "gathering", id, "approve", "").await;
@@ -198,7 +161,7 @@ async fn hidden_gatherings_are_invisible_and_reports_reach_staff(backend: Backen
 
 async fn descriptions_with_html_render_as_harmless_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = common::staff_browser(&app).await;
+    let staff = staff(&app).await;
     let organizer = organizer(&app, &staff, "org@example.com", "西安").await;
     let evil = "<script>alert('x')</script><img src=x onerror=alert(1)> **welcome**";
     let id: i64 = organizer.call("save_gathering", &gathering_form("", "<b>Title</b>", evil, "")).await.unwrap();
@@ -213,7 +176,7 @@ async fn descriptions_with_html_render_as_harmless_text(backend: Backend) {
 
 async fn trusted_organizers_publish_directly_and_messages_are_rate_limited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let staff = common::staff_browser(&app).await;
+    let staff = staff(&app).await;
     let organizer = organizer(&app, &staff, "trusted@example.com", "杭州").await;
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'trusted@example.com'").fetch_one(&app.state.db.pool).await.unwrap();
     moderate(&staff, "organizer", user_id, "trust", "").await;

@@ -172,13 +172,16 @@ async fn a_seat_freed_while_a_fan_joins_the_waiting_list_goes_to_that_fan(backen
 async fn the_database_refuses_more_seats_than_capacity(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let event = published_event(&app.state.db, app.city_id("西安").await, Some(2)).await;
-    let over = sqlx::query("UPDATE events SET confirmed_count = 3 WHERE id = $1").bind(event).execute(&app.state.db.pool).await;
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let over = sqlx::query("UPDATE events SET confirmed_count = 3 WHERE id = $1").bind(event).execute(&mut *tx).await;
     assert!(over.is_err(), "the CHECK constraint backs the cap");
+    drop(tx);
     let fans = demo_fans(&app, 1).await;
+    let mut tx = app.state.db.begin_write().await.unwrap();
     let dup = sqlx::query("INSERT INTO registrations (event_id, user_id, status, ticket_code, created_at, updated_at) VALUES ($1, $2, 'cancelled', 'A', 0, 0), ($1, $2, 'cancelled', 'B', 0, 0)")
         .bind(event)
         .bind(fans[0].0)
-        .execute(&app.state.db.pool)
+        .execute(&mut *tx)
         .await;
     assert!(dup.is_err(), "one registration per fan and meetup");
 }

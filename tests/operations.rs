@@ -51,13 +51,10 @@ async fn health_and_readiness_need_no_session_and_tell_what_is_wrong(backend: Ba
     let (status, body, _) = get(&format!("{}/readyz", app.base), None).await;
     assert_eq!(status, 503);
     assert!(body.contains(r#""outbox":"stuck""#), "{body}");
-    sqlx::query("DELETE FROM outbox WHERE idempotency_key = 'stuck'").execute(&app.state.db.pool).await.unwrap();
+    common::execute(&app.state.db, "DELETE FROM outbox WHERE idempotency_key = 'stuck'", &[]).await;
 
     // A database that lacks this binary's newest migration.
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
-        .execute(&app.state.db.pool)
-        .await
-        .unwrap();
+    common::execute(&app.state.db, "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)", &[]).await;
     let (status, body, _) = get(&format!("{}/readyz", app.base), None).await;
     assert_eq!(status, 503);
     assert!(body.contains(r#""migrations":"pending""#), "{body}");

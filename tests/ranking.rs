@@ -105,15 +105,13 @@ async fn threshold_and_cool_down_are_settable_and_respected(backend: Backend) {
     assert!(row(&rows, "拉萨").explanation.contains("needs 1 more"));
     // Chengdu hosted two weeks ago: it rests.
     let two_weeks_ago = tongcheng::server::clock::now() - 14 * 24 * 3600;
-    sqlx::query(
+    common::execute(
+        &app.state.db,
         "INSERT INTO events (kind, city_id, title, starts_at, ends_at, status, created_at, updated_at) \
          VALUES ('official', $1, 'Past', $2, $2, 'published', $2, $2)",
+        &[app.city_id("成都").await, two_weeks_ago],
     )
-    .bind(app.city_id("成都").await)
-    .bind(two_weeks_ago)
-    .execute(&app.state.db.pool)
-    .await
-    .unwrap();
+    .await;
     let rows = ranking(&staff).await;
     assert_eq!(row(&rows, "成都").standing, Standing::Resting);
     assert!(row(&rows, "成都").explanation.contains("last hosted 2 weeks ago"));

@@ -74,13 +74,7 @@ async fn cancelling_at_a_cancelled_or_finished_meetup_promotes_nobody(backend: B
     let mut tx = db.begin_write().await.unwrap();
     tongcheng::meetups::repo::set_status(&mut tx, cancelled, "cancelled", now()).await.unwrap();
     tx.commit().await.unwrap();
-    sqlx::query("UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3")
-        .bind(now() - 3 * 3600)
-        .bind(now() - 3600)
-        .bind(finished)
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    common::execute(db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[now() - 3 * 3600, now() - 3600, finished]).await;
 
     for event in [cancelled, finished] {
         let base = if event == cancelled { 0 } else { 2 };
@@ -103,7 +97,7 @@ async fn the_sweeper_fills_seats_left_free_even_from_two_processes(backend: Back
         engine::sign_up(db, event, &fan(&fans, i), "http://t", now()).await.unwrap();
     }
     // Five seats come free and the process dies before giving them out.
-    sqlx::query("UPDATE events SET capacity = 7 WHERE id = $1").bind(event).execute(&db.pool).await.unwrap();
+    common::execute(db, "UPDATE events SET capacity = 7 WHERE id = $1", &[event]).await;
     let broken = tongcheng::meetups::invariants::violations(db, now()).await.unwrap();
     assert_eq!(broken.len(), 1, "the check sees the free seats: {broken:?}");
     assert!(broken[0].contains("free seats while fans wait"));

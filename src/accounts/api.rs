@@ -8,7 +8,7 @@ use leptos::prelude::*;
 mod ssr {
     pub use crate::accounts::repo::{self, NewUser};
     pub use crate::accounts::tokens::{self, Purpose};
-    pub use crate::accounts::{password, DisplayName, Email, NewPassword, Role};
+    pub use crate::accounts::{password, DisplayName, Email, NewPassword, Role, TypedPassword};
     pub use crate::cities::{resolve, CityOption};
     pub use crate::email::{outbox, templates};
     pub use crate::error::FieldErrors;
@@ -80,11 +80,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let state = state()?;
     let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
     state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await), format!("login:{}", email.as_str())])?;
-    if password.is_empty() {
-        return Err(AppError::field("password", "Enter your password."));
-    }
+    let password = TypedPassword::parse(&password).map_err(|m| AppError::field("password", m))?;
     let record = repo::find_for_login(&state.db, &email).await?;
-    let matches = password::verify(password, record.as_ref().map(|r| r.password_hash.clone())).await?;
+    let matches = password::verify(password.expose().to_string(), record.as_ref().map(|r| r.password_hash.clone())).await?;
     let Some(record) = record.filter(|_| matches) else {
         return Err(AppError::field("password", "That email and password don't match an account."));
     };
@@ -93,7 +91,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     session.cycle_id().await?;
     session.insert(USER_ID, record.id).await?;
     session.insert(SESSION_VERSION, record.session_version).await?;
-    leptos_axum::redirect(&super::safe_next(next.as_deref()));
+    state.config.session_policy().start(&session).await?;
+    leptos_axum::redirect(&super::safe_next(next.as_deref(), &state.config.public_url));
     Ok(())
 }
 
@@ -104,7 +103,9 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Uses the emailed link; returns the verified user's display name.
+/// Uses the emailed link, when its page's button is pressed (mail scanners that open
+/// links do not use them up); returns the verified user's display name and sends the
+/// browser to the confirmation.
 #[server(endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<String, AppError> {
     use ssr::*;
@@ -115,6 +116,7 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
     repo::mark_verified(&mut tx, user_id, now).await?;
     let name = repo::contact(&mut tx, user_id).await?.map(|(_, name, _)| name).unwrap_or_default();
     tx.commit().await?;
+    leptos_axum::redirect(super::VERIFIED_PATH);
     Ok(name)
 }
 
@@ -167,6 +169,8 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let user_id = tokens::consume(&mut tx, &token, Purpose::ResetPassword, now).await?.ok_or(AppError::InvalidLink)?;
+    // Older links in the inbox stop working too.
+    tokens::revoke_all(&mut tx, user_id, Purpose::ResetPassword, now).await?;
     repo::set_password(&mut tx, user_id, &password_hash, now).await?;
     repo::mark_verified(&mut tx, user_id, now).await?;
     tx.commit().await?;
@@ -204,8 +208,9 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     let user = require_user().await?;
-    let stored = repo::find_for_login(&state.db, &Email::parse(&user.email).map_err(|_| AppError::Internal)?).await?;
-    if !password::verify(password, stored.map(|r| r.password_hash)).await? {
+    let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
+    let stored = repo::password_hash(&state.db, user.id).await?;
+    if !password::verify(password.expose().to_string(), stored).await? {
         return Err(AppError::field("delete_password", "That password is not right."));
     }
     let mut tx = state.db.begin_write().await?;

@@ -8,26 +8,48 @@ pub mod repo;
 pub mod tokens;
 mod types;
 
-pub use types::{CurrentUser, DisplayName, Email, HomeCity, NewPassword, Role};
+pub use types::{CurrentUser, DisplayName, Email, HomeCity, NewPassword, Role, TypedPassword};
 
-/// Where to go after logging in: only paths on this site, never another origin.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
-        _ => "/".to_string(),
+/// Where confirming an email ends: the confirmation page says it worked.
+pub const VERIFIED_PATH: &str = "/verify?confirmed=1";
+
+/// Where to go after logging in: a path on this site. `next` is read as a URL relative
+/// to `PUBLIC_URL` (as a browser would read it: tabs and newlines dropped, `\` as `/`);
+/// anything that leaves the site goes home. The answer is percent-encoded ASCII, safe
+/// for a `Location` header.
+#[cfg(feature = "ssr")]
+pub fn safe_next(next: Option<&str>, public_url: &str) -> String {
+    let home = || "/".to_string();
+    let (Some(next), Ok(base)) = (next.filter(|n| n.starts_with('/')), url::Url::parse(public_url)) else {
+        return home();
+    };
+    match base.join(next) {
+        // A path starting `//` would name another host in a `Location` header.
+        Ok(target) if target.origin() == base.origin() && !target.path().starts_with("//") => {
+            target[url::Position::BeforePath..].to_string()
+        }
+        _ => home(),
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::safe_next;
 
     #[test]
     fn next_stays_on_site() {
-        assert_eq!(safe_next(Some("/account")), "/account");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
+        let site = "https://meetups.example.com";
+        let next = |n: &str| safe_next(Some(n), site);
+        assert_eq!(next("/account"), "/account");
+        assert_eq!(next("/meetups/3?tab=list#top"), "/meetups/3?tab=list#top");
+        assert_eq!(next("//evil.example"), "/");
+        assert_eq!(next("https://evil.example"), "/");
+        assert_eq!(next("/\\evil.example"), "/");
+        assert_eq!(next("/\t/evil.example"), "/", "browsers drop the tab");
+        assert_eq!(next("/\n/evil.example"), "/");
+        assert_eq!(next("/.//evil.example"), "/");
+        assert_eq!(next("/a\u{1}b\u{7f}c 名"), "/a%01b%7Fc%20%E5%90%8D", "control characters are encoded, never sent raw");
+        assert_eq!(next("account"), "/");
+        assert_eq!(safe_next(None, site), "/");
     }
 }

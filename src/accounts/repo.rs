@@ -42,6 +42,10 @@ pub async fn find_for_login(db: &Db, email: &Email) -> Result<Option<LoginRecord
     Ok(row.map(|(id, password_hash, session_version)| LoginRecord { id, password_hash, session_version }))
 }
 
+pub async fn password_hash(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await
+}
+
 /// `(id, display_name, verified)` of the account with this email.
 pub async fn find_by_email(tx: &mut Tx, email: &Email) -> Result<Option<(i64, String, bool)>, sqlx::Error> {
     let row: Option<(i64, String, Option<i64>)> =

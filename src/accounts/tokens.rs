@@ -28,7 +28,8 @@ impl Purpose {
     }
 }
 
-fn digest(secret: &str) -> String {
+/// Hex SHA-256: how a secret is stored and named (token rows, idempotency keys).
+pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -65,6 +66,17 @@ pub async fn consume(tx: &mut Tx, secret: &str, purpose: Purpose, now: i64) -> R
     .bind(purpose.as_str())
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// Uses up every outstanding secret of one purpose for `user_id`.
+pub async fn revoke_all(tx: &mut Tx, user_id: i64, purpose: Purpose, now: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("UPDATE tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 #[cfg(test)]

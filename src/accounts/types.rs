@@ -58,32 +58,38 @@ pub struct HomeCity {
     pub verified_fans: i64,
 }
 
-/// A syntactically valid email address, trimmed and lower-cased so that uniqueness is
-/// case-insensitive.
+/// An email address as the site stores it: one plain `name@domain` (parsed by lettre, so
+/// no display names, angle brackets, comments or quoted local parts), lower-cased, the
+/// domain in its ASCII (IDNA) form, so one address has one spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub const MAX_LEN: usize = 254;
 
+    #[cfg(feature = "ssr")]
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let email = raw.trim().to_lowercase();
-        if email.is_empty() {
+        let raw = raw.trim();
+        if raw.is_empty() {
             return Err("Enter your email address.".into());
         }
-        if email.chars().count() > Self::MAX_LEN {
-            return Err("That email address is too long.".into());
+        let too_long = || "That email address is too long.".to_string();
+        if raw.chars().count() > Self::MAX_LEN {
+            return Err(too_long());
         }
-        let Some((local, domain)) = email.split_once('@') else {
-            return Err("Enter an email address like name@example.com.".into());
+        let malformed = || "Enter an email address like name@example.com.".to_string();
+        let address: lettre::Address = raw.parse().map_err(|_| malformed())?;
+        let user = address.user();
+        if user.starts_with('"') || user.chars().any(char::is_control) {
+            return Err(malformed());
+        }
+        let domain = match url::Host::parse(address.domain()) {
+            Ok(url::Host::Domain(domain)) if domain.contains('.') && !domain.ends_with('.') => domain,
+            _ => return Err(malformed()),
         };
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || c == '@';
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..");
-        if local.is_empty() || local.len() > 64 || !domain_ok || email.chars().filter(|c| *c == '@').count() != 1 || local.chars().any(bad_char) || domain.chars().any(bad_char) {
-            return Err("Enter an email address like name@example.com.".into());
+        let email = format!("{}@{domain}", user.to_lowercase());
+        if email.len() > Self::MAX_LEN {
+            return Err(too_long());
         }
         Ok(Email(email))
     }
@@ -123,19 +129,20 @@ impl DisplayName {
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
 
+fn password_too_long() -> String {
+    format!("Use at most {} characters.", NewPassword::MAX_CHARS)
+}
+
 impl NewPassword {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
     pub fn parse(raw: &str) -> Result<NewPassword, String> {
-        let count = raw.chars().count();
-        if count < Self::MIN_CHARS {
-            return Err(format!("Use at least {} characters.", Self::MIN_CHARS));
+        match raw.chars().count() {
+            n if n < Self::MIN_CHARS => Err(format!("Use at least {} characters.", Self::MIN_CHARS)),
+            n if n > Self::MAX_CHARS => Err(password_too_long()),
+            _ => Ok(NewPassword(raw.to_string())),
         }
-        if count > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters.", Self::MAX_CHARS));
-        }
-        Ok(NewPassword(raw.to_string()))
     }
 
     pub fn expose(&self) -> &str {
@@ -143,21 +150,50 @@ impl NewPassword {
     }
 }
 
-impl std::fmt::Debug for NewPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NewPassword(***)")
+/// A password typed to prove who you are (log-in, account deletion): not judged for
+/// strength, only capped like `NewPassword`, so nobody can make argon2 hash megabytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TypedPassword(String);
+
+impl TypedPassword {
+    pub fn parse(raw: &str) -> Result<TypedPassword, String> {
+        match raw.chars().count() {
+            0 => Err("Enter your password.".into()),
+            n if n > NewPassword::MAX_CHARS => Err(password_too_long()),
+            _ => Ok(TypedPassword(raw.to_string())),
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 }
+
+/// Passwords never show in logs or debug output.
+macro_rules! hidden_debug {
+    ($($name:ident),*) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}(***)", stringify!($name))
+            }
+        }
+    )*};
+}
+hidden_debug!(NewPassword, TypedPassword);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(feature = "ssr")]
     #[test]
-    fn email_is_trimmed_and_lowercased() {
+    fn email_is_trimmed_and_normalized() {
         assert_eq!(Email::parse("  Li.Lei@Example.COM ").unwrap().as_str(), "li.lei@example.com");
+        assert_eq!(Email::parse("fan@例子.中国").unwrap().as_str(), "fan@xn--fsqu00a.xn--fiqs8s", "one spelling per domain");
+        assert_eq!(Email::parse("fan@xn--fsqu00a.xn--fiqs8s").unwrap(), Email::parse("fan@例子.中国").unwrap());
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn malformed_emails_are_refused() {
         for raw in ["", "no-at-sign", "a@b", "a@@b.cn", "a b@c.cn", "@c.cn", "a@.cn", "a@c.", "a@c..cn"] {
@@ -165,6 +201,24 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(Email::parse(&long).is_err());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn addresses_that_hide_another_address_are_refused() {
+        for raw in [
+            "x<me@evil.com>",
+            "Fan <me@evil.com>",
+            "\"x<y\"@example.com",
+            "\"me@evil.com\"@example.com",
+            "me@evil.com (comment)",
+            "a@[127.0.0.1]",
+            "a@127.0.0.1",
+            "a,b@example.com",
+            "a\u{0}b@example.com",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} should be refused");
+        }
     }
 
     #[test]
@@ -182,6 +236,9 @@ mod tests {
         assert!(NewPassword::parse("long enough").is_ok());
         assert!(NewPassword::parse(&"x".repeat(129)).is_err());
         assert_eq!(format!("{:?}", NewPassword::parse("secret-password").unwrap()), "NewPassword(***)");
+        assert!(TypedPassword::parse("").is_err());
+        assert!(TypedPassword::parse(&"x".repeat(128)).is_ok());
+        assert!(TypedPassword::parse(&"x".repeat(129)).is_err(), "the same cap as new passwords");
     }
 
     #[test]

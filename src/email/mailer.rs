@@ -37,7 +37,9 @@ impl Mailer {
         let Mailer::Smtp { transport, from } = self else {
             return Ok(());
         };
-        let to: Mailbox = message.recipient.parse().map_err(|e| DeliveryError::permanent(format!("bad recipient: {e}")))?;
+        // A bare address, never a display-name form that could name another mailbox.
+        let address = message.recipient.parse::<lettre::Address>().map_err(|e| DeliveryError::permanent(format!("bad recipient: {e}")))?;
+        let to = Mailbox::new(None, address);
         let domain = from.email.domain().to_string();
         let email = Message::builder()
             .from(from.clone())

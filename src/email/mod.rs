@@ -6,6 +6,8 @@ pub mod mailer;
 #[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]
+pub mod retention;
+#[cfg(feature = "ssr")]
 pub mod templates;
 #[cfg(feature = "ssr")]
 pub mod worker;

@@ -131,8 +131,11 @@ pub async fn mark_sent(db: &Db, claim: &Claim, ids: &[i64], via: &str, now: i64)
         return Ok(0);
     }
     let placeholders: Vec<String> = (4..ids.len() + 4).map(|i| format!("${i}")).collect();
+    // Mail delivered by SMTP keeps no one-time link (see `retention`).
+    let forget = format!("$2 = 'smtp' AND kind IN ({})", super::retention::secret_kinds_sql());
     let sql = format!(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL \
+        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, locked_until = NULL, last_error = NULL, \
+         body_text = CASE WHEN {forget} THEN '' ELSE body_text END, body_html = CASE WHEN {forget} THEN '' ELSE body_html END \
          WHERE lease_token = $3 AND status = 'pending' AND id IN ({})",
         placeholders.join(", ")
     );

@@ -1,6 +1,6 @@
 //! Server functions for gatherings: organizers apply, list, edit, cancel and message;
-//! fans browse their city, join and report; staff moderate.
-use super::{CityEvents, ModerationQueue, OrganizerHistory, OrganizerStatus, OwnGathering};
+//! fans browse their city, join and report. Staff moderate in `moderation`.
+use super::{CityEvents, OrganizerStatus, OwnGathering};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -11,7 +11,7 @@ mod ssr {
     use crate::error::{AppError, FieldErrors};
     use crate::meetups::repo::EventInfo;
     use crate::server::clock::format_input;
-    use crate::server::form::{local_time, text};
+    use crate::server::form::{local_time, multiline, text};
 
     pub fn form_values(e: &EventInfo) -> GatheringFormValues {
         GatheringFormValues {
@@ -34,13 +34,18 @@ mod ssr {
         }
     }
 
-    /// The gathering, if `user` organizes it.
-    pub fn own(event: Option<EventInfo>, user: &CurrentUser) -> Result<EventInfo, AppError> {
+    /// The gathering, if `user` may manage it (`super::super::may_manage`).
+    pub fn manage(event: Option<EventInfo>, user: &CurrentUser) -> Result<EventInfo, AppError> {
         let event = event.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
-        if event.organizer.as_ref().map(|(id, _)| *id) != Some(user.id) {
+        if !super::super::may_manage(user, event.organizer.as_ref().map(|(id, _)| *id), &event.status) {
             return Err(AppError::Forbidden);
         }
         Ok(event)
+    }
+
+    /// What fans read changed (so staff should look again).
+    pub fn text_changed(before: &EventInfo, after: &Parsed) -> bool {
+        before.title != after.title || before.description != after.description || before.venue != after.venue || before.address != after.address
     }
 
     pub struct Parsed {
@@ -57,7 +62,7 @@ mod ssr {
     pub fn parse(v: &GatheringFormValues, tz: &str) -> Result<Parsed, AppError> {
         let mut errors = FieldErrors::default();
         let title = text(&mut errors, "title", &v.title, 120, true);
-        let description = text(&mut errors, "description", &v.description, 5000, false);
+        let description = multiline(&mut errors, "description", &v.description, 5000, false);
         let venue = text(&mut errors, "venue", &v.venue, 200, true);
         let address = text(&mut errors, "address", &v.address, 300, false);
         let starts_at = local_time(&mut errors, "starts", &v.starts, tz, true);
@@ -119,15 +124,17 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
     if user.role != Role::Fan {
         return Err(AppError::field("reason", "You can already organize gatherings."));
     }
-    let reason = reason.trim();
-    if reason.chars().count() < 10 || reason.chars().count() > 1000 {
+    let mut errors = crate::error::FieldErrors::default();
+    let reason = crate::server::form::multiline(&mut errors, "reason", &reason, 1000, true);
+    errors.into_result()?;
+    if reason.chars().count() < 10 {
         return Err(AppError::field("reason", "Tell staff in 10 to 1000 characters why you want to organize."));
     }
     if super::repo::latest_application(&state.db, user.id).await?.is_some_and(|a| a.status == "pending") {
         return Err(AppError::field("reason", "Your application is already waiting for staff."));
     }
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_application(&mut tx, user.id, user.home_city.id, reason, crate::server::clock::now()).await?;
+    super::repo::insert_application(&mut tx, user.id, user.home_city.id, &reason, crate::server::clock::now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -155,7 +162,7 @@ pub async fn save_gathering(
     let values = GatheringFormValues { title, description, venue, address, starts, ends, capacity, signup_deadline };
     let id = id.and_then(|i| i.trim().parse::<i64>().ok());
     let existing = match id {
-        Some(id) => Some(ssr::own(events::event_info(&state.db.pool, id).await?, &user)?),
+        Some(id) => Some(ssr::manage(events::event_info(&state.db.pool, id).await?, &user)?),
         None => None,
     };
     let city_id = match &existing {
@@ -199,9 +206,8 @@ pub async fn save_gathering(
         }
         Some(before) => {
             crate::meetups::engine::save_changes(&mut tx, before.id, &changes, now).await?;
-            if before.status == "rejected" {
-                // Edited after a rejection: back to the review queue.
-                events::set_status(&mut tx, before.id, "pending_review", now).await?;
+            if let Some(status) = super::status_after_edit(&before.status, ssr::text_changed(&before, &form), trusted) {
+                events::set_status(&mut tx, before.id, status, now).await?;
             }
             let moved = before.starts_at != form.starts_at || before.venue != form.venue || before.address != form.address;
             if moved && before.status == "published" {
@@ -222,7 +228,7 @@ pub async fn save_gathering(
 pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     let state = crate::server::request::state()?;
     let user = crate::server::request::require_user().await?;
-    let event = ssr::own(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     let rejection = if event.status == "rejected" { super::repo::rejection_reason(&state.db, id).await? } else { None };
     Ok(OwnGathering {
         card: crate::meetups::api::card(&event),
@@ -236,7 +242,7 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
 pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     let state = crate::server::request::state()?;
     let user = crate::server::request::require_user().await?;
-    let event = ssr::own(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     if event.status == "cancelled" {
         return Err(AppError::field("status", "This gathering is already cancelled."));
     }
@@ -257,21 +263,20 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
     use crate::error::FieldErrors;
     let state = crate::server::request::state()?;
     let user = crate::server::request::require_user().await?;
-    let event = ssr::own(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     let mut errors = FieldErrors::default();
-    if subject.trim().is_empty() || subject.chars().count() > 120 {
-        errors.add("subject", "Write a subject of at most 120 characters.");
-    }
-    if body.trim().is_empty() || body.chars().count() > 5000 {
-        errors.add("body", "Write a message of at most 5000 characters.");
-    }
+    let subject = crate::server::form::text(&mut errors, "subject", &subject, 120, true);
+    let body = crate::server::form::multiline(&mut errors, "body", &body, 5000, true);
     errors.into_result()?;
     let now = crate::server::clock::now();
-    if super::repo::messages_today(&state.db, id, now).await? >= super::MESSAGES_PER_DAY {
+    let mail = crate::meetups::emails::organizer_message(&event, &user.display_name, &subject, &body, &state.config.public_url);
+    let mut tx = state.db.begin_write().await?;
+    // Counted in the transaction that sends, with the gathering locked: two messages
+    // sent at once cannot both pass the cap.
+    super::repo::lock_event(&mut tx, state.db.row_lock(), id).await?;
+    if super::repo::messages_today(&mut tx, id, now).await? >= super::MESSAGES_PER_DAY {
         return Err(AppError::field("body", format!("You can send {} messages a day to this gathering; try again tomorrow.", super::MESSAGES_PER_DAY)));
     }
-    let mail = crate::meetups::emails::organizer_message(&event, &user.display_name, subject.trim(), body.trim(), &state.config.public_url);
-    let mut tx = state.db.begin_write().await?;
     let message_id = crate::accounts::tokens::random_secret()[..super::repo::MESSAGE_ID_LEN].to_string();
     let sent = crate::meetups::repo::notify_attendees(&mut tx, &mail, id, &message_id, now).await?;
     tx.commit().await?;
@@ -322,134 +327,13 @@ pub async fn report_gathering(id: i64, category: String, details: String) -> Res
     if !super::REPORT_CATEGORIES.iter().any(|(c, _)| *c == category) {
         return Err(AppError::field("category", "Choose what is wrong."));
     }
-    if details.chars().count() > 2000 {
-        return Err(AppError::field("details", "Use at most 2000 characters."));
-    }
+    let mut errors = crate::error::FieldErrors::default();
+    let details = crate::server::form::multiline(&mut errors, "details", &details, 2000, false);
+    errors.into_result()?;
     state.rate_limits.check_auth(&[format!("report:{}", user.id)])?;
     let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_report(&mut tx, event.id, user.id, &category, details.trim(), crate::server::clock::now()).await?;
+    super::repo::insert_report(&mut tx, event.id, user.id, &category, &details, crate::server::clock::now()).await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[server(endpoint = "moderation_queue")]
-pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
-    use super::PendingGathering;
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
-    let pending = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
-    Ok(ModerationQueue {
-        applications: super::repo::pending_applications(&state.db).await?,
-        gatherings: pending
-            .iter()
-            .map(|e| PendingGathering {
-                card: crate::meetups::api::card(e),
-                organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
-                organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
-                description_html: super::format::render(&e.description),
-            })
-            .collect(),
-        reports: super::repo::open_reports(&state.db).await?,
-        log: super::repo::recent_log(&state.db, 30).await?,
-    })
-}
-
-/// One moderation decision. `subject`: application | gathering | report | organizer;
-/// `action` depends on it (approve, decline, reject, hide, dismiss, revoke, trust, distrust).
-#[server(endpoint = "moderate")]
-pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
-    use crate::accounts::Role;
-    let staff = crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
-    let reason = reason.unwrap_or_default().trim().to_string();
-    let needs_reason = matches!(action.as_str(), "decline" | "reject" | "hide" | "revoke");
-    if needs_reason && reason.is_empty() {
-        return Err(AppError::field("reason", "Give a reason: the organizer is told."));
-    }
-    let now = crate::server::clock::now();
-    let base = &state.config.public_url;
-    let who = (staff.id, staff.display_name.as_str());
-    let mut tx = state.db.begin_write().await?;
-    let mut notify: Option<(i64, &str)> = None;
-    match (subject.as_str(), action.as_str()) {
-        ("application", "approve" | "decline") => {
-            let to = if action == "approve" { "approved" } else { "declined" };
-            let user_id = super::repo::decide_application(&mut tx, id, "pending", to, &reason, now).await?.ok_or(AppError::NotFound)?;
-            if action == "approve" {
-                let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-                if role == "fan" {
-                    crate::accounts::repo::set_role(&mut tx, user_id, Role::Organizer, now).await?;
-                }
-            }
-            notify = Some((user_id, to));
-        }
-        ("organizer", "revoke") => {
-            crate::accounts::repo::set_role(&mut tx, id, Role::Fan, now).await?;
-            super::repo::set_trusted(&mut tx, id, false).await?;
-            sqlx::query("UPDATE organizer_applications SET status = 'revoked', decision_reason = $1, decided_at = $2 WHERE user_id = $3 AND status = 'approved'")
-                .bind(&reason)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            notify = Some((id, "revoked"));
-        }
-        ("organizer", "trust" | "distrust") => super::repo::set_trusted(&mut tx, id, action == "trust").await?,
-        ("gathering", "approve" | "reject" | "hide") => {
-            let status = match action.as_str() {
-                "approve" => "published",
-                "reject" => "rejected",
-                _ => "hidden",
-            };
-            let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM events WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            if kind.as_deref() != Some("gathering") {
-                return Err(AppError::NotFound);
-            }
-            crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
-        }
-        ("report", "dismiss" | "hide") => {
-            let event_id = super::repo::resolve_report(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-            if action == "hide" {
-                crate::meetups::repo::set_status(&mut tx, event_id, "hidden", now).await?;
-                super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
-            }
-        }
-        _ => return Err(AppError::field("action", "Unknown moderation action.")),
-    }
-    super::repo::log(&mut tx, &subject, id, &action, &reason, who, now).await?;
-    if let Some((user_id, decision)) = notify {
-        let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-        crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&email, &name, decision, &reason, base), now).await?;
-    }
-    tx.commit().await?;
-    state.mail_waiting.notify_one();
-    Ok(())
-}
-
-#[server(endpoint = "organizer_history")]
-pub async fn load_organizer_history(user_id: i64) -> Result<OrganizerHistory, AppError> {
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
-    let (name, email, role, trusted): (String, String, String, i64) =
-        sqlx::query_as("SELECT display_name, email, role, trusted_organizer FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    let mut gatherings = Vec::new();
-    for event in crate::meetups::repo::gatherings(&state.db, Some(user_id), None).await? {
-        let (confirmed, checked_in) = super::repo::attendance(&state.db, event.id).await?;
-        gatherings.push((crate::meetups::api::card(&event), confirmed, checked_in));
-    }
-    Ok(OrganizerHistory {
-        user_id,
-        name,
-        email,
-        is_organizer: role != "fan",
-        trusted: trusted == 1,
-        gatherings,
-        reports: super::repo::reports_about_organizer(&state.db, user_id).await?,
-        log: super::repo::log_for_organizer(&state.db, user_id).await?,
-    })
 }

@@ -2,9 +2,11 @@
 //! as official ones; staff approve organizers, review gatherings and handle reports.
 pub mod api;
 pub mod format;
+pub mod moderation;
 #[cfg(feature = "ssr")]
 pub mod repo;
 
+use crate::accounts::{CurrentUser, Role};
 use crate::meetups::{Attendee, MeetupCard};
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +109,10 @@ pub struct OrganizerHistory {
     pub user_id: i64,
     pub name: String,
     pub email: String,
+    pub role: Role,
     pub is_organizer: bool,
+    /// Whether the staff member looking may change the account's role.
+    pub viewer_is_admin: bool,
     pub trusted: bool,
     /// Each gathering with (confirmed, checked in).
     pub gatherings: Vec<(MeetupCard, i64, i64)>,
@@ -120,3 +125,63 @@ pub const MESSAGES_PER_DAY: i64 = 3;
 
 pub const REPORT_CATEGORIES: [(&str, &str); 3] =
     [("spam", "Spam"), ("unsafe", "Unsafe"), ("wrong_information", "Wrong information")];
+
+/// Whether `user` may manage a gathering (see its attendees, message them, edit, cancel,
+/// export): only while they are an organizer, only their own, and not once staff have
+/// hidden it.
+pub fn may_manage(user: &CurrentUser, organizer_id: Option<i64>, status: &str) -> bool {
+    matches!(user.role, Role::Organizer | Role::Staff | Role::Admin) && organizer_id == Some(user.id) && status != "hidden"
+}
+
+/// Moderation applies to fans and organizers; staff roles are an admin's business.
+pub fn moderatable(role: Role) -> bool {
+    matches!(role, Role::Fan | Role::Organizer)
+}
+
+/// The status a gathering takes when its organizer edits it, if it changes: a rejected
+/// one goes back to review, and so does a published one whose text changed, unless its
+/// organizer is trusted.
+pub fn status_after_edit(status: &str, text_changed: bool, trusted: bool) -> Option<&'static str> {
+    match status {
+        "rejected" => Some("pending_review"),
+        "published" | "postponed" if text_changed && !trusted => Some("pending_review"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::HomeCity;
+
+    fn user(id: i64, role: Role) -> CurrentUser {
+        let home_city = HomeCity { id: 1, name_zh: String::new(), name_en: String::new(), province_en: String::new(), verified_fans: 0 };
+        CurrentUser { id, email: String::new(), display_name: String::new(), role, email_verified: true, wants_invitations: true, home_city }
+    }
+
+    #[test]
+    fn only_current_organizers_manage_their_visible_gatherings() {
+        assert!(may_manage(&user(7, Role::Organizer), Some(7), "published"));
+        assert!(may_manage(&user(7, Role::Organizer), Some(7), "rejected"));
+        assert!(!may_manage(&user(7, Role::Fan), Some(7), "published"), "revoked organizers");
+        assert!(!may_manage(&user(7, Role::Organizer), Some(7), "hidden"), "hidden by staff");
+        assert!(!may_manage(&user(7, Role::Organizer), Some(8), "published"), "someone else's");
+        assert!(!may_manage(&user(7, Role::Staff), None, "published"));
+    }
+
+    #[test]
+    fn only_fans_and_organizers_are_moderated() {
+        assert!(moderatable(Role::Fan) && moderatable(Role::Organizer));
+        assert!(!moderatable(Role::Staff) && !moderatable(Role::Admin));
+    }
+
+    #[test]
+    fn edited_text_goes_back_to_review_unless_trusted() {
+        assert_eq!(status_after_edit("published", true, false), Some("pending_review"));
+        assert_eq!(status_after_edit("published", true, true), None);
+        assert_eq!(status_after_edit("published", false, false), None, "a new time or capacity needs no review");
+        assert_eq!(status_after_edit("rejected", false, true), Some("pending_review"));
+        assert_eq!(status_after_edit("pending_review", true, false), None);
+        assert_eq!(status_after_edit("cancelled", true, false), None);
+    }
+}

@@ -172,7 +172,7 @@ pub const MESSAGE_ID_LEN: usize = 8;
 
 /// Messages sent to one gathering's attendees in the last day. Each message is one
 /// outbox row per attendee, keyed `organizer_message:{event}:{message id}:{registration}`.
-pub async fn messages_today(db: &Db, event_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn messages_today(tx: &mut Tx, event_id: i64, now: i64) -> Result<i64, sqlx::Error> {
     let prefix_len = format!("organizer_message:{event_id}:").len() + MESSAGE_ID_LEN;
     sqlx::query_scalar(
         "SELECT COUNT(DISTINCT substr(idempotency_key, 1, CAST($1 AS INTEGER))) FROM outbox \
@@ -181,8 +181,14 @@ pub async fn messages_today(db: &Db, event_id: i64, now: i64) -> Result<i64, sql
     .bind(prefix_len as i64)
     .bind(event_id)
     .bind(now - 24 * 3600)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut **tx)
     .await
+}
+
+/// Locks an event's row until the transaction ends (`row_lock` from `Db::row_lock`).
+pub async fn lock_event(tx: &mut Tx, row_lock: &str, event_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("SELECT id FROM events WHERE id = $1 {row_lock}")).bind(event_id).fetch_optional(&mut **tx).await?;
+    Ok(())
 }
 
 /// (confirmed, checked in) for an event.

@@ -21,7 +21,7 @@ mod ssr {
     use super::super::{signup_state, MeetupCard, MeetupFormValues, MeetupPage, Place, PlaceStatus};
     use crate::error::{AppError, FieldErrors};
     use crate::server::clock::{format_input, format_local, now};
-    use crate::server::form::{local_time as time, text};
+    use crate::server::form::{local_time as time, multiline, text};
     use crate::server::db::Db;
 
     pub fn card(e: &EventInfo) -> MeetupCard {
@@ -127,7 +127,7 @@ mod ssr {
         }
         let tz = city.map(|c| timezone_of(c.id)).unwrap_or_else(|| "Asia/Shanghai".into());
         let title = text(&mut errors, "title", &v.title, 120, true);
-        let description = text(&mut errors, "description", &v.description, 5000, false);
+        let description = multiline(&mut errors, "description", &v.description, 5000, false);
         let venue = text(&mut errors, "venue", &v.venue, 200, false);
         let address = text(&mut errors, "address", &v.address, 300, false);
         let starts_at = time(&mut errors, "starts", &v.starts, &tz, true);

@@ -81,15 +81,20 @@ pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path
         Some(uid) => crate::accounts::repo::load_current(&state.db, uid, version).await.ok().flatten(),
         None => None,
     };
-    let organizer = match repo::event_info(&state.db.pool, id).await {
-        Ok(event) => event.and_then(|e| e.organizer).map(|(uid, _)| uid),
+    let event = match repo::event_info(&state.db.pool, id).await {
+        Ok(event) => event,
         Err(e) => return internal(e),
+    };
+    // Staff export any list; an organizer only that of a gathering they may manage.
+    let allowed = |u: &crate::accounts::CurrentUser| {
+        u.role.is_staff()
+            || event.as_ref().is_some_and(|e| {
+                e.kind == "gathering" && crate::gatherings::may_manage(u, e.organizer.as_ref().map(|(uid, _)| *uid), &e.status)
+            })
     };
     match user {
         None => return (StatusCode::UNAUTHORIZED, "Please log in first.").into_response(),
-        Some(u) if !u.role.is_staff() && organizer != Some(u.id) => {
-            return (StatusCode::FORBIDDEN, "You are not allowed to do that.").into_response()
-        }
+        Some(u) if !allowed(&u) => return (StatusCode::FORBIDDEN, "You are not allowed to do that.").into_response(),
         Some(_) => {}
     }
     let attendees = match repo::attendees(&state.db, id).await {

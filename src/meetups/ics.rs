@@ -19,9 +19,27 @@ pub fn utc_stamp(timestamp: i64) -> String {
     format!("{date}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-/// Escapes a TEXT value.
+/// Escapes a TEXT value. Every line break (CRLF, LF or a lone CR) becomes `\n`; other
+/// control characters (tab aside) are dropped, so no value can start a property of its own.
 pub fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace("\r\n", "\\n").replace('\n', "\\n")
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Folds a content line at 75 octets, never inside a UTF-8 character.
@@ -81,6 +99,9 @@ mod tests {
     #[test]
     fn text_is_escaped_and_long_lines_fold_on_character_boundaries() {
         assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+        assert_eq!(escape("a\r\nb\rc\nd"), "a\\nb\\nc\\nd", "a lone CR is a line break too");
+        assert_eq!(escape("x\rBEGIN:VEVENT\u{0}\u{1b}"), "x\\nBEGIN:VEVENT");
+        assert!(!escape("\r\u{b}\u{c}\u{85}").chars().any(char::is_control));
         let folded = fold(&format!("SUMMARY:{}", "深圳".repeat(30)));
         for line in folded.split("\r\n") {
             assert!(line.len() <= 75, "{} octets", line.len());

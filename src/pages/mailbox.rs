@@ -1,5 +1,5 @@
-//! The staff mailbox: every message the site has sent or queued, for sites run without
-//! an SMTP server and for checking delivery.
+//! The local mailbox, for sites run without an SMTP server: staff see every message the
+//! site has queued (one-time links hidden), everyone else their own.
 use crate::email::api::{mailbox, mailbox_message};
 use crate::email::{split_links, MailSummary};
 use leptos::prelude::*;
@@ -12,7 +12,7 @@ pub fn MailboxPage() -> impl IntoView {
     let recipient = move || query.read().get("to");
     let messages = Resource::new(recipient, mailbox);
     view! {
-        <Title text="Mailbox — Tongcheng staff" />
+        <Title text="Mailbox — Tongcheng" />
         <h1>"Mailbox"</h1>
         <form method="get" class="form inline-form" role="search">
             <label for="mailbox-to">"Recipient"</label>
@@ -50,7 +50,7 @@ fn MessageTable(list: Vec<MailSummary>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>{m.recipient}</td>
-                                    <td><a href=format!("/staff/mailbox/{}", m.id)>{m.subject}</a></td>
+                                    <td><a href=format!("/mailbox/{}", m.id)>{m.subject}</a></td>
                                     <td>{m.status}</td>
                                 </tr>
                             }
@@ -68,8 +68,8 @@ pub fn MailboxMessagePage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let message = Resource::new(id, mailbox_message);
     view! {
-        <Title text="Message — Tongcheng staff" />
-        <p><a href="/staff/mailbox">"← Mailbox"</a></p>
+        <Title text="Message — Tongcheng" />
+        <p><a href="/mailbox">"← Mailbox"</a></p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match message.await {
@@ -90,6 +90,7 @@ pub fn MailboxMessagePage() -> impl IntoView {
                             <p>"To " {m.summary.recipient} " · " {m.summary.status}</p>
                             {m.last_error.map(|e| view! { <p class="form-error">{e}</p> })}
                             <pre class="mail-body">{body}</pre>
+                            {m.body_text.is_empty().then(|| view! { <p class="notice">"The text of this message is no longer kept."</p> })}
                         }
                             .into_any()
                     }

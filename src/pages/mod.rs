@@ -6,6 +6,7 @@ pub mod home;
 pub mod login;
 pub mod mailbox;
 pub mod meetups;
+pub mod moderation;
 pub mod not_found;
 pub mod password;
 pub mod register;

@@ -20,7 +20,7 @@ pub fn StaffNav() -> impl IntoView {
             <a href="/staff/planner">"Planner"</a>
             <a href="/staff/meetups">"Meetups"</a>
             <a href="/staff/moderation">"Moderation"</a>
-            <a href="/staff/mailbox">"Mailbox"</a>
+            <a href="/mailbox">"Mailbox"</a>
             <a href="/staff/delivery">"Delivery"</a>
         </nav>
     }

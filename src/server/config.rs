@@ -26,6 +26,12 @@ pub struct Config {
     pub json_logs: bool,
     /// Bearer token for `/metrics`; without one the endpoint is off.
     pub metrics_token: Option<String>,
+    /// A session unused this long ends.
+    pub session_idle_days: u32,
+    /// A session ends this long after log-in, however active.
+    pub session_max_days: u32,
+    /// Sent (or failed) mail keeps its text this long, then only its subject remains.
+    pub mail_retention_days: u32,
 }
 
 impl Config {
@@ -72,6 +78,11 @@ impl Config {
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("METRICS_TOKEN: must be at least 16 characters".into());
         }
+        let session_idle_days = parse_number(get("SESSION_IDLE_DAYS"), "SESSION_IDLE_DAYS", 7)?;
+        let session_max_days = parse_number(get("SESSION_MAX_DAYS"), "SESSION_MAX_DAYS", 30)?;
+        if session_idle_days > session_max_days {
+            return Err(format!("SESSION_IDLE_DAYS: must not exceed SESSION_MAX_DAYS ({session_max_days})"));
+        }
         Ok(Config {
             json_logs,
             metrics_token,
@@ -83,7 +94,19 @@ impl Config {
             session_secret,
             db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS)?,
             auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20)?,
+            session_idle_days,
+            session_max_days,
+            mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7)?,
         })
+    }
+
+    /// `scheme://host[:port]` of `PUBLIC_URL`, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+    }
+
+    pub fn session_policy(&self) -> super::session_policy::SessionPolicy {
+        super::session_policy::SessionPolicy::from_days(self.session_idle_days, self.session_max_days)
     }
 
     /// Cookies get the `Secure` flag when the site is served over HTTPS.
@@ -94,11 +117,11 @@ impl Config {
 
 fn parse_public_url(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("http://")
-        .or_else(|| trimmed.strip_prefix("https://"))
-        .ok_or_else(|| format!("PUBLIC_URL: must start with http:// or https:// (got {raw:?})"))?;
-    if rest.is_empty() || rest.contains(char::is_whitespace) {
+    let url = url::Url::parse(trimmed).map_err(|_| format!("PUBLIC_URL: not a URL like https://meetups.example.com (got {raw:?})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("PUBLIC_URL: must start with http:// or https:// (got {raw:?})"));
+    }
+    if url.host_str().is_none_or(str::is_empty) || trimmed.contains(char::is_whitespace) {
         return Err(format!("PUBLIC_URL: needs a host name (got {raw:?})"));
     }
     Ok(trimmed.to_string())
@@ -137,6 +160,8 @@ mod tests {
         let c = config(&[("PUBLIC_URL", "https://meetups.example.com/")]).unwrap();
         assert_eq!(c.public_url, "https://meetups.example.com");
         assert!(c.secure_cookies());
+        assert_eq!(c.public_origin(), "https://meetups.example.com");
+        assert_eq!(config(&[("PUBLIC_URL", "http://Site.example:8080/")]).unwrap().public_origin(), "http://site.example:8080");
     }
 
     #[test]
@@ -152,6 +177,10 @@ mod tests {
             ("AUTH_ATTEMPTS_PER_MINUTE", "many"),
             ("LOG_FORMAT", "xml"),
             ("METRICS_TOKEN", "short"),
+            ("SESSION_IDLE_DAYS", "0"),
+            ("SESSION_IDLE_DAYS", "31"),
+            ("SESSION_MAX_DAYS", "-1"),
+            ("MAIL_RETENTION_DAYS", "a week"),
         ];
         for (name, value) in cases {
             let error = config(&[(name, value)]).unwrap_err();

@@ -65,7 +65,8 @@ impl Backend {
 
 #[derive(Clone)]
 pub struct Db {
-    /// Reads go here. On SQLite, WAL lets many readers run beside the writer.
+    /// Reads go here. On SQLite, WAL lets many readers run beside the writer, and these
+    /// connections are read-only (`PRAGMA query_only`): every write takes `begin_write`.
     pub pool: AnyPool,
     /// Write transactions go here. On SQLite this pool has one connection, so writers
     /// queue in the process instead of spinning on the file lock.
@@ -83,8 +84,8 @@ impl Db {
         match backend {
             Backend::Sqlite => {
                 let url = sqlite_url_creating_file(url)?;
-                let pool = sqlite_pool(&url, max_connections).await?;
-                let writer = sqlite_pool(&url, 1).await?;
+                let pool = sqlite_pool(&url, max_connections, true).await?;
+                let writer = sqlite_pool(&url, 1, false).await?;
                 Ok(Db { pool, writer, backend })
             }
             Backend::Postgres => {
@@ -137,6 +138,15 @@ impl Db {
         self.backend.skip_locked()
     }
 
+    /// Row-lock clause that serialises transactions on one row without blocking inserts
+    /// that merely reference it. SQLite's single writer already serialises them.
+    pub fn row_lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR NO KEY UPDATE",
+        }
+    }
+
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
@@ -168,11 +178,13 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, String> {
     }
 }
 
-async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, String> {
+/// A pool of SQLite connections; `read_only` ones refuse every write, so nothing can
+/// bypass the single writer.
+async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result<AnyPool, String> {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // WAL: readers never block the writer. NORMAL sync is crash-safe in WAL
                 // mode (a power cut can lose the last commits, a process crash cannot).
@@ -183,6 +195,9 @@ async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, String>
                     "PRAGMA busy_timeout = 10000",
                 ] {
                     conn.execute(pragma).await?;
+                }
+                if read_only {
+                    conn.execute("PRAGMA query_only = ON").await?;
                 }
                 Ok(())
             })

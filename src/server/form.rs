@@ -1,17 +1,34 @@
 //! Reading form fields on the server: each reader records a message for its field in
-//! `FieldErrors` instead of failing, so one answer lists every mistake.
+//! `FieldErrors` instead of failing, so one answer lists every mistake. Text never
+//! carries control characters (they would end up in emails, CSV and calendar files);
+//! only multi-line fields keep line breaks and tabs.
 use super::clock::parse_input;
 use crate::error::FieldErrors;
 
-/// Trimmed text of at most `max` characters; required fields must not be empty.
-pub fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
+const NO_CONTROL: &str = "Use letters, digits and punctuation on one line.";
+const NO_CONTROL_MULTILINE: &str = "Remove the invisible control characters.";
+
+fn read(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool, multiline: bool) -> String {
     let value = value.trim();
     if required && value.is_empty() {
         errors.add(field, "Fill this in.");
     } else if value.chars().count() > max {
         errors.add(field, format!("Use at most {max} characters."));
+    } else if value.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t'))) {
+        errors.add(field, if multiline { NO_CONTROL_MULTILINE } else { NO_CONTROL });
     }
     value.to_string()
+}
+
+/// Trimmed one-line text of at most `max` characters; required fields must not be empty.
+pub fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
+    read(errors, field, value, max, required, false)
+}
+
+/// Trimmed text from a text area: browsers send line breaks as CRLF, kept as LF; a lone
+/// CR or any other control character except tab is refused.
+pub fn multiline(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
+    read(errors, field, &value.replace("\r\n", "\n"), max, required, true)
 }
 
 /// A `datetime-local` value read as local time in `tz`; `None` when empty or wrong.
@@ -45,5 +62,25 @@ mod tests {
         assert_eq!(errors.get("venue"), Some("Fill this in."));
         assert!(errors.get("address").is_some() && errors.get("ends").is_some());
         assert!(errors.get("title").is_none() && errors.get("starts").is_none() && errors.get("opens").is_none());
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let mut errors = FieldErrors::default();
+        text(&mut errors, "title", "Party\r\nBEGIN:VEVENT", 100, true);
+        text(&mut errors, "venue", "Cafe\u{7}", 100, true);
+        text(&mut errors, "address", "Road\t1", 100, false);
+        multiline(&mut errors, "description", "one\rtwo", 100, false);
+        multiline(&mut errors, "details", "bell\u{1b}[31m", 100, false);
+        for field in ["title", "venue", "address", "description", "details"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn text_areas_keep_their_lines() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(multiline(&mut errors, "description", "Line one\r\n\tLine two\n", 100, true), "Line one\n\tLine two");
+        assert!(errors.is_empty());
     }
 }

@@ -60,3 +60,12 @@ pub async fn require_staff() -> Result<CurrentUser, AppError> {
         Err(AppError::Forbidden)
     }
 }
+
+pub async fn require_admin() -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.role == crate::accounts::Role::Admin {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

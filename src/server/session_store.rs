@@ -1,5 +1,6 @@
 //! Server-side sessions in the `sessions` table, so they survive a restart and are
-//! shared by every app process on the same database.
+//! shared by every app process on the same database. Writes go through the single
+//! writer like every other write (`Db::begin_write`).
 use super::clock::now;
 use super::db::Db;
 use async_trait::async_trait;
@@ -18,10 +19,17 @@ impl DbSessionStore {
 
     /// Removes expired sessions; run now and then by the background worker.
     pub async fn delete_expired(&self) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now())
-            .execute(&self.db.pool)
-            .await?;
+        let mut tx = self.db.begin_write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Runs one statement in a write transaction.
+    async fn write<'q>(&self, query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> Result<u64, sqlx::Error> {
+        let mut tx = self.db.begin_write().await?;
+        let done = query.execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }
@@ -43,14 +51,11 @@ impl SessionStore for DbSessionStore {
         // overwrite someone else's session if it happens.
         loop {
             let data = serde_json::to_string(&record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-            let inserted = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+            let insert = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
                 .bind(record.id.to_string())
                 .bind(data)
-                .bind(record.expiry_date.unix_timestamp())
-                .execute(&self.db.pool)
-                .await
-                .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
+                .bind(record.expiry_date.unix_timestamp());
+            if self.write(insert).await.map_err(backend)? == 1 {
                 return Ok(());
             }
             record.id = Id::default();
@@ -59,16 +64,14 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        sqlx::query(
+        let upsert = sqlx::query(
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
         )
         .bind(record.id.to_string())
         .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(&self.db.pool)
-        .await
-        .map_err(backend)?;
+        .bind(record.expiry_date.unix_timestamp());
+        self.write(upsert).await.map_err(backend)?;
         Ok(())
     }
 
@@ -84,11 +87,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
+        self.write(sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string())).await.map_err(backend)?;
         Ok(())
     }
 }

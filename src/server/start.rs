@@ -1,6 +1,7 @@
 //! Starting the site: database, reference data, sessions, the outbox worker, the HTTP
 //! server. Tests use `start` on a fresh database and an ephemeral port.
 use super::config::Config;
+use super::csrf::PublicOrigin;
 use super::db::Db;
 use super::rate_limit::RateLimits;
 use super::session_store::DbSessionStore;
@@ -11,6 +12,7 @@ use sha2::{Digest, Sha512};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -118,7 +120,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(30)))
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(config.session_idle_days.into())))
         .with_signed(session_key(&config, &db).await?);
     let state = AppState {
         leptos_options: leptos_options(&config)?,
@@ -131,13 +133,17 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     super::telemetry::metrics();
     let shutdown = CancellationToken::new();
     let worker = tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone(), shutdown.clone()));
-    spawn_until(&shutdown, expire_sessions(store));
+    spawn_until(&shutdown, housekeeping(store, state.db.clone(), state.config.mail_retention_days));
     spawn_until(&shutdown, crate::meetups::feeds::remind_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
+    let origin = PublicOrigin(state.config.public_origin().into());
     let app = super::routes::build(state.clone())
-        .layer(axum::middleware::from_fn(super::telemetry::record_request))
-        .layer(axum::middleware::from_fn(super::csrf::refuse_cross_site_writes))
+        .layer(from_fn(super::telemetry::record_request))
+        .layer(from_fn_with_state(origin, super::csrf::refuse_cross_site_writes))
+        .layer(from_fn_with_state(state.config.session_policy(), super::session_policy::enforce))
         .layer(sessions)
+        .layer(from_fn(super::body_limit::limit_body))
+        .layer(from_fn(super::headers::add_security_headers))
         .layer(PropagateRequestIdLayer::new(super::telemetry::REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -156,10 +162,15 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     Ok(RunningApp { addr, state, shutdown, server, worker })
 }
 
-async fn expire_sessions(store: DbSessionStore) {
+/// Hourly: deletes expired sessions and blanks the text of old mail.
+async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
     loop {
         if let Err(error) = store.delete_expired().await {
             tracing::warn!(%error, "deleting expired sessions");
+        }
+        let before = super::clock::now() - i64::from(mail_retention_days) * 86_400;
+        if let Err(error) = crate::email::retention::purge_bodies(&db, before).await {
+            tracing::warn!(%error, "purging old mail");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

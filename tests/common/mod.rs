@@ -1,6 +1,7 @@
 //! Test harness: the real app on a fresh database (SQLite file or PostgreSQL database),
 //! on an ephemeral port, driven over HTTP like a browser; a real SMTP server on loopback.
 #![allow(dead_code)]
+pub mod moderation;
 pub mod smtp;
 
 use reqwest::StatusCode;
@@ -93,12 +94,20 @@ pub async fn assert_invariants(db: &tongcheng::server::db::Db) {
 
 /// A logged-in staff member's browser (boss@example.com).
 pub async fn staff_browser(app: &TestApp) -> Browser {
-    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", tongcheng::accounts::Role::Staff)
-        .await
-        .expect("create staff");
-    let browser = app.browser();
-    browser.login("boss@example.com", "staff-password").await;
-    browser
+    moderation::staff(app).await
+}
+
+/// Runs one write statement with integer parameters through the single writer (on
+/// SQLite the read pool refuses writes).
+pub async fn execute(db: &tongcheng::server::db::Db, sql: &str, binds: &[i64]) -> u64 {
+    let mut query = sqlx::query(sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    let mut tx = db.begin_write().await.expect("begin");
+    let done = query.execute(&mut *tx).await.expect(sql);
+    tx.commit().await.expect("commit");
+    done.rows_affected()
 }
 
 /// A fresh, empty database; the SQLite folder lives as long as this does.

@@ -1,0 +1,170 @@
+//! Staff moderation: the review queue, decisions about applications, gatherings,
+//! reports and organizers (fans and organizers only), an organizer's history, and the
+//! admin's role changes. Every decision is logged.
+use super::{ModerationQueue, OrganizerHistory};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The role of an account, inside a transaction.
+#[cfg(feature = "ssr")]
+async fn role_of(tx: &mut crate::server::db::Tx, user_id: i64) -> Result<crate::accounts::Role, AppError> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await?;
+    role.and_then(|r| crate::accounts::Role::parse(&r)).ok_or(AppError::NotFound)
+}
+
+#[server(endpoint = "moderation_queue")]
+pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
+    use super::PendingGathering;
+    crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let pending = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
+    Ok(ModerationQueue {
+        applications: super::repo::pending_applications(&state.db).await?,
+        gatherings: pending
+            .iter()
+            .map(|e| PendingGathering {
+                card: crate::meetups::api::card(e),
+                organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
+                organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
+                description_html: super::format::render(&e.description),
+            })
+            .collect(),
+        reports: super::repo::open_reports(&state.db).await?,
+        log: super::repo::recent_log(&state.db, 30).await?,
+    })
+}
+
+/// One moderation decision. `subject`: application | gathering | report | organizer;
+/// `action` depends on it (approve, decline, reject, hide, dismiss, revoke, trust, distrust).
+#[server(endpoint = "moderate")]
+pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    let staff = crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let mut errors = crate::error::FieldErrors::default();
+    let reason = crate::server::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
+    errors.into_result()?;
+    let needs_reason = matches!(action.as_str(), "decline" | "reject" | "hide" | "revoke");
+    if needs_reason && reason.is_empty() {
+        return Err(AppError::field("reason", "Give a reason: the organizer is told."));
+    }
+    let now = crate::server::clock::now();
+    let base = &state.config.public_url;
+    let who = (staff.id, staff.display_name.as_str());
+    let mut tx = state.db.begin_write().await?;
+    let mut notify: Option<(i64, &str)> = None;
+    // Staff and admins are not moderated: changing their role is `set_role`.
+    if subject == "organizer" && !super::moderatable(role_of(&mut tx, id).await?) {
+        return Err(AppError::Forbidden);
+    }
+    match (subject.as_str(), action.as_str()) {
+        ("application", "approve" | "decline") => {
+            let to = if action == "approve" { "approved" } else { "declined" };
+            let user_id = super::repo::decide_application(&mut tx, id, "pending", to, &reason, now).await?.ok_or(AppError::NotFound)?;
+            if action == "approve" {
+                let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+                if role == "fan" {
+                    crate::accounts::repo::set_role(&mut tx, user_id, Role::Organizer, now).await?;
+                }
+            }
+            notify = Some((user_id, to));
+        }
+        ("organizer", "revoke") => {
+            if role_of(&mut tx, id).await? != Role::Organizer {
+                return Err(AppError::field("action", "This account does not organize gatherings."));
+            }
+            crate::accounts::repo::set_role(&mut tx, id, Role::Fan, now).await?;
+            super::repo::set_trusted(&mut tx, id, false).await?;
+            sqlx::query("UPDATE organizer_applications SET status = 'revoked', decision_reason = $1, decided_at = $2 WHERE user_id = $3 AND status = 'approved'")
+                .bind(&reason)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            notify = Some((id, "revoked"));
+        }
+        ("organizer", "trust" | "distrust") => super::repo::set_trusted(&mut tx, id, action == "trust").await?,
+        ("gathering", "approve" | "reject" | "hide") => {
+            let status = match action.as_str() {
+                "approve" => "published",
+                "reject" => "rejected",
+                _ => "hidden",
+            };
+            let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM events WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            if kind.as_deref() != Some("gathering") {
+                return Err(AppError::NotFound);
+            }
+            crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
+        }
+        ("report", "dismiss" | "hide") => {
+            let event_id = super::repo::resolve_report(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            if action == "hide" {
+                crate::meetups::repo::set_status(&mut tx, event_id, "hidden", now).await?;
+                super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
+            }
+        }
+        _ => return Err(AppError::field("action", "Unknown moderation action.")),
+    }
+    super::repo::log(&mut tx, &subject, id, &action, &reason, who, now).await?;
+    if let Some((user_id, decision)) = notify {
+        let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+        crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&email, &name, decision, &reason, base), now).await?;
+    }
+    tx.commit().await?;
+    state.mail_waiting.notify_one();
+    Ok(())
+}
+
+#[server(endpoint = "organizer_history")]
+pub async fn load_organizer_history(user_id: i64) -> Result<OrganizerHistory, AppError> {
+    let viewer = crate::server::request::require_staff().await?;
+    let state = crate::server::request::state()?;
+    let (name, email, role, trusted): (String, String, String, i64) =
+        sqlx::query_as("SELECT display_name, email, role, trusted_organizer FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let mut gatherings = Vec::new();
+    for event in crate::meetups::repo::gatherings(&state.db, Some(user_id), None).await? {
+        let (confirmed, checked_in) = super::repo::attendance(&state.db, event.id).await?;
+        gatherings.push((crate::meetups::api::card(&event), confirmed, checked_in));
+    }
+    Ok(OrganizerHistory {
+        user_id,
+        name,
+        email,
+        role: crate::accounts::Role::parse(&role).unwrap_or(crate::accounts::Role::Fan),
+        is_organizer: role == "organizer",
+        viewer_is_admin: viewer.role == crate::accounts::Role::Admin,
+        trusted: trusted == 1,
+        gatherings,
+        reports: super::repo::reports_about_organizer(&state.db, user_id).await?,
+        log: super::repo::log_for_organizer(&state.db, user_id).await?,
+    })
+}
+
+/// Gives an account another role (fan, organizer, staff, admin). Only admins may, never
+/// on their own account, and the change is logged.
+#[server(endpoint = "set_role")]
+pub async fn set_role(user_id: i64, role: String, reason: Option<String>) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    let admin = crate::server::request::require_admin().await?;
+    let state = crate::server::request::state()?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
+    if user_id == admin.id {
+        return Err(AppError::field("role", "Another admin must change your own role."));
+    }
+    let mut errors = crate::error::FieldErrors::default();
+    let reason = crate::server::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
+    errors.into_result()?;
+    let now = crate::server::clock::now();
+    let mut tx = state.db.begin_write().await?;
+    let before = role_of(&mut tx, user_id).await?;
+    crate::accounts::repo::set_role(&mut tx, user_id, role, now).await?;
+    let action = format!("role {} → {}", before.as_str(), role.as_str());
+    // Logged about the person, beside the organizer decisions (the log's subjects are fixed).
+    super::repo::log(&mut tx, "organizer", user_id, &action, &reason, (admin.id, admin.display_name.as_str()), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
