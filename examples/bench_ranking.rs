@@ -7,7 +7,7 @@
 //! BENCH_POSTGRES_URL (an admin URL; a database `tongcheng_bench` is recreated).
 use std::time::{Duration, Instant};
 use tongcheng::accounts::Role;
-use tongcheng::server::config::Config;
+use tongcheng::infra::config::Config;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

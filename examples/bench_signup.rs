@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tongcheng::meetups::engine::{self, Fan};
 use tongcheng::meetups::repo::{insert_event, NewEvent};
-use tongcheng::server::clock::now;
-use tongcheng::server::config::Config;
-use tongcheng::server::db::Db;
+use tongcheng::infra::clock::now;
+use tongcheng::infra::config::Config;
+use tongcheng::infra::db::Db;
 
 const SEATS: i64 = 50;
 
@@ -112,7 +112,7 @@ async fn main() {
     let connections: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(64);
     // The app's database pool (its default unless BENCH_DB_CONNECTIONS says otherwise).
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS")
-        .unwrap_or_else(|_| tongcheng::server::config::DEFAULT_DB_CONNECTIONS.to_string());
+        .unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(&backend, dir.path()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -1,8 +1,6 @@
-//! The application shell, routes and the logged-in user shared by every page.
-use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Login, Logout, UpdateDisplayName};
-use crate::accounts::CurrentUser;
+//! The application shell and its routes.
+use crate::components::auth::Auth;
 use crate::components::nav::Nav;
-use crate::error::AppError;
 use crate::pages::{account, delivery, gatherings, home, login, mailbox, meetups, moderation, not_found, password, register, staff, staff_meetups, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -11,7 +9,7 @@ use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::headers::set_page_policy();
+    crate::infra::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">
@@ -27,40 +25,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// The logged-in user and the actions that change who that is, shared by all pages.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
-    pub update_name: ServerAction<UpdateDisplayName>,
-    pub change_city: ServerAction<ChangeHomeCity>,
-    pub delete_account: ServerAction<DeleteAccount>,
-}
-
-impl Auth {
-    fn new() -> Self {
-        let login = ServerAction::<Login>::new();
-        let logout = ServerAction::<Logout>::new();
-        let update_name = ServerAction::<UpdateDisplayName>::new();
-        let change_city = ServerAction::<ChangeHomeCity>::new();
-        let delete_account = ServerAction::<DeleteAccount>::new();
-        let user = Resource::new(
-            move || {
-                (
-                    login.version().get(),
-                    logout.version().get(),
-                    update_name.version().get(),
-                    change_city.version().get(),
-                    delete_account.version().get(),
-                )
-            },
-            |_| get_current_user(),
-        );
-        Auth { user, login, logout, update_name, change_city, delete_account }
     }
 }
 

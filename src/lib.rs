@@ -3,7 +3,8 @@
 //!
 //! One folder per domain (accounts, cities, email), each with its shared types, its
 //! server functions (`api`) and its server-only storage (`repo`); pages and shared
-//! widgets for the browser; `server` for everything that only runs on the server.
+//! widgets for the browser. Server-only: `infra` (the infrastructure the domains build
+//! on, knowing none of them) and `server` (the composition root that assembles them).
 pub mod accounts;
 pub mod app;
 pub mod cities;
@@ -14,8 +15,11 @@ pub mod gatherings;
 pub mod meetups;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod infra;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod staff;
+pub mod text;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

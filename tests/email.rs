@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use tongcheng::email::mailer::Mailer;
 use tongcheng::email::{outbox, worker, OutgoingEmail};
 use tongcheng::meetups::Place;
-use tongcheng::server::clock::now;
-use tongcheng::server::db::Db;
+use tongcheng::infra::clock::now;
+use tongcheng::infra::db::Db;
 
 on_both_databases!(
     verification_mail_goes_out_over_smtp,
@@ -83,7 +83,7 @@ async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
     // The QR code is drawn at delivery; it is the check-in link for this ticket.
     let qr = file("image/svg+xml");
     assert!(qr.starts_with("<?xml") && qr.contains("<svg"), "a QR code image: {qr:.80}");
-    assert_eq!(Some(qr), tongcheng::meetups::api::ticket_qr(&app.state.config.public_url, &code));
+    assert_eq!(Some(qr), tongcheng::meetups::tickets::ticket_qr(&app.state.config.public_url, &code));
     assert!(file("text/calendar").contains("BEGIN:VEVENT"), "a calendar invitation");
 }
 

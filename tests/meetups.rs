@@ -9,8 +9,8 @@ use tongcheng::meetups::api::MyMeetups;
 use tongcheng::meetups::engine::{self, Fan};
 use tongcheng::meetups::repo::{insert_event, NewEvent};
 use tongcheng::meetups::{MeetupPage, Place, PlaceStatus, StaffMeetup};
-use tongcheng::server::clock::now;
-use tongcheng::server::db::Db;
+use tongcheng::infra::clock::now;
+use tongcheng::infra::db::Db;
 
 on_both_databases!(
     five_hundred_concurrent_sign_ups_fill_fifty_seats_exactly,
@@ -356,11 +356,11 @@ async fn reminders_are_queued_once_a_day_ahead(backend: Backend) {
     let id = insert_event(&mut tx, &event, now()).await.unwrap();
     tx.commit().await.unwrap();
     sign_up_all(&app, id, &fans).await;
-    let sent = tongcheng::meetups::feeds::send_due_reminders(&app.state).await.unwrap();
+    let sent = tongcheng::meetups::reminders::send_due_reminders(&app.state).await.unwrap();
     assert_eq!(sent, 1, "only the confirmed fan");
     let queued = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE event_id = {id} AND kind = 'reminder'")).await;
     assert_eq!(queued, 1);
-    tongcheng::meetups::feeds::send_due_reminders(&app.state).await.unwrap();
+    tongcheng::meetups::reminders::send_due_reminders(&app.state).await.unwrap();
     let queued = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE event_id = {id} AND kind = 'reminder'")).await;
     assert_eq!(queued, 1, "once");
 }

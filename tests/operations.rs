@@ -6,7 +6,7 @@ use common::{fresh_database, published_event, Backend, TestApp};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tongcheng::server::clock::now;
+use tongcheng::infra::clock::now;
 
 on_both_databases!(
     health_and_readiness_need_no_session_and_tell_what_is_wrong,

@@ -12,8 +12,8 @@ use tongcheng::error::AppError;
 use tongcheng::meetups::engine::{self, Fan};
 use tongcheng::meetups::repo::{self, EventChanges, NewEvent};
 use tongcheng::meetups::PlaceStatus;
-use tongcheng::server::clock::now;
-use tongcheng::server::db::Db;
+use tongcheng::infra::clock::now;
+use tongcheng::infra::db::Db;
 
 on_both_databases!(random_operations_keep_every_invariant);
 

@@ -104,7 +104,7 @@ async fn threshold_and_cool_down_are_settable_and_respected(backend: Backend) {
     assert_eq!(row(&rows, "拉萨").fans_needed, 1);
     assert!(row(&rows, "拉萨").explanation.contains("needs 1 more"));
     // Chengdu hosted two weeks ago: it rests.
-    let two_weeks_ago = tongcheng::server::clock::now() - 14 * 24 * 3600;
+    let two_weeks_ago = tongcheng::infra::clock::now() - 14 * 24 * 3600;
     common::execute(
         &app.state.db,
         "INSERT INTO events (kind, city_id, title, starts_at, ends_at, status, created_at, updated_at) \

@@ -4,7 +4,7 @@ mod common;
 
 use common::{fresh_database, Backend};
 use std::collections::BTreeSet;
-use tongcheng::server::db::Db;
+use tongcheng::infra::db::Db;
 
 /// (table, column, type family, NOT NULL)
 type Column = (String, String, &'static str, bool);

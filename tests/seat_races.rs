@@ -6,8 +6,8 @@ use common::{assert_invariants, demo_fans, published_event, sign_up_all, Backend
 use tongcheng::error::AppError;
 use tongcheng::meetups::engine::{self, Fan};
 use tongcheng::meetups::{Place, PlaceStatus};
-use tongcheng::server::clock::now;
-use tongcheng::server::db::Db;
+use tongcheng::infra::clock::now;
+use tongcheng::infra::db::Db;
 
 on_both_databases!(
     re_signing_up_after_cancelling_pressed_at_once_takes_one_place,

@@ -5,7 +5,7 @@ mod common;
 use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use tongcheng::error::AppError;
-use tongcheng::server::clock::now;
+use tongcheng::infra::clock::now;
 
 on_both_databases!(
     login_next_never_leaves_the_site,

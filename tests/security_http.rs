@@ -6,7 +6,7 @@ use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tongcheng::error::AppError;
-use tongcheng::server::body_limit::MAX_BODY_BYTES;
+use tongcheng::infra::body_limit::MAX_BODY_BYTES;
 
 on_both_databases!(
     behind_a_proxy_the_public_origin_is_what_counts,

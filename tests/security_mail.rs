@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tongcheng::accounts::tokens::digest;
 use tongcheng::email::{MailMessage, MailSummary};
 use tongcheng::error::AppError;
-use tongcheng::server::clock::now;
+use tongcheng::infra::clock::now;
 
 on_both_databases!(
     staff_see_mail_without_its_links_and_the_recipient_with_them,

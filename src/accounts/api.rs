@@ -12,8 +12,9 @@ mod ssr {
     pub use crate::cities::{resolve, CityOption};
     pub use crate::email::{outbox, templates};
     pub use crate::error::FieldErrors;
-    pub use crate::server::clock::now;
-    pub use crate::server::request::{client_ip, require_user, session, state, SESSION_VERSION, USER_ID};
+    pub use crate::infra::clock::now;
+    pub use crate::accounts::auth::require_user;
+    pub use crate::infra::request::{client_ip, session, state, SESSION_VERSION, USER_ID};
 
     /// Remembers which address this browser just registered, so a second press of
     /// "Create account" gets a helpful answer without revealing other accounts.
@@ -29,7 +30,7 @@ mod ssr {
 
 #[server(endpoint = "get_current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    crate::server::request::current_user().await
+    crate::accounts::auth::current_user().await
 }
 
 /// Creates an unverified account and emails a confirmation link. Returns the address
@@ -44,7 +45,8 @@ pub async fn register(email: String, display_name: String, password: String, cit
     let email = Email::parse(&email).map_err(|m| errors.add("email", m)).ok();
     let name = DisplayName::parse(&display_name).map_err(|m| errors.add("display_name", m)).ok();
     let password = NewPassword::parse(&password).map_err(|m| errors.add("password", m)).ok();
-    let city = parse_city(&state.cities, &city).map_err(|m| errors.add("city", m)).ok();
+    let cities = crate::cities::catalogue()?;
+    let city = parse_city(&cities, &city).map_err(|m| errors.add("city", m)).ok();
     let (Some(email), Some(name), Some(password), Some(city)) = (email, name, password, city) else {
         return Err(AppError::Invalid(errors));
     };
@@ -195,7 +197,8 @@ pub async fn change_home_city(city: String) -> Result<String, AppError> {
     use ssr::*;
     let state = state()?;
     let user = require_user().await?;
-    let city = parse_city(&state.cities, &city).map_err(|m| AppError::field("city", m))?;
+    let cities = crate::cities::catalogue()?;
+    let city = parse_city(&cities, &city).map_err(|m| AppError::field("city", m))?;
     let mut tx = state.db.begin_write().await?;
     repo::change_home_city(&mut tx, user.id, city.id, now()).await?;
     tx.commit().await?;

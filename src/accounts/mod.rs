@@ -1,6 +1,8 @@
 //! Fan accounts: registration, email verification, log-in, password reset, profile.
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod repo;

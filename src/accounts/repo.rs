@@ -1,7 +1,7 @@
 //! Account storage. Every change that moves a city's verified-fan count updates the
 //! count in the same transaction, so it always equals a recount.
 use super::{CurrentUser, DisplayName, Email, HomeCity, Role};
-use crate::server::db::{Db, Tx};
+use crate::infra::db::{Db, Tx};
 
 pub struct LoginRecord {
     pub id: i64,

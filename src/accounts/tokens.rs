@@ -1,6 +1,6 @@
 //! Single-use secrets sent by email (verification, password reset). Only their SHA-256
 //! is stored, so a leaked database holds no usable link.
-use crate::server::db::Tx;
+use crate::infra::db::Tx;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;

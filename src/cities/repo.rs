@@ -1,7 +1,7 @@
 //! City storage: the reference data ships in `data/cities/*.csv` and is loaded into an
 //! empty `cities` table at start-up.
 use super::{CityFans, CityOption};
-use crate::server::db::Db;
+use crate::infra::db::Db;
 use serde::Deserialize;
 
 /// Mainland China, from GeoNames (see data/cities/SOURCE.md).
@@ -96,7 +96,7 @@ pub async fn most_fans(db: &Db, limit: i64) -> Result<Vec<CityFans>, sqlx::Error
 
 /// Sets every city's verified-fan counts (total and per day) from a full recount,
 /// after bulk loads.
-pub async fn recount_verified_fans(tx: &mut crate::server::db::Tx) -> Result<(), sqlx::Error> {
+pub async fn recount_verified_fans(tx: &mut crate::infra::db::Tx) -> Result<(), sqlx::Error> {
     for sql in [
         "UPDATE cities SET verified_fans = \
          (SELECT COUNT(*) FROM users u WHERE u.home_city_id = cities.id AND u.email_verified_at IS NOT NULL)",

@@ -1,5 +1,7 @@
 //! Widgets shared by several pages.
+pub mod auth;
 pub mod charts;
 pub mod city_picker;
 pub mod form;
+pub mod meetup_card;
 pub mod nav;

@@ -1,5 +1,5 @@
 //! The site header: brand, and who is logged in.
-use crate::app::Auth;
+use crate::components::auth::Auth;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 

@@ -6,9 +6,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-async fn reader() -> Result<(crate::server::state::AppState, crate::accounts::CurrentUser), AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+async fn reader() -> Result<(crate::infra::state::AppState, crate::accounts::CurrentUser), AppError> {
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     if state.config.smtp_url.is_some() {
         return Err(AppError::MailboxOff);
     }
@@ -41,7 +41,8 @@ pub async fn mailbox_message(id: i64) -> Result<MailMessage, AppError> {
 /// Messages that could not be delivered (permanent failures, or out of attempts).
 #[server(endpoint = "failed_mail")]
 pub async fn failed_mail() -> Result<Vec<super::FailedMail>, AppError> {
-    use crate::server::request::{require_staff, state};
+    use crate::infra::request::state;
+use crate::accounts::auth::require_staff;
     require_staff().await?;
     Ok(super::outbox::failed(&state()?.db, 200).await?)
 }
@@ -49,10 +50,11 @@ pub async fn failed_mail() -> Result<Vec<super::FailedMail>, AppError> {
 /// Sends a failed message again (e.g. once the address or the mail server is fixed).
 #[server(endpoint = "retry_mail")]
 pub async fn retry_mail(id: i64) -> Result<(), AppError> {
-    use crate::server::request::{require_staff, state};
+    use crate::infra::request::state;
+use crate::accounts::auth::require_staff;
     require_staff().await?;
     let state = state()?;
-    if !super::outbox::retry_failed(&state.db, id, crate::server::clock::now()).await? {
+    if !super::outbox::retry_failed(&state.db, id, crate::infra::clock::now()).await? {
         return Err(AppError::field("retry", "This message is not waiting for a retry."));
     }
     state.mail_waiting.notify_one();

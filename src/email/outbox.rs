@@ -1,7 +1,7 @@
 //! The outbox table: a durable queue of messages, filled inside business transactions
 //! and drained by the worker with leases, so no message is lost or sent twice by design.
 use super::{MailMessage, MailSummary, OutgoingEmail};
-use crate::server::db::{Db, Tx};
+use crate::infra::db::{Db, Tx};
 
 /// After this many failed attempts a message is marked failed and left for staff.
 pub const MAX_ATTEMPTS: i64 = 10;

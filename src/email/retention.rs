@@ -3,7 +3,7 @@
 //! one-time link loses its text as soon as it is delivered by SMTP (without SMTP the
 //! local mailbox shows it to its recipient until it expires); and all delivered or
 //! failed mail loses its text after `MAIL_RETENTION_DAYS`.
-use crate::server::db::Db;
+use crate::infra::db::Db;
 
 /// Kinds of mail whose text holds a one-time secret (a `token=` link).
 pub const KINDS_WITH_SECRETS: [&str; 2] = ["verify_email", "reset_password"];

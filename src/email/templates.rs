@@ -3,7 +3,7 @@ use super::OutgoingEmail;
 use crate::accounts::tokens::digest;
 
 /// Escapes text for HTML element content and attribute values.
-pub use crate::gatherings::format::escape as escape_html;
+pub use crate::text::escape as escape_html;
 
 fn html_page(greeting: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> String {
     let mut body = format!("<p>{}</p>", escape_html(greeting));

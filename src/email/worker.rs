@@ -1,8 +1,8 @@
 //! The outbox worker: claims due messages, delivers them, records the outcome.
 use super::mailer::Mailer;
 use super::outbox::{self, DeliveryError, BATCH, SEND_TIMEOUT_SECS};
-use crate::server::clock::now;
-use crate::server::db::Db;
+use crate::infra::clock::now;
+use crate::infra::db::Db;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;

@@ -10,8 +10,8 @@ mod ssr {
     use crate::accounts::{CurrentUser, Role};
     use crate::error::{AppError, FieldErrors};
     use crate::meetups::repo::EventInfo;
-    use crate::server::clock::format_input;
-    use crate::server::form::{local_time, multiline, text};
+    use crate::infra::clock::format_input;
+    use crate::infra::form::{local_time, multiline, text};
 
     pub fn form_values(e: &EventInfo) -> GatheringFormValues {
         GatheringFormValues {
@@ -101,8 +101,8 @@ mod ssr {
 #[server(endpoint = "organizer_status")]
 pub async fn load_organizer_status() -> Result<OrganizerStatus, AppError> {
     use crate::accounts::Role;
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     let is_organizer = matches!(user.role, Role::Organizer | Role::Staff | Role::Admin);
     let gatherings = crate::meetups::repo::gatherings(&state.db, Some(user.id), None).await?;
     Ok(OrganizerStatus {
@@ -116,8 +116,8 @@ pub async fn load_organizer_status() -> Result<OrganizerStatus, AppError> {
 #[server(endpoint = "apply_organizer")]
 pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     if !user.email_verified {
         return Err(AppError::field("reason", "Confirm your email address first."));
     }
@@ -125,7 +125,7 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
         return Err(AppError::field("reason", "You can already organize gatherings."));
     }
     let mut errors = crate::error::FieldErrors::default();
-    let reason = crate::server::form::multiline(&mut errors, "reason", &reason, 1000, true);
+    let reason = crate::infra::form::multiline(&mut errors, "reason", &reason, 1000, true);
     errors.into_result()?;
     if reason.chars().count() < 10 {
         return Err(AppError::field("reason", "Tell staff in 10 to 1000 characters why you want to organize."));
@@ -134,7 +134,7 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
         return Err(AppError::field("reason", "Your application is already waiting for staff."));
     }
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_application(&mut tx, user.id, user.home_city.id, &reason, crate::server::clock::now()).await?;
+    super::repo::insert_application(&mut tx, user.id, user.home_city.id, &reason, crate::infra::clock::now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -156,8 +156,8 @@ pub async fn save_gathering(
 ) -> Result<i64, AppError> {
     use super::GatheringFormValues;
     use crate::meetups::repo::{self as events, EventChanges, NewEvent};
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     ssr::require_organizer(&user)?;
     let values = GatheringFormValues { title, description, venue, address, starts, ends, capacity, signup_deadline };
     let id = id.and_then(|i| i.trim().parse::<i64>().ok());
@@ -183,7 +183,7 @@ pub async fn save_gathering(
         signup_opens_at: None,
         signup_closes_at: form.deadline,
     };
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let base = &state.config.public_url;
     let trusted = super::repo::is_trusted(&state.db, user.id).await? || user.role.is_staff();
     let mut tx = state.db.begin_write().await?;
@@ -226,8 +226,8 @@ pub async fn save_gathering(
 
 #[server(endpoint = "own_gathering")]
 pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     let rejection = if event.status == "rejected" { super::repo::rejection_reason(&state.db, id).await? } else { None };
     Ok(OwnGathering {
@@ -240,13 +240,13 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
 
 #[server(endpoint = "cancel_gathering")]
 pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     if event.status == "cancelled" {
         return Err(AppError::field("status", "This gathering is already cancelled."));
     }
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     crate::meetups::repo::set_status(&mut tx, id, "cancelled", now).await?;
     let event = crate::meetups::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
@@ -261,14 +261,14 @@ pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "message_attendees")]
 pub async fn message_attendees(id: i64, subject: String, body: String) -> Result<u64, AppError> {
     use crate::error::FieldErrors;
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     let mut errors = FieldErrors::default();
-    let subject = crate::server::form::text(&mut errors, "subject", &subject, 120, true);
-    let body = crate::server::form::multiline(&mut errors, "body", &body, 5000, true);
+    let subject = crate::infra::form::text(&mut errors, "subject", &subject, 120, true);
+    let body = crate::infra::form::multiline(&mut errors, "body", &body, 5000, true);
     errors.into_result()?;
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let mail = crate::meetups::emails::organizer_message(&event, &user.display_name, &subject, &body, &state.config.public_url);
     let mut tx = state.db.begin_write().await?;
     // Counted in the transaction that sends, with the gathering locked: two messages
@@ -288,17 +288,18 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
 #[server(endpoint = "city_events")]
 pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String>) -> Result<CityEvents, AppError> {
     use super::CityEvent;
-    let state = crate::server::request::state()?;
-    let info = state.cities.iter().find(|c| c.id == city).ok_or(AppError::NotFound)?;
+    let state = crate::infra::request::state()?;
+    let cities = crate::cities::catalogue()?;
+    let info = cities.iter().find(|c| c.id == city).ok_or(AppError::NotFound)?;
     let day = |raw: Option<String>, field: &str| -> Result<Option<i64>, AppError> {
         match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             None => Ok(None),
-            Some(raw) => crate::server::clock::parse_input(&format!("{raw}T00:00"), "Asia/Shanghai")
+            Some(raw) => crate::infra::clock::parse_input(&format!("{raw}T00:00"), "Asia/Shanghai")
                 .map(Some)
                 .ok_or_else(|| AppError::field(field, "Enter a date like 2026-12-05.")),
         }
     };
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let from = day(from, "from")?.unwrap_or(now);
     let until = day(to, "to")?.map(|t| t + 24 * 3600).unwrap_or(i64::MAX);
     let events = crate::meetups::repo::city_events(&state.db, city, from, until).await?;
@@ -322,18 +323,18 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
 
 #[server(endpoint = "report_gathering")]
 pub async fn report_gathering(id: i64, category: String, details: String) -> Result<(), AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     if !super::REPORT_CATEGORIES.iter().any(|(c, _)| *c == category) {
         return Err(AppError::field("category", "Choose what is wrong."));
     }
     let mut errors = crate::error::FieldErrors::default();
-    let details = crate::server::form::multiline(&mut errors, "details", &details, 2000, false);
+    let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);
     errors.into_result()?;
     state.rate_limits.check_auth(&[format!("report:{}", user.id)])?;
     let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_report(&mut tx, event.id, user.id, &category, &details, crate::server::clock::now()).await?;
+    super::repo::insert_report(&mut tx, event.id, user.id, &category, &details, crate::infra::clock::now()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Self-run gatherings: volunteer organizers list local meetups on the same event engine
 //! as official ones; staff approve organizers, review gatherings and handle reports.
 pub mod api;
-pub mod format;
 pub mod moderation;
 #[cfg(feature = "ssr")]
 pub mod repo;

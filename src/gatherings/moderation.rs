@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 /// The role of an account, inside a transaction.
 #[cfg(feature = "ssr")]
-async fn role_of(tx: &mut crate::server::db::Tx, user_id: i64) -> Result<crate::accounts::Role, AppError> {
+async fn role_of(tx: &mut crate::infra::db::Tx, user_id: i64) -> Result<crate::accounts::Role, AppError> {
     let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await?;
     role.and_then(|r| crate::accounts::Role::parse(&r)).ok_or(AppError::NotFound)
 }
@@ -15,8 +15,8 @@ async fn role_of(tx: &mut crate::server::db::Tx, user_id: i64) -> Result<crate::
 #[server(endpoint = "moderation_queue")]
 pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
     use super::PendingGathering;
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let pending = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
     Ok(ModerationQueue {
         applications: super::repo::pending_applications(&state.db).await?,
@@ -26,7 +26,7 @@ pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
                 card: crate::meetups::api::card(e),
                 organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
                 organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
-                description_html: super::format::render(&e.description),
+                description_html: crate::text::render(&e.description),
             })
             .collect(),
         reports: super::repo::open_reports(&state.db).await?,
@@ -39,16 +39,16 @@ pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
 #[server(endpoint = "moderate")]
 pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
     use crate::accounts::Role;
-    let staff = crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    let staff = crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let mut errors = crate::error::FieldErrors::default();
-    let reason = crate::server::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
+    let reason = crate::infra::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
     errors.into_result()?;
     let needs_reason = matches!(action.as_str(), "decline" | "reject" | "hide" | "revoke");
     if needs_reason && reason.is_empty() {
         return Err(AppError::field("reason", "Give a reason: the organizer is told."));
     }
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let base = &state.config.public_url;
     let who = (staff.id, staff.display_name.as_str());
     let mut tx = state.db.begin_write().await?;
@@ -117,8 +117,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
 
 #[server(endpoint = "organizer_history")]
 pub async fn load_organizer_history(user_id: i64) -> Result<OrganizerHistory, AppError> {
-    let viewer = crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    let viewer = crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let (name, email, role, trusted): (String, String, String, i64) =
         sqlx::query_as("SELECT display_name, email, role, trusted_organizer FROM users WHERE id = $1")
             .bind(user_id)
@@ -149,16 +149,16 @@ pub async fn load_organizer_history(user_id: i64) -> Result<OrganizerHistory, Ap
 #[server(endpoint = "set_role")]
 pub async fn set_role(user_id: i64, role: String, reason: Option<String>) -> Result<(), AppError> {
     use crate::accounts::Role;
-    let admin = crate::server::request::require_admin().await?;
-    let state = crate::server::request::state()?;
+    let admin = crate::accounts::auth::require_admin().await?;
+    let state = crate::infra::request::state()?;
     let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
     if user_id == admin.id {
         return Err(AppError::field("role", "Another admin must change your own role."));
     }
     let mut errors = crate::error::FieldErrors::default();
-    let reason = crate::server::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
+    let reason = crate::infra::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
     errors.into_result()?;
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     let before = role_of(&mut tx, user_id).await?;
     crate::accounts::repo::set_role(&mut tx, user_id, role, now).await?;

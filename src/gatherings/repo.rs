@@ -1,7 +1,7 @@
 //! Storage for organizer applications, reports and the moderation log.
 use super::{ApplicationView, LogEntry, ReportView};
-use crate::server::clock::format_local;
-use crate::server::db::{Db, Tx};
+use crate::infra::clock::format_local;
+use crate::infra::db::{Db, Tx};
 
 type ApplicationRow = (i64, i64, String, String, String, String, String, Option<String>);
 

@@ -13,16 +13,16 @@ pub struct MyMeetups {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{card, check_in_url, ticket_qr};
+pub use ssr::card;
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::super::repo::{EventChanges, EventInfo};
     use super::super::{signup_state, MeetupCard, MeetupFormValues, MeetupPage, Place, PlaceStatus};
     use crate::error::{AppError, FieldErrors};
-    use crate::server::clock::{format_input, format_local, now};
-    use crate::server::form::{local_time as time, multiline, text};
-    use crate::server::db::Db;
+    use crate::infra::clock::{format_input, format_local, now};
+    use crate::infra::form::{local_time as time, multiline, text};
+    use crate::infra::db::Db;
 
     pub fn card(e: &EventInfo) -> MeetupCard {
         MeetupCard {
@@ -40,24 +40,15 @@ mod ssr {
         }
     }
 
-    /// The ticket as a QR code: a link staff can open with a phone camera to check in.
-    pub fn ticket_qr(base: &str, code: &str) -> Option<String> {
-        crate::email::qr_svg(&check_in_url(base, code))
-    }
-
-    pub fn check_in_url(base: &str, code: &str) -> String {
-        format!("{base}/staff/check-in?code={code}")
-    }
-
     pub async fn page(db: &Db, e: &EventInfo, place: Option<Place>, base: &str, logged_in: bool) -> Result<MeetupPage, AppError> {
         let ticket_qr = place
             .as_ref()
             .filter(|p| p.status == PlaceStatus::Confirmed)
             .and_then(|p| p.ticket_code.as_deref())
-            .and_then(|code| ticket_qr(base, code));
+            .and_then(|code| super::super::tickets::ticket_qr(base, code));
         Ok(MeetupPage {
             card: card(e),
-            description_html: crate::gatherings::format::render(&e.description),
+            description_html: crate::text::render(&e.description),
             organizer: e.organizer.as_ref().map(|(_, name)| name.clone()),
             address: e.address.clone(),
             ends: format_local(e.ends_at, &e.timezone),
@@ -179,10 +170,10 @@ mod ssr {
 
 #[server(endpoint = "upcoming_meetups")]
 pub async fn upcoming_meetups() -> Result<Vec<MeetupCard>, AppError> {
-    let state = crate::server::request::state()?;
-    let home = crate::server::request::current_user().await?.map(|u| u.home_city.id);
+    let state = crate::infra::request::state()?;
+    let home = crate::accounts::auth::current_user().await?.map(|u| u.home_city.id);
     let mut cards: Vec<MeetupCard> =
-        super::repo::upcoming(&state.db, crate::server::clock::now(), 200).await?.iter().map(ssr::card).collect();
+        super::repo::upcoming(&state.db, crate::infra::clock::now(), 200).await?.iter().map(ssr::card).collect();
     // The fan's own city first, then by date.
     cards.sort_by_key(|c| (Some(c.city_id) != home, c.starts_at));
     Ok(cards)
@@ -190,8 +181,8 @@ pub async fn upcoming_meetups() -> Result<Vec<MeetupCard>, AppError> {
 
 #[server(endpoint = "load_meetup")]
 pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::current_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::current_user().await?;
     let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
     let is_staff = user.as_ref().is_some_and(|u| u.role.is_staff());
     let is_organizer = user.as_ref().is_some_and(|u| event.organizer.as_ref().is_some_and(|(id, _)| *id == u.id));
@@ -208,13 +199,13 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
 /// Takes a seat, or a place on the waiting list. Pressing again returns the same place.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(id: i64) -> Result<Place, AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     if !user.email_verified {
         return Err(AppError::field("signup", "Confirm your email address first: we sent you a link."));
     }
     let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
-    let place = super::engine::sign_up(&state.db, id, &fan, &state.config.public_url, crate::server::clock::now()).await;
+    let place = super::engine::sign_up(&state.db, id, &fan, &state.config.public_url, crate::infra::clock::now()).await;
     let outcome = match &place {
         Ok(p) if p.status == super::PlaceStatus::Confirmed => "confirmed",
         Ok(_) => "waitlisted",
@@ -228,17 +219,17 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
 
 #[server(endpoint = "cancel_place")]
 pub async fn cancel_place(id: i64) -> Result<(), AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
-    super::engine::cancel(&state.db, id, user.id, &state.config.public_url, crate::server::clock::now()).await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
+    super::engine::cancel(&state.db, id, user.id, &state.config.public_url, crate::infra::clock::now()).await?;
     state.mail_waiting.notify_one();
     Ok(())
 }
 
 #[server(endpoint = "list_my_meetups")]
 pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
-    let state = crate::server::request::state()?;
-    let user = crate::server::request::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     let mut items = Vec::new();
     for event in super::repo::for_user(&state.db, user.id).await? {
         if let Some(place) = super::engine::place(&state.db, event.id, user.id).await? {
@@ -253,18 +244,19 @@ pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
 
 #[server(endpoint = "staff_meetups")]
 pub async fn staff_meetups() -> Result<Vec<MeetupCard>, AppError> {
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     Ok(super::repo::official(&state.db, 500).await?.iter().map(ssr::card).collect())
 }
 
 #[server(endpoint = "load_staff_meetup")]
 pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
     use super::{DeliveryCounts, PlaceStatus};
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
-    let city_label = state.cities.iter().find(|c| c.id == event.city_id).map(|c| c.label()).unwrap_or_default();
+    let cities = crate::cities::catalogue()?;
+    let city_label = cities.iter().find(|c| c.id == event.city_id).map(|c| c.label()).unwrap_or_default();
     let page = ssr::page(&state.db, &event, None, &state.config.public_url, true).await?;
     let (confirmed, waitlist): (Vec<_>, Vec<_>) =
         super::repo::attendees(&state.db, id).await?.into_iter().partition(|a| a.status == PlaceStatus::Confirmed);
@@ -305,12 +297,13 @@ pub async fn save_meetup(
 ) -> Result<i64, AppError> {
     use super::repo::{insert_event, update_event, NewEvent};
     use super::MeetupFormValues;
-    use crate::server::clock::now;
-    let staff = crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    use crate::infra::clock::now;
+    let staff = crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let values = MeetupFormValues { city, title, description, venue, address, starts, ends, capacity, signup_opens, signup_closes };
     let zones: std::collections::HashMap<i64, String> = sqlx::query_as("SELECT id, timezone FROM cities").fetch_all(&state.db.pool).await?.into_iter().collect();
-    let form = ssr::parse_form(&values, &state.cities, |id| zones.get(&id).cloned().unwrap_or_default())?;
+    let cities = crate::cities::catalogue()?;
+    let form = ssr::parse_form(&values, &cities, |id| zones.get(&id).cloned().unwrap_or_default())?;
     let id = id.and_then(|i| i.trim().parse::<i64>().ok());
     let now = now();
     let base = &state.config.public_url;
@@ -353,8 +346,8 @@ pub async fn save_meetup(
 /// nearby cities). Returns how many invitations were queued.
 #[server(endpoint = "publish_meetup")]
 pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, AppError> {
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let radius = match radius_km.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => 0.0,
         Some(raw) => match raw.parse::<f64>() {
@@ -362,7 +355,7 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
             _ => return Err(AppError::field("radius_km", "Enter a distance from 0 to 2000 km.")),
         },
     };
-    let now = crate::server::clock::now();
+    let now = crate::infra::clock::now();
     let base = &state.config.public_url;
     let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
     let cities = super::repo::cities_within(&state.db, event.city_id, radius).await?;
@@ -391,9 +384,9 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
 /// Postpones or cancels a meetup and tells everyone signed up.
 #[server(endpoint = "change_meetup_status")]
 pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppError> {
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
-    super::engine::change_status(&state.db, id, &status, &state.config.public_url, crate::server::clock::now()).await?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
+    super::engine::change_status(&state.db, id, &status, &state.config.public_url, crate::infra::clock::now()).await?;
     state.mail_waiting.notify_one();
     Ok(())
 }
@@ -402,13 +395,13 @@ pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppErro
 #[server(endpoint = "check_in")]
 pub async fn check_in(code: String) -> Result<String, AppError> {
     use super::repo::CheckIn;
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     if code.trim().is_empty() {
         return Err(AppError::field("code", "Type or scan a ticket code."));
     }
     let mut tx = state.db.begin_write().await?;
-    let outcome = super::repo::check_in(&mut tx, &code, crate::server::clock::now()).await?;
+    let outcome = super::repo::check_in(&mut tx, &code, crate::infra::clock::now()).await?;
     tx.commit().await?;
     match outcome {
         CheckIn::Done { name, event_id } => Ok(format!("{name} is checked in (meetup #{event_id}).")),

@@ -4,7 +4,7 @@ use super::ics::{calendar, IcsEvent};
 use super::repo::EventInfo;
 use crate::email::templates::escape_html;
 use crate::email::{Attachment, OutgoingEmail};
-use crate::server::clock::{format_local, now};
+use crate::infra::clock::{format_local, now};
 
 fn meetup_url(base: &str, event: &EventInfo) -> String {
     format!("{base}/meetups/{}", event.id)
@@ -99,7 +99,7 @@ pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, reg
         base,
     }
     .build()
-    .with_ticket_qr(crate::meetups::api::check_in_url(base, ticket))
+    .with_ticket_qr(super::tickets::check_in_url(base, ticket))
 }
 
 impl OutgoingEmail {

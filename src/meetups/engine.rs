@@ -9,24 +9,13 @@ use super::repo::{self, EventInfo, EventLock};
 use super::{signup_state, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
 use crate::error::AppError;
-use crate::server::db::{Backend, Db, Tx};
-use rand::Rng;
+use crate::infra::db::{Backend, Db, Tx};
 
 /// Who is signing up, for the confirmation email.
 pub struct Fan<'a> {
     pub id: i64,
     pub email: &'a str,
     pub name: &'a str,
-}
-
-/// An unguessable, easy-to-type ticket code like `K7QX-M2PA-9HVD` (no 0/O, 1/I).
-pub fn new_ticket_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    let mut rng = rand::rngs::OsRng;
-    (0..3)
-        .map(|_| (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::Error> {
@@ -77,7 +66,7 @@ async fn claim_registration(tx: &mut Tx, event_id: i64, user_id: i64, now: i64) 
     )
     .bind(event_id)
     .bind(user_id)
-    .bind(new_ticket_code())
+    .bind(super::tickets::new_ticket_code())
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;

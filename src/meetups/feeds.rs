@@ -1,12 +1,12 @@
-//! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, the attendee
-//! export (CSV) for staff, and the reminder sender.
-use super::emails;
+//! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, and the
+//! attendee export (CSV) for staff and organizers.
 use super::ics::{calendar, IcsEvent};
 use super::repo::{self, EventInfo};
-use crate::server::clock::now;
-use crate::server::request::{SESSION_VERSION, USER_ID};
-use crate::server::state::AppState;
+use crate::infra::clock::now;
+use crate::infra::request::{SESSION_VERSION, USER_ID};
+use crate::infra::state::AppState;
 use axum::extract::{Path, State};
+use axum::Extension;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
@@ -37,11 +37,11 @@ fn internal(error: sqlx::Error) -> Response {
 }
 
 /// `/calendar/city/{id}.ics`: the city's meetups, for any calendar app.
-pub async fn city_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+pub async fn city_feed(State(state): State<AppState>, Extension(cities): Extension<crate::cities::Catalogue>, Path(file): Path<String>) -> Response {
     let Some(city_id) = file.strip_suffix(".ics").and_then(|id| id.parse::<i64>().ok()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Some(city) = state.cities.iter().find(|c| c.id == city_id) else {
+    let Some(city) = cities.iter().find(|c| c.id == city_id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match repo::city_calendar(&state.db, city_id, now() - 30 * 24 * 3600).await {
@@ -111,33 +111,6 @@ pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path
     }
     let disposition = format!("attachment; filename=\"meetup-{id}-attendees.csv\"");
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response()
-}
-
-/// Queues the 24-hour reminders that are due; returns how many.
-pub async fn send_due_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
-    let due = repo::due_reminders(&state.db, now()).await?;
-    for (registration_id, event_id, email, name, ticket) in &due {
-        let mut tx = state.db.begin_write().await?;
-        if let Some(event) = repo::event_info(&mut *tx, *event_id).await? {
-            let mail = emails::reminder(&event, email, name, ticket, *registration_id, &state.config.public_url);
-            crate::email::outbox::enqueue(&mut tx, &mail, now()).await?;
-        }
-        repo::mark_reminded(&mut tx, *registration_id, now()).await?;
-        tx.commit().await?;
-    }
-    if !due.is_empty() {
-        state.mail_waiting.notify_one();
-    }
-    Ok(due.len())
-}
-
-pub async fn remind_forever(state: AppState) {
-    loop {
-        if let Err(error) = send_due_reminders(&state).await {
-            tracing::error!(%error, "reminders");
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The seat engine's invariants (see DESIGN.md), checked on a live database: by the
 //! randomized concurrency test after every run, and by `tongcheng check`.
-use crate::server::db::Db;
+use crate::infra::db::Db;
 
 /// Each query lists one kind of violation, one row per offender, as a line of text.
 const CHECKS: &[(&str, &str)] = &[

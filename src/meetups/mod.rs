@@ -11,7 +11,11 @@ pub mod ics;
 #[cfg(feature = "ssr")]
 pub mod invariants;
 #[cfg(feature = "ssr")]
+pub mod reminders;
+#[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod tickets;
 
 use serde::{Deserialize, Serialize};
 
@@ -112,7 +116,7 @@ pub struct MeetupCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeetupPage {
     pub card: MeetupCard,
-    /// The description as safe HTML (see `gatherings::format`).
+    /// The description as safe HTML (see `text`).
     pub description_html: String,
     /// Who organizes it, for gatherings.
     pub organizer: Option<String>,

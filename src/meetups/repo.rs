@@ -2,7 +2,7 @@
 //! everyone signed up.
 use super::{Attendee, PlaceStatus};
 use crate::email::OutgoingEmail;
-use crate::server::db::{Db, Tx};
+use crate::infra::db::{Db, Tx};
 use sqlx::{Any, Executor};
 
 pub struct NewEvent<'a> {
@@ -128,7 +128,7 @@ pub enum EventLock {
 
 /// The event, locked for the rest of the transaction (see `EventLock`).
 pub async fn event_info_locked(tx: &mut Tx, id: i64, lock: EventLock) -> Result<Option<EventInfo>, sqlx::Error> {
-    let backend = crate::server::db::Backend::of(tx);
+    let backend = crate::infra::db::Backend::of(tx);
     let clause = match lock {
         EventLock::AgainstStatusChange => backend.lock_against_status_change(),
         EventLock::ForStatusChange => backend.lock_for_status_change(),

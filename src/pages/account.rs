@@ -1,7 +1,7 @@
 //! The fan's own account: display name, home city, email confirmation, deletion.
 use crate::accounts::api::SetInvitationPreference;
 use crate::accounts::CurrentUser;
-use crate::app::Auth;
+use crate::components::auth::Auth;
 use crate::components::city_picker::CityPicker;
 use crate::components::form::{field_error, form_error, Field, FormError};
 use leptos::form::ActionForm;

@@ -1,6 +1,6 @@
 //! Gathering pages: organize (apply, list, create, edit, message) and the city page.
 //! Staff moderation is in `moderation`.
-use super::meetups::{seats_label, MeetupCardView};
+use crate::components::meetup_card::{seats_label, MeetupCardView};
 use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::gatherings::api::{
     load_city_events, load_organizer_status, load_own_gathering, ApplyOrganizer, CancelGathering, MessageAttendees, SaveGathering,

@@ -1,7 +1,7 @@
 //! The home page: your city for fans, an introduction for visitors.
 use crate::accounts::api::ResendVerification;
 use crate::accounts::CurrentUser;
-use crate::app::Auth;
+use crate::components::auth::Auth;
 use crate::cities::api::cities_with_most_fans;
 use crate::cities::CityFans;
 use crate::components::form::{field_error, form_error, FormError};

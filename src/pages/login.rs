@@ -1,5 +1,5 @@
 //! Log-in.
-use crate::app::Auth;
+use crate::components::auth::Auth;
 use crate::components::form::{field_error, form_error, Field, FormError};
 use leptos::form::ActionForm;
 use leptos::prelude::*;

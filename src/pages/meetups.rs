@@ -1,44 +1,15 @@
 //! Fan pages: what's on, one meetup (sign up, ticket, cancel), my meetups.
-use crate::app::Auth;
+use crate::components::auth::Auth;
 use crate::components::form::{field_error, form_error, FormError};
 use crate::gatherings::api::ReportGathering;
 use crate::gatherings::REPORT_CATEGORIES;
 use crate::meetups::api::{list_my_meetups, load_meetup, upcoming_meetups, CancelPlace, SignUp};
-use crate::meetups::{MeetupCard, MeetupPage, Place, PlaceStatus, SignupState};
+use crate::meetups::{MeetupPage, PlaceStatus, SignupState};
 use leptos::form::ActionForm;
+use crate::components::meetup_card::{seats_label, MeetupCardView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-/// "12 of 50 seats taken", or "Full: waiting list open".
-pub fn seats_label(card: &MeetupCard) -> String {
-    match card.capacity {
-        Some(capacity) if card.confirmed >= capacity => format!("Full ({capacity} seats): waiting list open"),
-        Some(capacity) => format!("{} of {capacity} seats taken", card.confirmed),
-        None => format!("{} going", card.confirmed),
-    }
-}
-
-#[component]
-pub fn MeetupCardView(card: MeetupCard, #[prop(optional)] place: Option<Place>) -> impl IntoView {
-    let status = (card.status != "published").then(|| card.status.clone());
-    let kind = (card.kind == "gathering").then_some("Gathering");
-    let place = place.map(|p| match (p.status, p.position) {
-        (PlaceStatus::Confirmed, _) => "Your seat is confirmed".to_string(),
-        (PlaceStatus::Waitlisted, Some(n)) => format!("Waiting list: number {n}"),
-        _ => String::new(),
-    });
-    view! {
-        <li class="card meetup-card">
-            <h2><a href=format!("/meetups/{}", card.id)>{card.title.clone()}</a></h2>
-            <p class="when">{format!("{} · {}", card.starts, card.city)}</p>
-            <p class="seats">{seats_label(&card)}</p>
-            {kind.map(|k| view! { <p class="badge gathering">{k}</p> })}
-            {status.map(|s| view! { <p class="badge">{s}</p> })}
-            {place.map(|p| view! { <p class="success">{p}</p> })}
-        </li>
-    }
-}
 
 #[component]
 pub fn MeetupsPage() -> impl IntoView {

@@ -31,7 +31,7 @@ pub fn StaffMeetupsPage() -> impl IntoView {
                                             <td>{c.starts.clone()}</td>
                                             <td><a href=format!("/staff/meetups/{}", c.id)>{c.title.clone()}</a></td>
                                             <td>{c.city.clone()}</td>
-                                            <td>{super::meetups::seats_label(&c)}</td>
+                                            <td>{crate::components::meetup_card::seats_label(&c)}</td>
                                             <td>{c.status.clone()}</td>
                                         </tr>
                                     }).collect_view()}
@@ -149,7 +149,7 @@ fn ManageMeetup(
     view! {
         <h1>{card.title.clone()}</h1>
         <p data-testid="meetup-status">
-            {format!("{} · {} · {} · status: {}", card.starts, card.city, super::meetups::seats_label(&card), status)}
+            {format!("{} · {} · {} · status: {}", card.starts, card.city, crate::components::meetup_card::seats_label(&card), status)}
         </p>
         <p><a href=format!("/meetups/{}", card.id)>"Fan page"</a></p>
         <section class="card">

@@ -1,5 +1,5 @@
 //! The command line: `tongcheng [serve|migrate|check|seed-demo|create-staff]`.
-use super::config::Config;
+use crate::infra::config::Config;
 use crate::accounts::Role;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -72,7 +72,7 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
         }
         Command::Check => {
             let db = super::start::open_database(&config).await?;
-            let found = crate::meetups::invariants::violations(&db, crate::server::clock::now()).await.map_err(|e| e.to_string())?;
+            let found = crate::meetups::invariants::violations(&db, crate::infra::clock::now()).await.map_err(|e| e.to_string())?;
             if found.is_empty() {
                 println!("no violations");
                 return Ok(ExitCode::SUCCESS);

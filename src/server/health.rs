@@ -1,7 +1,7 @@
 //! Endpoints for the operator: `/healthz` (the process answers), `/readyz` (it can serve:
 //! database reachable, migrations applied, outbox draining) and `/metrics` (Prometheus,
 //! behind `METRICS_TOKEN`). None of them needs a session.
-use super::state::AppState;
+use crate::infra::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +26,7 @@ async fn oldest_due_mail_age(state: &AppState, now: i64) -> Result<i64, sqlx::Er
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let now = super::clock::now();
+    let now = crate::infra::clock::now();
     let checks = async {
         let migrated = state.db.is_migrated().await?;
         let outbox_age = oldest_due_mail_age(&state, now).await?;
@@ -66,7 +66,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     if !token_matches(&headers, expected) {
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
     }
-    let now = super::clock::now();
+    let now = crate::infra::clock::now();
     let outbox: Result<(i64, i64), sqlx::Error> = async {
         let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetch_one(&state.db.pool).await?;
         Ok((pending, oldest_due_mail_age(&state, now).await?))

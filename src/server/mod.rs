@@ -1,19 +1,8 @@
-//! Server setup: configuration, database, sessions, routes, background work, CLI.
-pub mod body_limit;
+//! The composition root: builds the app from the domains and the infrastructure
+//! (start-up, routes, background timers, CLI, demo data, operator endpoints).
 pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod csrf;
-pub mod db;
-pub mod form;
-pub mod headers;
-pub mod rate_limit;
-pub mod request;
+mod health;
 mod routes;
 pub mod seed;
-pub mod session_policy;
-pub mod session_store;
 pub mod start;
-pub mod state;
 pub mod telemetry;
-mod health;

@@ -1,5 +1,5 @@
 //! The HTTP routes: server functions under /api, pages rendered by Leptos, static files.
-use super::state::AppState;
+use crate::infra::state::AppState;
 use crate::app::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
@@ -7,12 +7,20 @@ use axum::http::{Request, StatusCode};
 use crate::error::AppError;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
+use crate::cities::Catalogue;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
-    let response = handle_server_fns_with_context(move || provide_context(state.clone()), request).await;
+/// What server functions and pages find in their context: the infrastructure's state
+/// and the domains' shared data.
+fn provide(state: &AppState, cities: &Catalogue) {
+    provide_context(state.clone());
+    provide_context(cities.clone());
+}
+
+async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
+    let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await;
     with_error_status(response.into_response()).await
 }
 
@@ -31,16 +39,16 @@ async fn with_error_status(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn page_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
     // Rendered whole before sending, so pages are complete without JavaScript.
-    let handler = leptos_axum::render_app_async_with_context(move || provide_context(state.clone()), move || shell(options.clone()));
+    let handler = leptos_axum::render_app_async_with_context(move || provide(&state, &cities), move || shell(options.clone()));
     handler(request).await.into_response()
 }
 
-pub fn build(state: AppState) -> Router {
+pub fn build(state: AppState, cities: Catalogue) -> Router {
     let routes = generate_route_list(App);
-    let fallback_state = state.clone();
+    let (fallback_state, fallback_cities) = (state.clone(), cities.clone());
     Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .route("/healthz", get(super::health::healthz))
@@ -51,8 +59,9 @@ pub fn build(state: AppState) -> Router {
         .route("/staff/meetups/{id}/attendees.csv", get(crate::meetups::feeds::attendees_csv))
         .leptos_routes_with_handler(routes, get(page_handler))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_state.clone()),
+            move || provide(&fallback_state, &fallback_cities),
             shell,
         ))
+        .layer(Extension(cities))
         .with_state(state)
 }

@@ -1,7 +1,7 @@
 //! Demo data: synthetic verified fans spread unevenly over the cities, and staff
 //! accounts. Everything here is idempotent.
-use super::clock::now;
-use super::db::Db;
+use crate::infra::clock::now;
+use crate::infra::db::Db;
 use crate::accounts::{password, repo, DisplayName, Email, NewPassword, Role};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -1,11 +1,11 @@
 //! Starting the site: database, reference data, sessions, the outbox worker, the HTTP
 //! server. Tests use `start` on a fresh database and an ephemeral port.
-use super::config::Config;
-use super::csrf::PublicOrigin;
-use super::db::Db;
-use super::rate_limit::RateLimits;
-use super::session_store::DbSessionStore;
-use super::state::AppState;
+use crate::infra::config::Config;
+use crate::infra::csrf::PublicOrigin;
+use crate::infra::db::Db;
+use crate::infra::rate_limit::RateLimits;
+use crate::infra::session_store::DbSessionStore;
+use crate::infra::state::AppState;
 use crate::email::{mailer::Mailer, worker};
 use leptos::config::{get_configuration, LeptosOptions};
 use sha2::{Digest, Sha512};
@@ -128,22 +128,21 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         config: Arc::new(config),
         db: db.clone(),
         mail_waiting: Arc::new(Notify::new()),
-        cities: Arc::new(cities),
     };
     super::telemetry::metrics();
     let shutdown = CancellationToken::new();
     let worker = tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone(), shutdown.clone()));
     spawn_until(&shutdown, housekeeping(store, state.db.clone(), state.config.mail_retention_days));
-    spawn_until(&shutdown, crate::meetups::feeds::remind_forever(state.clone()));
+    spawn_until(&shutdown, crate::meetups::reminders::remind_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
     let origin = PublicOrigin(state.config.public_origin().into());
-    let app = super::routes::build(state.clone())
+    let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))
         .layer(from_fn(super::telemetry::record_request))
-        .layer(from_fn_with_state(origin, super::csrf::refuse_cross_site_writes))
-        .layer(from_fn_with_state(state.config.session_policy(), super::session_policy::enforce))
+        .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
+        .layer(from_fn_with_state(state.config.session_policy(), crate::infra::session_policy::enforce))
         .layer(sessions)
-        .layer(from_fn(super::body_limit::limit_body))
-        .layer(from_fn(super::headers::add_security_headers))
+        .layer(from_fn(crate::infra::body_limit::limit_body))
+        .layer(from_fn(crate::infra::headers::add_security_headers))
         .layer(PropagateRequestIdLayer::new(super::telemetry::REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -168,7 +167,7 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
         if let Err(error) = store.delete_expired().await {
             tracing::warn!(%error, "deleting expired sessions");
         }
-        let before = super::clock::now() - i64::from(mail_retention_days) * 86_400;
+        let before = crate::infra::clock::now() - i64::from(mail_retention_days) * 86_400;
         if let Err(error) = crate::email::retention::purge_bodies(&db, before).await {
             tracing::warn!(%error, "purging old mail");
         }
@@ -181,7 +180,7 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
 async fn sweep_free_seats_forever(state: AppState) {
     loop {
         tokio::time::sleep(Duration::from_secs(20)).await;
-        match crate::meetups::engine::sweep_free_seats(&state.db, &state.config.public_url, crate::server::clock::now()).await {
+        match crate::meetups::engine::sweep_free_seats(&state.db, &state.config.public_url, crate::infra::clock::now()).await {
             Ok(0) => {}
             Ok(moved) => {
                 tracing::info!(moved, "sweeper gave free seats to waiting fans");

@@ -10,9 +10,9 @@ mod ssr {
     use super::super::ranking::{rank, RankedCity, RankingRules};
     use super::super::{repo, ScheduleView};
     use crate::error::AppError;
-    use crate::server::clock::now;
-    use crate::server::db::Db;
-    pub use crate::server::clock::format_local;
+    use crate::infra::clock::now;
+    use crate::infra::db::Db;
+    pub use crate::infra::clock::format_local;
     use chrono::NaiveTime;
 
     pub fn schedule_view(schedule: &Schedule) -> ScheduleView {
@@ -45,8 +45,8 @@ mod ssr {
 #[server(endpoint = "city_ranking")]
 pub async fn city_ranking(sort: Option<String>, desc: Option<String>, province: Option<String>) -> Result<RankingPage, AppError> {
     use super::ranking::{sort as sort_rows, SortKey};
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let (mut rows, rules, schedule) = ssr::ranking_now(&state.db).await?;
     let mut provinces: Vec<String> = rows.iter().map(|c| c.figures.province_en.clone()).collect();
     provinces.sort();
@@ -66,8 +66,8 @@ pub async fn save_planning_rules(min_fans: String, cooldown_weeks: String, weekd
     use super::planner::Schedule;
     use super::ranking::RankingRules;
     use crate::error::FieldErrors;
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let mut errors = FieldErrors::default();
     let mut take = |result: Result<i64, AppError>, field: &str| {
         result.map_err(|e| errors.add(field, e.field_message(field).unwrap_or_default())).ok()
@@ -94,8 +94,8 @@ pub async fn host_plan() -> Result<PlanPage, AppError> {
     use super::planner::{propose, slot_dates, SLOTS};
     use super::ranking::Standing;
     use super::ProposalView;
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let (ranked, _, schedule) = ssr::ranking_now(&state.db).await?;
     let today = chrono::Utc::now().date_naive();
     let latest = super::repo::latest_scheduled(&state.db)
@@ -130,9 +130,9 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     use super::planner::local_instant;
     use super::ranking::{Standing, DEFAULT_CAPACITY};
     use crate::meetups::repo::{insert_event, NewEvent};
-    use crate::server::clock::now;
-    let staff = crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    use crate::infra::clock::now;
+    let staff = crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let source = match source.as_str() {
         "proposal" | "swap" | "manual" => source,
         _ => return Err(AppError::field("city", "Choose how the city was picked.")),
@@ -145,7 +145,7 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     let (ranked, _, schedule) = ssr::ranking_now(&state.db).await?;
     let city_id = match city.trim().parse::<i64>() {
         Ok(id) => Some(id),
-        Err(_) => crate::cities::resolve(&state.cities, &city).map(|c| c.id),
+        Err(_) => crate::cities::resolve(&crate::cities::catalogue()?, &city).map(|c| c.id),
     };
     let chosen = city_id
         .and_then(|id| ranked.iter().find(|c| c.figures.city_id == id))
@@ -185,8 +185,8 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
 #[server(endpoint = "staff_dashboard")]
 pub async fn staff_dashboard() -> Result<Dashboard, AppError> {
     use super::ranking::Standing;
-    crate::server::request::require_staff().await?;
-    let state = crate::server::request::state()?;
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
     let (ranked, rules, schedule) = ssr::ranking_now(&state.db).await?;
     let mut top: Vec<_> = ranked.iter().filter(|c| c.standing != Standing::TooFewFans && c.density.is_some()).cloned().collect();
     top.sort_by(|a, b| b.density.unwrap_or(0.0).total_cmp(&a.density.unwrap_or(0.0)));
@@ -199,15 +199,15 @@ pub async fn staff_dashboard() -> Result<Dashboard, AppError> {
 #[server(endpoint = "where_next")]
 pub async fn where_next(city: Option<String>) -> Result<Option<CityStanding>, AppError> {
     use super::ranking::Standing;
-    let state = crate::server::request::state()?;
+    let state = crate::infra::request::state()?;
     let city_id = match city.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(raw) => match raw.parse::<i64>() {
             Ok(id) => Some(id),
-            Err(_) => Some(crate::cities::resolve(&state.cities, raw).map(|c| c.id).ok_or_else(|| {
+            Err(_) => Some(crate::cities::resolve(&crate::cities::catalogue()?, raw).map(|c| c.id).ok_or_else(|| {
                 AppError::field("city", "We don't know that city. Pick one from the list.")
             })?),
         },
-        None => crate::server::request::current_user().await?.map(|u| u.home_city.id),
+        None => crate::accounts::auth::current_user().await?.map(|u| u.home_city.id),
     };
     let Some(city_id) = city_id else {
         return Ok(None);

@@ -2,7 +2,7 @@
 use super::planner::Schedule;
 use super::ranking::{CityFigures, RankedCity, RankingRules};
 use super::DecisionView;
-use crate::server::db::{Db, Tx};
+use crate::infra::db::{Db, Tx};
 use chrono::{NaiveTime, Weekday};
 use std::collections::HashMap;
 
@@ -168,10 +168,10 @@ pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::E
         .map(|(id, city, slot, tz, source, decided_at, decided_by, event_id, figures)| DecisionView {
             id,
             city,
-            slot: crate::server::clock::format_local(slot, &tz),
+            slot: crate::infra::clock::format_local(slot, &tz),
             source,
             decided_by,
-            decided_at: crate::server::clock::format_local(decided_at, "Asia/Shanghai"),
+            decided_at: crate::infra::clock::format_local(decided_at, "Asia/Shanghai"),
             figures: serde_json::from_str::<RankedCity>(&figures).map(|c| c.explanation).unwrap_or_default(),
             event_id,
         })

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tongcheng::error::AppError;
-use tongcheng::server::config::Config;
-use tongcheng::server::state::AppState;
+use tongcheng::infra::config::Config;
+use tongcheng::infra::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -38,9 +38,9 @@ macro_rules! on_both_databases {
 }
 
 /// A published official meetup a week from now in `city_id`.
-pub async fn published_event(db: &tongcheng::server::db::Db, city_id: i64, capacity: Option<i64>) -> i64 {
+pub async fn published_event(db: &tongcheng::infra::db::Db, city_id: i64, capacity: Option<i64>) -> i64 {
     use tongcheng::meetups::repo::{insert_event, NewEvent};
-    use tongcheng::server::clock::now;
+    use tongcheng::infra::clock::now;
     let mut tx = db.begin_write().await.unwrap();
     let start = now() + 7 * 24 * 3600;
     let event = NewEvent { kind: "official", city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: "published", created_by: None };
@@ -61,7 +61,7 @@ pub async fn demo_fans(app: &TestApp, n: u64) -> Vec<(i64, String)> {
 /// Every fan presses "sign up" at once (through the engine, no HTTP); the answers come
 /// back in the order of `fans`.
 pub fn spawn_sign_ups(
-    db: &tongcheng::server::db::Db,
+    db: &tongcheng::infra::db::Db,
     event: i64,
     fans: &[(i64, String)],
 ) -> Vec<tokio::task::JoinHandle<Result<tongcheng::meetups::Place, AppError>>> {
@@ -71,7 +71,7 @@ pub fn spawn_sign_ups(
         .map(|(id, email)| {
             let db = db.clone();
             tokio::spawn(async move {
-                engine::sign_up(&db, event, &Fan { id, email: &email, name: "Fan" }, "http://t", tongcheng::server::clock::now()).await
+                engine::sign_up(&db, event, &Fan { id, email: &email, name: "Fan" }, "http://t", tongcheng::infra::clock::now()).await
             })
         })
         .collect()
@@ -87,8 +87,8 @@ pub async fn sign_up_all(app: &TestApp, event: i64, fans: &[(i64, String)]) -> V
 }
 
 /// Fails with every invariant violation the operator's `tongcheng check` would print.
-pub async fn assert_invariants(db: &tongcheng::server::db::Db) {
-    let found = tongcheng::meetups::invariants::violations(db, tongcheng::server::clock::now()).await.expect("check");
+pub async fn assert_invariants(db: &tongcheng::infra::db::Db) {
+    let found = tongcheng::meetups::invariants::violations(db, tongcheng::infra::clock::now()).await.expect("check");
     assert!(found.is_empty(), "invariants broken:\n{}", found.join("\n"));
 }
 
@@ -99,7 +99,7 @@ pub async fn staff_browser(app: &TestApp) -> Browser {
 
 /// Runs one write statement with integer parameters through the single writer (on
 /// SQLite the read pool refuses writes).
-pub async fn execute(db: &tongcheng::server::db::Db, sql: &str, binds: &[i64]) -> u64 {
+pub async fn execute(db: &tongcheng::infra::db::Db, sql: &str, binds: &[i64]) -> u64 {
     let mut query = sqlx::query(sql);
     for value in binds {
         query = query.bind(*value);

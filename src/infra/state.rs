@@ -2,7 +2,6 @@
 use super::config::Config;
 use super::db::Db;
 use super::rate_limit::RateLimits;
-use crate::cities::CityOption;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,8 +14,6 @@ pub struct AppState {
     pub db: Db,
     /// Wakes the outbox worker when a transaction has queued mail.
     pub mail_waiting: Arc<Notify>,
-    /// The city reference data, loaded once: it changes only with a migration.
-    pub cities: Arc<Vec<CityOption>>,
     pub rate_limits: Arc<RateLimits>,
 }
 

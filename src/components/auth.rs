@@ -1,0 +1,39 @@
+//! The logged-in user and the actions that change who that is, shared by all pages.
+use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Login, Logout, UpdateDisplayName};
+use crate::accounts::CurrentUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub update_name: ServerAction<UpdateDisplayName>,
+    pub change_city: ServerAction<ChangeHomeCity>,
+    pub delete_account: ServerAction<DeleteAccount>,
+}
+
+impl Auth {
+    pub fn new() -> Self {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let update_name = ServerAction::<UpdateDisplayName>::new();
+        let change_city = ServerAction::<ChangeHomeCity>::new();
+        let delete_account = ServerAction::<DeleteAccount>::new();
+        let user = Resource::new(
+            move || {
+                (
+                    login.version().get(),
+                    logout.version().get(),
+                    update_name.version().get(),
+                    change_city.version().get(),
+                    delete_account.version().get(),
+                )
+            },
+            |_| get_current_user(),
+        );
+        Auth { user, login, logout, update_name, change_city, delete_account }
+    }
+}
+

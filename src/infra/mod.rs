@@ -1,0 +1,15 @@
+//! Infrastructure every domain builds on, and which knows no domain: settings, the
+//! database handle, time, request context, form-field readers, and the HTTP guards
+//! (CSRF, body limit, security headers, sessions, rate limits).
+pub mod body_limit;
+pub mod clock;
+pub mod config;
+pub mod csrf;
+pub mod db;
+pub mod form;
+pub mod headers;
+pub mod rate_limit;
+pub mod request;
+pub mod session_policy;
+pub mod session_store;
+pub mod state;
