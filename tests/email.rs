@@ -98,7 +98,7 @@ async fn mail_waits_while_smtp_is_down_and_goes_out_later(backend: Backend) {
     let smtp = SmtpServer::start_on(port);
     // Skip the backoff wait: make the retry due now, then wake the worker.
     common::execute(&app.state.db, "UPDATE outbox SET next_attempt_at = 0", &[]).await;
-    app.state.mail_waiting.notify_one();
+    app.state.db.mail_waiting().notify_one();
     let received = smtp.wait_for(1).await;
     assert_eq!(received[0].to, "patient@example.com");
     wait_for_row(&app.state.db, "patient@example.com", |s, _, _| s == "sent").await;

@@ -71,7 +71,6 @@ pub async fn register(email: String, display_name: String, password: String, cit
     };
     outbox::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     session.insert(REGISTERED_EMAIL, email.as_str()).await?;
     Ok(email.as_str().to_string())
 }
@@ -137,7 +136,6 @@ pub async fn resend_verification() -> Result<String, AppError> {
     let mail = templates::verify_email(&state.config.public_url, &user.email, &user.display_name, &secret);
     outbox::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     Ok(user.email)
 }
 
@@ -156,7 +154,6 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
         outbox::enqueue(&mut tx, &templates::reset_password(&state.config.public_url, email.as_str(), &name, &secret), now).await?;
     }
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     Ok(())
 }
 
@@ -218,7 +215,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     }
     let mut tx = state.db.begin_write().await?;
     // Seats pass to the next fans waiting before the account goes.
-    let events = crate::meetups::engine::cancel_all_for_user(&mut tx, state.db.skip_locked(), user.id, &state.config.public_url, now()).await?;
+    let events = crate::meetups::engine::cancel_all_for_user(&mut tx, state.db.dialect.skip_locked(), user.id, &state.config.public_url, now()).await?;
     repo::delete_user(&mut tx, user.id).await?;
     tx.commit().await?;
     for event_id in events {

@@ -57,6 +57,5 @@ use crate::accounts::auth::require_staff;
     if !super::outbox::retry_failed(&state.db, id, crate::infra::clock::now()).await? {
         return Err(AppError::field("retry", "This message is not waiting for a retry."));
     }
-    state.mail_waiting.notify_one();
     Ok(())
 }

@@ -72,8 +72,47 @@ pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<boo
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    tx.queued_mail();
     Ok(done.rows_affected() == 1)
 }
+
+/// Queues one copy of `mail` per recipient, in one statement. `from_where` is a
+/// `FROM … WHERE …` clause exposing the user as `u`; `id_column` makes each copy's
+/// idempotency key unique; `binds` fill `$1…` of `from_where`.
+pub async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+    let p = binds.len() + 1;
+    let sql = format!(
+        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at) \
+         SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        p + 1,
+        p + 2,
+        p + 3,
+        p + 4,
+        p + 5,
+        p + 6,
+        p + 7,
+        p + 7,
+    );
+    let mut query = sqlx::query(&sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    let done = query
+        .bind(key_prefix)
+        .bind(mail.kind)
+        .bind(&mail.subject)
+        .bind(&mail.text)
+        .bind(&mail.html)
+        .bind(mail.event_id)
+        .bind(serde_json::to_string(&mail.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    tx.queued_mail();
+    Ok(done.rows_affected())
+}
+
 
 pub struct Claimed {
     pub id: i64,
@@ -101,7 +140,7 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Err
                       WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
                       ORDER BY id LIMIT $4 {}) \
          RETURNING id, recipient, subject, body_text, body_html, attempts, attachments",
-        db.skip_locked()
+        db.dialect.skip_locked()
     );
     let token = crate::accounts::tokens::random_secret();
     let mut tx = db.begin_write().await?;
@@ -180,6 +219,7 @@ pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Erro
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    tx.queued_mail();
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }

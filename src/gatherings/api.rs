@@ -220,7 +220,6 @@ pub async fn save_gathering(
     tx.commit().await?;
     // A larger capacity moves fans up from the waiting list.
     crate::meetups::engine::fill_free_seats(&state.db, id, base, now).await?;
-    state.mail_waiting.notify_one();
     Ok(id)
 }
 
@@ -253,7 +252,6 @@ pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     let notice = crate::meetups::emails::notice(&event, "cancelled", &state.config.public_url);
     crate::meetups::repo::notify_attendees(&mut tx, &notice, id, &now.to_string(), now).await?;
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     Ok(())
 }
 
@@ -273,14 +271,13 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
     let mut tx = state.db.begin_write().await?;
     // Counted in the transaction that sends, with the gathering locked: two messages
     // sent at once cannot both pass the cap.
-    super::repo::lock_event(&mut tx, state.db.row_lock(), id).await?;
+    super::repo::lock_event(&mut tx, state.db.dialect.row_lock(), id).await?;
     if super::repo::messages_today(&mut tx, id, now).await? >= super::MESSAGES_PER_DAY {
         return Err(AppError::field("body", format!("You can send {} messages a day to this gathering; try again tomorrow.", super::MESSAGES_PER_DAY)));
     }
     let message_id = crate::accounts::tokens::random_secret()[..super::repo::MESSAGE_ID_LEN].to_string();
     let sent = crate::meetups::repo::notify_attendees(&mut tx, &mail, id, &message_id, now).await?;
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     Ok(sent)
 }
 

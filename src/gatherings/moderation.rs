@@ -111,7 +111,6 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&email, &name, decision, &reason, base), now).await?;
     }
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     Ok(())
 }
 

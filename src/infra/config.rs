@@ -43,7 +43,7 @@ impl Config {
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, String> {
         let get = |name: &str| vars.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        if super::db::Backend::from_url(&database_url).is_none() {
+        if super::dialect::Dialect::from_url(&database_url).is_none() {
             return Err(format!("DATABASE_URL: must start with sqlite: or postgres:// (got {database_url:?})"));
         }
         let site_addr: Option<std::net::SocketAddr> = match get("SITE_ADDR") {

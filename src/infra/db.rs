@@ -1,67 +1,13 @@
-//! The database handle: one binary, SQLite or PostgreSQL chosen by `DATABASE_URL`.
-//!
-//! All SQL is portable (`$N` placeholders, `RETURNING`, `ON CONFLICT`); the few things
-//! that differ between the backends (how a write transaction begins, row locking,
-//! migrations) live here.
+//! The database handle: one binary, SQLite or PostgreSQL chosen by `DATABASE_URL`
+//! (what differs between them is in `dialect`), and its write transaction, which wakes
+//! the outbox worker when it commits mail.
+pub use super::dialect::Dialect;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The backend of an open connection or transaction.
-    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
-        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        }
-    }
-
-    /// Row-lock clause for queue-claiming subqueries: lets several app processes drain
-    /// the same queue on PostgreSQL. SQLite has one writer, so it needs none.
-    pub fn skip_locked(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        }
-    }
-
-    /// Locks the row of table alias `e` against status changes while the transaction
-    /// runs, without blocking other holders of this lock nor updates of counters
-    /// (PostgreSQL `FOR KEY SHARE`). SQLite's single writer orders everything anyway.
-    pub fn lock_against_status_change(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR KEY SHARE OF e",
-        }
-    }
-
-    /// Locks the row of table alias `e` exclusively: waits for every transaction
-    /// holding `lock_against_status_change` and keeps new ones out until commit.
-    pub fn lock_for_status_change(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR UPDATE OF e",
-        }
-    }
-
-    pub fn from_url(url: &str) -> Option<Backend> {
-        if url.starts_with("sqlite:") {
-            Some(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Some(Backend::Postgres)
-        } else {
-            None
-        }
-    }
-}
+use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct Db {
@@ -71,39 +17,81 @@ pub struct Db {
     /// Write transactions go here. On SQLite this pool has one connection, so writers
     /// queue in the process instead of spinning on the file lock.
     writer: AnyPool,
-    pub backend: Backend,
+    pub dialect: Dialect,
+    /// Wakes the outbox worker when a transaction that queued mail commits.
+    mail_waiting: Arc<Notify>,
 }
 
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction. Reads and writes go through it as through a connection
+/// (`&mut *tx`); committing it wakes the outbox worker if it queued mail.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    pub dialect: Dialect,
+    mail_waiting: Arc<Notify>,
+    queued_mail: bool,
+}
+
+impl Tx {
+    /// Called by the outbox when it queues a message in this transaction.
+    pub fn queued_mail(&mut self) {
+        self.queued_mail = true;
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await?;
+        if self.queued_mail {
+            self.mail_waiting.notify_one();
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, String> {
         install_default_drivers();
-        let backend = Backend::from_url(url)
+        let dialect = Dialect::from_url(url)
             .ok_or_else(|| format!("DATABASE_URL must start with sqlite: or postgres:// (got {url:?})"))?;
-        match backend {
-            Backend::Sqlite => {
+        let mail_waiting = Arc::new(Notify::new());
+        match dialect {
+            Dialect::Sqlite => {
                 let url = sqlite_url_creating_file(url)?;
                 let pool = sqlite_pool(&url, max_connections, true).await?;
                 let writer = sqlite_pool(&url, 1, false).await?;
-                Ok(Db { pool, writer, backend })
+                Ok(Db { pool, writer, dialect, mail_waiting })
             }
-            Backend::Postgres => {
+            Dialect::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await
                     .map_err(|e| format!("cannot connect to PostgreSQL at DATABASE_URL: {e}"))?;
-                Ok(Db { writer: pool.clone(), pool, backend })
+                Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting })
             }
         }
     }
 
     fn migrator(&self) -> sqlx::migrate::Migrator {
-        match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres"),
         }
     }
 
@@ -125,26 +113,15 @@ impl Db {
         (size.saturating_sub(self.pool.num_idle() as u32), size)
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails half-way with SQLITE_BUSY.
+    /// Starts a write transaction (see `Dialect::begin_write`).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
+        let inner = self.writer.begin_with(self.dialect.begin_write()).await?;
+        Ok(Tx { inner, dialect: self.dialect, mail_waiting: self.mail_waiting.clone(), queued_mail: false })
     }
 
-    pub fn skip_locked(&self) -> &'static str {
-        self.backend.skip_locked()
-    }
-
-    /// Row-lock clause that serialises transactions on one row without blocking inserts
-    /// that merely reference it. SQLite's single writer already serialises them.
-    pub fn row_lock(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR NO KEY UPDATE",
-        }
+    /// What the outbox worker waits on between rounds.
+    pub fn mail_waiting(&self) -> Arc<Notify> {
+        self.mail_waiting.clone()
     }
 
     pub async fn close(&self) {
@@ -210,14 +187,6 @@ async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backend_comes_from_the_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://data/x.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u:p@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("mysql://h/db"), None);
-    }
 
     #[test]
     fn sqlite_url_gets_create_mode() {

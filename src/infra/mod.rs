@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod dialect;
 pub mod form;
 pub mod headers;
 pub mod rate_limit;

@@ -5,15 +5,12 @@ use super::rate_limit::RateLimits;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
-    /// Wakes the outbox worker when a transaction has queued mail.
-    pub mail_waiting: Arc<Notify>,
     pub rate_limits: Arc<RateLimits>,
 }
 

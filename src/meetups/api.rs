@@ -213,7 +213,6 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
         Err(_) => "error",
     };
     metrics::counter!("signups_total", "outcome" => outcome).increment(1);
-    state.mail_waiting.notify_one();
     place
 }
 
@@ -222,7 +221,6 @@ pub async fn cancel_place(id: i64) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     super::engine::cancel(&state.db, id, user.id, &state.config.public_url, crate::infra::clock::now()).await?;
-    state.mail_waiting.notify_one();
     Ok(())
 }
 
@@ -338,7 +336,6 @@ pub async fn save_meetup(
     };
     tx.commit().await?;
     super::engine::fill_free_seats(&state.db, id, base, now).await?;
-    state.mail_waiting.notify_one();
     Ok(id)
 }
 
@@ -377,7 +374,6 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
         _ => return Err(AppError::field("publish", "A cancelled meetup cannot be published again.")),
     };
     tx.commit().await?;
-    state.mail_waiting.notify_one();
     Ok(invited)
 }
 
@@ -387,7 +383,6 @@ pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppErro
     crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
     super::engine::change_status(&state.db, id, &status, &state.config.public_url, crate::infra::clock::now()).await?;
-    state.mail_waiting.notify_one();
     Ok(())
 }
 

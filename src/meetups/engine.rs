@@ -9,7 +9,7 @@ use super::repo::{self, EventInfo, EventLock};
 use super::{signup_state, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
 use crate::error::AppError;
-use crate::infra::db::{Backend, Db, Tx};
+use crate::infra::db::{Db, Tx};
 
 /// Who is signing up, for the confirmation email.
 pub struct Fan<'a> {
@@ -32,17 +32,10 @@ async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::E
 
 /// The fan's number on the event's waiting list and their place in it. Numbers grow
 /// with every fan joining, so the place is the number minus the fans who have left
-/// the list since (`waitlist_left`): no counting of the list. On PostgreSQL the number
-/// comes from the event's own sequence, which locks nothing, so a burst of fans joining
-/// a full meetup commits in parallel; SQLite has one writer anyway and keeps a counter.
-async fn join_waitlist_number(tx: &mut Tx, backend: Backend, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
-    let sql = match backend {
-        Backend::Postgres => "SELECT nextval(format('waitlist_event_%s', id)::regclass), waitlist_left FROM events WHERE id = $1",
-        Backend::Sqlite => {
-            "UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter, waitlist_left"
-        }
-    };
-    let (number, left): (i64, i64) = sqlx::query_as(sql).bind(event_id).fetch_one(&mut **tx).await?;
+/// the list since (`waitlist_left`): no counting of the list (see
+/// `Dialect::next_waitlist_number` for where the numbers come from).
+async fn join_waitlist_number(tx: &mut Tx, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    let (number, left): (i64, i64) = sqlx::query_as(tx.dialect.next_waitlist_number()).bind(event_id).fetch_one(&mut **tx).await?;
     Ok((number, super::place_on_joining(number, left)))
 }
 
@@ -136,7 +129,7 @@ async fn try_sign_up(db: &Db, event_id: i64, fan: &Fan<'_>, base_url: &str, now:
         let place = Place { registration_id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false };
         (place, mail)
     } else {
-        let (seq, position) = join_waitlist_number(&mut tx, db.backend, event_id).await?;
+        let (seq, position) = join_waitlist_number(&mut tx, event_id).await?;
         set_place(&mut tx, registration_id, generation, PlaceStatus::Waitlisted, Some(seq), now).await?;
         let mail = emails::waitlisted(&event, fan.email, fan.name, position, registration_id, generation + 1, base_url);
         let place = Place { registration_id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false };
@@ -283,7 +276,7 @@ pub async fn save_changes(tx: &mut Tx, id: i64, changes: &repo::EventChanges<'_>
 
 pub async fn cancel(db: &Db, event_id: i64, user_id: i64, base_url: &str, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    if !cancel_in(&mut tx, db.skip_locked(), event_id, user_id, base_url, now).await? {
+    if !cancel_in(&mut tx, db.dialect.skip_locked(), event_id, user_id, base_url, now).await? {
         return Err(AppError::field("signup", "You have no place at this meetup to cancel."));
     }
     tx.commit().await?;
@@ -328,7 +321,7 @@ pub async fn fill_free_seats(db: &Db, event_id: i64, base_url: &str, now: i64) -
         return Ok(0);
     }
     let mut tx = db.begin_write().await?;
-    let moved = fill_from_waitlist(&mut tx, db.skip_locked(), event_id, base_url, now).await?;
+    let moved = fill_from_waitlist(&mut tx, db.dialect.skip_locked(), event_id, base_url, now).await?;
     tx.commit().await?;
     Ok(moved)
 }

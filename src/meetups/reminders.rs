@@ -16,7 +16,6 @@ pub async fn send_due_reminders(state: &AppState) -> Result<usize, sqlx::Error> 
         tx.commit().await?;
     }
     if !due.is_empty() {
-        state.mail_waiting.notify_one();
     }
     Ok(due.len())
 }

@@ -128,7 +128,7 @@ pub enum EventLock {
 
 /// The event, locked for the rest of the transaction (see `EventLock`).
 pub async fn event_info_locked(tx: &mut Tx, id: i64, lock: EventLock) -> Result<Option<EventInfo>, sqlx::Error> {
-    let backend = crate::infra::db::Backend::of(tx);
+    let backend = tx.dialect;
     let clause = match lock {
         EventLock::AgainstStatusChange => backend.lock_against_status_change(),
         EventLock::ForStatusChange => backend.lock_for_status_change(),
@@ -287,42 +287,6 @@ pub async fn set_status(tx: &mut Tx, id: i64, status: &str, now: i64) -> Result<
     Ok(())
 }
 
-/// Queues one copy of `mail` per recipient, in one statement. `from_where` is a
-/// `FROM … WHERE …` clause exposing the user as `u`; `id_column` makes each copy's
-/// idempotency key unique; `binds` fill `$1…` of `from_where`.
-async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
-    let p = binds.len() + 1;
-    let sql = format!(
-        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at) \
-         SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-        p + 1,
-        p + 2,
-        p + 3,
-        p + 4,
-        p + 5,
-        p + 6,
-        p + 7,
-        p + 7,
-    );
-    let mut query = sqlx::query(&sql);
-    for value in binds {
-        query = query.bind(*value);
-    }
-    let done = query
-        .bind(key_prefix)
-        .bind(mail.kind)
-        .bind(&mail.subject)
-        .bind(&mail.text)
-        .bind(&mail.html)
-        .bind(mail.event_id)
-        .bind(serde_json::to_string(&mail.attachments).unwrap_or_else(|_| "[]".into()))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected())
-}
-
 /// Invites every verified fan who wants invitations and lives in one of `cities`.
 pub async fn invite_cities(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, cities: &[i64], now: i64) -> Result<u64, sqlx::Error> {
     let placeholders: Vec<String> = (1..=cities.len()).map(|i| format!("${i}")).collect();
@@ -330,14 +294,14 @@ pub async fn invite_cities(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, cit
         "FROM users u WHERE u.home_city_id IN ({}) AND u.email_verified_at IS NOT NULL AND u.wants_invitations = 1",
         placeholders.join(", ")
     );
-    enqueue_copies(tx, mail, &format!("invitation:{event_id}:"), "u.id", &from_where, cities, now).await
+    crate::email::outbox::enqueue_copies(tx, mail, &format!("invitation:{event_id}:"), "u.id", &from_where, cities, now).await
 }
 
 /// Tells everyone with a place (seat or waiting list) about a change. `change` makes
 /// the key unique per change.
 pub async fn notify_attendees(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, change: &str, now: i64) -> Result<u64, sqlx::Error> {
     let from_where = "FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.status IN ('confirmed', 'waitlisted')";
-    enqueue_copies(tx, mail, &format!("{}:{event_id}:{change}:", mail.kind), "r.id", from_where, &[event_id], now).await
+    crate::email::outbox::enqueue_copies(tx, mail, &format!("{}:{event_id}:{change}:", mail.kind), "r.id", from_where, &[event_id], now).await
 }
 
 /// Cities within `radius_km` of a city (the city itself included).

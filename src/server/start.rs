@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -127,11 +126,10 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         rate_limits: Arc::new(RateLimits::new(config.auth_attempts_per_minute)),
         config: Arc::new(config),
         db: db.clone(),
-        mail_waiting: Arc::new(Notify::new()),
     };
     super::telemetry::metrics();
     let shutdown = CancellationToken::new();
-    let worker = tokio::spawn(worker::run(db, mailer, state.mail_waiting.clone(), shutdown.clone()));
+    let worker = tokio::spawn(worker::run(db.clone(), mailer, db.mail_waiting(), shutdown.clone()));
     spawn_until(&shutdown, housekeeping(store, state.db.clone(), state.config.mail_retention_days));
     spawn_until(&shutdown, crate::meetups::reminders::remind_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
@@ -184,7 +182,6 @@ async fn sweep_free_seats_forever(state: AppState) {
             Ok(0) => {}
             Ok(moved) => {
                 tracing::info!(moved, "sweeper gave free seats to waiting fans");
-                state.mail_waiting.notify_one();
             }
             Err(error) => tracing::error!(%error, "free-seat sweeper"),
         }

@@ -1,0 +1,99 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place. The rest of the
+//! SQL is portable (`$N` placeholders, `RETURNING`, `ON CONFLICT`); domain code asks the
+//! dialect of its transaction for these fragments and never names a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn from_url(url: &str) -> Option<Dialect> {
+        if url.starts_with("sqlite:") {
+            Some(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Dialect::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// The dialect of an open connection.
+    pub fn of(conn: &sqlx::AnyConnection) -> Dialect {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        }
+    }
+
+    /// How a write transaction begins. SQLite takes the write lock at once, so a
+    /// read-then-write never fails half-way with SQLITE_BUSY.
+    pub fn begin_write(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        }
+    }
+
+    /// Row-lock clause for queue-claiming subqueries: lets several app processes drain
+    /// the same queue on PostgreSQL. SQLite has one writer, so it needs none.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// Serialises transactions on one row without blocking inserts that merely
+    /// reference it.
+    pub fn row_lock(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR NO KEY UPDATE",
+        }
+    }
+
+    /// Locks the row of table alias `e` against status changes while the transaction
+    /// runs, without blocking other holders of this lock nor updates of counters
+    /// (PostgreSQL `FOR KEY SHARE`). SQLite's single writer orders everything anyway.
+    pub fn lock_against_status_change(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR KEY SHARE OF e",
+        }
+    }
+
+    /// Locks the row of table alias `e` exclusively: waits for every transaction
+    /// holding `lock_against_status_change` and keeps new ones out until commit.
+    pub fn lock_for_status_change(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE OF e",
+        }
+    }
+
+    /// Takes the next number on an event's waiting list (`$1`: the event), returning it
+    /// and `waitlist_left`. PostgreSQL: the event's own sequence, which locks nothing, so
+    /// fans joining a full meetup commit in parallel. SQLite (one writer anyway): a
+    /// counter on the event.
+    pub fn next_waitlist_number(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SELECT nextval(format('waitlist_event_%s', id)::regclass), waitlist_left FROM events WHERE id = $1",
+            Dialect::Sqlite => "UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter, waitlist_left",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialect_comes_from_the_url_scheme() {
+        assert_eq!(Dialect::from_url("sqlite://data/x.db"), Some(Dialect::Sqlite));
+        assert_eq!(Dialect::from_url("postgres://u:p@h/db"), Some(Dialect::Postgres));
+        assert_eq!(Dialect::from_url("postgresql://h/db"), Some(Dialect::Postgres));
+        assert_eq!(Dialect::from_url("mysql://h/db"), None);
+    }
+}
