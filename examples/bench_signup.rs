@@ -38,7 +38,7 @@ async fn database_url(backend: &str, dir: &std::path::Path) -> String {
 async fn meetup(db: &Db) -> i64 {
     let mut tx = db.begin_write().await.expect("tx");
     let start = now() + 86_400 * 7;
-    let event = NewEvent { kind: "official", city_id: 1816670, title: "Burst", starts_at: start, ends_at: start + 3600, capacity: Some(SEATS), status: "published", created_by: None };
+    let event = NewEvent { kind: "official", city_id: 1816670, title: "Burst", starts_at: start, ends_at: start + 3600, capacity: Some(SEATS), status: "published", created_by: None, organizer_id: None };
     let id = insert_event(&mut tx, &event, now()).await.expect("event");
     tx.commit().await.expect("commit");
     id
@@ -164,7 +164,7 @@ async fn main() {
         let (db, users) = (d.clone(), u.clone());
         async move {
             let (id, email) = &users[i];
-            engine::sign_up(&db, raw_event, &Fan { id: *id, email, name: "Fan" }, "http://bench", now()).await.expect("raw sign-up");
+            engine::Events::new(db.clone(), "http://bench", tongcheng::infra::clock::Clock::System).sign_up(raw_event, &Fan { id: *id, email, name: "Fan" }).await.expect("raw sign-up");
         }
     })
     .await;

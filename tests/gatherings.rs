@@ -9,6 +9,7 @@ use tongcheng::gatherings::{CityEvents, ModerationQueue, OrganizerHistory, Organ
 use tongcheng::meetups::{MeetupPage, Place, PlaceStatus};
 
 on_both_databases!(
+    a_new_end_time_of_a_gathering_is_emailed_to_its_attendees,
     a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined,
     organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate,
     hidden_gatherings_are_invisible_and_reports_reach_staff,
@@ -196,4 +197,25 @@ async fn trusted_organizers_publish_directly_and_messages_are_rate_limited(backe
     let history: OrganizerHistory = staff.call("organizer_history", &[("user_id", &user_id.to_string())]).await.unwrap();
     assert!(history.trusted && history.gatherings.len() == 1);
     assert_eq!(history.gatherings[0].1, 1, "attendance: one confirmed");
+}
+
+/// The drift bug: the gathering copy of the "moved" check left out the end time.
+async fn a_new_end_time_of_a_gathering_is_emailed_to_its_attendees(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff(&app).await;
+    let organizer = organizer(&app, &staff, "host@example.com", "深圳").await;
+    let id: i64 = organizer.call("save_gathering", &gathering_form("", "Late night", "", "5")).await.expect("list");
+    moderate(&staff, "gathering", id, "approve", "").await;
+    let id_text = id.to_string();
+    let fan = app.fan("guest@example.com", "深圳").await;
+    let _: Place = fan.call("sign_up", &[("id", &id_text)]).await.unwrap();
+
+    let mut later = gathering_form(&id_text, "Late night", "", "5");
+    later.iter_mut().filter(|(k, _)| *k == "ends").for_each(|field| field.1 = "2099-03-07T23:30");
+    let _: i64 = organizer.call("save_gathering", &later).await.expect("save the new end");
+    let told = app.scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'guest@example.com' AND kind = 'meetup_changed'").await;
+    assert_eq!(told, 1, "the attendee is told the new end time");
+    let own: OwnGathering = organizer.call("own_gathering", &[("id", &id_text)]).await.unwrap();
+    assert_eq!(own.form.ends, "2099-03-07T23:30");
+    assert_eq!(own.card.status, "published", "a new time needs no new review");
 }

@@ -1,12 +1,12 @@
 //! The seat engine and official meetups, on both databases.
 mod common;
 
-use common::{demo_fans, published_event, sign_up_all, Backend, TestApp};
+use common::{events, demo_fans, published_event, sign_up_all, Backend, TestApp};
 use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
 use tongcheng::error::AppError;
 use tongcheng::meetups::api::MyMeetups;
-use tongcheng::meetups::engine::{self, Fan};
+use tongcheng::meetups::engine::Fan;
 use tongcheng::meetups::repo::{insert_event, NewEvent};
 use tongcheng::meetups::{MeetupPage, Place, PlaceStatus, StaffMeetup};
 use tongcheng::infra::clock::now;
@@ -72,7 +72,7 @@ async fn five_hundred_concurrent_sign_ups_fill_fifty_seats_exactly(backend: Back
     // Every waiting fan now sees a distinct position: 1..450 without gaps.
     let mut positions = Vec::new();
     for (id, _) in &fans {
-        let place = engine::place(&app.state.db, event, *id).await.unwrap().unwrap();
+        let place = tongcheng::meetups::places::place(&app.state.db, event, *id).await.unwrap().unwrap();
         positions.extend(place.position);
     }
     positions.sort();
@@ -104,19 +104,19 @@ async fn concurrent_cancellations_promote_in_order_and_never_overfill(backend: B
     let event = published_event(&app.state.db, app.city_id("成都").await, Some(50)).await;
     // 50 seated, 150 waiting, in a known order.
     for fan in &fans[..200] {
-        engine::sign_up(&app.state.db, event, &Fan { id: fan.0, email: &fan.1, name: "Fan" }, "http://t", now()).await.unwrap();
+        events(&app.state.db).sign_up(event, &Fan { id: fan.0, email: &fan.1, name: "Fan" }).await.unwrap();
     }
     let waiting_order: Vec<i64> = fans[50..200].iter().map(|f| f.0).collect();
     // 30 seated fans cancel while 30 newcomers sign up, all at once.
     let mut tasks = Vec::new();
     for fan in fans[..30].iter().cloned() {
         let db = app.state.db.clone();
-        tasks.push(tokio::spawn(async move { engine::cancel(&db, event, fan.0, "http://t", now()).await.map(|_| ()) }));
+        tasks.push(tokio::spawn(async move { events(&db).cancel(event, fan.0).await.map(|_| ()) }));
     }
     for fan in fans[200..230].iter().cloned() {
         let db = app.state.db.clone();
         tasks.push(tokio::spawn(async move {
-            engine::sign_up(&db, event, &Fan { id: fan.0, email: &fan.1, name: "Fan" }, "http://t", now()).await.map(|_| ())
+            events(&db).sign_up(event, &Fan { id: fan.0, email: &fan.1, name: "Fan" }).await.map(|_| ())
         }));
     }
     for task in tasks {
@@ -133,10 +133,10 @@ async fn concurrent_cancellations_promote_in_order_and_never_overfill(backend: B
     assert_eq!(emails.len(), 80, "50 first seats + 30 promotions");
 
     // After 30 promotions and one waiting fan cancelling, a newcomer is told the true place.
-    engine::cancel(&app.state.db, event, waiting_order[40], "http://t", now()).await.unwrap();
+    events(&app.state.db).cancel(event, waiting_order[40]).await.unwrap();
     let late = &fans[230];
-    let told = engine::sign_up(&app.state.db, event, &Fan { id: late.0, email: &late.1, name: "Fan" }, "http://t", now()).await.unwrap();
-    let live = engine::place(&app.state.db, event, late.0).await.unwrap().unwrap();
+    let told = events(&app.state.db).sign_up(event, &Fan { id: late.0, email: &late.1, name: "Fan" }).await.unwrap();
+    let live = tongcheng::meetups::places::place(&app.state.db, event, late.0).await.unwrap().unwrap();
     assert_eq!((told.position, live.position), (Some(150), Some(150)), "149 wait ahead");
 }
 
@@ -149,21 +149,21 @@ async fn a_seat_freed_while_a_fan_joins_the_waiting_list_goes_to_that_fan(backen
     // joiner may not see the freed seat; many rounds make that overlap happen.
     for _ in 0..60 {
         let event = published_event(&app.state.db, city, Some(1)).await;
-        engine::sign_up(&app.state.db, event, &Fan { id: holder.0, email: &holder.1, name: "Holder" }, "http://t", now()).await.unwrap();
+        events(&app.state.db).sign_up(event, &Fan { id: holder.0, email: &holder.1, name: "Holder" }).await.unwrap();
         let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
         let (db, go) = (app.state.db.clone(), start.clone());
         let cancel = tokio::spawn(async move {
             go.wait().await;
-            engine::cancel(&db, event, holder.0, "http://t", now()).await
+            events(&db).cancel(event, holder.0).await
         });
         let (db, go, joiner) = (app.state.db.clone(), start.clone(), joiner.clone());
         let join = tokio::spawn(async move {
             go.wait().await;
-            engine::sign_up(&db, event, &Fan { id: joiner.0, email: &joiner.1, name: "Joiner" }, "http://t", now()).await
+            events(&db).sign_up(event, &Fan { id: joiner.0, email: &joiner.1, name: "Joiner" }).await
         });
         cancel.await.unwrap().unwrap();
         join.await.unwrap().unwrap();
-        let place = engine::place(&app.state.db, event, joiner.0).await.unwrap().unwrap();
+        let place = tongcheng::meetups::places::place(&app.state.db, event, joiner.0).await.unwrap().unwrap();
         let (count, _) = statuses(&app.state.db, event).await;
         assert_eq!((place.status, count), (PlaceStatus::Confirmed, 1), "the free seat went to the fan waiting");
     }
@@ -341,7 +341,7 @@ async fn cancelling_a_meetup_tells_everyone_and_feeds_show_it(backend: Backend) 
     let feed = reqwest::get(format!("{}/calendar/city/{city}.ics", app.base)).await.unwrap().text().await.unwrap();
     assert!(feed.contains("STATUS:CANCELLED"));
     let fan = &fans[0];
-    let closed = engine::sign_up(&app.state.db, event, &Fan { id: fan.0, email: &fan.1, name: "x" }, "http://t", now()).await;
+    let closed = events(&app.state.db).sign_up(event, &Fan { id: fan.0, email: &fan.1, name: "x" }).await;
     assert!(closed.is_ok(), "an existing place is still reported");
     let missing = reqwest::get(format!("{}/calendar/city/999999999.ics", app.base)).await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
@@ -352,7 +352,7 @@ async fn reminders_are_queued_once_a_day_ahead(backend: Backend) {
     let fans = demo_fans(&app, 2).await;
     let soon = now() + 2 * 3600;
     let mut tx = app.state.db.begin_write().await.unwrap();
-    let event = NewEvent { kind: "official", city_id: app.city_id("广州").await, title: "Soon", starts_at: soon, ends_at: soon + 3600, capacity: Some(1), status: "published", created_by: None };
+    let event = NewEvent { kind: "official", city_id: app.city_id("广州").await, title: "Soon", starts_at: soon, ends_at: soon + 3600, capacity: Some(1), status: "published", created_by: None, organizer_id: None };
     let id = insert_event(&mut tx, &event, now()).await.unwrap();
     tx.commit().await.unwrap();
     sign_up_all(&app, id, &fans).await;

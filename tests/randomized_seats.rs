@@ -9,7 +9,8 @@ use common::{assert_invariants, demo_fans, Backend, TestApp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tongcheng::error::AppError;
-use tongcheng::meetups::engine::{self, Fan};
+use tongcheng::infra::clock::Clock;
+use tongcheng::meetups::engine::{self, Events, Fan};
 use tongcheng::meetups::repo::{self, EventChanges, NewEvent};
 use tongcheng::meetups::PlaceStatus;
 use tongcheng::infra::clock::now;
@@ -53,10 +54,14 @@ fn seed() -> u64 {
 async fn event(db: &Db, city_id: i64, capacity: i64) -> i64 {
     let mut tx = db.begin_write().await.unwrap();
     let start = now() + 7 * 24 * 3600;
-    let new = NewEvent { kind: "official", city_id, title: "Random", starts_at: start, ends_at: start + 3600, capacity: Some(capacity), status: "published", created_by: None };
+    let new = NewEvent { kind: "official", city_id, title: "Random", starts_at: start, ends_at: start + 3600, capacity: Some(capacity), status: "published", created_by: None, organizer_id: None };
     let id = repo::insert_event(&mut tx, &new, now()).await.unwrap();
     tx.commit().await.unwrap();
     id
+}
+
+fn engine(db: &Db) -> Events {
+    Events::new(db.clone(), BASE, Clock::System)
 }
 
 /// Staff saving the meetup with another capacity, as `save_meetup` does.
@@ -74,15 +79,13 @@ async fn change_capacity(db: &Db, event: i64, capacity: i64) -> Result<(), AppEr
         signup_opens_at: info.signup_opens_at,
         signup_closes_at: info.signup_closes_at,
     };
-    let mut tx = db.begin_write().await?;
-    engine::save_changes(&mut tx, event, &changes, now()).await?;
-    tx.commit().await?;
-    engine::fill_free_seats(db, event, BASE, now()).await?;
-    Ok(())
+    let mut tx = engine(db).begin().await?;
+    engine::save_changes(&mut tx, event, &changes).await?;
+    tx.commit().await
 }
 
 async fn check_in(db: &Db, event: i64, user: i64) -> Result<(), AppError> {
-    if let Some(place) = engine::place(db, event, user).await? {
+    if let Some(place) = tongcheng::meetups::places::place(db, event, user).await? {
         let mut tx = db.begin_write().await?;
         repo::check_in(&mut tx, place.ticket_code.as_deref().unwrap_or("NONE"), now()).await?;
         tx.commit().await?;
@@ -92,7 +95,8 @@ async fn check_in(db: &Db, event: i64, user: i64) -> Result<(), AppError> {
 
 /// A double click: two sign-ups by one fan at once, each through another process.
 async fn double_click(pools: &[Db; 2], event: i64, fan: &Fan<'_>) -> Result<(), AppError> {
-    let (a, b) = tokio::join!(engine::sign_up(&pools[0], event, fan, BASE, now()), engine::sign_up(&pools[1], event, fan, BASE, now()));
+    let (first, second) = (engine(&pools[0]), engine(&pools[1]));
+    let (a, b) = tokio::join!(first.sign_up(event, fan), second.sign_up(event, fan));
     let (a, b) = (a?, b?);
     // Both see one registration (its status may move on between the answers).
     assert_eq!(a.registration_id, b.registration_id, "a double click holds one place");
@@ -101,17 +105,17 @@ async fn double_click(pools: &[Db; 2], event: i64, fan: &Fan<'_>) -> Result<(), 
 
 async fn run(pools: &[Db; 2], db: &Db, op: Op, event: i64, fan: &Fan<'_>) -> Result<(), AppError> {
     match op {
-        Op::SignUp => engine::sign_up(db, event, fan, BASE, now()).await.map(drop),
+        Op::SignUp => engine(db).sign_up(event, fan).await.map(drop),
         Op::DoubleSignUp => double_click(pools, event, fan).await,
-        Op::Cancel => engine::cancel(db, event, fan.id, BASE, now()).await,
+        Op::Cancel => engine(db).cancel(event, fan.id).await,
         Op::ReSignUp => {
-            engine::cancel(db, event, fan.id, BASE, now()).await.or_else(expected)?;
+            engine(db).cancel(event, fan.id).await.or_else(expected)?;
             double_click(pools, event, fan).await
         }
         Op::ChangeCapacity(capacity) => change_capacity(db, event, capacity).await,
         Op::CheckIn => check_in(db, event, fan.id).await,
-        Op::CancelEvent => engine::change_status(db, event, "cancelled", BASE, now()).await,
-        Op::Sweep => engine::sweep_free_seats(db, BASE, now()).await.map(drop).map_err(AppError::from),
+        Op::CancelEvent => engine(db).change_status(event, "cancelled").await,
+        Op::Sweep => engine(db).sweep_free_seats().await.map(drop),
     }
 }
 
@@ -159,13 +163,13 @@ async fn random_operations_keep_every_invariant(backend: Backend) {
     }
 
     // After the sweeper, no fan waits while a seat is free.
-    engine::sweep_free_seats(&app.state.db, BASE, now()).await.unwrap();
+    engine(&app.state.db).sweep_free_seats().await.unwrap();
     eprintln!("TONGCHENG_SEED={seed}: checking invariants");
     assert_invariants(&app.state.db).await;
     for event in events {
         let mut positions = Vec::new();
         for (id, _) in &fans {
-            if let Some(place) = engine::place(&app.state.db, event, *id).await.unwrap() {
+            if let Some(place) = tongcheng::meetups::places::place(&app.state.db, event, *id).await.unwrap() {
                 if place.status == PlaceStatus::Waitlisted {
                     positions.push(place.position.expect("a waiting fan has a position"));
                 }

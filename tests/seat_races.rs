@@ -2,9 +2,9 @@
 //! sets up the interleaving that broke an invariant and checks every invariant after.
 mod common;
 
-use common::{assert_invariants, demo_fans, published_event, sign_up_all, Backend, TestApp};
+use common::{events, assert_invariants, demo_fans, published_event, sign_up_all, Backend, TestApp};
 use tongcheng::error::AppError;
-use tongcheng::meetups::engine::{self, Fan};
+use tongcheng::meetups::engine::Fan;
 use tongcheng::meetups::{Place, PlaceStatus};
 use tongcheng::infra::clock::now;
 use tongcheng::infra::db::Db;
@@ -22,7 +22,7 @@ fn fan(fans: &[(i64, String)], i: usize) -> Fan<'_> {
 }
 
 async fn status(db: &Db, event: i64, user: i64) -> PlaceStatus {
-    engine::place(db, event, user).await.unwrap().map_or(PlaceStatus::Cancelled, |p| p.status)
+    tongcheng::meetups::places::place(db, event, user).await.unwrap().map_or(PlaceStatus::Cancelled, |p| p.status)
 }
 
 async fn count(db: &Db, sql: &str, event: i64) -> i64 {
@@ -37,7 +37,7 @@ async fn re_signing_up_after_cancelling_pressed_at_once_takes_one_place(backend:
         let event = published_event(db, app.city_id("深圳").await, Some(10)).await;
         sign_up_all(&app, event, &fans).await;
         for (id, _) in &fans {
-            engine::cancel(db, event, *id, "http://t", now()).await.unwrap();
+            events(db).cancel(event, *id).await.unwrap();
         }
         assert_eq!(count(db, "SELECT confirmed_count FROM events WHERE id = $1", event).await, 0);
         // Each fan presses four times at once.
@@ -68,8 +68,8 @@ async fn cancelling_at_a_cancelled_or_finished_meetup_promotes_nobody(backend: B
     let finished = published_event(db, city, Some(1)).await;
     for event in [cancelled, finished] {
         let base = if event == cancelled { 0 } else { 2 };
-        engine::sign_up(db, event, &fan(&fans, base), "http://t", now()).await.unwrap();
-        engine::sign_up(db, event, &fan(&fans, base + 1), "http://t", now()).await.unwrap();
+        events(db).sign_up(event, &fan(&fans, base)).await.unwrap();
+        events(db).sign_up(event, &fan(&fans, base + 1)).await.unwrap();
     }
     let mut tx = db.begin_write().await.unwrap();
     tongcheng::meetups::repo::set_status(&mut tx, cancelled, "cancelled", now()).await.unwrap();
@@ -78,13 +78,13 @@ async fn cancelling_at_a_cancelled_or_finished_meetup_promotes_nobody(backend: B
 
     for event in [cancelled, finished] {
         let base = if event == cancelled { 0 } else { 2 };
-        engine::cancel(db, event, fans[base].0, "http://t", now()).await.unwrap();
+        events(db).cancel(event, fans[base].0).await.unwrap();
         assert_eq!(status(db, event, fans[base + 1].0).await, PlaceStatus::Waitlisted, "nobody moves up");
         assert_eq!(count(db, "SELECT confirmed_count FROM events WHERE id = $1", event).await, 0);
         let told = count(db, "SELECT COUNT(*) FROM outbox WHERE event_id = $1 AND kind = 'seat_promoted'", event).await;
         assert_eq!(told, 0, "nobody is told \"you're in\"");
     }
-    assert_eq!(engine::sweep_free_seats(db, "http://t", now()).await.unwrap(), 0, "nor by the sweeper");
+    assert_eq!(events(db).sweep_free_seats().await.unwrap(), 0, "nor by the sweeper");
     assert_invariants(db).await;
 }
 
@@ -94,7 +94,7 @@ async fn the_sweeper_fills_seats_left_free_even_from_two_processes(backend: Back
     let db = &app.state.db;
     let event = published_event(db, app.city_id("成都").await, Some(2)).await;
     for i in 0..12 {
-        engine::sign_up(db, event, &fan(&fans, i), "http://t", now()).await.unwrap();
+        events(db).sign_up(event, &fan(&fans, i)).await.unwrap();
     }
     // Five seats come free and the process dies before giving them out.
     common::execute(db, "UPDATE events SET capacity = 7 WHERE id = $1", &[event]).await;
@@ -107,7 +107,8 @@ async fn the_sweeper_fills_seats_left_free_even_from_two_processes(backend: Back
 
     // Two processes sweep at once.
     let other = Db::connect(&app.database.url, 4).await.unwrap();
-    let (a, b) = tokio::join!(engine::sweep_free_seats(db, "http://t", now()), engine::sweep_free_seats(&other, "http://t", now()));
+    let (first, second) = (events(db), events(&other));
+    let (a, b) = tokio::join!(first.sweep_free_seats(), second.sweep_free_seats());
     assert_eq!(a.unwrap() + b.unwrap(), 5, "five fans moved up, once each");
     for (i, (id, _)) in fans.iter().enumerate() {
         let expected = if i < 7 { PlaceStatus::Confirmed } else { PlaceStatus::Waitlisted };

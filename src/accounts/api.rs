@@ -115,7 +115,7 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
     let mut tx = state.db.begin_write().await?;
     let user_id = tokens::consume(&mut tx, &token, Purpose::VerifyEmail, now).await?.ok_or(AppError::InvalidLink)?;
     repo::mark_verified(&mut tx, user_id, now).await?;
-    let name = repo::contact(&mut tx, user_id).await?.map(|(_, name, _)| name).unwrap_or_default();
+    let name = repo::contact(&mut tx, user_id).await?.map(|c| c.display_name).unwrap_or_default();
     tx.commit().await?;
     leptos_axum::redirect(super::VERIFIED_PATH);
     Ok(name)
@@ -213,14 +213,11 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     if !password::verify(password.expose().to_string(), stored).await? {
         return Err(AppError::field("delete_password", "That password is not right."));
     }
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
     // Seats pass to the next fans waiting before the account goes.
-    let events = crate::meetups::engine::cancel_all_for_user(&mut tx, state.db.dialect.skip_locked(), user.id, &state.config.public_url, now()).await?;
+    crate::meetups::engine::cancel_all_for_user(&mut tx, user.id).await?;
     repo::delete_user(&mut tx, user.id).await?;
     tx.commit().await?;
-    for event_id in events {
-        crate::meetups::engine::fill_free_seats(&state.db, event_id, &state.config.public_url, now()).await?;
-    }
     session().await?.flush().await?;
     leptos_axum::redirect("/?deleted=1");
     Ok(())

@@ -84,14 +84,16 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
     }))
 }
 
-/// `(email, display_name, verified)` for emails about an account.
-pub async fn contact(tx: &mut Tx, user_id: i64) -> Result<Option<(String, String, bool)>, sqlx::Error> {
-    let row: Option<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT email, display_name, email_verified_at FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(row.map(|(email, name, verified_at)| (email, name, verified_at.is_some())))
+/// Where and how to write to a fan.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Contact {
+    pub email: String,
+    pub display_name: String,
+}
+
+/// The contact of an account, for emails about it.
+pub async fn contact(tx: &mut Tx, user_id: i64) -> Result<Option<Contact>, sqlx::Error> {
+    sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await
 }
 
 /// Counts a verified fan in (+1) or out (-1) of a city: its total and its count for

@@ -128,3 +128,9 @@ mod tests {
         assert_eq!(ids.len(), cities.len(), "ids are unique");
     }
 }
+
+/// A city's IANA time zone (Shanghai's if the city is unknown).
+pub async fn timezone(db: &Db, city_id: i64) -> Result<String, sqlx::Error> {
+    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM cities WHERE id = $1").bind(city_id).fetch_optional(&db.pool).await?;
+    Ok(tz.unwrap_or_else(|| "Asia/Shanghai".into()))
+}

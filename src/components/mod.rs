@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod charts;
 pub mod city_picker;
+pub mod event_form;
 pub mod form;
 pub mod meetup_card;
 pub mod nav;

@@ -6,25 +6,9 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::super::GatheringFormValues;
     use crate::accounts::{CurrentUser, Role};
-    use crate::error::{AppError, FieldErrors};
+    use crate::error::AppError;
     use crate::meetups::repo::EventInfo;
-    use crate::infra::clock::format_input;
-    use crate::infra::form::{local_time, multiline, text};
-
-    pub fn form_values(e: &EventInfo) -> GatheringFormValues {
-        GatheringFormValues {
-            title: e.title.clone(),
-            description: e.description.clone(),
-            venue: e.venue.clone(),
-            address: e.address.clone(),
-            starts: format_input(e.starts_at, &e.timezone),
-            ends: format_input(e.ends_at, &e.timezone),
-            capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
-            signup_deadline: e.signup_closes_at.map(|t| format_input(t, &e.timezone)).unwrap_or_default(),
-        }
-    }
 
     pub fn require_organizer(user: &CurrentUser) -> Result<(), AppError> {
         if matches!(user.role, Role::Organizer | Role::Staff | Role::Admin) {
@@ -41,59 +25,6 @@ mod ssr {
             return Err(AppError::Forbidden);
         }
         Ok(event)
-    }
-
-    /// What fans read changed (so staff should look again).
-    pub fn text_changed(before: &EventInfo, after: &Parsed) -> bool {
-        before.title != after.title || before.description != after.description || before.venue != after.venue || before.address != after.address
-    }
-
-    pub struct Parsed {
-        pub title: String,
-        pub description: String,
-        pub venue: String,
-        pub address: String,
-        pub starts_at: i64,
-        pub ends_at: i64,
-        pub capacity: Option<i64>,
-        pub deadline: Option<i64>,
-    }
-
-    pub fn parse(v: &GatheringFormValues, tz: &str) -> Result<Parsed, AppError> {
-        let mut errors = FieldErrors::default();
-        let title = text(&mut errors, "title", &v.title, 120, true);
-        let description = multiline(&mut errors, "description", &v.description, 5000, false);
-        let venue = text(&mut errors, "venue", &v.venue, 200, true);
-        let address = text(&mut errors, "address", &v.address, 300, false);
-        let starts_at = local_time(&mut errors, "starts", &v.starts, tz, true);
-        let ends_at = local_time(&mut errors, "ends", &v.ends, tz, false).or(starts_at.map(|s| s + 2 * 3600));
-        let deadline = local_time(&mut errors, "signup_deadline", &v.signup_deadline, tz, false);
-        if let (Some(s), Some(e)) = (starts_at, ends_at) {
-            if e <= s {
-                errors.add("ends", "The end must be after the start.");
-            }
-        }
-        if let (Some(d), Some(s)) = (deadline, starts_at) {
-            if d > s {
-                errors.add("signup_deadline", "The sign-up deadline must be before the start.");
-            }
-        }
-        let capacity = match v.capacity.trim() {
-            "" => Ok(None),
-            raw => match raw.parse::<i64>() {
-                Ok(n) if (1..=10_000).contains(&n) => Ok(Some(n)),
-                _ => Err(()),
-            },
-        };
-        if capacity.is_err() {
-            errors.add("capacity", "Leave empty for no limit, or enter 1 to 10000 seats.");
-        }
-        match (starts_at, ends_at, capacity) {
-            (Some(starts_at), Some(ends_at), Ok(capacity)) if errors.is_empty() => {
-                Ok(Parsed { title, description, venue, address, starts_at, ends_at, capacity, deadline })
-            }
-            _ => Err(AppError::Invalid(errors)),
-        }
     }
 }
 
@@ -152,75 +83,26 @@ pub async fn save_gathering(
     starts: String,
     ends: String,
     capacity: String,
-    signup_deadline: String,
+    signup_closes: String,
 ) -> Result<i64, AppError> {
-    use super::GatheringFormValues;
-    use crate::meetups::repo::{self as events, EventChanges, NewEvent};
+    use crate::meetups::editing::{save_event, SaveEvent};
+    use crate::meetups::{EventFormValues, EventKind};
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     ssr::require_organizer(&user)?;
-    let values = GatheringFormValues { title, description, venue, address, starts, ends, capacity, signup_deadline };
-    let id = id.and_then(|i| i.trim().parse::<i64>().ok());
-    let existing = match id {
-        Some(id) => Some(ssr::manage(events::event_info(&state.db.pool, id).await?, &user)?),
+    let values = EventFormValues { title, description, venue, address, starts, ends, capacity, signup_closes, ..EventFormValues::default() };
+    let existing = match id.and_then(|i| i.trim().parse::<i64>().ok()) {
+        Some(id) => Some(ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?),
         None => None,
     };
     let city_id = match &existing {
         Some(e) => e.city_id,
         None => super::repo::approved_city(&state.db, user.id).await?.unwrap_or(user.home_city.id),
     };
-    let tz: String = sqlx::query_scalar("SELECT timezone FROM cities WHERE id = $1").bind(city_id).fetch_one(&state.db.pool).await?;
-    let form = ssr::parse(&values, &tz)?;
-    let changes = EventChanges {
-        city_id,
-        title: &form.title,
-        description: &form.description,
-        venue: &form.venue,
-        address: &form.address,
-        starts_at: form.starts_at,
-        ends_at: form.ends_at,
-        capacity: form.capacity,
-        signup_opens_at: None,
-        signup_closes_at: form.deadline,
-    };
-    let now = crate::infra::clock::now();
-    let base = &state.config.public_url;
+    let city = Ok((city_id, crate::cities::repo::timezone(&state.db, city_id).await?));
     let trusted = super::repo::is_trusted(&state.db, user.id).await? || user.role.is_staff();
-    let mut tx = state.db.begin_write().await?;
-    let id = match existing {
-        None => {
-            let new = NewEvent {
-                kind: "gathering",
-                city_id,
-                title: &form.title,
-                starts_at: form.starts_at,
-                ends_at: form.ends_at,
-                capacity: form.capacity,
-                status: if trusted { "published" } else { "pending_review" },
-                created_by: Some(user.id),
-            };
-            let id = events::insert_event(&mut tx, &new, now).await?;
-            sqlx::query("UPDATE events SET organizer_id = $1 WHERE id = $2").bind(user.id).bind(id).execute(&mut *tx).await?;
-            events::update_event(&mut tx, id, &changes, now).await?;
-            id
-        }
-        Some(before) => {
-            crate::meetups::engine::save_changes(&mut tx, before.id, &changes, now).await?;
-            if let Some(status) = super::status_after_edit(&before.status, ssr::text_changed(&before, &form), trusted) {
-                events::set_status(&mut tx, before.id, status, now).await?;
-            }
-            let moved = before.starts_at != form.starts_at || before.venue != form.venue || before.address != form.address;
-            if moved && before.status == "published" {
-                let after = events::event_info(&mut *tx, before.id).await?.ok_or(AppError::NotFound)?;
-                events::notify_attendees(&mut tx, &crate::meetups::emails::notice(&after, "changed", base), before.id, &now.to_string(), now).await?;
-            }
-            before.id
-        }
-    };
-    tx.commit().await?;
-    // A larger capacity moves fans up from the waiting list.
-    crate::meetups::engine::fill_free_seats(&state.db, id, base, now).await?;
-    Ok(id)
+    let save = SaveEvent { kind: EventKind::Gathering, editor_id: user.id, existing, city, trusted, values: &values };
+    save_event(&crate::meetups::engine::Events::current()?, save).await
 }
 
 #[server(endpoint = "own_gathering")]
@@ -231,7 +113,7 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     let rejection = if event.status == "rejected" { super::repo::rejection_reason(&state.db, id).await? } else { None };
     Ok(OwnGathering {
         card: crate::meetups::api::card(&event),
-        form: ssr::form_values(&event),
+        form: crate::meetups::EventFormValues::of(&event, String::new()),
         attendees: crate::meetups::repo::attendees(&state.db, id).await?,
         rejection,
     })
@@ -245,14 +127,7 @@ pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     if event.status == "cancelled" {
         return Err(AppError::field("status", "This gathering is already cancelled."));
     }
-    let now = crate::infra::clock::now();
-    let mut tx = state.db.begin_write().await?;
-    crate::meetups::repo::set_status(&mut tx, id, "cancelled", now).await?;
-    let event = crate::meetups::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let notice = crate::meetups::emails::notice(&event, "cancelled", &state.config.public_url);
-    crate::meetups::repo::notify_attendees(&mut tx, &notice, id, &now.to_string(), now).await?;
-    tx.commit().await?;
-    Ok(())
+    crate::meetups::engine::Events::current()?.change_status(id, "cancelled").await
 }
 
 /// Emails everyone signed up; at most `MESSAGES_PER_DAY` a day per gathering.

@@ -30,23 +30,11 @@ pub struct OrganizerStatus {
     pub gatherings: Vec<MeetupCard>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GatheringFormValues {
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub address: String,
-    pub starts: String,
-    pub ends: String,
-    pub capacity: String,
-    pub signup_deadline: String,
-}
-
 /// An organizer's view of one of their gatherings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OwnGathering {
     pub card: MeetupCard,
-    pub form: GatheringFormValues,
+    pub form: crate::meetups::EventFormValues,
     pub attendees: Vec<Attendee>,
     /// Why staff rejected it, if they did.
     pub rejection: Option<String>,
@@ -137,17 +125,6 @@ pub fn moderatable(role: Role) -> bool {
     matches!(role, Role::Fan | Role::Organizer)
 }
 
-/// The status a gathering takes when its organizer edits it, if it changes: a rejected
-/// one goes back to review, and so does a published one whose text changed, unless its
-/// organizer is trusted.
-pub fn status_after_edit(status: &str, text_changed: bool, trusted: bool) -> Option<&'static str> {
-    match status {
-        "rejected" => Some("pending_review"),
-        "published" | "postponed" if text_changed && !trusted => Some("pending_review"),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,15 +149,5 @@ mod tests {
     fn only_fans_and_organizers_are_moderated() {
         assert!(moderatable(Role::Fan) && moderatable(Role::Organizer));
         assert!(!moderatable(Role::Staff) && !moderatable(Role::Admin));
-    }
-
-    #[test]
-    fn edited_text_goes_back_to_review_unless_trusted() {
-        assert_eq!(status_after_edit("published", true, false), Some("pending_review"));
-        assert_eq!(status_after_edit("published", true, true), None);
-        assert_eq!(status_after_edit("published", false, false), None, "a new time or capacity needs no review");
-        assert_eq!(status_after_edit("rejected", false, true), Some("pending_review"));
-        assert_eq!(status_after_edit("pending_review", true, false), None);
-        assert_eq!(status_after_edit("cancelled", true, false), None);
     }
 }

@@ -107,8 +107,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
     }
     super::repo::log(&mut tx, &subject, id, &action, &reason, who, now).await?;
     if let Some((user_id, decision)) = notify {
-        let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-        crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&email, &name, decision, &reason, base), now).await?;
+        let to = crate::accounts::repo::contact(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+        crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&to.email, &to.display_name, decision, &reason, base), now).await?;
     }
     tx.commit().await?;
     Ok(())

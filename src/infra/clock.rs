@@ -1,5 +1,21 @@
 //! Wall-clock time as unix seconds, the unit every timestamp column uses.
 
+/// Where a component reads the time: the wall clock, or a fixed instant in tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(i64),
+}
+
+impl Clock {
+    pub fn now(self) -> i64 {
+        match self {
+            Clock::System => now(),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -17,11 +17,10 @@ pub use ssr::card;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::super::repo::{EventChanges, EventInfo};
-    use super::super::{signup_state, MeetupCard, MeetupFormValues, MeetupPage, Place, PlaceStatus};
-    use crate::error::{AppError, FieldErrors};
-    use crate::infra::clock::{format_input, format_local, now};
-    use crate::infra::form::{local_time as time, multiline, text};
+    use super::super::repo::EventInfo;
+    use super::super::{signup_state, MeetupCard, MeetupPage, Place, PlaceStatus};
+    use crate::error::AppError;
+    use crate::infra::clock::{format_local, now};
     use crate::infra::db::Db;
 
     pub fn card(e: &EventInfo) -> MeetupCard {
@@ -62,110 +61,6 @@ mod ssr {
             logged_in,
         })
     }
-
-    pub fn form_values(e: &EventInfo, city_label: String) -> MeetupFormValues {
-        let input = |t: Option<i64>| t.map(|t| format_input(t, &e.timezone)).unwrap_or_default();
-        MeetupFormValues {
-            city: city_label,
-            title: e.title.clone(),
-            description: e.description.clone(),
-            venue: e.venue.clone(),
-            address: e.address.clone(),
-            starts: input(Some(e.starts_at)),
-            ends: input(Some(e.ends_at)),
-            capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
-            signup_opens: input(e.signup_opens_at),
-            signup_closes: input(e.signup_closes_at),
-        }
-    }
-
-    pub struct ParsedForm {
-        pub city_id: i64,
-        pub title: String,
-        pub description: String,
-        pub venue: String,
-        pub address: String,
-        pub starts_at: i64,
-        pub ends_at: i64,
-        pub capacity: i64,
-        pub signup_opens_at: Option<i64>,
-        pub signup_closes_at: Option<i64>,
-    }
-
-    impl ParsedForm {
-        pub fn changes(&self) -> EventChanges<'_> {
-            EventChanges {
-                city_id: self.city_id,
-                title: &self.title,
-                description: &self.description,
-                venue: &self.venue,
-                address: &self.address,
-                starts_at: self.starts_at,
-                ends_at: self.ends_at,
-                capacity: Some(self.capacity),
-                signup_opens_at: self.signup_opens_at,
-                signup_closes_at: self.signup_closes_at,
-            }
-        }
-    }
-
-    /// Checks every field of the meetup form; times are the host city's local time.
-    pub fn parse_form(v: &MeetupFormValues, cities: &[crate::cities::CityOption], timezone_of: impl Fn(i64) -> String) -> Result<ParsedForm, AppError> {
-        let mut errors = FieldErrors::default();
-        let city = crate::cities::resolve(cities, &v.city);
-        if city.is_none() {
-            errors.add("city", "We don't know that city. Pick one from the list.");
-        }
-        let tz = city.map(|c| timezone_of(c.id)).unwrap_or_else(|| "Asia/Shanghai".into());
-        let title = text(&mut errors, "title", &v.title, 120, true);
-        let description = multiline(&mut errors, "description", &v.description, 5000, false);
-        let venue = text(&mut errors, "venue", &v.venue, 200, false);
-        let address = text(&mut errors, "address", &v.address, 300, false);
-        let starts_at = time(&mut errors, "starts", &v.starts, &tz, true);
-        let ends_at = time(&mut errors, "ends", &v.ends, &tz, false).or(starts_at.map(|s| s + 3 * 3600));
-        if let (Some(s), Some(e)) = (starts_at, ends_at) {
-            if e <= s {
-                errors.add("ends", "The end must be after the start.");
-            }
-        }
-        let capacity = match v.capacity.trim() {
-            "" => Some(crate::staff::ranking::DEFAULT_CAPACITY),
-            raw => match raw.parse::<i64>() {
-                Ok(n) if (1..=100_000).contains(&n) => Some(n),
-                _ => {
-                    errors.add("capacity", "Enter a number of seats from 1 to 100000.");
-                    None
-                }
-            },
-        };
-        let signup_opens_at = time(&mut errors, "signup_opens", &v.signup_opens, &tz, false);
-        let signup_closes_at = time(&mut errors, "signup_closes", &v.signup_closes, &tz, false);
-        if let (Some(o), Some(c)) = (signup_opens_at, signup_closes_at) {
-            if c <= o {
-                errors.add("signup_closes", "Sign-up must close after it opens.");
-            }
-        }
-        if let (Some(c), Some(s)) = (signup_closes_at, starts_at) {
-            if c > s {
-                errors.add("signup_closes", "Sign-up must close by the start.");
-            }
-        }
-        match (city, starts_at, ends_at, capacity) {
-            (Some(city), Some(starts_at), Some(ends_at), Some(capacity)) if errors.is_empty() => Ok(ParsedForm {
-                city_id: city.id,
-                title,
-                description,
-                venue,
-                address,
-                starts_at,
-                ends_at,
-                capacity,
-                signup_opens_at,
-                signup_closes_at,
-            }),
-            _ => Err(AppError::Invalid(errors)),
-        }
-    }
 }
 
 #[server(endpoint = "upcoming_meetups")]
@@ -190,7 +85,7 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
         return Err(AppError::NotFound);
     }
     let place = match &user {
-        Some(u) => super::engine::place(&state.db, id, u.id).await?,
+        Some(u) => super::places::place(&state.db, id, u.id).await?,
         None => None,
     };
     ssr::page(&state.db, &event, place, &state.config.public_url, user.is_some()).await
@@ -199,13 +94,12 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
 /// Takes a seat, or a place on the waiting list. Pressing again returns the same place.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(id: i64) -> Result<Place, AppError> {
-    let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     if !user.email_verified {
         return Err(AppError::field("signup", "Confirm your email address first: we sent you a link."));
     }
     let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
-    let place = super::engine::sign_up(&state.db, id, &fan, &state.config.public_url, crate::infra::clock::now()).await;
+    let place = super::engine::Events::current()?.sign_up(id, &fan).await;
     let outcome = match &place {
         Ok(p) if p.status == super::PlaceStatus::Confirmed => "confirmed",
         Ok(_) => "waitlisted",
@@ -218,10 +112,8 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
 
 #[server(endpoint = "cancel_place")]
 pub async fn cancel_place(id: i64) -> Result<(), AppError> {
-    let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    super::engine::cancel(&state.db, id, user.id, &state.config.public_url, crate::infra::clock::now()).await?;
-    Ok(())
+    super::engine::Events::current()?.cancel(id, user.id).await
 }
 
 #[server(endpoint = "list_my_meetups")]
@@ -230,7 +122,7 @@ pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
     let user = crate::accounts::auth::require_user().await?;
     let mut items = Vec::new();
     for event in super::repo::for_user(&state.db, user.id).await? {
-        if let Some(place) = super::engine::place(&state.db, event.id, user.id).await? {
+        if let Some(place) = super::places::place(&state.db, event.id, user.id).await? {
             items.push((ssr::card(&event), place));
         }
     }
@@ -267,7 +159,7 @@ pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
         }
     }
     Ok(StaffMeetup {
-        form: ssr::form_values(&event, city_label),
+        form: super::EventFormValues::of(&event, city_label),
         checked_in: confirmed.iter().filter(|a| a.checked_in).count() as i64,
         page,
         confirmed,
@@ -276,8 +168,7 @@ pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
     })
 }
 
-/// Creates (no `id`) or edits an official meetup. Growing the capacity moves fans up
-/// from the waiting list; changing a published meetup emails everyone signed up.
+/// Creates (no `id`) or edits an official meetup (see `editing::save_event`).
 #[server(endpoint = "save_meetup")]
 #[allow(clippy::too_many_arguments)]
 pub async fn save_meetup(
@@ -293,49 +184,25 @@ pub async fn save_meetup(
     signup_opens: String,
     signup_closes: String,
 ) -> Result<i64, AppError> {
-    use super::repo::{insert_event, update_event, NewEvent};
-    use super::MeetupFormValues;
-    use crate::infra::clock::now;
+    use super::editing::{save_event, SaveEvent};
+    use super::{EventFormValues, EventKind};
     let staff = crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
-    let values = MeetupFormValues { city, title, description, venue, address, starts, ends, capacity, signup_opens, signup_closes };
-    let zones: std::collections::HashMap<i64, String> = sqlx::query_as("SELECT id, timezone FROM cities").fetch_all(&state.db.pool).await?.into_iter().collect();
-    let cities = crate::cities::catalogue()?;
-    let form = ssr::parse_form(&values, &cities, |id| zones.get(&id).cloned().unwrap_or_default())?;
-    let id = id.and_then(|i| i.trim().parse::<i64>().ok());
-    let now = now();
-    let base = &state.config.public_url;
-    let mut tx = state.db.begin_write().await?;
-    let id = match id {
-        None => {
-            let new = NewEvent {
-                kind: "official",
-                city_id: form.city_id,
-                title: &form.title,
-                starts_at: form.starts_at,
-                ends_at: form.ends_at,
-                capacity: Some(form.capacity),
-                status: "draft",
-                created_by: Some(staff.id),
-            };
-            let id = insert_event(&mut tx, &new, now).await?;
-            update_event(&mut tx, id, &form.changes(), now).await?;
-            leptos_axum::redirect(&format!("/staff/meetups/{id}"));
-            id
-        }
-        Some(id) => {
-            let before = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-            super::engine::save_changes(&mut tx, id, &form.changes(), now).await?;
-            let moved = before.starts_at != form.starts_at || before.ends_at != form.ends_at || before.venue != form.venue || before.address != form.address || before.city_id != form.city_id;
-            if moved && before.status == "published" {
-                let after = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-                super::repo::notify_attendees(&mut tx, &super::emails::notice(&after, "changed", base), id, &now.to_string(), now).await?;
-            }
-            id
-        }
+    let values = EventFormValues { city, title, description, venue, address, starts, ends, capacity, signup_opens, signup_closes };
+    let existing = match id.and_then(|i| i.trim().parse::<i64>().ok()) {
+        Some(id) => Some(super::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == "official").ok_or(AppError::NotFound)?),
+        None => None,
     };
-    tx.commit().await?;
-    super::engine::fill_free_seats(&state.db, id, base, now).await?;
+    let is_new = existing.is_none();
+    let city = match crate::cities::resolve(&crate::cities::catalogue()?, &values.city) {
+        Some(city) => Ok((city.id, crate::cities::repo::timezone(&state.db, city.id).await?)),
+        None => Err("We don't know that city. Pick one from the list.".to_string()),
+    };
+    let save = SaveEvent { kind: EventKind::Official, editor_id: staff.id, existing, city, trusted: true, values: &values };
+    let id = save_event(&super::engine::Events::current()?, save).await?;
+    if is_new {
+        leptos_axum::redirect(&format!("/staff/meetups/{id}"));
+    }
     Ok(id)
 }
 
@@ -381,9 +248,7 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
 #[server(endpoint = "change_meetup_status")]
 pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppError> {
     crate::accounts::auth::require_staff().await?;
-    let state = crate::infra::request::state()?;
-    super::engine::change_status(&state.db, id, &status, &state.config.public_url, crate::infra::clock::now()).await?;
-    Ok(())
+    super::engine::Events::current()?.change_status(id, &status).await
 }
 
 /// Checks a ticket in at the door; returns who it belongs to.

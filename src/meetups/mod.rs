@@ -1,8 +1,11 @@
 //! Meetups: one event engine for official meetups (and self-run gatherings): capped
 //! sign-up with a waiting list, tickets, check-in, invitations and calendar feeds.
 pub mod api;
+pub mod form;
 #[cfg(feature = "ssr")]
 pub mod emails;
+#[cfg(feature = "ssr")]
+pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
@@ -11,12 +14,15 @@ pub mod ics;
 #[cfg(feature = "ssr")]
 pub mod invariants;
 #[cfg(feature = "ssr")]
+pub mod places;
+#[cfg(feature = "ssr")]
 pub mod reminders;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod tickets;
 
+pub use form::{EventFormValues, EventKind};
 use serde::{Deserialize, Serialize};
 
 /// Whether fans can sign up right now.
@@ -75,12 +81,22 @@ pub enum PlaceStatus {
 }
 
 impl PlaceStatus {
-    pub fn parse(raw: &str) -> PlaceStatus {
-        match raw {
-            "confirmed" => PlaceStatus::Confirmed,
-            "waitlisted" => PlaceStatus::Waitlisted,
-            _ => PlaceStatus::Cancelled,
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceStatus::Confirmed => "confirmed",
+            PlaceStatus::Waitlisted => "waitlisted",
+            PlaceStatus::Cancelled => "cancelled",
         }
+    }
+
+    /// Reads a stored status; an unknown value is an error, never silently a
+    /// cancellation.
+    #[cfg(feature = "ssr")]
+    pub fn from_db(raw: &str) -> Result<PlaceStatus, sqlx::Error> {
+        [PlaceStatus::Confirmed, PlaceStatus::Waitlisted, PlaceStatus::Cancelled]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown registration status {raw:?}").into()))
     }
 }
 
@@ -134,22 +150,6 @@ pub struct MeetupPage {
     pub logged_in: bool,
 }
 
-/// Everything a staff member edits on a meetup, as form values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MeetupFormValues {
-    pub city: String,
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub address: String,
-    /// "YYYY-MM-DDTHH:MM", the city's local time.
-    pub starts: String,
-    pub ends: String,
-    pub capacity: String,
-    pub signup_opens: String,
-    pub signup_closes: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attendee {
     pub registration_id: i64,
@@ -172,7 +172,7 @@ pub struct DeliveryCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffMeetup {
     pub page: MeetupPage,
-    pub form: MeetupFormValues,
+    pub form: EventFormValues,
     pub confirmed: Vec<Attendee>,
     pub waitlist: Vec<Attendee>,
     pub invitations: DeliveryCounts,

@@ -14,12 +14,14 @@ pub struct NewEvent<'a> {
     pub capacity: Option<i64>,
     pub status: &'a str,
     pub created_by: Option<i64>,
+    /// The organizer of a gathering.
+    pub organizer_id: Option<i64>,
 }
 
 pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO events (kind, city_id, title, starts_at, ends_at, capacity, status, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        "INSERT INTO events (kind, city_id, title, starts_at, ends_at, capacity, status, created_by, organizer_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
     .bind(event.kind)
     .bind(event.city_id)
@@ -29,6 +31,7 @@ pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>, now: i64) -> Result
     .bind(event.capacity)
     .bind(event.status)
     .bind(event.created_by)
+    .bind(event.organizer_id)
     .bind(now)
     .fetch_one(&mut **tx)
     .await
@@ -209,9 +212,19 @@ pub async fn waitlisted_count(db: &Db, event_id: i64) -> Result<i64, sqlx::Error
         .await
 }
 
+#[derive(sqlx::FromRow)]
+struct AttendeeRow {
+    id: i64,
+    display_name: String,
+    email: String,
+    status: String,
+    ticket_code: String,
+    checked_in_at: Option<i64>,
+}
+
 /// Confirmed fans (by name), then the waiting list in order.
 pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<AttendeeRow> = sqlx::query_as(
         "SELECT r.id, u.display_name, u.email, r.status, r.ticket_code, r.checked_in_at \
          FROM registrations r JOIN users u ON u.id = r.user_id \
          WHERE r.event_id = $1 AND r.status <> 'cancelled' \
@@ -220,18 +233,25 @@ pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Er
     .bind(event_id)
     .fetch_all(&db.pool)
     .await?;
-    let mut position = 0;
-    Ok(rows
-        .into_iter()
-        .map(|(registration_id, name, email, status, ticket_code, checked_in_at)| {
-            let status = PlaceStatus::parse(&status);
-            let position = (status == PlaceStatus::Waitlisted).then(|| {
-                position += 1;
-                position
-            });
-            Attendee { registration_id, name, email, status, position, ticket_code, checked_in: checked_in_at.is_some() }
-        })
-        .collect())
+    let mut waiting = 0;
+    let mut attendees = Vec::with_capacity(rows.len());
+    for row in rows {
+        let status = PlaceStatus::from_db(&row.status)?;
+        let position = (status == PlaceStatus::Waitlisted).then(|| {
+            waiting += 1;
+            waiting
+        });
+        attendees.push(Attendee {
+            registration_id: row.id,
+            name: row.display_name,
+            email: row.email,
+            status,
+            position,
+            ticket_code: row.ticket_code,
+            checked_in: row.checked_in_at.is_some(),
+        });
+    }
+    Ok(attendees)
 }
 
 pub struct EventChanges<'a> {

@@ -5,7 +5,8 @@ use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::gatherings::api::{
     load_city_events, load_organizer_status, load_own_gathering, ApplyOrganizer, CancelGathering, MessageAttendees, SaveGathering,
 };
-use crate::gatherings::GatheringFormValues;
+use crate::components::event_form::EventFields;
+use crate::meetups::{EventFormValues, EventKind};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -79,24 +80,12 @@ pub fn OrganizePage() -> impl IntoView {
 }
 
 #[component]
-fn GatheringForm(values: GatheringFormValues, id: Option<i64>, action: ServerAction<SaveGathering>) -> impl IntoView {
+fn GatheringForm(values: EventFormValues, id: Option<i64>, action: ServerAction<SaveGathering>) -> impl IntoView {
     let value = action.value();
     view! {
         <ActionForm action attr:class="form" attr:novalidate=true>
             <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
-            <Field label="Title" name="title" value=values.title error=field_error(value, "title") />
-            <div class="field">
-                <label for="field-description">"Description"</label>
-                <textarea id="field-description" name="description" rows="6">{values.description}</textarea>
-                <p class="hint">"Blank lines make paragraphs; **bold**, *italic*, lines starting with “- ” make a list; links work."</p>
-                <p class="field-error">{field_error(value, "description")}</p>
-            </div>
-            <Field label="Venue" name="venue" value=values.venue error=field_error(value, "venue") />
-            <Field label="Address" name="address" value=values.address error=field_error(value, "address") />
-            <Field label="Starts" name="starts" kind="datetime-local" value=values.starts error=field_error(value, "starts") />
-            <Field label="Ends" name="ends" kind="datetime-local" value=values.ends error=field_error(value, "ends") hint="Empty: two hours after the start." />
-            <Field label="Seats" name="capacity" value=values.capacity error=field_error(value, "capacity") hint="Empty: no limit." />
-            <Field label="Sign-up deadline" name="signup_deadline" kind="datetime-local" value=values.signup_deadline error=field_error(value, "signup_deadline") hint="Empty: until the start." />
+            <EventFields kind=EventKind::Gathering values error=move |field| field_error(value, field) />
             <FormError error=form_error(value) />
             <button type="submit">{if id.is_some() { "Save changes" } else { "Submit for review" }}</button>
             {move || value.get().and_then(Result::ok).map(|id| view! {
@@ -111,16 +100,7 @@ fn GatheringForm(values: GatheringFormValues, id: Option<i64>, action: ServerAct
 #[component]
 pub fn NewGatheringPage() -> impl IntoView {
     let save = ServerAction::<SaveGathering>::new();
-    let blank = GatheringFormValues {
-        title: String::new(),
-        description: String::new(),
-        venue: String::new(),
-        address: String::new(),
-        starts: String::new(),
-        ends: String::new(),
-        capacity: String::new(),
-        signup_deadline: String::new(),
-    };
+    let blank = EventFormValues::blank(EventKind::Gathering);
     view! {
         <Title text="New gathering — Tongcheng" />
         <h1>"List a gathering"</h1>

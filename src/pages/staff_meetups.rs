@@ -1,10 +1,10 @@
 //! Staff pages for official meetups: list, create, manage (publish, postpone, cancel,
 //! edit, attendees, export) and check-in at the door.
 use super::staff::StaffNav;
-use crate::components::city_picker::CityPicker;
 use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
-use crate::meetups::{Attendee, MeetupFormValues, StaffMeetup};
+use crate::components::event_form::EventFields;
+use crate::meetups::{Attendee, EventFormValues, EventKind, StaffMeetup};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -49,18 +49,7 @@ pub fn StaffMeetupsPage() -> impl IntoView {
 #[component]
 pub fn NewMeetupPage() -> impl IntoView {
     let save = ServerAction::<SaveMeetup>::new();
-    let blank = MeetupFormValues {
-        city: String::new(),
-        title: String::new(),
-        description: String::new(),
-        venue: String::new(),
-        address: String::new(),
-        starts: String::new(),
-        ends: String::new(),
-        capacity: "50".into(),
-        signup_opens: String::new(),
-        signup_closes: String::new(),
-    };
+    let blank = EventFormValues::blank(EventKind::Official);
     view! {
         <Title text="New meetup — Tongcheng staff" />
         <h1>"New official meetup"</h1>
@@ -70,25 +59,12 @@ pub fn NewMeetupPage() -> impl IntoView {
 }
 
 #[component]
-fn MeetupForm(values: MeetupFormValues, id: Option<i64>, action: ServerAction<SaveMeetup>) -> impl IntoView {
+fn MeetupForm(values: EventFormValues, id: Option<i64>, action: ServerAction<SaveMeetup>) -> impl IntoView {
     let value = action.value();
     view! {
         <ActionForm action attr:class="form meetup-form" attr:novalidate=true>
             <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
-            <CityPicker label="Host city" initial=values.city error=field_error(value, "city") />
-            <Field label="Title" name="title" value=values.title error=field_error(value, "title") />
-            <div class="field">
-                <label for="field-description">"Description"</label>
-                <textarea id="field-description" name="description" rows="4">{values.description}</textarea>
-                <p class="field-error">{field_error(value, "description")}</p>
-            </div>
-            <Field label="Venue" name="venue" value=values.venue error=field_error(value, "venue") />
-            <Field label="Address" name="address" value=values.address error=field_error(value, "address") />
-            <Field label="Starts (host city's local time)" name="starts" kind="datetime-local" value=values.starts error=field_error(value, "starts") />
-            <Field label="Ends" name="ends" kind="datetime-local" value=values.ends error=field_error(value, "ends") hint="Empty: three hours after the start." />
-            <Field label="Seats" name="capacity" value=values.capacity error=field_error(value, "capacity") />
-            <Field label="Sign-up opens" name="signup_opens" kind="datetime-local" value=values.signup_opens error=field_error(value, "signup_opens") hint="Empty: as soon as it is published." />
-            <Field label="Sign-up closes" name="signup_closes" kind="datetime-local" value=values.signup_closes error=field_error(value, "signup_closes") hint="Empty: at the start." />
+            <EventFields kind=EventKind::Official values error=move |field| field_error(value, field) />
             <FormError error=form_error(value) />
             <button type="submit">{if id.is_some() { "Save changes" } else { "Create draft" }}</button>
             {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">"Saved."</p> })}

@@ -178,7 +178,8 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
 async fn sweep_free_seats_forever(state: AppState) {
     loop {
         tokio::time::sleep(Duration::from_secs(20)).await;
-        match crate::meetups::engine::sweep_free_seats(&state.db, &state.config.public_url, crate::infra::clock::now()).await {
+        let events = crate::meetups::engine::Events::new(state.db.clone(), &state.config.public_url, crate::infra::clock::Clock::System);
+        match events.sweep_free_seats().await {
             Ok(0) => {}
             Ok(moved) => {
                 tracing::info!(moved, "sweeper gave free seats to waiting fans");

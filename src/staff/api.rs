@@ -167,6 +167,7 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
         capacity: Some(DEFAULT_CAPACITY),
         status: "draft",
         created_by: Some(staff.id),
+        organizer_id: None,
     };
     let event_id = insert_event(&mut tx, &draft, now).await?;
     let decision = super::repo::NewDecision {

@@ -43,7 +43,7 @@ pub async fn published_event(db: &tongcheng::infra::db::Db, city_id: i64, capaci
     use tongcheng::infra::clock::now;
     let mut tx = db.begin_write().await.unwrap();
     let start = now() + 7 * 24 * 3600;
-    let event = NewEvent { kind: "official", city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: "published", created_by: None };
+    let event = NewEvent { kind: "official", city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: "published", created_by: None, organizer_id: None };
     let id = insert_event(&mut tx, &event, now()).await.unwrap();
     tx.commit().await.unwrap();
     id
@@ -58,6 +58,11 @@ pub async fn demo_fans(app: &TestApp, n: u64) -> Vec<(i64, String)> {
         .expect("demo fans")
 }
 
+/// The event engine on `db`, as an app process would hold it (links to http://t).
+pub fn events(db: &tongcheng::infra::db::Db) -> tongcheng::meetups::engine::Events {
+    tongcheng::meetups::engine::Events::new(db.clone(), "http://t", tongcheng::infra::clock::Clock::System)
+}
+
 /// Every fan presses "sign up" at once (through the engine, no HTTP); the answers come
 /// back in the order of `fans`.
 pub fn spawn_sign_ups(
@@ -65,13 +70,13 @@ pub fn spawn_sign_ups(
     event: i64,
     fans: &[(i64, String)],
 ) -> Vec<tokio::task::JoinHandle<Result<tongcheng::meetups::Place, AppError>>> {
-    use tongcheng::meetups::engine::{self, Fan};
+    use tongcheng::meetups::engine::Fan;
     fans.iter()
         .cloned()
         .map(|(id, email)| {
             let db = db.clone();
             tokio::spawn(async move {
-                engine::sign_up(&db, event, &Fan { id, email: &email, name: "Fan" }, "http://t", tongcheng::infra::clock::now()).await
+                events(&db).sign_up(event, &Fan { id, email: &email, name: "Fan" }).await
             })
         })
         .collect()

@@ -53,6 +53,6 @@ pub fn gathering_form<'a>(id: &'a str, title: &'a str, description: &'a str, cap
         ("starts", "2099-03-07T19:00"),
         ("ends", ""),
         ("capacity", capacity),
-        ("signup_deadline", ""),
+        ("signup_closes", ""),
     ]
 }

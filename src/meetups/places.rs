@@ -1,0 +1,193 @@
+//! Storage of places: registrations, seat counts and waiting-list numbers. The seat
+//! engine (`engine`) decides; these statements are its only way to the tables.
+use super::{Place, PlaceStatus};
+use crate::infra::db::{Db, Tx};
+
+/// Takes a seat if one is free: the database refuses to go past the capacity.
+pub async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let taken: Option<i64> = sqlx::query_scalar(
+        "UPDATE events SET confirmed_count = confirmed_count + 1, updated_at = $2 \
+         WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity) RETURNING confirmed_count",
+    )
+    .bind(event_id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(taken.is_some())
+}
+
+pub async fn release_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET confirmed_count = confirmed_count - 1, updated_at = $2 WHERE id = $1")
+        .bind(event_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn confirmed_count(tx: &mut Tx, event_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT confirmed_count FROM events WHERE id = $1").bind(event_id).fetch_one(&mut **tx).await
+}
+
+/// The next number on the event's waiting list and the count of fans who have left
+/// it (see `Dialect::next_waitlist_number`).
+pub async fn next_waitlist_number(tx: &mut Tx, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(tx.dialect.next_waitlist_number()).bind(event_id).fetch_one(&mut **tx).await
+}
+
+/// Records that a fan left the waiting list (cancelled, or promoted to a seat).
+pub async fn count_left_waitlist(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE events SET waitlist_left = waitlist_left + 1 WHERE id = $1").bind(event_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A registration as the engine holds it while deciding.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub status: String,
+    pub generation: i64,
+}
+
+/// The fan's registration, inserting a placeholder (status `cancelled`, never visible
+/// outside the transaction) when there is none, and locking it either way: a second
+/// sign-up by the same fan waits here for the first to commit, then sees its outcome.
+/// (Without the lock, two re-sign-ups after a cancellation both read `cancelled` and
+/// both took a seat.)
+pub async fn claim(tx: &mut Tx, event_id: i64, user_id: i64, ticket_code: &str, now: i64) -> Result<Claimed, sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO registrations (event_id, user_id, status, ticket_code, created_at, updated_at, generation) \
+         VALUES ($1, $2, 'cancelled', $3, $4, $4, 0) \
+         ON CONFLICT (event_id, user_id) DO UPDATE SET generation = registrations.generation \
+         RETURNING id, status, generation",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .bind(ticket_code)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Moves a claimed registration to its new status; the status and generation it was
+/// claimed with guard the update (a backstop to the lock of `claim`). Returns the
+/// ticket code, or `None` if the registration changed meanwhile.
+pub async fn settle(tx: &mut Tx, claimed: &Claimed, status: PlaceStatus, waitlist_seq: Option<i64>, now: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE registrations SET status = $1, waitlist_seq = $2, generation = $3 + 1, updated_at = $4 \
+         WHERE id = $5 AND status = 'cancelled' AND generation = $3 RETURNING ticket_code",
+    )
+    .bind(status.as_str())
+    .bind(waitlist_seq)
+    .bind(claimed.generation)
+    .bind(now)
+    .bind(claimed.id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A fan moved from the waiting list to a seat.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Promoted {
+    pub id: i64,
+    pub user_id: i64,
+    pub ticket_code: String,
+    pub generation: i64,
+}
+
+/// Gives the first fan waiting the seat; `None` when nobody waits.
+pub async fn promote_first_waiting(tx: &mut Tx, event_id: i64, now: i64) -> Result<Option<Promoted>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE registrations SET status = 'confirmed', waitlist_seq = NULL, generation = generation + 1, updated_at = $2 \
+         WHERE status = 'waitlisted' AND id = (SELECT id FROM registrations WHERE event_id = $1 AND status = 'waitlisted' \
+                                               ORDER BY waitlist_seq LIMIT 1 {}) \
+         RETURNING id, user_id, ticket_code, generation",
+        tx.dialect.skip_locked()
+    );
+    sqlx::query_as(&sql).bind(event_id).bind(now).fetch_optional(&mut **tx).await
+}
+
+/// Cancels the fan's place if it has `status`; whether it had.
+pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceStatus, now: i64) -> Result<bool, sqlx::Error> {
+    let cancelled: Option<i64> = sqlx::query_scalar(
+        "UPDATE registrations SET status = 'cancelled', waitlist_seq = NULL, updated_at = $1 \
+         WHERE event_id = $2 AND user_id = $3 AND status = $4 RETURNING id",
+    )
+    .bind(now)
+    .bind(event_id)
+    .bind(user_id)
+    .bind(status.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(cancelled.is_some())
+}
+
+/// The events where a fan holds a place (seat or waiting list).
+pub async fn events_of(tx: &mut Tx, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT event_id FROM registrations WHERE user_id = $1 AND status <> 'cancelled'").bind(user_id).fetch_all(&mut **tx).await
+}
+
+#[derive(sqlx::FromRow)]
+struct PlaceRow {
+    id: i64,
+    status: String,
+    waitlist_seq: Option<i64>,
+    ticket_code: String,
+    checked_in_at: Option<i64>,
+}
+
+/// The fan's current place at an event, with their live position on the waiting list.
+pub async fn place(db: &Db, event_id: i64, user_id: i64) -> Result<Option<Place>, sqlx::Error> {
+    let row: Option<PlaceRow> = sqlx::query_as(
+        "SELECT id, status, waitlist_seq, ticket_code, checked_in_at FROM registrations WHERE event_id = $1 AND user_id = $2",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let status = PlaceStatus::from_db(&row.status)?;
+    let position = match row.waitlist_seq.filter(|_| status == PlaceStatus::Waitlisted) {
+        Some(seq) => Some(
+            sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq <= $2")
+                .bind(event_id)
+                .bind(seq)
+                .fetch_one(&db.pool)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(Some(Place {
+        registration_id: row.id,
+        status,
+        position,
+        ticket_code: (status == PlaceStatus::Confirmed).then_some(row.ticket_code),
+        checked_in: row.checked_in_at.is_some(),
+    }))
+}
+
+/// Whether the event has a free seat and a fan waiting for one.
+pub async fn seat_free_while_fans_wait(db: &Db, event_id: i64) -> Result<bool, sqlx::Error> {
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity) \
+         AND EXISTS (SELECT 1 FROM registrations WHERE event_id = $1 AND status = 'waitlisted')",
+    )
+    .bind(event_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(found > 0)
+}
+
+/// Events still taking fans that have a free seat and fans waiting.
+pub async fn events_with_seats_free_while_fans_wait(db: &Db, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT e.id FROM events e WHERE e.status IN ('published', 'postponed') AND e.starts_at > $1 \
+         AND (e.capacity IS NULL OR e.confirmed_count < e.capacity) \
+         AND EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted')",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
