@@ -1,7 +1,10 @@
 //! The application shell and its routes.
 use crate::components::auth::Auth;
 use crate::components::nav::Nav;
-use crate::pages::{account, delivery, gatherings, home, login, mailbox, meetups, moderation, not_found, password, register, staff, staff_meetups, verify, where_next};
+use crate::pages::fan::{account, mailbox, meetups};
+use crate::pages::organizer::organize as gatherings;
+use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation};
+use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -57,7 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organize") view=gatherings::OrganizePage />
                     <Route path=path!("/organize/new") view=gatherings::NewGatheringPage />
                     <Route path=path!("/organize/:id") view=gatherings::OwnGatheringPage />
-                    <Route path=path!("/cities/:id") view=gatherings::CityPage />
+                    <Route path=path!("/cities/:id") view=city::CityPage />
                     <Route path=path!("/staff/moderation") view=moderation::ModerationPage />
                     <Route path=path!("/staff/organizers/:id") view=moderation::OrganizerHistoryPage />
                     <Route path=path!("/staff") view=staff::StaffDashboardPage />

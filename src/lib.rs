@@ -14,6 +14,7 @@ pub mod error;
 pub mod gatherings;
 pub mod meetups;
 pub mod pages;
+pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod infra;
 #[cfg(feature = "ssr")]

@@ -2,6 +2,22 @@
 //! set of markup is recognised (paragraphs, line breaks, `- ` lists, `**bold**`,
 //! `*italic*`, and http(s) links). No HTML from the author ever reaches the page.
 
+/// The UTC calendar date of a unix time, "YYYY-MM-DD" (meetups are held in the
+/// afternoon, so in China's time zones it is the local date too).
+pub fn date_label(timestamp: i64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = timestamp.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

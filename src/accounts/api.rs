@@ -92,7 +92,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     session.cycle_id().await?;
     session.insert(USER_ID, record.id).await?;
     session.insert(SESSION_VERSION, record.session_version).await?;
-    state.config.session_policy().start(&session).await?;
+    crate::infra::session_policy::SessionPolicy::of(&state.config).start(&session).await?;
     leptos_axum::redirect(&super::safe_next(next.as_deref(), &state.config.public_url));
     Ok(())
 }
@@ -202,26 +202,6 @@ pub async fn change_home_city(city: String) -> Result<String, AppError> {
     Ok(city.label())
 }
 
-/// Deletes the account after checking the password; the fan stops counting at once.
-#[server(endpoint = "delete_account")]
-pub async fn delete_account(password: String) -> Result<(), AppError> {
-    use ssr::*;
-    let state = state()?;
-    let user = require_user().await?;
-    let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
-    let stored = repo::password_hash(&state.db, user.id).await?;
-    if !password::verify(password.expose().to_string(), stored).await? {
-        return Err(AppError::field("delete_password", "That password is not right."));
-    }
-    let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
-    // Seats pass to the next fans waiting before the account goes.
-    crate::meetups::engine::cancel_all_for_user(&mut tx, user.id).await?;
-    repo::delete_user(&mut tx, user.id).await?;
-    tx.commit().await?;
-    session().await?.flush().await?;
-    leptos_axum::redirect("/?deleted=1");
-    Ok(())
-}
 
 /// Whether the fan wants invitations to official meetups by email.
 #[server(endpoint = "set_invitation_preference")]

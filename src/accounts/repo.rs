@@ -212,3 +212,22 @@ pub async fn set_wants_invitations(tx: &mut Tx, user_id: i64, wants: bool, now: 
         .await?;
     Ok(())
 }
+
+/// The role of an account, inside a transaction (`None`: no such account).
+pub async fn role(tx: &mut Tx, user_id: i64) -> Result<Option<Role>, sqlx::Error> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await?;
+    Ok(role.and_then(|r| Role::parse(&r)))
+}
+
+/// What staff see of an organizer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizerProfile {
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+    pub trusted_organizer: i64,
+}
+
+pub async fn organizer_profile(db: &Db, user_id: i64) -> Result<Option<OrganizerProfile>, sqlx::Error> {
+    sqlx::query_as("SELECT display_name, email, role, trusted_organizer FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await
+}

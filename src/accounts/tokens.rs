@@ -1,10 +1,6 @@
 //! Single-use secrets sent by email (verification, password reset). Only their SHA-256
 //! is stored, so a leaked database holds no usable link.
 use crate::infra::db::Tx;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -28,17 +24,7 @@ impl Purpose {
     }
 }
 
-/// Hex SHA-256: how a secret is stored and named (token rows, idempotency keys).
-pub fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// 256 random bits, URL-safe.
-pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+pub use crate::infra::secrets::{digest, random_secret};
 
 /// Makes a new secret for `user_id` and returns it (to put in the emailed link).
 pub async fn issue(tx: &mut Tx, user_id: i64, purpose: Purpose, now: i64) -> Result<String, sqlx::Error> {

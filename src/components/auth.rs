@@ -1,5 +1,6 @@
 //! The logged-in user and the actions that change who that is, shared by all pages.
-use crate::accounts::api::{get_current_user, ChangeHomeCity, DeleteAccount, Login, Logout, UpdateDisplayName};
+use crate::accounts::api::{get_current_user, ChangeHomeCity, Login, Logout, UpdateDisplayName};
+use crate::privacy::DeleteAccount;
 use crate::accounts::CurrentUser;
 use crate::error::AppError;
 use leptos::prelude::*;

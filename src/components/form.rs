@@ -62,3 +62,8 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
         </Show>
     }
 }
+
+/// An error of a page's data, as the page shows it.
+pub fn error_text(e: AppError) -> AnyView {
+    view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+}

@@ -142,7 +142,7 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Err
          RETURNING id, recipient, subject, body_text, body_html, attempts, attachments",
         db.dialect.skip_locked()
     );
-    let token = crate::accounts::tokens::random_secret();
+    let token = crate::infra::secrets::random_secret();
     let mut tx = db.begin_write().await?;
     let rows: Vec<ClaimedRow> = sqlx::query_as(&sql).bind(now + LEASE_SECS).bind(&token).bind(now).bind(limit).fetch_all(&mut *tx).await?;
     tx.commit().await?;

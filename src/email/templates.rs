@@ -1,6 +1,6 @@
 //! The emails the site sends, each in plain text and HTML.
 use super::OutgoingEmail;
-use crate::accounts::tokens::digest;
+use crate::infra::secrets::digest;
 
 /// Escapes text for HTML element content and attribute values.
 pub use crate::text::escape as escape_html;

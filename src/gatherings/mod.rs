@@ -5,7 +5,7 @@ pub mod moderation;
 #[cfg(feature = "ssr")]
 pub mod repo;
 
-use crate::accounts::{CurrentUser, Role};
+use crate::accounts::Role;
 use crate::meetups::{Attendee, MeetupCard};
 use serde::{Deserialize, Serialize};
 
@@ -113,12 +113,7 @@ pub const MESSAGES_PER_DAY: i64 = 3;
 pub const REPORT_CATEGORIES: [(&str, &str); 3] =
     [("spam", "Spam"), ("unsafe", "Unsafe"), ("wrong_information", "Wrong information")];
 
-/// Whether `user` may manage a gathering (see its attendees, message them, edit, cancel,
-/// export): only while they are an organizer, only their own, and not once staff have
-/// hidden it.
-pub fn may_manage(user: &CurrentUser, organizer_id: Option<i64>, status: &str) -> bool {
-    matches!(user.role, Role::Organizer | Role::Staff | Role::Admin) && organizer_id == Some(user.id) && status != "hidden"
-}
+pub use crate::meetups::may_manage;
 
 /// Moderation applies to fans and organizers; staff roles are an admin's business.
 pub fn moderatable(role: Role) -> bool {
@@ -128,7 +123,7 @@ pub fn moderatable(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::HomeCity;
+    use crate::accounts::{CurrentUser, HomeCity};
 
     fn user(id: i64, role: Role) -> CurrentUser {
         let home_city = HomeCity { id: 1, name_zh: String::new(), name_en: String::new(), province_en: String::new(), verified_fans: 0 };

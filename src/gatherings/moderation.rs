@@ -8,8 +8,7 @@ use leptos::prelude::*;
 /// The role of an account, inside a transaction.
 #[cfg(feature = "ssr")]
 async fn role_of(tx: &mut crate::infra::db::Tx, user_id: i64) -> Result<crate::accounts::Role, AppError> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await?;
-    role.and_then(|r| crate::accounts::Role::parse(&r)).ok_or(AppError::NotFound)
+    crate::accounts::repo::role(tx, user_id).await?.ok_or(AppError::NotFound)
 }
 
 #[server(endpoint = "moderation_queue")]
@@ -62,8 +61,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             let to = if action == "approve" { "approved" } else { "declined" };
             let user_id = super::repo::decide_application(&mut tx, id, "pending", to, &reason, now).await?.ok_or(AppError::NotFound)?;
             if action == "approve" {
-                let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-                if role == "fan" {
+                if role_of(&mut tx, user_id).await? == Role::Fan {
                     crate::accounts::repo::set_role(&mut tx, user_id, Role::Organizer, now).await?;
                 }
             }
@@ -75,12 +73,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             }
             crate::accounts::repo::set_role(&mut tx, id, Role::Fan, now).await?;
             super::repo::set_trusted(&mut tx, id, false).await?;
-            sqlx::query("UPDATE organizer_applications SET status = 'revoked', decision_reason = $1, decided_at = $2 WHERE user_id = $3 AND status = 'approved'")
-                .bind(&reason)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            super::repo::revoke_application(&mut tx, id, &reason, now).await?;
             notify = Some((id, "revoked"));
         }
         ("organizer", "trust" | "distrust") => super::repo::set_trusted(&mut tx, id, action == "trust").await?,
@@ -90,8 +83,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
                 "reject" => "rejected",
                 _ => "hidden",
             };
-            let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM events WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            if kind.as_deref() != Some("gathering") {
+            let event = crate::meetups::repo::event_info(&mut *tx, id).await?;
+            if event.is_none_or(|e| e.kind != "gathering") {
                 return Err(AppError::NotFound);
             }
             crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
@@ -118,12 +111,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
 pub async fn load_organizer_history(user_id: i64) -> Result<OrganizerHistory, AppError> {
     let viewer = crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
-    let (name, email, role, trusted): (String, String, String, i64) =
-        sqlx::query_as("SELECT display_name, email, role, trusted_organizer FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let profile = crate::accounts::repo::organizer_profile(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
+    let (name, email, role, trusted) = (profile.display_name, profile.email, profile.role, profile.trusted_organizer);
     let mut gatherings = Vec::new();
     for event in crate::meetups::repo::gatherings(&state.db, Some(user_id), None).await? {
         let (confirmed, checked_in) = super::repo::attendance(&state.db, event.id).await?;

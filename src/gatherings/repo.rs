@@ -200,3 +200,14 @@ pub async fn attendance(db: &Db, event_id: i64) -> Result<(i64, i64), sqlx::Erro
     .fetch_one(&db.pool)
     .await
 }
+
+/// Ends an organizer's approved application (their organizer role was revoked).
+pub async fn revoke_application(tx: &mut Tx, user_id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organizer_applications SET status = 'revoked', decision_reason = $1, decided_at = $2 WHERE user_id = $3 AND status = 'approved'")
+        .bind(reason)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

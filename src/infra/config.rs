@@ -105,10 +105,6 @@ impl Config {
         url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
     }
 
-    pub fn session_policy(&self) -> super::session_policy::SessionPolicy {
-        super::session_policy::SessionPolicy::from_days(self.session_idle_days, self.session_max_days)
-    }
-
     /// Cookies get the `Secure` flag when the site is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")

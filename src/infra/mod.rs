@@ -11,6 +11,7 @@ pub mod form;
 pub mod headers;
 pub mod rate_limit;
 pub mod request;
+pub mod secrets;
 pub mod session_policy;
 pub mod session_store;
 pub mod state;

@@ -32,6 +32,11 @@ pub enum Verdict {
 }
 
 impl SessionPolicy {
+    /// The policy the settings ask for.
+    pub fn of(config: &super::config::Config) -> SessionPolicy {
+        SessionPolicy::from_days(config.session_idle_days, config.session_max_days)
+    }
+
     pub fn from_days(idle_days: u32, max_days: u32) -> SessionPolicy {
         SessionPolicy { idle_secs: i64::from(idle_days) * 86_400, max_secs: i64::from(max_days) * 86_400 }
     }

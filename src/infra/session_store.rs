@@ -91,3 +91,13 @@ impl SessionStore for DbSessionStore {
         Ok(())
     }
 }
+
+/// The secret that signs session cookies when no `SESSION_SECRET` is set: `candidate`
+/// the first time, kept in the database so every process and restart uses the same.
+pub async fn stored_secret(db: &Db, candidate: &str) -> Result<String, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING").bind(candidate).execute(&mut *tx).await?;
+    let secret: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'session_secret'").fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(secret)
+}

@@ -224,7 +224,7 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
     let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
     let cities = super::repo::cities_within(&state.db, event.city_id, radius).await?;
     let mut tx = state.db.begin_write().await?;
-    let status: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let status = super::repo::event_info_locked(&mut tx, id, super::repo::EventLock::ForStatusChange).await?.ok_or(AppError::NotFound)?.status;
     let invited = match status.as_str() {
         "draft" => {
             super::repo::set_status(&mut tx, id, "published", now).await?;

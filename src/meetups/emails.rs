@@ -1,6 +1,5 @@
 //! Emails about meetups. Each has an idempotency key naming the change that caused
 //! it, so a retried transaction never queues a second copy.
-use super::ics::{calendar, IcsEvent};
 use super::repo::EventInfo;
 use crate::email::templates::escape_html;
 use crate::email::{Attachment, OutgoingEmail};
@@ -18,22 +17,7 @@ fn when_where(event: &EventInfo) -> String {
 
 /// The meetup as a calendar file.
 pub fn ics_attachment(event: &EventInfo, base: &str) -> Attachment {
-    let url = meetup_url(base, event);
-    let location = format!("{} {} {}", event.venue, event.address, event.city);
-    let ics = calendar(
-        &event.title,
-        &[IcsEvent {
-            uid: format!("event-{}@tongcheng", event.id),
-            starts_at: event.starts_at,
-            ends_at: event.ends_at,
-            title: &event.title,
-            location: location.trim(),
-            description: &event.description,
-            url: &url,
-            cancelled: event.status == "cancelled",
-        }],
-        now(),
-    );
+    let ics = super::ics::calendar_of(&event.title, std::slice::from_ref(event), base, now());
     Attachment::file("meetup.ics", "text/calendar; charset=utf-8", ics)
 }
 

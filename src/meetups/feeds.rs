@@ -1,6 +1,5 @@
 //! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, and the
 //! attendee export (CSV) for staff and organizers.
-use super::ics::{calendar, IcsEvent};
 use super::repo::{self, EventInfo};
 use crate::infra::clock::now;
 use crate::infra::request::{SESSION_VERSION, USER_ID};
@@ -12,23 +11,7 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 fn ics_response(name: &str, events: &[EventInfo], base: &str) -> Response {
-    let urls: Vec<String> = events.iter().map(|e| format!("{base}/meetups/{}", e.id)).collect();
-    let locations: Vec<String> = events.iter().map(|e| format!("{} {} {}", e.venue, e.address, e.city).trim().to_string()).collect();
-    let entries: Vec<IcsEvent<'_>> = events
-        .iter()
-        .zip(urls.iter().zip(&locations))
-        .map(|(e, (url, location))| IcsEvent {
-            uid: format!("event-{}@tongcheng", e.id),
-            starts_at: e.starts_at,
-            ends_at: e.ends_at,
-            title: &e.title,
-            location,
-            description: &e.description,
-            url,
-            cancelled: e.status == "cancelled",
-        })
-        .collect();
-    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], calendar(name, &entries, now())).into_response()
+    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], super::ics::calendar_of(name, events, base, now())).into_response()
 }
 
 fn internal(error: sqlx::Error) -> Response {
@@ -89,7 +72,7 @@ pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path
     let allowed = |u: &crate::accounts::CurrentUser| {
         u.role.is_staff()
             || event.as_ref().is_some_and(|e| {
-                e.kind == "gathering" && crate::gatherings::may_manage(u, e.organizer.as_ref().map(|(uid, _)| *uid), &e.status)
+                e.kind == "gathering" && super::may_manage(u, e.organizer.as_ref().map(|(uid, _)| *uid), &e.status)
             })
     };
     match user {

@@ -26,7 +26,7 @@ impl EventKind {
                 asks_city: true,
                 asks_signup_opens: true,
                 venue_required: false,
-                default_capacity: Some(crate::staff::ranking::DEFAULT_CAPACITY),
+                default_capacity: Some(super::DEFAULT_CAPACITY),
                 max_capacity: 100_000,
                 default_hours: 3,
             },
@@ -195,7 +195,7 @@ mod parse {
         #[test]
         fn each_kind_has_its_defaults() {
             let official = parse_event_form(&values("2099-05-02T14:00", ""), EventKind::Official.form_rules(), city(), None, 0).unwrap();
-            assert_eq!(official.capacity, Some(crate::staff::ranking::DEFAULT_CAPACITY));
+            assert_eq!(official.capacity, Some(crate::meetups::DEFAULT_CAPACITY));
             assert_eq!(official.ends_at - official.starts_at, 3 * 3600);
             let gathering = parse_event_form(&values("2099-05-02T14:00", ""), EventKind::Gathering.form_rules(), city(), None, 0).unwrap();
             assert_eq!(gathering.capacity, None, "no limit");

@@ -1,5 +1,28 @@
 //! iCalendar (RFC 5545) text for calendar feeds and email invitations.
 
+/// A calendar of stored events, each linking to its page: the one builder from an event
+/// to its entry, for the feeds and for the file attached to emails.
+#[cfg(feature = "ssr")]
+pub fn calendar_of(name: &str, events: &[super::repo::EventInfo], base: &str, now: i64) -> String {
+    let urls: Vec<String> = events.iter().map(|e| format!("{base}/meetups/{}", e.id)).collect();
+    let locations: Vec<String> = events.iter().map(|e| format!("{} {} {}", e.venue, e.address, e.city).trim().to_string()).collect();
+    let entries: Vec<IcsEvent<'_>> = events
+        .iter()
+        .zip(urls.iter().zip(&locations))
+        .map(|(e, (url, location))| IcsEvent {
+            uid: format!("event-{}@tongcheng", e.id),
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            title: &e.title,
+            location,
+            description: &e.description,
+            url,
+            cancelled: e.status == "cancelled",
+        })
+        .collect();
+    calendar(name, &entries, now)
+}
+
 /// One event in a calendar.
 pub struct IcsEvent<'a> {
     pub uid: String,
@@ -14,7 +37,7 @@ pub struct IcsEvent<'a> {
 
 /// `20261128T060000Z` for a unix time.
 pub fn utc_stamp(timestamp: i64) -> String {
-    let date = crate::staff::date_label(timestamp).replace('-', "");
+    let date = crate::text::date_label(timestamp).replace('-', "");
     let secs = timestamp.rem_euclid(86_400);
     format!("{date}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }

@@ -25,6 +25,17 @@ pub mod tickets;
 pub use form::{EventFormValues, EventKind};
 use serde::{Deserialize, Serialize};
 
+/// Seats of an official meetup unless staff choose otherwise: 30–50 fans meet the
+/// engineers face to face.
+pub const DEFAULT_CAPACITY: i64 = 50;
+
+/// Whether `user` may manage a gathering (see its attendees, message them, edit, cancel,
+/// export): only while they are an organizer, only their own, and not once staff have
+/// hidden it.
+pub fn may_manage(user: &crate::accounts::CurrentUser, organizer_id: Option<i64>, status: &str) -> bool {
+    matches!(user.role, crate::accounts::Role::Organizer | crate::accounts::Role::Staff | crate::accounts::Role::Admin) && organizer_id == Some(user.id) && status != "hidden"
+}
+
 /// Whether fans can sign up right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignupState {

@@ -48,20 +48,7 @@ fn leptos_options(config: &Config) -> Result<LeptosOptions, String> {
 async fn session_key(config: &Config, db: &Db) -> Result<Key, String> {
     let secret = match &config.session_secret {
         Some(secret) => secret.clone(),
-        None => {
-            let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
-            sqlx::query("INSERT INTO settings (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING")
-                .bind(crate::accounts::tokens::random_secret())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| e.to_string())?;
-            let secret: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'session_secret'")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())?;
-            secret
-        }
+        None => crate::infra::session_store::stored_secret(db, &crate::accounts::tokens::random_secret()).await.map_err(|e| e.to_string())?,
     };
     Ok(Key::from(&Sha512::digest(secret.as_bytes())))
 }
@@ -137,7 +124,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))
         .layer(from_fn(super::telemetry::record_request))
         .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
-        .layer(from_fn_with_state(state.config.session_policy(), crate::infra::session_policy::enforce))
+        .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))
         .layer(sessions)
         .layer(from_fn(crate::infra::body_limit::limit_body))
         .layer(from_fn(crate::infra::headers::add_security_headers))

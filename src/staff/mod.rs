@@ -80,21 +80,7 @@ pub struct CityStanding {
     pub share_url: String,
 }
 
-/// The UTC calendar date of a unix time, "YYYY-MM-DD" (meetups are held in the
-/// afternoon, so in China's time zones it is the local date too).
-pub fn date_label(timestamp: i64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = timestamp.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
+pub use crate::text::date_label;
 
 #[cfg(test)]
 mod tests {

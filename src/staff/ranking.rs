@@ -2,8 +2,7 @@
 //! loads, so every rule (threshold, cool-down, ties, missing population) is unit-tested.
 use serde::{Deserialize, Serialize};
 
-/// Seats of an official meetup unless staff choose otherwise.
-pub const DEFAULT_CAPACITY: i64 = 50;
+pub use crate::meetups::DEFAULT_CAPACITY;
 const WEEK: i64 = 7 * 24 * 3600;
 
 /// What the repo knows about a city at one moment.

@@ -1,11 +1,11 @@
 //! Staff moderation pages: the review queue and one organizer's history, where admins
 //! also change roles.
-use super::gatherings::error_text;
-use super::staff::StaffNav;
+use crate::pages::staff::dashboard::StaffNav;
 use crate::components::form::field_error;
 use crate::gatherings::moderation::{load_moderation_queue, load_organizer_history, Moderate, SetRole};
 use crate::gatherings::{LogEntry, ReportView};
 use leptos::form::ActionForm;
+use crate::components::form::error_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

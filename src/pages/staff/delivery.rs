@@ -2,7 +2,7 @@
 //! mail server's answer and a button to send them again.
 use crate::email::api::{failed_mail, RetryMail};
 use crate::email::FailedMail;
-use crate::pages::staff::StaffNav;
+use crate::pages::staff::dashboard::StaffNav;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,6 +1,6 @@
 //! Staff pages for official meetups: list, create, manage (publish, postpone, cancel,
 //! edit, attendees, export) and check-in at the door.
-use super::staff::StaffNav;
+use crate::pages::staff::dashboard::StaffNav;
 use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
 use crate::components::event_form::EventFields;

@@ -1,0 +1,4 @@
+//! Pages for a logged-in fan.
+pub mod account;
+pub mod mailbox;
+pub mod meetups;

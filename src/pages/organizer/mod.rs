@@ -1,0 +1,2 @@
+//! Pages for organizers of self-run gatherings.
+pub mod organize;

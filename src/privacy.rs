@@ -1,0 +1,27 @@
+//! What a fan controls about their own data: deleting the account. It spans domains
+//! (places pass on to fans waiting, the account goes), so it sits above them.
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Deletes the account after checking the password; the fan stops counting at once.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    use crate::accounts::auth::require_user;
+    use crate::accounts::{password, repo, TypedPassword};
+    use crate::infra::request::{session, state};
+    let state = state()?;
+    let user = require_user().await?;
+    let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
+    let stored = repo::password_hash(&state.db, user.id).await?;
+    if !password::verify(password.expose().to_string(), stored).await? {
+        return Err(AppError::field("delete_password", "That password is not right."));
+    }
+    let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
+    // Seats pass to the next fans waiting before the account goes.
+    crate::meetups::engine::cancel_all_for_user(&mut tx, user.id).await?;
+    repo::delete_user(&mut tx, user.id).await?;
+    tx.commit().await?;
+    session().await?.flush().await?;
+    leptos_axum::redirect("/?deleted=1");
+    Ok(())
+}
