@@ -38,7 +38,7 @@ async fn database_url(backend: &str, dir: &std::path::Path) -> String {
 async fn meetup(db: &Db) -> i64 {
     let mut tx = db.begin_write().await.expect("tx");
     let start = now() + 86_400 * 7;
-    let event = NewEvent { kind: "official", city_id: 1816670, title: "Burst", starts_at: start, ends_at: start + 3600, capacity: Some(SEATS), status: "published", created_by: None, organizer_id: None };
+    let event = NewEvent { kind: tongcheng::meetups::EventKind::Official, city_id: 1816670, title: "Burst", starts_at: start, ends_at: start + 3600, capacity: Some(SEATS), status: tongcheng::meetups::EventStatus::Published, created_by: None, organizer_id: None };
     let id = insert_event(&mut tx, &event, now()).await.expect("event");
     tx.commit().await.expect("commit");
     id

@@ -46,7 +46,7 @@ async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(b
     assert_eq!(queue.gatherings.len(), 1);
     moderate(&staff, "gathering", id, "reject", "Please add the address details").await;
     let own: OwnGathering = organizer.call("own_gathering", &[("id", &id_text)]).await.unwrap();
-    assert_eq!(own.card.status, "rejected");
+    assert_eq!(own.card.status, tongcheng::meetups::EventStatus::Rejected);
     assert_eq!(own.rejection.as_deref(), Some("Please add the address details"), "comes back with the reason");
     let _: i64 = organizer.call("save_gathering", &gathering_form(&id_text, "Board games night", "Bring **games**", "2")).await.unwrap();
     moderate(&staff, "gathering", id, "approve", "").await;
@@ -217,5 +217,5 @@ async fn a_new_end_time_of_a_gathering_is_emailed_to_its_attendees(backend: Back
     assert_eq!(told, 1, "the attendee is told the new end time");
     let own: OwnGathering = organizer.call("own_gathering", &[("id", &id_text)]).await.unwrap();
     assert_eq!(own.form.ends, "2099-03-07T23:30");
-    assert_eq!(own.card.status, "published", "a new time needs no new review");
+    assert_eq!(own.card.status, tongcheng::meetups::EventStatus::Published, "a new time needs no new review");
 }

@@ -352,7 +352,7 @@ async fn reminders_are_queued_once_a_day_ahead(backend: Backend) {
     let fans = demo_fans(&app, 2).await;
     let soon = now() + 2 * 3600;
     let mut tx = app.state.db.begin_write().await.unwrap();
-    let event = NewEvent { kind: "official", city_id: app.city_id("广州").await, title: "Soon", starts_at: soon, ends_at: soon + 3600, capacity: Some(1), status: "published", created_by: None, organizer_id: None };
+    let event = NewEvent { kind: tongcheng::meetups::EventKind::Official, city_id: app.city_id("广州").await, title: "Soon", starts_at: soon, ends_at: soon + 3600, capacity: Some(1), status: tongcheng::meetups::EventStatus::Published, created_by: None, organizer_id: None };
     let id = insert_event(&mut tx, &event, now()).await.unwrap();
     tx.commit().await.unwrap();
     sign_up_all(&app, id, &fans).await;

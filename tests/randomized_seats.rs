@@ -54,7 +54,7 @@ fn seed() -> u64 {
 async fn event(db: &Db, city_id: i64, capacity: i64) -> i64 {
     let mut tx = db.begin_write().await.unwrap();
     let start = now() + 7 * 24 * 3600;
-    let new = NewEvent { kind: "official", city_id, title: "Random", starts_at: start, ends_at: start + 3600, capacity: Some(capacity), status: "published", created_by: None, organizer_id: None };
+    let new = NewEvent { kind: tongcheng::meetups::EventKind::Official, city_id, title: "Random", starts_at: start, ends_at: start + 3600, capacity: Some(capacity), status: tongcheng::meetups::EventStatus::Published, created_by: None, organizer_id: None };
     let id = repo::insert_event(&mut tx, &new, now()).await.unwrap();
     tx.commit().await.unwrap();
     id
@@ -87,7 +87,7 @@ async fn change_capacity(db: &Db, event: i64, capacity: i64) -> Result<(), AppEr
 async fn check_in(db: &Db, event: i64, user: i64) -> Result<(), AppError> {
     if let Some(place) = tongcheng::meetups::places::place(db, event, user).await? {
         let mut tx = db.begin_write().await?;
-        repo::check_in(&mut tx, place.ticket_code.as_deref().unwrap_or("NONE"), now()).await?;
+        tongcheng::meetups::places::check_in(&mut tx, place.ticket_code.as_deref().unwrap_or("NONE"), now()).await?;
         tx.commit().await?;
     }
     Ok(())

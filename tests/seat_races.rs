@@ -72,7 +72,7 @@ async fn cancelling_at_a_cancelled_or_finished_meetup_promotes_nobody(backend: B
         events(db).sign_up(event, &fan(&fans, base + 1)).await.unwrap();
     }
     let mut tx = db.begin_write().await.unwrap();
-    tongcheng::meetups::repo::set_status(&mut tx, cancelled, "cancelled", now()).await.unwrap();
+    tongcheng::meetups::repo::set_status(&mut tx, cancelled, tongcheng::meetups::EventStatus::Cancelled, now()).await.unwrap();
     tx.commit().await.unwrap();
     common::execute(db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[now() - 3 * 3600, now() - 3600, finished]).await;
 

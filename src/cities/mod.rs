@@ -29,6 +29,7 @@ pub fn catalogue() -> Result<Catalogue, crate::error::AppError> {
 
 /// A city and its verified fans, for lists like "cities with the most fans".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CityFans {
     pub id: i64,
     pub name_zh: String,

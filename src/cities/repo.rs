@@ -62,36 +62,19 @@ pub async fn load_reference_data(db: &Db) -> Result<usize, String> {
 }
 
 pub async fn options(db: &Db) -> Result<Vec<CityOption>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, name_zh, name_en, pinyin, province_en, population FROM cities ORDER BY population DESC, id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name_zh, name_en, pinyin, province_en, population)| CityOption {
-            id,
-            name_zh,
-            name_en,
-            pinyin,
-            province_en,
-            population,
-        })
-        .collect())
+    sqlx::query_as("SELECT id, name_zh, name_en, pinyin, province_en, population FROM cities ORDER BY population DESC, id")
+        .fetch_all(&db.pool)
+        .await
 }
 
 pub async fn most_fans(db: &Db, limit: i64) -> Result<Vec<CityFans>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT id, name_zh, name_en, province_en, verified_fans FROM cities \
          WHERE verified_fans > 0 ORDER BY verified_fans DESC, id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name_zh, name_en, province_en, verified_fans)| CityFans { id, name_zh, name_en, province_en, verified_fans })
-        .collect())
+    .await
 }
 
 /// Sets every city's verified-fan counts (total and per day) from a full recount,

@@ -1,5 +1,5 @@
 //! A meetup or gathering in a list: title, time, city, seats, and the fan's place.
-use crate::meetups::{MeetupCard, Place, PlaceStatus};
+use crate::meetups::{EventKind, EventStatus, MeetupCard, Place, PlaceStatus};
 use leptos::prelude::*;
 
 /// "12 of 50 seats taken", or "Full: waiting list open".
@@ -13,8 +13,8 @@ pub fn seats_label(card: &MeetupCard) -> String {
 
 #[component]
 pub fn MeetupCardView(card: MeetupCard, #[prop(optional)] place: Option<Place>) -> impl IntoView {
-    let status = (card.status != "published").then(|| card.status.clone());
-    let kind = (card.kind == "gathering").then_some("Gathering");
+    let status = (card.status != EventStatus::Published).then(|| card.status.as_str());
+    let kind = (card.kind == EventKind::Gathering).then_some("Gathering");
     let place = place.map(|p| match (p.status, p.position) {
         (PlaceStatus::Confirmed, _) => "Your seat is confirmed".to_string(),
         (PlaceStatus::Waitlisted, Some(n)) => format!("Waiting list: number {n}"),

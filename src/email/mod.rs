@@ -61,6 +61,7 @@ pub fn qr_svg(text: &str) -> Option<String> {
 
 /// One outbox row as the staff mailbox lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MailSummary {
     pub id: i64,
     pub recipient: String,
@@ -73,6 +74,7 @@ pub struct MailSummary {
 
 /// A message that could not be delivered, for the staff delivery page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct FailedMail {
     pub id: i64,
     pub recipient: String,
@@ -83,7 +85,9 @@ pub struct FailedMail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MailMessage {
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub summary: MailSummary,
     pub body_text: String,
     pub last_error: Option<String>,

@@ -130,7 +130,16 @@ pub struct Claim {
     pub messages: Vec<Claimed>,
 }
 
-type ClaimedRow = (i64, String, String, String, String, i64, String);
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: i64,
+    recipient: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    attempts: i64,
+    attachments: String,
+}
 
 /// Leases up to `limit` due messages to this worker and counts the attempt.
 pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Error> {
@@ -148,14 +157,14 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Err
     tx.commit().await?;
     let mut messages: Vec<Claimed> = rows
         .into_iter()
-        .map(|(id, recipient, subject, body_text, body_html, attempts, attachments)| Claimed {
-            id,
-            recipient,
-            subject,
-            body_text,
-            body_html,
-            attempts,
-            attachments: serde_json::from_str(&attachments).unwrap_or_default(),
+        .map(|r| Claimed {
+            attachments: serde_json::from_str(&r.attachments).unwrap_or_default(),
+            id: r.id,
+            recipient: r.recipient,
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            attempts: r.attempts,
         })
         .collect();
     messages.sort_by_key(|m| m.id);
@@ -226,36 +235,20 @@ pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Erro
 
 /// Messages that could not be delivered, newest first, for staff.
 pub async fn failed(db: &Db, limit: i64) -> Result<Vec<super::FailedMail>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT id, recipient, subject, attempts, created_at, last_error FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT $1",
+    sqlx::query_as(
+        "SELECT id, recipient, subject, attempts, created_at, COALESCE(last_error, '') AS last_error FROM outbox \
+         WHERE status = 'failed' ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, recipient, subject, attempts, created_at, last_error)| super::FailedMail {
-            id,
-            recipient,
-            subject,
-            attempts,
-            created_at,
-            last_error: last_error.unwrap_or_default(),
-        })
-        .collect())
-}
-
-type SummaryRow = (i64, String, String, String, i64, i64, Option<String>);
-
-fn summary((id, recipient, subject, status, attempts, created_at, delivered_via): SummaryRow) -> MailSummary {
-    MailSummary { id, recipient, subject, status, attempts, created_at, delivered_via }
+    .await
 }
 
 const SUMMARY_COLUMNS: &str = "id, recipient, subject, status, attempts, created_at, delivered_via";
 
 /// Newest messages first, optionally only those to one address.
 pub async fn recent(db: &Db, recipient: Option<&str>, limit: i64) -> Result<Vec<MailSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> = match recipient {
+    let rows: Vec<MailSummary> = match recipient {
         Some(to) => {
             sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT $2"))
                 .bind(to)
@@ -270,21 +263,14 @@ pub async fn recent(db: &Db, recipient: Option<&str>, limit: i64) -> Result<Vec<
                 .await?
         }
     };
-    Ok(rows.into_iter().map(summary).collect())
+    Ok(rows)
 }
 
 pub async fn message(db: &Db, id: i64) -> Result<Option<MailMessage>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, i64, i64, Option<String>, String, Option<String>)> = sqlx::query_as(
-        &format!("SELECT {SUMMARY_COLUMNS}, body_text, last_error FROM outbox WHERE id = $1"),
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|(id, recipient, subject, status, attempts, created_at, delivered_via, body_text, last_error)| MailMessage {
-        summary: summary((id, recipient, subject, status, attempts, created_at, delivered_via)),
-        body_text,
-        last_error,
-    }))
+    sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS}, body_text, last_error FROM outbox WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 /// Messages of one kind about one meetup, by status, e.g. `[("pending", 3), ("sent", 120)]`.

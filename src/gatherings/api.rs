@@ -20,8 +20,8 @@ mod ssr {
 
     /// The gathering, if `user` may manage it (`super::super::may_manage`).
     pub fn manage(event: Option<EventInfo>, user: &CurrentUser) -> Result<EventInfo, AppError> {
-        let event = event.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
-        if !super::super::may_manage(user, event.organizer.as_ref().map(|(id, _)| *id), &event.status) {
+        let event = event.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
+        if !super::super::may_manage(user, event.organizer.as_ref().map(|(id, _)| *id), event.status) {
             return Err(AppError::Forbidden);
         }
         Ok(event)
@@ -110,7 +110,7 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
-    let rejection = if event.status == "rejected" { super::repo::rejection_reason(&state.db, id).await? } else { None };
+    let rejection = if event.status == crate::meetups::EventStatus::Rejected { super::repo::rejection_reason(&state.db, id).await? } else { None };
     Ok(OwnGathering {
         card: crate::meetups::api::card(&event),
         form: crate::meetups::EventFormValues::of(&event, String::new()),
@@ -124,7 +124,7 @@ pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
-    if event.status == "cancelled" {
+    if event.status == crate::meetups::EventStatus::Cancelled {
         return Err(AppError::field("status", "This gathering is already cancelled."));
     }
     crate::meetups::engine::Events::current()?.change_status(id, "cancelled").await
@@ -183,8 +183,8 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
             .map(|e| CityEvent {
                 card: crate::meetups::api::card(e),
                 label: match &e.organizer {
-                    Some((_, name)) if e.kind == "gathering" => format!("Gathering by {name}"),
-                    _ if e.kind == "gathering" => "Gathering".into(),
+                    Some((_, name)) if e.kind == crate::meetups::EventKind::Gathering => format!("Gathering by {name}"),
+                    _ if e.kind == crate::meetups::EventKind::Gathering => "Gathering".into(),
                     _ => "Official meetup".into(),
                 },
             })
@@ -204,7 +204,7 @@ pub async fn report_gathering(id: i64, category: String, details: String) -> Res
     let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);
     errors.into_result()?;
     state.rate_limits.check_auth(&[format!("report:{}", user.id)])?;
-    let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == "gathering").ok_or(AppError::NotFound)?;
+    let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin_write().await?;
     super::repo::insert_report(&mut tx, event.id, user.id, &category, &details, crate::infra::clock::now()).await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ use crate::meetups::{Attendee, MeetupCard};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ApplicationView {
     pub id: i64,
     pub user_id: i64,
@@ -123,6 +124,7 @@ pub fn moderatable(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meetups::EventStatus;
     use crate::accounts::{CurrentUser, HomeCity};
 
     fn user(id: i64, role: Role) -> CurrentUser {
@@ -132,12 +134,12 @@ mod tests {
 
     #[test]
     fn only_current_organizers_manage_their_visible_gatherings() {
-        assert!(may_manage(&user(7, Role::Organizer), Some(7), "published"));
-        assert!(may_manage(&user(7, Role::Organizer), Some(7), "rejected"));
-        assert!(!may_manage(&user(7, Role::Fan), Some(7), "published"), "revoked organizers");
-        assert!(!may_manage(&user(7, Role::Organizer), Some(7), "hidden"), "hidden by staff");
-        assert!(!may_manage(&user(7, Role::Organizer), Some(8), "published"), "someone else's");
-        assert!(!may_manage(&user(7, Role::Staff), None, "published"));
+        assert!(may_manage(&user(7, Role::Organizer), Some(7), EventStatus::Published));
+        assert!(may_manage(&user(7, Role::Organizer), Some(7), EventStatus::Rejected));
+        assert!(!may_manage(&user(7, Role::Fan), Some(7), EventStatus::Published), "revoked organizers");
+        assert!(!may_manage(&user(7, Role::Organizer), Some(7), EventStatus::Hidden), "hidden by staff");
+        assert!(!may_manage(&user(7, Role::Organizer), Some(8), EventStatus::Published), "someone else's");
+        assert!(!may_manage(&user(7, Role::Staff), None, EventStatus::Published));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! admin's role changes. Every decision is logged.
 use super::{ModerationQueue, OrganizerHistory};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::meetups::EventStatus;
 use leptos::prelude::*;
 
 /// The role of an account, inside a transaction.
@@ -79,12 +81,12 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         ("organizer", "trust" | "distrust") => super::repo::set_trusted(&mut tx, id, action == "trust").await?,
         ("gathering", "approve" | "reject" | "hide") => {
             let status = match action.as_str() {
-                "approve" => "published",
-                "reject" => "rejected",
-                _ => "hidden",
+                "approve" => EventStatus::Published,
+                "reject" => EventStatus::Rejected,
+                _ => EventStatus::Hidden,
             };
             let event = crate::meetups::repo::event_info(&mut *tx, id).await?;
-            if event.is_none_or(|e| e.kind != "gathering") {
+            if event.is_none_or(|e| e.kind != crate::meetups::EventKind::Gathering) {
                 return Err(AppError::NotFound);
             }
             crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
@@ -92,7 +94,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         ("report", "dismiss" | "hide") => {
             let event_id = super::repo::resolve_report(&mut tx, id).await?.ok_or(AppError::NotFound)?;
             if action == "hide" {
-                crate::meetups::repo::set_status(&mut tx, event_id, "hidden", now).await?;
+                crate::meetups::repo::set_status(&mut tx, event_id, EventStatus::Hidden, now).await?;
                 super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
             }
         }

@@ -3,28 +3,24 @@ use super::{ApplicationView, LogEntry, ReportView};
 use crate::infra::clock::format_local;
 use crate::infra::db::{Db, Tx};
 
-type ApplicationRow = (i64, i64, String, String, String, String, String, Option<String>);
 
-const APPLICATION_SELECT: &str = "SELECT a.id, a.user_id, u.display_name, u.email, c.name_zh || ' ' || c.name_en, a.reason, a.status, a.decision_reason \
+const APPLICATION_SELECT: &str = "SELECT a.id, a.user_id, u.display_name AS name, u.email, c.name_zh || ' ' || c.name_en AS city, a.reason, a.status, a.decision_reason \
      FROM organizer_applications a JOIN users u ON u.id = a.user_id JOIN cities c ON c.id = a.city_id";
 
-fn application((id, user_id, name, email, city, reason, status, decision_reason): ApplicationRow) -> ApplicationView {
-    ApplicationView { id, user_id, name, email, city, reason, status, decision_reason }
-}
 
 pub async fn latest_application(db: &Db, user_id: i64) -> Result<Option<ApplicationView>, sqlx::Error> {
-    let row: Option<ApplicationRow> = sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT 1"))
+    let row: Option<ApplicationView> = sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT 1"))
         .bind(user_id)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.map(application))
+    Ok(row)
 }
 
 pub async fn pending_applications(db: &Db) -> Result<Vec<ApplicationView>, sqlx::Error> {
-    let rows: Vec<ApplicationRow> = sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.status = 'pending' ORDER BY a.id"))
+    let rows: Vec<ApplicationView> = sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.status = 'pending' ORDER BY a.id"))
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.into_iter().map(application).collect())
+    Ok(rows)
 }
 
 pub async fn insert_application(tx: &mut Tx, user_id: i64, city_id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
@@ -86,10 +82,18 @@ pub async fn log(tx: &mut Tx, subject: &str, subject_id: i64, action: &str, reas
     Ok(())
 }
 
-type LogRow = (i64, String, String, i64, String, String);
+#[derive(sqlx::FromRow)]
+struct LogRow {
+    created_at: i64,
+    staff_name: String,
+    subject: String,
+    subject_id: i64,
+    action: String,
+    reason: String,
+}
 
-fn log_entry((created_at, staff, subject, subject_id, action, reason): LogRow) -> LogEntry {
-    LogEntry { when: format_local(created_at, "Asia/Shanghai"), staff, subject: format!("{subject} #{subject_id}"), action, reason }
+fn log_entry(l: LogRow) -> LogEntry {
+    LogEntry { when: format_local(l.created_at, "Asia/Shanghai"), staff: l.staff_name, subject: format!("{} #{}", l.subject, l.subject_id), action: l.action, reason: l.reason }
 }
 
 pub async fn recent_log(db: &Db, limit: i64) -> Result<Vec<LogEntry>, sqlx::Error> {
@@ -137,13 +141,23 @@ pub async fn insert_report(tx: &mut Tx, event_id: i64, reporter: i64, category: 
     Ok(())
 }
 
-type ReportRow = (i64, i64, String, String, String, Option<String>, String);
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    id: i64,
+    event_id: i64,
+    title: String,
+    category: String,
+    details: String,
+    display_name: Option<String>,
+    status: String,
+}
 
 const REPORT_SELECT: &str = "SELECT r.id, r.event_id, e.title, r.category, r.details, u.display_name, r.status \
      FROM reports r JOIN events e ON e.id = r.event_id LEFT JOIN users u ON u.id = r.reporter_id";
 
-fn report((id, event_id, event_title, category, details, reporter, status): ReportRow) -> ReportView {
-    ReportView { id, event_id, event_title, category, details, reporter: reporter.unwrap_or_else(|| "deleted account".into()), status }
+fn report(r: ReportRow) -> ReportView {
+    let reporter = r.display_name.unwrap_or_else(|| "deleted account".into());
+    ReportView { id: r.id, event_id: r.event_id, event_title: r.title, category: r.category, details: r.details, reporter, status: r.status }
 }
 
 pub async fn open_reports(db: &Db) -> Result<Vec<ReportView>, sqlx::Error> {

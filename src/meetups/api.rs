@@ -53,7 +53,7 @@ mod ssr {
             ends: format_local(e.ends_at, &e.timezone),
             timezone: e.timezone.clone(),
             waitlisted: super::super::repo::waitlisted_count(db, e.id).await?,
-            signup: signup_state(&e.status, e.signup_opens_at, e.signup_closes_at, e.starts_at, now()),
+            signup: signup_state(e.status, e.signup_opens_at, e.signup_closes_at, e.starts_at, now()),
             signup_opens: e.signup_opens_at.map(|t| format_local(t, &e.timezone)),
             signup_closes: e.signup_closes_at.map(|t| format_local(t, &e.timezone)),
             place,
@@ -81,7 +81,7 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
     let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
     let is_staff = user.as_ref().is_some_and(|u| u.role.is_staff());
     let is_organizer = user.as_ref().is_some_and(|u| event.organizer.as_ref().is_some_and(|(id, _)| *id == u.id));
-    if !is_staff && !is_organizer && !matches!(event.status.as_str(), "published" | "postponed" | "cancelled") {
+    if !is_staff && !is_organizer && !matches!(event.status, super::EventStatus::Published | super::EventStatus::Postponed | super::EventStatus::Cancelled) {
         return Err(AppError::NotFound);
     }
     let place = match &user {
@@ -190,7 +190,7 @@ pub async fn save_meetup(
     let state = crate::infra::request::state()?;
     let values = EventFormValues { city, title, description, venue, address, starts, ends, capacity, signup_opens, signup_closes };
     let existing = match id.and_then(|i| i.trim().parse::<i64>().ok()) {
-        Some(id) => Some(super::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == "official").ok_or(AppError::NotFound)?),
+        Some(id) => Some(super::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == super::EventKind::Official).ok_or(AppError::NotFound)?),
         None => None,
     };
     let is_new = existing.is_none();
@@ -210,6 +210,7 @@ pub async fn save_meetup(
 /// nearby cities). Returns how many invitations were queued.
 #[server(endpoint = "publish_meetup")]
 pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, AppError> {
+    use super::EventStatus;
     crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
     let radius = match radius_km.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
@@ -225,19 +226,19 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
     let cities = super::repo::cities_within(&state.db, event.city_id, radius).await?;
     let mut tx = state.db.begin_write().await?;
     let status = super::repo::event_info_locked(&mut tx, id, super::repo::EventLock::ForStatusChange).await?.ok_or(AppError::NotFound)?.status;
-    let invited = match status.as_str() {
-        "draft" => {
-            super::repo::set_status(&mut tx, id, "published", now).await?;
+    let invited = match status {
+        EventStatus::Draft => {
+            super::repo::set_status(&mut tx, id, EventStatus::Published, now).await?;
             let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
             super::repo::invite_cities(&mut tx, &super::emails::invitation(&event, base), id, &cities, now).await?
         }
-        "postponed" => {
-            super::repo::set_status(&mut tx, id, "published", now).await?;
+        EventStatus::Postponed => {
+            super::repo::set_status(&mut tx, id, EventStatus::Published, now).await?;
             let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
             super::repo::notify_attendees(&mut tx, &super::emails::notice(&event, "changed", base), id, &now.to_string(), now).await?;
             0
         }
-        "published" => return Err(AppError::field("publish", "This meetup is already published.")),
+        EventStatus::Published => return Err(AppError::field("publish", "This meetup is already published.")),
         _ => return Err(AppError::field("publish", "A cancelled meetup cannot be published again.")),
     };
     tx.commit().await?;
@@ -254,14 +255,14 @@ pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppErro
 /// Checks a ticket in at the door; returns who it belongs to.
 #[server(endpoint = "check_in")]
 pub async fn check_in(code: String) -> Result<String, AppError> {
-    use super::repo::CheckIn;
+    use super::places::CheckIn;
     crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
     if code.trim().is_empty() {
         return Err(AppError::field("code", "Type or scan a ticket code."));
     }
     let mut tx = state.db.begin_write().await?;
-    let outcome = super::repo::check_in(&mut tx, &code, crate::infra::clock::now()).await?;
+    let outcome = super::places::check_in(&mut tx, &code, crate::infra::clock::now()).await?;
     tx.commit().await?;
     match outcome {
         CheckIn::Done { name, event_id } => Ok(format!("{name} is checked in (meetup #{event_id}).")),

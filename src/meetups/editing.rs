@@ -4,6 +4,7 @@
 //! checked by the server function before it calls this.
 use super::engine::{self, Events};
 use super::form::{parse_event_form, EventDraft, EventFormValues, EventKind};
+use super::EventStatus;
 use super::repo::{self, EventChanges, EventInfo, NewEvent};
 use crate::error::AppError;
 
@@ -22,21 +23,21 @@ pub struct SaveEvent<'a> {
 
 /// The status of a new event: an official meetup starts as a draft for staff to
 /// publish; a gathering waits for review unless its organizer is trusted.
-pub fn initial_status(kind: EventKind, trusted: bool) -> &'static str {
+pub fn initial_status(kind: EventKind, trusted: bool) -> EventStatus {
     match (kind, trusted) {
-        (EventKind::Official, _) => "draft",
-        (EventKind::Gathering, true) => "published",
-        (EventKind::Gathering, false) => "pending_review",
+        (EventKind::Official, _) => EventStatus::Draft,
+        (EventKind::Gathering, true) => EventStatus::Published,
+        (EventKind::Gathering, false) => EventStatus::PendingReview,
     }
 }
 
 /// The status after an edit, if it changes: a rejected gathering goes back to review,
 /// and so does a published one whose text changed, unless its organizer is trusted.
-pub fn status_after_edit(kind: EventKind, status: &str, text_changed: bool, trusted: bool) -> Option<&'static str> {
+pub fn status_after_edit(kind: EventKind, status: EventStatus, text_changed: bool, trusted: bool) -> Option<EventStatus> {
     match (kind, status) {
         (EventKind::Official, _) => None,
-        (EventKind::Gathering, "rejected") => Some("pending_review"),
-        (EventKind::Gathering, "published" | "postponed") if text_changed && !trusted => Some("pending_review"),
+        (EventKind::Gathering, EventStatus::Rejected) => Some(EventStatus::PendingReview),
+        (EventKind::Gathering, EventStatus::Published | EventStatus::Postponed) if text_changed && !trusted => Some(EventStatus::PendingReview),
         _ => None,
     }
 }
@@ -103,7 +104,7 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
     let id = match save.existing {
         None => {
             let new = NewEvent {
-                kind: save.kind.as_str(),
+                kind: save.kind,
                 city_id: draft.city_id,
                 title: &draft.title,
                 starts_at: draft.starts_at,
@@ -119,10 +120,10 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
         }
         Some(before) => {
             engine::save_changes(&mut tx, before.id, &draft.changes()).await?;
-            if let Some(status) = status_after_edit(save.kind, &before.status, text_changed(&before, &draft), save.trusted) {
+            if let Some(status) = status_after_edit(save.kind, before.status, text_changed(&before, &draft), save.trusted) {
                 repo::set_status(&mut tx, before.id, status, now).await?;
             }
-            if moved(&before, &draft) && before.status == "published" {
+            if moved(&before, &draft) && before.status == EventStatus::Published {
                 let after = repo::event_info(&mut **tx, before.id).await?.ok_or(AppError::NotFound)?;
                 let notice = super::emails::notice(&after, "changed", tx.base_url());
                 repo::notify_attendees(&mut tx, &notice, before.id, &now.to_string(), now).await?;
@@ -138,11 +139,11 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
 mod tests {
     use super::*;
 
-    fn event(status: &str) -> EventInfo {
+    fn event(status: EventStatus) -> EventInfo {
         EventInfo {
             id: 1,
-            kind: "gathering".into(),
-            status: status.into(),
+            kind: EventKind::Gathering,
+            status,
             title: "T".into(),
             description: "D".into(),
             city_id: 7,
@@ -177,7 +178,7 @@ mod tests {
 
     #[test]
     fn a_new_end_time_city_venue_or_address_is_a_move() {
-        let before = event("published");
+        let before = event(EventStatus::Published);
         assert!(!moved(&before, &draft(&before)));
         for change in [
             EventDraft { ends_at: 2500, ..draft(&before) },
@@ -193,18 +194,19 @@ mod tests {
 
     #[test]
     fn who_publishes_and_what_goes_back_to_review() {
-        assert_eq!(initial_status(EventKind::Official, true), "draft");
-        assert_eq!(initial_status(EventKind::Gathering, true), "published");
-        assert_eq!(initial_status(EventKind::Gathering, false), "pending_review");
+        use EventStatus::*;
+        assert_eq!(initial_status(EventKind::Official, true), Draft);
+        assert_eq!(initial_status(EventKind::Gathering, true), Published);
+        assert_eq!(initial_status(EventKind::Gathering, false), PendingReview);
         let gathering = EventKind::Gathering;
-        assert_eq!(status_after_edit(gathering, "published", true, false), Some("pending_review"));
-        assert_eq!(status_after_edit(gathering, "published", true, true), None);
-        assert_eq!(status_after_edit(gathering, "published", false, false), None, "a new time or capacity needs no review");
-        assert_eq!(status_after_edit(gathering, "rejected", false, true), Some("pending_review"));
-        assert_eq!(status_after_edit(gathering, "pending_review", true, false), None);
-        assert_eq!(status_after_edit(gathering, "cancelled", true, false), None);
-        assert_eq!(status_after_edit(EventKind::Official, "published", true, false), None, "staff edits need no review");
-        let before = event("published");
+        assert_eq!(status_after_edit(gathering, Published, true, false), Some(PendingReview));
+        assert_eq!(status_after_edit(gathering, Published, true, true), None);
+        assert_eq!(status_after_edit(gathering, Published, false, false), None, "a new time or capacity needs no review");
+        assert_eq!(status_after_edit(gathering, Rejected, false, true), Some(PendingReview));
+        assert_eq!(status_after_edit(gathering, PendingReview, true, false), None);
+        assert_eq!(status_after_edit(gathering, Cancelled, true, false), None);
+        assert_eq!(status_after_edit(EventKind::Official, Published, true, false), None, "staff edits need no review");
+        let before = event(EventStatus::Published);
         assert!(text_changed(&before, &EventDraft { description: "New".into(), ..draft(&before) }));
         assert!(!text_changed(&before, &EventDraft { ends_at: 3000, ..draft(&before) }));
     }

@@ -11,7 +11,7 @@
 //! wakes the mail worker, so no caller has to remember either.
 use super::places::{self, Claimed};
 use super::repo::{self, EventInfo, EventLock};
-use super::{emails, signup_state, Place, PlaceStatus, SignupState};
+use super::{emails, signup_state, EventStatus, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
 use crate::error::AppError;
 use crate::infra::clock::Clock;
@@ -121,7 +121,7 @@ impl Events {
             tx.commit().await?;
             return Ok(Some(self.place(event_id, fan.id).await?.ok_or(AppError::Internal)?));
         }
-        let state = signup_state(&event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
+        let state = signup_state(event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
         if state != SignupState::Open {
             return Err(AppError::field("signup", state.message()));
         }
@@ -166,16 +166,17 @@ impl Events {
         let mut tx = self.begin().await?;
         let now = tx.now;
         let event = repo::event_info_locked(&mut tx, id, EventLock::ForStatusChange).await?.ok_or(AppError::NotFound)?;
-        let allowed = match status {
-            "postponed" => event.status == "published",
-            "cancelled" => event.status != "cancelled",
+        let target = EventStatus::parse(status);
+        let allowed = match target {
+            Some(EventStatus::Postponed) => event.status == EventStatus::Published,
+            Some(EventStatus::Cancelled) => event.status != EventStatus::Cancelled,
             _ => false,
         };
-        if !allowed {
+        let Some(target) = target.filter(|_| allowed) else {
             return Err(AppError::field("status", format!("A {} meetup cannot be {status}.", event.status)));
-        }
-        repo::set_status(&mut tx, id, status, now).await?;
-        let event = EventInfo { status: status.to_string(), ..event };
+        };
+        repo::set_status(&mut tx, id, target, now).await?;
+        let event = EventInfo { status: target, ..event };
         repo::notify_attendees(&mut tx, &emails::notice(&event, status, &self.base_url), id, &now.to_string(), now).await?;
         tx.commit().await
     }
@@ -242,7 +243,7 @@ async fn promote_next(tx: &mut Tx, event: &EventInfo, base_url: &str, now: i64) 
 /// Whether a freed seat passes to the waiting list: only while the event is on and has
 /// not started (nobody is told "you're in" for a cancelled or past meetup).
 pub fn promotes(event: &EventInfo, now: i64) -> bool {
-    matches!(event.status.as_str(), "published" | "postponed") && now < event.starts_at
+    matches!(event.status, EventStatus::Published | EventStatus::Postponed) && now < event.starts_at
 }
 
 /// Cancels a fan's place in the caller's transaction. A freed seat goes to the first

@@ -72,7 +72,7 @@ pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path
     let allowed = |u: &crate::accounts::CurrentUser| {
         u.role.is_staff()
             || event.as_ref().is_some_and(|e| {
-                e.kind == "gathering" && super::may_manage(u, e.organizer.as_ref().map(|(uid, _)| *uid), &e.status)
+                e.kind == super::EventKind::Gathering && super::may_manage(u, e.organizer.as_ref().map(|(uid, _)| *uid), e.status)
             })
     };
     match user {

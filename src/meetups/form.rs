@@ -19,6 +19,16 @@ impl EventKind {
         }
     }
 
+    pub fn parse(raw: &str) -> Option<EventKind> {
+        [EventKind::Official, EventKind::Gathering].into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// Reads a stored kind; an unknown value is an error.
+    #[cfg(feature = "ssr")]
+    pub fn from_db(raw: &str) -> Result<EventKind, sqlx::Error> {
+        EventKind::parse(raw).ok_or_else(|| sqlx::Error::Decode(format!("unknown event kind {raw:?}").into()))
+    }
+
     /// What the form asks and accepts for this kind.
     pub fn form_rules(self) -> FormRules {
         match self {

@@ -17,7 +17,7 @@ pub fn calendar_of(name: &str, events: &[super::repo::EventInfo], base: &str, no
             location,
             description: &e.description,
             url,
-            cancelled: e.status == "cancelled",
+            cancelled: e.status == super::EventStatus::Cancelled,
         })
         .collect();
     calendar(name, &entries, now)

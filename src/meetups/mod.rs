@@ -32,8 +32,64 @@ pub const DEFAULT_CAPACITY: i64 = 50;
 /// Whether `user` may manage a gathering (see its attendees, message them, edit, cancel,
 /// export): only while they are an organizer, only their own, and not once staff have
 /// hidden it.
-pub fn may_manage(user: &crate::accounts::CurrentUser, organizer_id: Option<i64>, status: &str) -> bool {
-    matches!(user.role, crate::accounts::Role::Organizer | crate::accounts::Role::Staff | crate::accounts::Role::Admin) && organizer_id == Some(user.id) && status != "hidden"
+pub fn may_manage(user: &crate::accounts::CurrentUser, organizer_id: Option<i64>, status: EventStatus) -> bool {
+    matches!(user.role, crate::accounts::Role::Organizer | crate::accounts::Role::Staff | crate::accounts::Role::Admin) && organizer_id == Some(user.id) && status != EventStatus::Hidden
+}
+
+/// Where an event stands. Stored as text; read back only through `from_db`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventStatus {
+    /// An official meetup staff have not published yet.
+    Draft,
+    /// A gathering waiting for staff.
+    PendingReview,
+    Published,
+    Postponed,
+    Cancelled,
+    /// A gathering staff sent back to its organizer.
+    Rejected,
+    /// A gathering staff took down.
+    Hidden,
+}
+
+impl EventStatus {
+    pub const ALL: [EventStatus; 7] = [
+        EventStatus::Draft,
+        EventStatus::PendingReview,
+        EventStatus::Published,
+        EventStatus::Postponed,
+        EventStatus::Cancelled,
+        EventStatus::Rejected,
+        EventStatus::Hidden,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "draft",
+            EventStatus::PendingReview => "pending_review",
+            EventStatus::Published => "published",
+            EventStatus::Postponed => "postponed",
+            EventStatus::Cancelled => "cancelled",
+            EventStatus::Rejected => "rejected",
+            EventStatus::Hidden => "hidden",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<EventStatus> {
+        EventStatus::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Reads a stored status; an unknown value is an error.
+    #[cfg(feature = "ssr")]
+    pub fn from_db(raw: &str) -> Result<EventStatus, sqlx::Error> {
+        EventStatus::parse(raw).ok_or_else(|| sqlx::Error::Decode(format!("unknown event status {raw:?}").into()))
+    }
+}
+
+impl std::fmt::Display for EventStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Whether fans can sign up right now.
@@ -61,11 +117,11 @@ impl SignupState {
 }
 
 /// The sign-up window: published, after opening, before closing (by default the start).
-pub fn signup_state(status: &str, opens_at: Option<i64>, closes_at: Option<i64>, starts_at: i64, now: i64) -> SignupState {
+pub fn signup_state(status: EventStatus, opens_at: Option<i64>, closes_at: Option<i64>, starts_at: i64, now: i64) -> SignupState {
     match status {
-        "published" => {}
-        "postponed" => return SignupState::Postponed,
-        "cancelled" => return SignupState::Cancelled,
+        EventStatus::Published => {}
+        EventStatus::Postponed => return SignupState::Postponed,
+        EventStatus::Cancelled => return SignupState::Cancelled,
         _ => return SignupState::NotPublished,
     }
     if opens_at.is_some_and(|t| now < t) {
@@ -127,7 +183,7 @@ pub struct Place {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeetupCard {
     pub id: i64,
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub city_id: i64,
     pub city: String,
@@ -137,7 +193,7 @@ pub struct MeetupCard {
     pub venue: String,
     pub capacity: Option<i64>,
     pub confirmed: i64,
-    pub status: String,
+    pub status: EventStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,14 +272,14 @@ mod tests {
     #[test]
     fn signup_window() {
         let start = 1_000;
-        assert_eq!(signup_state("draft", None, None, start, 0), SignupState::NotPublished);
-        assert_eq!(signup_state("published", None, None, start, 0), SignupState::Open);
-        assert_eq!(signup_state("published", Some(10), None, start, 9), SignupState::NotOpenYet);
-        assert_eq!(signup_state("published", Some(10), None, start, 10), SignupState::Open);
-        assert_eq!(signup_state("published", None, Some(500), start, 500), SignupState::Closed);
-        assert_eq!(signup_state("published", None, None, start, 1_000), SignupState::Closed, "closes at the start by default");
-        assert_eq!(signup_state("postponed", None, None, start, 0), SignupState::Postponed);
-        assert_eq!(signup_state("cancelled", None, None, start, 0), SignupState::Cancelled);
+        assert_eq!(signup_state(EventStatus::Draft, None, None, start, 0), SignupState::NotPublished);
+        assert_eq!(signup_state(EventStatus::Published, None, None, start, 0), SignupState::Open);
+        assert_eq!(signup_state(EventStatus::Published, Some(10), None, start, 9), SignupState::NotOpenYet);
+        assert_eq!(signup_state(EventStatus::Published, Some(10), None, start, 10), SignupState::Open);
+        assert_eq!(signup_state(EventStatus::Published, None, Some(500), start, 500), SignupState::Closed);
+        assert_eq!(signup_state(EventStatus::Published, None, None, start, 1_000), SignupState::Closed, "closes at the start by default");
+        assert_eq!(signup_state(EventStatus::Postponed, None, None, start, 0), SignupState::Postponed);
+        assert_eq!(signup_state(EventStatus::Cancelled, None, None, start, 0), SignupState::Cancelled);
     }
 
     #[test]

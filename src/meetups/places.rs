@@ -191,3 +191,71 @@ pub async fn events_with_seats_free_while_fans_wait(db: &Db, now: i64) -> Result
     .fetch_all(&db.pool)
     .await
 }
+
+pub enum CheckIn {
+    Done { name: String, event_id: i64 },
+    Already { name: String, event_id: i64 },
+    NotConfirmed,
+    Unknown,
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    event_id: i64,
+    display_name: String,
+    status: String,
+    checked_in_at: Option<i64>,
+}
+
+/// Checks a ticket in at the door.
+pub async fn check_in(tx: &mut Tx, code: &str, now: i64) -> Result<CheckIn, sqlx::Error> {
+    let code = code.trim().to_uppercase();
+    let ticket: Option<TicketRow> = sqlx::query_as(
+        "SELECT r.id, r.event_id, u.display_name, r.status, r.checked_in_at FROM registrations r JOIN users u ON u.id = r.user_id \
+         WHERE r.ticket_code = $1",
+    )
+    .bind(&code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(ticket) = ticket else {
+        return Ok(CheckIn::Unknown);
+    };
+    if PlaceStatus::from_db(&ticket.status)? != PlaceStatus::Confirmed {
+        return Ok(CheckIn::NotConfirmed);
+    }
+    let (name, event_id) = (ticket.display_name, ticket.event_id);
+    if ticket.checked_in_at.is_some() {
+        return Ok(CheckIn::Already { name, event_id });
+    }
+    sqlx::query("UPDATE registrations SET checked_in_at = $1 WHERE id = $2").bind(now).bind(ticket.id).execute(&mut **tx).await?;
+    Ok(CheckIn::Done { name, event_id })
+}
+
+/// Confirmed seats of published meetups starting within a day that have had no reminder.
+#[derive(Debug, sqlx::FromRow)]
+pub struct DueReminder {
+    pub registration_id: i64,
+    pub event_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub ticket_code: String,
+}
+
+pub async fn due_reminders(db: &Db, now: i64) -> Result<Vec<DueReminder>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id AS registration_id, r.event_id, u.email, u.display_name, r.ticket_code FROM registrations r \
+         JOIN events e ON e.id = r.event_id JOIN users u ON u.id = r.user_id \
+         WHERE r.status = 'confirmed' AND r.reminded_at IS NULL AND e.status = 'published' \
+           AND e.starts_at > $1 AND e.starts_at <= $2",
+    )
+    .bind(now)
+    .bind(now + 24 * 3600)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn mark_reminded(tx: &mut Tx, registration_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE registrations SET reminded_at = $1 WHERE id = $2").bind(now).bind(registration_id).execute(&mut **tx).await?;
+    Ok(())
+}

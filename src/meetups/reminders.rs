@@ -5,17 +5,15 @@ use crate::infra::state::AppState;
 
 /// Queues the 24-hour reminders that are due; returns how many.
 pub async fn send_due_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
-    let due = repo::due_reminders(&state.db, now()).await?;
-    for (registration_id, event_id, email, name, ticket) in &due {
+    let due = super::places::due_reminders(&state.db, now()).await?;
+    for seat in &due {
         let mut tx = state.db.begin_write().await?;
-        if let Some(event) = repo::event_info(&mut *tx, *event_id).await? {
-            let mail = emails::reminder(&event, email, name, ticket, *registration_id, &state.config.public_url);
+        if let Some(event) = repo::event_info(&mut *tx, seat.event_id).await? {
+            let mail = emails::reminder(&event, &seat.email, &seat.display_name, &seat.ticket_code, seat.registration_id, &state.config.public_url);
             crate::email::outbox::enqueue(&mut tx, &mail, now()).await?;
         }
-        repo::mark_reminded(&mut tx, *registration_id, now()).await?;
+        super::places::mark_reminded(&mut tx, seat.registration_id, now()).await?;
         tx.commit().await?;
-    }
-    if !due.is_empty() {
     }
     Ok(due.len())
 }

@@ -1,18 +1,18 @@
 //! Event storage: meetups, their attendees, check-in, and bulk email to a city or to
 //! everyone signed up.
-use super::{Attendee, PlaceStatus};
+use super::{Attendee, EventKind, EventStatus, PlaceStatus};
 use crate::email::OutgoingEmail;
 use crate::infra::db::{Db, Tx};
 use sqlx::{Any, Executor};
 
 pub struct NewEvent<'a> {
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub city_id: i64,
     pub title: &'a str,
     pub starts_at: i64,
     pub ends_at: i64,
     pub capacity: Option<i64>,
-    pub status: &'a str,
+    pub status: EventStatus,
     pub created_by: Option<i64>,
     /// The organizer of a gathering.
     pub organizer_id: Option<i64>,
@@ -23,13 +23,13 @@ pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>, now: i64) -> Result
         "INSERT INTO events (kind, city_id, title, starts_at, ends_at, capacity, status, created_by, organizer_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
-    .bind(event.kind)
+    .bind(event.kind.as_str())
     .bind(event.city_id)
     .bind(event.title)
     .bind(event.starts_at)
     .bind(event.ends_at)
     .bind(event.capacity)
-    .bind(event.status)
+    .bind(event.status.as_str())
     .bind(event.created_by)
     .bind(event.organizer_id)
     .bind(now)
@@ -41,8 +41,8 @@ pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>, now: i64) -> Result
 #[derive(Debug, Clone)]
 pub struct EventInfo {
     pub id: i64,
-    pub kind: String,
-    pub status: String,
+    pub kind: EventKind,
+    pub status: EventStatus,
     pub title: String,
     pub description: String,
     pub city_id: i64,
@@ -89,12 +89,12 @@ struct EventRow {
     organizer_name: Option<String>,
 }
 
-fn event_from_row(row: EventRow) -> EventInfo {
+fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
     let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name } = row;
-    EventInfo {
+    Ok(EventInfo {
         id,
-        kind,
-        status,
+        kind: EventKind::from_db(&kind)?,
+        status: EventStatus::from_db(&status)?,
         title,
         description,
         city_id,
@@ -109,13 +109,13 @@ fn event_from_row(row: EventRow) -> EventInfo {
         signup_opens_at,
         signup_closes_at,
         organizer: organizer_id.zip(organizer_name),
-    }
+    })
 }
 
 pub async fn event_info<'c, E: Executor<'c, Database = Any>>(executor: E, id: i64) -> Result<Option<EventInfo>, sqlx::Error> {
     let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1");
     let row: Option<EventRow> = sqlx::query_as(&sql).bind(id).fetch_optional(executor).await?;
-    Ok(row.map(event_from_row))
+    row.map(event_from_row).transpose()
 }
 
 /// How a transaction holds an event while it decides on places.
@@ -138,7 +138,7 @@ pub async fn event_info_locked(tx: &mut Tx, id: i64, lock: EventLock) -> Result<
     };
     let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1 {clause}");
     let row: Option<EventRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&mut **tx).await?;
-    Ok(row.map(event_from_row))
+    row.map(event_from_row).transpose()
 }
 
 /// Published (or postponed) meetups that have not ended, soonest first.
@@ -148,7 +148,7 @@ pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventInfo>, s
          WHERE e.status IN ('published', 'postponed') AND e.ends_at >= $1 ORDER BY e.starts_at, e.id LIMIT $2"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// Published meetups of one city, for its calendar feed.
@@ -158,7 +158,7 @@ pub async fn city_calendar(db: &Db, city_id: i64, since: i64) -> Result<Vec<Even
          WHERE e.city_id = $1 AND e.status IN ('published', 'postponed', 'cancelled') AND e.ends_at >= $2 ORDER BY e.starts_at"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(city_id).bind(since).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// Every official meetup, newest first, for staff.
@@ -167,7 +167,7 @@ pub async fn official(db: &Db, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error
         "SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.kind = 'official' ORDER BY e.starts_at DESC LIMIT $1"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(limit).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// Published events of a city (meetups and gatherings) in a time window, soonest first.
@@ -177,7 +177,7 @@ pub async fn city_events(db: &Db, city_id: i64, from: i64, until: i64) -> Result
          AND e.ends_at >= $2 AND e.starts_at < $3 ORDER BY e.starts_at, e.id"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(city_id).bind(from).bind(until).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// Gatherings, optionally of one organizer and/or one status, newest first.
@@ -192,7 +192,7 @@ pub async fn gatherings(db: &Db, organizer_id: Option<i64>, status: Option<&str>
         .bind(status.unwrap_or(""))
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 /// The meetups a fan has a place at (or had, if cancelled by the fan: not listed).
@@ -202,7 +202,7 @@ pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<EventInfo>, sqlx::Err
          WHERE r.user_id = $1 AND r.status <> 'cancelled' ORDER BY e.starts_at DESC"
     );
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(user_id).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(event_from_row).collect())
+    rows.into_iter().map(event_from_row).collect()
 }
 
 pub async fn waitlisted_count(db: &Db, event_id: i64) -> Result<i64, sqlx::Error> {
@@ -296,10 +296,10 @@ pub async fn update_event(tx: &mut Tx, id: i64, e: &EventChanges<'_>, now: i64) 
 /// Changes an event's status. Locks the event first, so sign-ups still deciding wait
 /// for this change and those already decided are committed (and seen by the notice
 /// that follows in the same transaction).
-pub async fn set_status(tx: &mut Tx, id: i64, status: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_status(tx: &mut Tx, id: i64, status: EventStatus, now: i64) -> Result<(), sqlx::Error> {
     event_info_locked(tx, id, EventLock::ForStatusChange).await?;
     sqlx::query("UPDATE events SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status)
+        .bind(status.as_str())
         .bind(now)
         .bind(id)
         .execute(&mut **tx)
@@ -335,55 +335,6 @@ pub async fn cities_within(db: &Db, city_id: i64, radius_km: f64) -> Result<Vec<
         .filter(|&(id, la, lo)| id == city_id || super::distance_km(lat, lon, la, lo) <= radius_km)
         .map(|(id, _, _)| id)
         .collect())
-}
-
-pub enum CheckIn {
-    Done { name: String, event_id: i64 },
-    Already { name: String, event_id: i64 },
-    NotConfirmed,
-    Unknown,
-}
-
-/// Checks a ticket in at the door.
-pub async fn check_in(tx: &mut Tx, code: &str, now: i64) -> Result<CheckIn, sqlx::Error> {
-    let code = code.trim().to_uppercase();
-    let row: Option<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT r.id, r.event_id, u.display_name, r.status, r.checked_in_at FROM registrations r JOIN users u ON u.id = r.user_id \
-         WHERE r.ticket_code = $1",
-    )
-    .bind(&code)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some((id, event_id, name, status, checked_in_at)) = row else {
-        return Ok(CheckIn::Unknown);
-    };
-    if status != "confirmed" {
-        return Ok(CheckIn::NotConfirmed);
-    }
-    if checked_in_at.is_some() {
-        return Ok(CheckIn::Already { name, event_id });
-    }
-    sqlx::query("UPDATE registrations SET checked_in_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
-    Ok(CheckIn::Done { name, event_id })
-}
-
-/// Confirmed seats of published meetups starting within a day that have had no reminder.
-pub async fn due_reminders(db: &Db, now: i64) -> Result<Vec<(i64, i64, String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.id, r.event_id, u.email, u.display_name, r.ticket_code FROM registrations r \
-         JOIN events e ON e.id = r.event_id JOIN users u ON u.id = r.user_id \
-         WHERE r.status = 'confirmed' AND r.reminded_at IS NULL AND e.status = 'published' \
-           AND e.starts_at > $1 AND e.starts_at <= $2",
-    )
-    .bind(now)
-    .bind(now + 24 * 3600)
-    .fetch_all(&db.pool)
-    .await
-}
-
-pub async fn mark_reminded(tx: &mut Tx, registration_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE registrations SET reminded_at = $1 WHERE id = $2").bind(now).bind(registration_id).execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// The secret of a user's personal calendar feed, made on first use.

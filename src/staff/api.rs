@@ -159,13 +159,13 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let draft = NewEvent {
-        kind: "official",
+        kind: crate::meetups::EventKind::Official,
         city_id: chosen.figures.city_id,
         title: &title,
         starts_at,
         ends_at: starts_at + 3 * 3600,
         capacity: Some(DEFAULT_CAPACITY),
-        status: "draft",
+        status: crate::meetups::EventStatus::Draft,
         created_by: Some(staff.id),
         organizer_id: None,
     };

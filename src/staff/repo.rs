@@ -10,7 +10,18 @@ const DAY: i64 = 24 * 3600;
 /// Waiting lists of official meetups this recent count as unmet demand.
 const UNMET_WINDOW: i64 = 180 * DAY;
 
-type CityRow = (i64, String, String, String, i64, i64, String, f64, f64);
+#[derive(sqlx::FromRow)]
+struct CityRow {
+    id: i64,
+    name_zh: String,
+    name_en: String,
+    province_en: String,
+    population: i64,
+    verified_fans: i64,
+    timezone: String,
+    latitude: f64,
+    longitude: f64,
+}
 
 /// Every city's figures at `now`: five small queries, merged here.
 pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::Error> {
@@ -55,20 +66,20 @@ pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::E
     );
     Ok(cities
         .into_iter()
-        .map(|(id, name_zh, name_en, province_en, population, verified_fans, timezone, latitude, longitude)| CityFigures {
-            city_id: id,
-            name_zh,
-            name_en,
-            province_en,
-            population,
-            verified_fans,
-            joined_30d: joined.get(&id).copied().unwrap_or(0),
-            unmet_demand: unmet.get(&id).copied().unwrap_or(0),
-            last_official_at: last.get(&id).copied(),
-            next_official_at: next.get(&id).copied(),
-            timezone,
-            latitude,
-            longitude,
+        .map(|c| CityFigures {
+            joined_30d: joined.get(&c.id).copied().unwrap_or(0),
+            unmet_demand: unmet.get(&c.id).copied().unwrap_or(0),
+            last_official_at: last.get(&c.id).copied(),
+            next_official_at: next.get(&c.id).copied(),
+            city_id: c.id,
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+            province_en: c.province_en,
+            population: c.population,
+            verified_fans: c.verified_fans,
+            timezone: c.timezone,
+            latitude: c.latitude,
+            longitude: c.longitude,
         })
         .collect())
 }
@@ -152,12 +163,23 @@ pub async fn record_decision(tx: &mut Tx, decision: &NewDecision<'_>, now: i64) 
     Ok(())
 }
 
-type DecisionRow = (i64, String, i64, String, String, i64, String, Option<i64>, String);
+#[derive(sqlx::FromRow)]
+struct DecisionRow {
+    id: i64,
+    city: String,
+    slot_starts_at: i64,
+    timezone: String,
+    source: String,
+    decided_at: i64,
+    decided_by_name: String,
+    event_id: Option<i64>,
+    figures: String,
+}
 
 /// Newest decisions first; times shown in the host city's zone.
 pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::Error> {
     let rows: Vec<DecisionRow> = sqlx::query_as(
-        "SELECT d.id, c.name_zh || ' ' || c.name_en, d.slot_starts_at, c.timezone, d.source, d.decided_at, d.decided_by_name, d.event_id, d.figures \
+        "SELECT d.id, c.name_zh || ' ' || c.name_en AS city, d.slot_starts_at, c.timezone, d.source, d.decided_at, d.decided_by_name, d.event_id, d.figures \
          FROM host_decisions d JOIN cities c ON c.id = d.city_id ORDER BY d.id DESC LIMIT $1",
     )
     .bind(limit)
@@ -165,15 +187,15 @@ pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::E
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, city, slot, tz, source, decided_at, decided_by, event_id, figures)| DecisionView {
-            id,
-            city,
-            slot: crate::infra::clock::format_local(slot, &tz),
-            source,
-            decided_by,
-            decided_at: crate::infra::clock::format_local(decided_at, "Asia/Shanghai"),
-            figures: serde_json::from_str::<RankedCity>(&figures).map(|c| c.explanation).unwrap_or_default(),
-            event_id,
+        .map(|d| DecisionView {
+            slot: crate::infra::clock::format_local(d.slot_starts_at, &d.timezone),
+            decided_at: crate::infra::clock::format_local(d.decided_at, "Asia/Shanghai"),
+            figures: serde_json::from_str::<RankedCity>(&d.figures).map(|c| c.explanation).unwrap_or_default(),
+            id: d.id,
+            city: d.city,
+            source: d.source,
+            decided_by: d.decided_by_name,
+            event_id: d.event_id,
         })
         .collect())
 }

@@ -43,7 +43,7 @@ pub async fn published_event(db: &tongcheng::infra::db::Db, city_id: i64, capaci
     use tongcheng::infra::clock::now;
     let mut tx = db.begin_write().await.unwrap();
     let start = now() + 7 * 24 * 3600;
-    let event = NewEvent { kind: "official", city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: "published", created_by: None, organizer_id: None };
+    let event = NewEvent { kind: tongcheng::meetups::EventKind::Official, city_id, title: "Test meetup", starts_at: start, ends_at: start + 3 * 3600, capacity, status: tongcheng::meetups::EventStatus::Published, created_by: None, organizer_id: None };
     let id = insert_event(&mut tx, &event, now()).await.unwrap();
     tx.commit().await.unwrap();
     id

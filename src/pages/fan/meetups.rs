@@ -66,7 +66,7 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
         <section class="card signup" aria-live="polite">
             <SignupBox page=page.clone() sign_up cancel />
         </section>
-        {(card.kind == "gathering" && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
+        {(card.kind == crate::meetups::EventKind::Gathering && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
     }
 }
 

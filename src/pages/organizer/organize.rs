@@ -143,7 +143,7 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 </ActionForm>
                             </section>
                             <section class="card"><h2>"Edit"</h2><GatheringForm values=g.form id=Some(id) action=save /></section>
-                            {(g.card.status != "cancelled").then(|| view! {
+                            {(g.card.status != crate::meetups::EventStatus::Cancelled).then(|| view! {
                                 <ActionForm action=cancel>
                                     <input type="hidden" name="id" value=id.to_string() />
                                     <button type="submit" class="danger">"Cancel the gathering and tell everyone"</button>

@@ -4,7 +4,7 @@ use crate::pages::staff::dashboard::StaffNav;
 use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
 use crate::components::event_form::EventFields;
-use crate::meetups::{Attendee, EventFormValues, EventKind, StaffMeetup};
+use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, StaffMeetup};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,7 +32,7 @@ pub fn StaffMeetupsPage() -> impl IntoView {
                                             <td><a href=format!("/staff/meetups/{}", c.id)>{c.title.clone()}</a></td>
                                             <td>{c.city.clone()}</td>
                                             <td>{crate::components::meetup_card::seats_label(&c)}</td>
-                                            <td>{c.status.clone()}</td>
+                                            <td>{c.status.as_str()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -108,7 +108,7 @@ fn ManageMeetup(
 ) -> impl IntoView {
     let card = m.page.card.clone();
     let id = card.id.to_string();
-    let status = card.status.clone();
+    let status = card.status;
     let publish_value = publish.value();
     let change_value = change.value();
     let status_id = id.clone();
@@ -130,7 +130,7 @@ fn ManageMeetup(
         <p><a href=format!("/meetups/{}", card.id)>"Fan page"</a></p>
         <section class="card">
             <h2>"Announce"</h2>
-            {matches!(status.as_str(), "draft" | "postponed").then(move || view! {
+            {matches!(status, EventStatus::Draft | EventStatus::Postponed).then(move || view! {
                 <ActionForm action=publish attr:class="form">
                     <input type="hidden" name="id" value=id />
                     <Field label="Also invite fans within (km)" name="radius_km" value="0".to_string() error=field_error(publish_value, "radius_km") />
@@ -143,8 +143,8 @@ fn ManageMeetup(
                 {format!("Invitations: {} queued, {} sent, {} failed.", m.invitations.queued, m.invitations.sent, m.invitations.failed)}
             </p>
             <div class="actions">
-                {(status == "published").then(|| status_form("postponed", "Postpone"))}
-                {(status != "cancelled").then(|| status_form("cancelled", "Cancel meetup and tell everyone"))}
+                {(status == EventStatus::Published).then(|| status_form("postponed", "Postpone"))}
+                {(status != EventStatus::Cancelled).then(|| status_form("cancelled", "Cancel meetup and tell everyone"))}
             </div>
             <p class="field-error">{field_error(change_value, "status")}</p>
         </section>

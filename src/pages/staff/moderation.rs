@@ -142,7 +142,7 @@ pub fn OrganizerHistoryPage() -> impl IntoView {
                             <thead><tr><th>"When"</th><th>"Gathering"</th><th>"Status"</th><th>"Confirmed"</th><th>"Came"</th></tr></thead>
                             <tbody>
                                 {h.gatherings.into_iter().map(|(c, confirmed, came)| view! {
-                                    <tr><td>{c.starts.clone()}</td><td><a href=format!("/meetups/{}", c.id)>{c.title.clone()}</a></td><td>{c.status.clone()}</td><td>{confirmed}</td><td>{came}</td></tr>
+                                    <tr><td>{c.starts.clone()}</td><td><a href=format!("/meetups/{}", c.id)>{c.title.clone()}</a></td><td>{c.status.as_str()}</td><td>{confirmed}</td><td>{came}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
