@@ -93,6 +93,13 @@ pub async fn recount_verified_fans(tx: &mut crate::infra::db::Tx) -> Result<(), 
     Ok(())
 }
 
+
+/// A city's IANA time zone (Shanghai's if the city is unknown).
+pub async fn timezone(db: &Db, city_id: i64) -> Result<String, sqlx::Error> {
+    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM cities WHERE id = $1").bind(city_id).fetch_optional(&db.pool).await?;
+    Ok(tz.unwrap_or_else(|| "Asia/Shanghai".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,10 +117,4 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), cities.len(), "ids are unique");
     }
-}
-
-/// A city's IANA time zone (Shanghai's if the city is unknown).
-pub async fn timezone(db: &Db, city_id: i64) -> Result<String, sqlx::Error> {
-    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM cities WHERE id = $1").bind(city_id).fetch_optional(&db.pool).await?;
-    Ok(tz.unwrap_or_else(|| "Asia/Shanghai".into()))
 }

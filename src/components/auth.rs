@@ -15,6 +15,12 @@ pub struct Auth {
     pub delete_account: ServerAction<DeleteAccount>,
 }
 
+impl Default for Auth {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Auth {
     pub fn new() -> Self {
         let login = ServerAction::<Login>::new();

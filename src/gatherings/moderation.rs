@@ -62,10 +62,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         ("application", "approve" | "decline") => {
             let to = if action == "approve" { "approved" } else { "declined" };
             let user_id = super::repo::decide_application(&mut tx, id, "pending", to, &reason, now).await?.ok_or(AppError::NotFound)?;
-            if action == "approve" {
-                if role_of(&mut tx, user_id).await? == Role::Fan {
-                    crate::accounts::repo::set_role(&mut tx, user_id, Role::Organizer, now).await?;
-                }
+            if action == "approve" && role_of(&mut tx, user_id).await? == Role::Fan {
+                crate::accounts::repo::set_role(&mut tx, user_id, Role::Organizer, now).await?;
             }
             notify = Some((user_id, to));
         }

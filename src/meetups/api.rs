@@ -26,7 +26,7 @@ mod ssr {
     pub fn card(e: &EventInfo) -> MeetupCard {
         MeetupCard {
             id: e.id,
-            kind: e.kind.clone(),
+            kind: e.kind,
             title: e.title.clone(),
             city_id: e.city_id,
             city: e.city.clone(),
@@ -35,7 +35,7 @@ mod ssr {
             venue: e.venue.clone(),
             capacity: e.capacity,
             confirmed: e.confirmed,
-            status: e.status.clone(),
+            status: e.status,
         }
     }
 
