@@ -73,24 +73,12 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
 /// Creates (no `id`) or edits the organizer's own gathering. New gatherings wait for
 /// staff review unless the organizer is trusted. Returns the gathering's id.
 #[server(endpoint = "save_gathering")]
-#[allow(clippy::too_many_arguments)]
-pub async fn save_gathering(
-    id: Option<String>,
-    title: String,
-    description: String,
-    venue: String,
-    address: String,
-    starts: String,
-    ends: String,
-    capacity: String,
-    signup_closes: String,
-) -> Result<i64, AppError> {
+pub async fn save_gathering(id: Option<String>, #[server(flatten)] values: crate::meetups::EventFormValues) -> Result<i64, AppError> {
     use crate::meetups::editing::{save_event, SaveEvent};
-    use crate::meetups::{EventFormValues, EventKind};
+    use crate::meetups::EventKind;
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     ssr::require_organizer(&user)?;
-    let values = EventFormValues { title, description, venue, address, starts, ends, capacity, signup_closes, ..EventFormValues::default() };
     let existing = match id.and_then(|i| i.trim().parse::<i64>().ok()) {
         Some(id) => Some(ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?),
         None => None,

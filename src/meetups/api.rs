@@ -170,25 +170,11 @@ pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
 
 /// Creates (no `id`) or edits an official meetup (see `editing::save_event`).
 #[server(endpoint = "save_meetup")]
-#[allow(clippy::too_many_arguments)]
-pub async fn save_meetup(
-    id: Option<String>,
-    city: String,
-    title: String,
-    description: String,
-    venue: String,
-    address: String,
-    starts: String,
-    ends: String,
-    capacity: String,
-    signup_opens: String,
-    signup_closes: String,
-) -> Result<i64, AppError> {
+pub async fn save_meetup(id: Option<String>, #[server(flatten)] values: super::EventFormValues) -> Result<i64, AppError> {
     use super::editing::{save_event, SaveEvent};
-    use super::{EventFormValues, EventKind};
+    use super::EventKind;
     let staff = crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
-    let values = EventFormValues { city, title, description, venue, address, starts, ends, capacity, signup_opens, signup_closes };
     let existing = match id.and_then(|i| i.trim().parse::<i64>().ok()) {
         Some(id) => Some(super::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == super::EventKind::Official).ok_or(AppError::NotFound)?),
         None => None,

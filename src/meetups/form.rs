@@ -70,6 +70,7 @@ pub struct FormRules {
 /// Everything an editor types for an event. Times are "YYYY-MM-DDTHH:MM" in the host
 /// city's local time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EventFormValues {
     pub city: String,
     pub title: String,
