@@ -8,6 +8,38 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tongcheng::infra::clock::now;
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_backup_taken_while_the_site_runs_restores() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let fans = common::demo_fans(&app, 40).await;
+    let event = published_event(&app.state.db, app.city_id("深圳").await, Some(10)).await;
+    let signing = {
+        let (db, fans) = (app.state.db.clone(), fans.clone());
+        tokio::spawn(async move { common::spawn_sign_ups(&db, event, &fans) })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backup.db");
+    let run = |args: &[&str], url: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tongcheng")).args(args).env("DATABASE_URL", url).env("RUST_LOG", "error").output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    // Taken while fans are signing up.
+    let (code, output) = run(&["backup", copy.to_str().unwrap()], &app.database.url);
+    assert_eq!(code, Some(0), "{output}");
+    for task in signing.await.unwrap() {
+        task.await.unwrap().unwrap();
+    }
+    let (code, output) = run(&["backup", copy.to_str().unwrap()], &app.database.url);
+    assert_ne!(code, Some(0), "never overwrites: {output}");
+    // Restored: the copy opens, is consistent and holds the fans.
+    let restored = format!("sqlite://{}", copy.display());
+    let (code, output) = run(&["check"], &restored);
+    assert_eq!((code, output.trim()), (Some(0), "no violations"));
+    let db = tongcheng::infra::db::Db::connect(&restored, 2).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(users, 40);
+}
+
 on_both_databases!(
     health_and_readiness_need_no_session_and_tell_what_is_wrong,
     metrics_need_the_token_and_count_what_matters,

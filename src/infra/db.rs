@@ -130,6 +130,26 @@ impl Db {
     }
 }
 
+/// Copies a live SQLite database to `path` with `VACUUM INTO`: one read transaction, so
+/// the copy is consistent, on its own connection, so the site's writer is not held up.
+pub async fn backup_sqlite(database_url: &str, path: &Path) -> Result<(), String> {
+    use sqlx::Connection;
+    if Dialect::from_url(database_url) != Some(Dialect::Sqlite) {
+        return Err("backup copies SQLite databases; for PostgreSQL use pg_dump (see README)".into());
+    }
+    if path.exists() {
+        return Err(format!("backup: {} already exists; choose a new file", path.display()));
+    }
+    install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path.to_string_lossy().into_owned())
+        .execute(&mut conn)
+        .await
+        .map_err(|e| format!("backup to {} failed: {e}", path.display()))?;
+    conn.close().await.map_err(|e| e.to_string())
+}
+
 /// Adds `mode=rwc` (create if missing) and makes the parent folder, so a new user's
 /// default `sqlite://data/tongcheng.db` just works.
 fn sqlite_url_creating_file(url: &str) -> Result<String, String> {

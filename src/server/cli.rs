@@ -20,6 +20,12 @@ enum Command {
     /// Check the data's invariants (seats, waiting lists, tickets, fan counts) on the
     /// live database; prints one line per violation and exits with 1 if there is any
     Check,
+    /// Copy the SQLite database to PATH, consistently, while the site runs (restore by
+    /// pointing DATABASE_URL at the copy); for PostgreSQL use pg_dump
+    Backup {
+        /// Where the copy goes; must not exist yet
+        path: std::path::PathBuf,
+    },
     /// Add demo fans spread unevenly over the cities (idempotent)
     SeedDemo {
         /// How many demo fans there should be
@@ -81,6 +87,11 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
                 println!("{line}");
             }
             Ok(ExitCode::from(1))
+        }
+        Command::Backup { path } => {
+            crate::infra::db::backup_sqlite(&config.database_url, &path).await?;
+            println!("backed up to {}", path.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::SeedDemo { fans } => {
             let db = super::start::open_database(&config).await?;
