@@ -21,6 +21,7 @@ on_both_databases!(
     a_temporary_refusal_is_retried_later,
     an_error_recording_a_failure_never_resends_delivered_mail,
     a_worker_whose_lease_ran_out_cannot_mark_messages,
+    a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap,
 );
 
 async fn register(app: &TestApp, email: &str) {
@@ -269,4 +270,25 @@ async fn a_worker_whose_lease_ran_out_cannot_mark_messages(backend: Backend) {
     let row: (String, Option<String>) = sqlx::query_as("SELECT status, last_error FROM outbox").fetch_one(&db.pool).await.unwrap();
     assert_eq!(row, ("pending".to_string(), None), "the stale worker changed nothing");
     assert_eq!(outbox::mark_sent(&db, &fresh, &[fresh.messages[0].id], mailer.via(), now()).await.unwrap(), 1);
+}
+
+async fn a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let (db, _database) = bare_database(backend).await;
+    let keys: Vec<(String, String)> = (0..250).map(|i| (format!("bulk-{i}"), format!("fan{i}@example.com"))).collect();
+    let refs: Vec<(&str, &str)> = keys.iter().map(|(k, t)| (k.as_str(), t.as_str())).collect();
+    queue(&db, &refs).await;
+    let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap().with_rate_limit(Some(100));
+    let started = Instant::now();
+    assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 250);
+    let took = started.elapsed();
+    // 100 a second with a burst of 100: the last 150 need at least 1.5 s.
+    assert!(took >= Duration::from_millis(1400), "the cap holds: {took:?}");
+    let received = smtp.wait_for(250).await;
+    let mut to: Vec<String> = received.into_iter().map(|m| m.to).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 250, "each message once");
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(sent, 250);
 }

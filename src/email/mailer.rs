@@ -6,9 +6,12 @@ use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
+/// Caps messages per second to what the mail provider allows (per process).
+type SendRate = std::sync::Arc<governor::DefaultDirectRateLimiter>;
+
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox, rate: Option<SendRate> },
     Local,
 }
 
@@ -22,7 +25,18 @@ impl Mailer {
             .timeout(Some(Duration::from_secs(SEND_TIMEOUT_SECS as u64)))
             .build();
         let from = from.parse().map_err(|e| format!("MAIL_FROM: {e}"))?;
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp { transport, from, rate: None })
+    }
+
+    /// Sends at most `per_second` messages a second (`None`: as fast as the server takes them).
+    pub fn with_rate_limit(self, per_second: Option<u32>) -> Mailer {
+        match (self, per_second.and_then(std::num::NonZeroU32::new)) {
+            (Mailer::Smtp { transport, from, .. }, Some(n)) => {
+                let rate = governor::RateLimiter::direct(governor::Quota::per_second(n));
+                Mailer::Smtp { transport, from, rate: Some(std::sync::Arc::new(rate)) }
+            }
+            (mailer, _) => mailer,
+        }
     }
 
     /// Where delivered messages went, recorded on the outbox row.
@@ -34,9 +48,12 @@ impl Mailer {
     }
 
     pub async fn deliver(&self, message: &Claimed) -> Result<(), DeliveryError> {
-        let Mailer::Smtp { transport, from } = self else {
+        let Mailer::Smtp { transport, from, rate } = self else {
             return Ok(());
         };
+        if let Some(rate) = rate {
+            rate.until_ready().await;
+        }
         // A bare address, never a display-name form that could name another mailbox.
         let address = message.recipient.parse::<lettre::Address>().map_err(|e| DeliveryError::permanent(format!("bad recipient: {e}")))?;
         let to = Mailbox::new(None, address);

@@ -6,14 +6,18 @@ use crate::infra::db::{Db, Tx};
 /// After this many failed attempts a message is marked failed and left for staff.
 pub const MAX_ATTEMPTS: i64 = 10;
 /// Messages a worker claims at once.
-pub const BATCH: i64 = 20;
+pub const BATCH: i64 = 100;
+/// Messages of a batch sent at the same time (over the SMTP transport's pool).
+pub const SEND_CONCURRENCY: i64 = 10;
 /// The longest one delivery may take before the worker gives up on it.
 pub const SEND_TIMEOUT_SECS: i64 = 10;
+/// The slowest a batch can take: every round of concurrent sends timing out, plus one
+/// second a message under the strictest rate cap (`MAIL_PER_SECOND=1`).
+const SLOWEST_BATCH_SECS: i64 = (BATCH + SEND_CONCURRENCY - 1) / SEND_CONCURRENCY * SEND_TIMEOUT_SECS + BATCH;
 /// How long a worker holds a claimed batch before another may retry it: longer than the
-/// worst case of sending the whole batch one message after another, so a slow SMTP
-/// server never makes two workers send the same message.
-pub const LEASE_SECS: i64 = 2 * BATCH * SEND_TIMEOUT_SECS;
-const _: () = assert!(LEASE_SECS > BATCH * SEND_TIMEOUT_SECS, "the lease must outlast the slowest batch");
+/// slowest batch, so a slow SMTP server never makes two workers send the same message.
+pub const LEASE_SECS: i64 = 2 * SLOWEST_BATCH_SECS;
+const _: () = assert!(LEASE_SECS > SLOWEST_BATCH_SECS, "the lease must outlast the slowest batch");
 
 /// Seconds to wait before attempt `attempts + 1`: 30 s doubling, at most an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
@@ -113,7 +117,8 @@ pub async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str,
     Ok(done.rows_affected())
 }
 
-
+/// A message leased to a worker for delivery.
+#[derive(Clone)]
 pub struct Claimed {
     pub id: i64,
     pub recipient: String,

@@ -1,6 +1,6 @@
 //! The outbox worker: claims due messages, delivers them, records the outcome.
 use super::mailer::Mailer;
-use super::outbox::{self, DeliveryError, BATCH, SEND_TIMEOUT_SECS};
+use super::outbox::{self, DeliveryError, BATCH, SEND_CONCURRENCY, SEND_TIMEOUT_SECS};
 use crate::infra::clock::now;
 use crate::infra::db::Db;
 use std::sync::Arc;
@@ -32,11 +32,20 @@ async fn drain(db: &Db, mailer: &Mailer, shutdown: &CancellationToken) -> Result
 }
 
 async fn deliver_batch(db: &Db, mailer: &Mailer, claim: &outbox::Claim) -> Result<(), sqlx::Error> {
+    use futures::stream::{self, StreamExt};
+    let limit = Duration::from_secs(SEND_TIMEOUT_SECS as u64);
+    // Owned copies: the sends run concurrently inside the worker's spawned task.
+    let sends = claim.messages.iter().cloned().map(|message| {
+        let mailer = mailer.clone();
+        async move {
+            let outcome = tokio::time::timeout(limit, mailer.deliver(&message)).await.unwrap_or_else(|_| Err(DeliveryError::transient("timed out")));
+            (message, outcome)
+        }
+    });
+    let outcomes: Vec<_> = stream::iter(sends).buffer_unordered(SEND_CONCURRENCY as usize).collect().await;
     let mut sent = Vec::with_capacity(claim.messages.len());
     let mut failed = Vec::new();
-    for message in &claim.messages {
-        let limit = Duration::from_secs(SEND_TIMEOUT_SECS as u64);
-        let outcome = tokio::time::timeout(limit, mailer.deliver(message)).await.unwrap_or_else(|_| Err(DeliveryError::transient("timed out")));
+    for (message, outcome) in outcomes {
         match outcome {
             Ok(()) => sent.push(message.id),
             Err(error) => {
@@ -52,7 +61,7 @@ async fn deliver_batch(db: &Db, mailer: &Mailer, claim: &outbox::Claim) -> Resul
     outbox::mark_sent(db, claim, &sent, mailer.via(), now()).await?;
     let mut first_error = None;
     for (message, error) in failed {
-        if let Err(e) = outbox::mark_failed_attempt(db, claim, message, &error, now()).await {
+        if let Err(e) = outbox::mark_failed_attempt(db, claim, &message, &error, now()).await {
             // Left leased: it is retried when the lease runs out.
             tracing::error!(id = message.id, error = %e, "recording a failed delivery");
             first_error.get_or_insert(e);

@@ -24,6 +24,8 @@ pub struct Config {
     pub auth_attempts_per_minute: u32,
     /// Logs as JSON lines (`LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
+    /// Messages a second this process may send (a provider's limit); `None`: no cap.
+    pub mail_per_second: Option<u32>,
     /// Bearer token for `/metrics`; without one the endpoint is off.
     pub metrics_token: Option<String>,
     /// A session unused this long ends.
@@ -83,7 +85,12 @@ impl Config {
         if session_idle_days > session_max_days {
             return Err(format!("SESSION_IDLE_DAYS: must not exceed SESSION_MAX_DAYS ({session_max_days})"));
         }
+        let mail_per_second = match get("MAIL_PER_SECOND") {
+            None => None,
+            raw => Some(parse_number(raw, "MAIL_PER_SECOND", 0)?),
+        };
         Ok(Config {
+            mail_per_second,
             json_logs,
             metrics_token,
             database_url,
@@ -172,6 +179,7 @@ mod tests {
             ("DB_MAX_CONNECTIONS", "0"),
             ("AUTH_ATTEMPTS_PER_MINUTE", "many"),
             ("LOG_FORMAT", "xml"),
+            ("MAIL_PER_SECOND", "0"),
             ("METRICS_TOKEN", "short"),
             ("SESSION_IDLE_DAYS", "0"),
             ("SESSION_IDLE_DAYS", "31"),

@@ -99,7 +99,7 @@ fn spawn_until(shutdown: &CancellationToken, work: impl std::future::Future<Outp
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, String> {
     let db = open_database(&config).await?;
     let cities = crate::cities::repo::options(&db).await.map_err(|e| e.to_string())?;
-    let mailer = Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+    let mailer = Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?.with_rate_limit(config.mail_per_second);
     let store = DbSessionStore::new(db.clone());
     let sessions = SessionManagerLayer::new(store.clone())
         .with_name("tongcheng_session")
