@@ -114,8 +114,11 @@ impl DisplayName {
         if name.chars().count() > Self::MAX_CHARS {
             return Err(format!("Use at most {} characters.", Self::MAX_CHARS));
         }
-        if name.chars().any(char::is_control) {
+        if name.chars().any(|c| c.is_control() || is_direction_override(c)) {
             return Err("Use letters, digits and punctuation only.".into());
+        }
+        if name.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+            return Err("Enter a display name people can see.".into());
         }
         Ok(DisplayName(name.to_string()))
     }
@@ -123,6 +126,18 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that reverse or isolate the direction of the text after them: in a name
+/// they can make what follows read backwards (and disguise it).
+fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that take no room on screen (zero-width spaces and joiners, word joiner,
+/// byte-order mark, soft hyphen, Hangul fillers).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{3164}' | '\u{115F}' | '\u{1160}')
 }
 
 /// A new password: long enough to resist guessing, short enough to hash quickly.
@@ -228,6 +243,9 @@ mod tests {
         assert!(DisplayName::parse(&"名".repeat(41)).is_err());
         assert!(DisplayName::parse(&"名".repeat(40)).is_ok());
         assert!(DisplayName::parse("a\u{0007}b").is_err());
+        assert!(DisplayName::parse("\u{200B}\u{200D}\u{FEFF}").is_err(), "only zero-width characters");
+        assert!(DisplayName::parse("Admin\u{202E}nimda").is_err(), "a right-to-left override");
+        assert!(DisplayName::parse("小米\u{200D}粉").is_ok(), "a joiner inside a visible name is fine");
     }
 
     #[test]
