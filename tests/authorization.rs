@@ -80,6 +80,8 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("set_invitation_preference", Rule::LoggedIn, &[]),
     ("report_gathering", Rule::LoggedIn, &[("id", "999999"), ("category", "spam"), ("details", "")]),
     ("mailbox", Rule::LoggedIn, &[]),
+    ("change_password", Rule::LoggedIn, &[("current_password", "not-the-password"), ("new_password", "x")]),
+    ("log_out_other_devices", Rule::LoggedIn, &[]),
     ("mailbox_message", Rule::LoggedIn, &[("id", "999999")]),
     ("save_gathering", Rule::Organizer, &[("id", ""), ("title", "")]),
     ("own_gathering", Rule::Owner, &[("id", "{gathering}")]),

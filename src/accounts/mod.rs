@@ -2,6 +2,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
+pub mod devices;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]

@@ -132,6 +132,19 @@ pub async fn mark_verified(tx: &mut Tx, user_id: i64, now: i64) -> Result<bool, 
 }
 
 /// Sets a new password and ends every existing session of the user.
+/// The account's session version (sessions holding another one are over).
+pub async fn session_version(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT session_version FROM users WHERE id = $1").bind(user_id).fetch_one(&mut **tx).await
+}
+
+/// Ends every session of the account; returns the new version.
+pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE users SET session_version = session_version + 1 WHERE id = $1 RETURNING session_version")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
 pub async fn set_password(tx: &mut Tx, user_id: i64, password_hash: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE users SET password_hash = $1, session_version = session_version + 1, updated_at = $2 WHERE id = $3",

@@ -61,6 +61,7 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
         </section>
 
         <EmailPreferences wants=user.wants_invitations />
+        <super::devices::SignInSecurity />
 
         <section class="card danger">
             <h2>"Delete account"</h2>

@@ -1,4 +1,5 @@
 //! Pages for a logged-in fan.
 pub mod account;
+pub mod devices;
 pub mod mailbox;
 pub mod meetups;
