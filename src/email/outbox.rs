@@ -58,13 +58,19 @@ pub fn after_failure(attempts: i64, error: &DeliveryError, now: i64, jitter: f64
     }
 }
 
+/// The columns every queued message fills, in the order both enqueue statements bind.
+const INSERT_COLUMNS: &str =
+    "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at)";
+
+fn attachments_json(email: &OutgoingEmail) -> String {
+    serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into())
+}
+
 /// Queues a message in the caller's transaction. Returns `false` when a message with
 /// the same idempotency key is already queued.
 pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (idempotency_key) DO NOTHING",
-    )
+    let sql = format!("{INSERT_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (idempotency_key) DO NOTHING");
+    let done = sqlx::query(&sql)
     .bind(&email.idempotency_key)
     .bind(email.kind)
     .bind(&email.to)
@@ -72,7 +78,7 @@ pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<boo
     .bind(&email.text)
     .bind(&email.html)
     .bind(email.event_id)
-    .bind(serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into()))
+    .bind(attachments_json(email))
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -86,8 +92,7 @@ pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<boo
 pub async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
     let p = binds.len() + 1;
     let sql = format!(
-        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at) \
-         SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
+        "{INSERT_COLUMNS} SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
          ON CONFLICT (idempotency_key) DO NOTHING",
         p + 1,
         p + 2,
@@ -109,7 +114,7 @@ pub async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str,
         .bind(&mail.text)
         .bind(&mail.html)
         .bind(mail.event_id)
-        .bind(serde_json::to_string(&mail.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(attachments_json(mail))
         .bind(now)
         .execute(&mut **tx)
         .await?;
