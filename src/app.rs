@@ -5,8 +5,10 @@ use crate::pages::fan::{account, mailbox, meetups};
 use crate::pages::organizer::organize as gatherings;
 use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation};
 use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
+use crate::i18n::{t_string, use_i18n, I18nContextProvider};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_i18n::context::UseLocalesOptions;
+use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -15,11 +17,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     crate::infra::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        // No `lang` here: the i18n provider sets `lang` and `dir` for the page's language.
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="description" content="Tongcheng 同城会: meet the fans of your city." />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -31,13 +33,42 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// On the server, the language the locale middleware resolved for this request (cookie,
+/// then Accept-Language), handed to the i18n provider; the browser then reads it back
+/// from `<html lang>`, so hydration starts in the same language.
+fn request_language() -> UseLocalesOptions {
+    #[cfg(feature = "ssr")]
+    {
+        UseLocalesOptions::default().ssr_lang_header_getter(|| Some(leptos_i18n::Locale::as_str(crate::infra::locale::current()).to_string()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        UseLocalesOptions::default()
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Auth::new());
     view! {
+        // The cookie is ours (set by /lang), so the provider must not write its own.
+        <I18nContextProvider enable_cookie=false ssr_lang_header_getter=request_language()>
+            <Site />
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Site() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <Stylesheet id="leptos" href="/pkg/tongcheng.css" />
-        <Title text="Tongcheng 同城会" />
+        <Title formatter=move |page: String| {
+            if page.is_empty() { t_string!(i18n, common.site.title).to_string() } else { format!("{page}{}", t_string!(i18n, common.site.title_suffix)) }
+        } />
+        <Meta name="description" content=move || t_string!(i18n, common.site.description) />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <Router>
             <Nav />
             <main class="page">

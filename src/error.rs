@@ -1,22 +1,25 @@
 //! The one error type every server function returns.
 //!
-//! User mistakes carry a message per form field; internal failures are logged on the
-//! server and reach the user only as a generic sentence.
+//! User mistakes carry a message per form field, in every language (`Text`), so the
+//! page shows it in its reader's; internal failures are logged on the server and reach
+//! the user only as a generic sentence.
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use crate::i18n::Locale;
+use crate::language::Text;
 use serde::{Deserialize, Serialize};
 
 /// Messages for form fields, in the order the fields appear.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub Vec<(String, String)>);
+pub struct FieldErrors(pub Vec<(String, Text)>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push((field.to_string(), message.into()));
+    pub fn add(&mut self, field: &str, message: Text) {
+        self.0.push((field.to_string(), message));
     }
 
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    pub fn get(&self, field: &str) -> Option<&Text> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -35,7 +38,7 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let messages: Vec<&str> = self.0.iter().map(|(_, m)| m.as_str()).collect();
+        let messages: Vec<&str> = self.0.iter().map(|(_, m)| m.en.as_str()).collect();
         f.write_str(&messages.join(" "))
     }
 }
@@ -66,26 +69,53 @@ pub enum AppError {
 
 impl AppError {
     /// A single-field validation error.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
+    pub fn field(field: &str, message: Text) -> Self {
         let mut errors = FieldErrors::default();
         errors.add(field, message);
         AppError::Invalid(errors)
     }
 
     /// The message for one form field, if this error is about it.
-    pub fn field_message(&self, field: &str) -> Option<String> {
+    pub fn field_text(&self, field: &str) -> Option<&Text> {
         match self {
-            AppError::Invalid(errors) => errors.get(field).map(str::to_string),
+            AppError::Invalid(errors) => errors.get(field),
             _ => None,
         }
     }
 
+    /// The English message for one form field (for logs and tests).
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        self.field_text(field).map(|t| t.en.clone())
+    }
+
     /// A message for the whole form: everything that is not tied to one field.
-    pub fn form_message(&self) -> Option<String> {
+    pub fn form_text(&self) -> Option<Text> {
+        Some(match self {
+            AppError::Invalid(_) => return None,
+            AppError::Unauthorized => crate::msg!(errors.unauthorized),
+            AppError::Forbidden => crate::msg!(errors.forbidden),
+            AppError::NotFound => crate::msg!(errors.not_found),
+            AppError::RateLimited => crate::msg!(errors.rate_limited),
+            AppError::InvalidLink => crate::msg!(errors.invalid_link),
+            AppError::TooLarge => crate::msg!(errors.too_large),
+            AppError::MailboxOff => crate::msg!(errors.mailbox_off),
+            AppError::Internal => crate::msg!(errors.internal),
+            AppError::Transport(_) => crate::msg!(errors.transport),
+        })
+    }
+
+    /// Everything this error says, in the reader's language: the field messages, or
+    /// the form's.
+    pub fn message(&self, locale: Locale) -> String {
         match self {
-            AppError::Invalid(_) => None,
-            other => Some(other.to_string()),
+            AppError::Invalid(errors) => errors.0.iter().map(|(_, m)| m.get(locale)).collect::<Vec<_>>().join(" "),
+            other => other.form_message(locale).unwrap_or_default(),
         }
+    }
+
+    /// The form's message in the reader's language.
+    pub fn form_message(&self, locale: Locale) -> Option<String> {
+        self.form_text().map(|t| t.get(locale).to_string())
     }
 
     /// The HTTP status a server function answers with: user mistakes are 4xx, only our
@@ -144,18 +174,17 @@ mod tests {
     #[test]
     fn field_errors_find_their_field() {
         let mut errors = FieldErrors::default();
-        errors.add("email", "Enter an email address.");
+        errors.add("email", crate::msg!(errors.email_required));
         let error = errors.into_result().unwrap_err();
-        assert_eq!(error.field_message("email").as_deref(), Some("Enter an email address."));
+        assert_eq!(error.field_message("email").as_deref(), Some("Enter your email address."));
+        assert_eq!(error.field_text("email").map(|t| t.zh.as_str()), Some("请输入邮箱地址。"));
         assert_eq!(error.field_message("password"), None);
-        assert_eq!(error.form_message(), None);
+        assert_eq!(error.form_text(), None);
     }
 
     #[test]
     fn internal_details_are_not_shown() {
-        assert_eq!(
-            AppError::Internal.form_message().as_deref(),
-            Some("Something went wrong on our side. Please try again.")
-        );
+        assert_eq!(AppError::Internal.form_message(Locale::en).as_deref(), Some("Something went wrong on our side. Please try again."));
+        assert_eq!(AppError::Internal.form_message(Locale::zh_CN).as_deref(), Some("我们这边出了点问题，请重试。"));
     }
 }

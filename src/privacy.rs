@@ -14,7 +14,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
     let stored = repo::password_hash(&state.db, user.id).await?;
     if !password::verify(password.expose().to_string(), stored).await? {
-        return Err(AppError::field("delete_password", "That password is not right."));
+        return Err(AppError::field("delete_password", crate::msg!(errors.wrong_password)));
     }
     let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
     // Seats pass to the next fans waiting before the account goes.

@@ -18,6 +18,18 @@ pub fn date_label(timestamp: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Percent-encodes a path and query for use as a URL parameter (keeps `/` readable).
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(byte)),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -227,7 +227,7 @@ async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
     assert_eq!(quiet, 0, "email preferences are respected");
     let meetup: StaffMeetup = staff.call("load_staff_meetup", &[("id", &id_text)]).await.unwrap();
     assert_eq!(meetup.invitations.queued + meetup.invitations.sent, 2);
-    assert_eq!(meetup.page.card.starts, "Sat 2099-05-02 14:00", "shown in the city's time");
+    assert_eq!(meetup.page.card.starts, "Sat 2 May 2099, 14:00", "shown in the city's time");
 
     let place: Place = first.call("sign_up", &[("id", &id_text)]).await.expect("sign up");
     assert_eq!(place.status, PlaceStatus::Confirmed);

@@ -20,11 +20,11 @@ mod ssr {
     /// "Create account" gets a helpful answer without revealing other accounts.
     pub const REGISTERED_EMAIL: &str = "registered_email";
 
-    pub fn parse_city<'a>(cities: &'a [CityOption], raw: &str) -> Result<&'a CityOption, String> {
+    pub fn parse_city<'a>(cities: &'a [CityOption], raw: &str) -> Result<&'a CityOption, crate::language::Text> {
         if raw.trim().is_empty() {
-            return Err("Choose your home city.".into());
+            return Err(crate::msg!(errors.choose_home_city));
         }
-        resolve(cities, raw).ok_or_else(|| "We don't know that city. Pick one from the list.".into())
+        resolve(cities, raw).ok_or_else(|| crate::msg!(errors.unknown_city))
     }
 }
 
@@ -52,11 +52,11 @@ pub async fn register(email: String, display_name: String, password: String, cit
     };
     let session = session().await?;
     if session.get::<String>(REGISTERED_EMAIL).await?.as_deref() == Some(email.as_str()) {
-        return Err(AppError::field("email", "You have just registered this address. Check your inbox for the confirmation link."));
+        return Err(AppError::field("email", crate::msg!(errors.just_registered)));
     }
     let password_hash = password::hash(password.expose().to_string()).await?;
     let now = now();
-    let new_user = NewUser { email: &email, display_name: &name, password_hash: &password_hash, home_city_id: city.id, role: Role::Fan };
+    let new_user = NewUser { email: &email, display_name: &name, password_hash: &password_hash, home_city_id: city.id, role: Role::Fan, locale: crate::infra::locale::current() };
     let base = &state.config.public_url;
     let mut tx = state.db.begin_write().await?;
     let mail = match repo::insert_user(&mut tx, &new_user, now).await? {
@@ -85,7 +85,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let record = repo::find_for_login(&state.db, &email).await?;
     let matches = password::verify(password.expose().to_string(), record.as_ref().map(|r| r.password_hash.clone())).await?;
     let Some(record) = record.filter(|_| matches) else {
-        return Err(AppError::field("password", "That email and password don't match an account."));
+        return Err(AppError::field("password", crate::msg!(errors.wrong_login)));
     };
     let session = session().await?;
     // A fresh id at log-in, so a session id planted before log-in is worthless.
@@ -93,7 +93,26 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     session.insert(USER_ID, record.id).await?;
     session.insert(SESSION_VERSION, record.session_version).await?;
     crate::infra::session_policy::SessionPolicy::of(&state.config).start(&session).await?;
+    remember_language(&state, &record).await?;
     leptos_axum::redirect(&super::safe_next(next.as_deref(), &state.config.public_url));
+    Ok(())
+}
+
+/// After log-in the site and the emails speak one language: the one picked on this
+/// device (which the account then keeps), or else the account's.
+#[cfg(feature = "ssr")]
+async fn remember_language(state: &crate::infra::state::AppState, record: &super::repo::LoginRecord) -> Result<(), AppError> {
+    let request = crate::infra::locale::current_request();
+    if request.chosen {
+        if request.locale != record.locale {
+            super::repo::set_locale(&state.db, record.id, request.locale).await?;
+        }
+    } else if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let cookie = crate::infra::locale::cookie(record.locale, state.config.secure_cookies());
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+            response.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
     Ok(())
 }
 
@@ -127,7 +146,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
     let state = state()?;
     let user = require_user().await?;
     if user.email_verified {
-        return Err(AppError::field("resend", "Your email is already confirmed."));
+        return Err(AppError::field("resend", crate::msg!(errors.already_confirmed)));
     }
     state.rate_limits.check_auth(&[format!("resend:{}", user.id)])?;
     let now = now();

@@ -21,7 +21,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let current = TypedPassword::parse(&current_password).map_err(|m| AppError::field("current_password", m))?;
     let stored = repo::password_hash(&state.db, user.id).await?;
     if !password::verify(current.expose().to_string(), stored).await? {
-        return Err(AppError::field("current_password", "That is not your current password."));
+        return Err(AppError::field("current_password", crate::msg!(errors.wrong_current_password)));
     }
     let new = NewPassword::parse(&new_password).map_err(|m| AppError::field("new_password", m))?;
     let hash = password::hash(new.expose().to_string()).await?;

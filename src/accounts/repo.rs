@@ -1,5 +1,7 @@
 //! Account storage. Every change that moves a city's verified-fan count updates the
 //! count in the same transaction, so it always equals a recount.
+use crate::i18n::Locale;
+use leptos_i18n::Locale as _;
 use super::{CurrentUser, DisplayName, Email, HomeCity, Role};
 use crate::infra::db::{Db, Tx};
 
@@ -7,6 +9,7 @@ pub struct LoginRecord {
     pub id: i64,
     pub password_hash: String,
     pub session_version: i64,
+    pub locale: Locale,
 }
 
 pub struct NewUser<'a> {
@@ -15,31 +18,52 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub home_city_id: i64,
     pub role: Role,
+    /// The language their emails are written in.
+    pub locale: Locale,
 }
 
 /// Inserts a user; `None` when the email is already registered.
 pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: i64) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (email) DO NOTHING RETURNING id",
     )
     .bind(user.email.as_str())
     .bind(user.display_name.as_str())
     .bind(user.password_hash)
     .bind(user.home_city_id)
     .bind(user.role.as_str())
+    .bind(user.locale.as_str())
     .bind(now)
     .fetch_optional(&mut **tx)
     .await
 }
 
+/// The language a user reads Tongcheng in (`None` for an unknown user).
+pub async fn locale(db: &Db, user_id: i64) -> Result<Option<Locale>, sqlx::Error> {
+    let tag: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await?;
+    Ok(tag.as_deref().map(crate::language::locale_from_tag))
+}
+
+/// Remembers the language a user chose, for the emails sent to them.
+pub async fn set_locale(db: &Db, user_id: i64, locale: Locale) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale.as_str()).bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
 pub async fn find_for_login(db: &Db, email: &Email) -> Result<Option<LoginRecord>, sqlx::Error> {
-    let row: Option<(i64, String, i64)> =
-        sqlx::query_as("SELECT id, password_hash, session_version FROM users WHERE email = $1")
+    let row: Option<(i64, String, i64, String)> =
+        sqlx::query_as("SELECT id, password_hash, session_version, locale FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&db.pool)
             .await?;
-    Ok(row.map(|(id, password_hash, session_version)| LoginRecord { id, password_hash, session_version }))
+    Ok(row.map(|(id, password_hash, session_version, locale)| LoginRecord {
+        id,
+        password_hash,
+        session_version,
+        locale: crate::language::locale_from_tag(&locale),
+    }))
 }
 
 pub async fn password_hash(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {

@@ -1,5 +1,6 @@
 //! Account types shared by the server and the browser. Input newtypes parse once, at the
 //! edge, so the rest of the code never sees an unchecked email, name or password.
+use crate::language::Text;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,16 +69,16 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     #[cfg(feature = "ssr")]
-    pub fn parse(raw: &str) -> Result<Email, String> {
+    pub fn parse(raw: &str) -> Result<Email, Text> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err("Enter your email address.".into());
+            return Err(crate::msg!(errors.email_required));
         }
-        let too_long = || "That email address is too long.".to_string();
+        let too_long = || crate::msg!(errors.email_too_long);
         if raw.chars().count() > Self::MAX_LEN {
             return Err(too_long());
         }
-        let malformed = || "Enter an email address like name@example.com.".to_string();
+        let malformed = || crate::msg!(errors.email_malformed);
         let address: lettre::Address = raw.parse().map_err(|_| malformed())?;
         let user = address.user();
         if user.starts_with('"') || user.chars().any(char::is_control) {
@@ -106,19 +107,19 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub const MAX_CHARS: usize = 40;
 
-    pub fn parse(raw: &str) -> Result<DisplayName, String> {
+    pub fn parse(raw: &str) -> Result<DisplayName, Text> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err("Enter a display name.".into());
+            return Err(crate::msg!(errors.name_required));
         }
         if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters.", Self::MAX_CHARS));
+            return Err(crate::msg!(errors.at_most_chars, max = Self::MAX_CHARS));
         }
         if name.chars().any(|c| c.is_control() || is_direction_override(c)) {
-            return Err("Use letters, digits and punctuation only.".into());
+            return Err(crate::msg!(errors.name_characters));
         }
         if name.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
-            return Err("Enter a display name people can see.".into());
+            return Err(crate::msg!(errors.name_invisible));
         }
         Ok(DisplayName(name.to_string()))
     }
@@ -144,17 +145,17 @@ fn is_invisible(c: char) -> bool {
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
 
-fn password_too_long() -> String {
-    format!("Use at most {} characters.", NewPassword::MAX_CHARS)
+fn password_too_long() -> Text {
+    crate::msg!(errors.at_most_chars, max = NewPassword::MAX_CHARS)
 }
 
 impl NewPassword {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
-    pub fn parse(raw: &str) -> Result<NewPassword, String> {
+    pub fn parse(raw: &str) -> Result<NewPassword, Text> {
         match raw.chars().count() {
-            n if n < Self::MIN_CHARS => Err(format!("Use at least {} characters.", Self::MIN_CHARS)),
+            n if n < Self::MIN_CHARS => Err(crate::msg!(errors.at_least_chars, min = Self::MIN_CHARS)),
             n if n > Self::MAX_CHARS => Err(password_too_long()),
             _ => Ok(NewPassword(raw.to_string())),
         }
@@ -171,9 +172,9 @@ impl NewPassword {
 pub struct TypedPassword(String);
 
 impl TypedPassword {
-    pub fn parse(raw: &str) -> Result<TypedPassword, String> {
+    pub fn parse(raw: &str) -> Result<TypedPassword, Text> {
         match raw.chars().count() {
-            0 => Err("Enter your password.".into()),
+            0 => Err(crate::msg!(errors.password_required)),
             n if n > NewPassword::MAX_CHARS => Err(password_too_long()),
             _ => Ok(TypedPassword(raw.to_string())),
         }

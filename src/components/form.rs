@@ -1,5 +1,6 @@
 //! Form fields that show the server's message for them right beside the input.
 use crate::error::AppError;
+use crate::i18n::use_i18n;
 use leptos::prelude::*;
 
 /// The message for `field` from an action's last result.
@@ -8,7 +9,11 @@ where
     T: Send + Sync + 'static,
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
-    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field_message(field))))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.get_locale();
+        value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field_text(field)).map(|t| t.get(locale).to_string()))
+    })
 }
 
 /// The message for the form as a whole (not tied to a field) from an action's last result.
@@ -17,17 +22,21 @@ where
     T: Send + Sync + 'static,
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
-    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(AppError::form_message)))
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.get_locale();
+        value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.form_message(locale)))
+    })
 }
 
 #[component]
 pub fn Field(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] value: String,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -65,5 +74,6 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 
 /// An error of a page's data, as the page shows it.
 pub fn error_text(e: AppError) -> AnyView {
-    view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+    let locale = use_i18n().get_locale_untracked();
+    view! { <p class="form-error" role="alert">{e.message(locale)}</p> }.into_any()
 }

@@ -1,41 +1,44 @@
-//! The site header: brand, and who is logged in.
+//! The site header: brand, the main links for who is logged in, and the language switch.
 use crate::components::auth::Auth;
+use crate::i18n::{t, t_string, use_i18n, I18nLocaleTrait as _, Locale};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_i18n();
     view! {
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-zh">"同城会"</span>
-                " Tongcheng"
+                <span class="brand-en" lang="en">" Tongcheng"</span>
             </a>
-            <nav aria-label="Account">
+            <nav class="site-nav" aria-label=move || t_string!(i18n, common.nav.label)>
                 <Suspense>
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => {
                                 view! {
-                                    <a href="/meetups">"Meetups"</a>
-                                    <a href=format!("/cities/{}", user.home_city.id)>"My city"</a>
-                                    <a href="/my-meetups">"My meetups"</a>
-                                    <a href="/organize">"Organize"</a>
-                                    {user.role.is_staff().then(|| view! { <a href="/staff">"Staff"</a> })}
-                                    <a href="/account" class="who">{user.display_name}</a>
+                                    <a href="/meetups">{t!(i18n, common.nav.meetups)}</a>
+                                    <a href=format!("/cities/{}", user.home_city.id)>{t!(i18n, common.nav.my_city)}</a>
+                                    <a href="/my-meetups">{t!(i18n, common.nav.my_meetups)}</a>
+                                    <a href="/organize">{t!(i18n, common.nav.organize)}</a>
+                                    {user.role.is_staff().then(|| view! { <a href="/staff">{t!(i18n, common.nav.staff)}</a> })}
+                                    <a href="/account" class="who" title=move || t_string!(i18n, common.nav.account)>{user.display_name}</a>
                                     <ActionForm action=auth.logout attr:class="inline">
-                                        <button type="submit" class="link">"Log out"</button>
+                                        <button type="submit" class="link">{t!(i18n, common.nav.log_out)}</button>
                                     </ActionForm>
                                 }
                                     .into_any()
                             }
                             _ => {
                                 view! {
-                                    <a href="/meetups">"Meetups"</a>
-                                    <a href="/where-next">"Where next?"</a>
-                                    <a href="/login">"Log in"</a>
-                                    <a href="/register" class="button">"Join"</a>
+                                    <a href="/meetups">{t!(i18n, common.nav.meetups)}</a>
+                                    <a href="/where-next">{t!(i18n, common.nav.where_next)}</a>
+                                    <a href="/login">{t!(i18n, common.nav.log_in)}</a>
+                                    <a href="/register" class="button">{t!(i18n, common.nav.join)}</a>
                                 }
                                     .into_any()
                             }
@@ -43,6 +46,27 @@ pub fn Nav() -> impl IntoView {
                     })}
                 </Suspense>
             </nav>
+            <LanguageSwitch />
         </header>
+    }
+}
+
+/// 中文 / EN: plain links to `/lang` (`rel="external"` keeps the router out of it), so
+/// switching is a full page load in the new language, with or without JavaScript.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let href = move |to: Locale| {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+        format!("/lang?to={}&next={}", to.as_str(), crate::text::url_encode(&here))
+    };
+    let current = move |l: Locale| (i18n.get_locale() == l).then_some("true");
+    view! {
+        <nav class="lang-switch" aria-label=move || t_string!(i18n, common.lang.label)>
+            <a href=move || href(Locale::zh_CN) rel="external" hreflang="zh-CN" lang="zh-CN" aria-current=move || current(Locale::zh_CN)>"中文"</a>
+            <a href=move || href(Locale::en) rel="external" hreflang="en" lang="en" aria-current=move || current(Locale::en)>"EN"</a>
+        </nav>
     }
 }

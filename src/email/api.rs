@@ -55,7 +55,7 @@ use crate::accounts::auth::require_staff;
     require_staff().await?;
     let state = state()?;
     if !super::outbox::retry_failed(&state.db, id, crate::infra::clock::now()).await? {
-        return Err(AppError::field("retry", "This message is not waiting for a retry."));
+        return Err(AppError::field("retry", crate::msg!(errors.not_waiting_retry)));
     }
     Ok(())
 }

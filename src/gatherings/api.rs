@@ -50,19 +50,19 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     if !user.email_verified {
-        return Err(AppError::field("reason", "Confirm your email address first."));
+        return Err(AppError::field("reason", crate::msg!(errors.confirm_email_first)));
     }
     if user.role != Role::Fan {
-        return Err(AppError::field("reason", "You can already organize gatherings."));
+        return Err(AppError::field("reason", crate::msg!(errors.already_organizer)));
     }
     let mut errors = crate::error::FieldErrors::default();
     let reason = crate::infra::form::multiline(&mut errors, "reason", &reason, 1000, true);
     errors.into_result()?;
     if reason.chars().count() < 10 {
-        return Err(AppError::field("reason", "Tell staff in 10 to 1000 characters why you want to organize."));
+        return Err(AppError::field("reason", crate::msg!(errors.reason_length)));
     }
     if super::repo::latest_application(&state.db, user.id).await?.is_some_and(|a| a.status == "pending") {
-        return Err(AppError::field("reason", "Your application is already waiting for staff."));
+        return Err(AppError::field("reason", crate::msg!(errors.application_waiting)));
     }
     let mut tx = state.db.begin_write().await?;
     super::repo::insert_application(&mut tx, user.id, user.home_city.id, &reason, crate::infra::clock::now()).await?;
@@ -113,7 +113,7 @@ pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     if event.status == crate::meetups::EventStatus::Cancelled {
-        return Err(AppError::field("status", "This gathering is already cancelled."));
+        return Err(AppError::field("status", crate::msg!(errors.gathering_already_cancelled)));
     }
     crate::meetups::engine::Events::current()?.change_status(id, "cancelled").await
 }
@@ -136,7 +136,7 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
     // sent at once cannot both pass the cap.
     super::repo::lock_event(&mut tx, state.db.dialect.row_lock(), id).await?;
     if super::repo::messages_today(&mut tx, id, now).await? >= super::MESSAGES_PER_DAY {
-        return Err(AppError::field("body", format!("You can send {} messages a day to this gathering; try again tomorrow.", super::MESSAGES_PER_DAY)));
+        return Err(AppError::field("body", crate::msg!(errors.messages_per_day, count = super::MESSAGES_PER_DAY)));
     }
     let message_id = crate::accounts::tokens::random_secret()[..super::repo::MESSAGE_ID_LEN].to_string();
     let sent = crate::meetups::repo::notify_attendees(&mut tx, &mail, id, &message_id, now).await?;
@@ -156,7 +156,7 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
             None => Ok(None),
             Some(raw) => crate::infra::clock::parse_input(&format!("{raw}T00:00"), "Asia/Shanghai")
                 .map(Some)
-                .ok_or_else(|| AppError::field(field, "Enter a date like 2026-12-05.")),
+                .ok_or_else(|| AppError::field(field, crate::msg!(errors.date_format))),
         }
     };
     let now = crate::infra::clock::now();
@@ -186,7 +186,7 @@ pub async fn report_gathering(id: i64, category: String, details: String) -> Res
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     if !super::REPORT_CATEGORIES.iter().any(|(c, _)| *c == category) {
-        return Err(AppError::field("category", "Choose what is wrong."));
+        return Err(AppError::field("category", crate::msg!(errors.choose_report_category)));
     }
     let mut errors = crate::error::FieldErrors::default();
     let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);

@@ -47,7 +47,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
     errors.into_result()?;
     let needs_reason = matches!(action.as_str(), "decline" | "reject" | "hide" | "revoke");
     if needs_reason && reason.is_empty() {
-        return Err(AppError::field("reason", "Give a reason: the organizer is told."));
+        return Err(AppError::field("reason", crate::msg!(errors.give_reason)));
     }
     let now = crate::infra::clock::now();
     let base = &state.config.public_url;
@@ -69,7 +69,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         }
         ("organizer", "revoke") => {
             if role_of(&mut tx, id).await? != Role::Organizer {
-                return Err(AppError::field("action", "This account does not organize gatherings."));
+                return Err(AppError::field("action", crate::msg!(errors.not_an_organizer)));
             }
             crate::accounts::repo::set_role(&mut tx, id, Role::Fan, now).await?;
             super::repo::set_trusted(&mut tx, id, false).await?;
@@ -96,7 +96,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
                 super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
             }
         }
-        _ => return Err(AppError::field("action", "Unknown moderation action.")),
+        _ => return Err(AppError::field("action", crate::msg!(errors.unknown_action))),
     }
     super::repo::log(&mut tx, &subject, id, &action, &reason, who, now).await?;
     if let Some((user_id, decision)) = notify {
@@ -139,9 +139,9 @@ pub async fn set_role(user_id: i64, role: String, reason: Option<String>) -> Res
     use crate::accounts::Role;
     let admin = crate::accounts::auth::require_admin().await?;
     let state = crate::infra::request::state()?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::field("role", crate::msg!(errors.choose_role)))?;
     if user_id == admin.id {
-        return Err(AppError::field("role", "Another admin must change your own role."));
+        return Err(AppError::field("role", crate::msg!(errors.own_role)));
     }
     let mut errors = crate::error::FieldErrors::default();
     let reason = crate::infra::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);

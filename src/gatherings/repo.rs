@@ -93,7 +93,7 @@ struct LogRow {
 }
 
 fn log_entry(l: LogRow) -> LogEntry {
-    LogEntry { when: format_local(l.created_at, "Asia/Shanghai"), staff: l.staff_name, subject: format!("{} #{}", l.subject, l.subject_id), action: l.action, reason: l.reason }
+    LogEntry { when: format_local(l.created_at, "Asia/Shanghai", crate::infra::locale::current()), staff: l.staff_name, subject: format!("{} #{}", l.subject, l.subject_id), action: l.action, reason: l.reason }
 }
 
 pub async fn recent_log(db: &Db, limit: i64) -> Result<Vec<LogEntry>, sqlx::Error> {

@@ -1,4 +1,5 @@
 //! Wall-clock time as unix seconds, the unit every timestamp column uses.
+use crate::i18n::{td_string, Locale};
 
 /// Where a component reads the time: the wall clock, or a fixed instant in tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +24,25 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
-/// "Sat 2026-11-28 14:00" in the given IANA time zone (Shanghai if unknown).
-pub fn format_local(timestamp: i64, tz: &str) -> String {
-    local(timestamp, tz).map(|t| t.format("%a %Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+/// "2026年11月28日 周六 14:00" / "Sat 28 Nov 2026, 14:00" in the given IANA time zone
+/// (Shanghai if unknown), for the reader's language.
+pub fn format_local(timestamp: i64, tz: &str, locale: Locale) -> String {
+    use chrono::{Datelike, Timelike};
+    let Some(t) = local(timestamp, tz) else { return String::new() };
+    let weekday = match t.weekday() {
+        chrono::Weekday::Mon => td_string!(locale, common.weekday.mon),
+        chrono::Weekday::Tue => td_string!(locale, common.weekday.tue),
+        chrono::Weekday::Wed => td_string!(locale, common.weekday.wed),
+        chrono::Weekday::Thu => td_string!(locale, common.weekday.thu),
+        chrono::Weekday::Fri => td_string!(locale, common.weekday.fri),
+        chrono::Weekday::Sat => td_string!(locale, common.weekday.sat),
+        chrono::Weekday::Sun => td_string!(locale, common.weekday.sun),
+    };
+    let (year, day, hour, minute) = (t.year(), t.day(), t.hour(), t.minute());
+    match locale {
+        Locale::zh_CN => format!("{year}年{}月{day}日 {weekday} {hour:02}:{minute:02}", t.month()),
+        Locale::en => format!("{weekday} {day} {} {year}, {hour:02}:{minute:02}", t.format("%b")),
+    }
 }
 
 /// "2026-11-28T14:00", the value of an `<input type="datetime-local">`.
@@ -55,7 +72,8 @@ mod tests {
         let t = parse_input("2026-11-28T14:00", "Asia/Shanghai").unwrap();
         assert_eq!(t, 1_795_845_600);
         assert_eq!(format_input(t, "Asia/Shanghai"), "2026-11-28T14:00");
-        assert_eq!(format_local(t, "Asia/Urumqi"), "Sat 2026-11-28 12:00");
+        assert_eq!(format_local(t, "Asia/Urumqi", Locale::en), "Sat 28 Nov 2026, 12:00");
+        assert_eq!(format_local(t, "Asia/Urumqi", Locale::zh_CN), "2026年11月28日 周六 12:00");
         assert_eq!(parse_input("28/11/2026", "Asia/Shanghai"), None);
     }
 }

@@ -5,17 +5,15 @@
 use super::clock::parse_input;
 use crate::error::FieldErrors;
 
-const NO_CONTROL: &str = "Use letters, digits and punctuation on one line.";
-const NO_CONTROL_MULTILINE: &str = "Remove the invisible control characters.";
 
 fn read(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool, multiline: bool) -> String {
     let value = value.trim();
     if required && value.is_empty() {
-        errors.add(field, "Fill this in.");
+        errors.add(field, crate::msg!(errors.fill_in));
     } else if value.chars().count() > max {
-        errors.add(field, format!("Use at most {max} characters."));
+        errors.add(field, crate::msg!(errors.at_most_chars, max = max));
     } else if value.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t'))) {
-        errors.add(field, if multiline { NO_CONTROL_MULTILINE } else { NO_CONTROL });
+        errors.add(field, if multiline { crate::msg!(errors.control_chars) } else { crate::msg!(errors.one_line) });
     }
     value.to_string()
 }
@@ -35,13 +33,13 @@ pub fn multiline(errors: &mut FieldErrors, field: &str, value: &str, max: usize,
 pub fn local_time(errors: &mut FieldErrors, field: &str, value: &str, tz: &str, required: bool) -> Option<i64> {
     if value.trim().is_empty() {
         if required {
-            errors.add(field, "Choose a date and time.");
+            errors.add(field, crate::msg!(errors.choose_date_time));
         }
         return None;
     }
     let parsed = parse_input(value, tz);
     if parsed.is_none() {
-        errors.add(field, "Enter a date and time like 2026-12-05T14:00.");
+        errors.add(field, crate::msg!(errors.date_time_format));
     }
     parsed
 }

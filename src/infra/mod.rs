@@ -9,6 +9,7 @@ pub mod db;
 pub mod dialect;
 pub mod form;
 pub mod headers;
+pub mod locale;
 pub mod rate_limit;
 pub mod request;
 pub mod secrets;

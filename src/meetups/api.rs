@@ -24,13 +24,14 @@ mod ssr {
     use crate::infra::db::Db;
 
     pub fn card(e: &EventInfo) -> MeetupCard {
+        let locale = crate::infra::locale::current();
         MeetupCard {
             id: e.id,
             kind: e.kind,
             title: e.title.clone(),
             city_id: e.city_id,
             city: e.city.clone(),
-            starts: format_local(e.starts_at, &e.timezone),
+            starts: format_local(e.starts_at, &e.timezone, locale),
             starts_at: e.starts_at,
             venue: e.venue.clone(),
             capacity: e.capacity,
@@ -45,17 +46,18 @@ mod ssr {
             .filter(|p| p.status == PlaceStatus::Confirmed)
             .and_then(|p| p.ticket_code.as_deref())
             .and_then(|code| super::super::tickets::ticket_qr(base, code));
+        let locale = crate::infra::locale::current();
         Ok(MeetupPage {
             card: card(e),
             description_html: crate::text::render(&e.description),
             organizer: e.organizer.as_ref().map(|(_, name)| name.clone()),
             address: e.address.clone(),
-            ends: format_local(e.ends_at, &e.timezone),
+            ends: format_local(e.ends_at, &e.timezone, locale),
             timezone: e.timezone.clone(),
             waitlisted: super::super::repo::waitlisted_count(db, e.id).await?,
             signup: signup_state(e.status, e.signup_opens_at, e.signup_closes_at, e.starts_at, now()),
-            signup_opens: e.signup_opens_at.map(|t| format_local(t, &e.timezone)),
-            signup_closes: e.signup_closes_at.map(|t| format_local(t, &e.timezone)),
+            signup_opens: e.signup_opens_at.map(|t| format_local(t, &e.timezone, locale)),
+            signup_closes: e.signup_closes_at.map(|t| format_local(t, &e.timezone, locale)),
             place,
             ticket_qr,
             logged_in,
@@ -96,7 +98,7 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
 pub async fn sign_up(id: i64) -> Result<Place, AppError> {
     let user = crate::accounts::auth::require_user().await?;
     if !user.email_verified {
-        return Err(AppError::field("signup", "Confirm your email address first: we sent you a link."));
+        return Err(AppError::field("signup", crate::msg!(errors.confirm_email_to_sign_up)));
     }
     let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
     let place = super::engine::Events::current()?.sign_up(id, &fan).await;
@@ -182,7 +184,7 @@ pub async fn save_meetup(id: Option<String>, #[server(flatten)] values: super::E
     let is_new = existing.is_none();
     let city = match crate::cities::resolve(&crate::cities::catalogue()?, &values.city) {
         Some(city) => Ok((city.id, crate::cities::repo::timezone(&state.db, city.id).await?)),
-        None => Err("We don't know that city. Pick one from the list.".to_string()),
+        None => Err(crate::msg!(errors.unknown_city)),
     };
     let save = SaveEvent { kind: EventKind::Official, editor_id: staff.id, existing, city, trusted: true, values: &values };
     let id = save_event(&super::engine::Events::current()?, save).await?;
@@ -203,7 +205,7 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
         None => 0.0,
         Some(raw) => match raw.parse::<f64>() {
             Ok(r) if (0.0..=2000.0).contains(&r) => r,
-            _ => return Err(AppError::field("radius_km", "Enter a distance from 0 to 2000 km.")),
+            _ => return Err(AppError::field("radius_km", crate::msg!(errors.radius))),
         },
     };
     let now = crate::infra::clock::now();
@@ -224,8 +226,8 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
             super::repo::notify_attendees(&mut tx, &super::emails::notice(&event, "changed", base), id, &now.to_string(), now).await?;
             0
         }
-        EventStatus::Published => return Err(AppError::field("publish", "This meetup is already published.")),
-        _ => return Err(AppError::field("publish", "A cancelled meetup cannot be published again.")),
+        EventStatus::Published => return Err(AppError::field("publish", crate::msg!(errors.already_published))),
+        _ => return Err(AppError::field("publish", crate::msg!(errors.cancelled_not_republished))),
     };
     tx.commit().await?;
     Ok(invited)
@@ -245,15 +247,15 @@ pub async fn check_in(code: String) -> Result<String, AppError> {
     crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
     if code.trim().is_empty() {
-        return Err(AppError::field("code", "Type or scan a ticket code."));
+        return Err(AppError::field("code", crate::msg!(errors.ticket_code_required)));
     }
     let mut tx = state.db.begin_write().await?;
     let outcome = super::places::check_in(&mut tx, &code, crate::infra::clock::now()).await?;
     tx.commit().await?;
     match outcome {
         CheckIn::Done { name, event_id } => Ok(format!("{name} is checked in (meetup #{event_id}).")),
-        CheckIn::Already { name, .. } => Err(AppError::field("code", format!("{name} is already checked in."))),
-        CheckIn::NotConfirmed => Err(AppError::field("code", "This ticket has no confirmed seat (cancelled or on the waiting list).")),
-        CheckIn::Unknown => Err(AppError::field("code", "No ticket has this code.")),
+        CheckIn::Already { name, .. } => Err(AppError::field("code", crate::msg!(errors.already_checked_in, name = &name))),
+        CheckIn::NotConfirmed => Err(AppError::field("code", crate::msg!(errors.ticket_not_confirmed))),
+        CheckIn::Unknown => Err(AppError::field("code", crate::msg!(errors.ticket_unknown))),
     }
 }

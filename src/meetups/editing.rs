@@ -15,7 +15,7 @@ pub struct SaveEvent<'a> {
     pub editor_id: i64,
     pub existing: Option<EventInfo>,
     /// The host city and its time zone, or why the typed city is unknown.
-    pub city: Result<(i64, String), String>,
+    pub city: Result<(i64, String), crate::language::Text>,
     /// Staff, and organizers staff trust, publish gatherings without review.
     pub trusted: bool,
     pub values: &'a EventFormValues,

@@ -12,7 +12,7 @@ fn meetup_url(base: &str, event: &EventInfo) -> String {
 fn when_where(event: &EventInfo) -> String {
     let place = [event.venue.as_str(), event.address.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
     let place = if place.is_empty() { "venue to be announced".to_string() } else { place };
-    format!("{} ({}), {}, {}", format_local(event.starts_at, &event.timezone), event.timezone, event.city, place)
+    format!("{} ({}), {}, {}", format_local(event.starts_at, &event.timezone, crate::i18n::Locale::zh_CN), event.timezone, event.city, place)
 }
 
 /// The meetup as a calendar file.

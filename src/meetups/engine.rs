@@ -9,6 +9,8 @@
 //! `Events` is the handle (database, clock, public URL); its transactions (`EventTx`)
 //! fill seats they may have freed once they commit, and the database's transaction
 //! wakes the mail worker, so no caller has to remember either.
+use crate::i18n::td_string;
+use crate::language::Text;
 use super::places::{self, Claimed};
 use super::repo::{self, EventInfo, EventLock};
 use super::{emails, signup_state, EventStatus, Place, PlaceStatus, SignupState};
@@ -155,7 +157,7 @@ impl Events {
     pub async fn cancel(&self, event_id: i64, user_id: i64) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
         if !cancel_in(&mut tx, event_id, user_id).await? {
-            return Err(AppError::field("signup", "You have no place at this meetup to cancel."));
+            return Err(AppError::field("signup", crate::msg!(errors.no_place_to_cancel)));
         }
         tx.commit().await
     }
@@ -173,7 +175,7 @@ impl Events {
             _ => false,
         };
         let Some(target) = target.filter(|_| allowed) else {
-            return Err(AppError::field("status", format!("A {} meetup cannot be {status}.", event.status)));
+            return Err(AppError::field("status", Text::build(|l| td_string!(l, errors.status_change, from = event.status.label(l), to = EventStatus::parse(status).map_or(status, |s| s.label(l))).to_string())));
         };
         repo::set_status(&mut tx, id, target, now).await?;
         let event = EventInfo { status: target, ..event };
@@ -284,5 +286,5 @@ pub async fn save_changes(tx: &mut EventTx, id: i64, changes: &repo::EventChange
         return Ok(());
     }
     let confirmed = places::confirmed_count(tx, id).await?;
-    Err(AppError::field("capacity", format!("{confirmed} fans already have seats; the capacity cannot be lower.")))
+    Err(AppError::field("capacity", crate::msg!(errors.capacity_below_confirmed, count = confirmed)))
 }

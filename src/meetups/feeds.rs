@@ -1,6 +1,7 @@
 //! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, and the
 //! attendee export (CSV) for staff and organizers.
 use super::repo::{self, EventInfo};
+use crate::i18n::Locale;
 use crate::infra::clock::now;
 use crate::infra::request::{SESSION_VERSION, USER_ID};
 use crate::infra::state::AppState;
@@ -57,7 +58,7 @@ fn csv_field(value: &str) -> String {
 
 /// `/staff/meetups/{id}/attendees.csv`: confirmed fans and the waiting list, for staff
 /// and for the organizer of a gathering.
-pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
+pub async fn attendees_csv(State(state): State<AppState>, Extension(locale): Extension<Locale>, session: Session, Path(id): Path<i64>) -> Response {
     let user_id = session.get::<i64>(USER_ID).await.ok().flatten();
     let version = session.get::<i64>(SESSION_VERSION).await.ok().flatten().unwrap_or(-1);
     let user = match user_id {
@@ -76,8 +77,8 @@ pub async fn attendees_csv(State(state): State<AppState>, session: Session, Path
             })
     };
     match user {
-        None => return (StatusCode::UNAUTHORIZED, "Please log in first.").into_response(),
-        Some(u) if !allowed(&u) => return (StatusCode::FORBIDDEN, "You are not allowed to do that.").into_response(),
+        None => return (StatusCode::UNAUTHORIZED, crate::msg!(errors.unauthorized).get(locale).to_string()).into_response(),
+        Some(u) if !allowed(&u) => return (StatusCode::FORBIDDEN, crate::msg!(errors.forbidden).get(locale).to_string()).into_response(),
         Some(_) => {}
     }
     let attendees = match repo::attendees(&state.db, id).await {

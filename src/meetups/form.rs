@@ -122,7 +122,7 @@ mod parse {
     pub fn parse_event_form(
         v: &EventFormValues,
         rules: FormRules,
-        city: Result<(i64, String), String>,
+        city: Result<(i64, String), crate::language::Text>,
         previous_start: Option<i64>,
         now: i64,
     ) -> Result<EventDraft, AppError> {
@@ -140,12 +140,12 @@ mod parse {
         let address = text(&mut errors, "address", &v.address, 300, false);
         let starts_at = local_time(&mut errors, "starts", &v.starts, &tz, true);
         if starts_at.is_some_and(|s| s <= now && Some(s) != previous_start) {
-            errors.add("starts", "The start must be in the future.");
+            errors.add("starts", crate::msg!(errors.start_in_future));
         }
         let ends_at = local_time(&mut errors, "ends", &v.ends, &tz, false).or(starts_at.map(|s| s + rules.default_hours * 3600));
         if let (Some(s), Some(e)) = (starts_at, ends_at) {
             if e <= s {
-                errors.add("ends", "The end must be after the start.");
+                errors.add("ends", crate::msg!(errors.end_after_start));
             }
         }
         let capacity = match v.capacity.trim() {
@@ -156,19 +156,19 @@ mod parse {
             },
         };
         if capacity.is_err() {
-            let empty = if rules.default_capacity.is_none() { "Leave empty for no limit, or enter" } else { "Enter" };
-            errors.add("capacity", format!("{empty} a number of seats from 1 to {}.", rules.max_capacity));
+            let max = rules.max_capacity;
+            errors.add("capacity", if rules.default_capacity.is_none() { crate::msg!(errors.capacity_range_or_empty, max = max) } else { crate::msg!(errors.capacity_range, max = max) });
         }
         let signup_opens_at = if rules.asks_signup_opens { local_time(&mut errors, "signup_opens", &v.signup_opens, &tz, false) } else { None };
         let signup_closes_at = local_time(&mut errors, "signup_closes", &v.signup_closes, &tz, false);
         if let (Some(o), Some(c)) = (signup_opens_at, signup_closes_at) {
             if c <= o {
-                errors.add("signup_closes", "Sign-up must close after it opens.");
+                errors.add("signup_closes", crate::msg!(errors.close_after_open));
             }
         }
         if let (Some(c), Some(s)) = (signup_closes_at, starts_at) {
             if c > s {
-                errors.add("signup_closes", "Sign-up must close by the start.");
+                errors.add("signup_closes", crate::msg!(errors.close_by_start));
             }
         }
         match (city_id, starts_at, ends_at, capacity) {
@@ -220,7 +220,7 @@ mod parse {
         #[test]
         fn every_wrong_field_gets_its_message() {
             let v = EventFormValues { title: String::new(), ends: "2099-05-02T13:00".into(), ..values("2099-05-02T14:00", "0") };
-            let error = parse_event_form(&v, EventKind::Official.form_rules(), Err("Unknown city.".into()), None, 0).unwrap_err();
+            let error = parse_event_form(&v, EventKind::Official.form_rules(), Err(crate::msg!(errors.unknown_city_short)), None, 0).unwrap_err();
             for field in ["city", "title", "ends", "capacity"] {
                 assert!(error.field_message(field).is_some(), "{field}: {error:?}");
             }

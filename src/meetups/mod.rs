@@ -23,6 +23,8 @@ pub mod repo;
 pub mod tickets;
 
 pub use form::{EventFormValues, EventKind};
+use crate::i18n::{td_string, Locale};
+use crate::language::Text;
 use serde::{Deserialize, Serialize};
 
 /// Seats of an official meetup unless staff choose otherwise: 30–50 fans meet the
@@ -75,6 +77,19 @@ impl EventStatus {
         }
     }
 
+    /// The status as a reader sees it.
+    pub fn label(self, locale: Locale) -> &'static str {
+        match self {
+            EventStatus::Draft => td_string!(locale, common.status.draft),
+            EventStatus::PendingReview => td_string!(locale, common.status.pending_review),
+            EventStatus::Published => td_string!(locale, common.status.published),
+            EventStatus::Postponed => td_string!(locale, common.status.postponed),
+            EventStatus::Cancelled => td_string!(locale, common.status.cancelled),
+            EventStatus::Rejected => td_string!(locale, common.status.rejected),
+            EventStatus::Hidden => td_string!(locale, common.status.hidden),
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<EventStatus> {
         EventStatus::ALL.into_iter().find(|s| s.as_str() == raw)
     }
@@ -104,14 +119,14 @@ pub enum SignupState {
 }
 
 impl SignupState {
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> Text {
         match self {
-            SignupState::NotPublished => "This meetup is not published yet.",
-            SignupState::NotOpenYet => "Sign-up has not opened yet.",
-            SignupState::Open => "Sign-up is open.",
-            SignupState::Closed => "Sign-up has closed.",
-            SignupState::Postponed => "This meetup is postponed; sign-up is paused.",
-            SignupState::Cancelled => "This meetup is cancelled.",
+            SignupState::NotPublished => crate::msg!(common.signup.not_published),
+            SignupState::NotOpenYet => crate::msg!(common.signup.not_open_yet),
+            SignupState::Open => crate::msg!(common.signup.open),
+            SignupState::Closed => crate::msg!(common.signup.closed),
+            SignupState::Postponed => crate::msg!(common.signup.postponed),
+            SignupState::Cancelled => crate::msg!(common.signup.cancelled),
         }
     }
 }
@@ -187,7 +202,7 @@ pub struct MeetupCard {
     pub title: String,
     pub city_id: i64,
     pub city: String,
-    /// "Sat 2026-11-28 14:00" in the city's time zone.
+    /// "2026年11月28日 周六 14:00" in the city's time zone and the reader's language.
     pub starts: String,
     pub starts_at: i64,
     pub venue: String,

@@ -2,6 +2,7 @@
 //! (start-up, routes, background timers, CLI, demo data, operator endpoints).
 pub mod cli;
 mod health;
+mod locale;
 mod routes;
 pub mod seed;
 pub mod start;

@@ -51,6 +51,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
     let (fallback_state, fallback_cities) = (state.clone(), cities.clone());
     Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route("/lang", get(super::locale::switch))
         .route("/healthz", get(super::health::healthz))
         .route("/readyz", get(super::health::readyz))
         .route("/metrics", get(super::health::metrics))

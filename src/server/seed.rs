@@ -1,6 +1,7 @@
 //! Demo data: synthetic verified fans spread unevenly over the cities, and staff
 //! accounts. Everything here is idempotent.
 use crate::infra::clock::now;
+use crate::infra::locale::terminal;
 use crate::infra::db::Db;
 use crate::accounts::{password, repo, DisplayName, Email, NewPassword, Role};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -128,16 +129,16 @@ pub async fn create_staff(
     city: &str,
     role: Role,
 ) -> Result<Option<String>, String> {
-    let email = Email::parse(email).map_err(|m| format!("--email: {m}"))?;
-    let name = DisplayName::parse(name).map_err(|m| format!("--name: {m}"))?;
+    let email = Email::parse(email).map_err(|m| format!("--email: {}", m.get(terminal())))?;
+    let name = DisplayName::parse(name).map_err(|m| format!("--name: {}", m.get(terminal())))?;
     let cities = crate::cities::repo::options(db).await.map_err(|e| e.to_string())?;
     let city = crate::cities::resolve(&cities, city).ok_or_else(|| format!("--city: unknown city {city:?}"))?;
     let generated = password.is_none().then(|| crate::accounts::tokens::random_secret()[..16].to_string());
-    let password = NewPassword::parse(password.or(generated.as_deref()).unwrap_or_default()).map_err(|m| format!("--password: {m}"))?;
+    let password = NewPassword::parse(password.or(generated.as_deref()).unwrap_or_default()).map_err(|m| format!("--password: {}", m.get(terminal())))?;
     let hash = password::hash(password.expose().to_string()).await.map_err(|e| e.to_string())?;
     let now = now();
     let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
-    let user = repo::NewUser { email: &email, display_name: &name, password_hash: &hash, home_city_id: city.id, role };
+    let user = repo::NewUser { email: &email, display_name: &name, password_hash: &hash, home_city_id: city.id, role, locale: terminal() };
     let user_id = match repo::insert_user(&mut tx, &user, now).await.map_err(|e| e.to_string())? {
         Some(id) => id,
         None => {

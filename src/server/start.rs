@@ -122,6 +122,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
     let origin = PublicOrigin(state.config.public_origin().into());
     let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))
+        .layer(from_fn(crate::infra::locale::resolve))
         .layer(from_fn(super::telemetry::record_request))
         .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
         .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))

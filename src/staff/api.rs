@@ -32,12 +32,12 @@ mod ssr {
     pub fn parse_count(raw: &str, field: &str, min: i64, max: i64) -> Result<i64, AppError> {
         match raw.trim().parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(AppError::field(field, format!("Enter a whole number from {min} to {max}."))),
+            _ => Err(AppError::field(field, crate::msg!(errors.whole_number, min = min, max = max))),
         }
     }
 
     pub fn parse_time(raw: &str) -> Result<NaiveTime, AppError> {
-        NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| AppError::field("local_time", "Enter a time like 14:00."))
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| AppError::field("local_time", crate::msg!(errors.time_format)))
     }
 }
 
@@ -70,12 +70,12 @@ pub async fn save_planning_rules(min_fans: String, cooldown_weeks: String, weekd
     let state = crate::infra::request::state()?;
     let mut errors = FieldErrors::default();
     let mut take = |result: Result<i64, AppError>, field: &str| {
-        result.map_err(|e| errors.add(field, e.field_message(field).unwrap_or_default())).ok()
+        result.map_err(|e| errors.add(field, e.field_text(field).cloned().unwrap_or_else(|| crate::msg!(errors.fill_in)))).ok()
     };
     let min_fans = take(ssr::parse_count(&min_fans, "min_fans", 1, 1_000_000), "min_fans");
     let cooldown = take(ssr::parse_count(&cooldown_weeks, "cooldown_weeks", 0, 520), "cooldown_weeks");
     let day = take(ssr::parse_count(&weekday, "weekday", 0, 6), "weekday");
-    let time = ssr::parse_time(&local_time).map_err(|e| errors.add("local_time", e.field_message("local_time").unwrap_or_default())).ok();
+    let time = ssr::parse_time(&local_time).map_err(|e| errors.add("local_time", e.field_text("local_time").cloned().unwrap_or_else(|| crate::msg!(errors.time_format)))).ok();
     let (Some(min_fans), Some(cooldown_weeks), Some(day), Some(local_time)) = (min_fans, cooldown, day, time) else {
         return Err(AppError::Invalid(errors));
     };
@@ -108,7 +108,7 @@ pub async fn host_plan() -> Result<PlanPage, AppError> {
         .map(|p| ProposalView {
             date: p.date.format("%Y-%m-%d").to_string(),
             local_start: match (&p.city, p.starts_at) {
-                (Some(c), Some(t)) => format!("{} ({})", ssr::format_local(t, &c.figures.timezone), c.figures.timezone),
+                (Some(c), Some(t)) => format!("{} ({})", ssr::format_local(t, &c.figures.timezone, crate::infra::locale::current()), c.figures.timezone),
                 _ => format!("{} {}", p.date.format("%a %Y-%m-%d"), schedule.local_time.format("%H:%M")),
             },
             city: p.city,
@@ -135,12 +135,12 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     let state = crate::infra::request::state()?;
     let source = match source.as_str() {
         "proposal" | "swap" | "manual" => source,
-        _ => return Err(AppError::field("city", "Choose how the city was picked.")),
+        _ => return Err(AppError::field("city", crate::msg!(errors.choose_city_pick))),
     };
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::field("date", "Enter a date like 2026-12-05."))?;
+        .map_err(|_| AppError::field("date", crate::msg!(errors.date_format)))?;
     if date <= chrono::Utc::now().date_naive() {
-        return Err(AppError::field("date", "Choose a date after today."));
+        return Err(AppError::field("date", crate::msg!(errors.date_after_today)));
     }
     let (ranked, _, schedule) = ssr::ranking_now(&state.db).await?;
     let city_id = match city.trim().parse::<i64>() {
@@ -149,9 +149,9 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     };
     let chosen = city_id
         .and_then(|id| ranked.iter().find(|c| c.figures.city_id == id))
-        .ok_or_else(|| AppError::field("city", "We don't know that city. Pick one from the list."))?;
+        .ok_or_else(|| AppError::field("city", crate::msg!(errors.unknown_city)))?;
     if source != "manual" && chosen.standing != Standing::Eligible {
-        return Err(AppError::field("city", format!("{} is not eligible: {}.", chosen.figures.name_en, chosen.standing.label())));
+        return Err(AppError::field("city", crate::language::Text::build(|l| crate::i18n::td_string!(l, errors.city_not_eligible, city = crate::language::city_name(l, &chosen.figures.name_zh, &chosen.figures.name_en), standing = chosen.standing.label(l)).to_string())));
     }
     let starts_at = local_instant(date, schedule.local_time, &chosen.figures.timezone)
         .ok_or_else(|| AppError::internal("planner", format!("bad time zone {}", chosen.figures.timezone)))?;
@@ -205,7 +205,7 @@ pub async fn where_next(city: Option<String>) -> Result<Option<CityStanding>, Ap
         Some(raw) => match raw.parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => Some(crate::cities::resolve(&crate::cities::catalogue()?, raw).map(|c| c.id).ok_or_else(|| {
-                AppError::field("city", "We don't know that city. Pick one from the list.")
+                AppError::field("city", crate::msg!(errors.unknown_city))
             })?),
         },
         None => crate::accounts::auth::current_user().await?.map(|u| u.home_city.id),

@@ -1,5 +1,6 @@
 //! Ranking cities for the next official meetup: pure functions over figures the repo
 //! loads, so every rule (threshold, cool-down, ties, missing population) is unit-tested.
+use crate::i18n::{td_string, Locale};
 use serde::{Deserialize, Serialize};
 
 pub use crate::meetups::DEFAULT_CAPACITY;
@@ -52,12 +53,12 @@ pub enum Standing {
 }
 
 impl Standing {
-    pub fn label(self) -> &'static str {
+    pub fn label(self, locale: Locale) -> &'static str {
         match self {
-            Standing::Eligible => "eligible",
-            Standing::Scheduled => "scheduled",
-            Standing::Resting => "resting",
-            Standing::TooFewFans => "too few fans",
+            Standing::Eligible => td_string!(locale, staff.standing.eligible),
+            Standing::Scheduled => td_string!(locale, staff.standing.scheduled),
+            Standing::Resting => td_string!(locale, staff.standing.resting),
+            Standing::TooFewFans => td_string!(locale, staff.standing.too_few_fans),
         }
     }
 }

@@ -188,8 +188,8 @@ pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::E
     Ok(rows
         .into_iter()
         .map(|d| DecisionView {
-            slot: crate::infra::clock::format_local(d.slot_starts_at, &d.timezone),
-            decided_at: crate::infra::clock::format_local(d.decided_at, "Asia/Shanghai"),
+            slot: crate::infra::clock::format_local(d.slot_starts_at, &d.timezone, crate::infra::locale::current()),
+            decided_at: crate::infra::clock::format_local(d.decided_at, "Asia/Shanghai", crate::infra::locale::current()),
             figures: serde_json::from_str::<RankedCity>(&d.figures).map(|c| c.explanation).unwrap_or_default(),
             id: d.id,
             city: d.city,

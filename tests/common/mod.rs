@@ -179,11 +179,25 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), state: app.state, database }
     }
 
-    /// A new browser: its own cookie jar.
+    /// A new browser: its own cookie jar. It asks for English pages, which the tests
+    /// read; `browser_in` picks another language.
     pub fn browser(&self) -> Browser {
+        self.browser_in("en")
+    }
+
+    /// A new browser whose `Accept-Language` is `language` (empty: none, so the site's
+    /// default, Chinese).
+    pub fn browser_in(&self, language: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(language) {
+            if !language.is_empty() {
+                headers.insert(reqwest::header::ACCEPT_LANGUAGE, value);
+            }
+        }
         Browser {
             base: self.base.clone(),
             client: reqwest::Client::builder()
+                .default_headers(headers)
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

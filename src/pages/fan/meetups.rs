@@ -159,7 +159,7 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
             }
             .into_any()
         }
-        None => view! { <p>{page.signup.message()}</p> {page.signup_opens.map(|t| format!("Sign-up opens {t}."))} }.into_any(),
+        None => view! { <p>{page.signup.message().get(crate::i18n::use_i18n().get_locale_untracked()).to_string()}</p> {page.signup_opens.map(|t| format!("Sign-up opens {t}."))} }.into_any(),
     }
 }
 

@@ -1,3 +1,4 @@
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -7,11 +8,10 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Not found — Tongcheng" />
-        <h1>"Page not found"</h1>
-        <p>
-            "There is nothing at this address. " <a href="/">"Go to the home page"</a> "."
-        </p>
+        <Title text=move || t_string!(i18n, common.not_found.title) />
+        <h1>{t!(i18n, common.not_found.title)}</h1>
+        <p>{t!(i18n, common.not_found.body)} " " <a href="/">{t!(i18n, common.not_found.home)}</a></p>
     }
 }
