@@ -3,12 +3,44 @@
 #   scripts/bench.sh            both benchmarks
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
 #   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
+#   scripts/bench.sh weight     page weight and 4G time to interactive of the release
+#                               build (BUILD=dev measures the debug build instead)
 # Run it on an otherwise idle machine; it takes about 15 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
 scripts/setup.sh test >/dev/null
 export BENCH_POSTGRES_URL="${BENCH_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
+
+# Serves the site built like scripts/run.sh on a fresh SQLite database with demo data
+# and measures home, meetup and staff ranking pages in Chromium.
+weight() {
+  . scripts/toolchain-env.sh
+  local bin work port
+  if [ "${BUILD:-release}" = dev ]; then
+    cargo leptos build; bin=target/debug/tongcheng
+  else
+    export LEPTOS_HASH_FILES=true
+    cargo leptos build --release --precompress; bin=target/release/tongcheng
+  fi
+  work=$(mktemp -d)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export DATABASE_URL="sqlite://$work/weight.db" SITE_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port"
+  $bin migrate >/dev/null
+  $bin create-staff --email staff@bench.local --name "Bench staff" --password bench-password >/dev/null
+  $bin seed-demo --fans 2000 >/dev/null
+  $bin serve >"$work/server.log" 2>&1 &
+  local server=$!
+  trap 'kill $server 2>/dev/null || true; rm -rf "$work"' RETURN
+  for _ in $(seq 1 100); do curl -fs "$PUBLIC_URL/healthz" >/dev/null && break; sleep 0.2; done
+  echo "== page weight (${BUILD:-release} build) =="
+  (cd end2end && node bench/weight.mjs "$PUBLIC_URL" staff@bench.local bench-password)
+}
+if [ "$what" = weight ]; then
+  weight
+  exit 0
+fi
+
 cargo build --release --features ssr --examples
 if [ "$what" = all ] || [ "$what" = ranking ]; then
   for backend in sqlite postgres; do

@@ -19,7 +19,7 @@ export STAFF_EMAIL=staff@tongcheng.local STAFF_PASSWORD=e2e-staff-password
 bin=target/debug/tongcheng
 
 $bin migrate >/dev/null
-$bin create-staff --email "$STAFF_EMAIL" --name "Duty manager" --password "$STAFF_PASSWORD" >/dev/null
+$bin create-staff --email "$STAFF_EMAIL" --name "Duty manager" --password "$STAFF_PASSWORD" --lang en >/dev/null
 $bin seed-demo --fans 300 >/dev/null
 $bin serve >"$work/server.log" 2>&1 &
 server=$!

@@ -33,10 +33,18 @@ install_rust() {
     say "installing wasm-bindgen-cli $bindgen"
     cargo install wasm-bindgen-cli --version "$bindgen"
   fi
+  # Release builds shrink the WASM with wasm-opt; cargo-leptos would download it from
+  # GitHub, so it gets one from npm (binaryen compiled to WASM, run by Node) on PATH.
+  if ! .tools/binaryen/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
+    say "installing wasm-opt (npm binaryen 132)"
+    npm install --prefix .tools/binaryen --no-audit --no-fund binaryen@132.0.0 >/dev/null
+  fi
 }
 
 install_test_tools() {
   command -v chromium >/dev/null || { say "installing Chromium"; apt_install chromium; }
+  # Screenshots of Chinese pages need CJK glyphs.
+  [ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { say "installing CJK fonts"; apt_install fonts-noto-cjk; }
   command -v pg_ctlcluster >/dev/null || { say "installing PostgreSQL"; apt_install postgresql; }
   if [ ! -x .tools/venv/bin/python ] || ! .tools/venv/bin/python -c 'import aiosmtpd' 2>/dev/null; then
     say "installing aiosmtpd (SMTP server for tests)"

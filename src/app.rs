@@ -8,13 +8,14 @@ use crate::pages::visitor::{city, home, login, not_found, password, register, ve
 use crate::i18n::{t_string, use_i18n, I18nContextProvider};
 use leptos::prelude::*;
 use leptos_i18n::context::UseLocalesOptions;
-use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::infra::headers::set_page_policy();
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         // No `lang` here: the i18n provider sets `lang` and `dir` for the page's language.
@@ -22,8 +23,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                // With hashed file names (release builds) the names come from hash.txt.
+                <HashedStylesheet options=options.clone() id="leptos" />
+                // Islands: only the few interactive widgets (`#[island]`) load WASM; the
+                // rest of every page is server-rendered HTML and works as plain forms.
+                <HydrationScripts options islands=true />
+                <script nonce=nonce>{crate::components::pending::SCRIPT}</script>
                 <MetaTags />
             </head>
             <body>
@@ -63,12 +70,10 @@ pub fn App() -> impl IntoView {
 fn Site() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Stylesheet id="leptos" href="/pkg/tongcheng.css" />
         <Title formatter=move |page: String| {
             if page.is_empty() { t_string!(i18n, common.site.title).to_string() } else { format!("{page}{}", t_string!(i18n, common.site.title_suffix)) }
         } />
         <Meta name="description" content=move || t_string!(i18n, common.site.description) />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <Router>
             <Nav />
             <main class="page">

@@ -2,7 +2,6 @@
 //! messages made far from any page (validation in pure functions, errors crossing the
 //! wire) are `Text`: every language at once, picked where they are shown.
 use crate::i18n::Locale;
-use leptos_i18n::Locale as _;
 use serde::{Deserialize, Serialize};
 
 /// A message in every language of the catalogue.
@@ -41,9 +40,16 @@ pub fn locale_from_tag(tag: &str) -> Locale {
     tag.parse().unwrap_or_default()
 }
 
-/// The best language for a list of preferred tags, most preferred first.
+/// The best language for a list of preferred tags, most preferred first: the first
+/// tag whose language we have (any Chinese reads the Simplified catalogue), else Chinese.
 pub fn best_locale(tags: &[&str]) -> Locale {
-    Locale::find_locale(tags)
+    tags.iter()
+        .find_map(|tag| match tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "zh" => Some(Locale::zh_CN),
+            "en" => Some(Locale::en),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// A city's name in the reader's language.

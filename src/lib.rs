@@ -31,5 +31,10 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Only the islands hydrate; the pages themselves stay server-rendered HTML.
+    leptos::mount::hydrate_islands();
+    // A mark for tests and the page-weight benchmark: the page now answers to the WASM.
+    if let Some(html) = leptos::prelude::document().document_element() {
+        let _ = html.set_attribute("data-hydrated", "true");
+    }
 }

@@ -214,7 +214,7 @@ async fn staff_pages_refuse_fans_and_visitors(backend: Backend) {
     let anonymous: Result<serde_json::Value, _> = app.browser().call("mailbox_message", &[("id", "1")]).await;
     assert_eq!(anonymous.unwrap_err(), (StatusCode::UNAUTHORIZED, AppError::Unauthorized));
 
-    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", tongcheng::accounts::Role::Staff)
+    tongcheng::server::seed::create_staff(&app.state.db, "boss@example.com", "Boss", Some("staff-password"), "北京", tongcheng::accounts::Role::Staff, tongcheng::i18n::Locale::en)
         .await
         .unwrap();
     let staff = app.browser();

@@ -20,7 +20,7 @@ async fn a_sqlite_backup_taken_while_the_site_runs_restores() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("backup.db");
     let run = |args: &[&str], url: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_tongcheng")).args(args).env("DATABASE_URL", url).env("RUST_LOG", "error").output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tongcheng")).args(args).env("LC_ALL", "en_US.UTF-8").env("DATABASE_URL", url).env("RUST_LOG", "error").output().unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
     };
     // Taken while fans are signing up.
@@ -44,7 +44,28 @@ on_both_databases!(
     health_and_readiness_need_no_session_and_tell_what_is_wrong,
     metrics_need_the_token_and_count_what_matters,
     sigterm_finishes_the_request_in_flight_and_exits_zero,
+    pages_are_compressed_and_revalidated,
 );
+
+/// Phones on slow networks get brotli (or gzip) pages; pages depend on the session and
+/// the language, so caches revalidate them and keep languages apart.
+async fn pages_are_compressed_and_revalidated(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = reqwest::Client::new();
+    let page = |encoding: &'static str| client.get(format!("{}/meetups", app.base)).header("accept-encoding", encoding).send();
+    let plain = page("identity").await.expect("page");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().await.expect("body").len();
+    for encoding in ["br", "gzip"] {
+        let response = page(encoding).await.expect("page");
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        let vary: Vec<&str> = response.headers().get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect();
+        assert!(vary.iter().any(|v| v.contains("Accept-Language")), "{vary:?}");
+        let sent = response.bytes().await.expect("body").len();
+        assert!(sent * 5 < plain_len * 3, "{encoding}: {sent} bytes sent for a {plain_len}-byte page");
+    }
+}
 
 async fn get(url: &str, token: Option<&str>) -> (u16, String, Option<String>) {
     let mut request = reqwest::Client::new().get(url);

@@ -54,7 +54,7 @@ async fn only_staff_see_and_act_on_the_plan(backend: Backend) {
         assert!(html.contains("You are not allowed to do that."), "{page}");
     }
     // Admins are staff too.
-    tongcheng::server::seed::create_staff(&app.state.db, "admin@example.com", "Admin", Some("admin-password"), "北京", Role::Admin)
+    tongcheng::server::seed::create_staff(&app.state.db, "admin@example.com", "Admin", Some("admin-password"), "北京", Role::Admin, tongcheng::i18n::Locale::en)
         .await
         .unwrap();
     let admin = app.browser();

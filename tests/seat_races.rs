@@ -122,6 +122,7 @@ async fn the_sweeper_fills_seats_left_free_even_from_two_processes(backend: Back
 /// Runs `tongcheng check` on a database: (exit code, standard output).
 fn tongcheng_check(database_url: &str) -> (Option<i32>, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tongcheng"))
+        .env("LC_ALL", "en_US.UTF-8")
         .arg("check")
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "error")

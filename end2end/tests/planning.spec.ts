@@ -28,6 +28,16 @@ test("staff go from the ranking to an accepted plan and a draft meetup", async (
   await expect(decisions).toContainText("proposal");
   // The scheduled city is not proposed again.
   await expect(page.getByTestId("proposal").first().locator(".proposed-city")).not.toContainText(topCity);
+
+  // Cancelling the draft asks for confirmation first: the box must be ticked.
+  await page.getByTestId("draft-created").getByRole("link").click();
+  await expect(page.getByTestId("meetup-status")).toContainText("status: draft");
+  const cancel = page.getByRole("button", { name: "Cancel meetup and tell everyone" });
+  await cancel.click();
+  await expect(page.getByTestId("meetup-status")).toContainText("status: draft");
+  await page.getByLabel(/Yes, cancel it/).check();
+  await cancel.click();
+  await expect(page.getByTestId("meetup-status")).toContainText("status: cancelled");
 });
 
 test("fans and visitors are kept out of the staff pages", async ({ page }) => {

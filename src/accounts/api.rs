@@ -20,6 +20,22 @@ mod ssr {
     /// "Create account" gets a helpful answer without revealing other accounts.
     pub const REGISTERED_EMAIL: &str = "registered_email";
 
+    /// Whether the request is a plain HTML form post (no JavaScript yet): the browser
+    /// then follows a redirect, and the page shows the result from its query.
+    pub fn plain_form_post() -> bool {
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .unwrap_or(false)
+    }
+
+    /// After a plain form post succeeds, sends the browser to `path` (which shows the
+    /// confirmation); with JavaScript the page shows it from the answer instead.
+    pub fn redirect_plain_post(path: &str) {
+        if plain_form_post() {
+            leptos_axum::redirect(path);
+        }
+    }
+
     pub fn parse_city<'a>(cities: &'a [CityOption], raw: &str) -> Result<&'a CityOption, crate::language::Text> {
         if raw.trim().is_empty() {
             return Err(crate::msg!(errors.choose_home_city));
@@ -33,9 +49,14 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     crate::accounts::auth::current_user().await
 }
 
+/// Where a registration without JavaScript lands: the page says the link is on its way
+/// (the address stays out of the URL).
+pub const REGISTERED_PATH: &str = "/register?sent=1";
+
 /// Creates an unverified account and emails a confirmation link. Returns the address
-/// the link went to. An address that already has an account gets a "you already have
-/// an account" email instead, and the answer here is the same.
+/// the link went to (a plain form post is sent to [`REGISTERED_PATH`]). An address that
+/// already has an account gets a "you already have an account" email instead, and the
+/// answer here is the same.
 #[server(endpoint = "register")]
 pub async fn register(email: String, display_name: String, password: String, city: String) -> Result<String, AppError> {
     use ssr::*;
@@ -72,6 +93,7 @@ pub async fn register(email: String, display_name: String, password: String, cit
     outbox::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
     session.insert(REGISTERED_EMAIL, email.as_str()).await?;
+    redirect_plain_post(REGISTERED_PATH);
     Ok(email.as_str().to_string())
 }
 
@@ -155,6 +177,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
     let mail = templates::verify_email(&state.config.public_url, &user.email, &user.display_name, &secret);
     outbox::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
+    redirect_plain_post("/?resent=1");
     Ok(user.email)
 }
 
@@ -173,6 +196,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
         outbox::enqueue(&mut tx, &templates::reset_password(&state.config.public_url, email.as_str(), &name, &secret), now).await?;
     }
     tx.commit().await?;
+    redirect_plain_post("/forgot-password?sent=1");
     Ok(())
 }
 

@@ -109,15 +109,25 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
 }
 
 /// Where and how to write to a fan.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Contact {
     pub email: String,
     pub display_name: String,
+    /// The language their emails are written in.
+    pub locale: Locale,
 }
 
 /// The contact of an account, for emails about it.
 pub async fn contact(tx: &mut Tx, user_id: i64) -> Result<Option<Contact>, sqlx::Error> {
-    sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT email, display_name, locale FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut **tx).await?;
+    Ok(row.map(|(email, display_name, locale)| Contact { email, display_name, locale: crate::language::locale_from_tag(&locale) }))
+}
+
+/// The language of the account at an email address (`None`: no account has it).
+pub async fn locale_of_address(tx: &mut Tx, email: &str) -> Result<Option<Locale>, sqlx::Error> {
+    let tag: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE email = $1").bind(email).fetch_optional(&mut **tx).await?;
+    Ok(tag.as_deref().map(crate::language::locale_from_tag))
 }
 
 /// Counts a verified fan in (+1) or out (-1) of a city: its total and its count for

@@ -62,7 +62,7 @@ pub async fn load_reference_data(db: &Db) -> Result<usize, String> {
 }
 
 pub async fn options(db: &Db) -> Result<Vec<CityOption>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name_zh, name_en, pinyin, province_en, population FROM cities ORDER BY population DESC, id")
+    sqlx::query_as("SELECT id, name_zh, name_en, pinyin, province_en, province_zh, population FROM cities ORDER BY population DESC, id")
         .fetch_all(&db.pool)
         .await
 }

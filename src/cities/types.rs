@@ -1,4 +1,5 @@
 //! Cities as the city picker sees them, and the pure search over them.
+use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -9,10 +10,21 @@ pub struct CityOption {
     pub name_en: String,
     pub pinyin: String,
     pub province_en: String,
+    pub province_zh: String,
     pub population: i64,
 }
 
 impl CityOption {
+    /// The city's name in the reader's language.
+    pub fn name(&self, locale: Locale) -> &str {
+        crate::language::city_name(locale, &self.name_zh, &self.name_en)
+    }
+
+    /// The province's name in the reader's language.
+    pub fn province(&self, locale: Locale) -> &str {
+        crate::language::city_name(locale, &self.province_zh, &self.province_en)
+    }
+
     /// What the picker shows and submits; unique across all cities.
     pub fn label(&self) -> String {
         format!("{} {} · {}", self.name_zh, self.name_en, self.province_en)
@@ -89,6 +101,7 @@ mod tests {
             name_en: en.into(),
             pinyin: pinyin.into(),
             province_en: "P".into(),
+            province_zh: "省".into(),
             population,
         }
     }

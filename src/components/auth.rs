@@ -23,11 +23,11 @@ impl Default for Auth {
 
 impl Auth {
     pub fn new() -> Self {
-        let login = ServerAction::<Login>::new();
-        let logout = ServerAction::<Logout>::new();
-        let update_name = ServerAction::<UpdateDisplayName>::new();
-        let change_city = ServerAction::<ChangeHomeCity>::new();
-        let delete_account = ServerAction::<DeleteAccount>::new();
+        let login = crate::components::flash::server_action::<Login>();
+        let logout = crate::components::flash::server_action::<Logout>();
+        let update_name = crate::components::flash::server_action::<UpdateDisplayName>();
+        let change_city = crate::components::flash::server_action::<ChangeHomeCity>();
+        let delete_account = crate::components::flash::server_action::<DeleteAccount>();
         let user = Resource::new(
             move || {
                 (

@@ -1,4 +1,5 @@
 //! Charts drawn as SVG on the server: no scripts, no external map tiles.
+use crate::i18n::{td_string, use_i18n, Locale};
 use crate::staff::ranking::RankedCity;
 use leptos::prelude::*;
 
@@ -22,12 +23,13 @@ pub fn density_colour(share: f64) -> String {
     format!("#{:02x}{:02x}{:02x}", mix(255.0, 160.0), mix(224.0, 50.0), mix(199.0, 0.0))
 }
 
-fn city_label(city: &RankedCity) -> String {
-    format!("{} {}", city.figures.name_zh, city.figures.name_en)
+fn city_label(locale: Locale, city: &RankedCity) -> String {
+    crate::language::city_name(locale, &city.figures.name_zh, &city.figures.name_en).to_string()
 }
 
 #[component]
 pub fn DensityBars(cities: Vec<RankedCity>) -> impl IntoView {
+    let locale = use_i18n().get_locale_untracked();
     let max = cities.iter().filter_map(|c| c.density).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let row = 26.0;
     let height = row * cities.len() as f64 + 10.0;
@@ -40,17 +42,17 @@ pub fn DensityBars(cities: Vec<RankedCity>) -> impl IntoView {
             let width = density / max * 330.0;
             view! {
                 <g>
-                    <text x="150" y=y + 17.0 text-anchor="end" font-size="13">{city_label(&city)}</text>
+                    <text x="150" y=y + 17.0 text-anchor="end" font-size="13">{city_label(locale, &city)}</text>
                     <rect x="158" y=y + 4.0 width=width.max(1.0) height="18" rx="3" fill=density_colour(density / max) />
                     <text x=width + 164.0 y=y + 17.0 font-size="12" fill="#5f6368">
-                        {format!("{density:.1} per 100k · {} fans", city.figures.verified_fans)}
+                        {td_string!(locale, visitor.components.charts.bar_value, density = format!("{density:.1}"), fans = city.figures.verified_fans).to_string()}
                     </text>
                 </g>
             }
         })
         .collect_view();
     view! {
-        <svg class="chart" viewBox=format!("0 0 640 {height}") role="img" aria-label="Top cities by fans per 100,000 residents">
+        <svg class="chart" viewBox=format!("0 0 640 {height}") role="img" aria-label=td_string!(locale, visitor.components.charts.bars_label)>
             {bars}
         </svg>
     }
@@ -58,6 +60,7 @@ pub fn DensityBars(cities: Vec<RankedCity>) -> impl IntoView {
 
 #[component]
 pub fn FanMap(cities: Vec<RankedCity>) -> impl IntoView {
+    let locale = use_i18n().get_locale_untracked();
     let max_fans = cities.iter().map(|c| c.figures.verified_fans).max().unwrap_or(1).max(1) as f64;
     let max_density = cities.iter().filter_map(|c| c.density).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let mut cities = cities;
@@ -69,7 +72,7 @@ pub fn FanMap(cities: Vec<RankedCity>) -> impl IntoView {
             let (x, y) = project(city.figures.longitude, city.figures.latitude);
             let r = 2.0 + 16.0 * (city.figures.verified_fans as f64 / max_fans).sqrt();
             let colour = density_colour(city.density.unwrap_or(0.0) / max_density);
-            let label = format!("{}: {}", city_label(&city), city.explanation);
+            let label = format!("{}: {}", city_label(locale, &city), city.explanation);
             view! {
                 <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r=format!("{r:.1}") fill=colour fill-opacity="0.8" stroke="#7a3300" stroke-width="0.5">
                     <title>{label}</title>
@@ -78,11 +81,11 @@ pub fn FanMap(cities: Vec<RankedCity>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <svg class="chart map" viewBox=format!("0 0 {MAP_W} {MAP_H}") role="img" aria-label="Map of fans by city: circle size is fans, colour is density">
+        <svg class="chart map" viewBox=format!("0 0 {MAP_W} {MAP_H}") role="img" aria-label=td_string!(locale, visitor.components.charts.map_label)>
             <rect x="0" y="0" width=MAP_W height=MAP_H fill="#eef3f7" rx="8" />
             {circles}
         </svg>
-        <p class="hint">"Circle size: verified fans. Colour: fans per 100,000 residents (darker is denser)."</p>
+        <p class="hint">{td_string!(locale, visitor.components.charts.map_hint)}</p>
     }
 }
 

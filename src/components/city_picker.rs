@@ -1,19 +1,36 @@
 //! A city picker that finds a city as you type, in Chinese or pinyin. Before the page
 //! is interactive it is a plain input with the browser's own suggestion list; after
-//! hydration it shows its own ranked suggestions with keyboard support.
+//! hydration it shows its own ranked suggestions with keyboard support. It is one of
+//! the site's few islands: the only part of these pages that runs in the browser.
 use crate::cities::api::city_options;
 use crate::cities::{search, CityOption};
+use crate::components::flash::typed_value;
+use crate::i18n::{t_string, td_string, use_i18n, Locale};
 use leptos::prelude::*;
 
 const SUGGESTIONS: usize = 8;
 
+/// The picker as pages use it: translated on the server, then handed to the island.
 #[component]
 pub fn CityPicker(
     #[prop(default = "city")] name: &'static str,
-    #[prop(default = "Home city")] label: &'static str,
+    /// "Home city" when not given.
+    #[prop(optional, into)]
+    label: Option<String>,
     #[prop(optional, into)] initial: String,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let label = label.unwrap_or_else(|| t_string!(i18n, visitor.components.city_picker.label).to_string());
+    let initial = typed_value(name, initial);
+    view! { <CityPickerIsland locale name=name.to_string() label initial error=error.get_untracked() /> }
+}
+
+/// Island props cross to the browser as JSON, so they are owned and serializable, and
+/// text comes with an explicit `locale` (the page's i18n context stays on the server).
+#[island]
+fn CityPickerIsland(locale: Locale, name: String, label: String, initial: String, error: Option<String>) -> impl IntoView {
     let cities = OnceResource::new(city_options());
     let query = RwSignal::new(initial.clone());
     let open = RwSignal::new(false);
@@ -54,9 +71,12 @@ pub fn CityPicker(
         }
     };
     let error_id = format!("field-{name}-error");
+    let hint_id = format!("field-{name}-hint");
+    let described_by = format!("{hint_id} {error_id}");
 
+    let invalid = error.is_some();
     view! {
-        <div class="field city-picker" class:invalid=move || error.get().is_some()>
+        <div class="field city-picker" class:invalid=invalid data-ready=move || enhanced.get().then_some("true")>
             <label for="city-input">{label}</label>
             <input
                 id="city-input"
@@ -65,14 +85,14 @@ pub fn CityPicker(
                 value=initial
                 prop:value=move || query.get()
                 autocomplete="off"
-                placeholder="深圳 / shenzhen"
+                placeholder=td_string!(locale, visitor.components.city_picker.placeholder)
                 role="combobox"
                 aria-autocomplete="list"
                 aria-controls="city-suggestions"
                 aria-expanded=move || if open.get() { "true" } else { "false" }
                 aria-activedescendant=move || active.get().map(|i| format!("city-suggestion-{i}"))
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=error_id.clone()
+                aria-invalid=if invalid { "true" } else { "false" }
+                aria-describedby=described_by
                 list=move || (!enhanced.get()).then_some("city-datalist")
                 on:input:target=move |ev| {
                     query.set(ev.target().value());
@@ -95,7 +115,7 @@ pub fn CityPicker(
                 </datalist>
             </Suspense>
             <Show when=move || enhanced.get() && open.get() && matches.with(|m| !m.is_empty())>
-                <ul id="city-suggestions" class="suggestions" role="listbox" aria-label="Matching cities">
+                <ul id="city-suggestions" class="suggestions" role="listbox" aria-label=td_string!(locale, visitor.components.city_picker.suggestions)>
                     {move || {
                         matches
                             .get()
@@ -117,7 +137,7 @@ pub fn CityPicker(
                                         <span class="zh">{city.name_zh.clone()}</span>
                                         " "
                                         <span class="en">{city.name_en.clone()}</span>
-                                        <span class="province">{city.province_en.clone()}</span>
+                                        <span class="province">{city.province(locale).to_string()}</span>
                                     </li>
                                 }
                             })
@@ -125,8 +145,9 @@ pub fn CityPicker(
                     }}
                 </ul>
             </Show>
+            <p class="hint" id=hint_id>{td_string!(locale, visitor.components.city_picker.hint)}</p>
             <p class="field-error" id=error_id aria-live="polite">
-                {move || error.get()}
+                {error}
             </p>
         </div>
     }

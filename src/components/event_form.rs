@@ -2,36 +2,43 @@
 //! server's message beside it. Pages wrap them in their own form and button.
 use crate::components::city_picker::CityPicker;
 use crate::components::form::Field;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::meetups::{EventFormValues, EventKind};
 use leptos::prelude::*;
 
 /// `error(field)` gives the message for a field from the page's action.
 #[component]
 pub fn EventFields(kind: EventKind, values: EventFormValues, error: impl Fn(&'static str) -> Signal<Option<String>> + 'static) -> impl IntoView {
+    let i18n = use_i18n();
     let rules = kind.form_rules();
-    let length_hint = if rules.default_hours == 3 { "Empty: three hours after the start." } else { "Empty: two hours after the start." };
-    let seats_hint = rules.default_capacity.is_none().then_some("Empty: no limit.");
+    let length_hint = if rules.default_hours == 3 {
+        t_string!(i18n, visitor.components.event_form.ends_hint_three)
+    } else {
+        t_string!(i18n, visitor.components.event_form.ends_hint_two)
+    };
+    let seats_hint = rules.default_capacity.is_none().then(|| t_string!(i18n, visitor.components.event_form.seats_hint));
     let description_error = error("description");
+    let seats = t_string!(i18n, visitor.components.event_form.seats);
     view! {
-        {rules.asks_city.then(|| view! { <CityPicker label="Host city" initial=values.city.clone() error=error("city") /> })}
-        <Field label="Title" name="title" value=values.title error=error("title") />
-        <div class="field">
-            <label for="field-description">"Description"</label>
-            <textarea id="field-description" name="description" rows="5">{values.description}</textarea>
-            <p class="hint">"Blank lines make paragraphs; **bold**, *italic*, lines starting with “- ” make a list; links work."</p>
-            <p class="field-error">{move || description_error.get()}</p>
+        {rules.asks_city.then(|| view! { <CityPicker label=t_string!(i18n, visitor.components.event_form.host_city) initial=values.city.clone() error=error("city") /> })}
+        <Field label=t_string!(i18n, visitor.components.event_form.title) name="title" value=values.title error=error("title") />
+        <div class="field" class:invalid=move || description_error.get().is_some()>
+            <label for="field-description">{t!(i18n, visitor.components.event_form.description)}</label>
+            <textarea id="field-description" name="description" rows="5" aria-describedby="field-description-hint field-description-error">{crate::components::flash::typed_value("description", values.description.clone())}</textarea>
+            <p class="hint" id="field-description-hint">{t!(i18n, visitor.components.event_form.description_hint)}</p>
+            <p class="field-error" id="field-description-error" aria-live="polite">{move || description_error.get()}</p>
         </div>
-        <Field label="Venue" name="venue" value=values.venue error=error("venue") />
-        <Field label="Address" name="address" value=values.address error=error("address") />
-        <Field label="Starts (host city's local time)" name="starts" kind="datetime-local" value=values.starts error=error("starts") />
-        <Field label="Ends" name="ends" kind="datetime-local" value=values.ends error=error("ends") hint=length_hint />
+        <Field label=t_string!(i18n, visitor.components.event_form.venue) name="venue" value=values.venue error=error("venue") />
+        <Field label=t_string!(i18n, visitor.components.event_form.address) name="address" value=values.address error=error("address") />
+        <Field label=t_string!(i18n, visitor.components.event_form.starts) name="starts" kind="datetime-local" value=values.starts error=error("starts") />
+        <Field label=t_string!(i18n, visitor.components.event_form.ends) name="ends" kind="datetime-local" value=values.ends error=error("ends") hint=length_hint />
         {match seats_hint {
-            Some(hint) => view! { <Field label="Seats" name="capacity" value=values.capacity.clone() error=error("capacity") hint /> }.into_any(),
-            None => view! { <Field label="Seats" name="capacity" value=values.capacity.clone() error=error("capacity") /> }.into_any(),
+            Some(hint) => view! { <Field label=seats name="capacity" kind="number" value=values.capacity.clone() error=error("capacity") hint /> }.into_any(),
+            None => view! { <Field label=seats name="capacity" kind="number" value=values.capacity.clone() error=error("capacity") /> }.into_any(),
         }}
         {rules.asks_signup_opens.then(|| view! {
-            <Field label="Sign-up opens" name="signup_opens" kind="datetime-local" value=values.signup_opens.clone() error=error("signup_opens") hint="Empty: as soon as it is published." />
+            <Field label=t_string!(i18n, visitor.components.event_form.signup_opens) name="signup_opens" kind="datetime-local" value=values.signup_opens.clone() error=error("signup_opens") hint=t_string!(i18n, visitor.components.event_form.signup_opens_hint) />
         })}
-        <Field label="Sign-up closes" name="signup_closes" kind="datetime-local" value=values.signup_closes error=error("signup_closes") hint="Empty: at the start." />
+        <Field label=t_string!(i18n, visitor.components.event_form.signup_closes) name="signup_closes" kind="datetime-local" value=values.signup_closes error=error("signup_closes") hint=t_string!(i18n, visitor.components.event_form.signup_closes_hint) />
     }
 }

@@ -1,6 +1,6 @@
 //! Form fields that show the server's message for them right beside the input.
 use crate::error::AppError;
-use crate::i18n::use_i18n;
+use crate::i18n::{t_string, use_i18n, I18nLocaleTrait as _, Locale};
 use leptos::prelude::*;
 
 /// The message for `field` from an action's last result.
@@ -29,6 +29,18 @@ where
     })
 }
 
+/// The format a date or time input expects, for its hint: browsers show these inputs in
+/// their own locale's layout (mm/dd/yyyy in many), so the page says what it means.
+fn format_hint(kind: &str) -> Option<&'static str> {
+    let i18n = use_i18n();
+    match kind {
+        "date" => Some(t_string!(i18n, visitor.components.form.date_format)),
+        "datetime-local" => Some(t_string!(i18n, visitor.components.form.datetime_format)),
+        "time" => Some(t_string!(i18n, visitor.components.form.time_format)),
+        _ => None,
+    }
+}
+
 #[component]
 pub fn Field(
     #[prop(into)] label: String,
@@ -39,8 +51,22 @@ pub fn Field(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
+    // After a plain post with a mistake, the value typed comes back.
+    let value = crate::components::flash::typed_value(name, value);
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let format = format_hint(kind);
+    let locale = use_i18n().get_locale_untracked();
+    // Date pickers follow the element's language where the browser supports it.
+    let lang = format.map(|_| locale.as_str());
+    let hint = match (hint, format) {
+        // Chinese sentences follow each other without a space.
+        (Some(hint), Some(format)) if locale == Locale::zh_CN => Some(format!("{hint}{format}")),
+        (Some(hint), Some(format)) => Some(format!("{hint} {format}")),
+        (hint, format) => hint.or(format.map(str::to_string)),
+    };
+    let described_by = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>
@@ -50,14 +76,35 @@ pub fn Field(
                 name=name
                 autocomplete=autocomplete
                 value=value
+                lang=lang
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=error_id.clone()
+                aria-describedby=described_by
             />
-            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
             <p class="field-error" id=error_id aria-live="polite">
                 {move || error.get()}
             </p>
         </div>
+    }
+}
+
+/// A form's submit button: disabled, saying `busy` (by default "请稍候…"), while its
+/// action runs (the page's small pending script does it for plain posts; see
+/// `components::pending`). Without JavaScript it is a plain submit button.
+#[component]
+pub fn SubmitButton(
+    #[prop(into)] label: String,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional, into)] busy: Option<String>,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let busy = busy.unwrap_or_else(|| t_string!(i18n, common.busy).to_string());
+    let pending_label = busy.clone();
+    view! {
+        <button type="submit" class=class data-pending-label=pending_label disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
+            {move || if pending.get() { busy.clone() } else { label.clone() }}
+        </button>
     }
 }
 

@@ -3,6 +3,8 @@ pub mod auth;
 pub mod charts;
 pub mod city_picker;
 pub mod event_form;
+pub mod flash;
 pub mod form;
 pub mod meetup_card;
 pub mod nav;
+pub mod pending;

@@ -24,6 +24,7 @@ pub fn Nav() -> impl IntoView {
                                     <a href="/meetups">{t!(i18n, common.nav.meetups)}</a>
                                     <a href=format!("/cities/{}", user.home_city.id)>{t!(i18n, common.nav.my_city)}</a>
                                     <a href="/my-meetups">{t!(i18n, common.nav.my_meetups)}</a>
+                                    <a href="/where-next">{t!(i18n, common.nav.where_next)}</a>
                                     <a href="/organize">{t!(i18n, common.nav.organize)}</a>
                                     {user.role.is_staff().then(|| view! { <a href="/staff">{t!(i18n, common.nav.staff)}</a> })}
                                     <a href="/account" class="who" title=move || t_string!(i18n, common.nav.account)>{user.display_name}</a>

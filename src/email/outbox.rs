@@ -1,6 +1,9 @@
 //! The outbox table: a durable queue of messages, filled inside business transactions
 //! and drained by the worker with leases, so no message is lost or sent twice by design.
+use super::templates::Localized;
 use super::{MailMessage, MailSummary, OutgoingEmail};
+use crate::i18n::Locale;
+use leptos_i18n::Locale as _;
 use crate::infra::db::{Db, Tx};
 
 /// After this many failed attempts a message is marked failed and left for staff.
@@ -66,9 +69,39 @@ fn attachments_json(email: &OutgoingEmail) -> String {
     serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into())
 }
 
+/// What the enqueue functions take: a message in one language, or in every language
+/// (then each recipient gets the copy in their own).
+#[derive(Clone, Copy)]
+pub enum Letter<'a> {
+    One(&'a OutgoingEmail),
+    Every(&'a Localized),
+}
+
+impl<'a> From<&'a OutgoingEmail> for Letter<'a> {
+    fn from(mail: &'a OutgoingEmail) -> Self {
+        Letter::One(mail)
+    }
+}
+
+impl<'a> From<&'a Localized> for Letter<'a> {
+    fn from(mail: &'a Localized) -> Self {
+        Letter::Every(mail)
+    }
+}
+
 /// Queues a message in the caller's transaction. Returns `false` when a message with
-/// the same idempotency key is already queued.
-pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<bool, sqlx::Error> {
+/// the same idempotency key is already queued. A message in every language goes out in
+/// the language of the account at its address; to an address without an account, in the
+/// language of the request that caused it.
+pub async fn enqueue<'a>(tx: &mut Tx, email: impl Into<Letter<'a>>, now: i64) -> Result<bool, sqlx::Error> {
+    let email = match email.into() {
+        Letter::One(email) => email,
+        Letter::Every(every) => {
+            let to = &every.get(Locale::default()).to;
+            let locale = crate::accounts::repo::locale_of_address(tx, to).await?.unwrap_or_else(crate::infra::locale::current);
+            every.get(locale)
+        }
+    };
     let sql = format!("{INSERT_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (idempotency_key) DO NOTHING");
     let done = sqlx::query(&sql)
     .bind(&email.idempotency_key)
@@ -86,10 +119,51 @@ pub async fn enqueue(tx: &mut Tx, email: &OutgoingEmail, now: i64) -> Result<boo
     Ok(done.rows_affected() == 1)
 }
 
-/// Queues one copy of `mail` per recipient, in one statement. `from_where` is a
-/// `FROM … WHERE …` clause exposing the user as `u`; `id_column` makes each copy's
-/// idempotency key unique; `binds` fill `$1…` of `from_where`.
-pub async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+/// Queues one copy of `mail` per recipient. `from_where` is a `FROM … WHERE …` clause
+/// exposing the user as `u` and ending with its conditions (a condition on the user's
+/// language is appended when the mail is in every language: one statement per language);
+/// `id_column` makes each copy's idempotency key unique; `binds` fill `$1…` of
+/// `from_where`. Returns how many were queued.
+pub async fn enqueue_copies<'a>(
+    tx: &mut Tx,
+    mail: impl Into<Letter<'a>>,
+    key_prefix: &str,
+    id_column: &str,
+    from_where: &str,
+    binds: &[i64],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut queued = 0;
+    match mail.into() {
+        Letter::One(mail) => queued += insert_copies(tx, mail, key_prefix, id_column, from_where, binds, now).await?,
+        Letter::Every(every) => {
+            for (locale, mail) in every.copies() {
+                let from_where = format!("{from_where} AND {}", language_condition(*locale));
+                queued += insert_copies(tx, mail, key_prefix, id_column, &from_where, binds, now).await?;
+            }
+        }
+    }
+    tx.queued_mail();
+    Ok(queued)
+}
+
+/// The users who read `locale`: those who chose it, and for the default language also
+/// those whose stored language is one we do not have.
+fn language_condition(locale: Locale) -> String {
+    // Tags come from the catalogue ("zh-CN", "en"), never from users.
+    let quoted = |l: &Locale| format!("'{}'", l.as_str());
+    if locale == Locale::default() {
+        let others: Vec<String> = Locale::get_all().iter().filter(|l| **l != locale).map(quoted).collect();
+        if others.is_empty() {
+            return "1 = 1".into();
+        }
+        format!("u.locale NOT IN ({})", others.join(", "))
+    } else {
+        format!("u.locale = {}", quoted(&locale))
+    }
+}
+
+async fn insert_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
     let p = binds.len() + 1;
     let sql = format!(
         "{INSERT_COLUMNS} SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
@@ -118,7 +192,6 @@ pub async fn enqueue_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str,
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    tx.queued_mail();
     Ok(done.rows_affected())
 }
 
@@ -310,6 +383,12 @@ mod tests {
         assert_eq!(after_failure(1, &DeliveryError::permanent("550 no such user"), now, 0.5), ("failed", now));
         assert_eq!(after_failure(1, &DeliveryError::transient("421 try later"), now, 0.5), ("pending", now + 30));
         assert_eq!(after_failure(MAX_ATTEMPTS, &DeliveryError::transient("timeout"), now, 0.5).0, "failed");
+    }
+
+    #[test]
+    fn each_language_has_its_readers() {
+        assert_eq!(language_condition(Locale::en), "u.locale = 'en'");
+        assert_eq!(language_condition(Locale::zh_CN), "u.locale NOT IN ('en')", "unknown tags read the default");
     }
 
     #[test]

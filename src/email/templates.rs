@@ -1,111 +1,141 @@
-//! The emails the site sends, each in plain text and HTML.
+//! The emails the site sends, each in plain text and HTML, in the reader's language.
+//! Every email goes out in its recipient's language (`users.locale`), whoever caused it:
+//! a builder that knows the recipient's language takes it; the others write the message
+//! in every language (`Localized`) and the outbox queues the recipient's copy.
 use super::OutgoingEmail;
+use crate::i18n::{td_string, Locale};
 use crate::infra::secrets::digest;
+use leptos_i18n::Locale as _;
 
 /// Escapes text for HTML element content and attribute values.
 pub use crate::text::escape as escape_html;
 
-fn html_page(greeting: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> String {
-    let mut body = format!("<p>{}</p>", escape_html(greeting));
-    for p in paragraphs {
-        body.push_str(&format!("<p>{}</p>", escape_html(p)));
-    }
-    if let Some((label, url)) = link {
-        let url = escape_html(url);
-        body.push_str(&format!(
-            "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 16px;background:#ff6700;color:#fff;text-decoration:none;border-radius:6px\">{}</a></p>\
-             <p style=\"color:#666;font-size:13px\">{url}</p>",
-            escape_html(label)
-        ));
-    }
-    format!("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">{body}<p style=\"color:#666\">— Tongcheng 同城会</p></body></html>")
+/// An email's words: a greeting, paragraphs (line breaks kept) and at most one button,
+/// laid out the same way in the plain-text and the HTML part.
+pub struct Body<'a> {
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    /// The button: its label and its link.
+    pub link: Option<(&'a str, &'a str)>,
 }
 
-fn text_page(greeting: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> String {
-    let mut text = format!("{greeting}\n\n");
-    for p in paragraphs {
-        text.push_str(p);
-        text.push_str("\n\n");
-    }
-    if let Some((label, url)) = link {
-        text.push_str(&format!("{label}:\n{url}\n\n"));
-    }
-    text.push_str("— Tongcheng 同城会\n");
-    text
-}
-
-struct Draft<'a> {
-    kind: &'static str,
-    key: String,
-    to: &'a str,
-    subject: String,
-    greeting: String,
-    paragraphs: Vec<&'a str>,
-    link: Option<(&'a str, String)>,
-}
-
-impl Draft<'_> {
-    fn build(self) -> OutgoingEmail {
-        let link = self.link.as_ref().map(|(label, url)| (*label, url.as_str()));
-        OutgoingEmail {
-            kind: self.kind,
-            idempotency_key: self.key,
-            to: self.to.to_string(),
-            subject: self.subject,
-            text: text_page(&self.greeting, &self.paragraphs, link),
-            html: html_page(&self.greeting, &self.paragraphs, link),
-            event_id: None,
-            attachments: Vec::new(),
+impl Body<'_> {
+    pub fn text(&self, locale: Locale) -> String {
+        let mut text = format!("{}\n\n", self.greeting);
+        for p in &self.paragraphs {
+            text.push_str(p);
+            text.push_str("\n\n");
         }
+        if let Some((label, url)) = self.link {
+            text.push_str(&format!("{}\n{url}\n\n", td_string!(locale, email.link, label = label)));
+        }
+        text.push_str(td_string!(locale, email.signature));
+        text.push('\n');
+        text
+    }
+
+    pub fn html(&self, locale: Locale) -> String {
+        let paragraph = |text: &str| format!("<p>{}</p>", escape_html(text).replace('\n', "<br>"));
+        let mut body = paragraph(&self.greeting);
+        for p in &self.paragraphs {
+            body.push_str(&paragraph(p));
+        }
+        if let Some((label, url)) = self.link {
+            let url = escape_html(url);
+            body.push_str(&format!(
+                "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 16px;background:#ff6700;color:#fff;text-decoration:none;border-radius:6px\">{}</a></p>\
+                 <p style=\"color:#666;font-size:13px;word-break:break-all\">{url}</p>",
+                escape_html(label)
+            ));
+        }
+        format!(
+            "<!doctype html><html lang=\"{}\"><body style=\"font-family:sans-serif;line-height:1.6\">{body}<p style=\"color:#666\">{}</p></body></html>",
+            locale.as_str(),
+            escape_html(td_string!(locale, email.signature))
+        )
     }
 }
 
-pub fn verify_email(base_url: &str, to: &str, name: &str, secret: &str) -> OutgoingEmail {
-    Draft {
-        kind: "verify_email",
+/// An email to one address in one language, without attachments.
+pub fn message(locale: Locale, kind: &'static str, key: String, to: &str, subject: String, body: &Body<'_>) -> OutgoingEmail {
+    OutgoingEmail {
+        kind,
+        idempotency_key: key,
+        to: to.to_string(),
+        subject,
+        text: body.text(locale),
+        html: body.html(locale),
+        event_id: None,
+        attachments: Vec::new(),
+    }
+}
+
+/// One message written in every language of the catalogue. The outbox queues, for each
+/// recipient, the copy in their language (`outbox::enqueue`, `outbox::enqueue_copies`).
+#[derive(Debug, Clone)]
+pub struct Localized {
+    pub kind: &'static str,
+    /// One copy per language, the default (Chinese) first.
+    copies: Vec<(Locale, OutgoingEmail)>,
+}
+
+impl Localized {
+    /// Writes the message once per language.
+    pub fn build(mut write: impl FnMut(Locale) -> OutgoingEmail) -> Localized {
+        let mut locales = Locale::get_all().to_vec();
+        // The default first: it is the copy for languages without one.
+        locales.sort_by_key(|l| *l != Locale::default());
+        let copies: Vec<(Locale, OutgoingEmail)> = locales.into_iter().map(|l| (l, write(l))).collect();
+        Localized { kind: copies[0].1.kind, copies }
+    }
+
+    /// The copy in `locale`.
+    pub fn get(&self, locale: Locale) -> &OutgoingEmail {
+        self.copies.iter().find(|(l, _)| *l == locale).map_or(&self.copies[0].1, |(_, mail)| mail)
+    }
+
+    pub fn copies(&self) -> &[(Locale, OutgoingEmail)] {
+        &self.copies
+    }
+}
+
+pub fn verify_email(base_url: &str, to: &str, name: &str, secret: &str) -> Localized {
+    let url = format!("{base_url}/verify?token={secret}");
+    Localized::build(|l| {
+        let body = Body {
+            greeting: td_string!(l, email.hello_name, name = name).to_string(),
+            paragraphs: vec![td_string!(l, email.verify.welcome).into()],
+            link: Some((td_string!(l, email.verify.button), &url)),
+        };
         // The key names the secret by its hash: the outbox keeps no usable link.
-        key: format!("verify_email:{}", digest(secret)),
-        to,
-        subject: "Confirm your email for Tongcheng".into(),
-        greeting: format!("Hello {name},"),
-        paragraphs: vec!["Welcome to Tongcheng! Confirm your email address to count as a fan in your city and to sign up for meetups."],
-        link: Some(("Confirm my email", format!("{base_url}/verify?token={secret}"))),
-    }
-    .build()
+        message(l, "verify_email", format!("verify_email:{}", digest(secret)), to, td_string!(l, email.verify.subject).into(), &body)
+    })
 }
 
-pub fn reset_password(base_url: &str, to: &str, name: &str, secret: &str) -> OutgoingEmail {
-    Draft {
-        kind: "reset_password",
-        key: format!("reset_password:{}", digest(secret)),
-        to,
-        subject: "Reset your Tongcheng password".into(),
-        greeting: format!("Hello {name},"),
-        paragraphs: vec![
-            "Someone (hopefully you) asked to reset the password of your Tongcheng account. The link works once, for one hour.",
-            "If it wasn't you, ignore this email: your password stays as it is.",
-        ],
-        link: Some(("Choose a new password", format!("{base_url}/reset-password?token={secret}"))),
-    }
-    .build()
+pub fn reset_password(base_url: &str, to: &str, name: &str, secret: &str) -> Localized {
+    let url = format!("{base_url}/reset-password?token={secret}");
+    Localized::build(|l| {
+        let body = Body {
+            greeting: td_string!(l, email.hello_name, name = name).to_string(),
+            paragraphs: vec![td_string!(l, email.reset.asked).into(), td_string!(l, email.reset.not_you).into()],
+            link: Some((td_string!(l, email.reset.button), &url)),
+        };
+        message(l, "reset_password", format!("reset_password:{}", digest(secret)), to, td_string!(l, email.reset.subject).into(), &body)
+    })
 }
 
 /// Sent instead of a second account when someone registers an address that already has
 /// one, so the registration form never reveals which addresses are registered.
-pub fn already_registered(base_url: &str, to: &str, name: &str, attempt_id: &str) -> OutgoingEmail {
-    Draft {
-        kind: "already_registered",
-        key: format!("already_registered:{attempt_id}"),
-        to,
-        subject: "You already have a Tongcheng account".into(),
-        greeting: format!("Hello {name},"),
-        paragraphs: vec![
-            "Someone tried to create a Tongcheng account with this email address, which already has one.",
-            "If it was you, log in instead, or reset your password if you forgot it. If it wasn't, you can ignore this email.",
-        ],
-        link: Some(("Log in", format!("{base_url}/login"))),
-    }
-    .build()
+pub fn already_registered(base_url: &str, to: &str, name: &str, attempt_id: &str) -> Localized {
+    let url = format!("{base_url}/login");
+    Localized::build(|l| {
+        let body = Body {
+            greeting: td_string!(l, email.hello_name, name = name).to_string(),
+            paragraphs: vec![td_string!(l, email.already_registered.tried).into(), td_string!(l, email.already_registered.next).into()],
+            link: Some((td_string!(l, email.already_registered.button), &url)),
+        };
+        message(l, "already_registered", format!("already_registered:{attempt_id}"), to, td_string!(l, email.already_registered.subject).into(), &body)
+    })
 }
 
 #[cfg(test)]
@@ -121,11 +151,37 @@ mod tests {
     fn verification_has_link_in_both_parts_and_escapes_the_name() {
         let mail = verify_email("https://t.example", "a@b.cn", "<script>x</script>", "SECRET");
         let link = "https://t.example/verify?token=SECRET";
-        assert!(mail.text.contains(link));
-        assert!(mail.html.contains(link));
-        assert!(mail.html.contains("&lt;script&gt;"));
-        assert!(!mail.html.contains("<script>"));
-        assert_eq!(mail.idempotency_key, format!("verify_email:{}", digest("SECRET")));
-        assert!(!reset_password("https://t.example", "a@b.cn", "A", "SECRET").idempotency_key.contains("SECRET"));
+        for (_, mail) in mail.copies() {
+            assert!(mail.text.contains(link));
+            assert!(mail.html.contains(link));
+            assert!(mail.html.contains("&lt;script&gt;"));
+            assert!(!mail.html.contains("<script>"));
+            assert_eq!(mail.idempotency_key, format!("verify_email:{}", digest("SECRET")));
+        }
+        assert!(!reset_password("https://t.example", "a@b.cn", "A", "SECRET").get(Locale::en).idempotency_key.contains("SECRET"));
+    }
+
+    #[test]
+    fn every_email_is_written_in_each_language() {
+        let mail = reset_password("https://t.example", "a@b.cn", "<b>Li</b>", "S");
+        assert_eq!(mail.copies().len(), 2);
+        assert_eq!(mail.kind, "reset_password");
+        assert_eq!(mail.copies()[0].0, Locale::zh_CN, "the default language first");
+
+        let zh = mail.get(Locale::zh_CN);
+        assert_eq!(zh.subject, "重置你的同城会密码");
+        assert!(zh.text.starts_with("<b>Li</b>，你好！\n\n"), "{}", zh.text);
+        assert!(zh.text.contains("设置新密码：\nhttps://t.example/reset-password?token=S"));
+        assert!(zh.html.contains("<p>&lt;b&gt;Li&lt;/b&gt;，你好！</p>") && zh.html.contains("lang=\"zh-CN\""));
+        assert!(zh.text.ends_with("—— 同城会\n"));
+
+        let en = mail.get(Locale::en);
+        assert_eq!(en.subject, "Reset your Tongcheng password");
+        assert!(en.text.starts_with("Hello <b>Li</b>,\n\n"), "{}", en.text);
+        assert!(en.text.contains("Choose a new password:\nhttps://t.example/reset-password?token=S"));
+        assert!(en.html.contains("<p>Hello &lt;b&gt;Li&lt;/b&gt;,</p>") && en.html.contains("lang=\"en\""));
+        assert!(!en.html.contains("<b>Li"), "names are escaped in HTML");
+        assert_eq!(verify_email("x", "a@b.cn", "A", "S").get(Locale::en).subject, "Confirm your email for Tongcheng");
+        assert_eq!(already_registered("x", "a@b.cn", "A", "1").get(Locale::en).subject, "You already have a Tongcheng account");
     }
 }

@@ -163,17 +163,20 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
     let from = day(from, "from")?.unwrap_or(now);
     let until = day(to, "to")?.map(|t| t + 24 * 3600).unwrap_or(i64::MAX);
     let events = crate::meetups::repo::city_events(&state.db, city, from, until).await?;
+    let locale = crate::infra::locale::current();
     Ok(CityEvents {
         city_id: city,
-        city: format!("{} {}", info.name_zh, info.name_en),
+        city: crate::language::city_name(locale, &info.name_zh, &info.name_en).to_string(),
         events: events
             .iter()
             .map(|e| CityEvent {
                 card: crate::meetups::api::card(e),
                 label: match &e.organizer {
-                    Some((_, name)) if e.kind == crate::meetups::EventKind::Gathering => format!("Gathering by {name}"),
-                    _ if e.kind == crate::meetups::EventKind::Gathering => "Gathering".into(),
-                    _ => "Official meetup".into(),
+                    Some((_, name)) if e.kind == crate::meetups::EventKind::Gathering => {
+                        crate::i18n::td_string!(locale, organizer.events.gathering_by, name = name)
+                    }
+                    _ if e.kind == crate::meetups::EventKind::Gathering => crate::i18n::td_string!(locale, organizer.events.gathering).into(),
+                    _ => crate::i18n::td_string!(locale, organizer.events.official).into(),
                 },
             })
             .collect(),
@@ -185,7 +188,7 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
 pub async fn report_gathering(id: i64, category: String, details: String) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    if !super::REPORT_CATEGORIES.iter().any(|(c, _)| *c == category) {
+    if !super::REPORT_CATEGORIES.contains(&category.as_str()) {
         return Err(AppError::field("category", crate::msg!(errors.choose_report_category)));
     }
     let mut errors = crate::error::FieldErrors::default();

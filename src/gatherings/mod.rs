@@ -44,13 +44,14 @@ pub struct OwnGathering {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CityEvent {
     pub card: MeetupCard,
-    /// "Official meetup", or "Gathering by …".
+    /// "Official meetup", or "Gathering by …", in the reader's language.
     pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CityEvents {
     pub city_id: i64,
+    /// The city's name in the reader's language.
     pub city: String,
     pub events: Vec<CityEvent>,
     pub calendar_url: String,
@@ -111,8 +112,19 @@ pub struct OrganizerHistory {
 /// How many messages an organizer may send to one gathering's attendees per day.
 pub const MESSAGES_PER_DAY: i64 = 3;
 
-pub const REPORT_CATEGORIES: [(&str, &str); 3] =
-    [("spam", "Spam"), ("unsafe", "Unsafe"), ("wrong_information", "Wrong information")];
+/// What a fan can report a gathering for (stored codes; `report_category_label` names them).
+pub const REPORT_CATEGORIES: [&str; 3] = ["spam", "unsafe", "wrong_information"];
+
+/// A report category as the reader sees it; an unknown code as it is.
+pub fn report_category_label(code: &str, locale: crate::i18n::Locale) -> &str {
+    use crate::i18n::td_string;
+    match code {
+        "spam" => td_string!(locale, fan.report.categories.spam),
+        "unsafe" => td_string!(locale, fan.report.categories.not_safe),
+        "wrong_information" => td_string!(locale, fan.report.categories.wrong_information),
+        other => other,
+    }
+}
 
 pub use crate::meetups::may_manage;
 

@@ -156,7 +156,7 @@ const REPORT_SELECT: &str = "SELECT r.id, r.event_id, e.title, r.category, r.det
      FROM reports r JOIN events e ON e.id = r.event_id LEFT JOIN users u ON u.id = r.reporter_id";
 
 fn report(r: ReportRow) -> ReportView {
-    let reporter = r.display_name.unwrap_or_else(|| "deleted account".into());
+    let reporter = r.display_name.unwrap_or_else(|| crate::i18n::td_string!(crate::infra::locale::current(), organizer.events.deleted_account).into());
     ReportView { id: r.id, event_id: r.event_id, event_title: r.title, category: r.category, details: r.details, reporter, status: r.status }
 }
 

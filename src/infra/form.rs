@@ -57,7 +57,8 @@ mod tests {
         assert_eq!(local_time(&mut errors, "starts", "", "Asia/Shanghai", false), None);
         local_time(&mut errors, "ends", "soon", "Asia/Shanghai", false);
         assert_eq!(local_time(&mut errors, "opens", "2026-11-28T14:00", "Asia/Shanghai", true), Some(1_795_845_600));
-        assert_eq!(errors.get("venue"), Some("Fill this in."));
+        assert_eq!(errors.get("venue").map(|t| t.en.as_str()), Some("Fill this in."));
+        assert_eq!(errors.get("venue").map(|t| t.zh.as_str()), Some("请填写此项。"));
         assert!(errors.get("address").is_some() && errors.get("ends").is_some());
         assert!(errors.get("title").is_none() && errors.get("starts").is_none() && errors.get("opens").is_none());
     }

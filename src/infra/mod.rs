@@ -7,6 +7,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod dialect;
+pub mod flash;
 pub mod form;
 pub mod headers;
 pub mod locale;

@@ -23,6 +23,7 @@ mod ssr {
     use crate::infra::clock::{format_local, now};
     use crate::infra::db::Db;
 
+    /// The event as lists show it, in the language of the request being answered.
     pub fn card(e: &EventInfo) -> MeetupCard {
         let locale = crate::infra::locale::current();
         MeetupCard {
@@ -30,7 +31,7 @@ mod ssr {
             kind: e.kind,
             title: e.title.clone(),
             city_id: e.city_id,
-            city: e.city.clone(),
+            city: city_name(e, locale),
             starts: format_local(e.starts_at, &e.timezone, locale),
             starts_at: e.starts_at,
             venue: e.venue.clone(),
@@ -38,6 +39,17 @@ mod ssr {
             confirmed: e.confirmed,
             status: e.status,
         }
+    }
+
+    /// The event's city in the reader's language (from the city catalogue; the stored
+    /// "中文 English" pair if the catalogue lacks it).
+    fn city_name(e: &EventInfo, locale: crate::i18n::Locale) -> String {
+        crate::cities::catalogue()
+            .ok()
+            .and_then(|cities| {
+                cities.iter().find(|c| c.id == e.city_id).map(|c| crate::language::city_name(locale, &c.name_zh, &c.name_en).to_string())
+            })
+            .unwrap_or_else(|| e.city.clone())
     }
 
     pub async fn page(db: &Db, e: &EventInfo, place: Option<Place>, base: &str, logged_in: bool) -> Result<MeetupPage, AppError> {
@@ -253,7 +265,9 @@ pub async fn check_in(code: String) -> Result<String, AppError> {
     let outcome = super::places::check_in(&mut tx, &code, crate::infra::clock::now()).await?;
     tx.commit().await?;
     match outcome {
-        CheckIn::Done { name, event_id } => Ok(format!("{name} is checked in (meetup #{event_id}).")),
+        CheckIn::Done { name, event_id } => {
+            Ok(crate::i18n::td_string!(crate::infra::locale::current(), organizer.events.checked_in, name = &name, id = event_id))
+        }
         CheckIn::Already { name, .. } => Err(AppError::field("code", crate::msg!(errors.already_checked_in, name = &name))),
         CheckIn::NotConfirmed => Err(AppError::field("code", crate::msg!(errors.ticket_not_confirmed))),
         CheckIn::Unknown => Err(AppError::field("code", crate::msg!(errors.ticket_unknown))),

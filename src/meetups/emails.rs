@@ -1,88 +1,115 @@
-//! Emails about meetups. Each has an idempotency key naming the change that caused
-//! it, so a retried transaction never queues a second copy.
+//! Emails about meetups, in the recipient's language. Each has an idempotency key naming
+//! the change that caused it, so a retried transaction never queues a second copy.
+//! Mails to one fan whose language the caller knows take it; mails to many fans
+//! (invitations, notices, organizer messages) are written in every language and each
+//! fan gets the copy in theirs.
 use super::repo::EventInfo;
-use crate::email::templates::escape_html;
+use crate::email::templates::{self, Body, Localized};
 use crate::email::{Attachment, OutgoingEmail};
+use crate::i18n::{td_string, Locale};
 use crate::infra::clock::{format_local, now};
 
 fn meetup_url(base: &str, event: &EventInfo) -> String {
     format!("{base}/meetups/{}", event.id)
 }
 
-fn when_where(event: &EventInfo) -> String {
-    let place = [event.venue.as_str(), event.address.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
-    let place = if place.is_empty() { "venue to be announced".to_string() } else { place };
-    format!("{} ({}), {}, {}", format_local(event.starts_at, &event.timezone, crate::i18n::Locale::zh_CN), event.timezone, event.city, place)
+/// The event's city in `locale` (`EventInfo::city` holds both names: "成都 Chengdu").
+pub fn city_in(event: &EventInfo, locale: Locale) -> &str {
+    let (zh, en) = event.city.split_once(' ').unwrap_or((&event.city, &event.city));
+    crate::language::city_name(locale, zh, en)
+}
+
+fn when_where(event: &EventInfo, l: Locale) -> String {
+    let place = match (event.venue.trim(), event.address.trim()) {
+        ("", "") => td_string!(l, email.meetup.venue_tba).to_string(),
+        (venue, "") => venue.to_string(),
+        ("", address) => address.to_string(),
+        (venue, address) => td_string!(l, email.meetup.venue_address, venue = venue, address = address).to_string(),
+    };
+    let when = format_local(event.starts_at, &event.timezone, l);
+    td_string!(l, email.meetup.when_where, when = when, timezone = &event.timezone, city = city_in(event, l), place = place).to_string()
+}
+
+/// "Title: Sat 6 Dec 2026, 19:00 (Asia/Shanghai), Chengdu, Hall 1, 1 Main St"
+fn title_details(event: &EventInfo, l: Locale) -> String {
+    td_string!(l, email.meetup.title_details, title = &event.title, details = when_where(event, l)).to_string()
+}
+
+fn greeting(l: Locale, name: Option<&str>) -> String {
+    match name {
+        Some(name) => td_string!(l, email.hello_name, name = name).to_string(),
+        None => td_string!(l, email.hello).to_string(),
+    }
 }
 
 /// The meetup as a calendar file.
-pub fn ics_attachment(event: &EventInfo, base: &str) -> Attachment {
-    let ics = super::ics::calendar_of(&event.title, std::slice::from_ref(event), base, now());
+pub fn ics_attachment(event: &EventInfo, base: &str, locale: Locale) -> Attachment {
+    let ics = super::ics::calendar_of(locale, &event.title, std::slice::from_ref(event), base, now());
     Attachment::file("meetup.ics", "text/calendar; charset=utf-8", ics)
 }
 
-struct Mail<'a> {
+/// An email about `event`, optionally with its calendar file.
+struct About<'a> {
     kind: &'static str,
     key: String,
     to: &'a str,
     subject: String,
-    lines: Vec<String>,
-    link: (&'static str, String),
+    body: Body<'a>,
     event: &'a EventInfo,
     attach_ics: bool,
     base: &'a str,
 }
 
-impl Mail<'_> {
-    fn build(self) -> OutgoingEmail {
-        let (label, url) = &self.link;
-        let text = format!("{}\n\n{label}:\n{url}\n\n— Tongcheng 同城会\n", self.lines.join("\n\n"));
-        let paragraphs: String = self.lines.iter().map(|l| format!("<p>{}</p>", escape_html(l))).collect();
-        let html = format!(
-            "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">{paragraphs}\
-             <p><a href=\"{0}\">{1}</a></p><p style=\"color:#666\">— Tongcheng 同城会</p></body></html>",
-            escape_html(url),
-            escape_html(label)
-        );
-        OutgoingEmail {
-            kind: self.kind,
-            idempotency_key: self.key,
-            to: self.to.to_string(),
-            subject: self.subject,
-            text,
-            html,
-            event_id: Some(self.event.id),
-            attachments: if self.attach_ics { vec![ics_attachment(self.event, self.base)] } else { Vec::new() },
+impl About<'_> {
+    fn build(self, locale: Locale) -> OutgoingEmail {
+        let mut mail = templates::message(locale, self.kind, self.key, self.to, self.subject, &self.body);
+        mail.event_id = Some(self.event.id);
+        if self.attach_ics {
+            mail.attachments.push(ics_attachment(self.event, self.base, locale));
         }
+        mail
     }
 }
 
 /// A confirmed seat: at sign-up, or on moving up from the waiting list.
 #[allow(clippy::too_many_arguments)]
-pub fn seat_confirmed(event: &EventInfo, to: &str, name: &str, ticket: &str, registration: i64, generation: i64, base: &str, promoted: bool) -> OutgoingEmail {
-    let opening = if promoted {
-        "Good news: a seat opened up and you moved up from the waiting list. Your seat is confirmed.".to_string()
+pub fn seat_confirmed(
+    l: Locale,
+    event: &EventInfo,
+    to: &str,
+    name: &str,
+    ticket: &str,
+    registration: i64,
+    generation: i64,
+    base: &str,
+    promoted: bool,
+) -> OutgoingEmail {
+    let (subject, opening) = if promoted {
+        (td_string!(l, email.meetup.promoted.subject, title = &event.title).to_string(), td_string!(l, email.meetup.promoted.moved_up).to_string())
     } else {
-        "Your seat is confirmed.".to_string()
+        (td_string!(l, email.meetup.seat.subject, title = &event.title).to_string(), td_string!(l, email.meetup.seat.confirmed).to_string())
     };
-    Mail {
+    let url = meetup_url(base, event);
+    About {
         kind: if promoted { "seat_promoted" } else { "seat_confirmed" },
         key: format!("seat:{registration}:{generation}"),
         to,
-        subject: if promoted { format!("You're in: {}", event.title) } else { format!("Your ticket: {}", event.title) },
-        lines: vec![
-            format!("Hello {name},"),
-            opening,
-            format!("{}: {}", event.title, when_where(event)),
-            format!("Your ticket code: {ticket}. Show it, or the attached QR code, at the door."),
-            "Can't come after all? Please cancel on the meetup page so the next fan on the waiting list gets your seat.".into(),
-        ],
-        link: ("Your ticket and the meetup page", meetup_url(base, event)),
+        subject,
+        body: Body {
+            greeting: greeting(l, Some(name)),
+            paragraphs: vec![
+                opening,
+                title_details(event, l),
+                td_string!(l, email.meetup.seat.at_the_door, code = ticket).to_string(),
+                td_string!(l, email.meetup.seat.cannot_come).to_string(),
+            ],
+            link: Some((td_string!(l, email.meetup.seat.button), &url)),
+        },
         event,
         attach_ics: true,
         base,
     }
-    .build()
+    .build(l)
     .with_ticket_qr(super::tickets::check_in_url(base, ticket))
 }
 
@@ -94,134 +121,222 @@ impl OutgoingEmail {
     }
 }
 
-pub fn waitlisted(event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {
-    Mail {
+#[allow(clippy::too_many_arguments)]
+pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {
+    let url = meetup_url(base, event);
+    About {
         kind: "waitlisted",
         key: format!("waitlist:{registration}:{generation}"),
         to,
-        subject: format!("On the waiting list: {}", event.title),
-        lines: vec![
-            format!("Hello {name},"),
-            format!("{} is full, so you are number {position} on the waiting list.", event.title),
-            "When someone cancels, the first fan waiting gets the seat at once, and we email you your ticket.".into(),
-        ],
-        link: ("The meetup page", meetup_url(base, event)),
+        subject: td_string!(l, email.meetup.waitlisted.subject, title = &event.title).to_string(),
+        body: Body {
+            greeting: greeting(l, Some(name)),
+            paragraphs: vec![
+                td_string!(l, email.meetup.waitlisted.position, title = &event.title, position = position).to_string(),
+                td_string!(l, email.meetup.waitlisted.next).to_string(),
+            ],
+            link: Some((td_string!(l, email.meetup.page), &url)),
+        },
         event,
         attach_ics: false,
         base,
     }
-    .build()
+    .build(l)
 }
 
 /// The invitation sent to the city's fans when a meetup is published. The same text
-/// goes to every fan, so it is written once and copied per recipient in SQL.
-pub fn invitation(event: &EventInfo, base: &str) -> OutgoingEmail {
-    Mail {
-        kind: "invitation",
-        key: String::new(),
-        to: "",
-        subject: format!("You're invited: {}", event.title),
-        lines: vec![
-            "Hello,".into(),
-            format!("The Tongcheng team is holding an official meetup in {}: come and meet the engineers and other fans.", event.city),
-            format!("{}: {}", event.title, when_where(event)),
-            match event.capacity {
-                Some(seats) => format!("There are {seats} seats, first come first served; after that you can join the waiting list."),
-                None => "Everyone is welcome.".into(),
+/// goes to every fan of a language, so it is written once per language and copied per
+/// recipient in SQL.
+pub fn invitation(event: &EventInfo, base: &str) -> Localized {
+    let url = meetup_url(base, event);
+    Localized::build(|l| {
+        About {
+            kind: "invitation",
+            key: String::new(),
+            to: "",
+            subject: td_string!(l, email.meetup.invitation.subject, title = &event.title).to_string(),
+            body: Body {
+                greeting: greeting(l, None),
+                paragraphs: vec![
+                    td_string!(l, email.meetup.invitation.official, city = city_in(event, l)).to_string(),
+                    title_details(event, l),
+                    match event.capacity {
+                        Some(seats) => td_string!(l, email.meetup.invitation.seats, seats = seats).to_string(),
+                        None => td_string!(l, email.meetup.invitation.everyone).to_string(),
+                    },
+                ],
+                link: Some((td_string!(l, email.meetup.invitation.button), &url)),
             },
-        ],
-        link: ("Sign up", meetup_url(base, event)),
-        event,
-        attach_ics: false,
-        base,
-    }
-    .build()
+            event,
+            attach_ics: false,
+            base,
+        }
+        .build(l)
+    })
 }
 
 /// To everyone signed up, when the meetup changes, is postponed or is cancelled.
-pub fn notice(event: &EventInfo, what: &str, base: &str) -> OutgoingEmail {
-    let (kind, subject, line) = match what {
-        "cancelled" => ("meetup_cancelled", format!("Cancelled: {}", event.title), "We are sorry: this meetup is cancelled.".to_string()),
-        "postponed" => ("meetup_postponed", format!("Postponed: {}", event.title), "This meetup is postponed. Your place is kept; we will email you the new date.".to_string()),
-        _ => ("meetup_changed", format!("Changed: {}", event.title), "The details of this meetup have changed. Here they are now:".to_string()),
-    };
-    Mail {
-        kind,
-        key: String::new(),
-        to: "",
-        subject,
-        lines: vec!["Hello,".into(), line, format!("{}: {}", event.title, when_where(event))],
-        link: ("The meetup page", meetup_url(base, event)),
-        event,
-        attach_ics: what != "postponed",
-        base,
-    }
-    .build()
+pub fn notice(event: &EventInfo, what: &str, base: &str) -> Localized {
+    let url = meetup_url(base, event);
+    Localized::build(|l| {
+        let (kind, subject, line) = match what {
+            "cancelled" => (
+                "meetup_cancelled",
+                td_string!(l, email.meetup.cancelled.subject, title = &event.title).to_string(),
+                td_string!(l, email.meetup.cancelled.line),
+            ),
+            "postponed" => (
+                "meetup_postponed",
+                td_string!(l, email.meetup.postponed.subject, title = &event.title).to_string(),
+                td_string!(l, email.meetup.postponed.line),
+            ),
+            _ => (
+                "meetup_changed",
+                td_string!(l, email.meetup.changed.subject, title = &event.title).to_string(),
+                td_string!(l, email.meetup.changed.line),
+            ),
+        };
+        About {
+            kind,
+            key: String::new(),
+            to: "",
+            subject,
+            body: Body { greeting: greeting(l, None), paragraphs: vec![line.to_string(), title_details(event, l)], link: Some((td_string!(l, email.meetup.page), &url)) },
+            event,
+            attach_ics: what != "postponed",
+            base,
+        }
+        .build(l)
+    })
 }
 
-pub fn reminder(event: &EventInfo, to: &str, name: &str, ticket: &str, registration: i64, base: &str) -> OutgoingEmail {
-    Mail {
+pub fn reminder(l: Locale, event: &EventInfo, to: &str, name: &str, ticket: &str, registration: i64, base: &str) -> OutgoingEmail {
+    let url = meetup_url(base, event);
+    About {
         kind: "reminder",
         key: format!("reminder:{registration}:{}", event.starts_at),
         to,
-        subject: format!("Tomorrow: {}", event.title),
-        lines: vec![
-            format!("Hello {name},"),
-            format!("A reminder: {} starts in less than a day.", event.title),
-            when_where(event),
-            format!("Your ticket code: {ticket}."),
-        ],
-        link: ("Your ticket", meetup_url(base, event)),
+        subject: td_string!(l, email.meetup.reminder.subject, title = &event.title).to_string(),
+        body: Body {
+            greeting: greeting(l, Some(name)),
+            paragraphs: vec![
+                td_string!(l, email.meetup.reminder.soon, title = &event.title).to_string(),
+                when_where(event, l),
+                td_string!(l, email.meetup.ticket_code, code = ticket).to_string(),
+            ],
+            link: Some((td_string!(l, email.meetup.reminder.button), &url)),
+        },
         event,
         attach_ics: false,
         base,
     }
-    .build()
+    .build(l)
 }
 
-/// A message from a gathering's organizer to everyone signed up.
-pub fn organizer_message(event: &EventInfo, organizer: &str, subject: &str, body: &str, base: &str) -> OutgoingEmail {
-    Mail {
-        kind: "organizer_message",
-        key: String::new(),
-        to: "",
-        subject: format!("{subject} · {}", event.title),
-        lines: vec![format!("{organizer}, who organizes {}, writes:", event.title), body.to_string()],
-        link: ("The gathering page", meetup_url(base, event)),
-        event,
-        attach_ics: false,
-        base,
-    }
-    .build()
+/// A message from a gathering's organizer to everyone signed up: their words as they
+/// wrote them, framed in each fan's language.
+pub fn organizer_message(event: &EventInfo, organizer: &str, subject: &str, body: &str, base: &str) -> Localized {
+    let url = meetup_url(base, event);
+    Localized::build(|l| {
+        About {
+            kind: "organizer_message",
+            key: String::new(),
+            to: "",
+            subject: td_string!(l, email.organizer_message.subject, subject = subject, title = &event.title).to_string(),
+            body: Body {
+                greeting: td_string!(l, email.organizer_message.writes, organizer = organizer, title = &event.title).to_string(),
+                paragraphs: vec![body.to_string()],
+                link: Some((td_string!(l, email.organizer_message.button), &url)),
+            },
+            event,
+            attach_ics: false,
+            base,
+        }
+        .build(l)
+    })
 }
 
 /// To a fan who applied to organize gatherings: approved, declined or revoked.
-pub fn organizer_decision(to: &str, name: &str, decision: &str, reason: &str, base: &str) -> OutgoingEmail {
-    let (subject, line) = match decision {
-        "approved" => ("You are now a Tongcheng organizer", "Your application is approved: you can now list gatherings for your city."),
-        "declined" => ("Your organizer application", "Your application to organize gatherings was not approved this time."),
-        _ => ("Your organizer role has ended", "Staff have ended your organizer role."),
-    };
-    let mut text = format!("Hello {name},\n\n{line}\n\n");
-    if !reason.is_empty() {
-        text.push_str(&format!("Reason: {reason}\n\n"));
+pub fn organizer_decision(to: &str, name: &str, decision: &str, reason: &str, base: &str) -> Localized {
+    let key = format!("organizer_decision:{to}:{decision}:{}", now());
+    let url = format!("{base}/organize");
+    Localized::build(|l| {
+        let (subject, line) = match decision {
+            "approved" => (td_string!(l, email.organizer_decision.approved_subject), td_string!(l, email.organizer_decision.approved)),
+            "declined" => (td_string!(l, email.organizer_decision.declined_subject), td_string!(l, email.organizer_decision.declined)),
+            _ => (td_string!(l, email.organizer_decision.revoked_subject), td_string!(l, email.organizer_decision.revoked)),
+        };
+        let mut paragraphs = vec![line.to_string()];
+        if !reason.is_empty() {
+            paragraphs.push(td_string!(l, email.organizer_decision.reason, reason = reason).to_string());
+        }
+        let body = Body { greeting: greeting(l, Some(name)), paragraphs, link: Some((td_string!(l, email.organizer_decision.button), &url)) };
+        templates::message(l, "organizer_decision", key.clone(), to, subject.to_string(), &body)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meetups::{EventKind, EventStatus};
+
+    fn event() -> EventInfo {
+        EventInfo {
+            id: 7,
+            kind: EventKind::Official,
+            status: EventStatus::Published,
+            title: "Fan <meetup> & friends".into(),
+            description: String::new(),
+            city_id: 1,
+            city: "成都 Chengdu".into(),
+            timezone: "Asia/Shanghai".into(),
+            venue: "Hall 1".into(),
+            address: String::new(),
+            starts_at: 1_795_845_600,
+            ends_at: 1_795_856_400,
+            capacity: Some(30),
+            confirmed: 0,
+            signup_opens_at: None,
+            signup_closes_at: None,
+            organizer: None,
+        }
     }
-    text.push_str(&format!("{base}/organize\n\n— Tongcheng 同城会\n"));
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p>{}</p>{}<p><a href=\"{}/organize\">Tongcheng</a></p></body></html>",
-        escape_html(&format!("Hello {name},")),
-        escape_html(line),
-        if reason.is_empty() { String::new() } else { format!("<p>Reason: {}</p>", escape_html(reason)) },
-        escape_html(base)
-    );
-    OutgoingEmail {
-        kind: "organizer_decision",
-        idempotency_key: format!("organizer_decision:{to}:{decision}:{}", now()),
-        to: to.to_string(),
-        subject: subject.to_string(),
-        text,
-        html,
-        event_id: None,
-        attachments: Vec::new(),
+
+    #[test]
+    fn a_ticket_is_written_in_the_fans_language() {
+        let e = event();
+        let zh = seat_confirmed(Locale::zh_CN, &e, "a@b.cn", "小<米>", "K7QX-M2PA-9HVD", 1, 1, "http://x", false);
+        assert_eq!(zh.subject, "你的门票：Fan <meetup> & friends");
+        assert!(zh.text.starts_with("小<米>，你好！\n\n你的名额已确认。"), "{}", zh.text);
+        assert!(zh.text.contains("2026年11月28日 周六 14:00（Asia/Shanghai），成都，Hall 1"), "{}", zh.text);
+        assert!(zh.html.contains("小&lt;米&gt;，你好！") && zh.html.contains("Fan &lt;meetup&gt; &amp; friends"));
+        assert!(!zh.html.contains("<meetup>"));
+
+        let en = seat_confirmed(Locale::en, &e, "a@b.cn", "Li", "K7QX-M2PA-9HVD", 1, 1, "http://x", true);
+        assert_eq!(en.subject, "You're in: Fan <meetup> & friends");
+        assert!(en.text.starts_with("Hello Li,\n\nGood news:"), "{}", en.text);
+        assert!(en.text.contains("Sat 28 Nov 2026, 14:00 (Asia/Shanghai), Chengdu, Hall 1"), "{}", en.text);
+        assert!(en.text.contains("Your ticket code: K7QX-M2PA-9HVD."));
+        let ics = &en.attachments.iter().find(|a| a.filename == "meetup.ics").expect("calendar file").content;
+        assert!(ics.contains("LOCATION:Hall 1 Chengdu"), "{ics}");
+        assert_eq!(en.attachments.len(), 2, "calendar file and QR code");
+    }
+
+    #[test]
+    fn mail_to_many_fans_is_written_in_each_language() {
+        let e = event();
+        let invitation = invitation(&e, "http://x");
+        assert_eq!(invitation.get(Locale::zh_CN).subject, "诚邀参加：Fan <meetup> & friends");
+        assert!(invitation.get(Locale::zh_CN).text.contains("同城会团队将在成都举办官方聚会"));
+        assert_eq!(invitation.get(Locale::en).subject, "You're invited: Fan <meetup> & friends");
+        assert!(invitation.get(Locale::en).text.contains("official meetup in Chengdu"));
+        let cancelled = notice(&e, "cancelled", "http://x");
+        assert_eq!((cancelled.kind, cancelled.get(Locale::en).subject.as_str()), ("meetup_cancelled", "Cancelled: Fan <meetup> & friends"));
+        let decision = organizer_decision("a@b.cn", "Li", "approved", "", "http://x");
+        assert_eq!(decision.get(Locale::en).subject, "You are now a Tongcheng organizer");
+        assert_eq!(decision.get(Locale::en).idempotency_key, decision.get(Locale::zh_CN).idempotency_key);
+        let message = organizer_message(&e, "Wang", "Bring <snacks>", "Line one\nLine two", "http://x");
+        assert!(message.get(Locale::en).html.contains("Line one<br>Line two"));
+        assert!(message.get(Locale::zh_CN).text.starts_with("“Fan <meetup> & friends”的组织者 Wang 给你发来消息："));
     }
 }

@@ -9,7 +9,7 @@
 //! `Events` is the handle (database, clock, public URL); its transactions (`EventTx`)
 //! fill seats they may have freed once they commit, and the database's transaction
 //! wakes the mail worker, so no caller has to remember either.
-use crate::i18n::td_string;
+use crate::i18n::{td_string, Locale};
 use crate::language::Text;
 use super::places::{self, Claimed};
 use super::repo::{self, EventInfo, EventLock};
@@ -98,10 +98,12 @@ impl Events {
     /// Signs a fan up: a seat if one is free, else a place on the waiting list. Pressing
     /// again (double click, retry, second tab) returns the place the fan already has.
     pub async fn sign_up(&self, event_id: i64, fan: &Fan<'_>) -> Result<Place, AppError> {
-        let place = match self.try_sign_up(event_id, fan, true).await? {
+        // Read before the write transaction: the email goes out in the fan's language.
+        let locale = crate::accounts::repo::locale(&self.db, fan.id).await?.unwrap_or_default();
+        let place = match self.try_sign_up(event_id, fan, locale, true).await? {
             Some(place) => place,
             // The last seats went while this fan tried: the waiting list it is.
-            None => self.try_sign_up(event_id, fan, false).await?.ok_or(AppError::Internal)?,
+            None => self.try_sign_up(event_id, fan, locale, false).await?.ok_or(AppError::Internal)?,
         };
         if place.status == PlaceStatus::Waitlisted && self.fill_free_seats(event_id).await? > 0 {
             // A seat came free while this fan joined the list; they may be the one who got it.
@@ -114,7 +116,7 @@ impl Events {
     /// the start, and taken by the last statement before commit, so the event row stays
     /// locked for the shortest time; `None` when the seats ran out meanwhile (nothing is
     /// kept). Fans joining the waiting list take no lock on the event row on PostgreSQL.
-    async fn try_sign_up(&self, event_id: i64, fan: &Fan<'_>, seat_if_free: bool) -> Result<Option<Place>, AppError> {
+    async fn try_sign_up(&self, event_id: i64, fan: &Fan<'_>, locale: Locale, seat_if_free: bool) -> Result<Option<Place>, AppError> {
         let mut tx = self.begin().await?;
         let now = tx.now;
         let event = repo::event_info_locked(&mut tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
@@ -131,13 +133,13 @@ impl Events {
         let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
         let (place, mail) = if seat_if_free && looks_free {
             let ticket = settle(&mut tx, &claimed, PlaceStatus::Confirmed, None).await?;
-            let mail = emails::seat_confirmed(&event, fan.email, fan.name, &ticket, claimed.id, generation, &self.base_url, false);
+            let mail = emails::seat_confirmed(locale, &event, fan.email, fan.name, &ticket, claimed.id, generation, &self.base_url, false);
             (Place { registration_id: claimed.id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false }, mail)
         } else {
             let (number, left) = places::next_waitlist_number(&mut tx, event_id).await?;
             settle(&mut tx, &claimed, PlaceStatus::Waitlisted, Some(number)).await?;
             let position = super::place_on_joining(number, left);
-            let mail = emails::waitlisted(&event, fan.email, fan.name, position, claimed.id, generation, &self.base_url);
+            let mail = emails::waitlisted(locale, &event, fan.email, fan.name, position, claimed.id, generation, &self.base_url);
             (Place { registration_id: claimed.id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false }, mail)
         };
         outbox::enqueue(&mut tx, &mail, now).await?;
@@ -237,7 +239,7 @@ async fn promote_next(tx: &mut Tx, event: &EventInfo, base_url: &str, now: i64) 
     };
     places::count_left_waitlist(tx, event.id).await?;
     let fan = crate::accounts::repo::contact(tx, promoted.user_id).await?.ok_or(AppError::NotFound)?;
-    let mail = emails::seat_confirmed(event, &fan.email, &fan.display_name, &promoted.ticket_code, promoted.id, promoted.generation, base_url, true);
+    let mail = emails::seat_confirmed(fan.locale, event, &fan.email, &fan.display_name, &promoted.ticket_code, promoted.id, promoted.generation, base_url, true);
     outbox::enqueue(tx, &mail, now).await?;
     Ok(true)
 }

@@ -1,7 +1,7 @@
 //! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, and the
 //! attendee export (CSV) for staff and organizers.
 use super::repo::{self, EventInfo};
-use crate::i18n::Locale;
+use crate::i18n::{td_string, Locale};
 use crate::infra::clock::now;
 use crate::infra::request::{SESSION_VERSION, USER_ID};
 use crate::infra::state::AppState;
@@ -11,17 +11,23 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
-fn ics_response(name: &str, events: &[EventInfo], base: &str) -> Response {
-    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], super::ics::calendar_of(name, events, base, now())).into_response()
+fn ics_response(locale: Locale, name: &str, events: &[EventInfo], base: &str) -> Response {
+    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], super::ics::calendar_of(locale, name, events, base, now())).into_response()
 }
 
-fn internal(error: sqlx::Error) -> Response {
+fn internal(error: sqlx::Error, locale: Locale) -> Response {
     tracing::error!(%error, "feed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response()
+    (StatusCode::INTERNAL_SERVER_ERROR, crate::msg!(errors.internal).get(locale).to_string()).into_response()
 }
 
-/// `/calendar/city/{id}.ics`: the city's meetups, for any calendar app.
-pub async fn city_feed(State(state): State<AppState>, Extension(cities): Extension<crate::cities::Catalogue>, Path(file): Path<String>) -> Response {
+/// `/calendar/city/{id}.ics`: the city's meetups, for any calendar app, named in the
+/// language of the request.
+pub async fn city_feed(
+    State(state): State<AppState>,
+    Extension(cities): Extension<crate::cities::Catalogue>,
+    Extension(locale): Extension<Locale>,
+    Path(file): Path<String>,
+) -> Response {
     let Some(city_id) = file.strip_suffix(".ics").and_then(|id| id.parse::<i64>().ok()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -29,24 +35,32 @@ pub async fn city_feed(State(state): State<AppState>, Extension(cities): Extensi
         return StatusCode::NOT_FOUND.into_response();
     };
     match repo::city_calendar(&state.db, city_id, now() - 30 * 24 * 3600).await {
-        Ok(events) => ics_response(&format!("Tongcheng · {} {}", city.name_zh, city.name_en), &events, &state.config.public_url),
-        Err(e) => internal(e),
+        Ok(events) => {
+            let name = td_string!(locale, email.calendar.city, city = crate::language::city_name(locale, &city.name_zh, &city.name_en)).to_string();
+            ics_response(locale, &name, &events, &state.config.public_url)
+        }
+        Err(e) => internal(e, locale),
     }
 }
 
-/// `/calendar/me/{token}.ics`: the meetups a fan has a place at.
-pub async fn personal_feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+/// `/calendar/me/{token}.ics`: the meetups a fan has a place at, in the fan's language
+/// (calendar apps send none of their own).
+pub async fn personal_feed(State(state): State<AppState>, Extension(locale): Extension<Locale>, Path(file): Path<String>) -> Response {
     let Some(token) = file.strip_suffix(".ics") else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let user = match repo::user_by_calendar_token(&state.db, token).await {
         Ok(Some(user)) => user,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(e) => return internal(e),
+        Err(e) => return internal(e, locale),
+    };
+    let locale = match crate::accounts::repo::locale(&state.db, user.0).await {
+        Ok(theirs) => theirs.unwrap_or(locale),
+        Err(e) => return internal(e, locale),
     };
     match repo::for_user(&state.db, user.0).await {
-        Ok(events) => ics_response(&format!("Tongcheng · {}", user.1), &events, &state.config.public_url),
-        Err(e) => internal(e),
+        Ok(events) => ics_response(locale, &td_string!(locale, email.calendar.mine, name = &user.1).to_string(), &events, &state.config.public_url),
+        Err(e) => internal(e, locale),
     }
 }
 
@@ -67,7 +81,7 @@ pub async fn attendees_csv(State(state): State<AppState>, Extension(locale): Ext
     };
     let event = match repo::event_info(&state.db.pool, id).await {
         Ok(event) => event,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e, locale),
     };
     // Staff export any list; an organizer only that of a gathering they may manage.
     let allowed = |u: &crate::accounts::CurrentUser| {
@@ -83,13 +97,28 @@ pub async fn attendees_csv(State(state): State<AppState>, Extension(locale): Ext
     }
     let attendees = match repo::attendees(&state.db, id).await {
         Ok(a) => a,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e, locale),
     };
-    let mut csv = String::from("status,waitlist_position,name,email,ticket_code,checked_in\r\n");
+    let l = locale;
+    let header = [
+        td_string!(l, email.export.status),
+        td_string!(l, email.export.position),
+        td_string!(l, email.export.name),
+        td_string!(l, email.export.email),
+        td_string!(l, email.export.ticket),
+        td_string!(l, email.export.checked_in),
+    ];
+    // A byte-order mark, so spreadsheet apps read the Chinese names as UTF-8.
+    let mut csv = format!("\u{feff}{}\r\n", header.join(","));
     for a in attendees {
-        let status = format!("{:?}", a.status).to_lowercase();
+        let status = match a.status {
+            super::PlaceStatus::Confirmed => td_string!(l, email.export.confirmed),
+            super::PlaceStatus::Waitlisted => td_string!(l, email.export.waitlisted),
+            super::PlaceStatus::Cancelled => td_string!(l, email.export.cancelled),
+        };
         let position = a.position.map(|p| p.to_string()).unwrap_or_default();
-        let row = [status.as_str(), position.as_str(), &a.name, &a.email, &a.ticket_code, if a.checked_in { "yes" } else { "no" }];
+        let checked_in = if a.checked_in { td_string!(l, email.export.yes) } else { td_string!(l, email.export.no) };
+        let row = [status, position.as_str(), &a.name, &a.email, &a.ticket_code, checked_in];
         csv.push_str(&row.iter().map(|v| csv_field(v)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");
     }

@@ -199,7 +199,7 @@ mod parse {
             EventFormValues { title: "Meetup".into(), venue: "Hall".into(), starts: starts.into(), capacity: capacity.into(), ..Default::default() }
         }
 
-        fn city() -> Result<(i64, String), String> {
+        fn city() -> Result<(i64, String), crate::language::Text> {
             Ok((1, SHANGHAI.into()))
         }
 

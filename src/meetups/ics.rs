@@ -1,11 +1,15 @@
 //! iCalendar (RFC 5545) text for calendar feeds and email invitations.
 
 /// A calendar of stored events, each linking to its page: the one builder from an event
-/// to its entry, for the feeds and for the file attached to emails.
+/// to its entry, for the feeds and for the file attached to emails. The city in each
+/// location is named in `locale`; titles and descriptions are the organizers' own.
 #[cfg(feature = "ssr")]
-pub fn calendar_of(name: &str, events: &[super::repo::EventInfo], base: &str, now: i64) -> String {
+pub fn calendar_of(locale: crate::i18n::Locale, name: &str, events: &[super::repo::EventInfo], base: &str, now: i64) -> String {
     let urls: Vec<String> = events.iter().map(|e| format!("{base}/meetups/{}", e.id)).collect();
-    let locations: Vec<String> = events.iter().map(|e| format!("{} {} {}", e.venue, e.address, e.city).trim().to_string()).collect();
+    let locations: Vec<String> = events
+        .iter()
+        .map(|e| [e.venue.trim(), e.address.trim(), super::emails::city_in(e, locale)].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" "))
+        .collect();
     let entries: Vec<IcsEvent<'_>> = events
         .iter()
         .zip(urls.iter().zip(&locations))

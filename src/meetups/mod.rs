@@ -171,6 +171,15 @@ impl PlaceStatus {
         }
     }
 
+    /// The status as a reader sees it ("已确认", "waiting list").
+    pub fn label(self, locale: Locale) -> &'static str {
+        match self {
+            PlaceStatus::Confirmed => td_string!(locale, fan.place.confirmed),
+            PlaceStatus::Waitlisted => td_string!(locale, fan.place.waitlisted),
+            PlaceStatus::Cancelled => td_string!(locale, fan.place.cancelled),
+        }
+    }
+
     /// Reads a stored status; an unknown value is an error, never silently a
     /// cancellation.
     #[cfg(feature = "ssr")]

@@ -240,11 +240,13 @@ pub struct DueReminder {
     pub email: String,
     pub display_name: String,
     pub ticket_code: String,
+    /// The fan's language tag (`users.locale`).
+    pub locale: String,
 }
 
 pub async fn due_reminders(db: &Db, now: i64) -> Result<Vec<DueReminder>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.id AS registration_id, r.event_id, u.email, u.display_name, r.ticket_code FROM registrations r \
+        "SELECT r.id AS registration_id, r.event_id, u.email, u.display_name, r.ticket_code, u.locale FROM registrations r \
          JOIN events e ON e.id = r.event_id JOIN users u ON u.id = r.user_id \
          WHERE r.status = 'confirmed' AND r.reminded_at IS NULL AND e.status = 'published' \
            AND e.starts_at > $1 AND e.starts_at <= $2",

@@ -1,7 +1,7 @@
 //! Event storage: meetups, their attendees, check-in, and bulk email to a city or to
 //! everyone signed up.
 use super::{Attendee, EventKind, EventStatus, PlaceStatus};
-use crate::email::OutgoingEmail;
+use crate::email::templates::Localized;
 use crate::infra::db::{Db, Tx};
 use sqlx::{Any, Executor};
 
@@ -308,7 +308,7 @@ pub async fn set_status(tx: &mut Tx, id: i64, status: EventStatus, now: i64) -> 
 }
 
 /// Invites every verified fan who wants invitations and lives in one of `cities`.
-pub async fn invite_cities(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, cities: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+pub async fn invite_cities(tx: &mut Tx, mail: &Localized, event_id: i64, cities: &[i64], now: i64) -> Result<u64, sqlx::Error> {
     let placeholders: Vec<String> = (1..=cities.len()).map(|i| format!("${i}")).collect();
     let from_where = format!(
         "FROM users u WHERE u.home_city_id IN ({}) AND u.email_verified_at IS NOT NULL AND u.wants_invitations = 1",
@@ -319,7 +319,7 @@ pub async fn invite_cities(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, cit
 
 /// Tells everyone with a place (seat or waiting list) about a change. `change` makes
 /// the key unique per change.
-pub async fn notify_attendees(tx: &mut Tx, mail: &OutgoingEmail, event_id: i64, change: &str, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn notify_attendees(tx: &mut Tx, mail: &Localized, event_id: i64, change: &str, now: i64) -> Result<u64, sqlx::Error> {
     let from_where = "FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.status IN ('confirmed', 'waitlisted')";
     crate::email::outbox::enqueue_copies(tx, mail, &format!("{}:{event_id}:{change}:", mail.kind), "r.id", from_where, &[event_id], now).await
 }

@@ -1,5 +1,9 @@
-//! The command line: `tongcheng [serve|migrate|check|seed-demo|create-staff]`.
+//! The command line: `tongcheng [serve|migrate|check|backup|seed-demo|create-staff]`.
+//! The help is English (clap's); what a command reports is in the terminal's language
+//! (`LANG`, see `infra::locale::terminal`).
+use crate::i18n::td_string;
 use crate::infra::config::Config;
+use crate::infra::locale::terminal;
 use crate::accounts::Role;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -47,6 +51,10 @@ enum Command {
         /// Make the account an admin rather than staff
         #[arg(long)]
         admin: bool,
+        /// The account's language (zh-CN or en): its emails, and its pages after log-in
+        /// on a new device. Default: the terminal's.
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -73,14 +81,14 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
         Command::Serve => super::start::serve(config).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate => {
             super::start::open_database(&config).await?;
-            println!("database is up to date");
+            println!("{}", td_string!(terminal(), email.cli.migrated));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
             let db = super::start::open_database(&config).await?;
             let found = crate::meetups::invariants::violations(&db, crate::infra::clock::now()).await.map_err(|e| e.to_string())?;
             if found.is_empty() {
-                println!("no violations");
+                println!("{}", td_string!(terminal(), email.cli.no_violations));
                 return Ok(ExitCode::SUCCESS);
             }
             for line in &found {
@@ -90,23 +98,29 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
         }
         Command::Backup { path } => {
             crate::infra::db::backup_sqlite(&config.database_url, &path).await?;
-            println!("backed up to {}", path.display());
+            println!("{}", td_string!(terminal(), email.cli.backed_up, path = path.display()));
             Ok(ExitCode::SUCCESS)
         }
         Command::SeedDemo { fans } => {
             let db = super::start::open_database(&config).await?;
             let added = super::seed::seed_demo(&db, fans, true).await?;
-            println!("added {added} demo fans ({fans} in all; password {:?})", super::seed::DEMO_PASSWORD);
+            let password = format!("{:?}", super::seed::DEMO_PASSWORD);
+            println!("{}", td_string!(terminal(), email.cli.seeded, added = added, fans = fans, password = password));
             Ok(ExitCode::SUCCESS)
         }
-        Command::CreateStaff { email, name, password, city, admin } => {
+        Command::CreateStaff { email, name, password, city, admin, lang } => {
             let db = super::start::open_database(&config).await?;
             let role = if admin { Role::Admin } else { Role::Staff };
-            let generated = super::seed::create_staff(&db, &email, &name, password.as_deref(), &city, role).await?;
-            match generated {
-                Some(password) => println!("{} account {email} ready; password: {password}", role.as_str()),
-                None => println!("{} account {email} ready", role.as_str()),
-            }
+            let locale = lang.as_deref().map_or_else(terminal, crate::language::locale_from_tag);
+            let generated = super::seed::create_staff(&db, &email, &name, password.as_deref(), &city, role, locale).await?;
+            let l = terminal();
+            let ready = match (role, generated) {
+                (Role::Admin, Some(password)) => td_string!(l, email.cli.admin_ready_password, email = &email, password = password).to_string(),
+                (Role::Admin, None) => td_string!(l, email.cli.admin_ready, email = &email).to_string(),
+                (_, Some(password)) => td_string!(l, email.cli.staff_ready_password, email = &email, password = password).to_string(),
+                (_, None) => td_string!(l, email.cli.staff_ready, email = &email).to_string(),
+            };
+            println!("{ready}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -3,12 +3,16 @@ use crate::infra::state::AppState;
 use crate::app::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Request, StatusCode};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use crate::error::AppError;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use crate::cities::Catalogue;
+use crate::components::flash::Flash;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
@@ -19,9 +23,43 @@ fn provide(state: &AppState, cities: &Catalogue) {
     provide_context(cities.clone());
 }
 
+/// A form posted by the browser itself (no WASM): answered with a redirect back to the
+/// page, which then needs the outcome (`Flash`).
+fn is_plain_form_post(request: &Request<Body>) -> bool {
+    let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    request.method() == axum::http::Method::POST
+        && header(header::ACCEPT).contains("text/html")
+        && header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+}
+
 async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
-    let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await;
-    with_error_status(response.into_response()).await
+    if !is_plain_form_post(&request) {
+        let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await;
+        return with_error_status(response.into_response()).await;
+    }
+    let secure = state.config.secure_cookies();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    // The body limit middleware has already capped the size.
+    let form = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let request = Request::from_parts(parts, Body::from(form.clone()));
+    let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await.into_response();
+    if !response.status().is_redirection() {
+        return response;
+    }
+    let failed = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).is_some_and(|l| l.contains("__err="));
+    let (mut parts, body) = response.into_parts();
+    let answer = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let flash = if failed {
+        let fields = url::form_urlencoded::parse(&form).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        Flash { path, ok: None, fields }
+    } else {
+        Flash { path, ok: Some(String::from_utf8_lossy(&answer).into_owned()), fields: Vec::new() }
+    };
+    if let Some(value) = crate::infra::flash::set_cookie(&flash, secure).and_then(|c| HeaderValue::from_str(&c).ok()) {
+        parts.headers.append(header::SET_COOKIE, value);
+    }
+    Response::from_parts(parts, Body::from(answer))
 }
 
 /// Server functions answer every error with 500; give each `AppError` its own status,
@@ -41,15 +79,46 @@ async fn with_error_status(response: Response) -> Response {
 
 async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
+    let flash = crate::infra::flash::read(request.headers());
+    let shown = flash.is_some();
+    let context = move || {
+        provide(&state, &cities);
+        if let Some(flash) = flash.clone() {
+            provide_context(flash);
+        }
+    };
     // Rendered whole before sending, so pages are complete without JavaScript.
-    let handler = leptos_axum::render_app_async_with_context(move || provide(&state, &cities), move || shell(options.clone()));
-    handler(request).await.into_response()
+    let handler = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
+    let mut response = handler(request).await.into_response();
+    if shown {
+        if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Static files under /pkg. With hashed names (release builds) a name never changes
+/// content, so browsers keep it for a year; otherwise they revalidate every time.
+/// Precompressed `.br`/`.gz` files are sent when the browser accepts them.
+fn static_files(router: Router<AppState>, options: &leptos::config::LeptosOptions) -> Router<AppState> {
+    if !options.hash_files {
+        return router;
+    }
+    let immutable = |response: &Response<tower_http::services::fs::ServeFileSystemResponseBody>| {
+        response.status().is_success().then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+    };
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, immutable))
+        .service(leptos_axum::site_pkg_dir_service(options));
+    router.route_service(&leptos_axum::site_pkg_dir_service_route_path(options), pkg)
 }
 
 pub fn build(state: AppState, cities: Catalogue) -> Router {
     let routes = generate_route_list(App);
     let (fallback_state, fallback_cities) = (state.clone(), cities.clone());
-    Router::new()
+    let options = state.leptos_options.clone();
+    let router = Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .route("/lang", get(super::locale::switch))
         .route("/healthz", get(super::health::healthz))
@@ -58,11 +127,16 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         .route("/calendar/city/{file}", get(crate::meetups::feeds::city_feed))
         .route("/calendar/me/{file}", get(crate::meetups::feeds::personal_feed))
         .route("/staff/meetups/{id}/attendees.csv", get(crate::meetups::feeds::attendees_csv))
-        .leptos_routes_with_handler(routes, get(page_handler))
+        .leptos_routes_with_handler(routes, get(page_handler));
+    static_files(router, &options)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide(&fallback_state, &fallback_cities),
             shell,
         ))
         .layer(Extension(cities))
+        // Pages and answers depend on the session: never reused without asking.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        // brotli or gzip for HTML, JSON and uncompressed files (precompressed ones pass as they are).
+        .layer(CompressionLayer::new())
         .with_state(state)
 }

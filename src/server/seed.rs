@@ -1,7 +1,9 @@
 //! Demo data: synthetic verified fans spread unevenly over the cities, and staff
 //! accounts. Everything here is idempotent.
+use crate::i18n::td_string;
 use crate::infra::clock::now;
 use crate::infra::locale::terminal;
+use leptos_i18n::Locale as _;
 use crate::infra::db::Db;
 use crate::accounts::{password, repo, DisplayName, Email, NewPassword, Role};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -55,20 +57,21 @@ pub async fn seed_demo(db: &Db, fans: u64, show_progress: bool) -> Result<u64, S
         .await
         .map_err(|e| e.to_string())?;
     if cities.is_empty() {
-        return Err("no cities loaded".into());
+        return Err(td_string!(terminal(), email.cli.no_cities).into());
     }
     let cumulative = city_weights(&cities);
     let hash = password::hash(DEMO_PASSWORD.into()).await.map_err(|e| e.to_string())?;
     let bar = if show_progress { ProgressBar::new(fans) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} fans ({per_sec}, {eta} left)").map_err(|e| e.to_string())?,
-    );
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {}", td_string!(terminal(), email.cli.seeding, rate = "{per_sec}", eta = "{eta}"));
+    bar.set_style(ProgressStyle::with_template(&template).map_err(|e| e.to_string())?);
     let now = now();
+    // Demo fans read the language of whoever seeds them (their emails are in it).
+    let locale = terminal().as_str();
     let mut added = 0;
     let mut start = 1;
     while start <= fans {
         let end = (start + BATCH as u64 - 1).min(fans);
-        added += insert_batch(db, &cities, &cumulative, &hash, start..=end, now).await.map_err(|e| e.to_string())?;
+        added += insert_batch(db, &cities, &cumulative, &hash, locale, start..=end, now).await.map_err(|e| e.to_string())?;
         bar.set_position(end);
         start = end + 1;
     }
@@ -84,22 +87,23 @@ async fn insert_batch(
     cities: &[(i64, i64)],
     cumulative: &[f64],
     hash: &str,
+    locale: &str,
     fans: std::ops::RangeInclusive<u64>,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let count = (fans.end() - fans.start() + 1) as usize;
     let rows: Vec<String> = (0..count)
         .map(|i| {
-            let p = i * 6;
-            format!("(${}, ${}, ${}, ${}, 'fan', ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 5, p + 6)
+            let p = i * 6 + 1;
+            format!("(${}, ${}, ${}, ${}, 'fan', $1, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 5, p + 6)
         })
         .collect();
     let sql = format!(
-        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, email_verified_at, created_at, updated_at) \
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, email_verified_at, created_at, updated_at) \
          VALUES {} ON CONFLICT (email) DO NOTHING",
         rows.join(", ")
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query(&sql).bind(locale.to_string());
     for fan in fans {
         let mixed = splitmix(fan ^ 0xD1B5_4A32_D192_ED03);
         let name = format!("{}{}{}", SURNAMES[(mixed % 16) as usize], GIVEN[((mixed >> 8) % 16) as usize], fan);
@@ -128,21 +132,22 @@ pub async fn create_staff(
     password: Option<&str>,
     city: &str,
     role: Role,
+    locale: crate::i18n::Locale,
 ) -> Result<Option<String>, String> {
     let email = Email::parse(email).map_err(|m| format!("--email: {}", m.get(terminal())))?;
     let name = DisplayName::parse(name).map_err(|m| format!("--name: {}", m.get(terminal())))?;
     let cities = crate::cities::repo::options(db).await.map_err(|e| e.to_string())?;
-    let city = crate::cities::resolve(&cities, city).ok_or_else(|| format!("--city: unknown city {city:?}"))?;
+    let city = crate::cities::resolve(&cities, city).ok_or_else(|| td_string!(terminal(), email.cli.unknown_city, city = format!("{city:?}")).to_string())?;
     let generated = password.is_none().then(|| crate::accounts::tokens::random_secret()[..16].to_string());
     let password = NewPassword::parse(password.or(generated.as_deref()).unwrap_or_default()).map_err(|m| format!("--password: {}", m.get(terminal())))?;
     let hash = password::hash(password.expose().to_string()).await.map_err(|e| e.to_string())?;
     let now = now();
     let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
-    let user = repo::NewUser { email: &email, display_name: &name, password_hash: &hash, home_city_id: city.id, role, locale: terminal() };
+    let user = repo::NewUser { email: &email, display_name: &name, password_hash: &hash, home_city_id: city.id, role, locale };
     let user_id = match repo::insert_user(&mut tx, &user, now).await.map_err(|e| e.to_string())? {
         Some(id) => id,
         None => {
-            let (id, _, _) = repo::find_by_email(&mut tx, &email).await.map_err(|e| e.to_string())?.ok_or("account vanished")?;
+            let (id, _, _) = repo::find_by_email(&mut tx, &email).await.map_err(|e| e.to_string())?.ok_or(td_string!(terminal(), email.cli.account_vanished))?;
             repo::set_role(&mut tx, id, role, now).await.map_err(|e| e.to_string())?;
             repo::set_password(&mut tx, id, &hash, now).await.map_err(|e| e.to_string())?;
             id

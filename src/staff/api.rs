@@ -22,11 +22,12 @@ mod ssr {
         }
     }
 
-    /// The ranking as of now, with the settings it used.
+    /// The ranking as of now, with the settings it used; explanations in the
+    /// request's language.
     pub async fn ranking_now(db: &Db) -> Result<(Vec<RankedCity>, RankingRules, Schedule), AppError> {
         let (rules, schedule) = repo::planning_settings(db).await?;
         let figures = repo::city_figures(db, now()).await?;
-        Ok((rank(figures, &rules, now()), rules, schedule))
+        Ok((rank(figures, &rules, now(), crate::infra::locale::current()), rules, schedule))
     }
 
     pub fn parse_count(raw: &str, field: &str, min: i64, max: i64) -> Result<i64, AppError> {
@@ -41,24 +42,44 @@ mod ssr {
     }
 }
 
-/// The full ranking, sorted by any column and optionally one province.
+/// The full ranking, sorted by any column and optionally one province. `page` ("1",
+/// "2", …) cuts it into pages of `RANKING_PAGE_SIZE` rows; without it (or "all") every
+/// row comes back.
 #[server(endpoint = "city_ranking")]
-pub async fn city_ranking(sort: Option<String>, desc: Option<String>, province: Option<String>) -> Result<RankingPage, AppError> {
+pub async fn city_ranking(
+    sort: Option<String>,
+    desc: Option<String>,
+    province: Option<String>,
+    page: Option<String>,
+) -> Result<RankingPage, AppError> {
     use super::ranking::{sort as sort_rows, SortKey};
+    use super::{ProvinceOption, RANKING_PAGE_SIZE};
     crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
     let (mut rows, rules, schedule) = ssr::ranking_now(&state.db).await?;
-    let mut provinces: Vec<String> = rows.iter().map(|c| c.figures.province_en.clone()).collect();
-    provinces.sort();
-    provinces.dedup();
-    let province = province.filter(|p| provinces.contains(p));
+    let mut provinces: Vec<ProvinceOption> =
+        rows.iter().map(|c| ProvinceOption { en: c.figures.province_en.clone(), zh: c.figures.province_zh.clone() }).collect();
+    provinces.sort_by(|a, b| a.en.cmp(&b.en));
+    provinces.dedup_by(|a, b| a.en == b.en);
+    let province = province.filter(|p| provinces.iter().any(|o| &o.en == p));
     if let Some(p) = &province {
         rows.retain(|c| &c.figures.province_en == p);
     }
     let sort = SortKey::parse(sort.as_deref().unwrap_or_default());
     let descending = desc.as_deref() == Some("1");
     sort_rows(&mut rows, sort, descending);
-    Ok(RankingPage { rules, schedule: ssr::schedule_view(&schedule), rows, provinces, sort, descending, province })
+    let total = rows.len();
+    let pages = total.div_ceil(RANKING_PAGE_SIZE).max(1);
+    let page = page.as_deref().map(str::trim).filter(|p| !p.is_empty() && *p != "all").map(|p| p.parse::<usize>().unwrap_or(1).clamp(1, pages));
+    let offset = match page {
+        Some(n) => {
+            let offset = (n - 1) * RANKING_PAGE_SIZE;
+            rows = rows.into_iter().skip(offset).take(RANKING_PAGE_SIZE).collect();
+            offset
+        }
+        None => 0,
+    };
+    Ok(RankingPage { rules, schedule: ssr::schedule_view(&schedule), rows, offset, total, page, pages, provinces, sort, descending, province })
 }
 
 #[server(endpoint = "save_planning_rules")]
@@ -103,13 +124,17 @@ pub async fn host_plan() -> Result<PlanPage, AppError> {
         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
         .map(|t| t.date_naive());
     let dates = slot_dates(today, latest, schedule.weekday, SLOTS);
+    let locale = crate::infra::locale::current();
     let proposals = propose(&ranked, &dates, &schedule)
         .into_iter()
         .map(|p| ProposalView {
             date: p.date.format("%Y-%m-%d").to_string(),
             local_start: match (&p.city, p.starts_at) {
-                (Some(c), Some(t)) => format!("{} ({})", ssr::format_local(t, &c.figures.timezone, crate::infra::locale::current()), c.figures.timezone),
-                _ => format!("{} {}", p.date.format("%a %Y-%m-%d"), schedule.local_time.format("%H:%M")),
+                (Some(c), Some(t)) => format!("{} ({})", ssr::format_local(t, &c.figures.timezone, locale), c.figures.timezone),
+                // No city, so no time zone: the date and the schedule's wall-clock time.
+                _ => super::planner::local_instant(p.date, schedule.local_time, "UTC")
+                    .map(|t| ssr::format_local(t, "UTC", locale))
+                    .unwrap_or_else(|| p.date.format("%Y-%m-%d").to_string()),
             },
             city: p.city,
         })
@@ -118,7 +143,7 @@ pub async fn host_plan() -> Result<PlanPage, AppError> {
         proposals,
         eligible: ranked.into_iter().filter(|c| c.standing == Standing::Eligible).collect(),
         schedule: ssr::schedule_view(&schedule),
-        decisions: super::repo::decisions(&state.db, 100).await?,
+        decisions: super::repo::decisions(&state.db, 100, locale).await?,
     })
 }
 
@@ -142,7 +167,7 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     if date <= chrono::Utc::now().date_naive() {
         return Err(AppError::field("date", crate::msg!(errors.date_after_today)));
     }
-    let (ranked, _, schedule) = ssr::ranking_now(&state.db).await?;
+    let (ranked, rules, schedule) = ssr::ranking_now(&state.db).await?;
     let city_id = match city.trim().parse::<i64>() {
         Ok(id) => Some(id),
         Err(_) => crate::cities::resolve(&crate::cities::catalogue()?, &city).map(|c| c.id),
@@ -155,8 +180,13 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     }
     let starts_at = local_instant(date, schedule.local_time, &chosen.figures.timezone)
         .ok_or_else(|| AppError::internal("planner", format!("bad time zone {}", chosen.figures.timezone)))?;
-    let title = format!("Tongcheng meetup · {} {}", chosen.figures.name_zh, chosen.figures.name_en);
+    let locale = crate::infra::locale::current();
+    let city_label = crate::language::city_name(locale, &chosen.figures.name_zh, &chosen.figures.name_en);
+    let title = crate::i18n::td_string!(locale, staff.planner.draft_title, city = city_label).to_string();
     let now = now();
+    let explanation = crate::language::Text::build(|l| {
+        super::ranking::explain(&chosen.figures, chosen.density, chosen.standing, &rules, now, l)
+    });
     let mut tx = state.db.begin_write().await?;
     let draft = NewEvent {
         kind: crate::meetups::EventKind::Official,
@@ -172,6 +202,7 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
     let event_id = insert_event(&mut tx, &draft, now).await?;
     let decision = super::repo::NewDecision {
         city: chosen,
+        explanation: &explanation,
         event_id,
         slot_starts_at: starts_at,
         source: &source,

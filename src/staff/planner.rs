@@ -107,6 +107,7 @@ mod tests {
             name_zh: String::new(),
             name_en: String::new(),
             province_en: String::new(),
+            province_zh: String::new(),
             population: 1_000_000,
             verified_fans: fans,
             joined_30d: 0,
@@ -127,7 +128,7 @@ mod tests {
             figures(2, 50, "Asia/Shanghai"), // too few fans
             figures(3, 500, "Asia/Urumqi"),
         ];
-        let ranked = rank(cities, &rules, 0);
+        let ranked = rank(cities, &rules, 0, crate::i18n::Locale::en);
         let dates = slot_dates(date(2026, 11, 22), None, Weekday::Sat, 3);
         let plan = propose(&ranked, &dates, &Schedule::default());
         let chosen: Vec<Option<i64>> = plan.iter().map(|p| p.city.as_ref().map(|c| c.figures.city_id)).collect();

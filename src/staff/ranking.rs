@@ -13,6 +13,9 @@ pub struct CityFigures {
     pub name_zh: String,
     pub name_en: String,
     pub province_en: String,
+    /// Empty in decisions recorded before it was kept.
+    #[serde(default)]
+    pub province_zh: String,
     pub population: i64,
     pub verified_fans: i64,
     pub joined_30d: i64,
@@ -73,6 +76,7 @@ pub struct RankedCity {
     pub position: Option<usize>,
     /// Fans still missing to reach the threshold.
     pub fans_needed: i64,
+    /// Why the city stands where it does, in the language the ranking was made for.
     pub explanation: String,
 }
 
@@ -109,37 +113,43 @@ pub fn group_thousands(n: i64) -> String {
     }
 }
 
-fn weeks_ago(then: i64, now: i64) -> String {
+fn weeks_ago(then: i64, now: i64, locale: Locale) -> String {
     match (now - then) / WEEK {
-        0 => "this week".to_string(),
-        1 => "1 week ago".to_string(),
-        n => format!("{n} weeks ago"),
+        0 => td_string!(locale, staff.explain.this_week).to_string(),
+        1 => td_string!(locale, staff.explain.one_week_ago).to_string(),
+        n => td_string!(locale, staff.explain.weeks_ago, count = n).to_string(),
     }
 }
 
-/// One sentence on why a city stands where it does.
-pub fn explain(city: &CityFigures, density: Option<f64>, standing: Standing, rules: &RankingRules, now: i64) -> String {
+/// One sentence on why a city stands where it does, in `locale`.
+pub fn explain(city: &CityFigures, density: Option<f64>, standing: Standing, rules: &RankingRules, now: i64, locale: Locale) -> String {
     let density = match density {
-        Some(d) => format!("{d:.1} fans per 100k"),
-        None => "population unknown".to_string(),
+        Some(d) => td_string!(locale, staff.explain.density, density = format!("{d:.1}")).to_string(),
+        None => td_string!(locale, staff.explain.density_unknown).to_string(),
     };
     let fans = match city.verified_fans {
-        1 => "1 fan".to_string(),
-        n => format!("{} fans", group_thousands(n)),
+        1 => td_string!(locale, staff.explain.one_fan).to_string(),
+        n => td_string!(locale, staff.explain.fans, count = group_thousands(n)).to_string(),
     };
     let hosted = match city.last_official_at {
-        Some(t) => format!("last hosted {}", weeks_ago(t, now)),
-        None => "never hosted".to_string(),
+        Some(t) => td_string!(locale, staff.explain.last_hosted, when = weeks_ago(t, now, locale)).to_string(),
+        None => td_string!(locale, staff.explain.never_hosted).to_string(),
     };
     match standing {
-        Standing::Eligible => format!("{density}, {fans}, {hosted}"),
-        Standing::Scheduled => format!("{density}, {fans}, next meetup already scheduled"),
-        Standing::Resting => format!("{density}, {fans}, resting: {hosted} (cool-down {} weeks)", rules.cooldown_weeks),
-        Standing::TooFewFans => format!(
-            "{density}, {fans}: needs {} more to fill a meetup ({} required)",
-            group_thousands(rules.min_fans - city.verified_fans),
-            group_thousands(rules.min_fans)
-        ),
+        Standing::Eligible => td_string!(locale, staff.explain.eligible, density = density, fans = fans, hosted = hosted).to_string(),
+        Standing::Scheduled => td_string!(locale, staff.explain.scheduled, density = density, fans = fans).to_string(),
+        Standing::Resting => {
+            td_string!(locale, staff.explain.resting, density = density, fans = fans, hosted = hosted, weeks = rules.cooldown_weeks).to_string()
+        }
+        Standing::TooFewFans => td_string!(
+            locale,
+            staff.explain.too_few,
+            density = density,
+            fans = fans,
+            missing = group_thousands(rules.min_fans - city.verified_fans),
+            required = group_thousands(rules.min_fans)
+        )
+        .to_string(),
     }
 }
 
@@ -153,14 +163,14 @@ fn by_density(a: &RankedCity, b: &RankedCity) -> std::cmp::Ordering {
 }
 
 /// Every city in the default order: eligible cities by density, then scheduled,
-/// resting, and too-small cities.
-pub fn rank(cities: Vec<CityFigures>, rules: &RankingRules, now: i64) -> Vec<RankedCity> {
+/// resting, and too-small cities; explanations in `locale`.
+pub fn rank(cities: Vec<CityFigures>, rules: &RankingRules, now: i64, locale: Locale) -> Vec<RankedCity> {
     let mut ranked: Vec<RankedCity> = cities
         .into_iter()
         .map(|figures| {
             let density = density(figures.verified_fans, figures.population);
             let standing = standing(&figures, rules, now);
-            let explanation = explain(&figures, density, standing, rules, now);
+            let explanation = explain(&figures, density, standing, rules, now, locale);
             let fans_needed = (rules.min_fans - figures.verified_fans).max(0);
             RankedCity { figures, density, standing, position: None, fans_needed, explanation }
         })
@@ -269,6 +279,7 @@ mod tests {
             name_zh: format!("城{id}"),
             name_en: format!("City {id}"),
             province_en: "P".into(),
+            province_zh: "省".into(),
             population,
             verified_fans: fans,
             joined_30d: 0,
@@ -295,7 +306,7 @@ mod tests {
     fn a_small_town_with_few_fans_does_not_top_the_list() {
         let rules = RankingRules::default();
         // 20 fans in a town of 1,000 is dense but cannot fill a meetup.
-        let ranked = rank(vec![city(1, 1_000, 20), city(2, 10_000_000, 500), city(3, 1_000_000, 150)], &rules, NOW);
+        let ranked = rank(vec![city(1, 1_000, 20), city(2, 10_000_000, 500), city(3, 1_000_000, 150)], &rules, NOW, Locale::en);
         assert_eq!(ids(&ranked), vec![3, 2, 1]);
         assert_eq!(ranked[0].position, Some(1));
         assert_eq!(ranked[1].position, Some(2));
@@ -323,7 +334,7 @@ mod tests {
         old.last_official_at = Some(NOW - 12 * WEEK);
         let mut booked = city(3, 100_000, 900);
         booked.next_official_at = Some(NOW + WEEK);
-        let ranked = rank(vec![recent, old, booked], &rules, NOW);
+        let ranked = rank(vec![recent, old, booked], &rules, NOW, Locale::en);
         assert_eq!(ids(&ranked), vec![2, 3, 1]);
         assert_eq!(
             ranked.iter().map(|c| c.standing).collect::<Vec<_>>(),
@@ -337,14 +348,14 @@ mod tests {
     fn ties_go_to_more_fans_then_lower_id() {
         let rules = RankingRules { min_fans: 1, cooldown_weeks: 12 };
         // Same density (10 per 100k): more fans first; identical cities by id.
-        let ranked = rank(vec![city(5, 1_000_000, 100), city(4, 2_000_000, 200), city(3, 1_000_000, 100)], &rules, NOW);
+        let ranked = rank(vec![city(5, 1_000_000, 100), city(4, 2_000_000, 200), city(3, 1_000_000, 100)], &rules, NOW, Locale::en);
         assert_eq!(ids(&ranked), vec![4, 3, 5]);
     }
 
     #[test]
     fn unknown_population_ranks_after_known_densities() {
         let rules = RankingRules { min_fans: 1, cooldown_weeks: 12 };
-        let ranked = rank(vec![city(1, 0, 5_000), city(2, 10_000_000, 100)], &rules, NOW);
+        let ranked = rank(vec![city(1, 0, 5_000), city(2, 10_000_000, 100)], &rules, NOW, Locale::en);
         assert_eq!(ids(&ranked), vec![2, 1]);
         assert_eq!(ranked[1].density, None);
         assert!(ranked[1].explanation.starts_with("population unknown, 5,000 fans"));
@@ -355,14 +366,24 @@ mod tests {
         let rules = RankingRules::default();
         let mut c = city(1, 56_341_463, 2_310);
         c.last_official_at = Some(NOW - 19 * WEEK - 100);
-        let ranked = rank(vec![c], &rules, NOW);
+        let ranked = rank(vec![c], &rules, NOW, Locale::en);
         assert_eq!(ranked[0].explanation, "4.1 fans per 100k, 2,310 fans, last hosted 19 weeks ago");
+    }
+
+    #[test]
+    fn explanations_in_chinese() {
+        let rules = RankingRules::default();
+        let mut c = city(1, 56_341_463, 2_310);
+        c.last_official_at = Some(NOW - 19 * WEEK - 100);
+        let ranked = rank(vec![c, city(2, 1_000_000, 20)], &rules, NOW, Locale::zh_CN);
+        assert_eq!(ranked[0].explanation, "每10万人 4.1 位粉丝，2,310 位粉丝，19 周前举办过");
+        assert_eq!(ranked[1].explanation, "每10万人 2.0 位粉丝，20 位粉丝：还差 80 位才能办满一场聚会（需要 100 位）");
     }
 
     #[test]
     fn sorting_by_columns() {
         let rules = RankingRules { min_fans: 1, cooldown_weeks: 12 };
-        let mut ranked = rank(vec![city(1, 100, 5), city(2, 300, 9), city(3, 200, 7)], &rules, NOW);
+        let mut ranked = rank(vec![city(1, 100, 5), city(2, 300, 9), city(3, 200, 7)], &rules, NOW, Locale::en);
         sort(&mut ranked, SortKey::Population, false);
         assert_eq!(ids(&ranked), vec![1, 3, 2]);
         sort(&mut ranked, SortKey::Fans, true);

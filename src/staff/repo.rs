@@ -2,8 +2,12 @@
 use super::planner::Schedule;
 use super::ranking::{CityFigures, RankedCity, RankingRules};
 use super::DecisionView;
+use crate::i18n::Locale;
+use crate::infra::clock::format_local;
 use crate::infra::db::{Db, Tx};
+use crate::language::{city_name, Text};
 use chrono::{NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 const DAY: i64 = 24 * 3600;
@@ -16,6 +20,7 @@ struct CityRow {
     name_zh: String,
     name_en: String,
     province_en: String,
+    province_zh: String,
     population: i64,
     verified_fans: i64,
     timezone: String,
@@ -26,7 +31,7 @@ struct CityRow {
 /// Every city's figures at `now`: five small queries, merged here.
 pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::Error> {
     let cities: Vec<CityRow> = sqlx::query_as(
-        "SELECT id, name_zh, name_en, province_en, population, verified_fans, timezone, latitude, longitude FROM cities",
+        "SELECT id, name_zh, name_en, province_en, province_zh, population, verified_fans, timezone, latitude, longitude FROM cities",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -75,6 +80,7 @@ pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::E
             name_zh: c.name_zh,
             name_en: c.name_en,
             province_en: c.province_en,
+            province_zh: c.province_zh,
             population: c.population,
             verified_fans: c.verified_fans,
             timezone: c.timezone,
@@ -137,6 +143,8 @@ pub async fn save_planning_settings(tx: &mut Tx, rules: &RankingRules, schedule:
 
 pub struct NewDecision<'a> {
     pub city: &'a RankedCity,
+    /// Why the city stood where it did, in every language, for the decision log.
+    pub explanation: &'a Text,
     pub event_id: i64,
     pub slot_starts_at: i64,
     pub source: &'a str,
@@ -144,8 +152,19 @@ pub struct NewDecision<'a> {
     pub decided_by_name: &'a str,
 }
 
+/// The city's ranking row as the decision log keeps it: the figures, and the
+/// explanation in every language (rows from before it was kept have only `explanation`).
+#[derive(Serialize, Deserialize)]
+struct StoredFigures {
+    #[serde(flatten)]
+    city: RankedCity,
+    #[serde(default)]
+    explanations: Option<Text>,
+}
+
 pub async fn record_decision(tx: &mut Tx, decision: &NewDecision<'_>, now: i64) -> Result<(), sqlx::Error> {
-    let figures = serde_json::to_string(decision.city).unwrap_or_default();
+    let stored = StoredFigures { city: decision.city.clone(), explanations: Some(decision.explanation.clone()) };
+    let figures = serde_json::to_string(&stored).unwrap_or_default();
     sqlx::query(
         "INSERT INTO host_decisions (city_id, event_id, slot_starts_at, source, decided_by, decided_by_name, decided_at, figures) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -166,7 +185,8 @@ pub async fn record_decision(tx: &mut Tx, decision: &NewDecision<'_>, now: i64) 
 #[derive(sqlx::FromRow)]
 struct DecisionRow {
     id: i64,
-    city: String,
+    name_zh: String,
+    name_en: String,
     slot_starts_at: i64,
     timezone: String,
     source: String,
@@ -176,10 +196,10 @@ struct DecisionRow {
     figures: String,
 }
 
-/// Newest decisions first; times shown in the host city's zone.
-pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::Error> {
+/// Newest decisions first; times shown in the host city's zone, words in `locale`.
+pub async fn decisions(db: &Db, limit: i64, locale: Locale) -> Result<Vec<DecisionView>, sqlx::Error> {
     let rows: Vec<DecisionRow> = sqlx::query_as(
-        "SELECT d.id, c.name_zh || ' ' || c.name_en AS city, d.slot_starts_at, c.timezone, d.source, d.decided_at, d.decided_by_name, d.event_id, d.figures \
+        "SELECT d.id, c.name_zh, c.name_en, d.slot_starts_at, c.timezone, d.source, d.decided_at, d.decided_by_name, d.event_id, d.figures \
          FROM host_decisions d JOIN cities c ON c.id = d.city_id ORDER BY d.id DESC LIMIT $1",
     )
     .bind(limit)
@@ -188,14 +208,57 @@ pub async fn decisions(db: &Db, limit: i64) -> Result<Vec<DecisionView>, sqlx::E
     Ok(rows
         .into_iter()
         .map(|d| DecisionView {
-            slot: crate::infra::clock::format_local(d.slot_starts_at, &d.timezone, crate::infra::locale::current()),
-            decided_at: crate::infra::clock::format_local(d.decided_at, "Asia/Shanghai", crate::infra::locale::current()),
-            figures: serde_json::from_str::<RankedCity>(&d.figures).map(|c| c.explanation).unwrap_or_default(),
+            slot: format_local(d.slot_starts_at, &d.timezone, locale),
+            decided_at: format_local(d.decided_at, "Asia/Shanghai", locale),
+            figures: serde_json::from_str::<StoredFigures>(&d.figures)
+                .map(|f| f.explanations.map(|t| t.get(locale).to_string()).unwrap_or(f.city.explanation))
+                .unwrap_or_default(),
             id: d.id,
-            city: d.city,
+            city: city_name(locale, &d.name_zh, &d.name_en).to_string(),
             source: d.source,
             decided_by: d.decided_by_name,
             event_id: d.event_id,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::staff::ranking::{rank, CityFigures};
+
+    fn ranked() -> RankedCity {
+        let figures = CityFigures {
+            city_id: 1,
+            name_zh: "成都".into(),
+            name_en: "Chengdu".into(),
+            province_en: "Sichuan".into(),
+            province_zh: "四川".into(),
+            population: 1_000_000,
+            verified_fans: 300,
+            joined_30d: 0,
+            unmet_demand: 0,
+            last_official_at: None,
+            next_official_at: None,
+            timezone: "Asia/Shanghai".into(),
+            latitude: 30.6,
+            longitude: 104.1,
+        };
+        rank(vec![figures], &RankingRules::default(), 0, Locale::en).remove(0)
+    }
+
+    #[test]
+    fn decisions_keep_the_explanation_in_every_language() {
+        let city = ranked();
+        let stored = StoredFigures { city: city.clone(), explanations: Some(Text { zh: "中文".into(), en: "English".into() }) };
+        let back: StoredFigures = serde_json::from_str(&serde_json::to_string(&stored).unwrap()).unwrap();
+        assert_eq!(back.city, city);
+        assert_eq!(back.explanations.unwrap().get(Locale::zh_CN), "中文");
+        // Rows written before: the bare ranking row, without the province's Chinese name.
+        let mut old = serde_json::to_value(&city).unwrap();
+        old["figures"].as_object_mut().unwrap().remove("province_zh");
+        let back: StoredFigures = serde_json::from_value(old).unwrap();
+        assert!(back.explanations.is_none());
+        assert_eq!(back.city.explanation, "30.0 fans per 100k, 300 fans, never hosted");
+    }
 }

@@ -52,6 +52,8 @@ pub async fn published_event(db: &tongcheng::infra::db::Db, city_id: i64, capaci
 /// `n` verified demo fans: (id, email).
 pub async fn demo_fans(app: &TestApp, n: u64) -> Vec<(i64, String)> {
     tongcheng::server::seed::seed_demo(&app.state.db, n, false).await.expect("seed");
+    // Demo fans read Chinese; the tests read their mail in English.
+    execute(&app.state.db, "UPDATE users SET locale = 'en' WHERE email LIKE 'demo-fan-%' AND id > $1", &[0]).await;
     sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id")
         .fetch_all(&app.state.db.pool)
         .await
@@ -229,6 +231,10 @@ impl TestApp {
     }
 
     pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.state.db.pool).await.expect(sql)
+    }
+
+    pub async fn text(&self, sql: &str) -> String {
         sqlx::query_scalar(sql).fetch_one(&self.state.db.pool).await.expect(sql)
     }
 

@@ -5,7 +5,7 @@ use tongcheng::gatherings::ModerationQueue;
 
 /// A logged-in staff member (or admin) created like `tongcheng create-staff` does.
 pub async fn staff_member(app: &TestApp, email: &str, name: &str, role: Role) -> Browser {
-    tongcheng::server::seed::create_staff(&app.state.db, email, name, Some("staff-password"), "北京", role).await.unwrap();
+    tongcheng::server::seed::create_staff(&app.state.db, email, name, Some("staff-password"), "北京", role, tongcheng::i18n::Locale::en).await.unwrap();
     let browser = app.browser();
     browser.login(email, "staff-password").await;
     browser

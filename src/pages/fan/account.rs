@@ -1,9 +1,11 @@
 //! The fan's own account: display name, home city, email confirmation, deletion.
+use super::{confirm_checkbox, submit_button};
 use crate::accounts::api::SetInvitationPreference;
 use crate::accounts::CurrentUser;
 use crate::components::auth::Auth;
 use crate::components::city_picker::CityPicker;
 use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,10 +13,11 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     view! {
-        <Title text="Your account — Tongcheng" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, fan.account.title) />
+        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <AccountForms user /> }.into_any(),
@@ -27,36 +30,43 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountForms(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let auth = expect_context::<Auth>();
     let name_value = auth.update_name.value();
     let city_value = auth.change_city.value();
     let delete_value = auth.delete_account.value();
     let city = user.home_city.clone();
+    // The picker's own label, so the form resolves it like any other choice.
     let city_label = format!("{} {} · {}", city.name_zh, city.name_en, city.province_en);
+    let city_now = match locale {
+        crate::i18n::Locale::zh_CN => city.name_zh.clone(),
+        crate::i18n::Locale::en => format!("{}, {}", city.name_en, city.province_en),
+    };
     view! {
-        <h1>"Your account"</h1>
-        <p>
+        <h1>{t!(i18n, fan.account.title)}</h1>
+        <p class="account-email">
             {user.email.clone()} " · "
-            {if user.email_verified { "email confirmed" } else { "email not confirmed yet" }}
+            {if user.email_verified { td_string!(locale, fan.account.email_confirmed) } else { td_string!(locale, fan.account.email_unconfirmed) }}
         </p>
 
         <section class="card">
-            <h2>"Display name"</h2>
+            <h2>{t!(i18n, fan.account.name.heading)}</h2>
             <ActionForm action=auth.update_name attr:class="form" attr:novalidate=true>
-                <Field label="Display name" name="display_name" value=user.display_name.clone() error=field_error(name_value, "display_name") />
+                <Field label=td_string!(locale, fan.account.name.label) name="display_name" value=user.display_name.clone() error=field_error(name_value, "display_name") />
                 <FormError error=form_error(name_value) />
-                <button type="submit">"Save name"</button>
-                {move || matches!(name_value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">"Saved."</p> })}
+                {submit_button(auth.update_name.pending(), None, move || t_string!(i18n, fan.account.name.save), move || t_string!(i18n, fan.busy.saving))}
+                {move || matches!(name_value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">{t!(i18n, fan.account.name.saved)}</p> })}
             </ActionForm>
         </section>
 
         <section class="card">
-            <h2>"Home city"</h2>
-            <p data-testid="account-city">"Now: " {city_label.clone()}</p>
+            <h2>{t!(i18n, fan.account.city.heading)}</h2>
+            <p data-testid="account-city">{t!(i18n, fan.account.city.now)} {city_now}</p>
             <ActionForm action=auth.change_city attr:class="form" attr:novalidate=true>
-                <CityPicker label="New home city" initial=city_label error=field_error(city_value, "city") />
+                <CityPicker label=td_string!(locale, fan.account.city.new) initial=city_label error=field_error(city_value, "city") />
                 <FormError error=form_error(city_value) />
-                <button type="submit">"Change city"</button>
+                {submit_button(auth.change_city.pending(), None, move || t_string!(i18n, fan.account.city.change), move || t_string!(i18n, fan.busy.saving))}
             </ActionForm>
         </section>
 
@@ -64,12 +74,25 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
         <super::devices::SignInSecurity />
 
         <section class="card danger">
-            <h2>"Delete account"</h2>
-            <p>"This removes your account and your sign-ups. It cannot be undone."</p>
-            <ActionForm action=auth.delete_account attr:class="form" attr:novalidate=true>
-                <Field label="Your password" name="password" kind="password" autocomplete="current-password" error=field_error(delete_value, "delete_password") />
+            <h2>{t!(i18n, fan.account.delete.heading)}</h2>
+            <p>{t!(i18n, fan.account.delete.body)}</p>
+            // Not `novalidate`: the browser itself insists on the confirmation box.
+            <ActionForm action=auth.delete_account attr:class="form">
+                <Field
+                    label=td_string!(locale, fan.account.delete.password)
+                    name="password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error=field_error(delete_value, "delete_password")
+                />
+                {confirm_checkbox("confirm-delete-account", move || t_string!(i18n, fan.account.delete.confirm))}
                 <FormError error=form_error(delete_value) />
-                <button type="submit" class="danger">"Delete my account"</button>
+                {submit_button(
+                    auth.delete_account.pending(),
+                    Some("danger"),
+                    move || t_string!(i18n, fan.account.delete.button),
+                    move || t_string!(i18n, fan.busy.deleting),
+                )}
             </ActionForm>
         </section>
     }
@@ -77,22 +100,26 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
 
 #[component]
 fn EmailPreferences(wants: bool) -> impl IntoView {
-    let save = ServerAction::<SetInvitationPreference>::new();
+    let i18n = use_i18n();
+    let save = crate::components::flash::server_action::<SetInvitationPreference>();
     let value = save.value();
     view! {
         <section class="card">
-            <h2>"Email"</h2>
+            <h2>{t!(i18n, fan.account.email.heading)}</h2>
             <ActionForm action=save attr:class="form">
                 <label class="checkbox">
                     <input type="checkbox" name="wants_invitations" value="yes" checked=wants />
-                    " Email me invitations to official meetups in my city"
+                    " "
+                    {t!(i18n, fan.account.email.invitations)}
                 </label>
-                <button type="submit" class="secondary">"Save email settings"</button>
+                {submit_button(save.pending(), Some("secondary"), move || t_string!(i18n, fan.account.email.save), move || t_string!(i18n, fan.busy.saving))}
                 {move || value.get().and_then(Result::ok).map(|on| view! {
-                    <p class="success" role="status">{if on { "You will get invitations." } else { "No more invitations." }}</p>
+                    <p class="success" role="status">
+                        {if on { t_string!(i18n, fan.account.email.on) } else { t_string!(i18n, fan.account.email.off) }}
+                    </p>
                 })}
             </ActionForm>
-            <p class="hint">"Tickets, reminders and changes to meetups you signed up for always come by email."</p>
+            <p class="hint">{t!(i18n, fan.account.email.hint)}</p>
         </section>
     }
 }

@@ -1,33 +1,51 @@
 //! The account page's sign-in section: change the password, log out other devices.
+use super::submit_button;
 use crate::accounts::devices::{ChangePassword, LogOutOtherDevices};
+use crate::accounts::NewPassword;
 use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 #[component]
 pub fn SignInSecurity() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
-    let others = ServerAction::<LogOutOtherDevices>::new();
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let change = crate::components::flash::server_action::<ChangePassword>();
+    let others = crate::components::flash::server_action::<LogOutOtherDevices>();
     let change_value = change.value();
     let others_value = others.value();
     view! {
         <section class="card">
-            <h2>"Password and devices"</h2>
+            <h2>{t!(i18n, fan.account.security.heading)}</h2>
             <ActionForm action=change attr:class="form" attr:novalidate=true>
-                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(change_value, "current_password") />
-                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" error=field_error(change_value, "new_password") />
+                <Field
+                    label=td_string!(locale, fan.account.security.current)
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error=field_error(change_value, "current_password")
+                />
+                <Field
+                    label=td_string!(locale, fan.account.security.new)
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=td_string!(locale, fan.account.security.new_hint, min = NewPassword::MIN_CHARS)
+                    error=field_error(change_value, "new_password")
+                />
                 <FormError error=form_error(change_value) />
-                <button type="submit">"Change password"</button>
+                {submit_button(change.pending(), None, move || t_string!(i18n, fan.account.security.change), move || t_string!(i18n, fan.busy.saving))}
                 {move || matches!(change_value.get(), Some(Ok(_))).then(|| view! {
-                    <p class="success" role="status">"Password changed. Your other devices are logged out."</p>
+                    <p class="success" role="status">{t!(i18n, fan.account.security.changed)}</p>
                 })}
             </ActionForm>
             <ActionForm action=others attr:class="form">
-                <p class="hint">"Logged in on a phone or computer you no longer use?"</p>
+                <p class="hint">{t!(i18n, fan.account.security.others_hint)}</p>
                 <FormError error=form_error(others_value) />
-                <button type="submit" class="secondary">"Log out my other devices"</button>
+                {submit_button(others.pending(), Some("secondary"), move || t_string!(i18n, fan.account.security.log_out_others), move || t_string!(i18n, common.busy))}
                 {move || matches!(others_value.get(), Some(Ok(_))).then(|| view! {
-                    <p class="success" role="status">"Your other devices are logged out."</p>
+                    <p class="success" role="status">{t!(i18n, fan.account.security.logged_out)}</p>
                 })}
             </ActionForm>
         </section>

@@ -1,30 +1,63 @@
 //! The local mailbox, for sites run without an SMTP server: staff see every message the
 //! site has queued (one-time links hidden), everyone else their own.
+use crate::components::auth::Auth;
+use crate::components::form::error_text;
 use crate::email::api::{mailbox, mailbox_message};
 use crate::email::{split_links, MailSummary};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+/// An outbox status as the reader sees it.
+fn status_label(status: &str, locale: Locale) -> String {
+    match status {
+        "pending" => td_string!(locale, fan.mailbox.statuses.pending).to_string(),
+        "sent" => td_string!(locale, fan.mailbox.statuses.sent).to_string(),
+        "failed" => td_string!(locale, fan.mailbox.statuses.failed).to_string(),
+        other => other.to_string(),
+    }
+}
+
 #[component]
 pub fn MailboxPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = expect_context::<Auth>();
     let query = use_query_map();
-    let recipient = move || query.read().get("to");
+    let recipient = move || query.read().get("to").filter(|to| !to.trim().is_empty());
     let messages = Resource::new(recipient, mailbox);
     view! {
-        <Title text="Mailbox — Tongcheng" />
-        <h1>"Mailbox"</h1>
-        <form method="get" class="form inline-form" role="search">
-            <label for="mailbox-to">"Recipient"</label>
-            <input id="mailbox-to" type="email" name="to" value=move || recipient().unwrap_or_default() />
-            <button type="submit" class="secondary">"Filter"</button>
-        </form>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, fan.mailbox.title) />
+        <h1>{t!(i18n, fan.mailbox.title)}</h1>
+        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
             {move || Suspend::new(async move {
-                match messages.await {
-                    Ok(list) if list.is_empty() => view! { <p>"No messages."</p> }.into_any(),
-                    Ok(list) => view! { <MessageTable list /> }.into_any(),
-                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                let is_staff = matches!(auth.user.await, Ok(Some(user)) if user.role.is_staff());
+                let filtered = recipient().is_some();
+                view! {
+                    <p class="hint">
+                        {if is_staff { t_string!(i18n, fan.mailbox.intro_staff) } else { t_string!(i18n, fan.mailbox.intro_fan) }}
+                    </p>
+                    // Staff may look at one recipient; a fan only ever sees their own mail.
+                    {is_staff.then(|| view! {
+                        <form method="get" class="form inline-form" role="search">
+                            <label for="mailbox-to">{t!(i18n, fan.mailbox.recipient)}</label>
+                            <input id="mailbox-to" type="email" name="to" value=move || recipient().unwrap_or_default() />
+                            <button type="submit" class="secondary">{t!(i18n, fan.mailbox.filter)}</button>
+                        </form>
+                    })}
+                    {match messages.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <div class="empty-state">
+                                <p>{t!(i18n, fan.mailbox.empty)}</p>
+                                <p class="hint">
+                                    {if is_staff && filtered { t_string!(i18n, fan.mailbox.empty_filtered) } else { t_string!(i18n, fan.mailbox.empty_hint) }}
+                                </p>
+                            </div>
+                        }
+                        .into_any(),
+                        Ok(list) => view! { <MessageTable list /> }.into_any(),
+                        Err(error) => error_text(error),
+                    }}
                 }
             })}
         </Suspense>
@@ -33,14 +66,16 @@ pub fn MailboxPage() -> impl IntoView {
 
 #[component]
 fn MessageTable(list: Vec<MailSummary>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     view! {
         <div class="table-scroll">
             <table class="mail-table">
                 <thead>
                     <tr>
-                        <th>"To"</th>
-                        <th>"Subject"</th>
-                        <th>"Status"</th>
+                        <th>{t!(i18n, fan.mailbox.to)}</th>
+                        <th>{t!(i18n, fan.mailbox.subject)}</th>
+                        <th>{t!(i18n, fan.mailbox.status)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -51,7 +86,7 @@ fn MessageTable(list: Vec<MailSummary>) -> impl IntoView {
                                 <tr>
                                     <td>{m.recipient}</td>
                                     <td><a href=format!("/mailbox/{}", m.id)>{m.subject}</a></td>
-                                    <td>{m.status}</td>
+                                    <td>{status_label(&m.status, locale)}</td>
                                 </tr>
                             }
                         })
@@ -64,16 +99,18 @@ fn MessageTable(list: Vec<MailSummary>) -> impl IntoView {
 
 #[component]
 pub fn MailboxMessagePage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let message = Resource::new(id, mailbox_message);
     view! {
-        <Title text="Message — Tongcheng" />
-        <p><a href="/mailbox">"← Mailbox"</a></p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, fan.mailbox.message_title) />
+        <p><a href="/mailbox">{t!(i18n, fan.mailbox.back)}</a></p>
+        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match message.await {
                     Ok(m) => {
+                        let locale = i18n.get_locale_untracked();
                         let body = split_links(&m.body_text)
                             .into_iter()
                             .map(|(is_link, piece)| {
@@ -85,16 +122,17 @@ pub fn MailboxMessagePage() -> impl IntoView {
                                 }
                             })
                             .collect_view();
+                        let to = td_string!(locale, fan.mailbox.to_line, to = m.summary.recipient);
                         view! {
                             <h1>{m.summary.subject}</h1>
-                            <p>"To " {m.summary.recipient} " · " {m.summary.status}</p>
+                            <p>{to} " · " {status_label(&m.summary.status, locale)}</p>
                             {m.last_error.map(|e| view! { <p class="form-error">{e}</p> })}
                             <pre class="mail-body">{body}</pre>
-                            {m.body_text.is_empty().then(|| view! { <p class="notice">"The text of this message is no longer kept."</p> })}
+                            {m.body_text.is_empty().then(|| view! { <p class="notice">{t!(i18n, fan.mailbox.body_gone)}</p> })}
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => error_text(error),
                 }
             })}
         </Suspense>

@@ -1,28 +1,44 @@
 //! Fan pages: what's on, one meetup (sign up, ticket, cancel), my meetups.
+use super::{confirm_checkbox, submit_button};
 use crate::components::auth::Auth;
-use crate::components::form::{field_error, form_error, FormError};
+use crate::components::form::{error_text, field_error, form_error, FormError};
+use crate::components::meetup_card::{seats_label, MeetupCardView};
 use crate::gatherings::api::ReportGathering;
-use crate::gatherings::REPORT_CATEGORIES;
+use crate::gatherings::{report_category_label, REPORT_CATEGORIES};
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::meetups::api::{list_my_meetups, load_meetup, upcoming_meetups, CancelPlace, SignUp};
 use crate::meetups::{MeetupPage, PlaceStatus, SignupState};
 use leptos::form::ActionForm;
-use crate::components::meetup_card::{seats_label, MeetupCardView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn MeetupsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let cards = OnceResource::new(upcoming_meetups());
     view! {
-        <Title text="Meetups — Tongcheng" />
-        <h1>"What's on"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, fan.meetups.title) />
+        <h1>{t!(i18n, fan.meetups.heading)}</h1>
+        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match cards.await {
-                    Ok(cards) if cards.is_empty() => view! { <p>"No meetups are announced yet. " <a href="/where-next">"Where will the next one be?"</a></p> }.into_any(),
-                    Ok(cards) => view! { <ul class="meetup-list">{cards.into_iter().map(|card| view! { <MeetupCardView card /> }).collect_view()}</ul> }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Ok(cards) if cards.is_empty() => view! {
+                        <div class="empty-state">
+                            <p>{t!(i18n, fan.meetups.empty)}</p>
+                            <ul class="next-steps">
+                                <li><a href="/where-next">{t!(i18n, fan.meetups.empty_where_next)}</a></li>
+                                <li><a href="/organize">{t!(i18n, fan.meetups.empty_organize)}</a></li>
+                            </ul>
+                        </div>
+                    }
+                    .into_any(),
+                    Ok(cards) => view! {
+                        <p class="hint">{t!(i18n, fan.meetups.intro)}</p>
+                        <ul class="meetup-list">{cards.into_iter().map(|card| view! { <MeetupCardView card /> }).collect_view()}</ul>
+                    }
+                    .into_any(),
+                    Err(e) => error_text(e),
                 }
             })}
         </Suspense>
@@ -31,17 +47,23 @@ pub fn MeetupsPage() -> impl IntoView {
 
 #[component]
 pub fn MeetupDetailPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
-    let sign_up = ServerAction::<SignUp>::new();
-    let cancel = ServerAction::<CancelPlace>::new();
+    let sign_up = crate::components::flash::server_action::<SignUp>();
+    let cancel = crate::components::flash::server_action::<CancelPlace>();
     let page = Resource::new(move || (id(), sign_up.version().get(), cancel.version().get()), |(id, _, _)| load_meetup(id));
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <MeetupDetail page sign_up cancel /> }.into_any(),
-                    Err(e) => view! { <h1>"Meetup"</h1><p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! {
+                        <Title text=move || t_string!(i18n, fan.meetup.fallback_title) />
+                        <h1>{t!(i18n, fan.meetup.fallback_title)}</h1>
+                        {error_text(e)}
+                    }
+                    .into_any(),
                 }
             })}
         </Suspense>
@@ -50,18 +72,29 @@ pub fn MeetupDetailPage() -> impl IntoView {
 
 #[component]
 fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let card = page.card.clone();
-    let where_ = [page.card.venue.clone(), page.address.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ");
+    let where_ = [page.card.venue.clone(), page.address.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+    let waitlisted = page.waitlisted;
+    let title = card.title.clone();
     view! {
-        <Title text=format!("{} — Tongcheng", card.title) />
+        <Title text=title />
         <h1>{card.title.clone()}</h1>
         <p class="when" data-testid="when">{format!("{} – {} ({})", card.starts, page.ends, page.timezone)}</p>
-        <p>{format!("{} · {}", card.city, if where_.is_empty() { "venue to be announced".to_string() } else { where_ })}</p>
+        <p>
+            {card.city.clone()} " · "
+            {if where_.is_empty() {
+                td_string!(locale, fan.meetup.venue_tba).to_string()
+            } else {
+                where_.join(td_string!(locale, fan.meetup.separator))
+            }}
+        </p>
         <p class="seats" data-testid="seats">
             {seats_label(&card)}
-            {(page.waitlisted > 0).then(|| format!(" · {} waiting", page.waitlisted))}
+            {(waitlisted > 0).then(|| view! { " · " {td_string!(locale, fan.meetup.waiting, count = waitlisted)} })}
         </p>
-        {page.organizer.clone().map(|name| view! { <p class="badge gathering">{format!("Gathering organized by {name}")}</p> })}
+        {page.organizer.clone().map(|name| view! { <p class="badge gathering">{td_string!(locale, fan.meetup.organized_by, name = name)}</p> })}
         <div class="description" inner_html=page.description_html.clone()></div>
         <section class="card signup" aria-live="polite">
             <SignupBox page=page.clone() sign_up cancel />
@@ -72,34 +105,44 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
 
 #[component]
 fn ReportForm(id: i64) -> impl IntoView {
-    let report = ServerAction::<ReportGathering>::new();
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let report = crate::components::flash::server_action::<ReportGathering>();
     let value = report.value();
     view! {
         <details class="report">
-            <summary>"Report this gathering"</summary>
+            <summary>{t!(i18n, fan.report.summary)}</summary>
             <Show
                 when=move || matches!(value.get(), Some(Ok(())))
                 fallback=move || view! {
                     <ActionForm action=report attr:class="form" attr:novalidate=true>
                         <input type="hidden" name="id" value=id.to_string() />
                         <div class="field">
-                            <label for="report-category">"What is wrong?"</label>
+                            <label for="report-category">{t!(i18n, fan.report.category)}</label>
                             <select id="report-category" name="category">
-                                {REPORT_CATEGORIES.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                                {REPORT_CATEGORIES
+                                    .iter()
+                                    .map(|v| view! { <option value=*v>{report_category_label(v, locale)}</option> })
+                                    .collect_view()}
                             </select>
                             <p class="field-error">{field_error(value, "category")}</p>
                         </div>
                         <div class="field">
-                            <label for="report-details">"Details"</label>
+                            <label for="report-details">{t!(i18n, fan.report.details)}</label>
                             <textarea id="report-details" name="details" rows="3"></textarea>
                             <p class="field-error">{field_error(value, "details")}</p>
                         </div>
                         <FormError error=form_error(value) />
-                        <button type="submit" class="secondary">"Send report"</button>
+                        {submit_button(
+                            report.pending(),
+                            Some("secondary"),
+                            move || t_string!(i18n, fan.report.send),
+                            move || t_string!(i18n, fan.busy.sending),
+                        )}
                     </ActionForm>
                 }
             >
-                <p class="success" role="status" data-testid="reported">"Thank you. Staff will look at it."</p>
+                <p class="success" role="status" data-testid="reported">{t!(i18n, fan.report.thanks)}</p>
             </Show>
         </details>
     }
@@ -107,6 +150,8 @@ fn ReportForm(id: i64) -> impl IntoView {
 
 #[component]
 fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let id = page.card.id.to_string();
     let sign_up_value = sign_up.value();
     let cancel_value = cancel.value();
@@ -114,78 +159,113 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
         <p class="field-error" role="alert">{field_error(sign_up_value, "signup")}</p>
         <p class="field-error" role="alert">{field_error(cancel_value, "signup")}</p>
         <FormError error=form_error(sign_up_value) />
+        <FormError error=form_error(cancel_value) />
+    };
+    let state = view! {
+        <p>{page.signup.message().get(locale).to_string()}</p>
+        {page
+            .signup_opens
+            .clone()
+            .filter(|_| page.signup == SignupState::NotOpenYet)
+            .map(|time| view! { <p>{td_string!(locale, fan.meetup.signup_opens, time = time)}</p> })}
     };
     if !page.logged_in {
         let next = format!("/login?next=/meetups/{}", page.card.id);
-        return view! { <p><a class="button" href=next>"Log in to sign up"</a></p> }.into_any();
+        let open = page.signup == SignupState::Open;
+        return view! {
+            {(!open).then_some(state)}
+            {open.then(|| view! {
+                <p><a class="button" href=next>{t!(i18n, fan.meetup.log_in_to_sign_up)}</a></p>
+                <p class="hint">{t!(i18n, fan.meetup.log_in_hint)} " " <a href="/register">{t!(i18n, fan.meetup.join)}</a></p>
+            })}
+        }
+        .into_any();
     }
     let cancel_id = id.clone();
-    let cancel_form = move |label: &'static str| {
+    let cancel_form = move |label: &'static str, confirm: &'static str| {
         let id = cancel_id.clone();
         view! {
-            <ActionForm action=cancel attr:class="inline">
+            <ActionForm action=cancel attr:class="form confirm-form">
                 <input type="hidden" name="id" value=id />
-                <button type="submit" class="secondary">{label}</button>
+                {confirm_checkbox("confirm-cancel-place", move || confirm)}
+                {submit_button(cancel.pending(), Some("secondary"), move || label, move || t_string!(i18n, fan.busy.cancelling))}
             </ActionForm>
         }
     };
     match page.place.filter(|p| p.status != PlaceStatus::Cancelled) {
         Some(place) if place.status == PlaceStatus::Confirmed => view! {
-            <h2>"Your seat is confirmed"</h2>
-            <p class="ticket">"Ticket code: " <strong data-testid="ticket-code">{place.ticket_code.clone()}</strong></p>
+            <h2>{t!(i18n, fan.meetup.confirmed_heading)}</h2>
+            <p class="ticket">{t!(i18n, fan.meetup.ticket_code)} <strong data-testid="ticket-code">{place.ticket_code.clone()}</strong></p>
             {page.ticket_qr.map(|svg| view! { <div class="qr" inner_html=svg></div> })}
-            <p class="hint">"Show the code or the QR code at the door. Can't come? Cancel, so the next fan waiting gets your seat."</p>
-            {cancel_form("Cancel my seat")}
+            <p class="hint">{t!(i18n, fan.meetup.ticket_hint)}</p>
+            {cancel_form(td_string!(locale, fan.meetup.cancel_seat), td_string!(locale, fan.meetup.confirm_cancel_seat))}
             {errors}
         }
         .into_any(),
-        Some(place) => view! {
-            <h2 data-testid="waitlisted">{format!("You are number {} on the waiting list", place.position.unwrap_or_default())}</h2>
-            <p class="hint">"When someone cancels, the first fan waiting gets the seat at once and is emailed the ticket."</p>
-            {cancel_form("Leave the waiting list")}
-            {errors}
-        }
-        .into_any(),
-        None if page.signup == SignupState::Open => {
-            let full = page.card.capacity.is_some_and(|c| page.card.confirmed >= c);
+        Some(place) => {
+            let position = place.position.unwrap_or_default();
             view! {
-                <ActionForm action=sign_up>
-                    <input type="hidden" name="id" value=id.clone() />
-                    <button type="submit" disabled=move || sign_up.pending().get()>
-                        {move || if sign_up.pending().get() { "Signing up…" } else if full { "Join the waiting list" } else { "Sign up" }}
-                    </button>
-                </ActionForm>
+                <h2 data-testid="waitlisted">{td_string!(locale, fan.meetup.waitlisted_heading, position = position)}</h2>
+                <p class="hint">{t!(i18n, fan.meetup.waitlist_hint)}</p>
+                {cancel_form(td_string!(locale, fan.meetup.leave_waitlist), td_string!(locale, fan.meetup.confirm_leave_waitlist))}
                 {errors}
             }
             .into_any()
         }
-        None => view! { <p>{page.signup.message().get(crate::i18n::use_i18n().get_locale_untracked()).to_string()}</p> {page.signup_opens.map(|t| format!("Sign-up opens {t}."))} }.into_any(),
+        None if page.signup == SignupState::Open => {
+            let full = page.card.capacity.is_some_and(|c| page.card.confirmed >= c);
+            let closes = page.signup_closes.clone();
+            view! {
+                {full.then(|| view! { <p class="hint">{t!(i18n, fan.meetup.full_hint)}</p> })}
+                <ActionForm action=sign_up>
+                    <input type="hidden" name="id" value=id.clone() />
+                    {submit_button(
+                        sign_up.pending(),
+                        None,
+                        move || if full { t_string!(i18n, fan.meetup.join_waitlist) } else { t_string!(i18n, fan.meetup.sign_up) },
+                        move || t_string!(i18n, fan.busy.signing_up),
+                    )}
+                </ActionForm>
+                {closes.map(|time| view! { <p class="hint">{td_string!(locale, fan.meetup.signup_closes, time = time)}</p> })}
+                {errors}
+            }
+            .into_any()
+        }
+        None => state.into_any(),
     }
 }
 
 #[component]
 pub fn MyMeetupsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     let mine = Resource::new(move || auth.user.get().map(|u| u.ok().flatten().map(|u| u.id)), |_| list_my_meetups());
     view! {
-        <Title text="My meetups — Tongcheng" />
-        <h1>"My meetups"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, fan.mine.title) />
+        <h1>{t!(i18n, fan.mine.title)}</h1>
+        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match mine.await {
                     Ok(mine) => view! {
                         {if mine.items.is_empty() {
-                            view! { <p>"You have not signed up for a meetup yet. " <a href="/meetups">"See what's on"</a></p> }.into_any()
+                            view! {
+                                <p class="empty-state">
+                                    {t!(i18n, fan.mine.empty)} " " <a href="/meetups">{t!(i18n, fan.mine.empty_link)}</a>
+                                </p>
+                            }
+                            .into_any()
                         } else {
                             view! { <ul class="meetup-list">{mine.items.into_iter().map(|(card, place)| view! { <MeetupCardView card place /> }).collect_view()}</ul> }.into_any()
                         }}
-                        <p class="hint">
-                            "Add your meetups to your calendar app with this private link: "
-                            <a href=mine.calendar_url.clone()>{mine.calendar_url.clone()}</a>
-                        </p>
+                        <section class="card calendar">
+                            <h2>{t!(i18n, fan.mine.calendar_heading)}</h2>
+                            <p class="hint">{t!(i18n, fan.mine.calendar_hint)}</p>
+                            <p><a class="calendar-url" href=mine.calendar_url.clone()>{mine.calendar_url.clone()}</a></p>
+                            <p class="hint">{t!(i18n, fan.mine.calendar_private)}</p>
+                        </section>
                     }
                     .into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => error_text(e),
                 }
             })}
         </Suspense>

@@ -1,11 +1,14 @@
 //! Organizer pages: apply, list, create, edit, cancel and message one's gatherings.
-use crate::components::meetup_card::seats_label;
+use crate::components::event_form::EventFields;
 use crate::components::form::{error_text, field_error, form_error, Field, FormError};
+use crate::components::meetup_card::seats_label;
 use crate::gatherings::api::{
     load_organizer_status, load_own_gathering, ApplyOrganizer, CancelGathering, MessageAttendees, SaveGathering,
 };
-use crate::components::event_form::EventFields;
-use crate::meetups::{EventFormValues, EventKind};
+use crate::gatherings::MESSAGES_PER_DAY;
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, PlaceStatus};
+use crate::pages::fan::{confirm_checkbox, submit_button};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,20 +16,27 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn OrganizePage() -> impl IntoView {
-    let apply = ServerAction::<ApplyOrganizer>::new();
+    let i18n = use_i18n();
+    let apply = crate::components::flash::server_action::<ApplyOrganizer>();
     let status = Resource::new(move || apply.version().get(), |_| load_organizer_status());
     let value = apply.value();
     view! {
-        <Title text="Organize — Tongcheng" />
-        <h1>"Organize a gathering"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, organizer.organize.title) />
+        <h1>{t!(i18n, organizer.organize.heading)}</h1>
+        <Suspense fallback=move || view! { <p>{t!(i18n, organizer.loading)}</p> }>
             {move || Suspend::new(async move {
+                let locale = i18n.get_locale_untracked();
                 match status.await {
                     Ok(s) if s.is_organizer => view! {
-                        <p><a class="button" href="/organize/new">"List a new gathering"</a></p>
-                        <h2>"Your gatherings"</h2>
+                        <p><a class="button" href="/organize/new">{t!(i18n, organizer.organize.new_link)}</a></p>
+                        <h2>{t!(i18n, organizer.organize.yours)}</h2>
                         {if s.gatherings.is_empty() {
-                            view! { <p>"None yet."</p> }.into_any()
+                            view! {
+                                <p class="empty-state">
+                                    {t!(i18n, organizer.organize.none)} " " <a href="/organize/new">{t!(i18n, organizer.organize.none_link)}</a>
+                                </p>
+                            }
+                            .into_any()
                         } else {
                             view! {
                                 <ul class="meetup-list" data-testid="my-gatherings">
@@ -35,7 +45,7 @@ pub fn OrganizePage() -> impl IntoView {
                                         view! {
                                             <li class="card">
                                                 <h3><a href=format!("/organize/{id}")>{card.title.clone()}</a></h3>
-                                                <p>{format!("{} · {} · {}", card.starts, seats_label(&card), card.status)}</p>
+                                                <p>{format!("{} · {} · {}", card.starts, seats_label(&card), card.status.label(locale))}</p>
                                             </li>
                                         }
                                     }).collect_view()}
@@ -45,23 +55,40 @@ pub fn OrganizePage() -> impl IntoView {
                     }.into_any(),
                     Ok(s) => {
                         let pending = s.application.as_ref().filter(|a| a.status == "pending").cloned();
-                        let declined = s.application.as_ref().filter(|a| a.status != "pending").cloned();
+                        let decided = s.application.as_ref().filter(|a| a.status != "pending").cloned();
                         view! {
-                            <p>"Volunteer organizers list their own gatherings for the fans of their city. Staff review every application."</p>
-                            {declined.map(|a| view! {
-                                <p class="notice">{format!("Your last application was {}. {}", a.status, a.decision_reason.unwrap_or_default())}</p>
+                            <p>{t!(i18n, organizer.organize.intro)}</p>
+                            {decided.map(|a| {
+                                let outcome = match a.status.as_str() {
+                                    "approved" => td_string!(locale, organizer.organize.application.approved),
+                                    "declined" => td_string!(locale, organizer.organize.application.declined),
+                                    "revoked" => td_string!(locale, organizer.organize.application.revoked),
+                                    _ => td_string!(locale, organizer.organize.application.other),
+                                };
+                                let reason = a
+                                    .decision_reason
+                                    .filter(|r| !r.trim().is_empty())
+                                    .map(|r| td_string!(locale, organizer.organize.application.reason, reason = r));
+                                view! { <p class="notice">{outcome} {reason.map(|r| view! { " " {r} })}</p> }
                             })}
+                            {(!s.verified).then(|| view! { <p class="notice">{t!(i18n, organizer.organize.unverified)}</p> })}
                             {match pending {
-                                Some(_) => view! { <p class="notice" data-testid="application-pending">"Your application is waiting for staff. We will email you."</p> }.into_any(),
+                                Some(_) => view! { <p class="notice" data-testid="application-pending">{t!(i18n, organizer.organize.pending)}</p> }.into_any(),
                                 None => view! {
                                     <ActionForm action=apply attr:class="form" attr:novalidate=true>
                                         <div class="field">
-                                            <label for="field-reason">"Why do you want to organize gatherings?"</label>
-                                            <textarea id="field-reason" name="reason" rows="4"></textarea>
+                                            <label for="field-reason">{t!(i18n, organizer.organize.reason_label)}</label>
+                                            <textarea id="field-reason" name="reason" rows="4" aria-describedby="field-reason-hint">{crate::components::flash::typed_value("reason", String::new())}</textarea>
+                                            <p class="hint" id="field-reason-hint">{t!(i18n, organizer.organize.reason_hint)}</p>
                                             <p class="field-error">{field_error(value, "reason")}</p>
                                         </div>
                                         <FormError error=form_error(value) />
-                                        <button type="submit">"Apply to organize"</button>
+                                        {submit_button(
+                                            apply.pending(),
+                                            None,
+                                            move || t_string!(i18n, organizer.organize.apply),
+                                            move || t_string!(i18n, organizer.busy.sending),
+                                        )}
                                     </ActionForm>
                                 }.into_any(),
                             }}
@@ -76,16 +103,23 @@ pub fn OrganizePage() -> impl IntoView {
 
 #[component]
 fn GatheringForm(values: EventFormValues, id: Option<i64>, action: ServerAction<SaveGathering>) -> impl IntoView {
+    let i18n = use_i18n();
     let value = action.value();
+    let editing = id.is_some();
     view! {
         <ActionForm action attr:class="form" attr:novalidate=true>
             <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
             <EventFields kind=EventKind::Gathering values error=move |field| field_error(value, field) />
             <FormError error=form_error(value) />
-            <button type="submit">{if id.is_some() { "Save changes" } else { "Submit for review" }}</button>
+            {submit_button(
+                action.pending(),
+                None,
+                move || if editing { t_string!(i18n, organizer.gathering.save_changes) } else { t_string!(i18n, organizer.gathering.submit) },
+                move || t_string!(i18n, organizer.busy.saving),
+            )}
             {move || value.get().and_then(Result::ok).map(|id| view! {
                 <p class="success" role="status" data-testid="gathering-saved">
-                    "Saved. " <a href=format!("/organize/{id}")>"Manage this gathering"</a>
+                    {t!(i18n, organizer.gathering.saved)} " " <a href=format!("/organize/{id}")>{t!(i18n, organizer.gathering.manage)}</a>
                 </p>
             })}
         </ActionForm>
@@ -94,61 +128,118 @@ fn GatheringForm(values: EventFormValues, id: Option<i64>, action: ServerAction<
 
 #[component]
 pub fn NewGatheringPage() -> impl IntoView {
-    let save = ServerAction::<SaveGathering>::new();
+    let i18n = use_i18n();
+    let save = crate::components::flash::server_action::<SaveGathering>();
     let blank = EventFormValues::blank(EventKind::Gathering);
     view! {
-        <Title text="New gathering — Tongcheng" />
-        <h1>"List a gathering"</h1>
+        <Title text=move || t_string!(i18n, organizer.gathering.new_title) />
+        <h1>{t!(i18n, organizer.gathering.new_heading)}</h1>
+        <p class="hint">{t!(i18n, organizer.gathering.review_note)}</p>
         <GatheringForm values=blank id=None action=save />
+    }
+}
+
+/// "Li (confirmed)", "Wang (waiting list, number 2)".
+fn attendee_line(a: &Attendee, locale: Locale) -> String {
+    match a.status {
+        PlaceStatus::Waitlisted => td_string!(locale, organizer.gathering.attendee_waitlisted, name = &a.name, position = a.position.unwrap_or_default()),
+        _ => td_string!(locale, organizer.gathering.attendee_confirmed, name = &a.name),
     }
 }
 
 #[component]
 pub fn OwnGatheringPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
-    let save = ServerAction::<SaveGathering>::new();
-    let cancel = ServerAction::<CancelGathering>::new();
-    let message = ServerAction::<MessageAttendees>::new();
+    let save = crate::components::flash::server_action::<SaveGathering>();
+    let cancel = crate::components::flash::server_action::<CancelGathering>();
+    let message = crate::components::flash::server_action::<MessageAttendees>();
     let data = Resource::new(move || (id(), save.version().get(), cancel.version().get()), |(id, ..)| load_own_gathering(id));
     let message_value = message.value();
+    let cancel_value = cancel.value();
     view! {
-        <Title text="Your gathering — Tongcheng" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, organizer.gathering.manage_title) />
+        <Suspense fallback=move || view! { <p>{t!(i18n, organizer.loading)}</p> }>
             {move || Suspend::new(async move {
+                let locale = i18n.get_locale_untracked();
                 match data.await {
                     Ok(g) => {
                         let id = g.card.id;
+                        let status = td_string!(locale, organizer.gathering.status, status = g.card.status.label(locale));
+                        let coming = td_string!(locale, organizer.gathering.coming, count = g.attendees.len());
+                        let cancelled = g.card.status == EventStatus::Cancelled;
                         view! {
+                            <Title text=g.card.title.clone() />
                             <h1>{g.card.title.clone()}</h1>
-                            <p data-testid="gathering-status">{format!("{} · {} · status: {}", g.card.starts, seats_label(&g.card), g.card.status)}</p>
-                            {g.rejection.map(|r| view! { <p class="notice">{format!("Staff did not approve it: {r}. Edit it to send it for review again.")}</p> })}
-                            <p><a href=format!("/meetups/{id}")>"Public page"</a> " · " <a href=format!("/staff/meetups/{id}/attendees.csv")>"Export attendees (CSV)"</a></p>
-                            <h2>{format!("Who is coming ({})", g.attendees.len())}</h2>
-                            <ul data-testid="gathering-attendees">
-                                {g.attendees.into_iter().map(|a| view! { <li>{format!("{} ({:?})", a.name, a.status).to_lowercase().replace(a.name.to_lowercase().as_str(), &a.name)}</li> }).collect_view()}
-                            </ul>
+                            <p data-testid="gathering-status">{format!("{} · {} · {}", g.card.starts, seats_label(&g.card), status)}</p>
+                            {g.rejection.map(|r| view! { <p class="notice">{td_string!(locale, organizer.gathering.rejected, reason = r)}</p> })}
+                            <p class="links">
+                                <a href=format!("/meetups/{id}")>{t!(i18n, organizer.gathering.public_page)}</a>
+                                " · "
+                                <a href=format!("/staff/meetups/{id}/attendees.csv")>{t!(i18n, organizer.gathering.export)}</a>
+                            </p>
+                            <h2>{coming}</h2>
+                            {if g.attendees.is_empty() {
+                                view! { <p class="empty-state" data-testid="gathering-attendees">{t!(i18n, organizer.gathering.nobody)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul data-testid="gathering-attendees">
+                                        {g.attendees.iter().map(|a| view! { <li>{attendee_line(a, locale)}</li> }).collect_view()}
+                                    </ul>
+                                }
+                                .into_any()
+                            }}
                             <section class="card">
-                                <h2>"Message everyone coming"</h2>
+                                <h2>{t!(i18n, organizer.gathering.message.heading)}</h2>
                                 <ActionForm action=message attr:class="form" attr:novalidate=true>
                                     <input type="hidden" name="id" value=id.to_string() />
-                                    <Field label="Subject" name="subject" error=field_error(message_value, "subject") />
+                                    <Field label=td_string!(locale, organizer.gathering.message.subject) name="subject" error=field_error(message_value, "subject") />
                                     <div class="field">
-                                        <label for="field-body">"Message"</label>
-                                        <textarea id="field-body" name="body" rows="4"></textarea>
+                                        <label for="field-body">{t!(i18n, organizer.gathering.message.body)}</label>
+                                        <textarea id="field-body" name="body" rows="4" aria-describedby="field-body-hint">{crate::components::flash::typed_value("body", String::new())}</textarea>
+                                        <p class="hint" id="field-body-hint">{td_string!(locale, organizer.gathering.message.hint, count = MESSAGES_PER_DAY)}</p>
                                         <p class="field-error">{field_error(message_value, "body")}</p>
                                     </div>
-                                    <button type="submit">"Send"</button>
-                                    {move || message_value.get().and_then(Result::ok).map(|n| view! { <p class="success">{format!("Sent to {n}.")}</p> })}
+                                    <FormError error=form_error(message_value) />
+                                    {submit_button(
+                                        message.pending(),
+                                        None,
+                                        move || t_string!(i18n, organizer.gathering.message.send),
+                                        move || t_string!(i18n, organizer.busy.sending),
+                                    )}
+                                    {move || message_value.get().and_then(Result::ok).map(|n| view! {
+                                        <p class="success" role="status">{td_string!(locale, organizer.gathering.message.sent, count = n)}</p>
+                                    })}
                                 </ActionForm>
                             </section>
-                            <section class="card"><h2>"Edit"</h2><GatheringForm values=g.form id=Some(id) action=save /></section>
-                            {(g.card.status != crate::meetups::EventStatus::Cancelled).then(|| view! {
-                                <ActionForm action=cancel>
-                                    <input type="hidden" name="id" value=id.to_string() />
-                                    <button type="submit" class="danger">"Cancel the gathering and tell everyone"</button>
-                                </ActionForm>
-                            })}
+                            <section class="card">
+                                <h2>{t!(i18n, organizer.gathering.edit)}</h2>
+                                <GatheringForm values=g.form id=Some(id) action=save />
+                            </section>
+                            {if cancelled {
+                                view! { <p class="notice">{t!(i18n, organizer.gathering.cancelled)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <section class="card danger">
+                                        <h2>{t!(i18n, organizer.gathering.cancel.heading)}</h2>
+                                        <p>{t!(i18n, organizer.gathering.cancel.body)}</p>
+                                        <ActionForm action=cancel attr:class="form confirm-form">
+                                            <input type="hidden" name="id" value=id.to_string() />
+                                            {confirm_checkbox("confirm-cancel-gathering", move || t_string!(i18n, organizer.gathering.cancel.confirm))}
+                                            <p class="field-error" role="alert">{field_error(cancel_value, "status")}</p>
+                                            <FormError error=form_error(cancel_value) />
+                                            {submit_button(
+                                                cancel.pending(),
+                                                Some("danger"),
+                                                move || t_string!(i18n, organizer.gathering.cancel.button),
+                                                move || t_string!(i18n, organizer.busy.cancelling),
+                                            )}
+                                        </ActionForm>
+                                    </section>
+                                }
+                                .into_any()
+                            }}
                         }.into_any()
                     }
                     Err(e) => error_text(e),

@@ -1,27 +1,33 @@
 //! Email delivery problems, for staff: messages that could not be delivered, with the
 //! mail server's answer and a button to send them again.
+use crate::components::form::{error_text, form_error, FormError, SubmitButton};
 use crate::email::api::{failed_mail, RetryMail};
 use crate::email::FailedMail;
-use crate::pages::staff::dashboard::StaffNav;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn DeliveryPage() -> impl IntoView {
+    let i18n = use_i18n();
     let retry = ServerAction::<RetryMail>::new();
     let failed = Resource::new(move || retry.version().get(), |_| failed_mail());
+    let value = retry.value();
     view! {
-        <Title text="Email delivery — Tongcheng staff" />
-        <h1>"Email delivery"</h1>
+        <Title text=move || t_string!(i18n, staff.delivery.title) />
+        <h1>{t!(i18n, staff.delivery.heading)}</h1>
         <StaffNav />
-        <p>"Messages the mail server refused, or that failed too often. Fix the cause, then send them again."</p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <p>{t!(i18n, staff.delivery.intro)}</p>
+        <FormError error=form_error(value) />
+        {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="success" role="status">{t!(i18n, staff.delivery.requeued)}</p> })}
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match failed.await {
-                    Ok(list) if list.is_empty() => view! { <p>"Every message has been delivered or is on its way."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="notice">{t!(i18n, staff.delivery.all_good)}</p> }.into_any(),
                     Ok(list) => view! { <FailedTable list retry /> }.into_any(),
-                    Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => error_text(error),
                 }
             })}
         </Suspense>
@@ -30,32 +36,42 @@ pub fn DeliveryPage() -> impl IntoView {
 
 #[component]
 fn FailedTable(list: Vec<FailedMail>, retry: ServerAction<RetryMail>) -> impl IntoView {
+    let i18n = use_i18n();
+    let input = retry.input();
     view! {
         <div class="table-scroll">
             <table class="mail-table">
                 <thead>
                     <tr>
-                        <th>"To"</th>
-                        <th>"Subject"</th>
-                        <th>"Attempts"</th>
-                        <th>"Mail server's answer"</th>
-                        <th></th>
+                        <th scope="col">{t!(i18n, staff.delivery.col.to)}</th>
+                        <th scope="col">{t!(i18n, staff.delivery.col.subject)}</th>
+                        <th scope="col">{t!(i18n, staff.delivery.col.attempts)}</th>
+                        <th scope="col">{t!(i18n, staff.delivery.col.answer)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, staff.delivery.col.action)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
                     {list
                         .into_iter()
                         .map(|m| {
+                            let id = m.id;
+                            // Only the row's own button shows that it is working.
+                            let pending = Signal::derive(move || input.with(|i| i.as_ref().is_some_and(|r| r.id == id)));
                             view! {
                                 <tr>
                                     <td>{m.recipient}</td>
                                     <td>{m.subject}</td>
-                                    <td>{m.attempts}</td>
+                                    <td class="num">{m.attempts}</td>
                                     <td>{m.last_error}</td>
                                     <td>
                                         <ActionForm action=retry>
                                             <input type="hidden" name="id" value=m.id />
-                                            <button type="submit" class="secondary">"Send again"</button>
+                                            <SubmitButton
+                                                label=t_string!(i18n, staff.delivery.send_again)
+                                                pending
+                                                busy=t_string!(i18n, staff.busy.sending)
+                                                class="secondary"
+                                            />
                                         </ActionForm>
                                     </td>
                                 </tr>

@@ -1,10 +1,12 @@
 //! Staff pages for official meetups: list, create, manage (publish, postpone, cancel,
 //! edit, attendees, export) and check-in at the door.
-use crate::pages::staff::dashboard::StaffNav;
-use crate::components::form::{field_error, form_error, Field, FormError};
-use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
 use crate::components::event_form::EventFields;
+use crate::components::form::{error_text, field_error, form_error, Field, FormError, SubmitButton};
+use crate::components::meetup_card::seats_label;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, StaffMeetup};
+use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,34 +14,55 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn StaffMeetupsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let list = OnceResource::new(staff_meetups());
     view! {
-        <Title text="Meetups — Tongcheng staff" />
-        <h1>"Official meetups"</h1>
+        <Title text=move || t_string!(i18n, staff.meetups.title) />
+        <h1>{t!(i18n, staff.meetups.heading)}</h1>
         <StaffNav />
-        <p><a class="button" href="/staff/meetups/new">"New meetup"</a></p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <p><a class="button" href="/staff/meetups/new">{t!(i18n, staff.meetups.new)}</a></p>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
+                let locale = i18n.get_locale_untracked();
                 match list.await {
+                    Ok(cards) if cards.is_empty() => view! {
+                        <div class="notice">
+                            <p>{t!(i18n, staff.meetups.empty)}</p>
+                            <p>
+                                {t!(i18n, staff.meetups.empty_next)}
+                                " "
+                                <a href="/staff/planner">{t!(i18n, staff.meetups.to_planner)}</a>
+                            </p>
+                        </div>
+                    }
+                        .into_any(),
                     Ok(cards) => view! {
                         <div class="table-scroll">
                             <table>
-                                <thead><tr><th>"When"</th><th>"Meetup"</th><th>"City"</th><th>"Seats"</th><th>"Status"</th></tr></thead>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{t!(i18n, staff.meetups.col.when)}</th>
+                                        <th scope="col">{t!(i18n, staff.meetups.col.meetup)}</th>
+                                        <th scope="col">{t!(i18n, staff.meetups.col.city)}</th>
+                                        <th scope="col">{t!(i18n, staff.meetups.col.seats)}</th>
+                                        <th scope="col">{t!(i18n, staff.meetups.col.status)}</th>
+                                    </tr>
+                                </thead>
                                 <tbody>
                                     {cards.into_iter().map(|c| view! {
                                         <tr>
                                             <td>{c.starts.clone()}</td>
                                             <td><a href=format!("/staff/meetups/{}", c.id)>{c.title.clone()}</a></td>
                                             <td>{c.city.clone()}</td>
-                                            <td>{crate::components::meetup_card::seats_label(&c)}</td>
-                                            <td>{c.status.as_str()}</td>
+                                            <td>{seats_label(&c)}</td>
+                                            <td>{c.status.label(locale)}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => error_text(e),
                 }
             })}
         </Suspense>
@@ -48,11 +71,12 @@ pub fn StaffMeetupsPage() -> impl IntoView {
 
 #[component]
 pub fn NewMeetupPage() -> impl IntoView {
+    let i18n = use_i18n();
     let save = ServerAction::<SaveMeetup>::new();
     let blank = EventFormValues::blank(EventKind::Official);
     view! {
-        <Title text="New meetup — Tongcheng staff" />
-        <h1>"New official meetup"</h1>
+        <Title text=move || t_string!(i18n, staff.new_meetup.title) />
+        <h1>{t!(i18n, staff.new_meetup.heading)}</h1>
         <StaffNav />
         <MeetupForm values=blank id=None action=save />
     }
@@ -60,20 +84,27 @@ pub fn NewMeetupPage() -> impl IntoView {
 
 #[component]
 fn MeetupForm(values: EventFormValues, id: Option<i64>, action: ServerAction<SaveMeetup>) -> impl IntoView {
+    let i18n = use_i18n();
     let value = action.value();
+    let (label, busy) = if id.is_some() {
+        (t_string!(i18n, staff.meetup_form.save), t_string!(i18n, staff.busy.saving))
+    } else {
+        (t_string!(i18n, staff.meetup_form.create), t_string!(i18n, staff.busy.creating))
+    };
     view! {
         <ActionForm action attr:class="form meetup-form" attr:novalidate=true>
             <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
             <EventFields kind=EventKind::Official values error=move |field| field_error(value, field) />
             <FormError error=form_error(value) />
-            <button type="submit">{if id.is_some() { "Save changes" } else { "Create draft" }}</button>
-            {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">"Saved."</p> })}
+            <SubmitButton label pending=action.pending() busy />
+            {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">{t!(i18n, staff.meetup_form.saved)}</p> })}
         </ActionForm>
     }
 }
 
 #[component]
 pub fn StaffMeetupPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let save = ServerAction::<SaveMeetup>::new();
@@ -85,16 +116,42 @@ pub fn StaffMeetupPage() -> impl IntoView {
         |(id, ..)| load_staff_meetup(id),
     );
     view! {
-        <Title text="Meetup — Tongcheng staff" />
+        <Title text=move || t_string!(i18n, staff.manage.title) />
         <StaffNav />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match meetup.await {
                     Ok(m) => view! { <ManageMeetup m save publish change check_in /> }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => error_text(e),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Postponing or cancelling: the box must be ticked first (the browser insists, with
+/// or without JavaScript), so a slip of the thumb does not email everyone.
+#[component]
+fn StatusChangeForm(
+    action: ServerAction<ChangeMeetupStatus>,
+    id: String,
+    status: &'static str,
+    label: &'static str,
+    confirm: &'static str,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView {
+    let input = action.input();
+    let pending = Signal::derive(move || input.with(|i| i.as_ref().is_some_and(|c| c.status == status)));
+    view! {
+        <ActionForm action attr:class="form confirm-action">
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="status" value=status />
+            <label class="checkbox">
+                <input type="checkbox" name="confirm" value="yes" required />
+                <span>{confirm}</span>
+            </label>
+            <SubmitButton label pending class=class.unwrap_or("secondary") />
+        </ActionForm>
     }
 }
 
@@ -106,58 +163,113 @@ fn ManageMeetup(
     change: ServerAction<ChangeMeetupStatus>,
     check_in: ServerAction<CheckIn>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let card = m.page.card.clone();
     let id = card.id.to_string();
     let status = card.status;
     let publish_value = publish.value();
     let change_value = change.value();
-    let status_id = id.clone();
-    let status_form = move |action_status: &'static str, label: &'static str| {
-        let id = status_id.clone();
+    let publish_id = id.clone();
+    let publish_form = matches!(status, EventStatus::Draft | EventStatus::Postponed).then(move || {
+        let draft = status == EventStatus::Draft;
+        let label = if draft { t_string!(i18n, staff.manage.publish) } else { t_string!(i18n, staff.manage.republish) };
         view! {
-            <ActionForm action=change attr:class="inline">
-                <input type="hidden" name="id" value=id />
-                <input type="hidden" name="status" value=action_status />
-                <button type="submit" class="secondary">{label}</button>
+            <ActionForm action=publish attr:class="form">
+                <input type="hidden" name="id" value=publish_id />
+                {draft.then(|| view! {
+                    <Field
+                        label=t_string!(i18n, staff.manage.radius)
+                        name="radius_km"
+                        value="0".to_string()
+                        error=field_error(publish_value, "radius_km")
+                        hint=t_string!(i18n, staff.manage.radius_hint)
+                    />
+                })}
+                <SubmitButton label pending=publish.pending() busy=t_string!(i18n, staff.busy.publishing) />
             </ActionForm>
         }
-    };
+    });
+    let status_forms = (status != EventStatus::Cancelled).then(|| {
+        view! {
+            <section class="card danger">
+                <h2>{t!(i18n, staff.manage.change)}</h2>
+                <p class="hint">{t!(i18n, staff.manage.change_hint)}</p>
+                {(status == EventStatus::Published).then(|| view! {
+                    <StatusChangeForm
+                        action=change
+                        id=id.clone()
+                        status="postponed"
+                        label=t_string!(i18n, staff.manage.postpone)
+                        confirm=t_string!(i18n, staff.manage.postpone_confirm)
+                    />
+                })}
+                <StatusChangeForm
+                    action=change
+                    id=id.clone()
+                    status="cancelled"
+                    label=t_string!(i18n, staff.manage.cancel)
+                    confirm=t_string!(i18n, staff.manage.cancel_confirm)
+                    class="danger"
+                />
+                <p class="field-error" role="alert">{field_error(change_value, "status")}</p>
+            </section>
+        }
+    });
+    let failed = m.invitations.failed;
     view! {
         <h1>{card.title.clone()}</h1>
         <p data-testid="meetup-status">
-            {format!("{} · {} · {} · status: {}", card.starts, card.city, crate::components::meetup_card::seats_label(&card), status)}
+            {format!(
+                "{} · {} · {} · {}",
+                card.starts,
+                card.city,
+                seats_label(&card),
+                t_string!(i18n, staff.manage.status, status = status.label(locale)),
+            )}
         </p>
-        <p><a href=format!("/meetups/{}", card.id)>"Fan page"</a></p>
+        <p><a href=format!("/meetups/{}", card.id)>{t!(i18n, staff.manage.fan_page)}</a></p>
         <section class="card">
-            <h2>"Announce"</h2>
-            {matches!(status, EventStatus::Draft | EventStatus::Postponed).then(move || view! {
-                <ActionForm action=publish attr:class="form">
-                    <input type="hidden" name="id" value=id />
-                    <Field label="Also invite fans within (km)" name="radius_km" value="0".to_string() error=field_error(publish_value, "radius_km") />
-                    <button type="submit">"Publish and invite the city's fans"</button>
-                </ActionForm>
-            })}
-            {move || publish_value.get().and_then(Result::ok).map(|n| view! { <p class="success" role="status" data-testid="invited">{format!("Published: {n} invitations queued.")}</p> })}
-            <p class="field-error">{field_error(publish_value, "publish")}</p>
+            <h2>{t!(i18n, staff.manage.announce)}</h2>
+            {publish_form}
+            {move || {
+                publish_value.get().and_then(Result::ok).map(|n| view! {
+                    <p class="success" role="status" data-testid="invited">{t_string!(i18n, staff.manage.published, count = n).to_string()}</p>
+                })
+            }}
+            <p class="field-error" role="alert">{field_error(publish_value, "publish")}</p>
             <p data-testid="invitations">
-                {format!("Invitations: {} queued, {} sent, {} failed.", m.invitations.queued, m.invitations.sent, m.invitations.failed)}
+                {t_string!(
+                    i18n,
+                    staff.manage.invitations,
+                    queued = m.invitations.queued,
+                    sent = m.invitations.sent,
+                    failed = failed,
+                )
+                    .to_string()}
+                {(failed > 0).then(|| view! { " " <a href="/staff/delivery">{t!(i18n, staff.manage.failed_link)}</a> })}
             </p>
-            <div class="actions">
-                {(status == EventStatus::Published).then(|| status_form("postponed", "Postpone"))}
-                {(status != EventStatus::Cancelled).then(|| status_form("cancelled", "Cancel meetup and tell everyone"))}
-            </div>
-            <p class="field-error">{field_error(change_value, "status")}</p>
+            {(status == EventStatus::Cancelled).then(|| view! { <p class="notice">{t!(i18n, staff.manage.cancelled_note)}</p> })}
         </section>
-        <CheckInForm action=check_in initial=String::new() />
+        {status_forms}
+        <CheckInForm action=check_in initial=String::new() autofocus=false />
         <section>
-            <h2>{format!("Confirmed ({}, {} checked in)", m.confirmed.len(), m.checked_in)}</h2>
-            <AttendeeTable attendees=m.confirmed testid="confirmed" />
-            <h2>{format!("Waiting list ({})", m.waitlist.len())}</h2>
-            <AttendeeTable attendees=m.waitlist testid="waitlist" />
-            <p><a href=format!("/staff/meetups/{}/attendees.csv", card.id) download>"Export as CSV"</a></p>
+            <h2>{t_string!(i18n, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
+            {if m.confirmed.is_empty() {
+                view! { <p data-testid="confirmed">{t!(i18n, staff.manage.no_confirmed)}</p> }.into_any()
+            } else {
+                view! { <AttendeeTable attendees=m.confirmed testid="confirmed" /> }.into_any()
+            }}
+            <h2>{t_string!(i18n, staff.manage.waitlist, count = m.waitlist.len()).to_string()}</h2>
+            {if m.waitlist.is_empty() {
+                view! { <p data-testid="waitlist">{t!(i18n, staff.manage.no_waitlist)}</p> }.into_any()
+            } else {
+                view! { <AttendeeTable attendees=m.waitlist testid="waitlist" /> }.into_any()
+            }}
+            <p><a href=format!("/staff/meetups/{}/attendees.csv", card.id) download>{t!(i18n, staff.manage.export)}</a></p>
         </section>
         <section class="card">
-            <h2>"Edit"</h2>
+            <h2>{t!(i18n, staff.manage.edit)}</h2>
             <MeetupForm values=m.form id=Some(card.id) action=save />
         </section>
     }
@@ -165,10 +277,20 @@ fn ManageMeetup(
 
 #[component]
 fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let yes = t_string!(i18n, staff.manage.yes);
     view! {
         <div class="table-scroll">
             <table data-testid=testid>
-                <thead><tr><th>"#"</th><th>"Name"</th><th>"Email"</th><th>"Ticket"</th><th>"Checked in"</th></tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, staff.manage.col.number)}</th>
+                        <th scope="col">{t!(i18n, staff.manage.col.name)}</th>
+                        <th scope="col">{t!(i18n, staff.manage.col.email)}</th>
+                        <th scope="col">{t!(i18n, staff.manage.col.ticket)}</th>
+                        <th scope="col">{t!(i18n, staff.manage.col.checked_in)}</th>
+                    </tr>
+                </thead>
                 <tbody>
                     {attendees.into_iter().enumerate().map(|(i, a)| view! {
                         <tr>
@@ -176,7 +298,7 @@ fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoVie
                             <td>{a.name}</td>
                             <td>{a.email}</td>
                             <td><code>{a.ticket_code}</code></td>
-                            <td>{if a.checked_in { "yes" } else { "" }}</td>
+                            <td>{if a.checked_in { yes } else { "" }}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -185,18 +307,71 @@ fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoVie
     }
 }
 
+/// The door check-in: one big field and one big button, usable with one thumb. After
+/// each check-in the field empties and takes the focus for the next ticket.
 #[component]
-fn CheckInForm(action: ServerAction<CheckIn>, initial: String) -> impl IntoView {
+fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let value = action.value();
+    let pending = action.pending();
+    let error = field_error(value, "code");
+    let input = NodeRef::<leptos::html::Input>::new();
+    // In the browser only; the field is not bound to a signal, so what is typed before
+    // the page is interactive stays.
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(_))) {
+            if let Some(field) = input.get() {
+                field.set_value("");
+                let _ = field.focus();
+            }
+        }
+    });
+    // Opened from a ticket's QR code, the code is filled in: the keyboard stays away
+    // and one press of the button checks in.
+    let focus_field = autofocus && initial.is_empty();
     view! {
-        <section class="card">
-            <h2>"Check in at the door"</h2>
+        <section class="card check-in">
+            <h2>{t!(i18n, staff.check_in.section)}</h2>
             <ActionForm action attr:class="form" attr:novalidate=true>
-                <Field label="Ticket code" name="code" value=initial autocomplete="off" error=field_error(value, "code") hint="Type the code, or scan the fan's QR code with your phone's camera." />
+                <div class="field" class:invalid=move || error.get().is_some()>
+                    <label for="field-code">{t!(i18n, staff.check_in.code)}</label>
+                    <input
+                        id="field-code"
+                        class="ticket-code-input"
+                        type="text"
+                        name="code"
+                        value=initial.clone()
+                        node_ref=input
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        inputmode="text"
+                        enterkeyhint="go"
+                        autofocus=focus_field
+                        style="font-size:1.5rem;letter-spacing:0.08em;text-transform:uppercase;min-height:3.5rem"
+                        aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                        aria-describedby="field-code-hint field-code-error"
+                    />
+                    <p class="hint" id="field-code-hint">{t!(i18n, staff.check_in.hint)}</p>
+                    <p class="field-error" id="field-code-error" aria-live="polite">{move || error.get()}</p>
+                </div>
                 <FormError error=form_error(value) />
-                <button type="submit">"Check in"</button>
+                <button
+                    type="submit"
+                    class="button-big"
+                    style="width:100%;min-height:3.5rem;font-size:1.25rem"
+                    disabled=move || pending.get()
+                    aria-busy=move || pending.get().then_some("true")
+                >
+                    {move || if pending.get() { t_string!(i18n, staff.busy.checking_in) } else { t_string!(i18n, staff.check_in.submit) }}
+                </button>
             </ActionForm>
-            {move || value.get().and_then(Result::ok).map(|m| view! { <p class="success" role="status" data-testid="checked-in">{m}</p> })}
+            {move || {
+                value.get().and_then(Result::ok).map(|m| view! {
+                    <p class="success" role="status" data-testid="checked-in" style="font-size:1.25rem">{m}</p>
+                    <p class="hint">{t!(i18n, staff.check_in.next)}</p>
+                })
+            }}
         </section>
     }
 }
@@ -204,12 +379,13 @@ fn CheckInForm(action: ServerAction<CheckIn>, initial: String) -> impl IntoView 
 /// Opened by scanning a ticket's QR code: the code is filled in, one press checks in.
 #[component]
 pub fn CheckInPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let code = query.read_untracked().get("code").unwrap_or_default();
     let check_in = ServerAction::<CheckIn>::new();
     view! {
-        <Title text="Check in — Tongcheng staff" />
-        <h1>"Check in"</h1>
-        <CheckInForm action=check_in initial=code />
+        <Title text=move || t_string!(i18n, staff.check_in.title) />
+        <h1>{t!(i18n, staff.check_in.heading)}</h1>
+        <CheckInForm action=check_in initial=code autofocus=true />
     }
 }

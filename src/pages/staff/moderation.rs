@@ -1,106 +1,239 @@
 //! Staff moderation pages: the review queue and one organizer's history, where admins
 //! also change roles.
-use crate::pages::staff::dashboard::StaffNav;
-use crate::components::form::field_error;
+use crate::accounts::Role;
+use crate::components::form::{error_text, field_error, SubmitButton};
 use crate::gatherings::moderation::{load_moderation_queue, load_organizer_history, Moderate, SetRole};
-use crate::gatherings::{LogEntry, ReportView};
+use crate::gatherings::{report_category_label, LogEntry, ReportView};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::form::ActionForm;
-use crate::components::form::error_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+/// One decision's button; those that need a reason carry a required reason field.
 #[component]
 fn ModerateButton(action: ServerAction<Moderate>, subject: &'static str, id: i64, verb: &'static str, label: &'static str, with_reason: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    // Only the button pressed shows that it is working.
+    let input = action.input();
+    let pending = Signal::derive(move || input.with(|i| i.as_ref().is_some_and(|m| m.subject == subject && m.id == id && m.action == verb)));
     view! {
         <ActionForm action attr:class="moderate">
             <input type="hidden" name="subject" value=subject />
             <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="action" value=verb />
-            {with_reason.then(|| view! { <input type="text" name="reason" placeholder="Reason (sent to the organizer)" aria-label="Reason" /> })}
-            <button type="submit" class=if with_reason { "secondary" } else { "" }>{label}</button>
+            {with_reason.then(|| view! {
+                <input
+                    type="text"
+                    name="reason"
+                    required
+                    maxlength="1000"
+                    placeholder=move || t_string!(i18n, staff.moderation.reason_placeholder)
+                    aria-label=move || t_string!(i18n, staff.moderation.reason)
+                />
+            })}
+            <SubmitButton label pending class=if with_reason { "secondary" } else { "" } />
         </ActionForm>
     }
 }
 
-fn log_table(log: Vec<LogEntry>) -> impl IntoView {
+fn role_label(locale: Locale, raw: &str) -> String {
+    match Role::parse(raw) {
+        Some(Role::Fan) => td_string!(locale, staff.roles.fan).to_string(),
+        Some(Role::Organizer) => td_string!(locale, staff.roles.organizer).to_string(),
+        Some(Role::Staff) => td_string!(locale, staff.roles.staff).to_string(),
+        Some(Role::Admin) => td_string!(locale, staff.roles.admin).to_string(),
+        None => raw.to_string(),
+    }
+}
+
+/// "application #3" as the log stores it, in the reader's language.
+fn log_subject(locale: Locale, raw: &str) -> String {
+    let Some((kind, id)) = raw.split_once(" #") else {
+        return raw.to_string();
+    };
+    let kind = match kind {
+        "application" => td_string!(locale, staff.moderation.subject.application),
+        "gathering" => td_string!(locale, staff.moderation.subject.gathering),
+        "report" => td_string!(locale, staff.moderation.subject.report),
+        "organizer" => td_string!(locale, staff.moderation.subject.organizer),
+        other => other,
+    };
+    format!("{kind} #{id}")
+}
+
+/// A logged action ("approve", "role fan → organizer") in the reader's language.
+fn log_action(locale: Locale, raw: &str) -> String {
+    if let Some((from, to)) = raw.strip_prefix("role ").and_then(|r| r.split_once(" → ")) {
+        return td_string!(locale, staff.moderation.action.role, from = role_label(locale, from), to = role_label(locale, to)).to_string();
+    }
+    match raw {
+        "approve" => td_string!(locale, staff.moderation.action.approve),
+        "decline" => td_string!(locale, staff.moderation.action.decline),
+        "reject" => td_string!(locale, staff.moderation.action.reject),
+        "hide" => td_string!(locale, staff.moderation.action.hide),
+        "dismiss" => td_string!(locale, staff.moderation.action.dismiss),
+        "revoke" => td_string!(locale, staff.moderation.action.revoke),
+        "trust" => td_string!(locale, staff.moderation.action.trust),
+        "distrust" => td_string!(locale, staff.moderation.action.distrust),
+        other => other,
+    }
+    .to_string()
+}
+
+fn report_status(locale: Locale, raw: &str) -> String {
+    match raw {
+        "open" => td_string!(locale, staff.moderation.report_status.open),
+        "resolved" => td_string!(locale, staff.moderation.report_status.resolved),
+        other => other,
+    }
+    .to_string()
+}
+
+fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    if log.is_empty() {
+        return view! { <p data-testid="moderation-log">{empty}</p> }.into_any();
+    }
     view! {
         <div class="table-scroll">
             <table data-testid="moderation-log">
-                <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Action"</th><th>"Reason"</th></tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, staff.moderation.col.when)}</th>
+                        <th scope="col">{t!(i18n, staff.moderation.col.who)}</th>
+                        <th scope="col">{t!(i18n, staff.moderation.col.what)}</th>
+                        <th scope="col">{t!(i18n, staff.moderation.col.action)}</th>
+                        <th scope="col">{t!(i18n, staff.moderation.col.reason)}</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {log.into_iter().map(|l| view! { <tr><td>{l.when}</td><td>{l.staff}</td><td>{l.subject}</td><td>{l.action}</td><td>{l.reason}</td></tr> }).collect_view()}
+                    {log
+                        .into_iter()
+                        .map(|l| view! {
+                            <tr>
+                                <td>{l.when}</td>
+                                <td>{l.staff}</td>
+                                <td>{log_subject(locale, &l.subject)}</td>
+                                <td>{log_action(locale, &l.action)}</td>
+                                <td>{l.reason}</td>
+                            </tr>
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
     }
+    .into_any()
 }
 
-fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>) -> impl IntoView {
+fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>, empty: &'static str) -> AnyView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    if reports.is_empty() {
+        return view! { <p data-testid="reports">{empty}</p> }.into_any();
+    }
     view! {
-        <ul data-testid="reports">
+        <ul class="plain-list" data-testid="reports">
             {reports.into_iter().map(|r| view! {
                 <li class="card">
-                    <p><a href=format!("/meetups/{}", r.event_id)>{r.event_title.clone()}</a>{format!(" · {} · reported by {} · {}", r.category, r.reporter, r.status)}</p>
+                    <p>
+                        <a href=format!("/meetups/{}", r.event_id)>{r.event_title.clone()}</a>
+                        {format!(
+                            " · {} · {} · {}",
+                            report_category_label(&r.category, locale),
+                            t_string!(i18n, staff.moderation.reported_by, name = r.reporter.clone()),
+                            report_status(locale, &r.status),
+                        )}
+                    </p>
                     <p>{r.details.clone()}</p>
                     {action.map(|a| view! {
                         <div class="actions">
-                            <ModerateButton action=a subject="report" id=r.id verb="dismiss" label="Dismiss" with_reason=false />
-                            <ModerateButton action=a subject="report" id=r.id verb="hide" label="Hide the gathering" with_reason=true />
+                            <ModerateButton action=a subject="report" id=r.id verb="dismiss" label=t_string!(i18n, staff.moderation.dismiss) with_reason=false />
+                            <ModerateButton action=a subject="report" id=r.id verb="hide" label=t_string!(i18n, staff.moderation.hide_gathering) with_reason=true />
                         </div>
                     })}
                 </li>
             }).collect_view()}
         </ul>
     }
+    .into_any()
 }
 
 #[component]
 pub fn ModerationPage() -> impl IntoView {
+    let i18n = use_i18n();
     let moderate = ServerAction::<Moderate>::new();
     let queue = Resource::new(move || moderate.version().get(), |_| load_moderation_queue());
     let value = moderate.value();
     view! {
-        <Title text="Moderation — Tongcheng staff" />
-        <h1>"Moderation"</h1>
+        <Title text=move || t_string!(i18n, staff.moderation.title) />
+        <h1>{t!(i18n, staff.moderation.heading)}</h1>
         <StaffNav />
         <p class="field-error" role="alert">{field_error(value, "reason")}</p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match queue.await {
-                    Ok(q) => view! {
-                        <h2>{format!("Organizer applications ({})", q.applications.len())}</h2>
-                        <ul data-testid="applications">
-                            {q.applications.into_iter().map(|a| view! {
-                                <li class="card">
-                                    <p><strong>{a.name.clone()}</strong>{format!(" · {} · {}", a.email, a.city)}</p>
-                                    <p>{a.reason.clone()}</p>
-                                    <div class="actions">
-                                        <ModerateButton action=moderate subject="application" id=a.id verb="approve" label="Approve" with_reason=false />
-                                        <ModerateButton action=moderate subject="application" id=a.id verb="decline" label="Decline" with_reason=true />
-                                    </div>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                        <h2>{format!("Gatherings waiting for review ({})", q.gatherings.len())}</h2>
-                        <ul data-testid="pending-gatherings">
-                            {q.gatherings.into_iter().map(|g| view! {
-                                <li class="card">
-                                    <p><a href=format!("/meetups/{}", g.card.id)>{g.card.title.clone()}</a>{format!(" · {} · {} · by ", g.card.starts, g.card.city)}<a href=format!("/staff/organizers/{}", g.organizer_id)>{g.organizer.clone()}</a></p>
-                                    <div class="description" inner_html=g.description_html.clone()></div>
-                                    <div class="actions">
-                                        <ModerateButton action=moderate subject="gathering" id=g.card.id verb="approve" label="Approve" with_reason=false />
-                                        <ModerateButton action=moderate subject="gathering" id=g.card.id verb="reject" label="Reject" with_reason=true />
-                                        <ModerateButton action=moderate subject="gathering" id=g.card.id verb="hide" label="Hide" with_reason=true />
-                                    </div>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                        <h2>{format!("Reports ({})", q.reports.len())}</h2>
-                        {report_list(q.reports, Some(moderate))}
-                        <h2>"Recent decisions"</h2>
-                        {log_table(q.log)}
-                    }.into_any(),
+                    Ok(q) => {
+                        let all_clear = q.applications.is_empty() && q.gatherings.is_empty() && q.reports.is_empty();
+                        let applications = if q.applications.is_empty() {
+                            view! { <p data-testid="applications">{t!(i18n, staff.moderation.no_applications)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="plain-list" data-testid="applications">
+                                    {q.applications.iter().map(|a| view! {
+                                        <li class="card">
+                                            <p><strong>{a.name.clone()}</strong>{format!(" · {} · {}", a.email, a.city)}</p>
+                                            <p>{a.reason.clone()}</p>
+                                            <div class="actions">
+                                                <ModerateButton action=moderate subject="application" id=a.id verb="approve" label=t_string!(i18n, staff.moderation.approve) with_reason=false />
+                                                <ModerateButton action=moderate subject="application" id=a.id verb="decline" label=t_string!(i18n, staff.moderation.decline) with_reason=true />
+                                            </div>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        };
+                        let gatherings = if q.gatherings.is_empty() {
+                            view! { <p data-testid="pending-gatherings">{t!(i18n, staff.moderation.no_gatherings)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="plain-list" data-testid="pending-gatherings">
+                                    {q.gatherings.iter().map(|g| view! {
+                                        <li class="card">
+                                            <p>
+                                                <a href=format!("/meetups/{}", g.card.id)>{g.card.title.clone()}</a>
+                                                {format!(" · {} · {} · {}", g.card.starts, g.card.city, t_string!(i18n, staff.moderation.by))}
+                                                <a href=format!("/staff/organizers/{}", g.organizer_id)>{g.organizer.clone()}</a>
+                                            </p>
+                                            <div class="description" inner_html=g.description_html.clone()></div>
+                                            <div class="actions">
+                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="approve" label=t_string!(i18n, staff.moderation.approve) with_reason=false />
+                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="reject" label=t_string!(i18n, staff.moderation.reject) with_reason=true />
+                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="hide" label=t_string!(i18n, staff.moderation.hide) with_reason=true />
+                                            </div>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        };
+                        view! {
+                            {all_clear.then(|| view! { <p class="notice" role="status">{t!(i18n, staff.moderation.all_clear)}</p> })}
+                            <h2>{t_string!(i18n, staff.moderation.applications, count = q.applications.len()).to_string()}</h2>
+                            {applications}
+                            <h2>{t_string!(i18n, staff.moderation.gatherings, count = q.gatherings.len()).to_string()}</h2>
+                            {gatherings}
+                            <h2>{t_string!(i18n, staff.moderation.reports, count = q.reports.len()).to_string()}</h2>
+                            {report_list(q.reports, Some(moderate), t_string!(i18n, staff.moderation.no_reports))}
+                            <h2>{t!(i18n, staff.moderation.recent)}</h2>
+                            {log_table(q.log, t_string!(i18n, staff.moderation.no_log))}
+                        }
+                            .into_any()
+                    }
                     Err(e) => error_text(e),
                 }
             })}
@@ -110,6 +243,7 @@ pub fn ModerationPage() -> impl IntoView {
 
 #[component]
 pub fn OrganizerHistoryPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let moderate = ServerAction::<Moderate>::new();
     let set_role = ServerAction::<SetRole>::new();
@@ -117,40 +251,76 @@ pub fn OrganizerHistoryPage() -> impl IntoView {
         move || (params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or_default(), moderate.version().get(), set_role.version().get()),
         |(id, _, _)| load_organizer_history(id),
     );
+    let value = moderate.value();
     view! {
-        <Title text="Organizer — Tongcheng staff" />
+        <Title text=move || t_string!(i18n, staff.organizer.title) />
         <StaffNav />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <p class="field-error" role="alert">{field_error(value, "reason")}</p>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
+                let locale = i18n.get_locale_untracked();
                 match data.await {
-                    Ok(h) => view! {
-                        <h1>{h.name.clone()}</h1>
-                        <p>{format!("{} · {} · {}", h.email, if h.is_organizer { "organizer" } else { "not an organizer" }, if h.trusted { "trusted: gatherings publish directly" } else { "gatherings are reviewed" })}</p>
-                        <div class="actions">
-                            {crate::gatherings::moderatable(h.role).then(|| view! {
-                            {if h.trusted {
-                                view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="distrust" label="Review their gatherings again" with_reason=false /> }.into_any()
-                            } else {
-                                view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="trust" label="Trust: publish directly" with_reason=false /> }.into_any()
-                            }}
-                            {h.is_organizer.then(|| view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="revoke" label="Revoke organizer role" with_reason=true /> })}
-                            })}
-                        </div>
-                        {h.viewer_is_admin.then(|| view! { <RoleForm action=set_role user_id=h.user_id role=h.role.as_str() /> })}
-                        <h2>"Gatherings"</h2>
-                        <table>
-                            <thead><tr><th>"When"</th><th>"Gathering"</th><th>"Status"</th><th>"Confirmed"</th><th>"Came"</th></tr></thead>
-                            <tbody>
-                                {h.gatherings.into_iter().map(|(c, confirmed, came)| view! {
-                                    <tr><td>{c.starts.clone()}</td><td><a href=format!("/meetups/{}", c.id)>{c.title.clone()}</a></td><td>{c.status.as_str()}</td><td>{confirmed}</td><td>{came}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <h2>"Reports"</h2>
-                        {report_list(h.reports, None)}
-                        <h2>"Decisions"</h2>
-                        {log_table(h.log)}
-                    }.into_any(),
+                    Ok(h) => {
+                        let standing = format!(
+                            "{} · {} · {}",
+                            h.email,
+                            if h.is_organizer { t_string!(i18n, staff.organizer.is_organizer) } else { t_string!(i18n, staff.organizer.not_organizer) },
+                            if h.trusted { t_string!(i18n, staff.organizer.trusted) } else { t_string!(i18n, staff.organizer.reviewed) },
+                        );
+                        let gatherings = if h.gatherings.is_empty() {
+                            view! { <p>{t!(i18n, staff.organizer.no_gatherings)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-scroll">
+                                    <table>
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">{t!(i18n, staff.organizer.col.when)}</th>
+                                                <th scope="col">{t!(i18n, staff.organizer.col.gathering)}</th>
+                                                <th scope="col">{t!(i18n, staff.organizer.col.status)}</th>
+                                                <th scope="col">{t!(i18n, staff.organizer.col.confirmed)}</th>
+                                                <th scope="col">{t!(i18n, staff.organizer.col.came)}</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {h.gatherings.into_iter().map(|(c, confirmed, came)| view! {
+                                                <tr>
+                                                    <td>{c.starts.clone()}</td>
+                                                    <td><a href=format!("/meetups/{}", c.id)>{c.title.clone()}</a></td>
+                                                    <td>{c.status.label(locale)}</td>
+                                                    <td class="num">{confirmed}</td>
+                                                    <td class="num">{came}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }
+                                .into_any()
+                        };
+                        view! {
+                            <h1>{h.name.clone()}</h1>
+                            <p>{standing}</p>
+                            <div class="actions">
+                                {crate::gatherings::moderatable(h.role).then(|| view! {
+                                    {if h.trusted {
+                                        view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="distrust" label=t_string!(i18n, staff.organizer.distrust) with_reason=false /> }.into_any()
+                                    } else {
+                                        view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="trust" label=t_string!(i18n, staff.organizer.trust) with_reason=false /> }.into_any()
+                                    }}
+                                    {h.is_organizer.then(|| view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="revoke" label=t_string!(i18n, staff.organizer.revoke) with_reason=true /> })}
+                                })}
+                            </div>
+                            {h.viewer_is_admin.then(|| view! { <RoleForm action=set_role user_id=h.user_id role=h.role.as_str() /> })}
+                            <h2>{t!(i18n, staff.organizer.gatherings)}</h2>
+                            {gatherings}
+                            <h2>{t!(i18n, staff.organizer.reports)}</h2>
+                            {report_list(h.reports, None, t_string!(i18n, staff.organizer.no_reports))}
+                            <h2>{t!(i18n, staff.organizer.decisions)}</h2>
+                            {log_table(h.log, t_string!(i18n, staff.organizer.no_decisions))}
+                        }
+                            .into_any()
+                    }
                     Err(e) => error_text(e),
                 }
             })}
@@ -161,18 +331,42 @@ pub fn OrganizerHistoryPage() -> impl IntoView {
 /// An admin's form to give an account another role; the change is logged.
 #[component]
 fn RoleForm(action: ServerAction<SetRole>, user_id: i64, role: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let value = action.value();
-    let roles = [("fan", "Fan"), ("organizer", "Organizer"), ("staff", "Staff"), ("admin", "Admin")];
+    let roles = ["fan", "organizer", "staff", "admin"];
     view! {
-        <ActionForm action attr:class="form inline-form" attr:aria-label="Role">
+        <ActionForm action attr:class="form inline-form" attr:aria-label=t_string!(i18n, staff.organizer.role.form)>
             <input type="hidden" name="user_id" value=user_id.to_string() />
-            <label for="role">"Role"</label>
+            <label for="role">{t!(i18n, staff.organizer.role.label)}</label>
             <select id="role" name="role">
-                {roles.into_iter().map(|(v, label)| view! { <option value=v selected=v == role>{label}</option> }).collect_view()}
+                {roles.into_iter().map(|v| view! { <option value=v selected=v == role>{role_label(locale, v)}</option> }).collect_view()}
             </select>
-            <input type="text" name="reason" placeholder="Reason (logged)" aria-label="Reason for the role change" />
-            <button type="submit" class="secondary">"Change role"</button>
+            <input
+                type="text"
+                name="reason"
+                maxlength="1000"
+                placeholder=move || t_string!(i18n, staff.organizer.role.reason_placeholder)
+                aria-label=move || t_string!(i18n, staff.organizer.role.reason)
+            />
+            <SubmitButton label=t_string!(i18n, staff.organizer.role.submit) pending=action.pending() class="secondary" />
             <p class="field-error" role="alert">{field_error(value, "role")}</p>
+            {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="success" role="status">{t!(i18n, staff.organizer.role.changed)}</p> })}
         </ActionForm>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_entries_read_in_both_languages() {
+        assert_eq!(log_subject(Locale::zh_CN, "application #3"), "申请 #3");
+        assert_eq!(log_subject(Locale::en, "gathering #7"), "gathering #7");
+        assert_eq!(log_subject(Locale::en, "something else"), "something else");
+        assert_eq!(log_action(Locale::zh_CN, "role fan → organizer"), "角色：粉丝 → 组织者");
+        assert_eq!(log_action(Locale::en, "approve"), "approved");
+        assert_eq!(log_action(Locale::en, "mystery"), "mystery");
     }
 }

@@ -1,19 +1,26 @@
 //! The home page: your city for fans, an introduction for visitors.
 use crate::accounts::api::ResendVerification;
 use crate::accounts::CurrentUser;
-use crate::components::auth::Auth;
 use crate::cities::api::cities_with_most_fans;
 use crate::cities::CityFans;
-use crate::components::form::{field_error, form_error, FormError};
+use crate::components::auth::Auth;
+use crate::components::form::{field_error, form_error, FormError, SubmitButton};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::language::city_name;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_i18n();
     let top = OnceResource::new(cities_with_most_fans());
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        // No page name: the site's own title.
+        <Title text="" />
+        <Suspense fallback=move || view! { <p>{t!(i18n, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <Welcome user /> }.into_any(),
@@ -27,49 +34,72 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Intro() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="hero">
-            <h1>"Meet the fans of your city"</h1>
-            <p>
-                "Tongcheng 同城会 brings fans together: official meetups with the team, held where fans are most numerous, and gatherings run by fans themselves."
-            </p>
+            <h1>{t!(i18n, visitor.home.intro_heading)}</h1>
+            <p class="lead">{t!(i18n, visitor.home.intro_body)}</p>
             <p class="actions">
-                <a class="button" href="/register">"Join your city"</a>
-                <a href="/login">"I already have an account"</a>
+                <a class="button" href="/register">{t!(i18n, visitor.home.join)}</a>
+                <a class="button secondary" href="/login">{t!(i18n, visitor.home.have_account)}</a>
             </p>
+            <p><a href="/where-next">{t!(i18n, visitor.home.where_next)}</a></p>
         </section>
+    }
+}
+
+/// The home city as the greeting shows it: its name in Chinese, and in English also
+/// the Chinese name (which the city goes by) before the English one.
+fn home_city_label(locale: Locale, zh: &str, en: &str, province_en: &str) -> String {
+    match locale {
+        Locale::zh_CN => zh.to_string(),
+        Locale::en => format!("{zh} {en} · {province_en}"),
     }
 }
 
 #[component]
 fn Welcome(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let city = user.home_city.clone();
+    let city_href = format!("/cities/{}", city.id);
     view! {
         <section class="hero">
-            <h1>{format!("你好, {}", user.display_name)}</h1>
+            <h1>{td_string!(locale, visitor.home.greeting, name = user.display_name.clone()).to_string()}</h1>
             <p class="home-city" data-testid="home-city">
-                "Your city: " <strong>{format!("{} {}", city.name_zh, city.name_en)}</strong> {format!(" · {}", city.province_en)}
+                {t!(i18n, visitor.home.your_city)} <strong>{home_city_label(locale, &city.name_zh, &city.name_en, &city.province_en)}</strong>
             </p>
-            <p>{format!("{} verified fans live here.", city.verified_fans)}</p>
+            <p>{td_string!(locale, visitor.home.verified_here, count = city.verified_fans).to_string()}</p>
             {(!user.email_verified).then(|| view! { <VerifyReminder email=user.email.clone() /> })}
+            <p class="actions">
+                <a class="button" href=city_href>{t!(i18n, visitor.home.city_link)}</a>
+                <a class="button secondary" href=format!("/where-next?city={}", city.id)>{t!(i18n, visitor.home.where_next_link)}</a>
+            </p>
         </section>
     }
 }
 
 #[component]
 fn VerifyReminder(email: String) -> impl IntoView {
-    let resend = ServerAction::<ResendVerification>::new();
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let resend = crate::components::flash::server_action::<ResendVerification>();
     let value = resend.value();
+    let query = use_query_map();
+    // Without JavaScript the form post comes back to `/?resent=1`.
+    let sent = move || matches!(value.get(), Some(Ok(_))) || (value.with(Option::is_none) && query.read().get("resent").is_some());
     view! {
         <div class="notice" role="status">
-            <p>
-                "Please confirm your email address (" {email}
-                ") to count as a fan of your city and to sign up for meetups."
-            </p>
+            <p>{td_string!(locale, visitor.home.verify_reminder, email = email).to_string()}</p>
             <ActionForm action=resend attr:class="inline">
-                <button type="submit" class="secondary">"Send the link again"</button>
+                <SubmitButton
+                    label=t_string!(i18n, visitor.home.resend)
+                    busy=t_string!(i18n, visitor.home.resend_busy)
+                    pending=resend.pending()
+                    class="secondary"
+                />
             </ActionForm>
-            {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <p class="success">"Sent. Check your inbox."</p> })}
+            {move || sent().then(|| view! { <p class="success">{t!(i18n, visitor.home.resent)}</p> })}
             <p class="field-error">{field_error(value, "resend")}</p>
             <FormError error=form_error(value) />
         </div>
@@ -78,20 +108,22 @@ fn VerifyReminder(email: String) -> impl IntoView {
 
 #[component]
 fn TopCities(cities: Vec<CityFans>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     (!cities.is_empty()).then(|| {
         view! {
             <section>
-                <h2>"Cities with the most fans"</h2>
+                <h2>{t!(i18n, visitor.home.top_cities)}</h2>
                 <ol class="city-list">
                     {cities
                         .into_iter()
                         .map(|c| {
                             view! {
                                 <li>
-                                    <span class="zh">{c.name_zh}</span>
-                                    " "
-                                    <span class="en">{c.name_en}</span>
-                                    <span class="count">{format!("{} fans", c.verified_fans)}</span>
+                                    <a href=format!("/cities/{}", c.id)>
+                                        <span class="name">{city_name(locale, &c.name_zh, &c.name_en).to_string()}</span>
+                                        <span class="count">{td_string!(locale, visitor.home.fans_count, count = c.verified_fans).to_string()}</span>
+                                    </a>
                                 </li>
                             }
                         })

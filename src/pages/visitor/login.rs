@@ -1,6 +1,7 @@
 //! Log-in.
 use crate::components::auth::Auth;
-use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::components::form::{field_error, form_error, Field, FormError, SubmitButton};
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,26 +9,28 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     let value = auth.login.value();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let reset_done = move || query.read().get("reset").is_some();
     view! {
-        <Title text="Log in — Tongcheng" />
-        <h1>"Log in"</h1>
+        <Title text=move || t_string!(i18n, visitor.login.title) />
+        <h1>{t!(i18n, visitor.login.title)}</h1>
         <Show when=reset_done>
-            <p class="notice" role="status">"Your password is changed. Log in with the new one."</p>
+            <p class="notice" role="status">{t!(i18n, visitor.login.reset_done)}</p>
         </Show>
         <ActionForm action=auth.login attr:class="form" attr:novalidate=true>
             <input type="hidden" name="next" value=next />
-            <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
-            <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(value, "password") />
+            <Field label=t_string!(i18n, visitor.fields.email) name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
+            <Field label=t_string!(i18n, visitor.fields.password) name="password" kind="password" autocomplete="current-password" error=field_error(value, "password") />
             <FormError error=form_error(value) />
-            <button type="submit">"Log in"</button>
+            <SubmitButton label=t_string!(i18n, visitor.login.submit) busy=t_string!(i18n, visitor.login.busy) pending=auth.login.pending() />
         </ActionForm>
-        <p>
-            <a href="/forgot-password">"Forgot your password?"</a> " · " <a href="/register">"Create an account"</a>
+        <p class="links">
+            <a href="/forgot-password">{t!(i18n, visitor.login.forgot)}</a>
+            <a href="/register">{t!(i18n, visitor.login.create)}</a>
         </p>
     }
 }

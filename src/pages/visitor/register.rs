@@ -1,40 +1,63 @@
 //! Registration: email, display name, password and home city.
 use crate::accounts::api::Register;
 use crate::components::city_picker::CityPicker;
-use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::components::form::{field_error, form_error, Field, FormError, SubmitButton};
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let register = ServerAction::<Register>::new();
+    let i18n = use_i18n();
+    let register = crate::components::flash::server_action::<Register>();
     let value = register.value();
+    let query = use_query_map();
     let registered = move || value.get().and_then(Result::ok);
+    // Without JavaScript the form post comes back to `/register?sent=1` (the address
+    // is not put in the URL).
+    let sent_without_js = move || value.with(Option::is_none) && query.read().get("sent").is_some();
     view! {
-        <Title text="Join — Tongcheng" />
-        <h1>"Join your city's fans"</h1>
+        <Title text=move || t_string!(i18n, visitor.register.title) />
+        <h1>{t!(i18n, visitor.register.heading)}</h1>
         <Show
-            when=move || registered().is_some()
+            when=move || registered().is_some() || sent_without_js()
             fallback=move || {
                 view! {
                     <ActionForm action=register attr:class="form" attr:novalidate=true>
-                        <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
-                        <Field label="Display name" name="display_name" autocomplete="nickname" error=field_error(value, "display_name") hint="Shown to other fans at meetups." />
-                        <Field label="Password" name="password" kind="password" autocomplete="new-password" error=field_error(value, "password") hint="At least 8 characters." />
+                        <Field label=t_string!(i18n, visitor.fields.email) name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
+                        <Field
+                            label=t_string!(i18n, visitor.fields.display_name)
+                            name="display_name"
+                            autocomplete="nickname"
+                            error=field_error(value, "display_name")
+                            hint=t_string!(i18n, visitor.fields.display_name_hint)
+                        />
+                        <Field
+                            label=t_string!(i18n, visitor.fields.password)
+                            name="password"
+                            kind="password"
+                            autocomplete="new-password"
+                            error=field_error(value, "password")
+                            hint=t_string!(i18n, visitor.fields.password_hint)
+                        />
                         <CityPicker error=field_error(value, "city") />
                         <FormError error=form_error(value) />
-                        <button type="submit">"Create account"</button>
+                        <SubmitButton label=t_string!(i18n, visitor.register.submit) busy=t_string!(i18n, visitor.register.busy) pending=register.pending() />
                     </ActionForm>
-                    <p>"Already a member? " <a href="/login">"Log in"</a></p>
+                    <p>{t!(i18n, visitor.register.have_account)} " " <a href="/login">{t!(i18n, visitor.register.log_in)}</a></p>
                 }
             }
         >
             <div class="notice" role="status" data-testid="registered">
-                <p>
-                    "Almost there! We sent a confirmation link to " <strong>{registered}</strong>
-                    ". Open it to confirm your email, then log in."
-                </p>
+                {move || match registered() {
+                    Some(email) => view! {
+                        <p>{t!(i18n, visitor.register.sent_before)} <strong>{email}</strong> {t!(i18n, visitor.register.sent_after)}</p>
+                    }.into_any(),
+                    None => view! { <p>{t!(i18n, visitor.register.sent_generic)}</p> }.into_any(),
+                }}
+                <p class="hint">{t!(i18n, visitor.register.spam)}</p>
             </div>
         </Show>
     }

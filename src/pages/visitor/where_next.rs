@@ -1,5 +1,7 @@
 //! "Where next?": a fan's city and what it needs to host an official meetup.
 use crate::components::city_picker::CityPicker;
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::language::city_name;
 use crate::staff::api::where_next;
 use crate::staff::ranking::{group_thousands, Standing};
 use crate::staff::CityStanding;
@@ -9,76 +11,98 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn WhereNextPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let standing = Resource::new(move || query.read().get("city"), where_next);
     view! {
-        <Title text="Where next? — Tongcheng" />
-        <h1>"Where will the next meetup be?"</h1>
-        <p>
-            "Every two weeks the team holds an official meetup in the city where registered fans are densest, among cities with enough fans to fill it."
-        </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, visitor.where_next.title) />
+        <h1>{t!(i18n, visitor.where_next.heading)}</h1>
+        <p>{t!(i18n, visitor.where_next.intro)}</p>
+        <Suspense fallback=move || view! { <p>{t!(i18n, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
+                let locale = i18n.get_locale_untracked();
                 match standing.await {
                     Ok(Some(s)) => view! { <Standing s /> }.into_any(),
-                    Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="form-error">{e.field_message("city").unwrap_or_else(|| e.to_string())}</p> }.into_any(),
+                    Ok(None) => view! { <p class="hint">{t!(i18n, visitor.where_next.pick_city)}</p> }.into_any(),
+                    Err(e) => {
+                        let message = e.field_text("city").map(|t| t.get(locale).to_string()).unwrap_or_else(|| e.message(locale));
+                        view! { <p class="form-error" role="alert">{message}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>
         <form method="get" action="/where-next" class="form">
-            <CityPicker label="Look up a city" error=Signal::derive(|| None::<String>) />
-            <button type="submit" class="secondary">"Show"</button>
+            <CityPicker label=t_string!(i18n, visitor.where_next.lookup) error=Signal::derive(|| None::<String>) />
+            <button type="submit" class="secondary">{t!(i18n, visitor.where_next.show)}</button>
         </form>
     }
 }
 
 #[component]
 fn Standing(s: CityStanding) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let f = &s.city.figures;
-    let name = format!("{} {}", f.name_zh, f.name_en);
+    let name = city_name(locale, &f.name_zh, &f.name_en).to_string();
     let verdict = match (s.city.standing, s.city.position) {
-        (Standing::Eligible, Some(p)) => format!("{name} is number {p} of {} cities that can host.", s.eligible_cities),
-        (Standing::Scheduled, _) => format!("{name} already has an official meetup coming up!"),
-        (Standing::Resting, _) => format!("{name} hosted recently and is resting before its next turn."),
-        _ => format!(
-            "{name} needs {} more verified fans to be able to host ({} needed).",
-            group_thousands(s.city.fans_needed),
-            group_thousands(s.min_fans)
-        ),
+        (Standing::Eligible, Some(p)) => td_string!(locale, visitor.where_next.eligible, city = name.clone(), position = p, total = s.eligible_cities).to_string(),
+        (Standing::Scheduled, _) => td_string!(locale, visitor.where_next.scheduled, city = name.clone()).to_string(),
+        (Standing::Resting, _) => td_string!(locale, visitor.where_next.resting, city = name.clone()).to_string(),
+        _ => td_string!(
+            locale,
+            visitor.where_next.too_few,
+            city = name.clone(),
+            needed = group_thousands(s.city.fans_needed),
+            min = group_thousands(s.min_fans)
+        )
+        .to_string(),
     };
+    let fans = td_string!(locale, visitor.where_next.fans, count = group_thousands(f.verified_fans)).to_string();
+    let density = match s.city.density {
+        Some(d) => td_string!(locale, visitor.where_next.density, density = format!("{d:.1}")).to_string(),
+        None => td_string!(locale, visitor.where_next.population_unknown).to_string(),
+    };
+    let city_href = format!("/cities/{}", f.city_id);
+    let city_link = td_string!(locale, visitor.where_next.city_page, city = name.clone()).to_string();
     let share = s.share_url.clone();
-    let copied = RwSignal::new(false);
     view! {
         <section class="card" data-testid="standing">
             <h2>{name.clone()}</h2>
             <p class="verdict">{verdict}</p>
-            <p>
-                {format!(
-                    "{} verified fans · {}",
-                    group_thousands(f.verified_fans),
-                    s.city.density.map(|d| format!("{d:.1} fans per 100,000 residents")).unwrap_or_else(|| "population unknown".into()),
-                )}
-            </p>
-            <p>"Bring your friends: the more fans register in your city, the sooner it hosts."</p>
+            <p>{format!("{fans} · {density}")}</p>
+            <p>{t!(i18n, visitor.where_next.bring_friends)}</p>
+            <p><a href=city_href>{city_link}</a></p>
             <div class="share">
-                <label for="share-link">"Share this page"</label>
+                <label for="share-link">{t!(i18n, visitor.where_next.share)}</label>
                 <input id="share-link" type="text" readonly value=share.clone() />
-                <button
-                    type="button"
-                    class="secondary"
-                    on:click=move |_| {
-                        #[cfg(feature = "hydrate")]
-                        {
-                            let clipboard = window().navigator().clipboard();
-                            let _ = clipboard.write_text(&share);
-                        }
-                        copied.set(true);
-                    }
-                >
-                    {move || if copied.get() { "Copied!" } else { "Copy link" }}
-                </button>
+                <CopyButton locale url=share />
             </div>
         </section>
+    }
+}
+
+/// Copies the share link: an island, the one part of this page that runs in the browser.
+#[island]
+#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+fn CopyButton(locale: Locale, url: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    view! {
+        <button
+            type="button"
+            class="secondary"
+            data-ready=move || ready.get().then_some("true")
+            on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                {
+                    let clipboard = window().navigator().clipboard();
+                    let _ = clipboard.write_text(&url);
+                }
+                copied.set(true);
+            }
+        >
+            {move || if copied.get() { td_string!(locale, visitor.where_next.copied) } else { td_string!(locale, visitor.where_next.copy) }}
+        </button>
     }
 }

@@ -1,0 +1,75 @@
+//! The flash cookie: a plain form post's outcome, carried across its redirect to the
+//! next page render (see `components::flash`). Short-lived, HttpOnly, read once.
+use crate::components::flash::Flash;
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+
+pub const COOKIE: &str = "tongcheng_flash";
+/// Browsers keep cookies up to 4 KB; long texts are not worth more.
+const MAX_BYTES: usize = 3_000;
+const ENGINE: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Fields never written into a cookie.
+fn is_secret(name: &str) -> bool {
+    ["password", "token", "secret", "code"].iter().any(|word| name.contains(word))
+}
+
+/// The `Set-Cookie` value for a flash, dropping the typed fields if it would be too big.
+pub fn set_cookie(flash: &Flash, secure: bool) -> Option<String> {
+    let mut flash = flash.clone();
+    flash.fields.retain(|(name, _)| !is_secret(name));
+    let mut value = ENGINE.encode(serde_json::to_vec(&flash).ok()?);
+    if value.len() > MAX_BYTES {
+        flash.fields.clear();
+        value = ENGINE.encode(serde_json::to_vec(&flash).ok()?);
+    }
+    if value.len() > MAX_BYTES {
+        return None;
+    }
+    let secure = if secure { "; Secure" } else { "" };
+    Some(format!("{COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{secure}"))
+}
+
+/// Removes the flash once a page has shown it.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+}
+
+pub fn read(headers: &HeaderMap) -> Option<Flash> {
+    let value = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value)?;
+    serde_json::from_slice(&ENGINE.decode(value).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn round_trip(flash: &Flash) -> Option<Flash> {
+        let cookie = set_cookie(flash, false)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(cookie.split(';').next()?).ok()?);
+        read(&headers)
+    }
+
+    #[test]
+    fn passwords_never_reach_the_cookie_and_long_texts_are_dropped() {
+        let fields = vec![("display_name".to_string(), "李雷".to_string()), ("password".to_string(), "hunter22".to_string())];
+        let flash = Flash { path: "/api/register".into(), ok: None, fields };
+        let back = round_trip(&flash).expect("a cookie");
+        assert_eq!(back.field("display_name"), Some("李雷"));
+        assert_eq!(back.field("password"), None);
+
+        let long = Flash { path: "/api/save".into(), ok: None, fields: vec![("description".into(), "长".repeat(4000))] };
+        let back = round_trip(&long).expect("still a cookie, without the text");
+        assert_eq!((back.path.as_str(), back.fields.len()), ("/api/save", 0));
+        assert_eq!(back.ok_for("/api/save"), None);
+    }
+}
