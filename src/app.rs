@@ -3,7 +3,7 @@ use crate::components::auth::Auth;
 use crate::components::nav::Nav;
 use crate::pages::fan::{account, mailbox, meetups};
 use crate::pages::organizer::organize as gatherings;
-use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation};
+use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation, planner, ranking};
 use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
 use crate::i18n::{t_string, use_i18n, I18nContextProvider};
 use leptos::prelude::*;
@@ -100,8 +100,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/staff/moderation") view=moderation::ModerationPage />
                     <Route path=path!("/staff/organizers/:id") view=moderation::OrganizerHistoryPage />
                     <Route path=path!("/staff") view=staff::StaffDashboardPage />
-                    <Route path=path!("/staff/ranking") view=staff::RankingTablePage />
-                    <Route path=path!("/staff/planner") view=staff::PlannerPage />
+                    <Route path=path!("/staff/ranking") view=ranking::RankingTablePage />
+                    <Route path=path!("/staff/planner") view=planner::PlannerPage />
                     <Route path=path!("/mailbox") view=mailbox::MailboxPage />
                     <Route path=path!("/mailbox/:id") view=mailbox::MailboxMessagePage />
                     <Route path=path!("/staff/delivery") view=delivery::DeliveryPage />

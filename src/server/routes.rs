@@ -89,7 +89,7 @@ async fn page_handler(State(state): State<AppState>, Extension(cities): Extensio
     };
     // Rendered whole before sending, so pages are complete without JavaScript.
     let handler = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
-    let mut response = handler(request).await.into_response();
+    let mut response = with_page_policy(handler(request).await.into_response()).await;
     if shown {
         if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie()) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -112,6 +112,26 @@ fn static_files(router: Router<AppState>, options: &leptos::config::LeptosOption
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, immutable))
         .service(leptos_axum::site_pkg_dir_service(options));
     router.route_service(&leptos_axum::site_pkg_dir_service_route_path(options), pkg)
+}
+
+/// Makes sure a page carries the policy naming its scripts' nonce. The shell sets it
+/// while rendering, but Leptos occasionally drops that header when the same page is
+/// rendered again in quick succession; the page's own nonce is the source of truth.
+async fn with_page_policy(response: Response) -> Response {
+    if response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let html = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let nonce = std::str::from_utf8(&html)
+        .ok()
+        .and_then(|page| page.split("nonce=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .filter(|nonce| nonce.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=')));
+    if let Some(policy) = nonce.and_then(|n| HeaderValue::from_str(&crate::infra::headers::page_policy(n, false)).ok()) {
+        parts.headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Response::from_parts(parts, Body::from(html))
 }
 
 pub fn build(state: AppState, cities: Catalogue) -> Router {

@@ -109,8 +109,10 @@ fn ReportForm(id: i64) -> impl IntoView {
     let locale = i18n.get_locale_untracked();
     let report = crate::components::flash::server_action::<ReportGathering>();
     let value = report.value();
+    // Open when the form came back from the server, with thanks or with a mistake.
+    let answered = value.with_untracked(Option::is_some);
     view! {
-        <details class="report">
+        <details class="report" open=answered>
             <summary>{t!(i18n, fan.report.summary)}</summary>
             <Show
                 when=move || matches!(value.get(), Some(Ok(())))
@@ -129,7 +131,7 @@ fn ReportForm(id: i64) -> impl IntoView {
                         </div>
                         <div class="field">
                             <label for="report-details">{t!(i18n, fan.report.details)}</label>
-                            <textarea id="report-details" name="details" rows="3"></textarea>
+                            <textarea id="report-details" name="details" rows="3">{crate::components::flash::typed_value("details", String::new())}</textarea>
                             <p class="field-error">{field_error(value, "details")}</p>
                         </div>
                         <FormError error=form_error(value) />

@@ -12,7 +12,7 @@ use leptos_meta::Title;
 #[component]
 pub fn DeliveryPage() -> impl IntoView {
     let i18n = use_i18n();
-    let retry = ServerAction::<RetryMail>::new();
+    let retry = crate::components::flash::server_action::<RetryMail>();
     let failed = Resource::new(move || retry.version().get(), |_| failed_mail());
     let value = retry.value();
     view! {

@@ -72,7 +72,7 @@ pub fn StaffMeetupsPage() -> impl IntoView {
 #[component]
 pub fn NewMeetupPage() -> impl IntoView {
     let i18n = use_i18n();
-    let save = ServerAction::<SaveMeetup>::new();
+    let save = crate::components::flash::server_action::<SaveMeetup>();
     let blank = EventFormValues::blank(EventKind::Official);
     view! {
         <Title text=move || t_string!(i18n, staff.new_meetup.title) />
@@ -107,10 +107,10 @@ pub fn StaffMeetupPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
-    let save = ServerAction::<SaveMeetup>::new();
-    let publish = ServerAction::<PublishMeetup>::new();
-    let change = ServerAction::<ChangeMeetupStatus>::new();
-    let check_in = ServerAction::<CheckIn>::new();
+    let save = crate::components::flash::server_action::<SaveMeetup>();
+    let publish = crate::components::flash::server_action::<PublishMeetup>();
+    let change = crate::components::flash::server_action::<ChangeMeetupStatus>();
+    let check_in = crate::components::flash::server_action::<CheckIn>();
     let meetup = Resource::new(
         move || (id(), save.version().get(), publish.version().get(), change.version().get(), check_in.version().get()),
         |(id, ..)| load_staff_meetup(id),
@@ -382,7 +382,7 @@ pub fn CheckInPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let code = query.read_untracked().get("code").unwrap_or_default();
-    let check_in = ServerAction::<CheckIn>::new();
+    let check_in = crate::components::flash::server_action::<CheckIn>();
     view! {
         <Title text=move || t_string!(i18n, staff.check_in.title) />
         <h1>{t!(i18n, staff.check_in.heading)}</h1>

@@ -4,3 +4,5 @@ pub mod dashboard;
 pub mod delivery;
 pub mod meetups;
 pub mod moderation;
+pub mod planner;
+pub mod ranking;

@@ -165,7 +165,7 @@ fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>,
 #[component]
 pub fn ModerationPage() -> impl IntoView {
     let i18n = use_i18n();
-    let moderate = ServerAction::<Moderate>::new();
+    let moderate = crate::components::flash::server_action::<Moderate>();
     let queue = Resource::new(move || moderate.version().get(), |_| load_moderation_queue());
     let value = moderate.value();
     view! {
@@ -245,8 +245,8 @@ pub fn ModerationPage() -> impl IntoView {
 pub fn OrganizerHistoryPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let moderate = ServerAction::<Moderate>::new();
-    let set_role = ServerAction::<SetRole>::new();
+    let moderate = crate::components::flash::server_action::<Moderate>();
+    let set_role = crate::components::flash::server_action::<SetRole>();
     let data = Resource::new(
         move || (params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or_default(), moderate.version().get(), set_role.version().get()),
         |(id, _, _)| load_organizer_history(id),
