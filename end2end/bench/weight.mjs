@@ -52,7 +52,6 @@ async function transferred(path, { login } = {}) {
   const types = new Map();
   cdp.on("Network.responseReceived", (e) => types.set(e.requestId, e.type));
   await page.goto(`${base}${path}`, { waitUntil: "networkidle" });
-  await page.waitForSelector("html[data-hydrated]", { timeout: 120_000 });
   const byType = {};
   let total = 0;
   for (const [id, n] of bytes) {

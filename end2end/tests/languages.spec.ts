@@ -1,0 +1,93 @@
+// Chinese first, on a phone, accessible: every main page in zh-CN at 360×800 and in
+// English at desktop size, checked with axe-core (no serious or critical violations),
+// for horizontal scrolling at 360 px, and (in Chinese) for English UI text from the
+// catalogue. Screenshots for the README are written to docs/screenshots/.
+import { test, expect, Browser, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import * as fs from "fs";
+import * as path from "path";
+import { staff, verifiedFan } from "./helpers";
+
+type Lang = "zh-CN" | "en";
+
+/** Every English catalogue text that differs from its Chinese one and reads as words. */
+function englishOnlyTexts(): string[] {
+  const dir = path.join(__dirname, "..", "..", "locales");
+  const flatten = (value: unknown, out: string[]) => {
+    if (typeof value === "string") out.push(value);
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => flatten(v, out));
+  };
+  const texts = (lang: string) => {
+    const out: string[] = [];
+    for (const file of fs.readdirSync(path.join(dir, lang))) flatten(JSON.parse(fs.readFileSync(path.join(dir, lang, file), "utf8")), out);
+    return out;
+  };
+  const zh = new Set(texts("zh-CN"));
+  // Whole phrases only (three words or more, no variables), so names and brands don't count.
+  return [...new Set(texts("en"))].filter((t) => !zh.has(t) && !t.includes("{{") && t.trim().split(/\s+/).length >= 3);
+}
+const ENGLISH = englishOnlyTexts();
+
+async function newPage(browser: Browser, lang: Lang): Promise<Page> {
+  const phone = lang === "zh-CN";
+  const context = await browser.newContext({
+    locale: lang,
+    viewport: phone ? { width: 360, height: 800 } : { width: 1280, height: 900 },
+  });
+  // The switch's cookie: the page language, whatever the account says.
+  await context.addCookies([{ name: "tongcheng_lang", value: lang, url: process.env.BASE_URL ?? "http://127.0.0.1:3000" }]);
+  return context.newPage();
+}
+
+/** Logs in by the form's field names, whatever the page's language. */
+async function logIn(page: Page, email: string, password: string) {
+  await page.goto("/login");
+  await page.locator("input[name=email]").fill(email);
+  await page.locator("input[name=password]").fill(password);
+  await page.locator("main form button[type=submit]").click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+async function check(page: Page, lang: Lang, url: string, shot?: string) {
+  await page.goto(url);
+  await expect(page.locator("html")).toHaveAttribute("lang", lang);
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`), `${lang} ${url}`).toEqual([]);
+  if (lang === "zh-CN") {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${url} scrolls sideways at 360 px`).toBeLessThanOrEqual(0);
+    const text = await page.locator("body").innerText();
+    expect(ENGLISH.filter((t) => text.includes(t)), `English UI text on ${url}`).toEqual([]);
+  }
+  if (shot) {
+    fs.mkdirSync(path.join(__dirname, "..", "..", "docs", "screenshots"), { recursive: true });
+    await page.screenshot({ path: path.join(__dirname, "..", "..", "docs", "screenshots", `${shot}.png`), fullPage: false });
+  }
+}
+
+for (const lang of ["zh-CN", "en"] as Lang[]) {
+  test(`main pages in ${lang}: accessible, no sideways scrolling, no stray English`, async ({ browser }) => {
+    test.setTimeout(180_000);
+    const visitor = await newPage(browser, lang);
+    for (const url of ["/", "/meetups", "/where-next", "/register", "/login"]) await check(visitor, lang, url, lang === "zh-CN" && url === "/" ? "home-zh-phone" : undefined);
+    // A city page, reached from the home page's city list.
+    await visitor.goto("/");
+    const city = await visitor.locator('a[href^="/cities/"]').first().getAttribute("href");
+    await check(visitor, lang, city ?? "/cities/1");
+
+    const desk = await newPage(browser, lang);
+    await logIn(desk, staff.email, staff.password);
+    await check(desk, lang, "/staff/ranking", lang === "en" ? "staff-ranking-en" : "staff-ranking-zh-phone");
+    await check(desk, lang, "/staff/moderation");
+    await check(desk, lang, "/staff/meetups");
+    const meetups = desk.locator('main a[href^="/staff/meetups/"]:not([href$="/new"])');
+    if ((await meetups.count()) > 0) await check(desk, lang, (await meetups.first().getAttribute("href")) ?? "/staff/meetups");
+
+    const fan = await verifiedFan(browser, `lang-${lang}`, "shenzhen", /Shenzhen|深圳/);
+    if (lang === "zh-CN") await fan.page.setViewportSize({ width: 360, height: 800 });
+    await fan.page.context().addCookies([{ name: "tongcheng_lang", value: lang, url: process.env.BASE_URL ?? "http://127.0.0.1:3000" }]);
+    await check(fan.page, lang, "/my-meetups", lang === "zh-CN" ? "my-meetups-zh-phone" : undefined);
+    await check(fan.page, lang, "/meetups");
+  });
+}
