@@ -48,7 +48,7 @@ async fn main() {
     let started = Instant::now();
     tongcheng::server::seed::seed_demo(&db, fans, false).await.expect("seed");
     let seed_time = started.elapsed();
-    tongcheng::server::seed::create_staff(&db, "bench@example.com", "Bench", Some("bench-password"), "北京", Role::Staff)
+    tongcheng::server::seed::create_staff(&db, "bench@example.com", "Bench", Some("bench-password"), "北京", Role::Staff, tongcheng::i18n::Locale::en)
         .await
         .expect("staff");
     let app = tongcheng::server::start::start(config, listener).await.expect("start");

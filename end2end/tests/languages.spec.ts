@@ -57,6 +57,10 @@ async function check(page: Page, lang: Lang, url: string, shot?: string) {
   if (lang === "zh-CN") {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${url} scrolls sideways at 360 px`).toBeLessThanOrEqual(0);
+    // Touch targets: controls at least 44 px tall (checkboxes are hit through their label).
+    const small = await page.$$eval("header a, header button, main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio])", (els) =>
+      els.filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 44; }).map((e) => e.outerHTML.slice(0, 80)));
+    expect(small, `${url}: touch targets under 44 px`).toEqual([]);
     const text = await page.locator("body").innerText();
     expect(ENGLISH.filter((t) => text.includes(t)), `English UI text on ${url}`).toEqual([]);
   }
@@ -81,12 +85,27 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     await check(desk, lang, "/staff/ranking", lang === "en" ? "staff-ranking-en" : "staff-ranking-zh-phone");
     await check(desk, lang, "/staff/moderation");
     await check(desk, lang, "/staff/meetups");
-    const meetups = desk.locator('main a[href^="/staff/meetups/"]:not([href$="/new"])');
-    if ((await meetups.count()) > 0) await check(desk, lang, (await meetups.first().getAttribute("href")) ?? "/staff/meetups");
+    // A published meetup, made as staff make one, for the meetup pages.
+    const day = new Date(Date.now() + 21 * 86400_000).toISOString().slice(0, 10);
+    const saved = await desk.request.post("/api/save_meetup", {
+      headers: { accept: "application/json" },
+      form: { city: "深圳", title: lang === "zh-CN" ? "深圳米粉见面会" : "Shenzhen fan meetup", description: "", venue: "科技园", address: "", starts: `${day}T14:00`, ends: "", capacity: "40", signup_opens: "", signup_closes: "" },
+    });
+    expect(saved.ok(), await saved.text()).toBeTruthy();
+    const id = await saved.json();
+    const published = await desk.request.post("/api/publish_meetup", { headers: { accept: "application/json" }, form: { id: String(id), radius_km: "0" } });
+    expect(published.ok(), await published.text()).toBeTruthy();
+    await check(desk, lang, `/staff/meetups/${id}`);
+    await check(visitor, lang, `/meetups/${id}`);
 
     const fan = await verifiedFan(browser, `lang-${lang}`, "shenzhen", /Shenzhen|深圳/);
     if (lang === "zh-CN") await fan.page.setViewportSize({ width: 360, height: 800 });
     await fan.page.context().addCookies([{ name: "tongcheng_lang", value: lang, url: process.env.BASE_URL ?? "http://127.0.0.1:3000" }]);
+    // Sign up in the page's language, then see the seat among "my meetups".
+    await fan.page.goto(`/meetups/${id}`);
+    await fan.page.locator(".signup form button[type=submit]").first().click();
+    await expect(fan.page.locator(".signup")).toContainText(lang === "zh-CN" ? "票码" : /ticket/i);
+    await check(fan.page, lang, `/meetups/${id}`);
     await check(fan.page, lang, "/my-meetups", lang === "zh-CN" ? "my-meetups-zh-phone" : undefined);
     await check(fan.page, lang, "/meetups");
   });
