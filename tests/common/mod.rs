@@ -26,15 +26,20 @@ macro_rules! on_both_databases {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name($crate::common::Backend::Sqlite).await
+                    $crate::common::within_limit(super::$name($crate::common::Backend::Sqlite)).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$name($crate::common::Backend::Postgres).await
+                    $crate::common::within_limit(super::$name($crate::common::Backend::Postgres)).await
                 }
             }
         )*
     };
+}
+
+/// Runs a test, failing it (instead of hanging CI) when it takes over five minutes.
+pub async fn within_limit<F: std::future::Future>(test: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(300), test).await.expect("the test hung for five minutes")
 }
 
 /// A published official meetup a week from now in `city_id`.
