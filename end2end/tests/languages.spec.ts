@@ -110,3 +110,57 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     await check(fan.page, lang, "/meetups");
   });
 }
+
+// The main journeys in Chinese on a phone: a fan registers, confirms the email, signs
+// up and later cancels; staff publish the meetup and check the fan in at the door. Every
+// step selects by field names and test ids, never by English text.
+test("the main journeys in zh-CN at 360×800", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const desk = await newPage(browser, "zh-CN");
+  await logIn(desk, staff.email, staff.password);
+  const day = new Date(Date.now() + 28 * 86400_000).toISOString().slice(0, 10);
+  const saved = await desk.request.post("/api/save_meetup", {
+    headers: { accept: "application/json" },
+    form: { city: "深圳", title: "深圳新品体验会", description: "", venue: "深圳湾", address: "", starts: `${day}T15:00`, ends: "", capacity: "30", signup_opens: "", signup_closes: "" },
+  });
+  const id = await saved.json();
+  // Staff publish from the meetup's page.
+  await desk.goto(`/staff/meetups/${id}`);
+  await desk.locator('form[action*="publish_meetup"] button[type=submit]').click();
+  await expect(desk.getByTestId("invited")).toBeVisible();
+
+  // A fan registers in Chinese, without knowing a word of English.
+  const fan = await newPage(browser, "zh-CN");
+  const email = `zh-${Date.now()}@example.com`;
+  await fan.goto("/register");
+  await fan.locator("input[name=email]").fill(email);
+  await fan.locator("input[name=display_name]").fill("小米粉");
+  await fan.locator("input[name=password]").fill("a-good-password");
+  await fan.locator("input[name=city]").fill("深圳");
+  await fan.locator("main form button[type=submit]").click();
+  await expect(fan.getByTestId("registered")).toBeVisible();
+  await expect(fan.getByTestId("registered")).toContainText("链接");
+
+  // The confirmation email is in Chinese; its link confirms the address.
+  await logIn(fan, email, "a-good-password");
+  await fan.goto("/mailbox");
+  await fan.getByRole("link", { name: /确认/ }).first().click();
+  const link = await fan.locator("pre.mail-body a").first().getAttribute("href");
+  await fan.goto(link ?? "/");
+  await fan.locator("main form button[type=submit]").click();
+  await expect(fan.getByTestId("verified")).toBeVisible();
+
+  // Sign up, show the ticket at the door, then give the seat back.
+  await fan.goto(`/meetups/${id}`);
+  await fan.locator(".signup form button[type=submit]").first().click();
+  const code = await fan.getByTestId("ticket-code").innerText();
+  await desk.goto("/staff/check-in");
+  await desk.locator("input[name=code]").fill(code);
+  await desk.locator("main form button[type=submit]").click();
+  await expect(desk.getByTestId("checked-in")).toContainText("小米粉");
+  await fan.goto(`/meetups/${id}`);
+  await fan.locator(".signup input[type=checkbox][required]").check();
+  await fan.locator(".signup form.confirm-form button[type=submit]").click();
+  await expect(fan.getByTestId("ticket-code")).toHaveCount(0);
+  await expect(fan.locator("html")).toHaveAttribute("lang", "zh-CN");
+});
