@@ -31,6 +31,18 @@ pub fn CityPicker(
 /// text comes with an explicit `locale` (the page's i18n context stays on the server).
 #[island]
 fn CityPickerIsland(locale: Locale, name: String, label: String, initial: String, error: Option<String>) -> impl IntoView {
+    // What was typed before the WASM arrived is kept: hydrating with the server's value
+    // would put it (usually empty) back into the field.
+    #[cfg(feature = "hydrate")]
+    let initial = {
+        use leptos::wasm_bindgen::JsCast;
+        document()
+            .get_element_by_id("city-input")
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .filter(|typed| !typed.is_empty())
+            .unwrap_or(initial)
+    };
     let cities = OnceResource::new(city_options());
     let query = RwSignal::new(initial.clone());
     let open = RwSignal::new(false);
