@@ -124,3 +124,29 @@ pub fn error_text(e: AppError) -> AnyView {
     let locale = use_i18n().get_locale_untracked();
     view! { <p class="form-error" role="alert">{e.message(locale)}</p> }.into_any()
 }
+
+/// `SubmitButton` for forms whose labels are closures over the page's catalogue.
+pub fn submit_button(
+    pending: Memo<bool>,
+    class: Option<&'static str>,
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    busy: impl Fn() -> &'static str + Send + Sync + 'static,
+) -> impl IntoView {
+    match class {
+        Some(class) => view! { <SubmitButton label=label() pending busy=busy() class /> }.into_any(),
+        None => view! { <SubmitButton label=label() pending busy=busy() /> }.into_any(),
+    }
+}
+
+/// A checkbox the visitor must tick before a destructive form is sent. It has no name:
+/// the browser refuses to send the form while it is unticked (with or without
+/// JavaScript), and the server function never sees it.
+pub fn confirm_checkbox(id: &'static str, label: impl Fn() -> &'static str + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <label class="checkbox confirm" for=id>
+            <input id=id type="checkbox" required=true />
+            " "
+            {label}
+        </label>
+    }
+}

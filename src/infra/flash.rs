@@ -1,7 +1,7 @@
 //! The flash cookie: a plain form post's outcome, carried across its redirect to the
 //! next page render (see `components::flash`). Short-lived, HttpOnly, read once.
 use crate::components::flash::Flash;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use base64::Engine;
 
 pub const COOKIE: &str = "tongcheng_flash";
@@ -36,21 +36,14 @@ pub fn clear_cookie() -> String {
 }
 
 pub fn read(headers: &HeaderMap) -> Option<Flash> {
-    let value = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value)?;
+    let value = super::headers::cookie(headers, COOKIE)?;
     serde_json::from_slice(&ENGINE.decode(value).ok()?).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use axum::http::{header, HeaderValue};
 
     fn round_trip(flash: &Flash) -> Option<Flash> {
         let cookie = set_cookie(flash, false)?;

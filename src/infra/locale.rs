@@ -14,14 +14,7 @@ use leptos::prelude::use_context;
 pub const LANG_COOKIE: &str = "tongcheng_lang";
 
 pub fn from_cookie(headers: &HeaderMap) -> Option<Locale> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LANG_COOKIE)
-        .and_then(|(_, value)| value.parse().ok())
+    super::headers::cookie(headers, LANG_COOKIE).and_then(|value| value.parse().ok())
 }
 
 /// The browser's preference; `q` weights are ignored because browsers list languages

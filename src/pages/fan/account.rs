@@ -1,5 +1,5 @@
 //! The fan's own account: display name, home city, email confirmation, deletion.
-use super::{confirm_checkbox, submit_button};
+use crate::components::form::{confirm_checkbox, submit_button};
 use crate::accounts::api::SetInvitationPreference;
 use crate::accounts::CurrentUser;
 use crate::components::auth::Auth;

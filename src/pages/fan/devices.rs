@@ -1,5 +1,5 @@
 //! The account page's sign-in section: change the password, log out other devices.
-use super::submit_button;
+use crate::components::form::submit_button;
 use crate::accounts::devices::{ChangePassword, LogOutOtherDevices};
 use crate::accounts::NewPassword;
 use crate::components::form::{field_error, form_error, Field, FormError};

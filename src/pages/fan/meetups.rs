@@ -1,5 +1,5 @@
 //! Fan pages: what's on, one meetup (sign up, ticket, cancel), my meetups.
-use super::{confirm_checkbox, submit_button};
+use crate::components::form::{confirm_checkbox, submit_button};
 use crate::components::auth::Auth;
 use crate::components::form::{error_text, field_error, form_error, FormError};
 use crate::components::meetup_card::{seats_label, MeetupCardView};

@@ -8,7 +8,7 @@ use crate::gatherings::api::{
 use crate::gatherings::MESSAGES_PER_DAY;
 use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, PlaceStatus};
-use crate::pages::fan::{confirm_checkbox, submit_button};
+use crate::components::form::{confirm_checkbox, submit_button};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
