@@ -13,7 +13,10 @@ export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://tongcheng:tongcheng@12
 psql "$TEST_POSTGRES_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'tongcheng_test_%' OR datname = 'tongcheng_e2e'" |
   while read -r db; do psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db" ; done
 
-cargo test --features ssr
+# cargo-leptos builds debug views type-erased (`--cfg erase_components`); the tests use
+# the same flag, so both builds share one set of artifacts. Without it the views' type
+# names made a cold build directory of tens of gigabytes (CI ran out of disk).
+RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 # After the tests: `cargo test` rebuilds target/debug/tongcheng with the dev-dependencies'
 # features, and that server does not hydrate cargo-leptos's WASM. Building the site last
 # gives the end-to-end tests the server that matches it.

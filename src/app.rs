@@ -5,9 +5,9 @@ use crate::pages::fan::{account, mailbox, meetups};
 use crate::pages::organizer::organize as gatherings;
 use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation, planner, ranking};
 use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
-use crate::i18n::{t_string, use_i18n, I18nContextProvider};
+use crate::i18n::{td_string, I18nLocaleTrait as _};
+use crate::language::use_locale;
 use leptos::prelude::*;
-use leptos_i18n::context::UseLocalesOptions;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -18,8 +18,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
-        // No `lang` here: the i18n provider sets `lang` and `dir` for the page's language.
-        <html>
+        <html lang=use_locale().as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -40,40 +39,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// On the server, the language the locale middleware resolved for this request (cookie,
-/// then Accept-Language), handed to the i18n provider; the browser then reads it back
-/// from `<html lang>`, so hydration starts in the same language.
-fn request_language() -> UseLocalesOptions {
-    #[cfg(feature = "ssr")]
-    {
-        UseLocalesOptions::default().ssr_lang_header_getter(|| Some(leptos_i18n::Locale::as_str(crate::infra::locale::current()).to_string()))
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        UseLocalesOptions::default()
-    }
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Auth::new());
-    view! {
-        // The cookie is ours (set by /lang), so the provider must not write its own.
-        <I18nContextProvider enable_cookie=false ssr_lang_header_getter=request_language()>
-            <Site />
-        </I18nContextProvider>
-    }
+    view! { <Site /> }
 }
 
 #[component]
 fn Site() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Title formatter=move |page: String| {
-            if page.is_empty() { t_string!(i18n, common.site.title).to_string() } else { format!("{page}{}", t_string!(i18n, common.site.title_suffix)) }
+            if page.is_empty() { td_string!(locale, common.site.title).to_string() } else { format!("{page}{}", td_string!(locale, common.site.title_suffix)) }
         } />
-        <Meta name="description" content=move || t_string!(i18n, common.site.description) />
+        <Meta name="description" content=move || td_string!(locale, common.site.description) />
         <Router>
             <Nav />
             <main class="page">

@@ -1,5 +1,5 @@
-//! The reader's language. Pages translate with `t!` under the `I18nContextProvider`;
-//! messages made far from any page (validation in pure functions, errors crossing the
+//! The reader's language. Pages translate with `td!(use_locale(), …)`; messages made far
+//! from any page (validation in pure functions, errors crossing the
 //! wire) are `Text`: every language at once, picked where they are shown.
 use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,22 @@ macro_rules! msg {
     ($($key:tt)*) => {
         $crate::language::Text::build(|locale| $crate::i18n::td_string!(locale, $($key)*).to_string())
     };
+}
+
+/// The language of the page being rendered. Pages render only on the server (islands
+/// get their language as a prop), where the locale middleware resolved it per request.
+/// It is a plain value, not a signal: a page never changes language in place (the switch
+/// is a link), and leptos_i18n's context kept an effect alive past the render that
+/// panicked when it ran after the page's owner was gone.
+pub fn use_locale() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        crate::infra::locale::current()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Locale::default()
+    }
 }
 
 /// The catalogue's language for a stored or sent tag (`"zh-CN"`, `"en"`); anything else

@@ -12,6 +12,7 @@ on_both_databases!(
     logging_in_brings_back_the_account_language,
     registration_keeps_the_page_language,
     field_messages_come_in_both_languages,
+    many_pages_at_once_all_render_whole,
 );
 
 fn html_lang(html: &str) -> &str {
@@ -106,4 +107,63 @@ async fn field_messages_come_in_both_languages(backend: Backend) {
     let text = error.field_text("email").expect("a message for the email field");
     assert!(text.zh.contains("邮箱"), "{text:?}");
     assert!(text.en.contains("email address"), "{text:?}");
+}
+
+/// Panics raised by the application (not by a test's own assertions), e.g. in a task a
+/// page spawned. leptos_i18n's context once kept such a task alive past the render; when
+/// it ran after the page's owner was gone it panicked and the browser got an empty reply.
+static APP_PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_app_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.location().is_some_and(|l| !l.file().contains("tests/")) {
+                APP_PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            previous(info)
+        }));
+    });
+}
+
+async fn many_pages_at_once_all_render_whole(backend: Backend) {
+    count_app_panics();
+    let app = TestApp::spawn(backend).await;
+    let fan = app.fan("busy@example.com", "深圳").await;
+    let city = app.city_id("深圳").await;
+    let event = common::published_event(&app.state.db, city, Some(10)).await;
+    let pages = [
+        "/".to_string(),
+        "/meetups".into(),
+        format!("/meetups/{event}"),
+        "/my-meetups".into(),
+        "/mailbox".into(),
+        "/account".into(),
+        "/where-next".into(),
+        format!("/cities/{city}"),
+        "/organize".into(),
+        "/no-such-page".into(),
+    ];
+    let zh = app.browser_in("");
+    let mut requests = tokio::task::JoinSet::new();
+    for round in 0..8 {
+        for page in &pages {
+            let (who, lang) = if round % 2 == 0 { (&fan, "en") } else { (&zh, "zh-CN") };
+            let (client, base, page) = (who.client.clone(), app.base.clone(), page.clone());
+            requests.spawn(async move {
+                let response = client.get(format!("{base}{page}")).send().await.unwrap_or_else(|e| panic!("{page}: {e}"));
+                let status = response.status();
+                let html = response.text().await.unwrap_or_else(|e| panic!("{page}: an unfinished reply: {e}"));
+                (page, lang, status, html)
+            });
+        }
+    }
+    while let Some(done) = requests.join_next().await {
+        let (page, lang, status, html) = done.expect("request task");
+        assert!(status == StatusCode::OK || (status == StatusCode::NOT_FOUND && page == "/no-such-page"), "{page}: {status}");
+        assert!(html.contains("</html>"), "{page}: the whole page arrives: …{}", &html[html.len().saturating_sub(300)..]);
+        assert_eq!(html_lang(&html), lang, "{page}");
+    }
+    assert_eq!(APP_PANICS.load(std::sync::atomic::Ordering::SeqCst), 0, "no panic in the app while pages rendered");
 }

@@ -1,5 +1,6 @@
 //! Charts drawn as SVG on the server: no scripts, no external map tiles.
-use crate::i18n::{td_string, use_i18n, Locale};
+use crate::i18n::{td_string, Locale};
+use crate::language::use_locale;
 use crate::staff::ranking::RankedCity;
 use leptos::prelude::*;
 
@@ -29,7 +30,7 @@ fn city_label(locale: Locale, city: &RankedCity) -> String {
 
 #[component]
 pub fn DensityBars(cities: Vec<RankedCity>) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     let max = cities.iter().filter_map(|c| c.density).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let row = 26.0;
     let height = row * cities.len() as f64 + 10.0;
@@ -60,7 +61,7 @@ pub fn DensityBars(cities: Vec<RankedCity>) -> impl IntoView {
 
 #[component]
 pub fn FanMap(cities: Vec<RankedCity>) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     let max_fans = cities.iter().map(|c| c.figures.verified_fans).max().unwrap_or(1).max(1) as f64;
     let max_density = cities.iter().filter_map(|c| c.density).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let mut cities = cities;

@@ -5,7 +5,8 @@
 use crate::cities::api::city_options;
 use crate::cities::{search, CityOption};
 use crate::components::flash::typed_value;
-use crate::i18n::{t_string, td_string, use_i18n, Locale};
+use crate::i18n::{td_string, Locale};
+use crate::language::use_locale;
 use leptos::prelude::*;
 
 const SUGGESTIONS: usize = 8;
@@ -20,15 +21,14 @@ pub fn CityPicker(
     #[prop(optional, into)] initial: String,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
-    let label = label.unwrap_or_else(|| t_string!(i18n, visitor.components.city_picker.label).to_string());
+    let locale = use_locale();
+    let label = label.unwrap_or_else(|| td_string!(locale, visitor.components.city_picker.label).to_string());
     let initial = typed_value(name, initial);
     view! { <CityPickerIsland locale name=name.to_string() label initial error=error.get_untracked() /> }
 }
 
 /// Island props cross to the browser as JSON, so they are owned and serializable, and
-/// text comes with an explicit `locale` (the page's i18n context stays on the server).
+/// text comes with an explicit `locale` (the request's language is known only on the server).
 #[island]
 fn CityPickerIsland(locale: Locale, name: String, label: String, initial: String, error: Option<String>) -> impl IntoView {
     // What was typed before the WASM arrived is kept: hydrating with the server's value

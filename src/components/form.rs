@@ -1,6 +1,7 @@
 //! Form fields that show the server's message for them right beside the input.
 use crate::error::AppError;
-use crate::i18n::{t_string, use_i18n, I18nLocaleTrait as _, Locale};
+use crate::i18n::{td_string, I18nLocaleTrait as _, Locale};
+use crate::language::use_locale;
 use leptos::prelude::*;
 
 /// The message for `field` from an action's last result.
@@ -9,9 +10,8 @@ where
     T: Send + Sync + 'static,
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
-    let i18n = use_i18n();
+    let locale = use_locale();
     Signal::derive(move || {
-        let locale = i18n.get_locale();
         value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field_text(field)).map(|t| t.get(locale).to_string()))
     })
 }
@@ -22,9 +22,8 @@ where
     T: Send + Sync + 'static,
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
-    let i18n = use_i18n();
+    let locale = use_locale();
     Signal::derive(move || {
-        let locale = i18n.get_locale();
         value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.form_message(locale)))
     })
 }
@@ -32,11 +31,11 @@ where
 /// The format a date or time input expects, for its hint: browsers show these inputs in
 /// their own locale's layout (mm/dd/yyyy in many), so the page says what it means.
 fn format_hint(kind: &str) -> Option<&'static str> {
-    let i18n = use_i18n();
+    let locale = use_locale();
     match kind {
-        "date" => Some(t_string!(i18n, visitor.components.form.date_format)),
-        "datetime-local" => Some(t_string!(i18n, visitor.components.form.datetime_format)),
-        "time" => Some(t_string!(i18n, visitor.components.form.time_format)),
+        "date" => Some(td_string!(locale, visitor.components.form.date_format)),
+        "datetime-local" => Some(td_string!(locale, visitor.components.form.datetime_format)),
+        "time" => Some(td_string!(locale, visitor.components.form.time_format)),
         _ => None,
     }
 }
@@ -57,7 +56,7 @@ pub fn Field(
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let format = format_hint(kind);
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     // Date pickers follow the element's language where the browser supports it.
     let lang = format.map(|_| locale.as_str());
     let hint = match (hint, format) {
@@ -98,8 +97,8 @@ pub fn SubmitButton(
     #[prop(optional, into)] busy: Option<String>,
     #[prop(optional)] class: Option<&'static str>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let busy = busy.unwrap_or_else(|| t_string!(i18n, common.busy).to_string());
+    let locale = use_locale();
+    let busy = busy.unwrap_or_else(|| td_string!(locale, common.busy).to_string());
     let pending_label = busy.clone();
     view! {
         <button type="submit" class=class data-pending-label=pending_label disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
@@ -121,7 +120,7 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 
 /// An error of a page's data, as the page shows it.
 pub fn error_text(e: AppError) -> AnyView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     view! { <p class="form-error" role="alert">{e.message(locale)}</p> }.into_any()
 }
 

@@ -1,5 +1,6 @@
 //! A meetup or gathering in a list: title, time, city, seats, and the fan's place.
-use crate::i18n::{td_string, use_i18n, Locale};
+use crate::i18n::{td_string, Locale};
+use crate::language::use_locale;
 use crate::meetups::{EventKind, EventStatus, MeetupCard, Place, PlaceStatus};
 use leptos::prelude::*;
 
@@ -14,12 +15,12 @@ pub fn seats_text(locale: Locale, card: &MeetupCard) -> String {
 
 /// [`seats_text`] in the page's language (inside a component).
 pub fn seats_label(card: &MeetupCard) -> String {
-    seats_text(use_i18n().get_locale_untracked(), card)
+    seats_text(use_locale(), card)
 }
 
 #[component]
 pub fn MeetupCardView(card: MeetupCard, #[prop(optional)] place: Option<Place>) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     let status = (card.status != EventStatus::Published).then(|| card.status.label(locale));
     let kind = (card.kind == EventKind::Gathering).then(|| td_string!(locale, visitor.components.meetup_card.gathering));
     let place = place.and_then(|p| match (p.status, p.position) {

@@ -1,6 +1,7 @@
 //! The site header: brand, the main links for who is logged in, and the language switch.
 use crate::components::auth::Auth;
-use crate::i18n::{t, t_string, use_i18n, I18nLocaleTrait as _, Locale};
+use crate::i18n::{td, td_string, I18nLocaleTrait as _, Locale};
+use crate::language::use_locale;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -8,38 +9,38 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-zh">"同城会"</span>
                 <span class="brand-en" lang="en">" Tongcheng"</span>
             </a>
-            <nav class="site-nav" aria-label=move || t_string!(i18n, common.nav.label)>
+            <nav class="site-nav" aria-label=move || td_string!(locale, common.nav.label)>
                 <Suspense>
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => {
                                 view! {
-                                    <a href="/meetups">{t!(i18n, common.nav.meetups)}</a>
-                                    <a href=format!("/cities/{}", user.home_city.id)>{t!(i18n, common.nav.my_city)}</a>
-                                    <a href="/my-meetups">{t!(i18n, common.nav.my_meetups)}</a>
-                                    <a href="/where-next">{t!(i18n, common.nav.where_next)}</a>
-                                    <a href="/organize">{t!(i18n, common.nav.organize)}</a>
-                                    {user.role.is_staff().then(|| view! { <a href="/staff">{t!(i18n, common.nav.staff)}</a> })}
-                                    <a href="/account" class="who" title=move || t_string!(i18n, common.nav.account)>{user.display_name}</a>
+                                    <a href="/meetups">{td!(locale, common.nav.meetups)}</a>
+                                    <a href=format!("/cities/{}", user.home_city.id)>{td!(locale, common.nav.my_city)}</a>
+                                    <a href="/my-meetups">{td!(locale, common.nav.my_meetups)}</a>
+                                    <a href="/where-next">{td!(locale, common.nav.where_next)}</a>
+                                    <a href="/organize">{td!(locale, common.nav.organize)}</a>
+                                    {user.role.is_staff().then(|| view! { <a href="/staff">{td!(locale, common.nav.staff)}</a> })}
+                                    <a href="/account" class="who" title=move || td_string!(locale, common.nav.account)>{user.display_name}</a>
                                     <ActionForm action=auth.logout attr:class="inline">
-                                        <button type="submit" class="link">{t!(i18n, common.nav.log_out)}</button>
+                                        <button type="submit" class="link">{td!(locale, common.nav.log_out)}</button>
                                     </ActionForm>
                                 }
                                     .into_any()
                             }
                             _ => {
                                 view! {
-                                    <a href="/meetups">{t!(i18n, common.nav.meetups)}</a>
-                                    <a href="/where-next">{t!(i18n, common.nav.where_next)}</a>
-                                    <a href="/login">{t!(i18n, common.nav.log_in)}</a>
-                                    <a href="/register" class="button">{t!(i18n, common.nav.join)}</a>
+                                    <a href="/meetups">{td!(locale, common.nav.meetups)}</a>
+                                    <a href="/where-next">{td!(locale, common.nav.where_next)}</a>
+                                    <a href="/login">{td!(locale, common.nav.log_in)}</a>
+                                    <a href="/register" class="button">{td!(locale, common.nav.join)}</a>
                                 }
                                     .into_any()
                             }
@@ -56,16 +57,16 @@ pub fn Nav() -> impl IntoView {
 /// switching is a full page load in the new language, with or without JavaScript.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let location = use_location();
     let href = move |to: Locale| {
         let (path, search) = (location.pathname.get(), location.search.get());
         let here = if search.is_empty() { path } else { format!("{path}?{search}") };
         format!("/lang?to={}&next={}", to.as_str(), crate::text::url_encode(&here))
     };
-    let current = move |l: Locale| (i18n.get_locale() == l).then_some("true");
+    let current = move |l: Locale| (locale == l).then_some("true");
     view! {
-        <nav class="lang-switch" aria-label=move || t_string!(i18n, common.lang.label)>
+        <nav class="lang-switch" aria-label=move || td_string!(locale, common.lang.label)>
             <a href=move || href(Locale::zh_CN) rel="external" hreflang="zh-CN" lang="zh-CN" aria-current=move || current(Locale::zh_CN)>"中文"</a>
             <a href=move || href(Locale::en) rel="external" hreflang="en" lang="en" aria-current=move || current(Locale::en)>"EN"</a>
         </nav>

@@ -5,7 +5,8 @@ use crate::accounts::CurrentUser;
 use crate::components::auth::Auth;
 use crate::components::city_picker::CityPicker;
 use crate::components::form::{field_error, form_error, Field, FormError};
-use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,11 +14,11 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let auth = expect_context::<Auth>();
     view! {
-        <Title text=move || t_string!(i18n, fan.account.title) />
-        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
+        <Title text=move || td_string!(locale, fan.account.title) />
+        <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <AccountForms user /> }.into_any(),
@@ -30,8 +31,7 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountForms(user: CurrentUser) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let auth = expect_context::<Auth>();
     let name_value = auth.update_name.value();
     let city_value = auth.change_city.value();
@@ -44,29 +44,29 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
         crate::i18n::Locale::en => format!("{}, {}", city.name_en, city.province_en),
     };
     view! {
-        <h1>{t!(i18n, fan.account.title)}</h1>
+        <h1>{td!(locale, fan.account.title)}</h1>
         <p class="account-email">
             {user.email.clone()} " · "
             {if user.email_verified { td_string!(locale, fan.account.email_confirmed) } else { td_string!(locale, fan.account.email_unconfirmed) }}
         </p>
 
         <section class="card">
-            <h2>{t!(i18n, fan.account.name.heading)}</h2>
+            <h2>{td!(locale, fan.account.name.heading)}</h2>
             <ActionForm action=auth.update_name attr:class="form" attr:novalidate=true>
                 <Field label=td_string!(locale, fan.account.name.label) name="display_name" value=user.display_name.clone() error=field_error(name_value, "display_name") />
                 <FormError error=form_error(name_value) />
-                {submit_button(auth.update_name.pending(), None, move || t_string!(i18n, fan.account.name.save), move || t_string!(i18n, fan.busy.saving))}
-                {move || matches!(name_value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">{t!(i18n, fan.account.name.saved)}</p> })}
+                {submit_button(auth.update_name.pending(), None, move || td_string!(locale, fan.account.name.save), move || td_string!(locale, fan.busy.saving))}
+                {move || matches!(name_value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">{td!(locale, fan.account.name.saved)}</p> })}
             </ActionForm>
         </section>
 
         <section class="card">
-            <h2>{t!(i18n, fan.account.city.heading)}</h2>
-            <p data-testid="account-city">{t!(i18n, fan.account.city.now)} {city_now}</p>
+            <h2>{td!(locale, fan.account.city.heading)}</h2>
+            <p data-testid="account-city">{td!(locale, fan.account.city.now)} {city_now}</p>
             <ActionForm action=auth.change_city attr:class="form" attr:novalidate=true>
                 <CityPicker label=td_string!(locale, fan.account.city.new) initial=city_label error=field_error(city_value, "city") />
                 <FormError error=form_error(city_value) />
-                {submit_button(auth.change_city.pending(), None, move || t_string!(i18n, fan.account.city.change), move || t_string!(i18n, fan.busy.saving))}
+                {submit_button(auth.change_city.pending(), None, move || td_string!(locale, fan.account.city.change), move || td_string!(locale, fan.busy.saving))}
             </ActionForm>
         </section>
 
@@ -74,8 +74,8 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
         <super::devices::SignInSecurity />
 
         <section class="card danger">
-            <h2>{t!(i18n, fan.account.delete.heading)}</h2>
-            <p>{t!(i18n, fan.account.delete.body)}</p>
+            <h2>{td!(locale, fan.account.delete.heading)}</h2>
+            <p>{td!(locale, fan.account.delete.body)}</p>
             // Not `novalidate`: the browser itself insists on the confirmation box.
             <ActionForm action=auth.delete_account attr:class="form">
                 <Field
@@ -85,13 +85,13 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
                     autocomplete="current-password"
                     error=field_error(delete_value, "delete_password")
                 />
-                {confirm_checkbox("confirm-delete-account", move || t_string!(i18n, fan.account.delete.confirm))}
+                {confirm_checkbox("confirm-delete-account", move || td_string!(locale, fan.account.delete.confirm))}
                 <FormError error=form_error(delete_value) />
                 {submit_button(
                     auth.delete_account.pending(),
                     Some("danger"),
-                    move || t_string!(i18n, fan.account.delete.button),
-                    move || t_string!(i18n, fan.busy.deleting),
+                    move || td_string!(locale, fan.account.delete.button),
+                    move || td_string!(locale, fan.busy.deleting),
                 )}
             </ActionForm>
         </section>
@@ -100,26 +100,26 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
 
 #[component]
 fn EmailPreferences(wants: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let save = crate::components::flash::server_action::<SetInvitationPreference>();
     let value = save.value();
     view! {
         <section class="card">
-            <h2>{t!(i18n, fan.account.email.heading)}</h2>
+            <h2>{td!(locale, fan.account.email.heading)}</h2>
             <ActionForm action=save attr:class="form">
                 <label class="checkbox">
                     <input type="checkbox" name="wants_invitations" value="yes" checked=wants />
                     " "
-                    {t!(i18n, fan.account.email.invitations)}
+                    {td!(locale, fan.account.email.invitations)}
                 </label>
-                {submit_button(save.pending(), Some("secondary"), move || t_string!(i18n, fan.account.email.save), move || t_string!(i18n, fan.busy.saving))}
+                {submit_button(save.pending(), Some("secondary"), move || td_string!(locale, fan.account.email.save), move || td_string!(locale, fan.busy.saving))}
                 {move || value.get().and_then(Result::ok).map(|on| view! {
                     <p class="success" role="status">
-                        {if on { t_string!(i18n, fan.account.email.on) } else { t_string!(i18n, fan.account.email.off) }}
+                        {if on { td_string!(locale, fan.account.email.on) } else { td_string!(locale, fan.account.email.off) }}
                     </p>
                 })}
             </ActionForm>
-            <p class="hint">{t!(i18n, fan.account.email.hint)}</p>
+            <p class="hint">{td!(locale, fan.account.email.hint)}</p>
         </section>
     }
 }

@@ -3,21 +3,21 @@ use crate::components::form::submit_button;
 use crate::accounts::devices::{ChangePassword, LogOutOtherDevices};
 use crate::accounts::NewPassword;
 use crate::components::form::{field_error, form_error, Field, FormError};
-use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 #[component]
 pub fn SignInSecurity() -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let change = crate::components::flash::server_action::<ChangePassword>();
     let others = crate::components::flash::server_action::<LogOutOtherDevices>();
     let change_value = change.value();
     let others_value = others.value();
     view! {
         <section class="card">
-            <h2>{t!(i18n, fan.account.security.heading)}</h2>
+            <h2>{td!(locale, fan.account.security.heading)}</h2>
             <ActionForm action=change attr:class="form" attr:novalidate=true>
                 <Field
                     label=td_string!(locale, fan.account.security.current)
@@ -35,17 +35,17 @@ pub fn SignInSecurity() -> impl IntoView {
                     error=field_error(change_value, "new_password")
                 />
                 <FormError error=form_error(change_value) />
-                {submit_button(change.pending(), None, move || t_string!(i18n, fan.account.security.change), move || t_string!(i18n, fan.busy.saving))}
+                {submit_button(change.pending(), None, move || td_string!(locale, fan.account.security.change), move || td_string!(locale, fan.busy.saving))}
                 {move || matches!(change_value.get(), Some(Ok(_))).then(|| view! {
-                    <p class="success" role="status">{t!(i18n, fan.account.security.changed)}</p>
+                    <p class="success" role="status">{td!(locale, fan.account.security.changed)}</p>
                 })}
             </ActionForm>
             <ActionForm action=others attr:class="form">
-                <p class="hint">{t!(i18n, fan.account.security.others_hint)}</p>
+                <p class="hint">{td!(locale, fan.account.security.others_hint)}</p>
                 <FormError error=form_error(others_value) />
-                {submit_button(others.pending(), Some("secondary"), move || t_string!(i18n, fan.account.security.log_out_others), move || t_string!(i18n, common.busy))}
+                {submit_button(others.pending(), Some("secondary"), move || td_string!(locale, fan.account.security.log_out_others), move || td_string!(locale, common.busy))}
                 {move || matches!(others_value.get(), Some(Ok(_))).then(|| view! {
-                    <p class="success" role="status">{t!(i18n, fan.account.security.logged_out)}</p>
+                    <p class="success" role="status">{td!(locale, fan.account.security.logged_out)}</p>
                 })}
             </ActionForm>
         </section>

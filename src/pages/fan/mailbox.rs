@@ -4,7 +4,8 @@ use crate::components::auth::Auth;
 use crate::components::form::error_text;
 use crate::email::api::{mailbox, mailbox_message};
 use crate::email::{split_links, MailSummary};
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -21,36 +22,36 @@ fn status_label(status: &str, locale: Locale) -> String {
 
 #[component]
 pub fn MailboxPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let auth = expect_context::<Auth>();
     let query = use_query_map();
     let recipient = move || query.read().get("to").filter(|to| !to.trim().is_empty());
     let messages = Resource::new(recipient, mailbox);
     view! {
-        <Title text=move || t_string!(i18n, fan.mailbox.title) />
-        <h1>{t!(i18n, fan.mailbox.title)}</h1>
-        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
+        <Title text=move || td_string!(locale, fan.mailbox.title) />
+        <h1>{td!(locale, fan.mailbox.title)}</h1>
+        <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 let is_staff = matches!(auth.user.await, Ok(Some(user)) if user.role.is_staff());
                 let filtered = recipient().is_some();
                 view! {
                     <p class="hint">
-                        {if is_staff { t_string!(i18n, fan.mailbox.intro_staff) } else { t_string!(i18n, fan.mailbox.intro_fan) }}
+                        {if is_staff { td_string!(locale, fan.mailbox.intro_staff) } else { td_string!(locale, fan.mailbox.intro_fan) }}
                     </p>
                     // Staff may look at one recipient; a fan only ever sees their own mail.
                     {is_staff.then(|| view! {
                         <form method="get" class="form inline-form" role="search">
-                            <label for="mailbox-to">{t!(i18n, fan.mailbox.recipient)}</label>
+                            <label for="mailbox-to">{td!(locale, fan.mailbox.recipient)}</label>
                             <input id="mailbox-to" type="email" name="to" value=move || recipient().unwrap_or_default() />
-                            <button type="submit" class="secondary">{t!(i18n, fan.mailbox.filter)}</button>
+                            <button type="submit" class="secondary">{td!(locale, fan.mailbox.filter)}</button>
                         </form>
                     })}
                     {match messages.await {
                         Ok(list) if list.is_empty() => view! {
                             <div class="empty-state">
-                                <p>{t!(i18n, fan.mailbox.empty)}</p>
+                                <p>{td!(locale, fan.mailbox.empty)}</p>
                                 <p class="hint">
-                                    {if is_staff && filtered { t_string!(i18n, fan.mailbox.empty_filtered) } else { t_string!(i18n, fan.mailbox.empty_hint) }}
+                                    {if is_staff && filtered { td_string!(locale, fan.mailbox.empty_filtered) } else { td_string!(locale, fan.mailbox.empty_hint) }}
                                 </p>
                             </div>
                         }
@@ -66,16 +67,15 @@ pub fn MailboxPage() -> impl IntoView {
 
 #[component]
 fn MessageTable(list: Vec<MailSummary>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     view! {
         <div class="table-scroll">
             <table class="mail-table">
                 <thead>
                     <tr>
-                        <th>{t!(i18n, fan.mailbox.to)}</th>
-                        <th>{t!(i18n, fan.mailbox.subject)}</th>
-                        <th>{t!(i18n, fan.mailbox.status)}</th>
+                        <th>{td!(locale, fan.mailbox.to)}</th>
+                        <th>{td!(locale, fan.mailbox.subject)}</th>
+                        <th>{td!(locale, fan.mailbox.status)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -99,18 +99,17 @@ fn MessageTable(list: Vec<MailSummary>) -> impl IntoView {
 
 #[component]
 pub fn MailboxMessagePage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let message = Resource::new(id, mailbox_message);
     view! {
-        <Title text=move || t_string!(i18n, fan.mailbox.message_title) />
-        <p><a href="/mailbox">{t!(i18n, fan.mailbox.back)}</a></p>
-        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
+        <Title text=move || td_string!(locale, fan.mailbox.message_title) />
+        <p><a href="/mailbox">{td!(locale, fan.mailbox.back)}</a></p>
+        <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match message.await {
                     Ok(m) => {
-                        let locale = i18n.get_locale_untracked();
                         let body = split_links(&m.body_text)
                             .into_iter()
                             .map(|(is_link, piece)| {
@@ -128,7 +127,7 @@ pub fn MailboxMessagePage() -> impl IntoView {
                             <p>{to} " · " {status_label(&m.summary.status, locale)}</p>
                             {m.last_error.map(|e| view! { <p class="form-error">{e}</p> })}
                             <pre class="mail-body">{body}</pre>
-                            {m.body_text.is_empty().then(|| view! { <p class="notice">{t!(i18n, fan.mailbox.body_gone)}</p> })}
+                            {m.body_text.is_empty().then(|| view! { <p class="notice">{td!(locale, fan.mailbox.body_gone)}</p> })}
                         }
                             .into_any()
                     }

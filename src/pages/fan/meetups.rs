@@ -5,7 +5,8 @@ use crate::components::form::{error_text, field_error, form_error, FormError};
 use crate::components::meetup_card::{seats_label, MeetupCardView};
 use crate::gatherings::api::ReportGathering;
 use crate::gatherings::{report_category_label, REPORT_CATEGORIES};
-use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use crate::meetups::api::{list_my_meetups, load_meetup, upcoming_meetups, CancelPlace, SignUp};
 use crate::meetups::{MeetupPage, PlaceStatus, SignupState};
 use leptos::form::ActionForm;
@@ -15,26 +16,26 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn MeetupsPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let cards = OnceResource::new(upcoming_meetups());
     view! {
-        <Title text=move || t_string!(i18n, fan.meetups.title) />
-        <h1>{t!(i18n, fan.meetups.heading)}</h1>
-        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
+        <Title text=move || td_string!(locale, fan.meetups.title) />
+        <h1>{td!(locale, fan.meetups.heading)}</h1>
+        <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match cards.await {
                     Ok(cards) if cards.is_empty() => view! {
                         <div class="empty-state">
-                            <p>{t!(i18n, fan.meetups.empty)}</p>
+                            <p>{td!(locale, fan.meetups.empty)}</p>
                             <ul class="next-steps">
-                                <li><a href="/where-next">{t!(i18n, fan.meetups.empty_where_next)}</a></li>
-                                <li><a href="/organize">{t!(i18n, fan.meetups.empty_organize)}</a></li>
+                                <li><a href="/where-next">{td!(locale, fan.meetups.empty_where_next)}</a></li>
+                                <li><a href="/organize">{td!(locale, fan.meetups.empty_organize)}</a></li>
                             </ul>
                         </div>
                     }
                     .into_any(),
                     Ok(cards) => view! {
-                        <p class="hint">{t!(i18n, fan.meetups.intro)}</p>
+                        <p class="hint">{td!(locale, fan.meetups.intro)}</p>
                         <ul class="meetup-list">{cards.into_iter().map(|card| view! { <MeetupCardView card /> }).collect_view()}</ul>
                     }
                     .into_any(),
@@ -47,20 +48,20 @@ pub fn MeetupsPage() -> impl IntoView {
 
 #[component]
 pub fn MeetupDetailPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let sign_up = crate::components::flash::server_action::<SignUp>();
     let cancel = crate::components::flash::server_action::<CancelPlace>();
     let page = Resource::new(move || (id(), sign_up.version().get(), cancel.version().get()), |(id, _, _)| load_meetup(id));
     view! {
-        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
+        <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <MeetupDetail page sign_up cancel /> }.into_any(),
                     Err(e) => view! {
-                        <Title text=move || t_string!(i18n, fan.meetup.fallback_title) />
-                        <h1>{t!(i18n, fan.meetup.fallback_title)}</h1>
+                        <Title text=move || td_string!(locale, fan.meetup.fallback_title) />
+                        <h1>{td!(locale, fan.meetup.fallback_title)}</h1>
                         {error_text(e)}
                     }
                     .into_any(),
@@ -72,8 +73,7 @@ pub fn MeetupDetailPage() -> impl IntoView {
 
 #[component]
 fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let card = page.card.clone();
     let where_ = [page.card.venue.clone(), page.address.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
     let waitlisted = page.waitlisted;
@@ -105,22 +105,21 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
 
 #[component]
 fn ReportForm(id: i64) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let report = crate::components::flash::server_action::<ReportGathering>();
     let value = report.value();
     // Open when the form came back from the server, with thanks or with a mistake.
     let answered = value.with_untracked(Option::is_some);
     view! {
         <details class="report" open=answered>
-            <summary>{t!(i18n, fan.report.summary)}</summary>
+            <summary>{td!(locale, fan.report.summary)}</summary>
             <Show
                 when=move || matches!(value.get(), Some(Ok(())))
                 fallback=move || view! {
                     <ActionForm action=report attr:class="form" attr:novalidate=true>
                         <input type="hidden" name="id" value=id.to_string() />
                         <div class="field">
-                            <label for="report-category">{t!(i18n, fan.report.category)}</label>
+                            <label for="report-category">{td!(locale, fan.report.category)}</label>
                             <select id="report-category" name="category">
                                 {REPORT_CATEGORIES
                                     .iter()
@@ -130,7 +129,7 @@ fn ReportForm(id: i64) -> impl IntoView {
                             <p class="field-error">{field_error(value, "category")}</p>
                         </div>
                         <div class="field">
-                            <label for="report-details">{t!(i18n, fan.report.details)}</label>
+                            <label for="report-details">{td!(locale, fan.report.details)}</label>
                             <textarea id="report-details" name="details" rows="3">{crate::components::flash::typed_value("details", String::new())}</textarea>
                             <p class="field-error">{field_error(value, "details")}</p>
                         </div>
@@ -138,13 +137,13 @@ fn ReportForm(id: i64) -> impl IntoView {
                         {submit_button(
                             report.pending(),
                             Some("secondary"),
-                            move || t_string!(i18n, fan.report.send),
-                            move || t_string!(i18n, fan.busy.sending),
+                            move || td_string!(locale, fan.report.send),
+                            move || td_string!(locale, fan.busy.sending),
                         )}
                     </ActionForm>
                 }
             >
-                <p class="success" role="status" data-testid="reported">{t!(i18n, fan.report.thanks)}</p>
+                <p class="success" role="status" data-testid="reported">{td!(locale, fan.report.thanks)}</p>
             </Show>
         </details>
     }
@@ -152,8 +151,7 @@ fn ReportForm(id: i64) -> impl IntoView {
 
 #[component]
 fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let id = page.card.id.to_string();
     let sign_up_value = sign_up.value();
     let cancel_value = cancel.value();
@@ -177,8 +175,8 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
         return view! {
             {(!open).then_some(state)}
             {open.then(|| view! {
-                <p><a class="button" href=next>{t!(i18n, fan.meetup.log_in_to_sign_up)}</a></p>
-                <p class="hint">{t!(i18n, fan.meetup.log_in_hint)} " " <a href="/register">{t!(i18n, fan.meetup.join)}</a></p>
+                <p><a class="button" href=next>{td!(locale, fan.meetup.log_in_to_sign_up)}</a></p>
+                <p class="hint">{td!(locale, fan.meetup.log_in_hint)} " " <a href="/register">{td!(locale, fan.meetup.join)}</a></p>
             })}
         }
         .into_any();
@@ -190,16 +188,16 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
             <ActionForm action=cancel attr:class="form confirm-form">
                 <input type="hidden" name="id" value=id />
                 {confirm_checkbox("confirm-cancel-place", move || confirm)}
-                {submit_button(cancel.pending(), Some("secondary"), move || label, move || t_string!(i18n, fan.busy.cancelling))}
+                {submit_button(cancel.pending(), Some("secondary"), move || label, move || td_string!(locale, fan.busy.cancelling))}
             </ActionForm>
         }
     };
     match page.place.filter(|p| p.status != PlaceStatus::Cancelled) {
         Some(place) if place.status == PlaceStatus::Confirmed => view! {
-            <h2>{t!(i18n, fan.meetup.confirmed_heading)}</h2>
-            <p class="ticket">{t!(i18n, fan.meetup.ticket_code)} <strong data-testid="ticket-code">{place.ticket_code.clone()}</strong></p>
+            <h2>{td!(locale, fan.meetup.confirmed_heading)}</h2>
+            <p class="ticket">{td!(locale, fan.meetup.ticket_code)} <strong data-testid="ticket-code">{place.ticket_code.clone()}</strong></p>
             {page.ticket_qr.map(|svg| view! { <div class="qr" inner_html=svg></div> })}
-            <p class="hint">{t!(i18n, fan.meetup.ticket_hint)}</p>
+            <p class="hint">{td!(locale, fan.meetup.ticket_hint)}</p>
             {cancel_form(td_string!(locale, fan.meetup.cancel_seat), td_string!(locale, fan.meetup.confirm_cancel_seat))}
             {errors}
         }
@@ -208,7 +206,7 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
             let position = place.position.unwrap_or_default();
             view! {
                 <h2 data-testid="waitlisted">{td_string!(locale, fan.meetup.waitlisted_heading, position = position)}</h2>
-                <p class="hint">{t!(i18n, fan.meetup.waitlist_hint)}</p>
+                <p class="hint">{td!(locale, fan.meetup.waitlist_hint)}</p>
                 {cancel_form(td_string!(locale, fan.meetup.leave_waitlist), td_string!(locale, fan.meetup.confirm_leave_waitlist))}
                 {errors}
             }
@@ -218,14 +216,14 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
             let full = page.card.capacity.is_some_and(|c| page.card.confirmed >= c);
             let closes = page.signup_closes.clone();
             view! {
-                {full.then(|| view! { <p class="hint">{t!(i18n, fan.meetup.full_hint)}</p> })}
+                {full.then(|| view! { <p class="hint">{td!(locale, fan.meetup.full_hint)}</p> })}
                 <ActionForm action=sign_up>
                     <input type="hidden" name="id" value=id.clone() />
                     {submit_button(
                         sign_up.pending(),
                         None,
-                        move || if full { t_string!(i18n, fan.meetup.join_waitlist) } else { t_string!(i18n, fan.meetup.sign_up) },
-                        move || t_string!(i18n, fan.busy.signing_up),
+                        move || if full { td_string!(locale, fan.meetup.join_waitlist) } else { td_string!(locale, fan.meetup.sign_up) },
+                        move || td_string!(locale, fan.busy.signing_up),
                     )}
                 </ActionForm>
                 {closes.map(|time| view! { <p class="hint">{td_string!(locale, fan.meetup.signup_closes, time = time)}</p> })}
@@ -239,20 +237,20 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
 
 #[component]
 pub fn MyMeetupsPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let auth = expect_context::<Auth>();
     let mine = Resource::new(move || auth.user.get().map(|u| u.ok().flatten().map(|u| u.id)), |_| list_my_meetups());
     view! {
-        <Title text=move || t_string!(i18n, fan.mine.title) />
-        <h1>{t!(i18n, fan.mine.title)}</h1>
-        <Suspense fallback=move || view! { <p>{t!(i18n, fan.loading)}</p> }>
+        <Title text=move || td_string!(locale, fan.mine.title) />
+        <h1>{td!(locale, fan.mine.title)}</h1>
+        <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match mine.await {
                     Ok(mine) => view! {
                         {if mine.items.is_empty() {
                             view! {
                                 <p class="empty-state">
-                                    {t!(i18n, fan.mine.empty)} " " <a href="/meetups">{t!(i18n, fan.mine.empty_link)}</a>
+                                    {td!(locale, fan.mine.empty)} " " <a href="/meetups">{td!(locale, fan.mine.empty_link)}</a>
                                 </p>
                             }
                             .into_any()
@@ -260,10 +258,10 @@ pub fn MyMeetupsPage() -> impl IntoView {
                             view! { <ul class="meetup-list">{mine.items.into_iter().map(|(card, place)| view! { <MeetupCardView card place /> }).collect_view()}</ul> }.into_any()
                         }}
                         <section class="card calendar">
-                            <h2>{t!(i18n, fan.mine.calendar_heading)}</h2>
-                            <p class="hint">{t!(i18n, fan.mine.calendar_hint)}</p>
+                            <h2>{td!(locale, fan.mine.calendar_heading)}</h2>
+                            <p class="hint">{td!(locale, fan.mine.calendar_hint)}</p>
                             <p><a class="calendar-url" href=mine.calendar_url.clone()>{mine.calendar_url.clone()}</a></p>
-                            <p class="hint">{t!(i18n, fan.mine.calendar_private)}</p>
+                            <p class="hint">{td!(locale, fan.mine.calendar_private)}</p>
                         </section>
                     }
                     .into_any(),

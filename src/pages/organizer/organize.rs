@@ -6,7 +6,8 @@ use crate::gatherings::api::{
     load_organizer_status, load_own_gathering, ApplyOrganizer, CancelGathering, MessageAttendees, SaveGathering,
 };
 use crate::gatherings::MESSAGES_PER_DAY;
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, PlaceStatus};
 use crate::components::form::{confirm_checkbox, submit_button};
 use leptos::form::ActionForm;
@@ -16,24 +17,23 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn OrganizePage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let apply = crate::components::flash::server_action::<ApplyOrganizer>();
     let status = Resource::new(move || apply.version().get(), |_| load_organizer_status());
     let value = apply.value();
     view! {
-        <Title text=move || t_string!(i18n, organizer.organize.title) />
-        <h1>{t!(i18n, organizer.organize.heading)}</h1>
-        <Suspense fallback=move || view! { <p>{t!(i18n, organizer.loading)}</p> }>
+        <Title text=move || td_string!(locale, organizer.organize.title) />
+        <h1>{td!(locale, organizer.organize.heading)}</h1>
+        <Suspense fallback=move || view! { <p>{td!(locale, organizer.loading)}</p> }>
             {move || Suspend::new(async move {
-                let locale = i18n.get_locale_untracked();
                 match status.await {
                     Ok(s) if s.is_organizer => view! {
-                        <p><a class="button" href="/organize/new">{t!(i18n, organizer.organize.new_link)}</a></p>
-                        <h2>{t!(i18n, organizer.organize.yours)}</h2>
+                        <p><a class="button" href="/organize/new">{td!(locale, organizer.organize.new_link)}</a></p>
+                        <h2>{td!(locale, organizer.organize.yours)}</h2>
                         {if s.gatherings.is_empty() {
                             view! {
                                 <p class="empty-state">
-                                    {t!(i18n, organizer.organize.none)} " " <a href="/organize/new">{t!(i18n, organizer.organize.none_link)}</a>
+                                    {td!(locale, organizer.organize.none)} " " <a href="/organize/new">{td!(locale, organizer.organize.none_link)}</a>
                                 </p>
                             }
                             .into_any()
@@ -57,7 +57,7 @@ pub fn OrganizePage() -> impl IntoView {
                         let pending = s.application.as_ref().filter(|a| a.status == "pending").cloned();
                         let decided = s.application.as_ref().filter(|a| a.status != "pending").cloned();
                         view! {
-                            <p>{t!(i18n, organizer.organize.intro)}</p>
+                            <p>{td!(locale, organizer.organize.intro)}</p>
                             {decided.map(|a| {
                                 let outcome = match a.status.as_str() {
                                     "approved" => td_string!(locale, organizer.organize.application.approved),
@@ -71,23 +71,23 @@ pub fn OrganizePage() -> impl IntoView {
                                     .map(|r| td_string!(locale, organizer.organize.application.reason, reason = r));
                                 view! { <p class="notice">{outcome} {reason.map(|r| view! { " " {r} })}</p> }
                             })}
-                            {(!s.verified).then(|| view! { <p class="notice">{t!(i18n, organizer.organize.unverified)}</p> })}
+                            {(!s.verified).then(|| view! { <p class="notice">{td!(locale, organizer.organize.unverified)}</p> })}
                             {match pending {
-                                Some(_) => view! { <p class="notice" data-testid="application-pending">{t!(i18n, organizer.organize.pending)}</p> }.into_any(),
+                                Some(_) => view! { <p class="notice" data-testid="application-pending">{td!(locale, organizer.organize.pending)}</p> }.into_any(),
                                 None => view! {
                                     <ActionForm action=apply attr:class="form" attr:novalidate=true>
                                         <div class="field">
-                                            <label for="field-reason">{t!(i18n, organizer.organize.reason_label)}</label>
+                                            <label for="field-reason">{td!(locale, organizer.organize.reason_label)}</label>
                                             <textarea id="field-reason" name="reason" rows="4" aria-describedby="field-reason-hint">{crate::components::flash::typed_value("reason", String::new())}</textarea>
-                                            <p class="hint" id="field-reason-hint">{t!(i18n, organizer.organize.reason_hint)}</p>
+                                            <p class="hint" id="field-reason-hint">{td!(locale, organizer.organize.reason_hint)}</p>
                                             <p class="field-error">{field_error(value, "reason")}</p>
                                         </div>
                                         <FormError error=form_error(value) />
                                         {submit_button(
                                             apply.pending(),
                                             None,
-                                            move || t_string!(i18n, organizer.organize.apply),
-                                            move || t_string!(i18n, organizer.busy.sending),
+                                            move || td_string!(locale, organizer.organize.apply),
+                                            move || td_string!(locale, organizer.busy.sending),
                                         )}
                                     </ActionForm>
                                 }.into_any(),
@@ -103,7 +103,7 @@ pub fn OrganizePage() -> impl IntoView {
 
 #[component]
 fn GatheringForm(values: EventFormValues, id: Option<i64>, action: ServerAction<SaveGathering>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let value = action.value();
     let editing = id.is_some();
     view! {
@@ -114,12 +114,12 @@ fn GatheringForm(values: EventFormValues, id: Option<i64>, action: ServerAction<
             {submit_button(
                 action.pending(),
                 None,
-                move || if editing { t_string!(i18n, organizer.gathering.save_changes) } else { t_string!(i18n, organizer.gathering.submit) },
-                move || t_string!(i18n, organizer.busy.saving),
+                move || if editing { td_string!(locale, organizer.gathering.save_changes) } else { td_string!(locale, organizer.gathering.submit) },
+                move || td_string!(locale, organizer.busy.saving),
             )}
             {move || value.get().and_then(Result::ok).map(|id| view! {
                 <p class="success" role="status" data-testid="gathering-saved">
-                    {t!(i18n, organizer.gathering.saved)} " " <a href=format!("/organize/{id}")>{t!(i18n, organizer.gathering.manage)}</a>
+                    {td!(locale, organizer.gathering.saved)} " " <a href=format!("/organize/{id}")>{td!(locale, organizer.gathering.manage)}</a>
                 </p>
             })}
         </ActionForm>
@@ -128,13 +128,13 @@ fn GatheringForm(values: EventFormValues, id: Option<i64>, action: ServerAction<
 
 #[component]
 pub fn NewGatheringPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let save = crate::components::flash::server_action::<SaveGathering>();
     let blank = EventFormValues::blank(EventKind::Gathering);
     view! {
-        <Title text=move || t_string!(i18n, organizer.gathering.new_title) />
-        <h1>{t!(i18n, organizer.gathering.new_heading)}</h1>
-        <p class="hint">{t!(i18n, organizer.gathering.review_note)}</p>
+        <Title text=move || td_string!(locale, organizer.gathering.new_title) />
+        <h1>{td!(locale, organizer.gathering.new_heading)}</h1>
+        <p class="hint">{td!(locale, organizer.gathering.review_note)}</p>
         <GatheringForm values=blank id=None action=save />
     }
 }
@@ -149,7 +149,7 @@ fn attendee_line(a: &Attendee, locale: Locale) -> String {
 
 #[component]
 pub fn OwnGatheringPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let save = crate::components::flash::server_action::<SaveGathering>();
@@ -159,10 +159,9 @@ pub fn OwnGatheringPage() -> impl IntoView {
     let message_value = message.value();
     let cancel_value = cancel.value();
     view! {
-        <Title text=move || t_string!(i18n, organizer.gathering.manage_title) />
-        <Suspense fallback=move || view! { <p>{t!(i18n, organizer.loading)}</p> }>
+        <Title text=move || td_string!(locale, organizer.gathering.manage_title) />
+        <Suspense fallback=move || view! { <p>{td!(locale, organizer.loading)}</p> }>
             {move || Suspend::new(async move {
-                let locale = i18n.get_locale_untracked();
                 match data.await {
                     Ok(g) => {
                         let id = g.card.id;
@@ -175,13 +174,13 @@ pub fn OwnGatheringPage() -> impl IntoView {
                             <p data-testid="gathering-status">{format!("{} · {} · {}", g.card.starts, seats_label(&g.card), status)}</p>
                             {g.rejection.map(|r| view! { <p class="notice">{td_string!(locale, organizer.gathering.rejected, reason = r)}</p> })}
                             <p class="links">
-                                <a href=format!("/meetups/{id}")>{t!(i18n, organizer.gathering.public_page)}</a>
+                                <a href=format!("/meetups/{id}")>{td!(locale, organizer.gathering.public_page)}</a>
                                 " · "
-                                <a href=format!("/staff/meetups/{id}/attendees.csv")>{t!(i18n, organizer.gathering.export)}</a>
+                                <a href=format!("/staff/meetups/{id}/attendees.csv")>{td!(locale, organizer.gathering.export)}</a>
                             </p>
                             <h2>{coming}</h2>
                             {if g.attendees.is_empty() {
-                                view! { <p class="empty-state" data-testid="gathering-attendees">{t!(i18n, organizer.gathering.nobody)}</p> }.into_any()
+                                view! { <p class="empty-state" data-testid="gathering-attendees">{td!(locale, organizer.gathering.nobody)}</p> }.into_any()
                             } else {
                                 view! {
                                     <ul data-testid="gathering-attendees">
@@ -191,12 +190,12 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 .into_any()
                             }}
                             <section class="card">
-                                <h2>{t!(i18n, organizer.gathering.message.heading)}</h2>
+                                <h2>{td!(locale, organizer.gathering.message.heading)}</h2>
                                 <ActionForm action=message attr:class="form" attr:novalidate=true>
                                     <input type="hidden" name="id" value=id.to_string() />
                                     <Field label=td_string!(locale, organizer.gathering.message.subject) name="subject" error=field_error(message_value, "subject") />
                                     <div class="field">
-                                        <label for="field-body">{t!(i18n, organizer.gathering.message.body)}</label>
+                                        <label for="field-body">{td!(locale, organizer.gathering.message.body)}</label>
                                         <textarea id="field-body" name="body" rows="4" aria-describedby="field-body-hint">{crate::components::flash::typed_value("body", String::new())}</textarea>
                                         <p class="hint" id="field-body-hint">{td_string!(locale, organizer.gathering.message.hint, count = MESSAGES_PER_DAY)}</p>
                                         <p class="field-error">{field_error(message_value, "body")}</p>
@@ -205,8 +204,8 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                     {submit_button(
                                         message.pending(),
                                         None,
-                                        move || t_string!(i18n, organizer.gathering.message.send),
-                                        move || t_string!(i18n, organizer.busy.sending),
+                                        move || td_string!(locale, organizer.gathering.message.send),
+                                        move || td_string!(locale, organizer.busy.sending),
                                     )}
                                     {move || message_value.get().and_then(Result::ok).map(|n| view! {
                                         <p class="success" role="status">{td_string!(locale, organizer.gathering.message.sent, count = n)}</p>
@@ -214,26 +213,26 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 </ActionForm>
                             </section>
                             <section class="card">
-                                <h2>{t!(i18n, organizer.gathering.edit)}</h2>
+                                <h2>{td!(locale, organizer.gathering.edit)}</h2>
                                 <GatheringForm values=g.form id=Some(id) action=save />
                             </section>
                             {if cancelled {
-                                view! { <p class="notice">{t!(i18n, organizer.gathering.cancelled)}</p> }.into_any()
+                                view! { <p class="notice">{td!(locale, organizer.gathering.cancelled)}</p> }.into_any()
                             } else {
                                 view! {
                                     <section class="card danger">
-                                        <h2>{t!(i18n, organizer.gathering.cancel.heading)}</h2>
-                                        <p>{t!(i18n, organizer.gathering.cancel.body)}</p>
+                                        <h2>{td!(locale, organizer.gathering.cancel.heading)}</h2>
+                                        <p>{td!(locale, organizer.gathering.cancel.body)}</p>
                                         <ActionForm action=cancel attr:class="form confirm-form">
                                             <input type="hidden" name="id" value=id.to_string() />
-                                            {confirm_checkbox("confirm-cancel-gathering", move || t_string!(i18n, organizer.gathering.cancel.confirm))}
+                                            {confirm_checkbox("confirm-cancel-gathering", move || td_string!(locale, organizer.gathering.cancel.confirm))}
                                             <p class="field-error" role="alert">{field_error(cancel_value, "status")}</p>
                                             <FormError error=form_error(cancel_value) />
                                             {submit_button(
                                                 cancel.pending(),
                                                 Some("danger"),
-                                                move || t_string!(i18n, organizer.gathering.cancel.button),
-                                                move || t_string!(i18n, organizer.busy.cancelling),
+                                                move || td_string!(locale, organizer.gathering.cancel.button),
+                                                move || td_string!(locale, organizer.busy.cancelling),
                                             )}
                                         </ActionForm>
                                     </section>

@@ -3,7 +3,8 @@
 use crate::components::form::{error_text, form_error, FormError, SubmitButton};
 use crate::email::api::{failed_mail, RetryMail};
 use crate::email::FailedMail;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -11,21 +12,21 @@ use leptos_meta::Title;
 
 #[component]
 pub fn DeliveryPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let retry = crate::components::flash::server_action::<RetryMail>();
     let failed = Resource::new(move || retry.version().get(), |_| failed_mail());
     let value = retry.value();
     view! {
-        <Title text=move || t_string!(i18n, staff.delivery.title) />
-        <h1>{t!(i18n, staff.delivery.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.delivery.title) />
+        <h1>{td!(locale, staff.delivery.heading)}</h1>
         <StaffNav />
-        <p>{t!(i18n, staff.delivery.intro)}</p>
+        <p>{td!(locale, staff.delivery.intro)}</p>
         <FormError error=form_error(value) />
-        {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="success" role="status">{t!(i18n, staff.delivery.requeued)}</p> })}
+        {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="success" role="status">{td!(locale, staff.delivery.requeued)}</p> })}
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match failed.await {
-                    Ok(list) if list.is_empty() => view! { <p class="notice">{t!(i18n, staff.delivery.all_good)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="notice">{td!(locale, staff.delivery.all_good)}</p> }.into_any(),
                     Ok(list) => view! { <FailedTable list retry /> }.into_any(),
                     Err(error) => error_text(error),
                 }
@@ -36,18 +37,18 @@ pub fn DeliveryPage() -> impl IntoView {
 
 #[component]
 fn FailedTable(list: Vec<FailedMail>, retry: ServerAction<RetryMail>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let input = retry.input();
     view! {
         <div class="table-scroll">
             <table class="mail-table">
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, staff.delivery.col.to)}</th>
-                        <th scope="col">{t!(i18n, staff.delivery.col.subject)}</th>
-                        <th scope="col">{t!(i18n, staff.delivery.col.attempts)}</th>
-                        <th scope="col">{t!(i18n, staff.delivery.col.answer)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, staff.delivery.col.action)}</span></th>
+                        <th scope="col">{td!(locale, staff.delivery.col.to)}</th>
+                        <th scope="col">{td!(locale, staff.delivery.col.subject)}</th>
+                        <th scope="col">{td!(locale, staff.delivery.col.attempts)}</th>
+                        <th scope="col">{td!(locale, staff.delivery.col.answer)}</th>
+                        <th scope="col"><span class="visually-hidden">{td!(locale, staff.delivery.col.action)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -67,9 +68,9 @@ fn FailedTable(list: Vec<FailedMail>, retry: ServerAction<RetryMail>) -> impl In
                                         <ActionForm action=retry>
                                             <input type="hidden" name="id" value=m.id />
                                             <SubmitButton
-                                                label=t_string!(i18n, staff.delivery.send_again)
+                                                label=td_string!(locale, staff.delivery.send_again)
                                                 pending
-                                                busy=t_string!(i18n, staff.busy.sending)
+                                                busy=td_string!(locale, staff.busy.sending)
                                                 class="secondary"
                                             />
                                         </ActionForm>

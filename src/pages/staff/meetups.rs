@@ -3,7 +3,8 @@
 use crate::components::event_form::EventFields;
 use crate::components::form::{error_text, field_error, form_error, Field, FormError, SubmitButton};
 use crate::components::meetup_card::seats_label;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, StaffMeetup};
 use crate::pages::staff::dashboard::{loading, StaffNav};
@@ -14,24 +15,23 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn StaffMeetupsPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let list = OnceResource::new(staff_meetups());
     view! {
-        <Title text=move || t_string!(i18n, staff.meetups.title) />
-        <h1>{t!(i18n, staff.meetups.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.meetups.title) />
+        <h1>{td!(locale, staff.meetups.heading)}</h1>
         <StaffNav />
-        <p><a class="button" href="/staff/meetups/new">{t!(i18n, staff.meetups.new)}</a></p>
+        <p><a class="button" href="/staff/meetups/new">{td!(locale, staff.meetups.new)}</a></p>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                let locale = i18n.get_locale_untracked();
                 match list.await {
                     Ok(cards) if cards.is_empty() => view! {
                         <div class="notice">
-                            <p>{t!(i18n, staff.meetups.empty)}</p>
+                            <p>{td!(locale, staff.meetups.empty)}</p>
                             <p>
-                                {t!(i18n, staff.meetups.empty_next)}
+                                {td!(locale, staff.meetups.empty_next)}
                                 " "
-                                <a href="/staff/planner">{t!(i18n, staff.meetups.to_planner)}</a>
+                                <a href="/staff/planner">{td!(locale, staff.meetups.to_planner)}</a>
                             </p>
                         </div>
                     }
@@ -41,11 +41,11 @@ pub fn StaffMeetupsPage() -> impl IntoView {
                             <table>
                                 <thead>
                                     <tr>
-                                        <th scope="col">{t!(i18n, staff.meetups.col.when)}</th>
-                                        <th scope="col">{t!(i18n, staff.meetups.col.meetup)}</th>
-                                        <th scope="col">{t!(i18n, staff.meetups.col.city)}</th>
-                                        <th scope="col">{t!(i18n, staff.meetups.col.seats)}</th>
-                                        <th scope="col">{t!(i18n, staff.meetups.col.status)}</th>
+                                        <th scope="col">{td!(locale, staff.meetups.col.when)}</th>
+                                        <th scope="col">{td!(locale, staff.meetups.col.meetup)}</th>
+                                        <th scope="col">{td!(locale, staff.meetups.col.city)}</th>
+                                        <th scope="col">{td!(locale, staff.meetups.col.seats)}</th>
+                                        <th scope="col">{td!(locale, staff.meetups.col.status)}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -71,12 +71,12 @@ pub fn StaffMeetupsPage() -> impl IntoView {
 
 #[component]
 pub fn NewMeetupPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let save = crate::components::flash::server_action::<SaveMeetup>();
     let blank = EventFormValues::blank(EventKind::Official);
     view! {
-        <Title text=move || t_string!(i18n, staff.new_meetup.title) />
-        <h1>{t!(i18n, staff.new_meetup.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.new_meetup.title) />
+        <h1>{td!(locale, staff.new_meetup.heading)}</h1>
         <StaffNav />
         <MeetupForm values=blank id=None action=save />
     }
@@ -84,12 +84,12 @@ pub fn NewMeetupPage() -> impl IntoView {
 
 #[component]
 fn MeetupForm(values: EventFormValues, id: Option<i64>, action: ServerAction<SaveMeetup>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let value = action.value();
     let (label, busy) = if id.is_some() {
-        (t_string!(i18n, staff.meetup_form.save), t_string!(i18n, staff.busy.saving))
+        (td_string!(locale, staff.meetup_form.save), td_string!(locale, staff.busy.saving))
     } else {
-        (t_string!(i18n, staff.meetup_form.create), t_string!(i18n, staff.busy.creating))
+        (td_string!(locale, staff.meetup_form.create), td_string!(locale, staff.busy.creating))
     };
     view! {
         <ActionForm action attr:class="form meetup-form" attr:novalidate=true>
@@ -97,14 +97,14 @@ fn MeetupForm(values: EventFormValues, id: Option<i64>, action: ServerAction<Sav
             <EventFields kind=EventKind::Official values error=move |field| field_error(value, field) />
             <FormError error=form_error(value) />
             <SubmitButton label pending=action.pending() busy />
-            {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">{t!(i18n, staff.meetup_form.saved)}</p> })}
+            {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">{td!(locale, staff.meetup_form.saved)}</p> })}
         </ActionForm>
     }
 }
 
 #[component]
 pub fn StaffMeetupPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let save = crate::components::flash::server_action::<SaveMeetup>();
@@ -116,7 +116,7 @@ pub fn StaffMeetupPage() -> impl IntoView {
         |(id, ..)| load_staff_meetup(id),
     );
     view! {
-        <Title text=move || t_string!(i18n, staff.manage.title) />
+        <Title text=move || td_string!(locale, staff.manage.title) />
         <StaffNav />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
@@ -163,8 +163,7 @@ fn ManageMeetup(
     change: ServerAction<ChangeMeetupStatus>,
     check_in: ServerAction<CheckIn>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let card = m.page.card.clone();
     let id = card.id.to_string();
     let status = card.status;
@@ -173,43 +172,43 @@ fn ManageMeetup(
     let publish_id = id.clone();
     let publish_form = matches!(status, EventStatus::Draft | EventStatus::Postponed).then(move || {
         let draft = status == EventStatus::Draft;
-        let label = if draft { t_string!(i18n, staff.manage.publish) } else { t_string!(i18n, staff.manage.republish) };
+        let label = if draft { td_string!(locale, staff.manage.publish) } else { td_string!(locale, staff.manage.republish) };
         view! {
             <ActionForm action=publish attr:class="form">
                 <input type="hidden" name="id" value=publish_id />
                 {draft.then(|| view! {
                     <Field
-                        label=t_string!(i18n, staff.manage.radius)
+                        label=td_string!(locale, staff.manage.radius)
                         name="radius_km"
                         value="0".to_string()
                         error=field_error(publish_value, "radius_km")
-                        hint=t_string!(i18n, staff.manage.radius_hint)
+                        hint=td_string!(locale, staff.manage.radius_hint)
                     />
                 })}
-                <SubmitButton label pending=publish.pending() busy=t_string!(i18n, staff.busy.publishing) />
+                <SubmitButton label pending=publish.pending() busy=td_string!(locale, staff.busy.publishing) />
             </ActionForm>
         }
     });
     let status_forms = (status != EventStatus::Cancelled).then(|| {
         view! {
             <section class="card danger">
-                <h2>{t!(i18n, staff.manage.change)}</h2>
-                <p class="hint">{t!(i18n, staff.manage.change_hint)}</p>
+                <h2>{td!(locale, staff.manage.change)}</h2>
+                <p class="hint">{td!(locale, staff.manage.change_hint)}</p>
                 {(status == EventStatus::Published).then(|| view! {
                     <StatusChangeForm
                         action=change
                         id=id.clone()
                         status="postponed"
-                        label=t_string!(i18n, staff.manage.postpone)
-                        confirm=t_string!(i18n, staff.manage.postpone_confirm)
+                        label=td_string!(locale, staff.manage.postpone)
+                        confirm=td_string!(locale, staff.manage.postpone_confirm)
                     />
                 })}
                 <StatusChangeForm
                     action=change
                     id=id.clone()
                     status="cancelled"
-                    label=t_string!(i18n, staff.manage.cancel)
-                    confirm=t_string!(i18n, staff.manage.cancel_confirm)
+                    label=td_string!(locale, staff.manage.cancel)
+                    confirm=td_string!(locale, staff.manage.cancel_confirm)
                     class="danger"
                 />
                 <p class="field-error" role="alert">{field_error(change_value, "status")}</p>
@@ -225,51 +224,50 @@ fn ManageMeetup(
                 card.starts,
                 card.city,
                 seats_label(&card),
-                t_string!(i18n, staff.manage.status, status = status.label(locale)),
+                td_string!(locale, staff.manage.status, status = status.label(locale)),
             )}
         </p>
-        <p><a href=format!("/meetups/{}", card.id)>{t!(i18n, staff.manage.fan_page)}</a></p>
+        <p><a href=format!("/meetups/{}", card.id)>{td!(locale, staff.manage.fan_page)}</a></p>
         <section class="card">
-            <h2>{t!(i18n, staff.manage.announce)}</h2>
+            <h2>{td!(locale, staff.manage.announce)}</h2>
             {publish_form}
             {move || {
                 publish_value.get().and_then(Result::ok).map(|n| view! {
-                    <p class="success" role="status" data-testid="invited">{t_string!(i18n, staff.manage.published, count = n).to_string()}</p>
+                    <p class="success" role="status" data-testid="invited">{td_string!(locale, staff.manage.published, count = n).to_string()}</p>
                 })
             }}
             <p class="field-error" role="alert">{field_error(publish_value, "publish")}</p>
             <p data-testid="invitations">
-                {t_string!(
-                    i18n,
+                {td_string!(locale,
                     staff.manage.invitations,
                     queued = m.invitations.queued,
                     sent = m.invitations.sent,
                     failed = failed,
                 )
                     .to_string()}
-                {(failed > 0).then(|| view! { " " <a href="/staff/delivery">{t!(i18n, staff.manage.failed_link)}</a> })}
+                {(failed > 0).then(|| view! { " " <a href="/staff/delivery">{td!(locale, staff.manage.failed_link)}</a> })}
             </p>
-            {(status == EventStatus::Cancelled).then(|| view! { <p class="notice">{t!(i18n, staff.manage.cancelled_note)}</p> })}
+            {(status == EventStatus::Cancelled).then(|| view! { <p class="notice">{td!(locale, staff.manage.cancelled_note)}</p> })}
         </section>
         {status_forms}
         <CheckInForm action=check_in initial=String::new() autofocus=false />
         <section>
-            <h2>{t_string!(i18n, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
+            <h2>{td_string!(locale, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
             {if m.confirmed.is_empty() {
-                view! { <p data-testid="confirmed">{t!(i18n, staff.manage.no_confirmed)}</p> }.into_any()
+                view! { <p data-testid="confirmed">{td!(locale, staff.manage.no_confirmed)}</p> }.into_any()
             } else {
                 view! { <AttendeeTable attendees=m.confirmed testid="confirmed" /> }.into_any()
             }}
-            <h2>{t_string!(i18n, staff.manage.waitlist, count = m.waitlist.len()).to_string()}</h2>
+            <h2>{td_string!(locale, staff.manage.waitlist, count = m.waitlist.len()).to_string()}</h2>
             {if m.waitlist.is_empty() {
-                view! { <p data-testid="waitlist">{t!(i18n, staff.manage.no_waitlist)}</p> }.into_any()
+                view! { <p data-testid="waitlist">{td!(locale, staff.manage.no_waitlist)}</p> }.into_any()
             } else {
                 view! { <AttendeeTable attendees=m.waitlist testid="waitlist" /> }.into_any()
             }}
-            <p><a href=format!("/staff/meetups/{}/attendees.csv", card.id) download>{t!(i18n, staff.manage.export)}</a></p>
+            <p><a href=format!("/staff/meetups/{}/attendees.csv", card.id) download>{td!(locale, staff.manage.export)}</a></p>
         </section>
         <section class="card">
-            <h2>{t!(i18n, staff.manage.edit)}</h2>
+            <h2>{td!(locale, staff.manage.edit)}</h2>
             <MeetupForm values=m.form id=Some(card.id) action=save />
         </section>
     }
@@ -277,18 +275,18 @@ fn ManageMeetup(
 
 #[component]
 fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
-    let yes = t_string!(i18n, staff.manage.yes);
+    let locale = use_locale();
+    let yes = td_string!(locale, staff.manage.yes);
     view! {
         <div class="table-scroll">
             <table data-testid=testid>
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, staff.manage.col.number)}</th>
-                        <th scope="col">{t!(i18n, staff.manage.col.name)}</th>
-                        <th scope="col">{t!(i18n, staff.manage.col.email)}</th>
-                        <th scope="col">{t!(i18n, staff.manage.col.ticket)}</th>
-                        <th scope="col">{t!(i18n, staff.manage.col.checked_in)}</th>
+                        <th scope="col">{td!(locale, staff.manage.col.number)}</th>
+                        <th scope="col">{td!(locale, staff.manage.col.name)}</th>
+                        <th scope="col">{td!(locale, staff.manage.col.email)}</th>
+                        <th scope="col">{td!(locale, staff.manage.col.ticket)}</th>
+                        <th scope="col">{td!(locale, staff.manage.col.checked_in)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -311,7 +309,7 @@ fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoVie
 /// each check-in the field empties and takes the focus for the next ticket.
 #[component]
 fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let value = action.value();
     let pending = action.pending();
     let error = field_error(value, "code");
@@ -331,10 +329,10 @@ fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) 
     let focus_field = autofocus && initial.is_empty();
     view! {
         <section class="card check-in">
-            <h2>{t!(i18n, staff.check_in.section)}</h2>
+            <h2>{td!(locale, staff.check_in.section)}</h2>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <div class="field" class:invalid=move || error.get().is_some()>
-                    <label for="field-code">{t!(i18n, staff.check_in.code)}</label>
+                    <label for="field-code">{td!(locale, staff.check_in.code)}</label>
                     <input
                         id="field-code"
                         class="ticket-code-input"
@@ -352,7 +350,7 @@ fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) 
                         aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                         aria-describedby="field-code-hint field-code-error"
                     />
-                    <p class="hint" id="field-code-hint">{t!(i18n, staff.check_in.hint)}</p>
+                    <p class="hint" id="field-code-hint">{td!(locale, staff.check_in.hint)}</p>
                     <p class="field-error" id="field-code-error" aria-live="polite">{move || error.get()}</p>
                 </div>
                 <FormError error=form_error(value) />
@@ -363,13 +361,13 @@ fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) 
                     disabled=move || pending.get()
                     aria-busy=move || pending.get().then_some("true")
                 >
-                    {move || if pending.get() { t_string!(i18n, staff.busy.checking_in) } else { t_string!(i18n, staff.check_in.submit) }}
+                    {move || if pending.get() { td_string!(locale, staff.busy.checking_in) } else { td_string!(locale, staff.check_in.submit) }}
                 </button>
             </ActionForm>
             {move || {
                 value.get().and_then(Result::ok).map(|m| view! {
                     <p class="success" role="status" data-testid="checked-in" style="font-size:1.25rem">{m}</p>
-                    <p class="hint">{t!(i18n, staff.check_in.next)}</p>
+                    <p class="hint">{td!(locale, staff.check_in.next)}</p>
                 })
             }}
         </section>
@@ -379,13 +377,13 @@ fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) 
 /// Opened by scanning a ticket's QR code: the code is filled in, one press checks in.
 #[component]
 pub fn CheckInPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let query = use_query_map();
     let code = query.read_untracked().get("code").unwrap_or_default();
     let check_in = crate::components::flash::server_action::<CheckIn>();
     view! {
-        <Title text=move || t_string!(i18n, staff.check_in.title) />
-        <h1>{t!(i18n, staff.check_in.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.check_in.title) />
+        <h1>{td!(locale, staff.check_in.heading)}</h1>
         <CheckInForm action=check_in initial=code autofocus=true />
     }
 }

@@ -4,7 +4,8 @@ use crate::accounts::Role;
 use crate::components::form::{error_text, field_error, SubmitButton};
 use crate::gatherings::moderation::{load_moderation_queue, load_organizer_history, Moderate, SetRole};
 use crate::gatherings::{report_category_label, LogEntry, ReportView};
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -14,7 +15,7 @@ use leptos_router::hooks::use_params_map;
 /// One decision's button; those that need a reason carry a required reason field.
 #[component]
 fn ModerateButton(action: ServerAction<Moderate>, subject: &'static str, id: i64, verb: &'static str, label: &'static str, with_reason: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     // Only the button pressed shows that it is working.
     let input = action.input();
     let pending = Signal::derive(move || input.with(|i| i.as_ref().is_some_and(|m| m.subject == subject && m.id == id && m.action == verb)));
@@ -29,8 +30,8 @@ fn ModerateButton(action: ServerAction<Moderate>, subject: &'static str, id: i64
                     name="reason"
                     required
                     maxlength="1000"
-                    placeholder=move || t_string!(i18n, staff.moderation.reason_placeholder)
-                    aria-label=move || t_string!(i18n, staff.moderation.reason)
+                    placeholder=move || td_string!(locale, staff.moderation.reason_placeholder)
+                    aria-label=move || td_string!(locale, staff.moderation.reason)
                 />
             })}
             <SubmitButton label pending class=if with_reason { "secondary" } else { "" } />
@@ -92,8 +93,7 @@ fn report_status(locale: Locale, raw: &str) -> String {
 }
 
 fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     if log.is_empty() {
         return view! { <p data-testid="moderation-log">{empty}</p> }.into_any();
     }
@@ -102,11 +102,11 @@ fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
             <table data-testid="moderation-log">
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, staff.moderation.col.when)}</th>
-                        <th scope="col">{t!(i18n, staff.moderation.col.who)}</th>
-                        <th scope="col">{t!(i18n, staff.moderation.col.what)}</th>
-                        <th scope="col">{t!(i18n, staff.moderation.col.action)}</th>
-                        <th scope="col">{t!(i18n, staff.moderation.col.reason)}</th>
+                        <th scope="col">{td!(locale, staff.moderation.col.when)}</th>
+                        <th scope="col">{td!(locale, staff.moderation.col.who)}</th>
+                        <th scope="col">{td!(locale, staff.moderation.col.what)}</th>
+                        <th scope="col">{td!(locale, staff.moderation.col.action)}</th>
+                        <th scope="col">{td!(locale, staff.moderation.col.reason)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -130,8 +130,7 @@ fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
 }
 
 fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>, empty: &'static str) -> AnyView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     if reports.is_empty() {
         return view! { <p data-testid="reports">{empty}</p> }.into_any();
     }
@@ -144,15 +143,15 @@ fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>,
                         {format!(
                             " · {} · {} · {}",
                             report_category_label(&r.category, locale),
-                            t_string!(i18n, staff.moderation.reported_by, name = r.reporter.clone()),
+                            td_string!(locale, staff.moderation.reported_by, name = r.reporter.clone()),
                             report_status(locale, &r.status),
                         )}
                     </p>
                     <p>{r.details.clone()}</p>
                     {action.map(|a| view! {
                         <div class="actions">
-                            <ModerateButton action=a subject="report" id=r.id verb="dismiss" label=t_string!(i18n, staff.moderation.dismiss) with_reason=false />
-                            <ModerateButton action=a subject="report" id=r.id verb="hide" label=t_string!(i18n, staff.moderation.hide_gathering) with_reason=true />
+                            <ModerateButton action=a subject="report" id=r.id verb="dismiss" label=td_string!(locale, staff.moderation.dismiss) with_reason=false />
+                            <ModerateButton action=a subject="report" id=r.id verb="hide" label=td_string!(locale, staff.moderation.hide_gathering) with_reason=true />
                         </div>
                     })}
                 </li>
@@ -164,13 +163,13 @@ fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>,
 
 #[component]
 pub fn ModerationPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let moderate = crate::components::flash::server_action::<Moderate>();
     let queue = Resource::new(move || moderate.version().get(), |_| load_moderation_queue());
     let value = moderate.value();
     view! {
-        <Title text=move || t_string!(i18n, staff.moderation.title) />
-        <h1>{t!(i18n, staff.moderation.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.moderation.title) />
+        <h1>{td!(locale, staff.moderation.heading)}</h1>
         <StaffNav />
         <p class="field-error" role="alert">{field_error(value, "reason")}</p>
         <Suspense fallback=loading>
@@ -179,7 +178,7 @@ pub fn ModerationPage() -> impl IntoView {
                     Ok(q) => {
                         let all_clear = q.applications.is_empty() && q.gatherings.is_empty() && q.reports.is_empty();
                         let applications = if q.applications.is_empty() {
-                            view! { <p data-testid="applications">{t!(i18n, staff.moderation.no_applications)}</p> }.into_any()
+                            view! { <p data-testid="applications">{td!(locale, staff.moderation.no_applications)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="plain-list" data-testid="applications">
@@ -188,8 +187,8 @@ pub fn ModerationPage() -> impl IntoView {
                                             <p><strong>{a.name.clone()}</strong>{format!(" · {} · {}", a.email, a.city)}</p>
                                             <p>{a.reason.clone()}</p>
                                             <div class="actions">
-                                                <ModerateButton action=moderate subject="application" id=a.id verb="approve" label=t_string!(i18n, staff.moderation.approve) with_reason=false />
-                                                <ModerateButton action=moderate subject="application" id=a.id verb="decline" label=t_string!(i18n, staff.moderation.decline) with_reason=true />
+                                                <ModerateButton action=moderate subject="application" id=a.id verb="approve" label=td_string!(locale, staff.moderation.approve) with_reason=false />
+                                                <ModerateButton action=moderate subject="application" id=a.id verb="decline" label=td_string!(locale, staff.moderation.decline) with_reason=true />
                                             </div>
                                         </li>
                                     }).collect_view()}
@@ -198,7 +197,7 @@ pub fn ModerationPage() -> impl IntoView {
                                 .into_any()
                         };
                         let gatherings = if q.gatherings.is_empty() {
-                            view! { <p data-testid="pending-gatherings">{t!(i18n, staff.moderation.no_gatherings)}</p> }.into_any()
+                            view! { <p data-testid="pending-gatherings">{td!(locale, staff.moderation.no_gatherings)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="plain-list" data-testid="pending-gatherings">
@@ -206,14 +205,14 @@ pub fn ModerationPage() -> impl IntoView {
                                         <li class="card">
                                             <p>
                                                 <a href=format!("/meetups/{}", g.card.id)>{g.card.title.clone()}</a>
-                                                {format!(" · {} · {} · {}", g.card.starts, g.card.city, t_string!(i18n, staff.moderation.by))}
+                                                {format!(" · {} · {} · {}", g.card.starts, g.card.city, td_string!(locale, staff.moderation.by))}
                                                 <a href=format!("/staff/organizers/{}", g.organizer_id)>{g.organizer.clone()}</a>
                                             </p>
                                             <div class="description" inner_html=g.description_html.clone()></div>
                                             <div class="actions">
-                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="approve" label=t_string!(i18n, staff.moderation.approve) with_reason=false />
-                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="reject" label=t_string!(i18n, staff.moderation.reject) with_reason=true />
-                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="hide" label=t_string!(i18n, staff.moderation.hide) with_reason=true />
+                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="approve" label=td_string!(locale, staff.moderation.approve) with_reason=false />
+                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="reject" label=td_string!(locale, staff.moderation.reject) with_reason=true />
+                                                <ModerateButton action=moderate subject="gathering" id=g.card.id verb="hide" label=td_string!(locale, staff.moderation.hide) with_reason=true />
                                             </div>
                                         </li>
                                     }).collect_view()}
@@ -222,15 +221,15 @@ pub fn ModerationPage() -> impl IntoView {
                                 .into_any()
                         };
                         view! {
-                            {all_clear.then(|| view! { <p class="notice" role="status">{t!(i18n, staff.moderation.all_clear)}</p> })}
-                            <h2>{t_string!(i18n, staff.moderation.applications, count = q.applications.len()).to_string()}</h2>
+                            {all_clear.then(|| view! { <p class="notice" role="status">{td!(locale, staff.moderation.all_clear)}</p> })}
+                            <h2>{td_string!(locale, staff.moderation.applications, count = q.applications.len()).to_string()}</h2>
                             {applications}
-                            <h2>{t_string!(i18n, staff.moderation.gatherings, count = q.gatherings.len()).to_string()}</h2>
+                            <h2>{td_string!(locale, staff.moderation.gatherings, count = q.gatherings.len()).to_string()}</h2>
                             {gatherings}
-                            <h2>{t_string!(i18n, staff.moderation.reports, count = q.reports.len()).to_string()}</h2>
-                            {report_list(q.reports, Some(moderate), t_string!(i18n, staff.moderation.no_reports))}
-                            <h2>{t!(i18n, staff.moderation.recent)}</h2>
-                            {log_table(q.log, t_string!(i18n, staff.moderation.no_log))}
+                            <h2>{td_string!(locale, staff.moderation.reports, count = q.reports.len()).to_string()}</h2>
+                            {report_list(q.reports, Some(moderate), td_string!(locale, staff.moderation.no_reports))}
+                            <h2>{td!(locale, staff.moderation.recent)}</h2>
+                            {log_table(q.log, td_string!(locale, staff.moderation.no_log))}
                         }
                             .into_any()
                     }
@@ -243,7 +242,7 @@ pub fn ModerationPage() -> impl IntoView {
 
 #[component]
 pub fn OrganizerHistoryPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let moderate = crate::components::flash::server_action::<Moderate>();
     let set_role = crate::components::flash::server_action::<SetRole>();
@@ -253,33 +252,32 @@ pub fn OrganizerHistoryPage() -> impl IntoView {
     );
     let value = moderate.value();
     view! {
-        <Title text=move || t_string!(i18n, staff.organizer.title) />
+        <Title text=move || td_string!(locale, staff.organizer.title) />
         <StaffNav />
         <p class="field-error" role="alert">{field_error(value, "reason")}</p>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                let locale = i18n.get_locale_untracked();
                 match data.await {
                     Ok(h) => {
                         let standing = format!(
                             "{} · {} · {}",
                             h.email,
-                            if h.is_organizer { t_string!(i18n, staff.organizer.is_organizer) } else { t_string!(i18n, staff.organizer.not_organizer) },
-                            if h.trusted { t_string!(i18n, staff.organizer.trusted) } else { t_string!(i18n, staff.organizer.reviewed) },
+                            if h.is_organizer { td_string!(locale, staff.organizer.is_organizer) } else { td_string!(locale, staff.organizer.not_organizer) },
+                            if h.trusted { td_string!(locale, staff.organizer.trusted) } else { td_string!(locale, staff.organizer.reviewed) },
                         );
                         let gatherings = if h.gatherings.is_empty() {
-                            view! { <p>{t!(i18n, staff.organizer.no_gatherings)}</p> }.into_any()
+                            view! { <p>{td!(locale, staff.organizer.no_gatherings)}</p> }.into_any()
                         } else {
                             view! {
                                 <div class="table-scroll">
                                     <table>
                                         <thead>
                                             <tr>
-                                                <th scope="col">{t!(i18n, staff.organizer.col.when)}</th>
-                                                <th scope="col">{t!(i18n, staff.organizer.col.gathering)}</th>
-                                                <th scope="col">{t!(i18n, staff.organizer.col.status)}</th>
-                                                <th scope="col">{t!(i18n, staff.organizer.col.confirmed)}</th>
-                                                <th scope="col">{t!(i18n, staff.organizer.col.came)}</th>
+                                                <th scope="col">{td!(locale, staff.organizer.col.when)}</th>
+                                                <th scope="col">{td!(locale, staff.organizer.col.gathering)}</th>
+                                                <th scope="col">{td!(locale, staff.organizer.col.status)}</th>
+                                                <th scope="col">{td!(locale, staff.organizer.col.confirmed)}</th>
+                                                <th scope="col">{td!(locale, staff.organizer.col.came)}</th>
                                             </tr>
                                         </thead>
                                         <tbody>
@@ -304,20 +302,20 @@ pub fn OrganizerHistoryPage() -> impl IntoView {
                             <div class="actions">
                                 {crate::gatherings::moderatable(h.role).then(|| view! {
                                     {if h.trusted {
-                                        view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="distrust" label=t_string!(i18n, staff.organizer.distrust) with_reason=false /> }.into_any()
+                                        view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="distrust" label=td_string!(locale, staff.organizer.distrust) with_reason=false /> }.into_any()
                                     } else {
-                                        view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="trust" label=t_string!(i18n, staff.organizer.trust) with_reason=false /> }.into_any()
+                                        view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="trust" label=td_string!(locale, staff.organizer.trust) with_reason=false /> }.into_any()
                                     }}
-                                    {h.is_organizer.then(|| view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="revoke" label=t_string!(i18n, staff.organizer.revoke) with_reason=true /> })}
+                                    {h.is_organizer.then(|| view! { <ModerateButton action=moderate subject="organizer" id=h.user_id verb="revoke" label=td_string!(locale, staff.organizer.revoke) with_reason=true /> })}
                                 })}
                             </div>
                             {h.viewer_is_admin.then(|| view! { <RoleForm action=set_role user_id=h.user_id role=h.role.as_str() /> })}
-                            <h2>{t!(i18n, staff.organizer.gatherings)}</h2>
+                            <h2>{td!(locale, staff.organizer.gatherings)}</h2>
                             {gatherings}
-                            <h2>{t!(i18n, staff.organizer.reports)}</h2>
-                            {report_list(h.reports, None, t_string!(i18n, staff.organizer.no_reports))}
-                            <h2>{t!(i18n, staff.organizer.decisions)}</h2>
-                            {log_table(h.log, t_string!(i18n, staff.organizer.no_decisions))}
+                            <h2>{td!(locale, staff.organizer.reports)}</h2>
+                            {report_list(h.reports, None, td_string!(locale, staff.organizer.no_reports))}
+                            <h2>{td!(locale, staff.organizer.decisions)}</h2>
+                            {log_table(h.log, td_string!(locale, staff.organizer.no_decisions))}
                         }
                             .into_any()
                     }
@@ -331,14 +329,13 @@ pub fn OrganizerHistoryPage() -> impl IntoView {
 /// An admin's form to give an account another role; the change is logged.
 #[component]
 fn RoleForm(action: ServerAction<SetRole>, user_id: i64, role: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let value = action.value();
     let roles = ["fan", "organizer", "staff", "admin"];
     view! {
-        <ActionForm action attr:class="form inline-form" attr:aria-label=t_string!(i18n, staff.organizer.role.form)>
+        <ActionForm action attr:class="form inline-form" attr:aria-label=td_string!(locale, staff.organizer.role.form)>
             <input type="hidden" name="user_id" value=user_id.to_string() />
-            <label for="role">{t!(i18n, staff.organizer.role.label)}</label>
+            <label for="role">{td!(locale, staff.organizer.role.label)}</label>
             <select id="role" name="role">
                 {roles.into_iter().map(|v| view! { <option value=v selected=v == role>{role_label(locale, v)}</option> }).collect_view()}
             </select>
@@ -346,12 +343,12 @@ fn RoleForm(action: ServerAction<SetRole>, user_id: i64, role: &'static str) -> 
                 type="text"
                 name="reason"
                 maxlength="1000"
-                placeholder=move || t_string!(i18n, staff.organizer.role.reason_placeholder)
-                aria-label=move || t_string!(i18n, staff.organizer.role.reason)
+                placeholder=move || td_string!(locale, staff.organizer.role.reason_placeholder)
+                aria-label=move || td_string!(locale, staff.organizer.role.reason)
             />
-            <SubmitButton label=t_string!(i18n, staff.organizer.role.submit) pending=action.pending() class="secondary" />
+            <SubmitButton label=td_string!(locale, staff.organizer.role.submit) pending=action.pending() class="secondary" />
             <p class="field-error" role="alert">{field_error(value, "role")}</p>
-            {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="success" role="status">{t!(i18n, staff.organizer.role.changed)}</p> })}
+            {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="success" role="status">{td!(locale, staff.organizer.role.changed)}</p> })}
         </ActionForm>
     }
 }

@@ -2,7 +2,8 @@
 use crate::components::city_picker::CityPicker;
 use crate::components::form::{error_text, field_error, form_error, Field, FormError, SubmitButton};
 use crate::error::AppError;
-use crate::i18n::{t, t_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use crate::staff::api::{host_plan, ChooseHostCity};
 use crate::staff::ranking::RankedCity;
 use crate::staff::{weekday_name, DecisionView, ProposalView};
@@ -18,13 +19,13 @@ fn choice_error(e: &AppError, locale: Locale) -> String {
 
 #[component]
 pub fn PlannerPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let choose = crate::components::flash::server_action::<ChooseHostCity>();
     let plan = Resource::new(move || choose.version().get(), |_| host_plan());
     let value = choose.value();
     view! {
-        <Title text=move || t_string!(i18n, staff.planner.title) />
-        <h1>{t!(i18n, staff.planner.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.planner.title) />
+        <h1>{td!(locale, staff.planner.heading)}</h1>
         <StaffNav />
         {move || {
             value
@@ -32,34 +33,32 @@ pub fn PlannerPage() -> impl IntoView {
                 .map(|result| match result {
                     Ok(id) => view! {
                         <p class="notice success" role="status" data-testid="draft-created">
-                            {t_string!(i18n, staff.planner.draft_created, id = id).to_string()}
+                            {td_string!(locale, staff.planner.draft_created, id = id).to_string()}
                             " "
-                            <a href=format!("/staff/meetups/{id}")>{t!(i18n, staff.planner.fill_in)}</a>
+                            <a href=format!("/staff/meetups/{id}")>{td!(locale, staff.planner.fill_in)}</a>
                         </p>
                     }
                         .into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{choice_error(&e, i18n.get_locale())}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{choice_error(&e, locale)}</p> }.into_any(),
                 })
         }}
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match plan.await {
                     Ok(plan) => {
-                        let locale = i18n.get_locale_untracked();
                         let eligible = plan.eligible.clone();
                         view! {
                             <p>
-                                {t_string!(
-                                    i18n,
+                                {td_string!(locale,
                                     staff.planner.intro,
                                     weekday = weekday_name(locale, plan.schedule.weekday),
                                     time = plan.schedule.local_time.clone(),
                                 )
                                     .to_string()}
                                 " "
-                                <a href="/staff#rules">{t!(i18n, staff.planner.change_schedule)}</a>
+                                <a href="/staff#rules">{td!(locale, staff.planner.change_schedule)}</a>
                             </p>
-                            <ol class="proposals" aria-label=move || t_string!(i18n, staff.planner.proposals_label)>
+                            <ol class="proposals" aria-label=move || td_string!(locale, staff.planner.proposals_label)>
                                 {plan
                                     .proposals
                                     .into_iter()
@@ -80,14 +79,13 @@ pub fn PlannerPage() -> impl IntoView {
 
 #[component]
 fn ProposalItem(proposal: ProposalView, eligible: Vec<RankedCity>, action: ServerAction<ChooseHostCity>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let (accept_date, swap_date, swap_id) = (proposal.date.clone(), proposal.date.clone(), format!("swap-{}", proposal.date));
     let Some(city) = proposal.city else {
         return view! {
             <li class="card proposal">
                 <h2>{proposal.local_start}</h2>
-                <p>{t!(i18n, staff.planner.no_city)}</p>
+                <p>{td!(locale, staff.planner.no_city)}</p>
             </li>
         }
             .into_any();
@@ -107,23 +105,23 @@ fn ProposalItem(proposal: ProposalView, eligible: Vec<RankedCity>, action: Serve
             <ActionForm action attr:class="swap">
                 <input type="hidden" name="date" value=swap_date />
                 <input type="hidden" name="source" value="swap" />
-                <label class="visually-hidden" for=swap_id.clone()>{t!(i18n, staff.planner.swap_label)}</label>
+                <label class="visually-hidden" for=swap_id.clone()>{td!(locale, staff.planner.swap_label)}</label>
                 <select id=swap_id name="city">
                     {alternatives
                         .iter()
                         .map(|c| {
-                            let label = t_string!(i18n, staff.planner.swap_option, city = city_label(locale, c), density = format!("{:.1}", c.density.unwrap_or(0.0)))
+                            let label = td_string!(locale, staff.planner.swap_option, city = city_label(locale, c), density = format!("{:.1}", c.density.unwrap_or(0.0)))
                                 .to_string();
                             view! { <option value=c.figures.city_id.to_string()>{label}</option> }
                         })
                         .collect_view()}
                 </select>
-                <SubmitButton label=t_string!(i18n, staff.planner.swap) pending=busy_swap class="secondary" />
+                <SubmitButton label=td_string!(locale, staff.planner.swap) pending=busy_swap class="secondary" />
             </ActionForm>
         }
     });
     let name = city_label(locale, &city);
-    let accept_label = t_string!(i18n, staff.planner.accept, city = name.clone()).to_string();
+    let accept_label = td_string!(locale, staff.planner.accept, city = name.clone()).to_string();
     view! {
         <li class="card proposal" data-testid="proposal">
             <h2>{proposal.local_start}</h2>
@@ -137,7 +135,7 @@ fn ProposalItem(proposal: ProposalView, eligible: Vec<RankedCity>, action: Serve
                     <input type="hidden" name="date" value=accept_date />
                     <input type="hidden" name="city" value=chosen_id.to_string() />
                     <input type="hidden" name="source" value="proposal" />
-                    <SubmitButton label=accept_label pending=busy_accept busy=t_string!(i18n, staff.busy.creating) />
+                    <SubmitButton label=accept_label pending=busy_accept busy=td_string!(locale, staff.busy.creating) />
                 </ActionForm>
                 {swap}
             </div>
@@ -148,19 +146,19 @@ fn ProposalItem(proposal: ProposalView, eligible: Vec<RankedCity>, action: Serve
 
 #[component]
 fn ManualPick(action: ServerAction<ChooseHostCity>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let value = action.value();
     let input = action.input();
     let busy = Signal::derive(move || input.with(|i| i.as_ref().is_some_and(|c| c.source == "manual")));
     view! {
         <section class="card">
-            <h2>{t!(i18n, staff.planner.manual.heading)}</h2>
+            <h2>{td!(locale, staff.planner.manual.heading)}</h2>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="source" value="manual" />
-                <Field label=t_string!(i18n, staff.planner.manual.date) name="date" kind="date" error=field_error(value, "date") />
-                <CityPicker label=t_string!(i18n, staff.planner.manual.city) error=field_error(value, "city") />
+                <Field label=td_string!(locale, staff.planner.manual.date) name="date" kind="date" error=field_error(value, "date") />
+                <CityPicker label=td_string!(locale, staff.planner.manual.city) error=field_error(value, "city") />
                 <FormError error=form_error(value) />
-                <SubmitButton label=t_string!(i18n, staff.planner.manual.submit) pending=busy busy=t_string!(i18n, staff.busy.creating) />
+                <SubmitButton label=td_string!(locale, staff.planner.manual.submit) pending=busy busy=td_string!(locale, staff.busy.creating) />
             </ActionForm>
         </section>
     }
@@ -168,30 +166,30 @@ fn ManualPick(action: ServerAction<ChooseHostCity>) -> impl IntoView {
 
 #[component]
 fn Decisions(decisions: Vec<DecisionView>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let source = move |raw: &str| match raw {
-        "proposal" => t_string!(i18n, staff.planner.source.proposal).to_string(),
-        "swap" => t_string!(i18n, staff.planner.source.swap).to_string(),
-        "manual" => t_string!(i18n, staff.planner.source.manual).to_string(),
+        "proposal" => td_string!(locale, staff.planner.source.proposal).to_string(),
+        "swap" => td_string!(locale, staff.planner.source.swap).to_string(),
+        "manual" => td_string!(locale, staff.planner.source.manual).to_string(),
         other => other.to_string(),
     };
     view! {
         <section>
-            <h2>{t!(i18n, staff.planner.decisions.heading)}</h2>
+            <h2>{td!(locale, staff.planner.decisions.heading)}</h2>
             {if decisions.is_empty() {
-                view! { <p>{t!(i18n, staff.planner.decisions.empty)}</p> }.into_any()
+                view! { <p>{td!(locale, staff.planner.decisions.empty)}</p> }.into_any()
             } else {
                 view! {
                     <div class="table-scroll">
                         <table data-testid="decisions">
                             <thead>
                                 <tr>
-                                    <th scope="col">{t!(i18n, staff.planner.decisions.when)}</th>
-                                    <th scope="col">{t!(i18n, staff.planner.decisions.who)}</th>
-                                    <th scope="col">{t!(i18n, staff.planner.decisions.city)}</th>
-                                    <th scope="col">{t!(i18n, staff.planner.decisions.slot)}</th>
-                                    <th scope="col">{t!(i18n, staff.planner.decisions.how)}</th>
-                                    <th scope="col">{t!(i18n, staff.planner.decisions.figures)}</th>
+                                    <th scope="col">{td!(locale, staff.planner.decisions.when)}</th>
+                                    <th scope="col">{td!(locale, staff.planner.decisions.who)}</th>
+                                    <th scope="col">{td!(locale, staff.planner.decisions.city)}</th>
+                                    <th scope="col">{td!(locale, staff.planner.decisions.slot)}</th>
+                                    <th scope="col">{td!(locale, staff.planner.decisions.how)}</th>
+                                    <th scope="col">{td!(locale, staff.planner.decisions.figures)}</th>
                                 </tr>
                             </thead>
                             <tbody>

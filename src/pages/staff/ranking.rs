@@ -1,6 +1,7 @@
 //! The full city ranking: sortable, filterable by province, fifty rows a page (phones).
 use crate::components::form::error_text;
-use crate::i18n::{t, t_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use crate::language::city_name;
 use crate::staff::api::city_ranking;
 use crate::staff::ranking::{group_thousands, RankedCity, SortKey};
@@ -13,7 +14,7 @@ use super::dashboard::{city_label, loading, province_label, StaffNav};
 
 #[component]
 pub fn RankingTablePage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let query = use_query_map();
     let page = Resource::new(
         move || query.with(|q| (q.get("sort"), q.get("desc"), q.get("province"), q.get("page"))),
@@ -21,8 +22,8 @@ pub fn RankingTablePage() -> impl IntoView {
         |(sort, desc, province, page)| city_ranking(sort, desc, province, Some(page.unwrap_or_else(|| "1".into()))),
     );
     view! {
-        <Title text=move || t_string!(i18n, staff.ranking.title) />
-        <h1>{t!(i18n, staff.ranking.heading)}</h1>
+        <Title text=move || td_string!(locale, staff.ranking.title) />
+        <h1>{td!(locale, staff.ranking.heading)}</h1>
         <StaffNav />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
@@ -49,10 +50,9 @@ fn ranking_href(sort: SortKey, descending: bool, province: &str, page: Option<&s
 
 #[component]
 fn RankingTable(page: RankingPage) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     if page.total == 0 && page.province.is_none() {
-        return view! { <p class="notice">{t!(i18n, staff.ranking.empty)}</p> }.into_any();
+        return view! { <p class="notice">{td!(locale, staff.ranking.empty)}</p> }.into_any();
     }
     let province = page.province.clone().unwrap_or_default();
     let showing_all = page.page.is_none();
@@ -65,30 +65,30 @@ fn RankingTable(page: RankingPage) -> impl IntoView {
     };
     let (from, to) = (page.offset + 1, page.offset + page.rows.len());
     let summary = if showing_all {
-        t_string!(i18n, staff.ranking.caption_all, total = page.total).to_string()
+        td_string!(locale, staff.ranking.caption_all, total = page.total).to_string()
     } else {
-        t_string!(i18n, staff.ranking.caption, from = from, to = to, total = page.total).to_string()
+        td_string!(locale, staff.ranking.caption, from = from, to = to, total = page.total).to_string()
     };
     let pager = {
         let link = |p: String| ranking_href(page.sort, page.descending, &province, Some(&p));
         let current = page.page.unwrap_or(1);
         let previous = (!showing_all && current > 1).then(|| {
             let href = if current == 2 { ranking_href(page.sort, page.descending, &province, None) } else { link((current - 1).to_string()) };
-            view! { <a href=href rel="prev">{t!(i18n, staff.ranking.previous)}</a> }
+            view! { <a href=href rel="prev">{td!(locale, staff.ranking.previous)}</a> }
         });
-        let next = (!showing_all && current < page.pages).then(|| view! { <a href=link((current + 1).to_string()) rel="next">{t!(i18n, staff.ranking.next)}</a> });
+        let next = (!showing_all && current < page.pages).then(|| view! { <a href=link((current + 1).to_string()) rel="next">{td!(locale, staff.ranking.next)}</a> });
         let position = (!showing_all && page.pages > 1)
-            .then(|| view! { <span>{t_string!(i18n, staff.ranking.page_of, page = current, pages = page.pages).to_string()}</span> });
+            .then(|| view! { <span>{td_string!(locale, staff.ranking.page_of, page = current, pages = page.pages).to_string()}</span> });
         let switch = if showing_all {
             (page.total > RANKING_PAGE_SIZE).then(|| {
-                view! { <a href=ranking_href(page.sort, page.descending, &province, None)>{t_string!(i18n, staff.ranking.show_pages, size = RANKING_PAGE_SIZE).to_string()}</a> }
+                view! { <a href=ranking_href(page.sort, page.descending, &province, None)>{td_string!(locale, staff.ranking.show_pages, size = RANKING_PAGE_SIZE).to_string()}</a> }
                     .into_any()
             })
         } else {
-            (page.pages > 1).then(|| view! { <a href=link("all".into())>{t_string!(i18n, staff.ranking.show_all, total = page.total).to_string()}</a> }.into_any())
+            (page.pages > 1).then(|| view! { <a href=link("all".into())>{td_string!(locale, staff.ranking.show_all, total = page.total).to_string()}</a> }.into_any())
         };
         view! {
-            <nav class="pager actions" aria-label=move || t_string!(i18n, staff.ranking.pages_label)>
+            <nav class="pager actions" aria-label=move || td_string!(locale, staff.ranking.pages_label)>
                 {previous}
                 {position}
                 {next}
@@ -98,17 +98,17 @@ fn RankingTable(page: RankingPage) -> impl IntoView {
     };
     view! {
         <p>
-            {t_string!(i18n, staff.ranking.rule, min = group_thousands(page.rules.min_fans), weeks = page.rules.cooldown_weeks).to_string()}
+            {td_string!(locale, staff.ranking.rule, min = group_thousands(page.rules.min_fans), weeks = page.rules.cooldown_weeks).to_string()}
             " "
-            <a href="/staff#rules">{t!(i18n, staff.ranking.change_rules)}</a>
+            <a href="/staff#rules">{td!(locale, staff.ranking.change_rules)}</a>
         </p>
         <form method="get" action="/staff/ranking" class="inline-form" role="search">
             <input type="hidden" name="sort" value=page.sort.as_str() />
             <input type="hidden" name="desc" value=if page.descending { "1" } else { "0" } />
             {showing_all.then(|| view! { <input type="hidden" name="page" value="all" /> })}
-            <label for="province-filter">{t!(i18n, staff.ranking.province)}</label>
+            <label for="province-filter">{td!(locale, staff.ranking.province)}</label>
             <select id="province-filter" name="province">
-                <option value="">{t!(i18n, staff.ranking.all_provinces)}</option>
+                <option value="">{td!(locale, staff.ranking.all_provinces)}</option>
                 {page
                     .provinces
                     .iter()
@@ -118,25 +118,25 @@ fn RankingTable(page: RankingPage) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <button type="submit" class="secondary">{t!(i18n, staff.ranking.filter)}</button>
+            <button type="submit" class="secondary">{td!(locale, staff.ranking.filter)}</button>
         </form>
-        <p class="hint" id="ranking-summary">{summary.clone()} " " {t!(i18n, staff.ranking.scroll_hint)}</p>
+        <p class="hint" id="ranking-summary">{summary.clone()} " " {td!(locale, staff.ranking.scroll_hint)}</p>
         <div class="table-scroll" role="region" aria-labelledby="ranking-caption" tabindex="0">
             <table class="ranking" data-testid="ranking">
                 <caption id="ranking-caption" class="visually-hidden">{summary}</caption>
                 <thead>
                     <tr>
-                        {header(SortKey::Rank, t_string!(i18n, staff.ranking.col.rank), false)}
-                        {header(SortKey::City, t_string!(i18n, staff.ranking.col.city), false)}
-                        {header(SortKey::Province, t_string!(i18n, staff.ranking.col.province), true)}
-                        {header(SortKey::Fans, t_string!(i18n, staff.ranking.col.fans), false)}
-                        {header(SortKey::Population, t_string!(i18n, staff.ranking.col.population), true)}
-                        {header(SortKey::Density, t_string!(i18n, staff.ranking.col.density), false)}
-                        {header(SortKey::Joined30d, t_string!(i18n, staff.ranking.col.joined), true)}
-                        {header(SortKey::UnmetDemand, t_string!(i18n, staff.ranking.col.waiting), true)}
-                        {header(SortKey::LastHosted, t_string!(i18n, staff.ranking.col.last), false)}
-                        {header(SortKey::NextScheduled, t_string!(i18n, staff.ranking.col.next), true)}
-                        <th scope="col">{t!(i18n, staff.ranking.col.why)}</th>
+                        {header(SortKey::Rank, td_string!(locale, staff.ranking.col.rank), false)}
+                        {header(SortKey::City, td_string!(locale, staff.ranking.col.city), false)}
+                        {header(SortKey::Province, td_string!(locale, staff.ranking.col.province), true)}
+                        {header(SortKey::Fans, td_string!(locale, staff.ranking.col.fans), false)}
+                        {header(SortKey::Population, td_string!(locale, staff.ranking.col.population), true)}
+                        {header(SortKey::Density, td_string!(locale, staff.ranking.col.density), false)}
+                        {header(SortKey::Joined30d, td_string!(locale, staff.ranking.col.joined), true)}
+                        {header(SortKey::UnmetDemand, td_string!(locale, staff.ranking.col.waiting), true)}
+                        {header(SortKey::LastHosted, td_string!(locale, staff.ranking.col.last), false)}
+                        {header(SortKey::NextScheduled, td_string!(locale, staff.ranking.col.next), true)}
+                        <th scope="col">{td!(locale, staff.ranking.col.why)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -151,9 +151,8 @@ fn RankingTable(page: RankingPage) -> impl IntoView {
 
 #[component]
 fn RankingRow(city: RankedCity, locale: Locale) -> impl IntoView {
-    let i18n = use_i18n();
     let f = &city.figures;
-    let never = t_string!(i18n, staff.ranking.never);
+    let never = td_string!(locale, staff.ranking.never);
     view! {
         <tr class=format!("standing-{:?}", city.standing).to_lowercase()>
             <td>{city.position.map(|p| p.to_string()).unwrap_or_else(|| "–".into())}</td>

@@ -5,7 +5,8 @@ use crate::cities::api::cities_with_most_fans;
 use crate::cities::CityFans;
 use crate::components::auth::Auth;
 use crate::components::form::{field_error, form_error, FormError, SubmitButton};
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use crate::language::city_name;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -15,12 +16,12 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let i18n = use_i18n();
+    let locale = use_locale();
     let top = OnceResource::new(cities_with_most_fans());
     view! {
         // No page name: the site's own title.
         <Title text="" />
-        <Suspense fallback=move || view! { <p>{t!(i18n, visitor.loading)}</p> }>
+        <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <Welcome user /> }.into_any(),
@@ -34,16 +35,16 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Intro() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <section class="hero">
-            <h1>{t!(i18n, visitor.home.intro_heading)}</h1>
-            <p class="lead">{t!(i18n, visitor.home.intro_body)}</p>
+            <h1>{td!(locale, visitor.home.intro_heading)}</h1>
+            <p class="lead">{td!(locale, visitor.home.intro_body)}</p>
             <p class="actions">
-                <a class="button" href="/register">{t!(i18n, visitor.home.join)}</a>
-                <a class="button secondary" href="/login">{t!(i18n, visitor.home.have_account)}</a>
+                <a class="button" href="/register">{td!(locale, visitor.home.join)}</a>
+                <a class="button secondary" href="/login">{td!(locale, visitor.home.have_account)}</a>
             </p>
-            <p><a href="/where-next">{t!(i18n, visitor.home.where_next)}</a></p>
+            <p><a href="/where-next">{td!(locale, visitor.home.where_next)}</a></p>
         </section>
     }
 }
@@ -59,21 +60,20 @@ fn home_city_label(locale: Locale, zh: &str, en: &str, province_en: &str) -> Str
 
 #[component]
 fn Welcome(user: CurrentUser) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let city = user.home_city.clone();
     let city_href = format!("/cities/{}", city.id);
     view! {
         <section class="hero">
             <h1>{td_string!(locale, visitor.home.greeting, name = user.display_name.clone()).to_string()}</h1>
             <p class="home-city" data-testid="home-city">
-                {t!(i18n, visitor.home.your_city)} <strong>{home_city_label(locale, &city.name_zh, &city.name_en, &city.province_en)}</strong>
+                {td!(locale, visitor.home.your_city)} <strong>{home_city_label(locale, &city.name_zh, &city.name_en, &city.province_en)}</strong>
             </p>
             <p>{td_string!(locale, visitor.home.verified_here, count = city.verified_fans).to_string()}</p>
             {(!user.email_verified).then(|| view! { <VerifyReminder email=user.email.clone() /> })}
             <p class="actions">
-                <a class="button" href=city_href>{t!(i18n, visitor.home.city_link)}</a>
-                <a class="button secondary" href=format!("/where-next?city={}", city.id)>{t!(i18n, visitor.home.where_next_link)}</a>
+                <a class="button" href=city_href>{td!(locale, visitor.home.city_link)}</a>
+                <a class="button secondary" href=format!("/where-next?city={}", city.id)>{td!(locale, visitor.home.where_next_link)}</a>
             </p>
         </section>
     }
@@ -81,8 +81,7 @@ fn Welcome(user: CurrentUser) -> impl IntoView {
 
 #[component]
 fn VerifyReminder(email: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let resend = crate::components::flash::server_action::<ResendVerification>();
     let value = resend.value();
     let query = use_query_map();
@@ -93,13 +92,13 @@ fn VerifyReminder(email: String) -> impl IntoView {
             <p>{td_string!(locale, visitor.home.verify_reminder, email = email).to_string()}</p>
             <ActionForm action=resend attr:class="inline">
                 <SubmitButton
-                    label=t_string!(i18n, visitor.home.resend)
-                    busy=t_string!(i18n, visitor.home.resend_busy)
+                    label=td_string!(locale, visitor.home.resend)
+                    busy=td_string!(locale, visitor.home.resend_busy)
                     pending=resend.pending()
                     class="secondary"
                 />
             </ActionForm>
-            {move || sent().then(|| view! { <p class="success">{t!(i18n, visitor.home.resent)}</p> })}
+            {move || sent().then(|| view! { <p class="success">{td!(locale, visitor.home.resent)}</p> })}
             <p class="field-error">{field_error(value, "resend")}</p>
             <FormError error=form_error(value) />
         </div>
@@ -108,12 +107,11 @@ fn VerifyReminder(email: String) -> impl IntoView {
 
 #[component]
 fn TopCities(cities: Vec<CityFans>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     (!cities.is_empty()).then(|| {
         view! {
             <section>
-                <h2>{t!(i18n, visitor.home.top_cities)}</h2>
+                <h2>{td!(locale, visitor.home.top_cities)}</h2>
                 <ol class="city-list">
                     {cities
                         .into_iter()

@@ -1,4 +1,5 @@
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,10 +9,10 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
-        <Title text=move || t_string!(i18n, common.not_found.title) />
-        <h1>{t!(i18n, common.not_found.title)}</h1>
-        <p>{t!(i18n, common.not_found.body)} " " <a href="/">{t!(i18n, common.not_found.home)}</a></p>
+        <Title text=move || td_string!(locale, common.not_found.title) />
+        <h1>{td!(locale, common.not_found.title)}</h1>
+        <p>{td!(locale, common.not_found.body)} " " <a href="/">{td!(locale, common.not_found.home)}</a></p>
     }
 }

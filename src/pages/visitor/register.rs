@@ -2,7 +2,8 @@
 use crate::accounts::api::Register;
 use crate::components::city_picker::CityPicker;
 use crate::components::form::{field_error, form_error, Field, FormError, SubmitButton};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let register = crate::components::flash::server_action::<Register>();
     let value = register.value();
     let query = use_query_map();
@@ -19,45 +20,45 @@ pub fn RegisterPage() -> impl IntoView {
     // is not put in the URL).
     let sent_without_js = move || value.with(Option::is_none) && query.read().get("sent").is_some();
     view! {
-        <Title text=move || t_string!(i18n, visitor.register.title) />
-        <h1>{t!(i18n, visitor.register.heading)}</h1>
+        <Title text=move || td_string!(locale, visitor.register.title) />
+        <h1>{td!(locale, visitor.register.heading)}</h1>
         <Show
             when=move || registered().is_some() || sent_without_js()
             fallback=move || {
                 view! {
                     <ActionForm action=register attr:class="form" attr:novalidate=true>
-                        <Field label=t_string!(i18n, visitor.fields.email) name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
+                        <Field label=td_string!(locale, visitor.fields.email) name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
                         <Field
-                            label=t_string!(i18n, visitor.fields.display_name)
+                            label=td_string!(locale, visitor.fields.display_name)
                             name="display_name"
                             autocomplete="nickname"
                             error=field_error(value, "display_name")
-                            hint=t_string!(i18n, visitor.fields.display_name_hint)
+                            hint=td_string!(locale, visitor.fields.display_name_hint)
                         />
                         <Field
-                            label=t_string!(i18n, visitor.fields.password)
+                            label=td_string!(locale, visitor.fields.password)
                             name="password"
                             kind="password"
                             autocomplete="new-password"
                             error=field_error(value, "password")
-                            hint=t_string!(i18n, visitor.fields.password_hint)
+                            hint=td_string!(locale, visitor.fields.password_hint)
                         />
                         <CityPicker error=field_error(value, "city") />
                         <FormError error=form_error(value) />
-                        <SubmitButton label=t_string!(i18n, visitor.register.submit) busy=t_string!(i18n, visitor.register.busy) pending=register.pending() />
+                        <SubmitButton label=td_string!(locale, visitor.register.submit) busy=td_string!(locale, visitor.register.busy) pending=register.pending() />
                     </ActionForm>
-                    <p>{t!(i18n, visitor.register.have_account)} " " <a href="/login">{t!(i18n, visitor.register.log_in)}</a></p>
+                    <p>{td!(locale, visitor.register.have_account)} " " <a href="/login">{td!(locale, visitor.register.log_in)}</a></p>
                 }
             }
         >
             <div class="notice" role="status" data-testid="registered">
                 {move || match registered() {
                     Some(email) => view! {
-                        <p>{t!(i18n, visitor.register.sent_before)} <strong>{email}</strong> {t!(i18n, visitor.register.sent_after)}</p>
+                        <p>{td!(locale, visitor.register.sent_before)} <strong>{email}</strong> {td!(locale, visitor.register.sent_after)}</p>
                     }.into_any(),
-                    None => view! { <p>{t!(i18n, visitor.register.sent_generic)}</p> }.into_any(),
+                    None => view! { <p>{td!(locale, visitor.register.sent_generic)}</p> }.into_any(),
                 }}
-                <p class="hint">{t!(i18n, visitor.register.spam)}</p>
+                <p class="hint">{td!(locale, visitor.register.spam)}</p>
             </div>
         </Show>
     }

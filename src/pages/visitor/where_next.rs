@@ -1,6 +1,7 @@
 //! "Where next?": a fan's city and what it needs to host an official meetup.
 use crate::components::city_picker::CityPicker;
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{td, td_string, Locale};
+use crate::language::use_locale;
 use crate::language::city_name;
 use crate::staff::api::where_next;
 use crate::staff::ranking::{group_thousands, Standing};
@@ -11,19 +12,18 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn WhereNextPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let query = use_query_map();
     let standing = Resource::new(move || query.read().get("city"), where_next);
     view! {
-        <Title text=move || t_string!(i18n, visitor.where_next.title) />
-        <h1>{t!(i18n, visitor.where_next.heading)}</h1>
-        <p>{t!(i18n, visitor.where_next.intro)}</p>
-        <Suspense fallback=move || view! { <p>{t!(i18n, visitor.loading)}</p> }>
+        <Title text=move || td_string!(locale, visitor.where_next.title) />
+        <h1>{td!(locale, visitor.where_next.heading)}</h1>
+        <p>{td!(locale, visitor.where_next.intro)}</p>
+        <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
-                let locale = i18n.get_locale_untracked();
                 match standing.await {
                     Ok(Some(s)) => view! { <Standing s /> }.into_any(),
-                    Ok(None) => view! { <p class="hint">{t!(i18n, visitor.where_next.pick_city)}</p> }.into_any(),
+                    Ok(None) => view! { <p class="hint">{td!(locale, visitor.where_next.pick_city)}</p> }.into_any(),
                     Err(e) => {
                         let message = e.field_text("city").map(|t| t.get(locale).to_string()).unwrap_or_else(|| e.message(locale));
                         view! { <p class="form-error" role="alert">{message}</p> }.into_any()
@@ -32,16 +32,15 @@ pub fn WhereNextPage() -> impl IntoView {
             })}
         </Suspense>
         <form method="get" action="/where-next" class="form">
-            <CityPicker label=t_string!(i18n, visitor.where_next.lookup) error=Signal::derive(|| None::<String>) />
-            <button type="submit" class="secondary">{t!(i18n, visitor.where_next.show)}</button>
+            <CityPicker label=td_string!(locale, visitor.where_next.lookup) error=Signal::derive(|| None::<String>) />
+            <button type="submit" class="secondary">{td!(locale, visitor.where_next.show)}</button>
         </form>
     }
 }
 
 #[component]
 fn Standing(s: CityStanding) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let f = &s.city.figures;
     let name = city_name(locale, &f.name_zh, &f.name_en).to_string();
     let verdict = match (s.city.standing, s.city.position) {
@@ -70,10 +69,10 @@ fn Standing(s: CityStanding) -> impl IntoView {
             <h2>{name.clone()}</h2>
             <p class="verdict">{verdict}</p>
             <p>{format!("{fans} · {density}")}</p>
-            <p>{t!(i18n, visitor.where_next.bring_friends)}</p>
+            <p>{td!(locale, visitor.where_next.bring_friends)}</p>
             <p><a href=city_href>{city_link}</a></p>
             <div class="share">
-                <label for="share-link">{t!(i18n, visitor.where_next.share)}</label>
+                <label for="share-link">{td!(locale, visitor.where_next.share)}</label>
                 <input id="share-link" type="text" readonly value=share.clone() />
                 <CopyButton locale url=share />
             </div>
