@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:?sqlite or postgres}"
+shift  # the rest: Playwright arguments, e.g. a spec file
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 case "$backend" in
@@ -32,6 +33,6 @@ done
 
 echo "== end-to-end on $backend =="
 status=0
-(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test "$@") || status=$?
 [ $status = 0 ] || tail -50 "$work/server.log"
 exit $status

@@ -1,7 +1,7 @@
 //! The application shell and its routes.
 use crate::components::auth::Auth;
 use crate::components::nav::Nav;
-use crate::pages::fan::{account, mailbox, meetups};
+use crate::pages::fan::{account, mailbox, meetups, profile};
 use crate::pages::organizer::organize as gatherings;
 use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation, planner, ranking};
 use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
@@ -69,6 +69,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/meetups") view=meetups::MeetupsPage />
                     <Route path=path!("/meetups/:id") view=meetups::MeetupDetailPage />
                     <Route path=path!("/my-meetups") view=meetups::MyMeetupsPage />
+                    <Route path=path!("/fans/:id") view=profile::FanProfilePage />
                     <Route path=path!("/staff/meetups") view=staff_meetups::StaffMeetupsPage />
                     <Route path=path!("/staff/meetups/new") view=staff_meetups::NewMeetupPage />
                     <Route path=path!("/staff/meetups/:id") view=staff_meetups::StaffMeetupPage />

@@ -15,6 +15,7 @@ pub mod gatherings;
 pub mod language;
 pub mod meetups;
 pub mod pages;
+pub mod participation;
 pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod infra;

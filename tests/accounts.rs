@@ -220,7 +220,7 @@ async fn staff_pages_refuse_fans_and_visitors(backend: Backend) {
     let staff = app.browser();
     staff.login("boss@example.com", "staff-password").await;
     let mail: Vec<serde_json::Value> = staff.call("mailbox", &[("recipient", "fan@example.com")]).await.unwrap();
-    assert_eq!(mail.len(), 1, "the fan's confirmation email");
+    assert_eq!(mail.len(), 2, "the fan's confirmation email, and the early-fan badge (the city's first fan)");
     let (_, page) = staff.page("/mailbox").await;
     assert!(page.contains("Confirm your email for Tongcheng"));
     let (_, fan_page) = fan.page("/staff/moderation").await;

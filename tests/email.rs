@@ -84,7 +84,7 @@ async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
     // The QR code is drawn at delivery; it is the check-in link for this ticket.
     let qr = file("image/svg+xml");
     assert!(qr.starts_with("<?xml") && qr.contains("<svg"), "a QR code image: {qr:.80}");
-    assert_eq!(Some(qr), tongcheng::meetups::tickets::ticket_qr(&app.state.config.public_url, &code));
+    assert_eq!(Some(qr), tongcheng::meetups::tickets::ticket_qr(&app.state.config.public_url, id, &code));
     assert!(file("text/calendar").contains("BEGIN:VEVENT"), "a calendar invitation");
 }
 

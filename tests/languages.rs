@@ -152,7 +152,12 @@ async fn many_pages_at_once_all_render_whole(backend: Backend) {
             let (who, lang) = if round % 2 == 0 { (&fan, "en") } else { (&zh, "zh-CN") };
             let (client, base, page) = (who.client.clone(), app.base.clone(), page.clone());
             requests.spawn(async move {
-                let response = client.get(format!("{base}{page}")).send().await.unwrap_or_else(|e| panic!("{page}: {e}"));
+                let response = client
+                    .get(format!("{base}{page}"))
+                    .timeout(std::time::Duration::from_secs(20))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{page}: {e}"));
                 let status = response.status();
                 let html = response.text().await.unwrap_or_else(|e| panic!("{page}: an unfinished reply: {e}"));
                 (page, lang, status, html)

@@ -77,3 +77,38 @@ export async function mailSubjects(browser: Browser, to: string): Promise<string
   await context.close();
   return text;
 }
+
+/** A start time a few minutes from now in Shenzhen's time zone (Asia/Shanghai), as a
+ * datetime-local value: tickets check in only on their event's day, so a test that
+ * checks in needs a meetup today. (Within minutes of local midnight: 23:59 today.) */
+export function startingSoon(minutes = 3): string {
+  const local = (t: Date) => {
+    const parts = new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(t);
+    const get = (type: string) => parts.find((p) => p.type === type)!.value;
+    return { date: `${get("year")}-${get("month")}-${get("day")}`, time: `${get("hour")}:${get("minute")}` };
+  };
+  const now = local(new Date());
+  const soon = local(new Date(Date.now() + minutes * 60_000));
+  return soon.date === now.date ? `${soon.date}T${soon.time}` : `${now.date}T23:59`;
+}
+
+/** Staff (logged in on `page`) create a meetup starting in a few minutes and publish it;
+ * returns the fans' address of the meetup. */
+export async function publishMeetupSoon(page: Page, cityQuery: string, cityLabel: RegExp, title: string, seats: string, venue?: string): Promise<string> {
+  await page.goto("/staff/meetups/new");
+  await waitForHydration(page);
+  await page.getByRole("combobox", { name: "Host city" }).fill(cityQuery);
+  await page.getByRole("option", { name: cityLabel }).click();
+  await page.getByLabel("Title").fill(title);
+  if (venue) await page.getByLabel("Venue").fill(venue);
+  await page.getByLabel("Starts (host city's local time)").fill(startingSoon());
+  await page.getByLabel("Seats").fill(seats);
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(/\/staff\/meetups\/\d+$/);
+  const meetupUrl = page.url().replace("/staff/meetups/", "/meetups/");
+  await page.getByRole("button", { name: "Publish and invite the city's fans" }).click();
+  await expect(page.getByTestId("invited")).toContainText(/invitations queued/);
+  return meetupUrl;
+}

@@ -6,7 +6,7 @@ import { test, expect, Browser, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import * as fs from "fs";
 import * as path from "path";
-import { staff, verifiedFan } from "./helpers";
+import { staff, startingSoon, verifiedFan } from "./helpers";
 
 type Lang = "zh-CN" | "en";
 
@@ -126,10 +126,9 @@ test("the main journeys in zh-CN at 360×800", async ({ browser }) => {
   test.setTimeout(180_000);
   const desk = await newPage(browser, "zh-CN");
   await logIn(desk, staff.email, staff.password);
-  const day = new Date(Date.now() + 28 * 86400_000).toISOString().slice(0, 10);
   const saved = await desk.request.post("/api/save_meetup", {
     headers: { accept: "application/json" },
-    form: { city: "深圳", title: "深圳新品体验会", description: "", venue: "深圳湾", address: "", starts: `${day}T15:00`, ends: "", capacity: "30", signup_opens: "", signup_closes: "" },
+    form: { city: "深圳", title: "深圳新品体验会", description: "", venue: "深圳湾", address: "", starts: startingSoon(), ends: "", capacity: "30", signup_opens: "", signup_closes: "" },
   });
   const id = await saved.json();
   // Staff publish from the meetup's page.

@@ -156,6 +156,8 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
     let mut tx = state.db.begin_write().await?;
     let user_id = tokens::consume(&mut tx, &token, Purpose::VerifyEmail, now).await?.ok_or(AppError::InvalidLink)?;
     repo::mark_verified(&mut tx, user_id, now).await?;
+    // Among the city's first verified fans? Then the early-fan badge comes with the welcome.
+    crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(user_id), now, &state.config.public_url).await?;
     let name = repo::contact(&mut tx, user_id).await?.map(|c| c.display_name).unwrap_or_default();
     tx.commit().await?;
     leptos_axum::redirect(super::VERIFIED_PATH);

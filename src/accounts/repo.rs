@@ -80,14 +80,28 @@ pub async fn find_by_email(tx: &mut Tx, email: &Email) -> Result<Option<(i64, St
     Ok(row.map(|(id, name, verified_at)| (id, name, verified_at.is_some())))
 }
 
-type CurrentUserRow = (i64, String, String, String, Option<i64>, i64, i64, String, String, String, i64);
+#[derive(sqlx::FromRow)]
+struct CurrentUserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    email_verified_at: Option<i64>,
+    wants_invitations: i64,
+    public_profile: i64,
+    city_id: i64,
+    name_zh: String,
+    name_en: String,
+    province_en: String,
+    verified_fans: i64,
+}
 
 /// The user behind a session, if the session's version still matches (a password
 /// reset bumps it, logging out every other session).
 pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
     let row: Option<CurrentUserRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, \
-                c.id, c.name_zh, c.name_en, c.province_en, c.verified_fans \
+        "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, u.public_profile, \
+                c.id AS city_id, c.name_zh, c.name_en, c.province_en, c.verified_fans \
          FROM users u JOIN cities c ON c.id = u.home_city_id \
          WHERE u.id = $1 AND u.session_version = $2",
     )
@@ -95,16 +109,15 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
     .bind(session_version)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(id, email, display_name, role, verified_at, wants_invitations, city_id, name_zh, name_en, province_en, verified_fans)| {
-        CurrentUser {
-            id,
-            email,
-            display_name,
-            role: Role::parse(&role).unwrap_or(Role::Fan),
-            email_verified: verified_at.is_some(),
-            wants_invitations: wants_invitations == 1,
-            home_city: HomeCity { id: city_id, name_zh, name_en, province_en, verified_fans },
-        }
+    Ok(row.map(|r| CurrentUser {
+        id: r.id,
+        email: r.email,
+        display_name: r.display_name,
+        role: Role::parse(&r.role).unwrap_or(Role::Fan),
+        email_verified: r.email_verified_at.is_some(),
+        wants_invitations: r.wants_invitations == 1,
+        public_profile: r.public_profile == 1,
+        home_city: HomeCity { id: r.city_id, name_zh: r.name_zh, name_en: r.name_en, province_en: r.province_en, verified_fans: r.verified_fans },
     }))
 }
 

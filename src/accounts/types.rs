@@ -47,6 +47,8 @@ pub struct CurrentUser {
     pub email_verified: bool,
     /// Invitations to official meetups by email.
     pub wants_invitations: bool,
+    /// Shows their fan page and their name in the city's honour lists.
+    pub public_profile: bool,
     pub home_city: HomeCity,
 }
 

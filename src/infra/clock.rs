@@ -63,9 +63,37 @@ pub fn parse_input(value: &str, tz: &str) -> Option<i64> {
     tz.from_local_datetime(&naive).earliest().map(|t| t.timestamp())
 }
 
+/// Local midnight (in `tz`) of the day `timestamp` falls on.
+pub fn local_day_start(timestamp: i64, tz: &str) -> i64 {
+    local(timestamp, tz)
+        .and_then(|t| t.date_naive().and_hms_opt(0, 0, 0).map(|midnight| (t.timezone(), midnight)))
+        .and_then(|(tz, midnight)| {
+            use chrono::TimeZone;
+            tz.from_local_datetime(&midnight).earliest()
+        })
+        .map_or(timestamp, |t| t.timestamp())
+}
+
+/// The local year `timestamp` falls in (in `tz`) and the instant it began.
+pub fn local_year_start(timestamp: i64, tz: &str) -> (i32, i64) {
+    use chrono::{Datelike, TimeZone};
+    let Some(t) = local(timestamp, tz) else { return (1970, 0) };
+    let start = chrono::NaiveDate::from_ymd_opt(t.year(), 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|midnight| t.timezone().from_local_datetime(&midnight).earliest());
+    (t.year(), start.map_or(0, |s| s.timestamp()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_and_years_start_at_local_midnight() {
+        let t = parse_input("2026-11-28T14:00", "Asia/Shanghai").unwrap();
+        assert_eq!(local_day_start(t, "Asia/Shanghai"), parse_input("2026-11-28T00:00", "Asia/Shanghai").unwrap());
+        assert_eq!(local_year_start(t, "Asia/Shanghai"), (2026, parse_input("2026-01-01T00:00", "Asia/Shanghai").unwrap()));
+    }
 
     #[test]
     fn local_times_round_trip() {

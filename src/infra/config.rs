@@ -34,6 +34,9 @@ pub struct Config {
     pub session_max_days: u32,
     /// Sent (or failed) mail keeps its text this long, then only its subject remains.
     pub mail_retention_days: u32,
+    /// Tickets still check in this long after an event ends (late arrivals count as
+    /// attended); then the door closes by itself.
+    pub check_in_grace_minutes: u32,
 }
 
 impl Config {
@@ -104,6 +107,7 @@ impl Config {
             session_idle_days,
             session_max_days,
             mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7)?,
+            check_in_grace_minutes: parse_number(get("CHECK_IN_GRACE_MINUTES"), "CHECK_IN_GRACE_MINUTES", 120)?,
         })
     }
 

@@ -57,7 +57,7 @@ mod ssr {
             .as_ref()
             .filter(|p| p.status == PlaceStatus::Confirmed)
             .and_then(|p| p.ticket_code.as_deref())
-            .and_then(|code| super::super::tickets::ticket_qr(base, code));
+            .and_then(|code| super::super::tickets::ticket_qr(base, e.id, code));
         let locale = crate::infra::locale::current();
         Ok(MeetupPage {
             card: card(e),
@@ -252,24 +252,3 @@ pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppErro
     super::engine::Events::current()?.change_status(id, &status).await
 }
 
-/// Checks a ticket in at the door; returns who it belongs to.
-#[server(endpoint = "check_in")]
-pub async fn check_in(code: String) -> Result<String, AppError> {
-    use super::places::CheckIn;
-    crate::accounts::auth::require_staff().await?;
-    let state = crate::infra::request::state()?;
-    if code.trim().is_empty() {
-        return Err(AppError::field("code", crate::msg!(errors.ticket_code_required)));
-    }
-    let mut tx = state.db.begin_write().await?;
-    let outcome = super::places::check_in(&mut tx, &code, crate::infra::clock::now()).await?;
-    tx.commit().await?;
-    match outcome {
-        CheckIn::Done { name, event_id } => {
-            Ok(crate::i18n::td_string!(crate::infra::locale::current(), organizer.events.checked_in, name = &name, id = event_id))
-        }
-        CheckIn::Already { name, .. } => Err(AppError::field("code", crate::msg!(errors.already_checked_in, name = &name))),
-        CheckIn::NotConfirmed => Err(AppError::field("code", crate::msg!(errors.ticket_not_confirmed))),
-        CheckIn::Unknown => Err(AppError::field("code", crate::msg!(errors.ticket_unknown))),
-    }
-}

@@ -110,7 +110,7 @@ pub fn seat_confirmed(
         base,
     }
     .build(l)
-    .with_ticket_qr(super::tickets::check_in_url(base, ticket))
+    .with_ticket_qr(super::tickets::check_in_url(base, event.id, ticket))
 }
 
 impl OutgoingEmail {

@@ -192,44 +192,38 @@ pub async fn events_with_seats_free_while_fans_wait(db: &Db, now: i64) -> Result
     .await
 }
 
-pub enum CheckIn {
-    Done { name: String, event_id: i64 },
-    Already { name: String, event_id: i64 },
-    NotConfirmed,
-    Unknown,
+/// A ticket as the door sees it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Ticket {
+    pub id: i64,
+    pub event_id: i64,
+    pub user_id: i64,
+    pub display_name: String,
+    pub status: String,
+    pub checked_in_at: Option<i64>,
+    /// When the event's door closed, if it has.
+    pub door_closed_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct TicketRow {
-    id: i64,
-    event_id: i64,
-    display_name: String,
-    status: String,
-    checked_in_at: Option<i64>,
-}
-
-/// Checks a ticket in at the door.
-pub async fn check_in(tx: &mut Tx, code: &str, now: i64) -> Result<CheckIn, sqlx::Error> {
-    let code = code.trim().to_uppercase();
-    let ticket: Option<TicketRow> = sqlx::query_as(
-        "SELECT r.id, r.event_id, u.display_name, r.status, r.checked_in_at FROM registrations r JOIN users u ON u.id = r.user_id \
-         WHERE r.ticket_code = $1",
+/// The ticket with this code (spaces and case forgiven).
+pub async fn find_ticket(tx: &mut Tx, code: &str) -> Result<Option<Ticket>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.event_id, r.user_id, u.display_name, r.status, r.checked_in_at, e.door_closed_at \
+         FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id WHERE r.ticket_code = $1",
     )
-    .bind(&code)
+    .bind(code.trim().to_uppercase())
     .fetch_optional(&mut **tx)
-    .await?;
-    let Some(ticket) = ticket else {
-        return Ok(CheckIn::Unknown);
-    };
-    if PlaceStatus::from_db(&ticket.status)? != PlaceStatus::Confirmed {
-        return Ok(CheckIn::NotConfirmed);
-    }
-    let (name, event_id) = (ticket.display_name, ticket.event_id);
-    if ticket.checked_in_at.is_some() {
-        return Ok(CheckIn::Already { name, event_id });
-    }
-    sqlx::query("UPDATE registrations SET checked_in_at = $1 WHERE id = $2").bind(now).bind(ticket.id).execute(&mut **tx).await?;
-    Ok(CheckIn::Done { name, event_id })
+    .await
+}
+
+/// Records the check-in; false if the ticket was already checked in.
+pub async fn mark_checked_in(tx: &mut Tx, registration_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE registrations SET checked_in_at = $1 WHERE id = $2 AND checked_in_at IS NULL")
+        .bind(now)
+        .bind(registration_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Confirmed seats of published meetups starting within a day that have had no reminder.

@@ -12,11 +12,13 @@ pub fn new_ticket_code() -> String {
         .join("-")
 }
 
-pub fn check_in_url(base: &str, code: &str) -> String {
-    format!("{base}/staff/check-in?code={code}")
+/// The door page with the ticket filled in; it names the event, so a ticket shown at the
+/// wrong door is refused.
+pub fn check_in_url(base: &str, event_id: i64, code: &str) -> String {
+    format!("{base}/staff/check-in?event={event_id}&code={code}")
 }
 
 /// The ticket as a QR code (SVG) of its check-in link.
-pub fn ticket_qr(base: &str, code: &str) -> Option<String> {
-    crate::email::qr_svg(&check_in_url(base, code))
+pub fn ticket_qr(base: &str, event_id: i64, code: &str) -> Option<String> {
+    crate::email::qr_svg(&check_in_url(base, event_id, code))
 }

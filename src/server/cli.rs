@@ -36,6 +36,9 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         fans: u64,
     },
+    /// Recompute every fan's attendance, points and badges from the record (safe to run
+    /// any time, also while the site runs); prints what it changed
+    Backfill,
     /// Create a staff account, or make an existing account staff
     CreateStaff {
         #[arg(long)]
@@ -106,6 +109,21 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
             let added = super::seed::seed_demo(&db, fans, true).await?;
             let password = format!("{:?}", super::seed::DEMO_PASSWORD);
             println!("{}", td_string!(terminal(), email.cli.seeded, added = added, fans = fans, password = password));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backfill => {
+            let db = super::start::open_database(&config).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            let template = format!("{{bar:40}} {{pos}}/{{len}} {}", td_string!(terminal(), email.cli.backfilling, eta = "{eta}"));
+            bar.set_style(indicatif::ProgressStyle::with_template(&template).map_err(|e| e.to_string())?);
+            let done = crate::participation::backfill::run(&db, crate::infra::clock::now(), &config.public_url, &bar).await.map_err(|e| e.to_string())?;
+            let l = terminal();
+            if done.nothing() {
+                println!("{}", td_string!(l, email.cli.backfill_nothing));
+            } else {
+                let (attendance, points, badges) = (done.attendance_recorded, done.settled.points_paid, done.settled.badges_awarded);
+                println!("{}", td_string!(l, email.cli.backfill_changed, attendance = attendance, points = points, badges = badges));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::CreateStaff { email, name, password, city, admin, lang } => {

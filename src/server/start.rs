@@ -119,6 +119,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let worker = tokio::spawn(worker::run(db.clone(), mailer, db.mail_waiting(), shutdown.clone()));
     spawn_until(&shutdown, housekeeping(store, state.db.clone(), state.config.mail_retention_days));
     spawn_until(&shutdown, crate::meetups::reminders::remind_forever(state.clone()));
+    spawn_until(&shutdown, crate::participation::door::close_doors_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
     let origin = PublicOrigin(state.config.public_origin().into());
     let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))

@@ -70,6 +70,7 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
             </ActionForm>
         </section>
 
+        <FanPageSetting user_id=user.id public=user.public_profile />
         <EmailPreferences wants=user.wants_invitations />
         <super::devices::SignInSecurity />
 
@@ -120,6 +121,34 @@ fn EmailPreferences(wants: bool) -> impl IntoView {
                 })}
             </ActionForm>
             <p class="hint">{td!(locale, fan.account.email.hint)}</p>
+        </section>
+    }
+}
+
+/// Whether the fan's page and their name in the honour lists are public.
+#[component]
+fn FanPageSetting(user_id: i64, public: bool) -> impl IntoView {
+    let locale = use_locale();
+    let save = crate::components::flash::server_action::<crate::participation::api::SetPublicProfile>();
+    let value = save.value();
+    view! {
+        <section class="card" id="fan-page">
+            <h2>{td!(locale, participation.account.heading)}</h2>
+            <p><a href=format!("/fans/{user_id}")>{td!(locale, participation.account.my_page)}</a></p>
+            <ActionForm action=save attr:class="form">
+                <label class="checkbox">
+                    <input type="checkbox" name="public" value="yes" checked=public />
+                    " "
+                    {td!(locale, participation.account.public_label)}
+                </label>
+                <p class="hint">{td!(locale, participation.account.public_hint)}</p>
+                {submit_button(save.pending(), Some("secondary"), move || td_string!(locale, participation.account.save), move || td_string!(locale, participation.account.saving))}
+                {move || value.get().and_then(Result::ok).map(|on| view! {
+                    <p class="success" role="status">
+                        {if on { td_string!(locale, participation.account.saved_public) } else { td_string!(locale, participation.account.saved_private) }}
+                    </p>
+                })}
+            </ActionForm>
         </section>
     }
 }

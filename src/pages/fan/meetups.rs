@@ -247,6 +247,13 @@ pub fn MyMeetupsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match mine.await {
                     Ok(mine) => view! {
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                auth.user.await.ok().flatten().map(|u| view! {
+                                    <p class="fan-page-link"><a href=format!("/fans/{}", u.id) data-testid="my-fan-page">{td!(locale, participation.my_meetups.link)}</a></p>
+                                })
+                            })}
+                        </Suspense>
                         {if mine.items.is_empty() {
                             view! {
                                 <p class="empty-state">

@@ -3,3 +3,4 @@ pub mod account;
 pub mod devices;
 pub mod mailbox;
 pub mod meetups;
+pub mod profile;

@@ -189,6 +189,7 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 }
                                 .into_any()
                             }}
+                            <crate::components::door::EventDoor event=id published=g.card.status == EventStatus::Published />
                             <section class="card">
                                 <h2>{td!(locale, organizer.gathering.message.heading)}</h2>
                                 <ActionForm action=message attr:class="form" attr:novalidate=true>

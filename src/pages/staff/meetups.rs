@@ -5,7 +5,9 @@ use crate::components::form::{error_text, field_error, form_error, Field, FormEr
 use crate::components::meetup_card::seats_label;
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
-use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, CheckIn, PublishMeetup, SaveMeetup};
+use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, PublishMeetup, SaveMeetup};
+use crate::components::door::{CheckInForm, DoorSection};
+use crate::participation::api::{door_status, CheckIn, CloseDoor};
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, StaffMeetup};
 use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::form::ActionForm;
@@ -111,6 +113,8 @@ pub fn StaffMeetupPage() -> impl IntoView {
     let publish = crate::components::flash::server_action::<PublishMeetup>();
     let change = crate::components::flash::server_action::<ChangeMeetupStatus>();
     let check_in = crate::components::flash::server_action::<CheckIn>();
+    let close_door = crate::components::flash::server_action::<CloseDoor>();
+    let door = Resource::new(move || (id(), check_in.version().get(), close_door.version().get()), |(id, ..)| door_status(id));
     let meetup = Resource::new(
         move || (id(), save.version().get(), publish.version().get(), change.version().get(), check_in.version().get()),
         |(id, ..)| load_staff_meetup(id),
@@ -121,7 +125,7 @@ pub fn StaffMeetupPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match meetup.await {
-                    Ok(m) => view! { <ManageMeetup m save publish change check_in /> }.into_any(),
+                    Ok(m) => view! { <ManageMeetup m save publish change check_in close_door door /> }.into_any(),
                     Err(e) => error_text(e),
                 }
             })}
@@ -162,6 +166,8 @@ fn ManageMeetup(
     publish: ServerAction<PublishMeetup>,
     change: ServerAction<ChangeMeetupStatus>,
     check_in: ServerAction<CheckIn>,
+    close_door: ServerAction<CloseDoor>,
+    door: Resource<Result<crate::participation::DoorState, crate::error::AppError>>,
 ) -> impl IntoView {
     let locale = use_locale();
     let card = m.page.card.clone();
@@ -250,7 +256,15 @@ fn ManageMeetup(
             {(status == EventStatus::Cancelled).then(|| view! { <p class="notice">{td!(locale, staff.manage.cancelled_note)}</p> })}
         </section>
         {status_forms}
-        <CheckInForm action=check_in initial=String::new() autofocus=false />
+        <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(card.id) />
+        // Its own suspense: one awaited resource per `Suspend`.
+        <Suspense>
+            {move || Suspend::new(async move {
+                door.await.ok().filter(|_| status == EventStatus::Published).map(|d| view! {
+                    <DoorSection action=close_door event=card.id closed=d.closed grace_minutes=d.grace_minutes />
+                })
+            })}
+        </Suspense>
         <section>
             <h2>{td_string!(locale, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
             {if m.confirmed.is_empty() {
@@ -305,85 +319,17 @@ fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoVie
     }
 }
 
-/// The door check-in: one big field and one big button, usable with one thumb. After
-/// each check-in the field empties and takes the focus for the next ticket.
-#[component]
-fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bool) -> impl IntoView {
-    let locale = use_locale();
-    let value = action.value();
-    let pending = action.pending();
-    let error = field_error(value, "code");
-    let input = NodeRef::<leptos::html::Input>::new();
-    // In the browser only; the field is not bound to a signal, so what is typed before
-    // the page is interactive stays.
-    Effect::new(move |_| {
-        if matches!(value.get(), Some(Ok(_))) {
-            if let Some(field) = input.get() {
-                field.set_value("");
-                let _ = field.focus();
-            }
-        }
-    });
-    // Opened from a ticket's QR code, the code is filled in: the keyboard stays away
-    // and one press of the button checks in.
-    let focus_field = autofocus && initial.is_empty();
-    view! {
-        <section class="card check-in">
-            <h2>{td!(locale, staff.check_in.section)}</h2>
-            <ActionForm action attr:class="form" attr:novalidate=true>
-                <div class="field" class:invalid=move || error.get().is_some()>
-                    <label for="field-code">{td!(locale, staff.check_in.code)}</label>
-                    <input
-                        id="field-code"
-                        class="ticket-code-input"
-                        type="text"
-                        name="code"
-                        value=initial.clone()
-                        node_ref=input
-                        autocomplete="off"
-                        autocapitalize="characters"
-                        spellcheck="false"
-                        inputmode="text"
-                        enterkeyhint="go"
-                        autofocus=focus_field
-                        style="font-size:1.5rem;letter-spacing:0.08em;text-transform:uppercase;min-height:3.5rem"
-                        aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                        aria-describedby="field-code-hint field-code-error"
-                    />
-                    <p class="hint" id="field-code-hint">{td!(locale, staff.check_in.hint)}</p>
-                    <p class="field-error" id="field-code-error" aria-live="polite">{move || error.get()}</p>
-                </div>
-                <FormError error=form_error(value) />
-                <button
-                    type="submit"
-                    class="button-big"
-                    style="width:100%;min-height:3.5rem;font-size:1.25rem"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().then_some("true")
-                >
-                    {move || if pending.get() { td_string!(locale, staff.busy.checking_in) } else { td_string!(locale, staff.check_in.submit) }}
-                </button>
-            </ActionForm>
-            {move || {
-                value.get().and_then(Result::ok).map(|m| view! {
-                    <p class="success" role="status" data-testid="checked-in" style="font-size:1.25rem">{m}</p>
-                    <p class="hint">{td!(locale, staff.check_in.next)}</p>
-                })
-            }}
-        </section>
-    }
-}
-
 /// Opened by scanning a ticket's QR code: the code is filled in, one press checks in.
 #[component]
 pub fn CheckInPage() -> impl IntoView {
     let locale = use_locale();
     let query = use_query_map();
     let code = query.read_untracked().get("code").unwrap_or_default();
+    let event = query.read_untracked().get("event").and_then(|e| e.parse::<i64>().ok());
     let check_in = crate::components::flash::server_action::<CheckIn>();
     view! {
         <Title text=move || td_string!(locale, staff.check_in.title) />
         <h1>{td!(locale, staff.check_in.heading)}</h1>
-        <CheckInForm action=check_in initial=code autofocus=true />
+        <CheckInForm action=check_in initial=code autofocus=true event />
     }
 }

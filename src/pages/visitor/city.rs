@@ -1,5 +1,6 @@
 //! A city's page: its official meetups and gatherings, and its calendar feed.
 use crate::components::form::error_text;
+use crate::components::honour::HonourRoll;
 use crate::components::meetup_card::MeetupCardView;
 use crate::gatherings::api::load_city_events;
 use crate::i18n::{td, td_string, I18nLocaleTrait as _};
@@ -15,6 +16,7 @@ pub fn CityPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or_default();
     let data = Resource::new(move || (id(), query.read().get("from"), query.read().get("to")), |(id, from, to)| load_city_events(id, from, to));
+    let honour = Resource::new(id, crate::participation::api::load_city_honour);
     view! {
         <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
@@ -23,6 +25,17 @@ pub fn CityPage() -> impl IntoView {
                 let filtered = !from.is_empty() || !to.is_empty();
                 match data.await {
                     Ok(c) => {
+                        // Its own suspense: one awaited resource per `Suspend` (two in a row
+                        // sometimes never resolved during server rendering).
+                        let city = c.city.clone();
+                        let roll = view! {
+                            <Suspense>
+                                {move || {
+                                    let city = city.clone();
+                                    Suspend::new(async move { honour.await.ok().map(|h| view! { <HonourRoll honour=h city /> }) })
+                                }}
+                            </Suspense>
+                        };
                         let title = td_string!(locale, visitor.city.title, city = c.city.clone()).to_string();
                         let here = format!("/cities/{}", c.city_id);
                         view! {
@@ -56,6 +69,7 @@ pub fn CityPage() -> impl IntoView {
                                     </ul>
                                 }.into_any()
                             }}
+                            {roll}
                             <p class="hint calendar-feed">
                                 {td!(locale, visitor.city.calendar)} " " <a class="url" href=c.calendar_url.clone()>{c.calendar_url.clone()}</a>
                                 <br />

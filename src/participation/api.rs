@@ -1,0 +1,130 @@
+//! Server functions: a fan's page, the door, the public-page switch, a city's honour.
+use super::{CityHonour, DoorClosed, DoorState, FanPage};
+#[cfg(feature = "ssr")]
+use crate::language::Text;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A fan's page; private pages are "not found" to everyone but the fan and staff.
+#[server(endpoint = "load_fan_page")]
+pub async fn load_fan_page(id: i64) -> Result<FanPage, AppError> {
+    let viewer = crate::accounts::auth::current_user().await?;
+    let viewer = super::repo::Viewer { user_id: viewer.as_ref().map(|u| u.id), staff: viewer.is_some_and(|u| u.role.is_staff()) };
+    let state = crate::infra::request::state()?;
+    super::repo::fan_page(&state.db, id, viewer, crate::infra::locale::current()).await?.ok_or(AppError::NotFound)
+}
+
+/// Shows (or hides) the fan's page and their name in their city's honour lists.
+#[server(endpoint = "set_public_profile")]
+pub async fn set_public_profile(public: Option<String>) -> Result<bool, AppError> {
+    let user = crate::accounts::auth::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let public = public.is_some();
+    super::repo::set_public_profile(&state.db, user.id, public, crate::infra::clock::now()).await?;
+    Ok(public)
+}
+
+#[cfg(feature = "ssr")]
+async fn event_for_door(id: i64) -> Result<crate::meetups::repo::EventInfo, AppError> {
+    let user = crate::accounts::auth::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    if !may_run_the_door(&user, &event) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(event)
+}
+
+/// Staff run the door of every event; an organizer that of their own gatherings.
+#[cfg(feature = "ssr")]
+pub fn may_run_the_door(user: &crate::accounts::CurrentUser, event: &crate::meetups::repo::EventInfo) -> bool {
+    user.role.is_staff() || crate::meetups::may_manage(user, event.organizer.as_ref().map(|(id, _)| *id), event.status)
+}
+
+/// Where the door of an event stands.
+#[server(endpoint = "door_status")]
+pub async fn door_status(id: i64) -> Result<DoorState, AppError> {
+    event_for_door(id).await?;
+    let state = crate::infra::request::state()?;
+    let closed = super::repo::door_status(&state.db, id).await?;
+    Ok(DoorState { closed, grace_minutes: state.config.check_in_grace_minutes })
+}
+
+/// Closes the door: attendance recorded, points and badges paid. Closing twice changes
+/// nothing.
+#[server(endpoint = "close_door")]
+pub async fn close_door(id: i64) -> Result<DoorClosed, AppError> {
+    let event = event_for_door(id).await?;
+    let state = crate::infra::request::state()?;
+    let now = crate::infra::clock::now();
+    if !super::door::may_close(now, crate::infra::clock::local_day_start(event.starts_at, &event.timezone)) {
+        return Err(AppError::field("door", crate::msg!(errors.door_not_yet)));
+    }
+    if event.status != crate::meetups::EventStatus::Published {
+        return Err(AppError::field("door", crate::msg!(errors.door_not_published)));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let closed = super::door::close(&mut tx, id, now, &state.config.public_url).await?;
+    tx.commit().await?;
+    Ok(closed)
+}
+
+/// A city's early fans, this year's most active fans and its organizers.
+#[server(endpoint = "load_city_honour")]
+pub async fn load_city_honour(city_id: i64) -> Result<CityHonour, AppError> {
+    let state = crate::infra::request::state()?;
+    let tz: Option<String> = sqlx::query_scalar("SELECT timezone FROM cities WHERE id = $1").bind(city_id).fetch_optional(&state.db.pool).await?;
+    let tz = tz.ok_or(AppError::NotFound)?;
+    let (year, starts_at) = crate::infra::clock::local_year_start(crate::infra::clock::now(), &tz);
+    Ok(super::repo::city_honour(&state.db, city_id, starts_at, year).await?)
+}
+
+/// Checks a ticket in at the door; returns who it belongs to. A ticket checks in only at
+/// its own event (`event`, when the door page names one), from the morning of its day
+/// until the grace after it ends; once the door has closed, a late check-in turns the
+/// no-show into an attendance.
+#[server(endpoint = "check_in")]
+pub async fn check_in(code: String, event: Option<i64>) -> Result<String, AppError> {
+    use super::door::{check_in_time, CheckInTime};
+    use crate::accounts::Role;
+    use crate::infra::clock::{format_local, local_day_start, now};
+    let user = crate::accounts::auth::require_user().await?;
+    if !matches!(user.role, Role::Organizer | Role::Staff | Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let state = crate::infra::request::state()?;
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", crate::msg!(errors.ticket_code_required)));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let ticket = crate::meetups::places::find_ticket(&mut tx, &code).await?;
+    let Some(ticket) = ticket else { return Err(AppError::field("code", crate::msg!(errors.ticket_unknown))) };
+    let info = crate::meetups::repo::event_info(&mut *tx, ticket.event_id).await?.ok_or(AppError::NotFound)?;
+    if !may_run_the_door(&user, &info) {
+        return Err(AppError::field("code", crate::msg!(errors.ticket_not_yours_to_check)));
+    }
+    if event.is_some_and(|e| e != ticket.event_id) {
+        return Err(AppError::field("code", crate::msg!(errors.ticket_other_event, title = &info.title)));
+    }
+    if crate::meetups::PlaceStatus::from_db(&ticket.status)? != crate::meetups::PlaceStatus::Confirmed {
+        return Err(AppError::field("code", crate::msg!(errors.ticket_not_confirmed)));
+    }
+    let now = now();
+    let grace = i64::from(state.config.check_in_grace_minutes) * 60;
+    match check_in_time(now, local_day_start(info.starts_at, &info.timezone), info.ends_at, grace) {
+        CheckInTime::Open => {}
+        CheckInTime::NotYet => {
+            let message = Text::build(|l| crate::i18n::td_string!(l, errors.ticket_not_today, when = format_local(info.starts_at, &info.timezone, l)).to_string());
+            return Err(AppError::field("code", message));
+        }
+        CheckInTime::Over => return Err(AppError::field("code", crate::msg!(errors.ticket_check_in_over))),
+    }
+    if !crate::meetups::places::mark_checked_in(&mut tx, ticket.id, now).await? {
+        return Err(AppError::field("code", crate::msg!(errors.already_checked_in, name = &ticket.display_name)));
+    }
+    if ticket.door_closed_at.is_some() {
+        super::door::late_check_in(&mut tx, ticket.event_id, ticket.user_id, now, &state.config.public_url).await?;
+    }
+    tx.commit().await?;
+    Ok(crate::i18n::td_string!(crate::infra::locale::current(), organizer.events.checked_in, name = &ticket.display_name, id = ticket.event_id).to_string())
+}
