@@ -5,28 +5,12 @@
 //! Seeds a fresh database (timing `seed-demo`), starts the real app on loopback, logs
 //! in as staff and times the staff pages and their server functions. PostgreSQL needs
 //! BENCH_POSTGRES_URL (an admin URL; a database `tongcheng_bench` is recreated).
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{database_url, row};
+use std::time::Instant;
 use tongcheng::accounts::Role;
 use tongcheng::infra::config::Config;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn database_url(backend: &str, dir: &std::path::Path) -> String {
-    match backend {
-        "sqlite" => format!("sqlite://{}/bench.db", dir.display()),
-        "postgres" => {
-            use sqlx::Connection;
-            let admin = std::env::var("BENCH_POSTGRES_URL").expect("BENCH_POSTGRES_URL");
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query("DROP DATABASE IF EXISTS tongcheng_bench").execute(&mut conn).await.expect("drop");
-            sqlx::query("CREATE DATABASE tongcheng_bench").execute(&mut conn).await.expect("create");
-            format!("{}/tongcheng_bench", admin.rsplit_once('/').expect("db name").0)
-        }
-        other => panic!("unknown backend {other}"),
-    }
-}
 
 #[tokio::main]
 async fn main() {
@@ -87,8 +71,6 @@ async fn main() {
                 times.push(elapsed); // the first five warm caches up
             }
         }
-        times.sort();
-        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
-        println!("| {label} | {} | {} | {} |", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.9)), ms(percentile(&times, 0.99)));
+        row(label, times);
     }
 }

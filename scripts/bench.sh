@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Reruns the benchmarks in BENCHMARKS.md on SQLite and PostgreSQL:
-#   scripts/bench.sh            both benchmarks
+#   scripts/bench.sh            ranking, sign-up and participation
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
 #   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
+#   scripts/bench.sh participation
+#                               backfill, door closing and fan pages with 1,000,000 fans
+#                               and 10,000,000 attendance records (PARTICIPATION_FANS,
+#                               ATTENDANCE, FAN_PAGES, PARTICIPATION_BACKENDS set them)
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead)
-# Run it on an otherwise idle machine; it takes about 15 minutes.
+# Run it on an otherwise idle machine; ranking and sign-up take about 15 minutes,
+# participation about half an hour per database at full size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
 scripts/setup.sh test >/dev/null
 export BENCH_POSTGRES_URL="${BENCH_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
+# The PostgreSQL database the benchmarks recreate (another name keeps concurrent runs apart).
+export BENCH_DATABASE="${BENCH_DATABASE:-tongcheng_bench}"
 
 # Serves the site built like scripts/run.sh on a fresh SQLite database with demo data
 # and measures home, meetup and staff ranking pages in Chromium.
@@ -52,4 +59,9 @@ if [ "$what" = all ] || [ "$what" = signup ]; then
     target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
   done
 fi
-psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS tongcheng_bench"
+if [ "$what" = all ] || [ "$what" = participation ]; then
+  for backend in ${PARTICIPATION_BACKENDS:-sqlite postgres}; do
+    target/release/examples/bench_participation "$backend" "${PARTICIPATION_FANS:-1000000}" "${ATTENDANCE:-10000000}" "${FAN_PAGES:-300}"
+  done
+fi
+psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${BENCH_DATABASE:-tongcheng_bench}"

@@ -102,21 +102,45 @@ pub async fn enqueue<'a>(tx: &mut Tx, email: impl Into<Letter<'a>>, now: i64) ->
             every.get(locale)
         }
     };
-    let sql = format!("{INSERT_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (idempotency_key) DO NOTHING");
-    let done = sqlx::query(&sql)
-    .bind(&email.idempotency_key)
-    .bind(email.kind)
-    .bind(&email.to)
-    .bind(&email.subject)
-    .bind(&email.text)
-    .bind(&email.html)
-    .bind(email.event_id)
-    .bind(attachments_json(email))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    tx.queued_mail();
-    Ok(done.rows_affected() == 1)
+    Ok(enqueue_all(tx, std::slice::from_ref(email), now).await? == 1)
+}
+
+/// Messages queued by one statement of [`enqueue_all`] (8 binds each). SQLite looks
+/// each `$N` up in a list of the statement's names while parsing: thousands of binds in
+/// one statement cost more than the round trips they save.
+const MESSAGES_PER_STATEMENT: usize = 100;
+
+/// Queues many messages (each to one address, in its language) in the caller's
+/// transaction, a few hundred per statement. Returns how many were new: a message whose
+/// idempotency key is already queued is left out, as by [`enqueue`].
+pub async fn enqueue_all(tx: &mut Tx, mails: &[OutgoingEmail], now: i64) -> Result<u64, sqlx::Error> {
+    let mut queued = 0;
+    for chunk in mails.chunks(MESSAGES_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 8 * i + 2;
+                format!("(${p}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, $1)", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7)
+            })
+            .collect();
+        let sql = format!("{INSERT_COLUMNS} VALUES {} ON CONFLICT (idempotency_key) DO NOTHING", rows.join(", "));
+        let mut query = sqlx::query(&sql).bind(now);
+        for email in chunk {
+            query = query
+                .bind(&email.idempotency_key)
+                .bind(email.kind)
+                .bind(&email.to)
+                .bind(&email.subject)
+                .bind(&email.text)
+                .bind(&email.html)
+                .bind(email.event_id)
+                .bind(attachments_json(email));
+        }
+        queued += query.execute(&mut **tx).await?.rows_affected();
+    }
+    if !mails.is_empty() {
+        tx.queued_mail();
+    }
+    Ok(queued)
 }
 
 /// Queues one copy of `mail` per recipient. `from_where` is a `FROM … WHERE …` clause

@@ -69,12 +69,15 @@ pub async fn settle(tx: &mut Tx, fans: Fans, now: i64, base_url: &str) -> Result
     let mut settled = Settled { points_paid: pay_points(tx, fans, now).await?, badges_awarded: 0 };
     let records = records(tx, fans).await?;
     let held = held_badges(tx, fans).await?;
-    for record in &records {
-        for badge in badges::earned(record) {
-            if !held.contains(&(record.user_id, badge.key().to_string())) && award(tx, record, badge, now, base_url).await? {
-                settled.badges_awarded += 1;
-            }
-        }
+    let due: Vec<(&FanRecord, Badge)> = records
+        .iter()
+        .flat_map(|record| badges::earned(record).into_iter().map(move |badge| (record, badge)))
+        .filter(|(record, badge)| !held.contains(&(record.user_id, badge.key().to_string())))
+        .collect();
+    for chunk in due.chunks(AWARDS_PER_STATEMENT) {
+        let awarded = award(tx, chunk, now).await?;
+        super::emails::queue_badge_emails(tx, &awarded, now, base_url).await?;
+        settled.badges_awarded += awarded.len() as u64;
     }
     settled.points_paid += pay_badge_points(tx, fans, now).await?;
     Ok(settled)
@@ -117,9 +120,12 @@ const FESTIVAL_SESSIONS: &str = "CAST(0 AS BIGINT)";
 /// The points of every badge held, for those not paid yet.
 async fn pay_badge_points(tx: &mut Tx, fans: Fans, now: i64) -> Result<u64, sqlx::Error> {
     let (condition, a, b) = match fans {
-        // The event's fans and its organizer.
+        // The event's fans and its organizer: one list (with `OR`, PostgreSQL read every
+        // badge ever awarded, 0.3 s of a door's closing with 3,000,000 badges).
         Fans::Event(event) => (
-            "(b.user_id IN (SELECT user_id FROM attendance WHERE event_id = $2) OR b.user_id = (SELECT organizer_id FROM events WHERE id = $2)) AND $3 = $3".to_string(),
+            "b.user_id IN (SELECT user_id FROM attendance WHERE event_id = $2 \
+             UNION SELECT organizer_id FROM events WHERE id = $2 AND organizer_id IS NOT NULL) AND $3 = $3"
+                .to_string(),
             event,
             0,
         ),
@@ -239,26 +245,30 @@ async fn held_badges(tx: &mut Tx, fans: Fans) -> Result<std::collections::HashSe
     Ok(held)
 }
 
-/// Awards one badge and queues its email; false if it was already held. Its points
-/// follow in `pay_badge_points`.
-async fn award(tx: &mut Tx, record: &FanRecord, badge: Badge, now: i64, base_url: &str) -> Result<bool, sqlx::Error> {
-    let (city, place) = match (badge, record.early_fan) {
-        (Badge::EarlyFan, Some((city, place))) => (Some(city), Some(place)),
-        _ => (None, None),
-    };
-    let inserted = sqlx::query(
-        "INSERT INTO badges (user_id, badge, earned_at, city_id, city_rank) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, badge) DO NOTHING",
-    )
-    .bind(record.user_id)
-    .bind(badge.key())
-    .bind(now)
-    .bind(city)
-    .bind(place)
-    .execute(&mut **tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Ok(false);
+/// Badges inserted by one statement (4 binds each). Not more: SQLite's parser looks
+/// each `$N` up in a list of the statement's names, so the cost of a statement grows with
+/// the square of its binds (1,000 rows a statement made the SQLite backfill 10× slower).
+const AWARDS_PER_STATEMENT: usize = 100;
+
+/// Awards badges, one statement for the lot; returns those that were not held yet
+/// (their emails are queued by the caller, their points follow in `pay_badge_points`).
+async fn award(tx: &mut Tx, due: &[(&FanRecord, Badge)], now: i64) -> Result<Vec<(i64, Badge)>, sqlx::Error> {
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
-    super::emails::queue_badge_email(tx, record.user_id, badge, now, base_url).await?;
-    Ok(true)
+    let rows: Vec<String> = (0..due.len()).map(|i| format!("(${}, ${}, $1, ${}, ${})", 4 * i + 2, 4 * i + 3, 4 * i + 4, 4 * i + 5)).collect();
+    let sql = format!(
+        "INSERT INTO badges (user_id, badge, earned_at, city_id, city_rank) VALUES {} ON CONFLICT (user_id, badge) DO NOTHING RETURNING user_id, badge",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(now);
+    for (record, badge) in due {
+        let (city, place) = match (badge, record.early_fan) {
+            (Badge::EarlyFan, Some((city, place))) => (Some(city), Some(place)),
+            _ => (None, None),
+        };
+        query = query.bind(record.user_id).bind(badge.key()).bind(city).bind(place);
+    }
+    let inserted = query.fetch_all(&mut **tx).await?;
+    Ok(inserted.into_iter().filter_map(|(user, key)| Badge::from_key(&key).map(|badge| (user, badge))).collect())
 }
