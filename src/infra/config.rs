@@ -22,6 +22,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Log-in, registration and password-reset attempts per client per minute.
     pub auth_attempts_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`,
+    /// comma-separated addresses); without one, the connection's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Logs as JSON lines (`LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
     /// Messages a second this process may send (a provider's limit); `None`: no cap.
@@ -104,6 +107,7 @@ impl Config {
             session_secret,
             db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS)?,
             auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20)?,
+            trusted_proxies: parse_addresses(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES")?,
             session_idle_days,
             session_max_days,
             mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7)?,
@@ -132,6 +136,15 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
         return Err(format!("PUBLIC_URL: needs a host name (got {raw:?})"));
     }
     Ok(trimmed.to_string())
+}
+
+fn parse_addresses(raw: Option<String>, name: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse().map_err(|_| format!("{name}: expected IP addresses separated by commas (got {a:?})")))
+        .collect()
 }
 
 fn parse_number(raw: Option<String>, name: &str, default: u32) -> Result<u32, String> {

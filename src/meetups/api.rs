@@ -127,6 +127,10 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
 #[server(endpoint = "cancel_place")]
 pub async fn cancel_place(id: i64) -> Result<(), AppError> {
     let user = crate::accounts::auth::require_user().await?;
+    // Signing up again is idempotent; churning (sign up, cancel, sign up…) is bounded here,
+    // off the sign-up path that must stay fast.
+    let state = crate::infra::request::state()?;
+    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Seats, &[format!("user:{}", user.id)]).await?;
     super::engine::Events::current()?.cancel(id, user.id).await
 }
 

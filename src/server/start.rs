@@ -158,6 +158,9 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
         if let Err(error) = crate::email::retention::purge_bodies(&db, before).await {
             tracing::warn!(%error, "purging old mail");
         }
+        if let Err(error) = crate::infra::rate_limit::forget_old(&db, crate::infra::clock::now()).await {
+            tracing::warn!(%error, "forgetting old rate-limit counts");
+        }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
