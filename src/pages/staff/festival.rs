@@ -192,7 +192,7 @@ fn ManageFestival(
             <h2>{td!(locale, festival.staff.add_session)}</h2>
             <ActionForm action=add attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="festival_id" value=fid.to_string() />
-                <CityPicker error=field_error(add_value, "city") />
+                <CityPicker label=td_string!(locale, festival.staff.city) error=field_error(add_value, "city") />
                 <Field label=td_string!(locale, festival.staff.venue) name="venue" error=field_error(add_value, "venue") />
                 <Field label=td_string!(locale, festival.staff.address) name="address" error=field_error(add_value, "address") />
                 <Field label=td_string!(locale, festival.staff.start_time) name="start_time" kind="time" value="14:00" error=field_error(add_value, "start_time") />
