@@ -185,15 +185,7 @@ async fn main() {
         let (client, cookies, sessions, bases) = (c.clone(), k.clone(), s.clone(), b.clone());
         async move {
             let cookie = cookies[i].lock().expect("lock").clone();
-            let response = client
-                .post(format!("{}/api/sign_up", bases[i % bases.len()]))
-                .header("Cookie", cookie)
-                .form(&[("id", choice(i, &sessions).to_string())])
-                .send()
-                .await
-                .expect("sign-up");
-            assert!(response.status().is_success(), "sign-up answered {}", response.status());
-            response.bytes().await.expect("body");
+            bench_common::press_sign_up(&client, &bases[i % bases.len()], cookie, choice(i, &sessions)).await;
         }
     })
     .await;

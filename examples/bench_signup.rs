@@ -98,15 +98,7 @@ async fn main() {
         let (client, base, cookies) = (c.clone(), b.clone(), k.clone());
         async move {
             let cookie = cookies[i].lock().expect("lock").clone();
-            let response = client
-                .post(format!("{base}/api/sign_up"))
-                .header("Cookie", cookie)
-                .form(&[("id", http_event.to_string())])
-                .send()
-                .await
-                .expect("sign-up");
-            assert!(response.status().is_success(), "sign-up answered {}", response.status());
-            response.bytes().await.expect("body");
+            bench_common::press_sign_up(&client, &base, cookie, http_event).await;
         }
     })
     .await;

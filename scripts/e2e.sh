@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite against the built site on one database backend:
 #   scripts/e2e.sh sqlite|postgres      (after `cargo leptos build`)
+#   scripts/e2e.sh sqlite festival     only the specs matching "festival"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:?sqlite or postgres}"
@@ -32,6 +33,6 @@ done
 
 echo "== end-to-end on $backend =="
 status=0
-(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test "${@:2}") || status=$?
 [ $status = 0 ] || tail -50 "$work/server.log"
 exit $status

@@ -27,7 +27,7 @@ test("a fan goes from the festival invitation to a festival ticket; the button o
   await page.getByRole("option", { name: /杭州 Hangzhou/ }).first().click();
   await page.getByLabel("Venue").fill("Hall 9");
   await page.getByLabel("Seats", { exact: true }).first().fill("100");
-  await page.getByRole("button", { name: "Add session" }).click();
+  await page.getByRole("button", { name: "Add session", exact: true }).click();
   await expect(page.getByTestId("festival-sessions")).toContainText("Hall 9");
   await page.getByRole("button", { name: "Publish and invite every city" }).click();
   await expect(page.getByText("The invitations are queued")).toBeVisible();

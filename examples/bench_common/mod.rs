@@ -86,6 +86,19 @@ pub async fn log_in_all(client: &reqwest::Client, base: &str, fans: usize) -> Ar
     cookies
 }
 
+/// One press of "sign up" for `event` as the fan with session `cookie`; it must succeed.
+pub async fn press_sign_up(client: &reqwest::Client, base: &str, cookie: String, event: i64) {
+    let response = client
+        .post(format!("{base}/api/sign_up"))
+        .header("Cookie", cookie)
+        .form(&[("id", event.to_string())])
+        .send()
+        .await
+        .expect("sign-up");
+    assert!(response.status().is_success(), "sign-up answered {}", response.status());
+    response.bytes().await.expect("body");
+}
+
 /// The app's settings for a benchmark on `url`, listening at `addr`.
 pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());

@@ -10,20 +10,34 @@ use crate::meetups::{places, signup_state, Place, PlaceStatus, SignupState};
 /// Moves the fan's place in `festival_id` to the session `to`.
 pub async fn switch(events: &Events, festival_id: i64, to: i64, fan: &Fan<'_>) -> Result<Place, AppError> {
     let locale = crate::accounts::repo::locale(&events.db, fan.id).await?.unwrap_or_default();
+    // The fan's place may move between the look and the lock (another tab): look again.
+    for _ in 0..3 {
+        let Some(from) = super::repo::place_of(&events.db, festival_id, fan.id).await? else {
+            return Err(AppError::field("signup", crate::msg!(festival.errors.nothing_to_switch)));
+        };
+        if from == to {
+            return events.place(to, fan.id).await?.ok_or(AppError::Internal);
+        }
+        if let Some(place) = switch_from(events, festival_id, from, to, fan, locale).await? {
+            return Ok(place);
+        }
+    }
+    Err(AppError::field("signup", crate::msg!(festival.errors.nothing_to_switch)))
+}
+
+/// One switch transaction; `None` when the fan's place is no longer at `from`.
+async fn switch_from(events: &Events, festival_id: i64, from: i64, to: i64, fan: &Fan<'_>, locale: crate::i18n::Locale) -> Result<Option<Place>, AppError> {
     let mut tx = events.begin().await?;
     let now = tx.now;
-    let Some(from) = super::places::lock(&mut tx, festival_id, fan.id).await? else {
-        return Err(AppError::field("signup", crate::msg!(festival.errors.nothing_to_switch)));
-    };
-    if from == to {
-        tx.rollback().await?;
-        return events.place(to, fan.id).await?.ok_or(AppError::Internal);
-    }
-    // Both sessions held against status changes, in id order (as every transaction
-    // that holds two events does), then the fan's registration in the new one.
+    // Locks in the engine's order: both sessions against status changes (in id order),
+    // the fan's festival place, the registration, then the seat counters (id order).
     let (first, second) = (from.min(to), from.max(to));
     repo::event_info_locked(&mut tx, first, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
     repo::event_info_locked(&mut tx, second, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
+    if super::places::lock(&mut tx, festival_id, fan.id).await? != Some(from) {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     let event = repo::event_info(&mut **tx, to).await?.filter(|e| e.festival_id == Some(festival_id)).ok_or(AppError::NotFound)?;
     let state = signup_state(event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
     if state != SignupState::Open {
@@ -39,8 +53,6 @@ pub async fn switch(events: &Events, festival_id: i64, to: i64, fan: &Fan<'_>) -
         return Err(AppError::Internal);
     }
     super::places::move_to(&mut tx, festival_id, fan.id, to).await?;
-    // Seats change in event id order too: two fans switching opposite ways never wait
-    // for each other's event row in a cycle.
     if from < to {
         engine::cancel_in(&mut tx, from, fan.id).await?;
     }
@@ -52,5 +64,5 @@ pub async fn switch(events: &Events, festival_id: i64, to: i64, fan: &Fan<'_>) -
         engine::cancel_in(&mut tx, from, fan.id).await?;
     }
     tx.commit().await?;
-    Ok(place)
+    Ok(Some(place))
 }
