@@ -16,6 +16,7 @@ on_both_databases!(
     switching_gives_up_the_old_place_only_for_a_seat_in_the_new,
     sign_up_opens_at_the_opening_second_and_not_before,
     invitations_go_to_every_participating_city_in_one_go,
+    staff_add_sessions_in_the_rankings_top_cities,
 );
 
 /// "2026-11-28T14:00" in Beijing time, `secs` from now.
@@ -271,4 +272,28 @@ async fn invitations_go_to_every_participating_city_in_one_go(backend: Backend) 
     assert_eq!(page.id, id);
     assert_eq!(page.place.and_then(|p| p.ticket_code), place.ticket_code, "the ticket on the festival page");
     assert_invariants(&app.state.db).await;
+}
+
+async fn staff_add_sessions_in_the_rankings_top_cities(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff_browser(&app).await;
+    let rules = [("min_fans", "1"), ("cooldown_weeks", "1"), ("weekday", "5"), ("local_time", "14:00")];
+    let _: () = staff.call("save_planning_rules", &rules).await.expect("rules");
+    demo_fans(&app, 400).await;
+    let (id, first) = festival(&staff, &[("深圳", 100)]).await;
+    let fid = id.to_string();
+    let form = [("festival_id", fid.as_str()), ("count", "5"), ("propose_time", "14:00"), ("propose_capacity", "200")];
+    let added: u64 = staff.call("propose_festival_cities", &form).await.expect("propose");
+    let view: StaffFestival = staff.call("load_staff_festival", &[("id", &fid)]).await.expect("staff view");
+    assert_eq!(view.sessions.len() as u64, 1 + added);
+    assert!((4..=5).contains(&added), "the top five cities, less any that has a session already: {added}");
+    let cities = "SELECT COUNT(DISTINCT city_id) FROM events WHERE festival_id = $1";
+    assert_eq!(scalar(&app.state.db, cities, id).await, view.sessions.len() as i64, "one session per city");
+    assert!(view.sessions.iter().filter(|s| s.event_id != first[0]).all(|s| s.capacity == 200));
+    // Pressing again adds nothing: the top cities have their sessions.
+    let again: u64 = staff.call("propose_festival_cities", &form).await.expect("propose again");
+    assert_eq!(again, 0);
+    let bad = [("festival_id", fid.as_str()), ("count", "0"), ("propose_time", "25:00"), ("propose_capacity", "")];
+    let refused = staff.call::<u64>("propose_festival_cities", &bad).await.expect_err("a mistake");
+    assert!(refused.1.field_message("count").is_some());
 }
