@@ -3,9 +3,13 @@
 #   scripts/bench.sh            both benchmarks
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
 #   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
+#   scripts/bench.sh festival   festival flash sale: 20,000 fans, 20 sessions × 100 seats,
+#                               128 connections; SQLite, PostgreSQL, PostgreSQL on 2 app
+#                               processes (FESTIVAL_FANS, FESTIVAL_CONNECTIONS to change)
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead)
-# Run it on an otherwise idle machine; it takes about 15 minutes.
+# Run it on an otherwise idle machine; without the festival it takes about 15 minutes
+# (logging 20,000 fans in, argon2, is most of the festival's own time: three runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -51,5 +55,12 @@ if [ "$what" = all ] || [ "$what" = signup ]; then
   for backend in sqlite postgres; do
     target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
   done
+fi
+if [ "$what" = all ] || [ "$what" = festival ]; then
+  fans="${FESTIVAL_FANS:-20000}" connections="${FESTIVAL_CONNECTIONS:-128}"
+  for backend in sqlite postgres; do
+    target/release/examples/bench_festival "$backend" "$fans" "$connections" 1
+  done
+  target/release/examples/bench_festival postgres "$fans" "$connections" 2
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS tongcheng_bench"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite against the built site on one database backend:
 #   scripts/e2e.sh sqlite|postgres      (after `cargo leptos build`)
+#   scripts/e2e.sh sqlite festival     only the specs matching "festival"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:?sqlite or postgres}"

@@ -11,6 +11,7 @@ pub mod cities;
 pub mod components;
 pub mod email;
 pub mod error;
+pub mod festival;
 pub mod gatherings;
 pub mod language;
 pub mod meetups;

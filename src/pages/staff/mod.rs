@@ -2,6 +2,7 @@
 //! moderation, email delivery.
 pub mod dashboard;
 pub mod delivery;
+pub mod festival;
 pub mod meetups;
 pub mod moderation;
 pub mod planner;
