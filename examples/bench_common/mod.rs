@@ -78,8 +78,17 @@ pub async fn log_in_all(client: &reqwest::Client, base: &str, fans: usize) -> Ar
                 .send()
                 .await
                 .expect("login");
-            let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            *cookies[i].lock().expect("lock") = cookie.split(';').next().unwrap_or_default().to_string();
+            // Every cookie the log-in sets (the session's, and the language's since log-in
+            // remembers it): the session cookie is not always the first.
+            let cookie: Vec<&str> = response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .filter_map(|c| c.split(';').next())
+                .collect();
+            assert!(response.status().is_success(), "log-in answered {}", response.status());
+            *cookies[i].lock().expect("lock") = cookie.join("; ");
         }
     })
     .await;
