@@ -10,6 +10,10 @@
 //! Reports throughput, median and p99 latency, and checks that exactly 50 seats are
 //! confirmed and everyone else waits with positions 1..N-50.
 //! PostgreSQL needs BENCH_POSTGRES_URL (a database `tongcheng_bench` is recreated).
+#[path = "common/mod.rs"]
+mod common;
+
+use common::database_url;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,20 +24,6 @@ use tongcheng::infra::config::Config;
 use tongcheng::infra::db::Db;
 
 const SEATS: i64 = 50;
-
-async fn database_url(backend: &str, dir: &std::path::Path) -> String {
-    match backend {
-        "sqlite" => format!("sqlite://{}/bench.db", dir.display()),
-        _ => {
-            use sqlx::Connection;
-            let admin = std::env::var("BENCH_POSTGRES_URL").expect("BENCH_POSTGRES_URL");
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query("DROP DATABASE IF EXISTS tongcheng_bench").execute(&mut conn).await.expect("drop");
-            sqlx::query("CREATE DATABASE tongcheng_bench").execute(&mut conn).await.expect("create");
-            format!("{}/tongcheng_bench", admin.rsplit_once('/').expect("db name").0)
-        }
-    }
-}
 
 async fn meetup(db: &Db) -> i64 {
     let mut tx = db.begin_write().await.expect("tx");

@@ -3,6 +3,7 @@
 #   scripts/bench.sh            both benchmarks
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
 #   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
+#   scripts/bench.sh admission  the draw: 50 seats among 100,000 applicants
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead)
 # Run it on an otherwise idle machine; it takes about 15 minutes.
@@ -50,6 +51,11 @@ fi
 if [ "$what" = all ] || [ "$what" = signup ]; then
   for backend in sqlite postgres; do
     target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
+  done
+fi
+if [ "$what" = all ] || [ "$what" = admission ]; then
+  for backend in sqlite postgres; do
+    target/release/examples/bench_admission "$backend" "${APPLICANTS:-100000}" "${SEATS:-50}"
   done
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS tongcheng_bench"
