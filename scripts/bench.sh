@@ -6,6 +6,7 @@
 #   scripts/bench.sh festival   festival flash sale: 20,000 fans, 20 sessions × 100 seats,
 #                               128 connections; SQLite, PostgreSQL, PostgreSQL on 2 app
 #                               processes (FESTIVAL_FANS, FESTIVAL_CONNECTIONS to change)
+#   scripts/bench.sh admission  the draw: 50 seats among 100,000 applicants
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead)
 # Run it on an otherwise idle machine; without the festival it takes about 15 minutes
@@ -62,5 +63,10 @@ if [ "$what" = all ] || [ "$what" = festival ]; then
     target/release/examples/bench_festival "$backend" "$fans" "$connections" 1
   done
   target/release/examples/bench_festival postgres "$fans" "$connections" 2
+fi
+if [ "$what" = all ] || [ "$what" = admission ]; then
+  for backend in sqlite postgres; do
+    target/release/examples/bench_admission "$backend" "${APPLICANTS:-100000}" "${SEATS:-50}"
+  done
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS tongcheng_bench"

@@ -6,6 +6,7 @@
 //! widgets for the browser. Server-only: `infra` (the infrastructure the domains build
 //! on, knowing none of them) and `server` (the composition root that assembles them).
 pub mod accounts;
+pub mod admission;
 pub mod app;
 pub mod cities;
 pub mod components;

@@ -106,7 +106,8 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     Ok(OwnGathering {
         card: crate::meetups::api::card(&event),
         form: crate::meetups::EventFormValues::of(&event, String::new()),
-        attendees: crate::meetups::repo::attendees(&state.db, id).await?,
+        // A fan's record is for staff: organizers do not see no-shows.
+        attendees: crate::meetups::repo::attendees(&state.db, id).await?.into_iter().map(|a| crate::meetups::Attendee { attended: 0, no_shows: 0, ..a }).collect(),
         rejection,
     })
 }

@@ -138,6 +138,9 @@ impl Events {
             tx.commit().await?;
             return Ok(Some(self.place(event_id, fan.id).await?.ok_or(AppError::Internal)?));
         }
+        if crate::admission::repo::awaiting_draw(&mut tx, event_id).await? {
+            return Err(AppError::field("signup", crate::msg!(admission.errors.apply_instead)));
+        }
         let state = signup_state(event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
         if state != SignupState::Open {
             return Err(refusal(state, &event));

@@ -231,12 +231,16 @@ struct AttendeeRow {
     status: String,
     ticket_code: String,
     checked_in_at: Option<i64>,
+    attended: i64,
+    no_shows: i64,
 }
 
-/// Confirmed fans (by name), then the waiting list in order.
+/// Confirmed fans (by name), then the waiting list in order, each with their record.
 pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Error> {
     let rows: Vec<AttendeeRow> = sqlx::query_as(
-        "SELECT r.id, u.display_name, u.email, r.status, r.ticket_code, r.checked_in_at \
+        "SELECT r.id, u.display_name, u.email, r.status, r.ticket_code, r.checked_in_at, \
+           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = r.user_id AND t.outcome = 'attended') AS attended, \
+           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = r.user_id AND t.outcome = 'no_show') AS no_shows \
          FROM registrations r JOIN users u ON u.id = r.user_id \
          WHERE r.event_id = $1 AND r.status <> 'cancelled' \
          ORDER BY CASE WHEN r.status = 'confirmed' THEN 0 ELSE 1 END, r.waitlist_seq, u.display_name, r.id",
@@ -260,6 +264,8 @@ pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Er
             position,
             ticket_code: row.ticket_code,
             checked_in: row.checked_in_at.is_some(),
+            attended: row.attended,
+            no_shows: row.no_shows,
         });
     }
     Ok(attendees)

@@ -1,5 +1,6 @@
 //! Pages for a logged-in fan.
 pub mod account;
+pub mod admission;
 pub mod devices;
 pub mod festival;
 pub mod mailbox;
