@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod app;
 pub mod cities;
 pub mod components;
+pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod gatherings;

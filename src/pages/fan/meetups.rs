@@ -99,6 +99,7 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
         <section class="card signup" aria-live="polite">
             <SignupBox page=page.clone() sign_up cancel />
         </section>
+        <crate::pages::fan::conversation::ConversationSection event=card.id />
         {(card.kind == crate::meetups::EventKind::Gathering && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
     }
 }

@@ -1,5 +1,6 @@
 //! Pages for staff: dashboard, ranking and planner, meetups and check-in,
 //! moderation, email delivery.
+pub mod conversation;
 pub mod dashboard;
 pub mod delivery;
 pub mod meetups;
