@@ -90,6 +90,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/mailbox") view=mailbox::MailboxPage />
                     <Route path=path!("/mailbox/:id") view=mailbox::MailboxMessagePage />
                     <Route path=path!("/staff/delivery") view=delivery::DeliveryPage />
+                    <Route path=path!("/staff/feedback") view=crate::pages::staff::conversation::FeedbackByCityPage />
                 </Routes>
             </main>
         </Router>

@@ -10,6 +10,7 @@ pub mod admission;
 pub mod app;
 pub mod cities;
 pub mod components;
+pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod festival;

@@ -202,7 +202,7 @@ pub async fn report_gathering(id: i64, category: String, details: String) -> Res
     state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Report, &[format!("user:{}", user.id)]).await?;
     let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_report(&mut tx, event.id, user.id, &category, &details, crate::infra::clock::now()).await?;
+    super::repo::insert_report(&mut tx, event.id, None, user.id, &category, &details, crate::infra::clock::now()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -18,6 +18,8 @@ pub enum Limit {
     Gathering,
     /// Reporting gatherings (and anything else fans can report).
     Report,
+    /// Asking the team a question before a meetup.
+    Question,
 }
 
 impl Limit {
@@ -28,6 +30,7 @@ impl Limit {
             Limit::OrganizerApplication => "organizer_application",
             Limit::Gathering => "gathering",
             Limit::Report => "report",
+            Limit::Question => "question",
         }
     }
 
@@ -39,6 +42,7 @@ impl Limit {
             Limit::OrganizerApplication => (3, 86_400),
             Limit::Gathering => (10, 86_400),
             Limit::Report => (20, 3_600),
+            Limit::Question => (10, 3_600),
         }
     }
 }

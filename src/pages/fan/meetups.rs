@@ -107,6 +107,7 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
             }}
         </section>
         {page.admission.clone().map(|a| view! { <AdmissionRules a capacity=card.capacity /> })}
+        <crate::pages::fan::conversation::ConversationSection event=card.id />
         {(card.kind == crate::meetups::EventKind::Gathering && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
     }
 }

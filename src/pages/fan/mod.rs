@@ -1,6 +1,7 @@
 //! Pages for a logged-in fan.
 pub mod account;
 pub mod admission;
+pub mod conversation;
 pub mod devices;
 pub mod festival;
 pub mod mailbox;

@@ -267,6 +267,7 @@ fn ManageMeetup(
                 })
             })}
         </Suspense>
+        <crate::pages::staff::conversation::EventConversationSection event=card.id />
         <section>
             <h2>{td_string!(locale, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
             {if m.confirmed.is_empty() {
