@@ -93,6 +93,7 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     await check(desk, lang, "/staff/ranking", lang === "en" ? "staff-ranking-en" : "staff-ranking-zh-phone");
     await check(desk, lang, "/staff/moderation");
     await check(desk, lang, "/staff/meetups");
+    await check(desk, lang, "/staff/feedback");
     // A published meetup, made as staff make one, for the meetup pages.
     const day = new Date(Date.now() + 21 * 86400_000).toISOString().slice(0, 10);
     const saved = await desk.request.post("/api/save_meetup", {
