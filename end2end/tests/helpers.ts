@@ -125,14 +125,3 @@ export async function publishMeetupSoon(page: Page, cityQuery: string, cityLabel
   return meetupUrl;
 }
 
-/** Staff (on `page`, at the meetup's staff page) check a ticket in, then close the door
- * and see the attendance recorded. */
-export async function checkInAndCloseDoor(page: Page, code: string, recorded: string) {
-  await page.getByLabel("Ticket code").fill(code);
-  await page.getByRole("button", { name: "Check in" }).click();
-  await expect(page.getByTestId("checked-in")).toContainText("checked in");
-  await page.reload();
-  await page.getByLabel("Everyone who came is checked in").check();
-  await page.getByRole("button", { name: "Close the door" }).click();
-  await expect(page.getByTestId("door-closed")).toContainText(recorded);
-}
