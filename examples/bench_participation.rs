@@ -15,9 +15,10 @@
 //!    client time on loopback, beside `repo::fan_page` (its queries, no HTTP, no
 //!    rendering) called directly for the same fans.
 //! PostgreSQL needs BENCH_POSTGRES_URL (an admin URL; a database `tongcheng_bench` is recreated).
-mod common;
+#[path = "bench_common/mod.rs"]
+mod bench_common;
 
-use common::{database_url, ms, row};
+use bench_common::{database_url, ms, row};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tongcheng::accounts::Role;

@@ -5,9 +5,10 @@
 //! Seeds a fresh database (timing `seed-demo`), starts the real app on loopback, logs
 //! in as staff and times the staff pages and their server functions. PostgreSQL needs
 //! BENCH_POSTGRES_URL (an admin URL; a database `tongcheng_bench` is recreated).
-mod common;
+#[path = "bench_common/mod.rs"]
+mod bench_common;
 
-use common::{database_url, row};
+use bench_common::{database_url, row};
 use std::time::Instant;
 use tongcheng::accounts::Role;
 use tongcheng::infra::config::Config;

@@ -10,16 +10,14 @@
 //! Reports throughput, median and p99 latency, and checks that exactly 50 seats are
 //! confirmed and everyone else waits with positions 1..N-50.
 //! PostgreSQL needs BENCH_POSTGRES_URL (a database `tongcheng_bench` is recreated).
-mod common;
+#[path = "bench_common/mod.rs"]
+mod bench_common;
 
-use common::database_url;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use bench_common::{burst, database_url, summary};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use tongcheng::meetups::engine::{self, Fan};
 use tongcheng::meetups::repo::{insert_event, NewEvent};
 use tongcheng::infra::clock::now;
-use tongcheng::infra::config::Config;
 use tongcheng::infra::db::Db;
 
 const SEATS: i64 = 50;
@@ -31,14 +29,6 @@ async fn meetup(db: &Db) -> i64 {
     let id = insert_event(&mut tx, &event, now()).await.expect("event");
     tx.commit().await.expect("commit");
     id
-}
-
-fn summary(label: &str, mut latencies: Vec<Duration>, total: Duration) -> f64 {
-    latencies.sort();
-    let pick = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
-    let rate = latencies.len() as f64 / total.as_secs_f64();
-    println!("| {label} | {rate:.0} sign-ups/s | {:.1} ms | {:.1} ms | {:.1} s |", pick(0.5), pick(0.99), total.as_secs_f64());
-    rate
 }
 
 async fn check(db: &Db, event: i64, fans: usize) {
@@ -60,39 +50,6 @@ async fn check(db: &Db, event: i64, fans: usize) {
     assert!(exact);
 }
 
-/// Runs `work(i)` for i in 0..n on `connections` concurrent tasks; returns latencies.
-async fn burst<F, Fut>(n: usize, connections: usize, work: F) -> (Vec<Duration>, Duration)
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let work = Arc::new(work);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            let (next, work) = (next.clone(), work.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= n {
-                        return latencies;
-                    }
-                    let t = Instant::now();
-                    work(i).await;
-                    latencies.push(t.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut all = Vec::with_capacity(n);
-    for task in tasks {
-        all.extend(task.await.expect("task"));
-    }
-    (all, started.elapsed())
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -106,16 +63,7 @@ async fn main() {
     let url = database_url(&backend, dir.path()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let vars = [
-        ("DATABASE_URL", url.as_str()),
-        ("SITE_ADDR", &addr.to_string()),
-        ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"),
-        ("DB_MAX_CONNECTIONS", db_connections.as_str()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let config = Config::from_vars(&vars).expect("config");
+    let config = bench_common::config(&url, &addr.to_string());
     let db = tongcheng::server::start::open_database(&config).await.expect("db");
     tongcheng::server::seed::seed_demo(&db, fans as u64, false).await.expect("seed");
     let app = tongcheng::server::start::start(config, listener).await.expect("start");
@@ -123,23 +71,7 @@ async fn main() {
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
 
     // Setup: log every fan in (argon2 makes this the slow part).
-    let cookies: Arc<Vec<std::sync::Mutex<String>>> = Arc::new((0..fans).map(|_| std::sync::Mutex::new(String::new())).collect());
-    let (c, b, k) = (client.clone(), base.clone(), cookies.clone());
-    burst(fans, 8, move |i| {
-        let (client, base, cookies) = (c.clone(), b.clone(), k.clone());
-        async move {
-            let email = tongcheng::server::seed::demo_email(i as u64 + 1);
-            let response = client
-                .post(format!("{base}/api/login"))
-                .form(&[("email", email.as_str()), ("password", tongcheng::server::seed::DEMO_PASSWORD)])
-                .send()
-                .await
-                .expect("login");
-            let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            *cookies[i].lock().expect("lock") = cookie.split(';').next().unwrap_or_default().to_string();
-        }
-    })
-    .await;
+    let cookies = bench_common::log_in_all(&client, &base, fans).await;
     let users: Arc<Vec<(i64, String)>> = Arc::new(
         sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id").fetch_all(&db.pool).await.expect("users"),
     );
@@ -166,15 +98,7 @@ async fn main() {
         let (client, base, cookies) = (c.clone(), b.clone(), k.clone());
         async move {
             let cookie = cookies[i].lock().expect("lock").clone();
-            let response = client
-                .post(format!("{base}/api/sign_up"))
-                .header("Cookie", cookie)
-                .form(&[("id", http_event.to_string())])
-                .send()
-                .await
-                .expect("sign-up");
-            assert!(response.status().is_success(), "sign-up answered {}", response.status());
-            response.bytes().await.expect("body");
+            bench_common::press_sign_up(&client, &base, cookie, http_event).await;
         }
     })
     .await;

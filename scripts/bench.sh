@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Reruns the benchmarks in BENCHMARKS.md on SQLite and PostgreSQL:
-#   scripts/bench.sh            ranking, sign-up and participation
+#   scripts/bench.sh            all of the below except weight
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
 #   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
+#   scripts/bench.sh festival   festival flash sale: 20,000 fans, 20 sessions × 100 seats,
+#                               128 connections; SQLite, PostgreSQL, PostgreSQL on 2 app
+#                               processes (FESTIVAL_FANS, FESTIVAL_CONNECTIONS to change)
+#   scripts/bench.sh admission  the draw: 50 seats among 100,000 applicants
 #   scripts/bench.sh participation
 #                               backfill, door closing and fan pages with 1,000,000 fans
 #                               and 10,000,000 attendance records (PARTICIPATION_FANS,
 #                               ATTENDANCE, FAN_PAGES, PARTICIPATION_BACKENDS set them)
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead)
-# Run it on an otherwise idle machine; ranking and sign-up take about 15 minutes,
-# participation about half an hour per database at full size.
+# Run it on an otherwise idle machine; without the festival it takes about 15 minutes
+# (logging 20,000 fans in, argon2, is most of the festival's own time: three runs);
+# participation takes about half an hour per database at full size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -57,6 +62,18 @@ fi
 if [ "$what" = all ] || [ "$what" = signup ]; then
   for backend in sqlite postgres; do
     target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
+  done
+fi
+if [ "$what" = all ] || [ "$what" = festival ]; then
+  fans="${FESTIVAL_FANS:-20000}" connections="${FESTIVAL_CONNECTIONS:-128}"
+  for backend in sqlite postgres; do
+    target/release/examples/bench_festival "$backend" "$fans" "$connections" 1
+  done
+  target/release/examples/bench_festival postgres "$fans" "$connections" 2
+fi
+if [ "$what" = all ] || [ "$what" = admission ]; then
+  for backend in sqlite postgres; do
+    target/release/examples/bench_admission "$backend" "${APPLICANTS:-100000}" "${SEATS:-50}"
   done
 fi
 if [ "$what" = all ] || [ "$what" = participation ]; then

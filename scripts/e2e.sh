@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite against the built site on one database backend:
 #   scripts/e2e.sh sqlite|postgres      (after `cargo leptos build`)
+#   scripts/e2e.sh sqlite festival     only the specs matching "festival"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:?sqlite or postgres}"
@@ -17,6 +18,9 @@ case "$backend" in
 esac
 export SITE_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port"
 export STAFF_EMAIL=staff@tongcheng.local STAFF_PASSWORD=e2e-staff-password
+# Every browser here logs in from 127.0.0.1, many times a minute; the limits themselves
+# are tested in tests/rate_limits.rs.
+export AUTH_ATTEMPTS_PER_MINUTE=1000
 bin=target/debug/tongcheng
 
 $bin migrate >/dev/null

@@ -1,9 +1,9 @@
 //! The application shell and its routes.
 use crate::components::auth::Auth;
 use crate::components::nav::Nav;
-use crate::pages::fan::{account, mailbox, meetups, profile};
+use crate::pages::fan::{account, festival, mailbox, meetups, profile};
 use crate::pages::organizer::organize as gatherings;
-use crate::pages::staff::{dashboard as staff, delivery, meetups as staff_meetups, moderation, planner, ranking};
+use crate::pages::staff::{dashboard as staff, delivery, festival as staff_festival, meetups as staff_meetups, moderation, planner, ranking};
 use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
 use crate::i18n::{td_string, I18nLocaleTrait as _};
 use crate::language::use_locale;
@@ -70,6 +70,10 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/meetups/:id") view=meetups::MeetupDetailPage />
                     <Route path=path!("/my-meetups") view=meetups::MyMeetupsPage />
                     <Route path=path!("/fans/:id") view=profile::FanProfilePage />
+                    <Route path=path!("/festival") view=festival::FestivalPage />
+                    <Route path=path!("/festival/:id") view=festival::FestivalPage />
+                    <Route path=path!("/staff/festival") view=staff_festival::StaffFestivalsPage />
+                    <Route path=path!("/staff/festival/:id") view=staff_festival::StaffFestivalPage />
                     <Route path=path!("/staff/meetups") view=staff_meetups::StaffMeetupsPage />
                     <Route path=path!("/staff/meetups/new") view=staff_meetups::NewMeetupPage />
                     <Route path=path!("/staff/meetups/:id") view=staff_meetups::StaffMeetupPage />
@@ -86,6 +90,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/mailbox") view=mailbox::MailboxPage />
                     <Route path=path!("/mailbox/:id") view=mailbox::MailboxMessagePage />
                     <Route path=path!("/staff/delivery") view=delivery::DeliveryPage />
+                    <Route path=path!("/staff/feedback") view=crate::pages::staff::conversation::FeedbackByCityPage />
                 </Routes>
             </main>
         </Router>

@@ -6,11 +6,14 @@
 //! widgets for the browser. Server-only: `infra` (the infrastructure the domains build
 //! on, knowing none of them) and `server` (the composition root that assembles them).
 pub mod accounts;
+pub mod admission;
 pub mod app;
 pub mod cities;
 pub mod components;
+pub mod conversation;
 pub mod email;
 pub mod error;
+pub mod festival;
 pub mod gatherings;
 pub mod language;
 pub mod meetups;

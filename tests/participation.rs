@@ -23,6 +23,7 @@ on_both_databases!(
     the_city_page_honours_early_fans_active_fans_and_organizers,
     the_backfill_finds_nothing_on_a_consistent_database_and_repairs_what_is_missing,
     the_door_closes_by_itself_after_the_grace,
+    a_festival_session_earns_the_festival_badge,
 );
 
 const HOUR: i64 = 3600;
@@ -339,4 +340,23 @@ async fn the_door_closes_by_itself_after_the_grace(backend: Backend) {
     assert_eq!(tongcheng::participation::door::close_due_doors(&app.state, now() + grace).await.unwrap(), 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM attendance WHERE outcome = 'no_show'").await, 2);
     assert_eq!(tongcheng::participation::door::close_due_doors(&app.state, now() + grace).await.unwrap(), 0, "closed once");
+}
+
+async fn a_festival_session_earns_the_festival_badge(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff(&app).await;
+    let id = event(&app, "深圳", EventKind::Official, None).await;
+    let (fans, codes) = fans_at(&app, id, 1).await;
+    // The meetup is a session of a festival (how festivals make their sessions).
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let festival: i64 = sqlx::query_scalar("INSERT INTO festivals (name, festival_day, opens_at, created_at, updated_at) VALUES ('米粉节', '2026-04-06', 0, 0, 0) RETURNING id")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE events SET festival_id = $1 WHERE id = $2").bind(festival).bind(id).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    happening(&app, id, HOUR).await;
+    check_in(&staff, id, &codes[0]).await.unwrap();
+    close(&staff, id).await.unwrap();
+    assert_eq!(badges_of(&app, fans[0].0).await, vec!["festival".to_string(), "first_meetup".to_string()]);
 }

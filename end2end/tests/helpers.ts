@@ -78,6 +78,18 @@ export async function mailSubjects(browser: Browser, to: string): Promise<string
   return text;
 }
 
+/** Staff (on the meetup's staff page) check a ticket in, then close the door; the
+ * door's summary must say `closed` (e.g. "1 attended, 0 no-shows"). */
+export async function checkInAndCloseDoor(page: Page, code: string, closed: string) {
+  await page.getByLabel("Ticket code").fill(code);
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.getByTestId("checked-in")).toContainText("checked in");
+  await page.reload();
+  await page.getByLabel("Everyone who came is checked in").check();
+  await page.getByRole("button", { name: "Close the door" }).click();
+  await expect(page.getByTestId("door-closed")).toContainText(closed);
+}
+
 /** A start time a few minutes from now in Shenzhen's time zone (Asia/Shanghai), as a
  * datetime-local value: tickets check in only on their event's day, so a test that
  * checks in needs a meetup today. (Within minutes of local midnight: 23:59 today.) */
@@ -112,3 +124,4 @@ export async function publishMeetupSoon(page: Page, cityQuery: string, cityLabel
   await expect(page.getByTestId("invited")).toContainText(/invitations queued/);
   return meetupUrl;
 }
+

@@ -61,7 +61,7 @@ pub const REGISTERED_PATH: &str = "/register?sent=1";
 pub async fn register(email: String, display_name: String, password: String, city: String) -> Result<String, AppError> {
     use ssr::*;
     let state = state()?;
-    state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await)])?;
+    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_ip().await)]).await?;
     let mut errors = FieldErrors::default();
     let email = Email::parse(&email).map_err(|m| errors.add("email", m)).ok();
     let name = DisplayName::parse(&display_name).map_err(|m| errors.add("display_name", m)).ok();
@@ -102,7 +102,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use ssr::*;
     let state = state()?;
     let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-    state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await), format!("login:{}", email.as_str())])?;
+    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_ip().await), format!("login:{}", email.as_str())]).await?;
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("password", m))?;
     let record = repo::find_for_login(&state.db, &email).await?;
     let matches = password::verify(password.expose().to_string(), record.as_ref().map(|r| r.password_hash.clone())).await?;
@@ -172,7 +172,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
     if user.email_verified {
         return Err(AppError::field("resend", crate::msg!(errors.already_confirmed)));
     }
-    state.rate_limits.check_auth(&[format!("resend:{}", user.id)])?;
+    state.rate_limits.check_auth(&state.db, &[format!("resend:{}", user.id)]).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let secret = tokens::issue(&mut tx, user.id, Purpose::VerifyEmail, now).await?;
@@ -190,7 +190,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-    state.rate_limits.check_auth(&[format!("ip:{}", client_ip().await), format!("reset:{}", email.as_str())])?;
+    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_ip().await), format!("reset:{}", email.as_str())]).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     if let Some((user_id, name, _)) = repo::find_by_email(&mut tx, &email).await? {

@@ -20,6 +20,8 @@ pub fn EventFields(kind: EventKind, values: EventFormValues, error: impl Fn(&'st
     let seats_hint = rules.default_capacity.is_none().then(|| td_string!(locale, visitor.components.event_form.seats_hint));
     let description_error = error("description");
     let seats = td_string!(locale, visitor.components.event_form.seats);
+    let values_admission = values.clone();
+    let admission_error = [error("admission"), error("application_closes"), error("question")];
     view! {
         {rules.asks_city.then(|| view! { <CityPicker label=td_string!(locale, visitor.components.event_form.host_city) initial=values.city.clone() error=error("city") /> })}
         <Field label=td_string!(locale, visitor.components.event_form.title) name="title" value=values.title error=error("title") />
@@ -41,5 +43,32 @@ pub fn EventFields(kind: EventKind, values: EventFormValues, error: impl Fn(&'st
             <Field label=td_string!(locale, visitor.components.event_form.signup_opens) name="signup_opens" kind="datetime-local" value=values.signup_opens.clone() error=error("signup_opens") hint=td_string!(locale, visitor.components.event_form.signup_opens_hint) />
         })}
         <Field label=td_string!(locale, visitor.components.event_form.signup_closes) name="signup_closes" kind="datetime-local" value=values.signup_closes error=error("signup_closes") hint=td_string!(locale, visitor.components.event_form.signup_closes_hint) />
+        {(kind == EventKind::Official).then(|| view! { <AdmissionFields values=values_admission error=admission_error /> })}
+    }
+}
+
+/// How an official meetup gives its seats: first come, or apply then a draw (with when
+/// applications close and an optional question).
+#[component]
+fn AdmissionFields(values: EventFormValues, error: [Signal<Option<String>>; 3]) -> impl IntoView {
+    let locale = use_locale();
+    let [mode_error, closes_error, question_error] = error;
+    let mode = crate::components::flash::typed_value("admission", values.admission.clone());
+    let draw = mode == crate::admission::Admission::Draw.as_str();
+    view! {
+        <fieldset class="admission-fields">
+            <legend>{td!(locale, admission.form.legend)}</legend>
+            <div class="field" class:invalid=move || mode_error.get().is_some()>
+                <label for="field-admission">{td!(locale, admission.form.mode)}</label>
+                <select id="field-admission" name="admission" aria-describedby="field-admission-hint field-admission-error">
+                    <option value="first_come" selected=!draw>{td!(locale, admission.form.first_come)}</option>
+                    <option value="draw" selected=draw>{td!(locale, admission.form.draw)}</option>
+                </select>
+                <p class="hint" id="field-admission-hint">{td!(locale, admission.form.mode_hint)}</p>
+                <p class="field-error" id="field-admission-error" aria-live="polite">{move || mode_error.get()}</p>
+            </div>
+            <Field label=td_string!(locale, admission.form.closes) name="application_closes" kind="datetime-local" value=values.application_closes error=closes_error hint=td_string!(locale, admission.form.closes_hint) />
+            <Field label=td_string!(locale, admission.form.question) name="question" value=values.question error=question_error hint=td_string!(locale, admission.form.question_hint) />
+        </fieldset>
     }
 }

@@ -159,13 +159,39 @@ pub async fn enqueue_copies<'a>(
 ) -> Result<u64, sqlx::Error> {
     let mut queued = 0;
     match mail.into() {
-        Letter::One(mail) => queued += insert_copies(tx, mail, key_prefix, id_column, from_where, binds, now).await?,
+        Letter::One(mail) => queued += insert_copies(tx, mail, key_prefix, id_column, None, from_where, binds, now).await?,
         Letter::Every(every) => {
             for (locale, mail) in every.copies() {
                 let from_where = format!("{from_where} AND {}", language_condition(*locale));
-                queued += insert_copies(tx, mail, key_prefix, id_column, &from_where, binds, now).await?;
+                queued += insert_copies(tx, mail, key_prefix, id_column, None, &from_where, binds, now).await?;
             }
         }
+    }
+    tx.queued_mail();
+    Ok(queued)
+}
+
+/// Where a numbered copy's number goes in its subject and texts.
+pub const NUMBER: &str = "{{number}}";
+
+/// Like `enqueue_copies` with a mail in every language, each copy with its own number:
+/// `NUMBER` in the subject and texts becomes `number_sql` (an integer expression over the
+/// `from_where` tables), e.g. a place on a waiting list.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_numbered_copies(
+    tx: &mut Tx,
+    mail: &Localized,
+    key_prefix: &str,
+    id_column: &str,
+    number_sql: &str,
+    from_where: &str,
+    binds: &[i64],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut queued = 0;
+    for (locale, copy) in mail.copies() {
+        let from_where = format!("{from_where} AND {}", language_condition(*locale));
+        queued += insert_copies(tx, copy, key_prefix, id_column, Some(number_sql), &from_where, binds, now).await?;
     }
     tx.queued_mail();
     Ok(queued)
@@ -187,15 +213,20 @@ fn language_condition(locale: Locale) -> String {
     }
 }
 
-async fn insert_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+#[allow(clippy::too_many_arguments)]
+async fn insert_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, number_sql: Option<&str>, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
     let p = binds.len() + 1;
+    let numbered = |param: usize| match number_sql {
+        Some(number) => format!("REPLACE(${param}, '{NUMBER}', CAST({number} AS TEXT))"),
+        None => format!("${param}"),
+    };
     let sql = format!(
-        "{INSERT_COLUMNS} SELECT ${p} || {id_column}, ${}, u.email, ${}, ${}, ${}, ${}, ${}, ${}, ${} {from_where} \
+        "{INSERT_COLUMNS} SELECT ${p} || {id_column}, ${}, u.email, {}, {}, {}, ${}, ${}, ${}, ${} {from_where} \
          ON CONFLICT (idempotency_key) DO NOTHING",
         p + 1,
-        p + 2,
-        p + 3,
-        p + 4,
+        numbered(p + 2),
+        numbered(p + 3),
+        numbered(p + 4),
         p + 5,
         p + 6,
         p + 7,

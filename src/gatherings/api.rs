@@ -58,6 +58,7 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
     let mut errors = crate::error::FieldErrors::default();
     let reason = crate::infra::form::multiline(&mut errors, "reason", &reason, 1000, true);
     errors.into_result()?;
+    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::OrganizerApplication, &[format!("user:{}", user.id)]).await?;
     if reason.chars().count() < 10 {
         return Err(AppError::field("reason", crate::msg!(errors.reason_length)));
     }
@@ -83,6 +84,9 @@ pub async fn save_gathering(id: Option<String>, #[server(flatten)] values: crate
         Some(id) => Some(ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?),
         None => None,
     };
+    if existing.is_none() {
+        state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Gathering, &[format!("user:{}", user.id)]).await?;
+    }
     let city_id = match &existing {
         Some(e) => e.city_id,
         None => super::repo::approved_city(&state.db, user.id).await?.unwrap_or(user.home_city.id),
@@ -102,7 +106,8 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     Ok(OwnGathering {
         card: crate::meetups::api::card(&event),
         form: crate::meetups::EventFormValues::of(&event, String::new()),
-        attendees: crate::meetups::repo::attendees(&state.db, id).await?,
+        // A fan's record is for staff: organizers do not see no-shows.
+        attendees: crate::meetups::repo::attendees(&state.db, id).await?.into_iter().map(|a| crate::meetups::Attendee { attended: 0, no_shows: 0, ..a }).collect(),
         rejection,
     })
 }
@@ -194,10 +199,10 @@ pub async fn report_gathering(id: i64, category: String, details: String) -> Res
     let mut errors = crate::error::FieldErrors::default();
     let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);
     errors.into_result()?;
-    state.rate_limits.check_auth(&[format!("report:{}", user.id)])?;
+    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Report, &[format!("user:{}", user.id)]).await?;
     let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_report(&mut tx, event.id, user.id, &category, &details, crate::infra::clock::now()).await?;
+    super::repo::insert_report(&mut tx, event.id, None, user.id, &category, &details, crate::infra::clock::now()).await?;
     tx.commit().await?;
     Ok(())
 }

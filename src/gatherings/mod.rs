@@ -74,6 +74,8 @@ pub struct ReportView {
     pub details: String,
     pub reporter: String,
     pub status: String,
+    /// For a report about a question on the event's page: the question (id, text).
+    pub question: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -35,8 +35,9 @@ pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
     })
 }
 
-/// One moderation decision. `subject`: application | gathering | report | organizer;
-/// `action` depends on it (approve, decline, reject, hide, dismiss, revoke, trust, distrust).
+/// One moderation decision. `subject`: application | gathering | report | organizer |
+/// question; `action` depends on it (approve, decline, reject, hide, restore, dismiss,
+/// revoke, trust, distrust).
 #[server(endpoint = "moderate")]
 pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
     use crate::accounts::Role;
@@ -90,10 +91,24 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
         }
         ("report", "dismiss" | "hide") => {
+            let question = crate::conversation::repo::question_of_report(&mut tx, id).await?;
             let event_id = super::repo::resolve_report(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-            if action == "hide" {
-                crate::meetups::repo::set_status(&mut tx, event_id, EventStatus::Hidden, now).await?;
-                super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
+            match question {
+                // A report about a question hides the question, not the event.
+                Some(question) if action == "hide" => {
+                    crate::conversation::repo::set_hidden(&mut tx, question, true).await?;
+                    super::repo::log(&mut tx, "question", question, "hide", &reason, who, now).await?;
+                }
+                None if action == "hide" => {
+                    crate::meetups::repo::set_status(&mut tx, event_id, EventStatus::Hidden, now).await?;
+                    super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
+                }
+                _ => {}
+            }
+        }
+        ("question", "hide" | "restore") => {
+            if !crate::conversation::repo::set_hidden(&mut tx, id, action == "hide").await? {
+                return Err(AppError::NotFound);
             }
         }
         _ => return Err(AppError::field("action", crate::msg!(errors.unknown_action))),

@@ -129,9 +129,11 @@ pub async fn rejection_reason(db: &Db, event_id: i64) -> Result<Option<String>, 
         .await
 }
 
-pub async fn insert_report(tx: &mut Tx, event_id: i64, reporter: i64, category: &str, details: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO reports (event_id, reporter_id, category, details, status, created_at) VALUES ($1, $2, $3, $4, 'open', $5)")
+/// A fan's report about an event, or about a question on its page (`question_id`).
+pub async fn insert_report(tx: &mut Tx, event_id: i64, question_id: Option<i64>, reporter: i64, category: &str, details: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO reports (event_id, question_id, reporter_id, category, details, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)")
         .bind(event_id)
+        .bind(question_id)
         .bind(reporter)
         .bind(category)
         .bind(details)
@@ -150,14 +152,16 @@ struct ReportRow {
     details: String,
     display_name: Option<String>,
     status: String,
+    question_id: Option<i64>,
+    question: Option<String>,
 }
 
-const REPORT_SELECT: &str = "SELECT r.id, r.event_id, e.title, r.category, r.details, u.display_name, r.status \
-     FROM reports r JOIN events e ON e.id = r.event_id LEFT JOIN users u ON u.id = r.reporter_id";
+const REPORT_SELECT: &str = "SELECT r.id, r.event_id, e.title, r.category, r.details, u.display_name, r.status, r.question_id, q.body AS question \
+     FROM reports r JOIN events e ON e.id = r.event_id LEFT JOIN users u ON u.id = r.reporter_id LEFT JOIN questions q ON q.id = r.question_id";
 
 fn report(r: ReportRow) -> ReportView {
     let reporter = r.display_name.unwrap_or_else(|| crate::i18n::td_string!(crate::infra::locale::current(), organizer.events.deleted_account).into());
-    ReportView { id: r.id, event_id: r.event_id, event_title: r.title, category: r.category, details: r.details, reporter, status: r.status }
+    ReportView { id: r.id, event_id: r.event_id, event_title: r.title, category: r.category, details: r.details, reporter, status: r.status, question: r.question_id.zip(r.question) }
 }
 
 pub async fn open_reports(db: &Db) -> Result<Vec<ReportView>, sqlx::Error> {

@@ -22,6 +22,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Log-in, registration and password-reset attempts per client per minute.
     pub auth_attempts_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`,
+    /// comma-separated addresses); without one, the connection's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Logs as JSON lines (`LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
     /// Messages a second this process may send (a provider's limit); `None`: no cap.
@@ -37,6 +40,12 @@ pub struct Config {
     /// Tickets still check in this long after an event ends (late arrivals count as
     /// attended); then the door closes by itself.
     pub check_in_grace_minutes: u32,
+    /// The draw's weights (DRAW_WEIGHT_FIRST_TIMER_PCT, DRAW_WEIGHT_PASSED_OVER_PCT,
+    /// DRAW_WEIGHT_NO_SHOW_PCT), shown to fans before they apply.
+    pub draw_weights: crate::admission::DrawWeights,
+    /// Who must reconfirm their seat, when (RECONFIRM_NO_SHOWS, NO_SHOW_WINDOW_DAYS,
+    /// RECONFIRM_ASK_HOURS, RECONFIRM_DEADLINE_HOURS, FREE_CANCEL_HOURS).
+    pub no_show_rule: crate::admission::NoShowRule,
 }
 
 impl Config {
@@ -92,7 +101,25 @@ impl Config {
             None => None,
             raw => Some(parse_number(raw, "MAIL_PER_SECOND", 0)?),
         };
+        let (weights, rule) = (crate::admission::DrawWeights::default(), crate::admission::NoShowRule::default());
+        let draw_weights = crate::admission::DrawWeights {
+            first_timer_pct: parse_number(get("DRAW_WEIGHT_FIRST_TIMER_PCT"), "DRAW_WEIGHT_FIRST_TIMER_PCT", weights.first_timer_pct)?,
+            passed_over_pct: parse_number(get("DRAW_WEIGHT_PASSED_OVER_PCT"), "DRAW_WEIGHT_PASSED_OVER_PCT", weights.passed_over_pct)?,
+            recent_no_show_pct: parse_number(get("DRAW_WEIGHT_NO_SHOW_PCT"), "DRAW_WEIGHT_NO_SHOW_PCT", weights.recent_no_show_pct)?,
+        };
+        let no_show_rule = crate::admission::NoShowRule {
+            no_shows: parse_number(get("RECONFIRM_NO_SHOWS"), "RECONFIRM_NO_SHOWS", rule.no_shows)?,
+            window_days: parse_number(get("NO_SHOW_WINDOW_DAYS"), "NO_SHOW_WINDOW_DAYS", rule.window_days)?,
+            ask_hours: parse_number(get("RECONFIRM_ASK_HOURS"), "RECONFIRM_ASK_HOURS", rule.ask_hours)?,
+            deadline_hours: parse_number(get("RECONFIRM_DEADLINE_HOURS"), "RECONFIRM_DEADLINE_HOURS", rule.deadline_hours)?,
+            free_cancel_hours: parse_number(get("FREE_CANCEL_HOURS"), "FREE_CANCEL_HOURS", rule.free_cancel_hours)?,
+        };
+        if no_show_rule.deadline_hours >= no_show_rule.ask_hours {
+            return Err("RECONFIRM_DEADLINE_HOURS: must be less than RECONFIRM_ASK_HOURS (fans need time to answer)".into());
+        }
         Ok(Config {
+            draw_weights,
+            no_show_rule,
             mail_per_second,
             json_logs,
             metrics_token,
@@ -104,6 +131,7 @@ impl Config {
             session_secret,
             db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS)?,
             auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20)?,
+            trusted_proxies: parse_addresses(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES")?,
             session_idle_days,
             session_max_days,
             mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7)?,
@@ -132,6 +160,15 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
         return Err(format!("PUBLIC_URL: needs a host name (got {raw:?})"));
     }
     Ok(trimmed.to_string())
+}
+
+fn parse_addresses(raw: Option<String>, name: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse().map_err(|_| format!("{name}: expected IP addresses separated by commas (got {a:?})")))
+        .collect()
 }
 
 fn parse_number(raw: Option<String>, name: &str, default: u32) -> Result<u32, String> {

@@ -73,6 +73,25 @@ impl Dialect {
         }
     }
 
+    /// Locks the row of table alias `e` against its update (`drawn_at` by the draw)
+    /// without blocking other holders: an application waits for a draw under way, and
+    /// the draw for applications under way (PostgreSQL `FOR SHARE`).
+    pub fn lock_shared(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR SHARE OF e",
+        }
+    }
+
+    /// Makes `$2` the last number handed out on event `$1`'s waiting list (after the
+    /// draw filled it in one statement).
+    pub fn set_waitlist_number(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SELECT setval(format('waitlist_event_%s', CAST($1 AS BIGINT))::regclass, CAST($2 AS BIGINT))",
+            Dialect::Sqlite => "UPDATE events SET waitlist_counter = $2 WHERE id = $1",
+        }
+    }
+
     /// Takes the next number on an event's waiting list (`$1`: the event), returning it
     /// and `waitlist_left`. PostgreSQL: the event's own sequence, which locks nothing, so
     /// fans joining a full meetup commit in parallel. SQLite (one writer anyway): a

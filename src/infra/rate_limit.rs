@@ -1,43 +1,163 @@
-//! Limits on guessable actions (log-in, registration, password reset), per client
-//! address and per account, so neither one machine nor a botnet can hammer an account.
+//! Limits on actions that can be abused (guessing passwords, churning seats, flooding
+//! moderators), per client address and per account. Counted in the database, so every
+//! app process sees the same counts: a client cannot multiply its allowance by the
+//! number of processes behind the load balancer.
 use crate::error::AppError;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
+use crate::infra::db::Db;
+
+/// What is being limited, with its allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Log-in, registration, password reset, resending the confirmation.
+    Auth,
+    /// Signing up for and cancelling seats.
+    Seats,
+    /// Applying to become an organizer.
+    OrganizerApplication,
+    /// Listing new gatherings.
+    Gathering,
+    /// Reporting gatherings (and anything else fans can report).
+    Report,
+    /// Asking the team a question before a meetup.
+    Question,
+}
+
+impl Limit {
+    fn name(self) -> &'static str {
+        match self {
+            Limit::Auth => "auth",
+            Limit::Seats => "seats",
+            Limit::OrganizerApplication => "organizer_application",
+            Limit::Gathering => "gathering",
+            Limit::Report => "report",
+            Limit::Question => "question",
+        }
+    }
+
+    /// (attempts, per seconds); `auth_per_minute` is the operator's setting.
+    fn allowance(self, auth_per_minute: u32) -> (i64, i64) {
+        match self {
+            Limit::Auth => (i64::from(auth_per_minute.max(1)), 60),
+            Limit::Seats => (30, 600),
+            Limit::OrganizerApplication => (3, 86_400),
+            Limit::Gathering => (10, 86_400),
+            Limit::Report => (20, 3_600),
+            Limit::Question => (10, 3_600),
+        }
+    }
+}
+
+/// The fixed window `now` falls in.
+pub fn window_start(now: i64, window_secs: i64) -> i64 {
+    now - now.rem_euclid(window_secs)
+}
+
+/// Attempts in the last `window_secs`, estimated from the current window's count and
+/// the previous window's, weighted by how much of it still lies within the last window
+/// (so a burst across a window boundary is not forgiven).
+pub fn recent_attempts(current: i64, previous: i64, now: i64, window_secs: i64) -> f64 {
+    let elapsed = (now - window_start(now, window_secs)) as f64 / window_secs as f64;
+    current as f64 + previous as f64 * (1.0 - elapsed)
+}
 
 pub struct RateLimits {
-    auth: DefaultKeyedRateLimiter<String>,
+    auth_per_minute: u32,
 }
 
 impl RateLimits {
     pub fn new(auth_attempts_per_minute: u32) -> Self {
-        let per_minute = NonZeroU32::new(auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
-        RateLimits { auth: RateLimiter::keyed(Quota::per_minute(per_minute)) }
+        RateLimits { auth_per_minute: auth_attempts_per_minute }
     }
 
-    /// Counts one attempt for each key; refuses when any of them is over its quota.
-    pub fn check_auth(&self, keys: &[String]) -> Result<(), AppError> {
+    /// Counts one attempt for each key; refuses when any of them is over its allowance.
+    pub async fn check(&self, db: &Db, limit: Limit, keys: &[String]) -> Result<(), AppError> {
+        let (allowed, window) = limit.allowance(self.auth_per_minute);
+        let now = crate::infra::clock::now();
+        let start = window_start(now, window);
+        let mut tx = db.begin_write().await?;
+        let mut over = None;
         for key in keys {
-            if self.auth.check_key(key).is_err() {
-                tracing::warn!(key, "rate limit reached");
-                return Err(AppError::RateLimited);
+            let hits: i64 = sqlx::query_scalar(
+                "INSERT INTO rate_limit_hits (limit_key, window_start, hits) VALUES ($1, $2, 1) \
+                 ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1 RETURNING hits",
+            )
+            .bind(format!("{}:{key}", limit.name()))
+            .bind(start)
+            .fetch_one(&mut *tx)
+            .await?;
+            let before: Option<i64> = sqlx::query_scalar("SELECT hits FROM rate_limit_hits WHERE limit_key = $1 AND window_start = $2")
+                .bind(format!("{}:{key}", limit.name()))
+                .bind(start - window)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if recent_attempts(hits, before.unwrap_or(0), now, window) > allowed as f64 && over.is_none() {
+                over = Some(key);
             }
         }
-        Ok(())
+        tx.commit().await?;
+        match over {
+            Some(key) => {
+                tracing::warn!(key, limit = limit.name(), "rate limit reached");
+                Err(AppError::RateLimited)
+            }
+            None => Ok(()),
+        }
     }
+
+    pub async fn check_auth(&self, db: &Db, keys: &[String]) -> Result<(), AppError> {
+        self.check(db, Limit::Auth, keys).await
+    }
+}
+
+/// Forgets windows that ended a day ago or more.
+pub async fn forget_old(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1").bind(now - 2 * 86_400).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// The client's address: the connection's peer, unless that peer is a trusted reverse
+/// proxy; then the nearest address in `X-Forwarded-For` that is not a trusted proxy
+/// (addresses further left were written by the client and prove nothing).
+pub fn client_address(peer: std::net::IpAddr, forwarded_for: Option<&str>, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = forwarded_for.unwrap_or_default().split(',').filter_map(|hop| hop.trim().parse().ok()).collect();
+    hops.iter().rev().find(|hop| !trusted.contains(hop)).or(hops.first()).copied().unwrap_or(peer)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
 
     #[test]
-    fn refuses_past_the_quota_per_key() {
-        let limits = RateLimits::new(2);
-        let a = ["ip:1.1.1.1".to_string()];
-        let b = ["ip:2.2.2.2".to_string()];
-        assert!(limits.check_auth(&a).is_ok());
-        assert!(limits.check_auth(&a).is_ok());
-        assert_eq!(limits.check_auth(&a), Err(AppError::RateLimited));
-        assert!(limits.check_auth(&b).is_ok(), "other clients are unaffected");
+    fn windows_are_fixed_slices_of_time() {
+        assert_eq!(window_start(119, 60), 60);
+        assert_eq!(window_start(120, 60), 120);
+    }
+
+    #[test]
+    fn a_burst_across_a_window_boundary_still_counts() {
+        assert_eq!(recent_attempts(3, 0, 600, 60), 3.0);
+        assert_eq!(recent_attempts(1, 5, 600, 60), 6.0, "just past the boundary, the previous window counts fully");
+        assert_eq!(recent_attempts(1, 5, 630, 60), 3.5, "half way, half of it");
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let proxy = ip("10.0.0.2");
+        assert_eq!(client_address(ip("203.0.113.9"), Some("1.2.3.4"), &[proxy]), ip("203.0.113.9"), "a client cannot claim an address");
+        assert_eq!(client_address(proxy, Some("1.2.3.4"), &[proxy]), ip("1.2.3.4"));
+        assert_eq!(client_address(proxy, Some("6.6.6.6, 1.2.3.4"), &[proxy]), ip("1.2.3.4"), "the client's own header entries prove nothing");
+        assert_eq!(client_address(proxy, Some("1.2.3.4, 10.0.0.3"), &[proxy, ip("10.0.0.3")]), ip("1.2.3.4"), "proxies in a chain");
+        assert_eq!(client_address(proxy, None, &[proxy]), proxy);
+        assert_eq!(client_address(proxy, Some("garbage"), &[proxy]), proxy);
     }
 }

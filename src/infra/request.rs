@@ -20,11 +20,14 @@ pub async fn session() -> Result<Session, AppError> {
         .map_err(|e| AppError::internal("session extractor", e))
 }
 
-/// The client's address, for rate limits. Behind a proxy every client shares the
-/// proxy's address, which errs on the safe side.
+/// The client's address, for rate limits: the connection's peer, or, when that peer is
+/// listed in `TRUSTED_PROXIES`, the address the proxy forwarded (`X-Forwarded-For`).
 pub async fn client_ip() -> String {
-    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
-        Err(_) => "unknown".into(),
-    }
+    let Ok(ConnectInfo(addr)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return "unknown".into();
+    };
+    let trusted = state().map(|s| s.config.trusted_proxies.clone()).unwrap_or_default();
+    let forwarded = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string));
+    super::rate_limit::client_address(addr.ip(), forwarded.as_deref(), &trusted).to_string()
 }

@@ -73,6 +73,7 @@ mod ssr {
             place,
             ticket_qr,
             logged_in,
+            admission: None,
         })
     }
 }
@@ -102,7 +103,9 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
         Some(u) => super::places::place(&state.db, id, u.id).await?,
         None => None,
     };
-    ssr::page(&state.db, &event, place, &state.config.public_url, user.is_some()).await
+    let mut page = ssr::page(&state.db, &event, place, &state.config.public_url, user.is_some()).await?;
+    page.admission = crate::admission::api::meetup_admission(&state.db, &event, user.as_ref().map(|u| u.id), &state.config).await?;
+    Ok(page)
 }
 
 /// Takes a seat, or a place on the waiting list. Pressing again returns the same place.
@@ -127,6 +130,10 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
 #[server(endpoint = "cancel_place")]
 pub async fn cancel_place(id: i64) -> Result<(), AppError> {
     let user = crate::accounts::auth::require_user().await?;
+    // Signing up again is idempotent; churning (sign up, cancel, sign up…) is bounded here,
+    // off the sign-up path that must stay fast.
+    let state = crate::infra::request::state()?;
+    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Seats, &[format!("user:{}", user.id)]).await?;
     super::engine::Events::current()?.cancel(id, user.id).await
 }
 
@@ -172,8 +179,14 @@ pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
             _ => invitations.queued = count,
         }
     }
+    let mut form = super::EventFormValues::of(&event, city_label);
+    if let Some(a) = crate::admission::repo::event_admission(&state.db.pool, id).await? {
+        form.admission = a.mode().as_str().to_string();
+        form.application_closes = a.application_closes_at.map(|t| crate::infra::clock::format_input(t, &event.timezone)).unwrap_or_default();
+        form.question = a.application_question;
+    }
     Ok(StaffMeetup {
-        form: super::EventFormValues::of(&event, city_label),
+        form,
         checked_in: confirmed.iter().filter(|a| a.checked_in).count() as i64,
         page,
         confirmed,

@@ -72,6 +72,10 @@ impl EventFormValues {
             capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
             signup_opens: input(e.signup_opens_at),
             signup_closes: input(e.signup_closes_at),
+            // Filled from the admission settings by the caller.
+            admission: String::new(),
+            application_closes: String::new(),
+            question: String::new(),
         }
     }
 }
@@ -99,7 +103,18 @@ impl EventDraft {
 pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, AppError> {
     let now = events.clock.now();
     let previous_start = save.existing.as_ref().map(|e| e.starts_at);
-    let draft = parse_event_form(save.values, save.kind.form_rules(), save.city, previous_start, now)?;
+    let tz = save.city.as_ref().map(|c| c.1.clone()).unwrap_or_else(|_| "Asia/Shanghai".into());
+    let mut admission_errors = crate::error::FieldErrors::default();
+    let draft = match parse_event_form(save.values, save.kind.form_rules(), save.city, previous_start, now) {
+        Ok(draft) => draft,
+        Err(AppError::Invalid(mut errors)) => {
+            crate::admission::form::parse(&mut errors, save.values, save.kind, &tz, None);
+            return Err(AppError::Invalid(errors));
+        }
+        Err(other) => return Err(other),
+    };
+    let admission = crate::admission::form::parse(&mut admission_errors, save.values, save.kind, &tz, Some(draft.starts_at));
+    admission_errors.into_result()?;
     let mut tx = events.begin().await?;
     let id = match save.existing {
         None => {
@@ -131,6 +146,9 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
             before.id
         }
     };
+    if save.kind == EventKind::Official {
+        crate::admission::repo::save_settings(&mut tx, id, &admission).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -158,6 +176,7 @@ mod tests {
             signup_opens_at: None,
             signup_closes_at: None,
             organizer: None,
+            festival_id: None,
         }
     }
 

@@ -299,6 +299,7 @@ mod tests {
             signup_opens_at: None,
             signup_closes_at: None,
             organizer: None,
+            festival_id: None,
         }
     }
 

@@ -70,6 +70,11 @@ impl EventTx {
         self.may_have_free_seats.insert(event_id);
     }
 
+    /// Rolls back: nothing it did is kept.
+    pub async fn rollback(self) -> Result<(), AppError> {
+        Ok(self.tx.rollback().await?)
+    }
+
     /// Commits, then fills the seats it may have freed.
     pub async fn commit(self) -> Result<(), AppError> {
         self.tx.commit().await?;
@@ -116,39 +121,40 @@ impl Events {
     /// the start, and taken by the last statement before commit, so the event row stays
     /// locked for the shortest time; `None` when the seats ran out meanwhile (nothing is
     /// kept). Fans joining the waiting list take no lock on the event row on PostgreSQL.
+    /// At a festival session the fan's one place in the festival is held first: its key
+    /// decides between two sessions pressed at once (see `festival::places`).
     async fn try_sign_up(&self, event_id: i64, fan: &Fan<'_>, locale: Locale, seat_if_free: bool) -> Result<Option<Place>, AppError> {
         let mut tx = self.begin().await?;
         let now = tx.now;
         let event = repo::event_info_locked(&mut tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
+        if let Some(festival_id) = event.festival_id {
+            let held = crate::festival::places::hold(&mut tx, festival_id, fan.id, event_id, now).await?;
+            if held != event_id {
+                return Err(crate::festival::places::held_elsewhere(&mut tx, held).await?);
+            }
+        }
         let claimed = places::claim(&mut tx, event_id, fan.id, &super::tickets::new_ticket_code(), now).await?;
         if claimed.status != PlaceStatus::Cancelled.as_str() {
             tx.commit().await?;
             return Ok(Some(self.place(event_id, fan.id).await?.ok_or(AppError::Internal)?));
         }
+        if crate::admission::repo::awaiting_draw(&mut tx, event_id).await? {
+            return Err(AppError::field("signup", crate::msg!(admission.errors.apply_instead)));
+        }
         let state = signup_state(event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now);
         if state != SignupState::Open {
-            return Err(AppError::field("signup", state.message()));
+            return Err(refusal(state, &event));
         }
-        let generation = claimed.generation + 1;
-        let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
-        let (place, mail) = if seat_if_free && looks_free {
-            let ticket = settle(&mut tx, &claimed, PlaceStatus::Confirmed, None).await?;
-            let mail = emails::seat_confirmed(locale, &event, fan.email, fan.name, &ticket, claimed.id, generation, &self.base_url, false);
-            (Place { registration_id: claimed.id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false }, mail)
-        } else {
-            let (number, left) = places::next_waitlist_number(&mut tx, event_id).await?;
-            settle(&mut tx, &claimed, PlaceStatus::Waitlisted, Some(number)).await?;
-            let position = super::place_on_joining(number, left);
-            let mail = emails::waitlisted(locale, &event, fan.email, fan.name, position, claimed.id, generation, &self.base_url);
-            (Place { registration_id: claimed.id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false }, mail)
-        };
-        outbox::enqueue(&mut tx, &mail, now).await?;
-        if place.status == PlaceStatus::Confirmed && !places::take_seat(&mut tx, event_id, now).await? {
-            tx.tx.rollback().await?;
-            return Ok(None);
+        match decide(&mut tx, &event, &claimed, fan, locale, seat_if_free).await? {
+            Some(place) => {
+                tx.commit().await?;
+                Ok(Some(place))
+            }
+            None => {
+                tx.rollback().await?;
+                Ok(None)
+            }
         }
-        tx.commit().await?;
-        Ok(Some(place))
     }
 
     /// The fan's current place at an event.
@@ -180,6 +186,10 @@ impl Events {
             return Err(AppError::field("status", Text::build(|l| td_string!(l, errors.status_change, from = event.status.label(l), to = EventStatus::parse(status).map_or(status, |s| s.label(l))).to_string())));
         };
         repo::set_status(&mut tx, id, target, now).await?;
+        if target == EventStatus::Cancelled {
+            // Fans of a cancelled festival session may choose another.
+            crate::festival::places::release_event(&mut tx, id).await?;
+        }
         let event = EventInfo { status: target, ..event };
         repo::notify_attendees(&mut tx, &emails::notice(&event, status, &self.base_url), id, &now.to_string(), now).await?;
         tx.commit().await
@@ -224,6 +234,46 @@ impl Events {
     }
 }
 
+/// Settles a claimed registration (see `places::claim`): a seat when `seat_if_free` and
+/// the event looked free, else the waiting list with the next number; queues the email,
+/// and takes the seat by the last statement. `None` when the seat went meanwhile: the
+/// caller must roll back.
+pub async fn decide(tx: &mut EventTx, event: &EventInfo, claimed: &Claimed, fan: &Fan<'_>, locale: Locale, seat_if_free: bool) -> Result<Option<Place>, AppError> {
+    let (now, event_id) = (tx.now, event.id);
+    let generation = claimed.generation + 1;
+    let base_url = tx.events.base_url.clone();
+    let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
+    let (place, mail) = if seat_if_free && looks_free {
+        let ticket = settle(tx, claimed, PlaceStatus::Confirmed, None).await?;
+        let mail = emails::seat_confirmed(locale, event, fan.email, fan.name, &ticket, claimed.id, generation, &base_url, false);
+        (Place { registration_id: claimed.id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(ticket), checked_in: false }, mail)
+    } else {
+        let (number, left) = places::next_waitlist_number(tx, event_id).await?;
+        settle(tx, claimed, PlaceStatus::Waitlisted, Some(number)).await?;
+        let position = super::place_on_joining(number, left);
+        let mail = emails::waitlisted(locale, event, fan.email, fan.name, position, claimed.id, generation, &base_url);
+        (Place { registration_id: claimed.id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false }, mail)
+    };
+    outbox::enqueue(tx, &mail, now).await?;
+    if place.status == PlaceStatus::Confirmed && !places::take_seat(tx, event_id, now).await? {
+        return Ok(None);
+    }
+    Ok(Some(place))
+}
+
+/// Why a fan cannot sign up now; before the opening, with the time it opens (in the
+/// event's time zone, in the reader's language).
+pub fn refusal(state: SignupState, event: &EventInfo) -> AppError {
+    let message = match (state, event.signup_opens_at) {
+        (SignupState::NotOpenYet, Some(opens)) => Text::build(|l| {
+            let time = crate::infra::clock::format_local(opens, &event.timezone, l);
+            td_string!(l, errors.signup_opens_at, time = time, timezone = &event.timezone).to_string()
+        }),
+        _ => state.message(),
+    };
+    AppError::field("signup", message)
+}
+
 async fn settle(tx: &mut EventTx, claimed: &Claimed, status: PlaceStatus, waitlist_seq: Option<i64>) -> Result<String, AppError> {
     let now = tx.now;
     places::settle(tx, claimed, status, waitlist_seq, now).await?.ok_or_else(|| {
@@ -256,18 +306,28 @@ pub fn promotes(event: &EventInfo, now: i64) -> bool {
 pub async fn cancel_in(tx: &mut EventTx, event_id: i64, user_id: i64) -> Result<bool, AppError> {
     let (now, base_url) = (tx.now, tx.events.base_url.clone());
     let event = repo::event_info_locked(tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
-    if places::cancel_if(tx, event_id, user_id, PlaceStatus::Confirmed, now).await? {
+    // At a festival session the fan's festival place is locked first, in the same
+    // order as sign-ups take it (see `try_sign_up`).
+    if let Some(festival_id) = event.festival_id {
+        crate::festival::places::lock(tx, festival_id, user_id).await?;
+    }
+    let cancelled = if places::cancel_if(tx, event_id, user_id, PlaceStatus::Confirmed, now).await? {
         if !(promotes(&event, now) && promote_next(tx, &event, &base_url, now).await?) {
             places::release_seat(tx, event_id, now).await?;
             tx.may_free_a_seat(event_id);
         }
-        return Ok(true);
+        true
+    } else {
+        let left = places::cancel_if(tx, event_id, user_id, PlaceStatus::Waitlisted, now).await?;
+        if left {
+            places::count_left_waitlist(tx, event_id).await?;
+        }
+        left
+    };
+    if let Some(festival_id) = event.festival_id.filter(|_| cancelled) {
+        crate::festival::places::release(tx, festival_id, user_id, event_id).await?;
     }
-    let left = places::cancel_if(tx, event_id, user_id, PlaceStatus::Waitlisted, now).await?;
-    if left {
-        places::count_left_waitlist(tx, event_id).await?;
-    }
-    Ok(left)
+    Ok(cancelled)
 }
 
 /// Cancels every place a fan holds (before the account is deleted), passing seats on.

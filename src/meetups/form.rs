@@ -82,6 +82,12 @@ pub struct EventFormValues {
     pub capacity: String,
     pub signup_opens: String,
     pub signup_closes: String,
+    /// `first_come` or `draw` (official meetups; see `admission`).
+    pub admission: String,
+    /// When applications close, for a draw.
+    pub application_closes: String,
+    /// The question applicants may answer, for a draw.
+    pub question: String,
 }
 
 impl EventFormValues {

@@ -44,6 +44,21 @@ const CHECKS: &[(&str, &str)] = &[
          AND EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted')",
     ),
     (
+        "a fan with two places in one festival",
+        "SELECT 'festival ' || e.festival_id || ', user ' || r.user_id || ': ' || COUNT(*) || ' places' FROM registrations r \
+         JOIN events e ON e.id = r.event_id WHERE e.festival_id IS NOT NULL AND e.status <> 'cancelled' AND r.status <> 'cancelled' \
+         GROUP BY e.festival_id, r.user_id HAVING COUNT(*) > 1",
+    ),
+    (
+        "a festival place without its registration, or the other way round",
+        "SELECT 'festival ' || p.festival_id || ', user ' || p.user_id || ': place at event ' || p.event_id || ' without a registration' \
+         FROM festival_places p WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = p.event_id AND r.user_id = p.user_id \
+         AND r.status <> 'cancelled') \
+         UNION ALL SELECT 'registration ' || r.id || ' (event ' || r.event_id || ') without its festival place' FROM registrations r \
+         JOIN events e ON e.id = r.event_id WHERE e.festival_id IS NOT NULL AND e.status <> 'cancelled' AND r.status <> 'cancelled' \
+         AND NOT EXISTS (SELECT 1 FROM festival_places p WHERE p.festival_id = e.festival_id AND p.user_id = r.user_id AND p.event_id = r.event_id)",
+    ),
+    (
         "a city's fan count differs from a recount",
         "SELECT 'city ' || c.id || ': verified_fans ' || c.verified_fans || ', recount ' || \
          (SELECT COUNT(*) FROM users u WHERE u.home_city_id = c.id AND u.email_verified_at IS NOT NULL) FROM cities c \

@@ -239,6 +239,8 @@ pub struct MeetupPage {
     /// The ticket as a QR code (SVG), for a confirmed seat.
     pub ticket_qr: Option<String>,
     pub logged_in: bool,
+    /// How seats are given (a draw, the no-show rule), when the page shows it.
+    pub admission: Option<crate::admission::MeetupAdmission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +252,9 @@ pub struct Attendee {
     pub position: Option<i64>,
     pub ticket_code: String,
     pub checked_in: bool,
+    /// The fan's record: meetups attended and missed (no-shows).
+    pub attended: i64,
+    pub no_shows: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

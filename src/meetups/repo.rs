@@ -58,11 +58,13 @@ pub struct EventInfo {
     pub signup_closes_at: Option<i64>,
     /// For gatherings: the organizer's id and display name.
     pub organizer: Option<(i64, String)>,
+    /// For a festival session: its festival (one place per fan per festival).
+    pub festival_id: Option<i64>,
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.kind, e.status, e.title, e.description, e.city_id, c.name_zh || ' ' || c.name_en AS city, c.timezone, \
      e.venue, e.address, e.starts_at, e.ends_at, e.capacity, e.confirmed_count AS confirmed, e.signup_opens_at, e.signup_closes_at, \
-     e.organizer_id, o.display_name AS organizer_name";
+     e.organizer_id, o.display_name AS organizer_name, e.festival_id";
 
 /// Events with their city and organizer.
 const EVENT_FROM: &str = "FROM events e JOIN cities c ON c.id = e.city_id LEFT JOIN users o ON o.id = e.organizer_id";
@@ -87,10 +89,11 @@ struct EventRow {
     signup_closes_at: Option<i64>,
     organizer_id: Option<i64>,
     organizer_name: Option<String>,
+    festival_id: Option<i64>,
 }
 
 fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
-    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name } = row;
+    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name, festival_id } = row;
     Ok(EventInfo {
         id,
         kind: EventKind::from_db(&kind)?,
@@ -109,6 +112,7 @@ fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
         signup_opens_at,
         signup_closes_at,
         organizer: organizer_id.zip(organizer_name),
+        festival_id,
     })
 }
 
@@ -205,6 +209,13 @@ pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<EventInfo>, sqlx::Err
     rows.into_iter().map(event_from_row).collect()
 }
 
+/// The sessions of a festival (every status), by city.
+pub async fn festival_sessions(db: &Db, festival_id: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.festival_id = $1 ORDER BY c.name_en, e.starts_at, e.id");
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(festival_id).fetch_all(&db.pool).await?;
+    rows.into_iter().map(event_from_row).collect()
+}
+
 pub async fn waitlisted_count(db: &Db, event_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'")
         .bind(event_id)
@@ -220,12 +231,16 @@ struct AttendeeRow {
     status: String,
     ticket_code: String,
     checked_in_at: Option<i64>,
+    attended: i64,
+    no_shows: i64,
 }
 
-/// Confirmed fans (by name), then the waiting list in order.
+/// Confirmed fans (by name), then the waiting list in order, each with their record.
 pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Error> {
     let rows: Vec<AttendeeRow> = sqlx::query_as(
-        "SELECT r.id, u.display_name, u.email, r.status, r.ticket_code, r.checked_in_at \
+        "SELECT r.id, u.display_name, u.email, r.status, r.ticket_code, r.checked_in_at, \
+           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = r.user_id AND t.outcome = 'attended') AS attended, \
+           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = r.user_id AND t.outcome = 'no_show') AS no_shows \
          FROM registrations r JOIN users u ON u.id = r.user_id \
          WHERE r.event_id = $1 AND r.status <> 'cancelled' \
          ORDER BY CASE WHEN r.status = 'confirmed' THEN 0 ELSE 1 END, r.waitlist_seq, u.display_name, r.id",
@@ -249,6 +264,8 @@ pub async fn attendees(db: &Db, event_id: i64) -> Result<Vec<Attendee>, sqlx::Er
             position,
             ticket_code: row.ticket_code,
             checked_in: row.checked_in_at.is_some(),
+            attended: row.attended,
+            no_shows: row.no_shows,
         });
     }
     Ok(attendees)

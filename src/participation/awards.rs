@@ -113,9 +113,8 @@ async fn pay_points(tx: &mut Tx, fans: Fans, now: i64) -> Result<u64, sqlx::Erro
     Ok(paid + organized)
 }
 
-/// Counts, per fan, the attended events that were festival sessions (none until
-/// festivals exist).
-const FESTIVAL_SESSIONS: &str = "CAST(0 AS BIGINT)";
+/// Counts, per fan, the attended events that were festival sessions.
+const FESTIVAL_SESSIONS: &str = "CAST(COALESCE(SUM(CASE WHEN e.festival_id IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT)";
 
 /// The points of every badge held, for those not paid yet.
 async fn pay_badge_points(tx: &mut Tx, fans: Fans, now: i64) -> Result<u64, sqlx::Error> {

@@ -121,6 +121,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     spawn_until(&shutdown, crate::meetups::reminders::remind_forever(state.clone()));
     spawn_until(&shutdown, crate::participation::door::close_doors_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
+    spawn_until(&shutdown, crate::admission::run::admission_timers_forever(state.clone()));
     let origin = PublicOrigin(state.config.public_origin().into());
     let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))
         .layer(from_fn(crate::infra::locale::resolve))
@@ -157,6 +158,9 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
         let before = crate::infra::clock::now() - i64::from(mail_retention_days) * 86_400;
         if let Err(error) = crate::email::retention::purge_bodies(&db, before).await {
             tracing::warn!(%error, "purging old mail");
+        }
+        if let Err(error) = crate::infra::rate_limit::forget_old(&db, crate::infra::clock::now()).await {
+            tracing::warn!(%error, "forgetting old rate-limit counts");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

@@ -9,6 +9,7 @@ use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use crate::meetups::api::{list_my_meetups, load_meetup, upcoming_meetups, CancelPlace, SignUp};
 use crate::meetups::{MeetupPage, PlaceStatus, SignupState};
+use crate::pages::fan::admission::{awaits_draw, AdmissionActions, AdmissionRules, ApplyBox, ReconfirmBox};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,12 +54,13 @@ pub fn MeetupDetailPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
     let sign_up = crate::components::flash::server_action::<SignUp>();
     let cancel = crate::components::flash::server_action::<CancelPlace>();
-    let page = Resource::new(move || (id(), sign_up.version().get(), cancel.version().get()), |(id, _, _)| load_meetup(id));
+    let admission = AdmissionActions::new();
+    let page = Resource::new(move || (id(), sign_up.version().get(), cancel.version().get(), admission.version()), |(id, ..)| load_meetup(id));
     view! {
         <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <MeetupDetail page sign_up cancel /> }.into_any(),
+                    Ok(page) => view! { <MeetupDetail page sign_up cancel admission /> }.into_any(),
                     Err(e) => view! {
                         <Title text=move || td_string!(locale, fan.meetup.fallback_title) />
                         <h1>{td!(locale, fan.meetup.fallback_title)}</h1>
@@ -72,7 +74,7 @@ pub fn MeetupDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>) -> impl IntoView {
+fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>, admission: AdmissionActions) -> impl IntoView {
     let locale = use_locale();
     let card = page.card.clone();
     let where_ = [page.card.venue.clone(), page.address.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
@@ -96,9 +98,16 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
         </p>
         {page.organizer.clone().map(|name| view! { <p class="badge gathering">{td_string!(locale, fan.meetup.organized_by, name = name)}</p> })}
         <div class="description" inner_html=page.description_html.clone()></div>
+        <ReconfirmBox page=page.clone() action=admission.reconfirm />
         <section class="card signup" aria-live="polite">
-            <SignupBox page=page.clone() sign_up cancel />
+            {if awaits_draw(&page) {
+                view! { <ApplyBox page=page.clone() actions=admission /> }.into_any()
+            } else {
+                view! { <SignupBox page=page.clone() sign_up cancel /> }.into_any()
+            }}
         </section>
+        {page.admission.clone().map(|a| view! { <AdmissionRules a capacity=card.capacity /> })}
+        <crate::pages::fan::conversation::ConversationSection event=card.id />
         {(card.kind == crate::meetups::EventKind::Gathering && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
     }
 }

@@ -190,6 +190,7 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 .into_any()
                             }}
                             <crate::components::door::EventDoor event=id published=g.card.status == EventStatus::Published />
+                            <crate::pages::staff::conversation::EventConversationSection event=id />
                             <section class="card">
                                 <h2>{td!(locale, organizer.gathering.message.heading)}</h2>
                                 <ActionForm action=message attr:class="form" attr:novalidate=true>

@@ -31,7 +31,9 @@ pub fn StaffNav() -> impl IntoView {
             <a href="/staff/ranking" aria-current=current("/staff/ranking")>{td!(locale, staff.nav.ranking)}</a>
             <a href="/staff/planner" aria-current=current("/staff/planner")>{td!(locale, staff.nav.planner)}</a>
             <a href="/staff/meetups" aria-current=current("/staff/meetups")>{td!(locale, staff.nav.meetups)}</a>
+            <a href="/staff/festival" aria-current=current("/staff/festival")>{td!(locale, festival.staff.nav)}</a>
             <a href="/staff/moderation" aria-current=current("/staff/moderation")>{td!(locale, staff.nav.moderation)}</a>
+            <a href="/staff/feedback" aria-current=current("/staff/feedback")>{td!(locale, conversation.by_city.nav)}</a>
             <a href="/mailbox" aria-current=current("/mailbox")>{td!(locale, staff.nav.mailbox)}</a>
             <a href="/staff/delivery" aria-current=current("/staff/delivery")>{td!(locale, staff.nav.delivery)}</a>
         </nav>

@@ -222,6 +222,7 @@ fn ManageMeetup(
         }
     });
     let failed = m.invitations.failed;
+    let draw = (m.form.admission == crate::admission::Admission::Draw.as_str()).then(|| view! { <crate::pages::staff::admission::AdmissionSection id=card.id /> });
     view! {
         <h1>{card.title.clone()}</h1>
         <p data-testid="meetup-status">
@@ -255,6 +256,7 @@ fn ManageMeetup(
             </p>
             {(status == EventStatus::Cancelled).then(|| view! { <p class="notice">{td!(locale, staff.manage.cancelled_note)}</p> })}
         </section>
+        {draw}
         {status_forms}
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(card.id) />
         // Its own suspense: one awaited resource per `Suspend`.
@@ -265,6 +267,7 @@ fn ManageMeetup(
                 })
             })}
         </Suspense>
+        <crate::pages::staff::conversation::EventConversationSection event=card.id />
         <section>
             <h2>{td_string!(locale, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
             {if m.confirmed.is_empty() {
@@ -301,6 +304,7 @@ fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoVie
                         <th scope="col">{td!(locale, staff.manage.col.email)}</th>
                         <th scope="col">{td!(locale, staff.manage.col.ticket)}</th>
                         <th scope="col">{td!(locale, staff.manage.col.checked_in)}</th>
+                        <th scope="col">{td!(locale, admission.staff.col.record)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -311,6 +315,7 @@ fn AttendeeTable(attendees: Vec<Attendee>, testid: &'static str) -> impl IntoVie
                             <td>{a.email}</td>
                             <td><code>{a.ticket_code}</code></td>
                             <td>{if a.checked_in { yes } else { "" }}</td>
+                            <td data-testid="record">{td_string!(locale, admission.staff.record, attended = a.attended, no_shows = a.no_shows).to_string()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

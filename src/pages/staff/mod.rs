@@ -1,7 +1,10 @@
 //! Pages for staff: dashboard, ranking and planner, meetups and check-in,
 //! moderation, email delivery.
+pub mod admission;
+pub mod conversation;
 pub mod dashboard;
 pub mod delivery;
+pub mod festival;
 pub mod meetups;
 pub mod moderation;
 pub mod planner;

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_params_map;
 
 /// One decision's button; those that need a reason carry a required reason field.
 #[component]
-fn ModerateButton(action: ServerAction<Moderate>, subject: &'static str, id: i64, verb: &'static str, label: &'static str, with_reason: bool) -> impl IntoView {
+pub fn ModerateButton(action: ServerAction<Moderate>, subject: &'static str, id: i64, verb: &'static str, label: &'static str, with_reason: bool) -> impl IntoView {
     let locale = use_locale();
     // Only the button pressed shows that it is working.
     let input = action.input();
@@ -59,6 +59,7 @@ fn log_subject(locale: Locale, raw: &str) -> String {
         "gathering" => td_string!(locale, staff.moderation.subject.gathering),
         "report" => td_string!(locale, staff.moderation.subject.report),
         "organizer" => td_string!(locale, staff.moderation.subject.organizer),
+        "question" => td_string!(locale, conversation.moderation.subject),
         other => other,
     };
     format!("{kind} #{id}")
@@ -78,6 +79,7 @@ fn log_action(locale: Locale, raw: &str) -> String {
         "revoke" => td_string!(locale, staff.moderation.action.revoke),
         "trust" => td_string!(locale, staff.moderation.action.trust),
         "distrust" => td_string!(locale, staff.moderation.action.distrust),
+        "restore" => td_string!(locale, conversation.moderation.restore),
         other => other,
     }
     .to_string()
@@ -147,12 +149,18 @@ fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>,
                             report_status(locale, &r.status),
                         )}
                     </p>
+                    {r.question.as_ref().map(|(_, body)| view! {
+                        <blockquote class="question" data-testid="reported-question">{td_string!(locale, conversation.moderation.question, body = body.clone()).to_string()}</blockquote>
+                    })}
                     <p>{r.details.clone()}</p>
-                    {action.map(|a| view! {
-                        <div class="actions">
-                            <ModerateButton action=a subject="report" id=r.id verb="dismiss" label=td_string!(locale, staff.moderation.dismiss) with_reason=false />
-                            <ModerateButton action=a subject="report" id=r.id verb="hide" label=td_string!(locale, staff.moderation.hide_gathering) with_reason=true />
-                        </div>
+                    {action.map(|a| {
+                        let hide = if r.question.is_some() { td_string!(locale, conversation.moderation.hide_question) } else { td_string!(locale, staff.moderation.hide_gathering) };
+                        view! {
+                            <div class="actions">
+                                <ModerateButton action=a subject="report" id=r.id verb="dismiss" label=td_string!(locale, staff.moderation.dismiss) with_reason=false />
+                                <ModerateButton action=a subject="report" id=r.id verb="hide" label=hide with_reason=true />
+                            </div>
+                        }
                     })}
                 </li>
             }).collect_view()}

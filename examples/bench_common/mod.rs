@@ -1,0 +1,141 @@
+//! What the sign-up benchmarks share: a fresh database, a burst of work over N
+//! concurrent tasks, latency summaries, and fans logged in over HTTP.
+#![allow(dead_code)]
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A fresh database: a SQLite file in `dir`, or PostgreSQL's `tongcheng_bench` (or
+/// BENCH_DATABASE, so that two benchmarks can run side by side), recreated on the server
+/// at BENCH_POSTGRES_URL.
+pub async fn database_url(backend: &str, dir: &std::path::Path) -> String {
+    match backend {
+        "sqlite" => format!("sqlite://{}/bench.db", dir.display()),
+        _ => {
+            use sqlx::Connection;
+            let admin = std::env::var("BENCH_POSTGRES_URL").expect("BENCH_POSTGRES_URL");
+            let name = std::env::var("BENCH_DATABASE").unwrap_or_else(|_| "tongcheng_bench".into());
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "BENCH_DATABASE: lowercase letters and _ only");
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.expect("drop");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create");
+            format!("{}/{name}", admin.rsplit_once('/').expect("db name").0)
+        }
+    }
+}
+
+/// Prints one table row: throughput, median, p99, total; returns the throughput.
+pub fn summary(label: &str, mut latencies: Vec<Duration>, total: Duration) -> f64 {
+    latencies.sort();
+    let pick = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+    let rate = latencies.len() as f64 / total.as_secs_f64();
+    println!("| {label} | {rate:.0} sign-ups/s | {:.1} ms | {:.1} ms | {:.1} s |", pick(0.5), pick(0.99), total.as_secs_f64());
+    rate
+}
+
+/// Runs `work(i)` for i in 0..n on `connections` concurrent tasks; returns latencies.
+pub async fn burst<F, Fut>(n: usize, connections: usize, work: F) -> (Vec<Duration>, Duration)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let work = Arc::new(work);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (next, work) = (next.clone(), work.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= n {
+                        return latencies;
+                    }
+                    let t = Instant::now();
+                    work(i).await;
+                    latencies.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(n);
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    (all, started.elapsed())
+}
+
+/// Logs demo fans 1..=`fans` in over HTTP (argon2 makes this the slow part: setup,
+/// not timed); returns each fan's session cookie.
+pub async fn log_in_all(client: &reqwest::Client, base: &str, fans: usize) -> Arc<Vec<std::sync::Mutex<String>>> {
+    let cookies: Arc<Vec<std::sync::Mutex<String>>> = Arc::new((0..fans).map(|_| std::sync::Mutex::new(String::new())).collect());
+    let (c, b, k) = (client.clone(), base.to_string(), cookies.clone());
+    burst(fans, 8, move |i| {
+        let (client, base, cookies) = (c.clone(), b.clone(), k.clone());
+        async move {
+            let email = tongcheng::server::seed::demo_email(i as u64 + 1);
+            let response = client
+                .post(format!("{base}/api/login"))
+                .form(&[("email", email.as_str()), ("password", tongcheng::server::seed::DEMO_PASSWORD)])
+                .send()
+                .await
+                .expect("login");
+            // Every cookie the log-in sets (the session's, and the language's since log-in
+            // remembers it): the session cookie is not always the first.
+            let cookie: Vec<&str> = response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .filter_map(|c| c.split(';').next())
+                .collect();
+            assert!(response.status().is_success(), "log-in answered {}", response.status());
+            *cookies[i].lock().expect("lock") = cookie.join("; ");
+        }
+    })
+    .await;
+    cookies
+}
+
+/// One press of "sign up" for `event` as the fan with session `cookie`; it must succeed.
+pub async fn press_sign_up(client: &reqwest::Client, base: &str, cookie: String, event: i64) {
+    let response = client
+        .post(format!("{base}/api/sign_up"))
+        .header("Cookie", cookie)
+        .form(&[("id", event.to_string())])
+        .send()
+        .await
+        .expect("sign-up");
+    assert!(response.status().is_success(), "sign-up answered {}", response.status());
+    response.bytes().await.expect("body");
+}
+
+/// The app's settings for a benchmark on `url`, listening at `addr`.
+pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
+    let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
+    let vars = [
+        ("DATABASE_URL", url),
+        ("SITE_ADDR", addr),
+        ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"),
+        ("DB_MAX_CONNECTIONS", db_connections.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    tongcheng::infra::config::Config::from_vars(&vars).expect("config")
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A table row: label, median, p90, p99.
+pub fn row(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!("| {label} | {} | {} | {} |", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.9)), ms(percentile(&times, 0.99)));
+}

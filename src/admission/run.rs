@@ -1,0 +1,205 @@
+//! Running the draw: one write transaction, guarded so that only one process draws
+//! (`UPDATE events SET drawn_at = … WHERE drawn_at IS NULL`); the pure `draw::draw`
+//! orders the applicants; staff picks and then the drawn take the seats through the
+//! engine's conditional update; everyone else joins the waiting list in drawn order; the
+//! tickets and "not this time" emails are queued in the same transaction.
+use super::draw::{self, Entrant};
+use super::rules::{self, DrawWeights, History, NoShowRule};
+use super::DrawOutcome;
+use crate::email::outbox;
+use crate::error::AppError;
+use crate::meetups::engine::Events;
+use crate::meetups::{places, repo as events_repo, PlaceStatus};
+
+
+/// Rows per multi-row insert.
+const CHUNK: usize = 5_000;
+
+/// Who starts a draw: the timer at the window's close, or a staff member ("draw now").
+#[derive(Debug, Clone, Copy)]
+pub enum DrawnBy<'a> {
+    Timer,
+    Staff { id: i64, name: &'a str },
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct ApplicationRow {
+    id: i64,
+    user_id: i64,
+    picked_at: Option<i64>,
+    attended: i64,
+    recent_no_shows: i64,
+    last_selected: Option<i64>,
+}
+
+/// Draws event `event_id` unless it has been drawn; `seed` for tests (else a fresh one).
+pub async fn run_draw(events: &Events, event_id: i64, by: DrawnBy<'_>, weights: &DrawWeights, rule: &NoShowRule, seed: Option<[u8; 32]>) -> Result<DrawOutcome, AppError> {
+    let seed = seed.unwrap_or_else(draw::random_seed);
+    let mut tx = events.begin().await?;
+    let now = tx.now;
+    let staff_id = match by {
+        DrawnBy::Staff { id, .. } => Some(id),
+        DrawnBy::Timer => None,
+    };
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "UPDATE events SET drawn_at = $1, draw_seed = $2, drawn_by = $3, updated_at = $1 \
+         WHERE id = $4 AND admission = 'draw' AND drawn_at IS NULL AND status = 'published' RETURNING id",
+    )
+    .bind(now)
+    .bind(draw::seed_to_hex(&seed))
+    .bind(staff_id)
+    .bind(event_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if claimed.is_none() {
+        drop(tx);
+        return outcome_of(events, event_id).await;
+    }
+    let event = events_repo::event_info(&mut **tx, event_id).await?.ok_or(AppError::NotFound)?;
+    let rows: Vec<ApplicationRow> = sqlx::query_as(
+        "SELECT a.id, a.user_id, a.picked_at, \
+           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = a.user_id AND t.outcome = 'attended') AS attended, \
+           (SELECT COUNT(*) FROM attendance t JOIN events x ON x.id = t.event_id \
+             WHERE t.user_id = a.user_id AND t.outcome = 'no_show' AND x.starts_at >= $2) AS recent_no_shows, \
+           (SELECT d.selected FROM draw_entries d WHERE d.user_id = a.user_id AND d.event_id <> a.event_id \
+             ORDER BY d.drawn_at DESC, d.event_id DESC LIMIT 1) AS last_selected \
+         FROM applications a WHERE a.event_id = $1 AND a.status = 'applied' ORDER BY a.id",
+    )
+    .bind(event_id)
+    .bind(rule.window_start(now))
+    .fetch_all(&mut **tx)
+    .await?;
+    // Staff picks first, in the order they were picked; then the draw.
+    let mut picks: Vec<&ApplicationRow> = rows.iter().filter(|r| r.picked_at.is_some()).collect();
+    picks.sort_by_key(|r| (r.picked_at, r.id));
+    let weight_of = |r: &ApplicationRow| {
+        rules::weight(weights, &History { attended: r.attended, recent_no_shows: r.recent_no_shows, passed_over_last_time: r.last_selected == Some(0) })
+    };
+    let entrants: Vec<Entrant> = rows.iter().filter(|r| r.picked_at.is_none()).map(|r| Entrant { application_id: r.id, weight: weight_of(r) }).collect();
+    let drawn = draw::draw(&seed, &entrants);
+    let by_id: std::collections::HashMap<i64, &ApplicationRow> = rows.iter().map(|r| (r.id, r)).collect();
+    let order: Vec<&ApplicationRow> = picks.iter().copied().chain(drawn.iter().filter_map(|id| by_id.get(id).copied())).collect();
+    let free = event.capacity.map_or(i64::MAX, |c| (c - event.confirmed).max(0));
+    let seats = (order.len() as i64).min(free) as usize;
+
+    // The draw's inputs and result, kept for anyone to re-run.
+    // Values written into the statement: all integers this function computed (binding
+    // 800,000 parameters one by one cost seconds).
+    for (chunk_index, chunk) in order.chunks(CHUNK).enumerate() {
+        let values: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let position = chunk_index * CHUNK + i;
+                format!("({event_id}, {}, {}, {}, {}, {}, {}, {now})", row.id, row.user_id, weight_of(row), position + 1, i64::from(row.picked_at.is_some()), i64::from(position < seats))
+            })
+            .collect();
+        let sql = format!("INSERT INTO draw_entries (event_id, application_id, user_id, weight, position, picked, selected, drawn_at) VALUES {}", values.join(", "));
+        sqlx::query(&sql).persistent(false).execute(&mut **tx).await?;
+    }
+    // Seats, one by one through the engine's conditional update, each with its ticket.
+    for row in &order[..seats] {
+        let claimed = places::claim(&mut tx, event_id, row.user_id, &crate::meetups::tickets::new_ticket_code(), now).await?;
+        let Some(ticket) = places::settle(&mut tx, &claimed, PlaceStatus::Confirmed, None, now).await? else {
+            tracing::error!(event_id, user_id = row.user_id, "a registration existed before the draw");
+            return Err(AppError::Internal);
+        };
+        if !places::take_seat(&mut tx, event_id, now).await? {
+            tracing::error!(event_id, "the draw found fewer seats than it counted");
+            return Err(AppError::Internal);
+        }
+        let fan = crate::accounts::repo::contact(&mut tx, row.user_id).await?.ok_or(AppError::NotFound)?;
+        let mail = crate::meetups::emails::seat_confirmed(fan.locale, &event, &fan.email, &fan.display_name, &ticket, claimed.id, claimed.generation + 1, tx.base_url(), false);
+        outbox::enqueue(&mut tx, &mail, now).await?;
+    }
+
+    // The waiting list in drawn order: numbers 1.., one multi-row insert per chunk.
+    let waiting = &order[seats..];
+    for (chunk_index, chunk) in waiting.chunks(CHUNK).enumerate() {
+        let values: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let code = crate::meetups::tickets::new_ticket_code();
+                debug_assert!(code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                format!("({event_id}, {}, 'waitlisted', {}, '{code}', {now}, {now}, 1)", row.user_id, chunk_index * CHUNK + i + 1)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO registrations (event_id, user_id, status, waitlist_seq, ticket_code, created_at, updated_at, generation) VALUES {} \
+             ON CONFLICT (event_id, user_id) DO NOTHING",
+            values.join(", ")
+        );
+        sqlx::query(&sql).persistent(false).execute(&mut **tx).await?;
+    }
+    if !waiting.is_empty() {
+        let sql = tx.dialect.set_waitlist_number();
+        sqlx::query(sql).bind(event_id).bind(waiting.len() as i64).execute(&mut **tx).await?;
+        let mail = super::emails::not_this_time(&event, tx.base_url());
+        let from_where = "FROM draw_entries d JOIN users u ON u.id = d.user_id WHERE d.event_id = $1 AND d.selected = 0";
+        let number = format!("d.position - {seats}");
+        outbox::enqueue_numbered_copies(&mut tx, &mail, &format!("draw:{event_id}:"), "d.user_id", &number, from_where, &[event_id], now).await?;
+    }
+    if let DrawnBy::Staff { id, name } = by {
+        super::repo::log(&mut tx, event_id, (id, name), None, "draw", now).await?;
+    }
+    tx.commit().await?;
+    Ok(DrawOutcome { selected: seats as i64, waitlisted: waiting.len() as i64, now: true })
+}
+
+/// What an earlier draw did.
+async fn outcome_of(events: &Events, event_id: i64) -> Result<DrawOutcome, AppError> {
+    let (selected, total): (i64, i64) =
+        sqlx::query_as("SELECT CAST(COALESCE(SUM(selected), 0) AS BIGINT), COUNT(*) FROM draw_entries WHERE event_id = $1").bind(event_id).fetch_one(&events.db.pool).await?;
+    Ok(DrawOutcome { selected, waitlisted: total - selected, now: false })
+}
+
+/// Re-runs a stored draw from its seed and inputs: whether it gives the stored order.
+/// `None` when the event has not been drawn.
+pub async fn rerun_matches(db: &crate::infra::db::Db, event_id: i64) -> Result<Option<bool>, sqlx::Error> {
+    let seed: Option<Option<String>> = sqlx::query_scalar("SELECT draw_seed FROM events WHERE id = $1").bind(event_id).fetch_optional(&db.pool).await?;
+    let Some(seed) = seed.flatten().and_then(|s| draw::seed_from_hex(&s)) else { return Ok(None) };
+    let stored: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT application_id, weight, position FROM draw_entries WHERE event_id = $1 AND picked = 0 ORDER BY position")
+            .bind(event_id)
+            .fetch_all(&db.pool)
+            .await?;
+    let entrants: Vec<Entrant> = stored.iter().map(|(id, weight, _)| Entrant { application_id: *id, weight: *weight as u64 }).collect();
+    let again = draw::draw(&seed, &entrants);
+    Ok(Some(again == stored.iter().map(|(id, _, _)| *id).collect::<Vec<_>>()))
+}
+
+/// Events whose application window has closed and that have not been drawn.
+pub async fn due(db: &crate::infra::db::Db, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM events WHERE admission = 'draw' AND drawn_at IS NULL AND status = 'published' AND application_closes_at <= $1 ORDER BY application_closes_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Draws every event whose window has closed. Safe in several processes at once: the
+/// guarded update lets one draw each event; the others find it drawn.
+pub async fn draw_due(state: &crate::infra::state::AppState, events: &Events) -> Result<usize, AppError> {
+    let due = due(&state.db, events.clock.now()).await?;
+    for event_id in &due {
+        run_draw(events, *event_id, DrawnBy::Timer, &state.config.draw_weights, &state.config.no_show_rule, None).await?;
+    }
+    Ok(due.len())
+}
+
+/// Every 30 s: the draws that are due, then the reconfirmations (asks and releases).
+pub async fn admission_timers_forever(state: crate::infra::state::AppState) {
+    loop {
+        let events = Events::new(state.db.clone(), &state.config.public_url, crate::infra::clock::Clock::System);
+        if let Err(error) = draw_due(&state, &events).await {
+            tracing::error!(%error, "draws");
+        }
+        if let Err(error) = super::reconfirm::run_due(&events, &state.config.no_show_rule).await {
+            tracing::error!(%error, "reconfirmations");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    }
+}
+
