@@ -106,14 +106,31 @@ pub fn DoorSection(action: ServerAction<CloseDoor>, event: i64, closed: Option<D
     }
 }
 
+/// The door's actions and state. Made with the page, outside its `<Suspense>`: a
+/// resource created while a suspense renders its children can keep it from ever
+/// resolving on the server (leptos-rs/leptos#4866).
+#[derive(Clone, Copy)]
+pub struct DoorData {
+    check_in: ServerAction<CheckIn>,
+    close_door: ServerAction<CloseDoor>,
+    door: Resource<Result<crate::participation::DoorState, crate::error::AppError>>,
+}
+
+impl DoorData {
+    pub fn new(event: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        let check_in = crate::components::flash::server_action::<CheckIn>();
+        let close_door = crate::components::flash::server_action::<CloseDoor>();
+        let door = Resource::new(move || (event(), check_in.version().get(), close_door.version().get()), |(event, ..)| crate::participation::api::door_status(event));
+        DoorData { check_in, close_door, door }
+    }
+}
+
 /// The whole door of one event, on a page that does not otherwise follow check-ins
 /// (an organizer's gathering): the check-in form and, once the event is published, the
 /// door itself.
 #[component]
-pub fn EventDoor(event: i64, published: bool) -> impl IntoView {
-    let check_in = crate::components::flash::server_action::<CheckIn>();
-    let close_door = crate::components::flash::server_action::<CloseDoor>();
-    let door = Resource::new(move || (check_in.version().get(), close_door.version().get()), move |_| crate::participation::api::door_status(event));
+pub fn EventDoor(event: i64, published: bool, loaded: DoorData) -> impl IntoView {
+    let DoorData { check_in, close_door, door } = loaded;
     view! {
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(event) />
         <Suspense>

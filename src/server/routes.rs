@@ -89,13 +89,43 @@ async fn page_handler(State(state): State<AppState>, Extension(cities): Extensio
     };
     // Rendered whole before sending, so pages are complete without JavaScript.
     let handler = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
-    let mut response = with_page_policy(handler(request).await.into_response()).await;
+    let mut response = with_page_policy(render_patiently(handler, request, RENDER_PATIENCE).await).await;
     if shown {
         if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie()) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
     response
+}
+
+/// How long a page may take to render before it is rendered afresh, and how often.
+const RENDER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+const RENDER_ATTEMPTS: usize = 3;
+
+/// Renders a page; a render that stalls is dropped and the page rendered again. Leptos
+/// 0.8 occasionally never resolves a `<Suspense>` during server rendering (a race in
+/// its suspense bookkeeping, leptos-rs/leptos#4851 and #4673: idle, no error), which
+/// would leave the visitor waiting forever. Pages are reads, so rendering again is safe.
+async fn render_patiently<H, F, R>(handler: H, request: Request<Body>, patience: std::time::Duration) -> Response
+where
+    H: Fn(Request<Body>) -> F,
+    F: std::future::Future<Output = R>,
+    R: IntoResponse,
+{
+    let (parts, _) = request.into_parts();
+    for attempt in 1..=RENDER_ATTEMPTS {
+        let fresh = Request::from_parts(parts.clone(), Body::empty());
+        match tokio::time::timeout(patience, handler(fresh)).await {
+            Ok(response) => return response.into_response(),
+            Err(_) => {
+                tracing::warn!(path = parts.uri.path(), attempt, "a page stopped rendering; rendering it again");
+                metrics::counter!("page_renders_stalled_total").increment(1);
+            }
+        }
+    }
+    // Both languages: the locale is the page's, which never rendered.
+    let busy = crate::msg!(errors.internal);
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], format!("{}\n{}", busy.zh, busy.en)).into_response()
 }
 
 /// Static files under /pkg. With hashed names (release builds) a name never changes
@@ -159,4 +189,47 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         // brotli or gzip for HTML, JSON and uncompressed files (precompressed ones pass as they are).
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A handler whose first `stalls` renders never finish.
+    fn stalling(stalls: usize, calls: &AtomicUsize) -> impl Fn(Request<Body>) -> futures::future::BoxFuture<'static, &'static str> + '_ {
+        move |_| {
+            let call = calls.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if call < stalls {
+                    futures::future::pending::<()>().await;
+                }
+                "the page"
+            })
+        }
+    }
+
+    async fn body(response: Response) -> (StatusCode, String) {
+        let status = response.status();
+        (status, String::from_utf8_lossy(&axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap_or_default()).into_owned())
+    }
+
+    #[tokio::test]
+    async fn a_stalled_render_is_rendered_again() {
+        let calls = AtomicUsize::new(0);
+        let response = render_patiently(stalling(2, &calls), Request::new(Body::empty()), Duration::from_millis(20)).await;
+        assert_eq!(body(response).await, (StatusCode::OK, "the page".to_string()));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_page_that_never_renders_is_answered_busy_in_both_languages() {
+        let calls = AtomicUsize::new(0);
+        let response = render_patiently(stalling(usize::MAX, &calls), Request::new(Body::empty()), Duration::from_millis(20)).await;
+        let (status, text) = body(response).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(text.contains("请重试") && text.contains("Please try again"), "{text}");
+        assert_eq!(calls.load(Ordering::SeqCst), RENDER_ATTEMPTS);
+    }
 }

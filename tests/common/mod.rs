@@ -300,9 +300,8 @@ impl Browser {
             .client
             .post(format!("{}/api/{endpoint}", self.base))
             .form(form)
-            .send()
-            .await
-            .expect("request");
+            .send();
+        let response = answered(endpoint, response).await;
         let status = response.status();
         let body = response.text().await.expect("body");
         if status.is_success() {
@@ -322,14 +321,40 @@ impl Browser {
             .client
             .get(format!("{}{path}", self.base))
             .header("Accept", "text/html")
-            .send()
-            .await
-            .expect("request");
+            .send();
+        let response = answered(path, response).await;
         let status = response.status();
-        (status, response.text().await.expect("body"))
+        (status, whole_body(path, response).await)
     }
 
     pub async fn current_user(&self) -> Option<tongcheng::accounts::CurrentUser> {
         self.call("get_current_user", &[]).await.expect("current user")
+    }
+}
+
+/// A page's whole body. A page whose rendering stalls fails the test within a minute,
+/// naming the page and showing where it stopped (a streamed page is sent in chunks, so
+/// the part before the stall has arrived).
+async fn whole_body(path: &str, mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(60), response.chunk()).await {
+            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+            Ok(Ok(None)) => return String::from_utf8_lossy(&body).into_owned(),
+            Ok(Err(error)) => panic!("{path}: the body broke off: {error}"),
+            Err(_) => {
+                let text = String::from_utf8_lossy(&body);
+                let tail: String = text.chars().rev().take(3000).collect::<Vec<_>>().into_iter().rev().collect();
+                panic!("{path}: the page stopped rendering; it ends with:\n{tail}")
+            }
+        }
+    }
+}
+
+/// The response to a request, or a failure naming it when no answer comes within a minute.
+async fn answered(what: &str, request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>) -> reqwest::Response {
+    match tokio::time::timeout(std::time::Duration::from_secs(60), request).await {
+        Ok(response) => response.expect("request"),
+        Err(_) => panic!("{what}: no answer within a minute"),
     }
 }

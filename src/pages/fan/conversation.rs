@@ -17,20 +17,36 @@ struct Actions {
     feedback: ServerAction<LeaveFeedback>,
 }
 
-/// Questions and feedback of meetup `event`, with their own loading (one awaited
-/// resource per `Suspend`).
+/// The conversation's actions and data. Made with the page, outside its `<Suspense>`:
+/// a resource created while a suspense renders its children can keep it from ever
+/// resolving on the server (leptos-rs/leptos#4866).
+#[derive(Clone, Copy)]
+pub struct ConversationData {
+    actions: Actions,
+    data: Resource<Result<Conversation, crate::error::AppError>>,
+}
+
+impl ConversationData {
+    pub fn new(event: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        let actions = Actions {
+            ask: crate::components::flash::server_action::<AskQuestion>(),
+            vote: crate::components::flash::server_action::<VoteQuestion>(),
+            report: crate::components::flash::server_action::<ReportQuestion>(),
+            feedback: crate::components::flash::server_action::<LeaveFeedback>(),
+        };
+        let data = Resource::new(
+            move || (event(), actions.ask.version().get(), actions.vote.version().get(), actions.report.version().get(), actions.feedback.version().get()),
+            |(event, ..)| load_conversation(event),
+        );
+        ConversationData { actions, data }
+    }
+}
+
+/// Questions and feedback of a meetup, with their own loading (one awaited resource
+/// per `Suspend`).
 #[component]
-pub fn ConversationSection(event: i64) -> impl IntoView {
-    let actions = Actions {
-        ask: crate::components::flash::server_action::<AskQuestion>(),
-        vote: crate::components::flash::server_action::<VoteQuestion>(),
-        report: crate::components::flash::server_action::<ReportQuestion>(),
-        feedback: crate::components::flash::server_action::<LeaveFeedback>(),
-    };
-    let data = Resource::new(
-        move || (actions.ask.version().get(), actions.vote.version().get(), actions.report.version().get(), actions.feedback.version().get()),
-        move |_| load_conversation(event),
-    );
+pub fn ConversationSection(loaded: ConversationData) -> impl IntoView {
+    let ConversationData { actions, data } = loaded;
     view! {
         <Suspense>
             {move || Suspend::new(async move {

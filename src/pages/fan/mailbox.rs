@@ -46,19 +46,24 @@ pub fn MailboxPage() -> impl IntoView {
                             <button type="submit" class="secondary">{td!(locale, fan.mailbox.filter)}</button>
                         </form>
                     })}
-                    {match messages.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <div class="empty-state">
-                                <p>{td!(locale, fan.mailbox.empty)}</p>
-                                <p class="hint">
-                                    {if is_staff && filtered { td_string!(locale, fan.mailbox.empty_filtered) } else { td_string!(locale, fan.mailbox.empty_hint) }}
-                                </p>
-                            </div>
-                        }
-                        .into_any(),
-                        Ok(list) => view! { <MessageTable list /> }.into_any(),
-                        Err(error) => error_text(error),
-                    }}
+                    // Its own suspense: one awaited resource per `Suspend`.
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            match messages.await {
+                                Ok(list) if list.is_empty() => view! {
+                                    <div class="empty-state">
+                                        <p>{td!(locale, fan.mailbox.empty)}</p>
+                                        <p class="hint">
+                                            {if is_staff && filtered { td_string!(locale, fan.mailbox.empty_filtered) } else { td_string!(locale, fan.mailbox.empty_hint) }}
+                                        </p>
+                                    </div>
+                                }
+                                .into_any(),
+                                Ok(list) => view! { <MessageTable list /> }.into_any(),
+                                Err(error) => error_text(error),
+                            }
+                        })}
+                    </Suspense>
                 }
             })}
         </Suspense>

@@ -56,11 +56,12 @@ pub fn MeetupDetailPage() -> impl IntoView {
     let cancel = crate::components::flash::server_action::<CancelPlace>();
     let admission = AdmissionActions::new();
     let page = Resource::new(move || (id(), sign_up.version().get(), cancel.version().get(), admission.version()), |(id, ..)| load_meetup(id));
+    let conversation = crate::pages::fan::conversation::ConversationData::new(id);
     view! {
         <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <MeetupDetail page sign_up cancel admission /> }.into_any(),
+                    Ok(page) => view! { <MeetupDetail page sign_up cancel admission conversation /> }.into_any(),
                     Err(e) => view! {
                         <Title text=move || td_string!(locale, fan.meetup.fallback_title) />
                         <h1>{td!(locale, fan.meetup.fallback_title)}</h1>
@@ -74,7 +75,13 @@ pub fn MeetupDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerAction<CancelPlace>, admission: AdmissionActions) -> impl IntoView {
+fn MeetupDetail(
+    page: MeetupPage,
+    sign_up: ServerAction<SignUp>,
+    cancel: ServerAction<CancelPlace>,
+    admission: AdmissionActions,
+    conversation: crate::pages::fan::conversation::ConversationData,
+) -> impl IntoView {
     let locale = use_locale();
     let card = page.card.clone();
     let where_ = [page.card.venue.clone(), page.address.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
@@ -107,7 +114,7 @@ fn MeetupDetail(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerA
             }}
         </section>
         {page.admission.clone().map(|a| view! { <AdmissionRules a capacity=card.capacity /> })}
-        <crate::pages::fan::conversation::ConversationSection event=card.id />
+        <crate::pages::fan::conversation::ConversationSection loaded=conversation />
         {(card.kind == crate::meetups::EventKind::Gathering && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}
     }
 }

@@ -156,6 +156,9 @@ pub fn OwnGatheringPage() -> impl IntoView {
     let cancel = crate::components::flash::server_action::<CancelGathering>();
     let message = crate::components::flash::server_action::<MessageAttendees>();
     let data = Resource::new(move || (id(), save.version().get(), cancel.version().get()), |(id, ..)| load_own_gathering(id));
+    // Made here, outside the `<Suspense>` (see `DoorData`).
+    let door = crate::components::door::DoorData::new(id);
+    let conversation = crate::pages::staff::conversation::EventConversationData::new(id);
     let message_value = message.value();
     let cancel_value = cancel.value();
     view! {
@@ -189,8 +192,8 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 }
                                 .into_any()
                             }}
-                            <crate::components::door::EventDoor event=id published=g.card.status == EventStatus::Published />
-                            <crate::pages::staff::conversation::EventConversationSection event=id />
+                            <crate::components::door::EventDoor event=id published=g.card.status == EventStatus::Published loaded=door />
+                            <crate::pages::staff::conversation::EventConversationSection loaded=conversation />
                             <section class="card">
                                 <h2>{td!(locale, organizer.gathering.message.heading)}</h2>
                                 <ActionForm action=message attr:class="form" attr:novalidate=true>

@@ -9,12 +9,29 @@ use crate::language::use_locale;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+/// The admission section's actions and data. Made with the page, outside its
+/// `<Suspense>`: a resource created while a suspense renders its children can keep it
+/// from ever resolving on the server (leptos-rs/leptos#4866).
+#[derive(Clone, Copy)]
+pub struct AdmissionData {
+    pick: ServerAction<PickApplicant>,
+    draw: ServerAction<DrawNow>,
+    data: Resource<Result<StaffAdmission, crate::error::AppError>>,
+}
+
+impl AdmissionData {
+    pub fn new(id: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        let pick = crate::components::flash::server_action::<PickApplicant>();
+        let draw = crate::components::flash::server_action::<DrawNow>();
+        let data = Resource::new(move || (id(), pick.version().get(), draw.version().get()), |(id, ..)| load_staff_admission(id));
+        AdmissionData { pick, draw, data }
+    }
+}
+
 #[component]
-pub fn AdmissionSection(id: i64) -> impl IntoView {
+pub fn AdmissionSection(id: i64, loaded: AdmissionData) -> impl IntoView {
     let locale = use_locale();
-    let pick = crate::components::flash::server_action::<PickApplicant>();
-    let draw = crate::components::flash::server_action::<DrawNow>();
-    let data = Resource::new(move || (id, pick.version().get(), draw.version().get()), |(id, ..)| load_staff_admission(id));
+    let AdmissionData { pick, draw, data } = loaded;
     view! {
         <section class="card admission" data-testid="admission">
             <h2>{td!(locale, admission.staff.heading)}</h2>

@@ -13,13 +13,30 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Questions and feedback of `event`, on the staff meetup page and the organizer's
+/// The conversation's actions and data. Made with the page, outside its `<Suspense>`:
+/// a resource created while a suspense renders its children can keep it from ever
+/// resolving on the server (leptos-rs/leptos#4866).
+#[derive(Clone, Copy)]
+pub struct EventConversationData {
+    mark: ServerAction<MarkAnswered>,
+    moderate: ServerAction<Moderate>,
+    data: Resource<Result<EventConversation, crate::error::AppError>>,
+}
+
+impl EventConversationData {
+    pub fn new(event: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        let mark = crate::components::flash::server_action::<MarkAnswered>();
+        let moderate = crate::components::flash::server_action::<Moderate>();
+        let data = Resource::new(move || (event(), mark.version().get(), moderate.version().get()), |(event, ..)| load_event_conversation(event));
+        EventConversationData { mark, moderate, data }
+    }
+}
+
+/// Questions and feedback of an event, on the staff meetup page and the organizer's
 /// gathering page.
 #[component]
-pub fn EventConversationSection(event: i64) -> impl IntoView {
-    let mark = crate::components::flash::server_action::<MarkAnswered>();
-    let moderate = crate::components::flash::server_action::<Moderate>();
-    let data = Resource::new(move || (mark.version().get(), moderate.version().get()), move |_| load_event_conversation(event));
+pub fn EventConversationSection(loaded: EventConversationData) -> impl IntoView {
+    let EventConversationData { mark, moderate, data } = loaded;
     view! {
         <Suspense>
             {move || Suspend::new(async move {

@@ -115,6 +115,9 @@ pub fn StaffMeetupPage() -> impl IntoView {
     let check_in = crate::components::flash::server_action::<CheckIn>();
     let close_door = crate::components::flash::server_action::<CloseDoor>();
     let door = Resource::new(move || (id(), check_in.version().get(), close_door.version().get()), |(id, ..)| door_status(id));
+    // Every section's data is made here, outside the `<Suspense>` (see `AdmissionData`).
+    let admission = crate::pages::staff::admission::AdmissionData::new(id);
+    let conversation = crate::pages::staff::conversation::EventConversationData::new(id);
     let meetup = Resource::new(
         move || (id(), save.version().get(), publish.version().get(), change.version().get(), check_in.version().get()),
         |(id, ..)| load_staff_meetup(id),
@@ -125,7 +128,7 @@ pub fn StaffMeetupPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match meetup.await {
-                    Ok(m) => view! { <ManageMeetup m save publish change check_in close_door door /> }.into_any(),
+                    Ok(m) => view! { <ManageMeetup m save publish change check_in close_door door admission conversation /> }.into_any(),
                     Err(e) => error_text(e),
                 }
             })}
@@ -168,6 +171,8 @@ fn ManageMeetup(
     check_in: ServerAction<CheckIn>,
     close_door: ServerAction<CloseDoor>,
     door: Resource<Result<crate::participation::DoorState, crate::error::AppError>>,
+    admission: crate::pages::staff::admission::AdmissionData,
+    conversation: crate::pages::staff::conversation::EventConversationData,
 ) -> impl IntoView {
     let locale = use_locale();
     let card = m.page.card.clone();
@@ -222,7 +227,7 @@ fn ManageMeetup(
         }
     });
     let failed = m.invitations.failed;
-    let draw = (m.form.admission == crate::admission::Admission::Draw.as_str()).then(|| view! { <crate::pages::staff::admission::AdmissionSection id=card.id /> });
+    let draw = (m.form.admission == crate::admission::Admission::Draw.as_str()).then(|| view! { <crate::pages::staff::admission::AdmissionSection id=card.id loaded=admission /> });
     view! {
         <h1>{card.title.clone()}</h1>
         <p data-testid="meetup-status">
@@ -267,7 +272,7 @@ fn ManageMeetup(
                 })
             })}
         </Suspense>
-        <crate::pages::staff::conversation::EventConversationSection event=card.id />
+        <crate::pages::staff::conversation::EventConversationSection loaded=conversation />
         <section>
             <h2>{td_string!(locale, staff.manage.confirmed, count = m.confirmed.len(), checked_in = m.checked_in).to_string()}</h2>
             {if m.confirmed.is_empty() {
