@@ -63,6 +63,9 @@ pub enum AppError {
     MailboxOff,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The database cannot be reached right now: worth trying again shortly.
+    #[error("The site cannot reach its database right now. Please try again in a moment.")]
+    Unavailable,
     #[error("Could not reach the server. Please try again.")]
     Transport(String),
 }
@@ -100,6 +103,7 @@ impl AppError {
             AppError::TooLarge => crate::msg!(errors.too_large),
             AppError::MailboxOff => crate::msg!(errors.mailbox_off),
             AppError::Internal => crate::msg!(errors.internal),
+            AppError::Unavailable => crate::msg!(errors.unavailable),
             AppError::Transport(_) => crate::msg!(errors.transport),
         })
     }
@@ -134,6 +138,7 @@ impl AppError {
             AppError::MailboxOff => StatusCode::NOT_FOUND,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -156,14 +161,35 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        AppError::internal("database", error)
+        if crate::infra::db::is_unreachable(&error) {
+            tracing::warn!(%error, "database unreachable");
+            AppError::Unavailable
+        } else {
+            AppError::internal("database", error)
+        }
     }
 }
 
 #[cfg(feature = "ssr")]
 impl From<tower_sessions::session::Error> for AppError {
     fn from(error: tower_sessions::session::Error) -> Self {
-        AppError::internal("session", error)
+        if error.to_string().contains(crate::infra::session_store::UNREACHABLE) {
+            tracing::warn!(%error, "session: database unreachable");
+            AppError::Unavailable
+        } else {
+            AppError::internal("session", error)
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    /// An error answered outside a server function (middleware): JSON for the API, as
+    /// server functions answer, and a plain sentence in both languages for pages.
+    fn into_response(self) -> axum::response::Response {
+        let status = self.status_code();
+        let text = self.form_text().map(|t| format!("{}\n{}", t.zh, t.en)).unwrap_or_default();
+        (status, text).into_response()
     }
 }
 

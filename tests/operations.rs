@@ -2,9 +2,10 @@
 //! ids, JSON logs, and a graceful stop on SIGTERM that finishes requests in flight.
 mod common;
 
+use common::process::Server;
 use common::{fresh_database, published_event, Backend, TestApp};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use tongcheng::infra::clock::now;
 
@@ -139,57 +140,6 @@ async fn metrics_need_the_token_and_count_what_matters(backend: Backend) {
 
     let without = TestApp::spawn(backend).await;
     assert_eq!(get(&format!("{}/metrics", without.base), Some(TOKEN)).await.0, 404, "off without a token");
-}
-
-/// The real binary, serving on a free port; its standard error is read line by line.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let port = common::smtp::free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_tongcheng"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "info,tower_http=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start tongcheng serve");
-        let server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().expect("kill");
-        assert!(status.success());
-    }
-
-    /// Waits (bounded) for the process to end; its exit code and log lines.
-    fn wait(mut self, limit: Duration) -> (Option<i32>, Vec<String>) {
-        let deadline = Instant::now() + limit;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("still running {limit:?} after the signal");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let lines = BufReader::new(self.child.stderr.take().expect("stderr")).lines().map_while(Result::ok).collect();
-        (status.code(), lines)
-    }
 }
 
 async fn sigterm_finishes_the_request_in_flight_and_exits_zero(backend: Backend) {

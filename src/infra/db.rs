@@ -177,6 +177,12 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, String> {
 
 /// A pool of SQLite connections; `read_only` ones refuse every write, so nothing can
 /// bypass the single writer.
+/// Whether a database error means the database is out of reach (connection lost or
+/// refused, no connection free in time) rather than a fault in what was asked.
+pub fn is_unreachable(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+}
+
 async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result<AnyPool, String> {
     AnyPoolOptions::new()
         .max_connections(max_connections)

@@ -5,7 +5,6 @@
 use super::clock::now;
 use super::request::USER_ID;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::cookie::time::OffsetDateTime;
@@ -98,8 +97,13 @@ async fn apply(policy: SessionPolicy, session: &Session) -> Result<(), tower_ses
 pub async fn enforce(State(policy): State<SessionPolicy>, session: Session, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/pkg/") {
         if let Err(error) = apply(policy, &session).await {
-            tracing::error!(%error, "session policy");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response();
+            let error = crate::error::AppError::from(error);
+            if request.uri().path().starts_with("/api/") {
+                // As a server function answers: the error as JSON, which forms show.
+                let body = serde_json::to_string(&error).unwrap_or_default();
+                return (error.status_code(), [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+            }
+            return error.into_response();
         }
     }
     next.run(request).await

@@ -40,8 +40,16 @@ impl std::fmt::Debug for DbSessionStore {
     }
 }
 
+/// Marks a store error caused by an unreachable database (the session layer keeps only
+/// the error's text), so the request is answered "try again" rather than "our fault".
+pub const UNREACHABLE: &str = "database unreachable";
+
 fn backend(error: sqlx::Error) -> session_store::Error {
-    session_store::Error::Backend(error.to_string())
+    if crate::infra::db::is_unreachable(&error) {
+        session_store::Error::Backend(format!("{UNREACHABLE}: {error}"))
+    } else {
+        session_store::Error::Backend(error.to_string())
+    }
 }
 
 #[async_trait]

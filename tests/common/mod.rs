@@ -2,6 +2,8 @@
 //! on an ephemeral port, driven over HTTP like a browser; a real SMTP server on loopback.
 #![allow(dead_code)]
 pub mod moderation;
+pub mod process;
+pub mod proxy;
 pub mod smtp;
 
 use reqwest::StatusCode;

@@ -67,6 +67,11 @@ impl SmtpServer {
             .collect()
     }
 
+    /// How many messages have arrived (counted, not parsed).
+    pub fn arrived(&self) -> usize {
+        std::fs::read_dir(self.maildir.join("new")).map(|d| d.count()).unwrap_or(0)
+    }
+
     /// Waits (bounded) until at least `count` messages have arrived.
     pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
         let deadline = Instant::now() + Duration::from_secs(30);
