@@ -12,16 +12,36 @@ use axum::response::{IntoResponse, Response};
 /// description, percent-encoded) is about 45 KB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Up to this much of a refused body is read and thrown away before answering: a
+/// client still sending when the connection closes would see a reset, not the 413.
+const DRAIN_BYTES: u64 = 4 * 1024 * 1024;
+
 pub async fn limit_body(request: Request, next: Next) -> Response {
     let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let (parts, body) = request.into_parts();
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        if declared.is_some_and(|length| length <= DRAIN_BYTES) {
+            drain(body).await;
+        }
         return too_large();
     }
-    let (parts, body) = request.into_parts();
     // Read at most the limit, also when no length is declared (chunked uploads).
     match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         Err(_) => too_large(),
+    }
+}
+
+/// Reads a body to its end (at most `DRAIN_BYTES`), keeping nothing.
+async fn drain(body: Body) {
+    use futures::StreamExt;
+    let mut read = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(Ok(chunk)) = stream.next().await {
+        read += chunk.len() as u64;
+        if read > DRAIN_BYTES {
+            break;
+        }
     }
 }
 

@@ -32,17 +32,30 @@ fn is_plain_form_post(request: &Request<Body>) -> bool {
         && header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
 }
 
+/// The first field holding a NUL character. PostgreSQL cannot store one and no form
+/// needs one, so such a field is refused beside itself before any function runs (the
+/// same on both databases).
+fn field_with_nul(form: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(form).find(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k.replace('\0', ""))
+}
+
 async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
-    if !is_plain_form_post(&request) {
+    let plain_form = is_plain_form_post(&request);
+    let (parts, body) = request.into_parts();
+    // The body limit middleware has already capped the size.
+    let form = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    if let Some(field) = field_with_nul(&form) {
+        let error = AppError::field(&field, crate::msg!(errors.nul_character));
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        return (error.status_code(), [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    let request = Request::from_parts(parts, Body::from(form.clone()));
+    if !plain_form {
         let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await;
         return with_error_status(response.into_response()).await;
     }
     let secure = state.config.secure_cookies();
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path().to_string();
-    // The body limit middleware has already capped the size.
-    let form = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let request = Request::from_parts(parts, Body::from(form.clone()));
+    let path = request.uri().path().to_string();
     let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await.into_response();
     if !response.status().is_redirection() {
         return response;
