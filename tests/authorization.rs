@@ -105,6 +105,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("staff_dashboard", Rule::Staff, &[]),
     ("staff_meetups", Rule::Staff, &[]),
     ("load_staff_meetup", Rule::Staff, &[("id", "{event}")]),
+    ("invitation_progress", Rule::Staff, &[("id", "{event}")]),
     ("save_meetup", Rule::Staff, &[("id", ""), ("city", "Gotham")]),
     ("publish_meetup", Rule::Staff, &[("id", "{event}"), ("radius_km", "")]),
     ("change_meetup_status", Rule::Staff, &[("id", "{event}"), ("status", "bogus")]),

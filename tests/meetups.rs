@@ -223,6 +223,9 @@ async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
 
     let invited: u64 = staff.call("publish_meetup", &[("id", &id_text), ("radius_km", "")]).await.expect("publish");
     assert_eq!(invited, 2, "the two verified fans of Shenzhen who want invitations");
+    // What the staff page follows live.
+    let progress: tongcheng::meetups::DeliveryCounts = staff.call("invitation_progress", &[("id", &id_text)]).await.expect("progress");
+    assert_eq!(progress.queued + progress.sent + progress.failed, 2, "{progress:?}");
     let quiet = app.scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'quiet@example.com' AND kind = 'invitation'").await;
     assert_eq!(quiet, 0, "email preferences are respected");
     let meetup: StaffMeetup = staff.call("load_staff_meetup", &[("id", &id_text)]).await.unwrap();

@@ -10,6 +10,8 @@ test("staff publish a meetup; fans sign up, fill it, wait, move up; staff check 
   // (tickets check in on their event's day).
   await logIn(page, staff.email, staff.password);
   const meetupUrl = await publishMeetupSoon(page, "深圳", /深圳 Shenzhen/, "E2E 见面会", "1", "Hall 1");
+  // The invitations go out while staff watch: the counts follow without a reload.
+  await expect(page.getByTestId("invitations")).toContainText(/0 queued, [1-9]\d* sent, 0 failed/);
   await expect.poll(() => mailSubjects(browser, first.email)).toContain("You're invited: E2E 见面会");
 
   // The first fan takes the only seat and gets the ticket by email.

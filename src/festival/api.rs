@@ -208,14 +208,7 @@ pub async fn load_staff_festival(id: i64) -> Result<StaffFestival, AppError> {
     let festival = ssr::festival(&state.db, id).await?;
     let mut sessions = Vec::new();
     for e in crate::meetups::repo::festival_sessions(&state.db, id).await? {
-        let mut invitations = DeliveryCounts { queued: 0, sent: 0, failed: 0 };
-        for (status, count) in crate::email::outbox::counts_for_event(&state.db, e.id, "festival_invitation").await? {
-            match status.as_str() {
-                "sent" => invitations.sent = count,
-                "failed" => invitations.failed = count,
-                _ => invitations.queued += count,
-            }
-        }
+        let invitations = DeliveryCounts::from_statuses(&crate::email::outbox::counts_for_event(&state.db, e.id, "festival_invitation").await?);
         let card = crate::meetups::api::card(&e);
         sessions.push(StaffSession {
             event_id: e.id,

@@ -160,6 +160,14 @@ pub async fn staff_meetups() -> Result<Vec<MeetupCard>, AppError> {
     Ok(super::repo::official(&state.db, 500).await?.iter().map(ssr::card).collect())
 }
 
+/// How a meetup's invitations are getting on (the staff page follows it live).
+#[server(endpoint = "invitation_progress")]
+pub async fn invitation_progress(id: i64) -> Result<super::DeliveryCounts, AppError> {
+    crate::accounts::auth::require_staff().await?;
+    let state = crate::infra::request::state()?;
+    Ok(super::DeliveryCounts::from_statuses(&crate::email::outbox::counts_for_event(&state.db, id, "invitation").await?))
+}
+
 #[server(endpoint = "load_staff_meetup")]
 pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
     use super::{DeliveryCounts, PlaceStatus};
@@ -171,14 +179,7 @@ pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
     let page = ssr::page(&state.db, &event, None, &state.config.public_url, true).await?;
     let (confirmed, waitlist): (Vec<_>, Vec<_>) =
         super::repo::attendees(&state.db, id).await?.into_iter().partition(|a| a.status == PlaceStatus::Confirmed);
-    let mut invitations = DeliveryCounts { queued: 0, sent: 0, failed: 0 };
-    for (status, count) in crate::email::outbox::counts_for_event(&state.db, id, "invitation").await? {
-        match status.as_str() {
-            "sent" => invitations.sent = count,
-            "failed" => invitations.failed = count,
-            _ => invitations.queued = count,
-        }
-    }
+    let invitations = DeliveryCounts::from_statuses(&crate::email::outbox::counts_for_event(&state.db, id, "invitation").await?);
     let mut form = super::EventFormValues::of(&event, city_label);
     if let Some(a) = crate::admission::repo::event_admission(&state.db.pool, id).await? {
         form.admission = a.mode().as_str().to_string();

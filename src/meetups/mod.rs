@@ -257,11 +257,25 @@ pub struct Attendee {
     pub no_shows: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryCounts {
     pub queued: i64,
     pub sent: i64,
     pub failed: i64,
+}
+
+impl DeliveryCounts {
+    /// From the outbox's (status, count) rows: anything neither sent nor failed still waits.
+    pub fn from_statuses(rows: &[(String, i64)]) -> DeliveryCounts {
+        rows.iter().fold(DeliveryCounts::default(), |mut counts, (status, n)| {
+            match status.as_str() {
+                "sent" => counts.sent += n,
+                "failed" => counts.failed += n,
+                _ => counts.queued += n,
+            }
+            counts
+        })
+    }
 }
 
 /// The staff view of one meetup.
@@ -287,6 +301,13 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_counts_put_anything_unsent_and_unfailed_in_the_queue() {
+        let rows = [("failed".to_string(), 2), ("pending".to_string(), 5), ("sent".to_string(), 7), ("sending".to_string(), 1)];
+        assert_eq!(DeliveryCounts::from_statuses(&rows), DeliveryCounts { queued: 6, sent: 7, failed: 2 });
+        assert_eq!(DeliveryCounts::from_statuses(&[]), DeliveryCounts::default());
+    }
 
     #[test]
     fn distances() {

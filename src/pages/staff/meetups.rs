@@ -226,7 +226,6 @@ fn ManageMeetup(
             </section>
         }
     });
-    let failed = m.invitations.failed;
     let draw = (m.form.admission == crate::admission::Admission::Draw.as_str()).then(|| view! { <crate::pages::staff::admission::AdmissionSection id=card.id loaded=admission /> });
     view! {
         <h1>{card.title.clone()}</h1>
@@ -249,16 +248,7 @@ fn ManageMeetup(
                 })
             }}
             <p class="field-error" role="alert">{field_error(publish_value, "publish")}</p>
-            <p data-testid="invitations">
-                {td_string!(locale,
-                    staff.manage.invitations,
-                    queued = m.invitations.queued,
-                    sent = m.invitations.sent,
-                    failed = failed,
-                )
-                    .to_string()}
-                {(failed > 0).then(|| view! { " " <a href="/staff/delivery">{td!(locale, staff.manage.failed_link)}</a> })}
-            </p>
+            <crate::pages::staff::invitations::InvitationProgress locale event_id=card.id initial=m.invitations />
             {(status == EventStatus::Cancelled).then(|| view! { <p class="notice">{td!(locale, staff.manage.cancelled_note)}</p> })}
         </section>
         {draw}

@@ -5,6 +5,7 @@ pub mod conversation;
 pub mod dashboard;
 pub mod delivery;
 pub mod festival;
+pub mod invitations;
 pub mod meetups;
 pub mod moderation;
 pub mod planner;
