@@ -1,5 +1,7 @@
 //! The seat engine's safety net: thousands of random, interleaved operations from many
 //! tasks over two database pools (two app processes), then every invariant of DESIGN.md.
+//! Two of the events are sessions of one festival, where a fan also switches between
+//! sessions and may hold one place in the whole festival.
 //!
 //! Replay a failure with the seed it prints: `TONGCHENG_SEED=<seed> cargo test --features ssr
 //! --test randomized_seats`. `TONGCHENG_OPS=<n>` changes the operations per task.
@@ -32,6 +34,8 @@ enum Op {
     CheckIn,
     CancelEvent,
     Sweep,
+    /// At a festival session: move the fan's festival place here.
+    Switch,
 }
 
 fn pick(rng: &mut StdRng) -> Op {
@@ -40,8 +44,9 @@ fn pick(rng: &mut StdRng) -> Op {
         200..350 => Op::DoubleSignUp,
         350..600 => Op::Cancel,
         600..750 => Op::ReSignUp,
-        750..830 => Op::ChangeCapacity(rng.gen_range(2..16)),
-        830..960 => Op::CheckIn,
+        750..810 => Op::ChangeCapacity(rng.gen_range(2..16)),
+        810..910 => Op::CheckIn,
+        910..960 => Op::Switch,
         960..995 => Op::Sweep,
         _ => Op::CancelEvent,
     }
@@ -107,8 +112,24 @@ async fn double_click(pools: &[Db; 2], event: i64, fan: &Fan<'_>) -> Result<(), 
     Ok(())
 }
 
+/// A festival over two of the events, open for sign-up.
+async fn festival(db: &Db, sessions: [i64; 2], created_by: i64) -> i64 {
+    let mut tx = db.begin_write().await.unwrap();
+    let fields = tongcheng::festival::repo::FestivalFields { name: "Random festival", description: "", day: "2099-01-01", opens_at: now() - 60 };
+    let id = tongcheng::festival::repo::insert(&mut tx, &fields, created_by, now()).await.unwrap();
+    tx.commit().await.unwrap();
+    for session in sessions {
+        common::execute(db, "UPDATE events SET festival_id = $1 WHERE id = $2", &[id, session]).await;
+    }
+    id
+}
+
 async fn run(pools: &[Db; 2], db: &Db, op: Op, event: i64, fan: &Fan<'_>) -> Result<(), AppError> {
     match op {
+        Op::Switch => {
+            let Some(festival) = repo::event_info(&db.pool, event).await?.and_then(|e| e.festival_id) else { return Ok(()) };
+            tongcheng::festival::switch::switch(&engine(db), festival, event, fan).await.map(drop)
+        }
         Op::SignUp => engine(db).sign_up(event, fan).await.map(drop),
         Op::DoubleSignUp => double_click(pools, event, fan).await,
         Op::Cancel => engine(db).cancel(event, fan.id).await,
@@ -139,8 +160,10 @@ async fn random_operations_keep_every_invariant(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let fans = demo_fans(&app, FANS).await;
     let city = app.city_id("深圳").await;
-    // One main event every task works on; a second one that gets cancelled at some point.
-    let events = [event(&app.state.db, city, 8).await, event(&app.state.db, city, 5).await];
+    // One main event every task works on; a second one that gets cancelled at some point;
+    // two sessions of a festival (the second may be cancelled too).
+    let events = [event(&app.state.db, city, 8).await, event(&app.state.db, city, 5).await, event(&app.state.db, city, 4).await, event(&app.state.db, city, 3).await];
+    festival(&app.state.db, [events[2], events[3]], fans[0].0).await;
     let second_process = Db::connect(&app.database.url, 8).await.expect("second pool");
     let pools = [app.state.db.clone(), second_process];
 
@@ -151,7 +174,14 @@ async fn random_operations_keep_every_invariant(backend: Backend) {
             let mut rng = StdRng::seed_from_u64(seed.wrapping_add(task));
             for step in 0..ops {
                 let op = pick(&mut rng);
-                let event = if matches!(op, Op::CancelEvent) || rng.gen_bool(0.25) { events[1] } else { events[0] };
+                let event = match (op, rng.gen_range(0..8)) {
+                    (Op::CancelEvent, 0..6) => events[1],
+                    (Op::CancelEvent, _) => events[3],
+                    (Op::Switch, n) => events[2 + n % 2],
+                    (_, 0..3) => events[0],
+                    (_, 3..5) => events[1],
+                    (_, n) => events[2 + n % 2],
+                };
                 let (id, email) = &fans[rng.gen_range(0..fans.len())];
                 let db = &pools[rng.gen_range(0..2)];
                 if let Err(error) = run(&pools, db, op, event, &Fan { id: *id, email, name: "Fan" }).await.or_else(expected) {
@@ -170,6 +200,7 @@ async fn random_operations_keep_every_invariant(backend: Backend) {
     engine(&app.state.db).sweep_free_seats().await.unwrap();
     eprintln!("TONGCHENG_SEED={seed}: checking invariants");
     assert_invariants(&app.state.db).await;
+    assert!(app.scalar("SELECT COUNT(*) FROM festival_places").await > 0, "TONGCHENG_SEED={seed}: fans hold festival places");
     for event in events {
         let mut positions = Vec::new();
         for (id, _) in &fans {
