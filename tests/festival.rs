@@ -212,6 +212,15 @@ async fn sign_up_opens_at_the_opening_second_and_not_before(backend: Backend) {
     assert_eq!(code.as_u16(), 200);
     assert!(html.contains("data-testid=\"countdown\"") && html.contains("Sign-up opens"), "countdown shown");
     assert!(html.contains("action=\"/api/sign_up\""), "a plain form post");
+
+    // Editing a session on the meetup page keeps it opening with its festival.
+    let edit = [("id", sessions[1].to_string()), ("city", "广州".into()), ("title", "米粉节 2027".into()), ("starts", beijing_input(30 * 86_400)),
+        ("capacity", "12".into()), ("signup_opens", beijing_input(10 * 86_400)), ("admission", "draw".into()), ("application_closes", beijing_input(86_400))];
+    let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let _: i64 = staff.call("save_meetup", &edit).await.expect("edit the session");
+    assert_eq!(scalar(db, "SELECT signup_opens_at FROM events WHERE id = $1", sessions[1]).await, opening, "opens with the festival");
+    assert_eq!(scalar(db, "SELECT capacity FROM events WHERE id = $1", sessions[1]).await, 12, "the rest of the edit holds");
+    assert_eq!(app.text(&format!("SELECT admission FROM events WHERE id = {}", sessions[1])).await, "first_come", "no draw at a festival");
     let live: tongcheng::festival::LiveSeats = app.browser().call("festival_seats", &[("id", &id.to_string())]).await.expect("live seats");
     assert_eq!(live.seats.len(), 2);
     assert_invariants(db).await;

@@ -115,6 +115,7 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
     };
     let admission = crate::admission::form::parse(&mut admission_errors, save.values, save.kind, &tz, Some(draft.starts_at));
     admission_errors.into_result()?;
+    let festival = save.existing.as_ref().and_then(|e| e.festival_id);
     let mut tx = events.begin().await?;
     let id = match save.existing {
         None => {
@@ -134,7 +135,13 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
             id
         }
         Some(before) => {
-            engine::save_changes(&mut tx, before.id, &draft.changes()).await?;
+            let mut changes = draft.changes();
+            if before.festival_id.is_some() {
+                // A festival session opens with its festival, whatever the meetup form
+                // says: the festival page moves the opening of all its sessions at once.
+                changes.signup_opens_at = before.signup_opens_at;
+            }
+            engine::save_changes(&mut tx, before.id, &changes).await?;
             if let Some(status) = status_after_edit(save.kind, before.status, text_changed(&before, &draft), save.trusted) {
                 repo::set_status(&mut tx, before.id, status, now).await?;
             }
@@ -146,7 +153,8 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
             before.id
         }
     };
-    if save.kind == EventKind::Official {
+    // Festival sessions are first come, first served, like the festival's opening.
+    if save.kind == EventKind::Official && festival.is_none() {
         crate::admission::repo::save_settings(&mut tx, id, &admission).await?;
     }
     tx.commit().await?;
