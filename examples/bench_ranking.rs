@@ -47,10 +47,28 @@ async fn main() {
         .expect("login");
     assert!(login.status().is_success(), "login failed");
 
+    // A published meetup in Beijing, for the fans' main pages.
+    let beijing: i64 = sqlx::query_scalar("SELECT id FROM cities WHERE name_zh = '北京'").fetch_one(&db.pool).await.expect("city");
+    let meetup = {
+        use tongcheng::meetups::repo::{insert_event, NewEvent};
+        let start = tongcheng::infra::clock::now() + 7 * 86_400;
+        let new = NewEvent { kind: tongcheng::meetups::EventKind::Official, city_id: beijing, title: "Meet the engineers", starts_at: start, ends_at: start + 3 * 3600, capacity: Some(50), status: tongcheng::meetups::EventStatus::Published, created_by: None, organizer_id: None };
+        let mut tx = db.begin_write().await.expect("tx");
+        let id = insert_event(&mut tx, &new, tongcheng::infra::clock::now()).await.expect("meetup");
+        tx.commit().await.expect("commit");
+        id
+    };
+    let (meetup_page, city_page, staff_meetup) = (format!("/meetups/{meetup}"), format!("/cities/{beijing}"), format!("/staff/meetups/{meetup}"));
+
     println!("backend: {backend}; demo fans: {fans}; seed-demo took {:.1} s", seed_time.as_secs_f64());
     println!("| request | median | p90 | p99 |");
     println!("|---|---|---|---|");
     for (label, method, path) in [
+        ("GET / (home page)", "GET", "/"),
+        ("GET /meetups (page)", "GET", "/meetups"),
+        ("GET /meetups/{id} (page)", "GET", meetup_page.as_str()),
+        ("GET /cities/{id} (page)", "GET", city_page.as_str()),
+        ("GET /staff/meetups/{id} (page)", "GET", staff_meetup.as_str()),
         ("GET /staff/ranking (page)", "GET", "/staff/ranking"),
         ("GET /staff/planner (page)", "GET", "/staff/planner"),
         ("POST /api/city_ranking", "POST", "/api/city_ranking"),

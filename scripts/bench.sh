@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Reruns the benchmarks in BENCHMARKS.md on SQLite and PostgreSQL:
-#   scripts/bench.sh            all of the below except weight
+#   scripts/bench.sh            all of the below, weight included; rewrites the section
+#                               "Latest full run" of BENCHMARKS.md from this one run
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
 #   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
 #   scripts/bench.sh festival   festival flash sale: 20,000 fans, 20 sessions × 100 seats,
 #                               128 connections; SQLite, PostgreSQL, PostgreSQL on 2 app
 #                               processes (FESTIVAL_FANS, FESTIVAL_CONNECTIONS to change)
 #   scripts/bench.sh admission  the draw: 50 seats among 100,000 applicants
+#   scripts/bench.sh invitations
+#                               a city-wide invitation: 100,000 fans (INVITED_FANS), queued
+#                               on publishing and delivered to an SMTP sink on loopback
 #   scripts/bench.sh participation
 #                               backfill, door closing and fan pages with 1,000,000 fans
 #                               and 10,000,000 attendance records (PARTICIPATION_FANS,
@@ -23,6 +27,15 @@ scripts/setup.sh test >/dev/null
 export BENCH_POSTGRES_URL="${BENCH_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
 # The PostgreSQL database the benchmarks recreate (another name keeps concurrent runs apart).
 export BENCH_DATABASE="${BENCH_DATABASE:-tongcheng_bench}"
+# Each program's output is kept under target/bench/latest; a full run (no argument)
+# rewrites BENCHMARKS.md's "Latest full run" section from them (scripts/bench_report.py).
+results=target/bench/latest
+mkdir -p "$results"
+record() {  # record NAME COMMAND...: runs COMMAND, shows and keeps its output
+  local name=$1; shift
+  "$@" | tee -a "$results/$name.md"
+}
+if [ "$what" = all ]; then rm -f "$results"/*.md; fi
 
 # Serves the site built like scripts/run.sh on a fresh SQLite database with demo data
 # and measures home, meetup and staff ranking pages in Chromium.
@@ -46,7 +59,7 @@ weight() {
   trap 'kill $server 2>/dev/null || true; rm -rf "$work"' RETURN
   for _ in $(seq 1 100); do curl -fs "$PUBLIC_URL/healthz" >/dev/null && break; sleep 0.2; done
   echo "== page weight (${BUILD:-release} build) =="
-  (cd end2end && node bench/weight.mjs "$PUBLIC_URL" staff@bench.local bench-password)
+  (cd end2end && node bench/weight.mjs "$PUBLIC_URL" staff@bench.local bench-password) | tee "$results/weight.md"
 }
 if [ "$what" = weight ]; then
   weight
@@ -56,29 +69,39 @@ fi
 cargo build --release --features ssr --examples
 if [ "$what" = all ] || [ "$what" = ranking ]; then
   for backend in sqlite postgres; do
-    target/release/examples/bench_ranking "$backend" "${FANS:-1000000}" "${REQUESTS:-200}"
+    record ranking target/release/examples/bench_ranking "$backend" "${FANS:-1000000}" "${REQUESTS:-200}"
   done
 fi
 if [ "$what" = all ] || [ "$what" = signup ]; then
   for backend in sqlite postgres; do
-    target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
+    record signup target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
   done
 fi
 if [ "$what" = all ] || [ "$what" = festival ]; then
   fans="${FESTIVAL_FANS:-20000}" connections="${FESTIVAL_CONNECTIONS:-128}"
   for backend in sqlite postgres; do
-    target/release/examples/bench_festival "$backend" "$fans" "$connections" 1
+    record festival target/release/examples/bench_festival "$backend" "$fans" "$connections" 1
   done
-  target/release/examples/bench_festival postgres "$fans" "$connections" 2
+  record festival target/release/examples/bench_festival postgres "$fans" "$connections" 2
 fi
 if [ "$what" = all ] || [ "$what" = admission ]; then
   for backend in sqlite postgres; do
-    target/release/examples/bench_admission "$backend" "${APPLICANTS:-100000}" "${SEATS:-50}"
+    record admission target/release/examples/bench_admission "$backend" "${APPLICANTS:-100000}" "${SEATS:-50}"
+  done
+fi
+if [ "$what" = all ] || [ "$what" = invitations ]; then
+  for backend in sqlite postgres; do
+    record invitations target/release/examples/bench_invitations "$backend" "${INVITED_FANS:-100000}"
   done
 fi
 if [ "$what" = all ] || [ "$what" = participation ]; then
   for backend in ${PARTICIPATION_BACKENDS:-sqlite postgres}; do
-    target/release/examples/bench_participation "$backend" "${PARTICIPATION_FANS:-1000000}" "${ATTENDANCE:-10000000}" "${FAN_PAGES:-300}"
+    record participation target/release/examples/bench_participation "$backend" "${PARTICIPATION_FANS:-1000000}" "${ATTENDANCE:-10000000}" "${FAN_PAGES:-300}"
   done
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${BENCH_DATABASE:-tongcheng_bench}"
+if [ "$what" = all ]; then
+  weight
+  python3 scripts/bench_report.py "$results" BENCHMARKS.md
+  echo "BENCHMARKS.md: the section \"Latest full run\" now holds this run's tables."
+fi

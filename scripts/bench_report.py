@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Rewrites the "Latest full run" section of BENCHMARKS.md from one run of
+scripts/bench.sh: the machine, then each benchmark's tables as the programs printed them.
+Usage: bench_report.py RESULTS_DIR BENCHMARKS.md"""
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
+ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "weight"]
+
+
+def run(*command):
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine():
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    memory_kb = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    return [
+        f"- When: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit `{run('git', 'rev-parse', '--short', 'HEAD')}`",
+        f"- Machine: {os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.0f} GiB, {platform.system()} {platform.release()}",
+        f"- Load average when it ended: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"- {run('rustc', '--version')}; PostgreSQL: {run('psql', '--version')}",
+    ]
+
+
+def main(results, path):
+    parts = [START, "## Latest full run (written by `scripts/bench.sh`)", "",
+             "Every figure below comes from the one run described here; the sections above",
+             "explain what each program measures and keep earlier runs for comparison.", ""]
+    parts += machine()
+    for name in ORDER:
+        file = os.path.join(results, f"{name}.md")
+        if os.path.exists(file):
+            parts += ["", f"### {name}", "", open(file).read().strip()]
+    parts += ["", END]
+    text = open(path).read()
+    block = "\n".join(parts)
+    if START in text and END in text:
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    open(path, "w").write(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
