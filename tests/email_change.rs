@@ -110,7 +110,9 @@ async fn a_newer_request_voids_the_older_link_and_requests_are_limited(backend: 
     assert_eq!(confirm(&fan, &first).await.unwrap_err().1, AppError::InvalidLink, "replaced by the newer request");
     assert_eq!(confirm(&fan, &second).await.unwrap(), "second@example.com");
 
-    // Five requests an hour per account: each one mails two addresses.
+    // Five requests an hour per account: each one mails two addresses. Mistakes mail
+    // nobody and do not count.
+    assert!(request(&fan, "more-3@example.com", "wrong-password").await.is_err());
     for n in 3..=5 {
         request(&fan, &format!("more-{n}@example.com"), "password123").await.expect("within the limit");
     }

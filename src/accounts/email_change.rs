@@ -15,8 +15,7 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
     use crate::infra::rate_limit::Limit;
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    // Every request mails two addresses; the password is guessed no faster than at log-in.
-    state.rate_limits.check(&state.db, Limit::EmailChange, &[format!("user:{}", user.id)]).await?;
+    // The password is guessed no faster than at log-in.
     state.rate_limits.check_auth(&state.db, &[format!("login:{}", user.email)]).await?;
     let new_email = Email::parse(&new_email).map_err(|m| AppError::field("new_email", m))?;
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("password", m))?;
@@ -27,6 +26,8 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
     if new_email.as_str() == user.email {
         return Err(AppError::field("new_email", crate::msg!(errors.email_same)));
     }
+    // Every request mails two addresses.
+    state.rate_limits.check(&state.db, Limit::EmailChange, &[format!("user:{}", user.id)]).await?;
     let now = crate::infra::clock::now();
     let secret = crate::infra::secrets::random_secret();
     let base = &state.config.public_url;

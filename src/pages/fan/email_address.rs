@@ -73,7 +73,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 <p>{td!(locale, fan.confirm_email.intro)}</p>
                 <ActionForm action=confirm attr:class="form">
                     <input type="hidden" name="token" value=token />
-                    <p class="form-error" role="alert">{field_error(value, "new_email")}</p>
+                    <FormError error=field_error(value, "new_email") />
                     <FormError error=form_error(value) />
                     <SubmitButton label=td_string!(locale, fan.confirm_email.submit) busy=td_string!(locale, common.busy) pending=confirm.pending() />
                 </ActionForm>
