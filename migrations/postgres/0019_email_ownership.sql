@@ -26,3 +26,6 @@ CREATE UNIQUE INDEX users_unsubscribe_token ON users (unsubscribe_token);
 
 -- The unsubscribe URL of bulk mail (List-Unsubscribe, RFC 8058); NULL for other mail.
 ALTER TABLE outbox ADD COLUMN list_unsubscribe TEXT;
+
+-- The mail sent to one address (a fan's data export, deleting an account, the mailbox).
+CREATE INDEX outbox_recipient ON outbox (recipient, created_at);
