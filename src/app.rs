@@ -1,7 +1,7 @@
 //! The application shell and its routes.
 use crate::components::auth::Auth;
 use crate::components::nav::Nav;
-use crate::pages::fan::{account, festival, mailbox, meetups, profile};
+use crate::pages::fan::{account, email_address, festival, mailbox, meetups, profile, unsubscribe};
 use crate::pages::organizer::organize as gatherings;
 use crate::pages::staff::{dashboard as staff, delivery, festival as staff_festival, meetups as staff_meetups, moderation, planner, ranking};
 use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
@@ -46,12 +46,23 @@ pub fn App() -> impl IntoView {
     view! { <Site /> }
 }
 
+/// The `<title>` as the server writes it. leptos_meta puts the text into the page as it
+/// is, and titles carry what users typed (a meetup's title, a fan's name): unescaped,
+/// `</title>` would end the title and let the rest into the page's head.
+/// (`tests/output_safety.rs`.) In the browser the title is set as text, unescaped.
+fn page_title(title: String) -> String {
+    #[cfg(feature = "ssr")]
+    let title = crate::text::escape(&title);
+    title
+}
+
 #[component]
 fn Site() -> impl IntoView {
     let locale = use_locale();
     view! {
         <Title formatter=move |page: String| {
-            if page.is_empty() { td_string!(locale, common.site.title).to_string() } else { format!("{page}{}", td_string!(locale, common.site.title_suffix)) }
+            let title = if page.is_empty() { td_string!(locale, common.site.title).to_string() } else { format!("{page}{}", td_string!(locale, common.site.title_suffix)) };
+            page_title(title)
         } />
         <Meta name="description" content=move || td_string!(locale, common.site.description) />
         <Router>
@@ -62,6 +73,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/register") view=register::RegisterPage />
                     <Route path=path!("/login") view=login::LoginPage />
                     <Route path=path!("/verify") view=verify::VerifyPage />
+                    <Route path=path!("/confirm-email") view=email_address::ConfirmEmailPage />
+                    <Route path=path!("/unsubscribe") view=unsubscribe::UnsubscribePage />
                     <Route path=path!("/forgot-password") view=password::ForgotPasswordPage />
                     <Route path=path!("/reset-password") view=password::ResetPasswordPage />
                     <Route path=path!("/account") view=account::AccountPage />

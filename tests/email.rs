@@ -116,6 +116,7 @@ fn sample(key: &str, to: &str) -> OutgoingEmail {
         html: "<p>Hello</p>".into(),
         event_id: None,
         attachments: Vec::new(),
+        list_unsubscribe: None,
     }
 }
 

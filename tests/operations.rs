@@ -98,6 +98,7 @@ async fn health_and_readiness_need_no_session_and_tell_what_is_wrong(backend: Ba
         html: "<p>Stuck</p>".into(),
         event_id: None,
         attachments: Vec::new(),
+        list_unsubscribe: None,
     };
     tongcheng::email::outbox::enqueue(&mut tx, &mail, now() - 3600).await.unwrap();
     sqlx::query("UPDATE outbox SET locked_until = $1 WHERE idempotency_key = 'stuck'").bind(now() + 3600).execute(&mut *tx).await.unwrap();

@@ -21,6 +21,14 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     }
 }
 
+/// The logged-in user of a plain HTTP route (a download, not a server function);
+/// `None` when nobody is, or the session is no longer valid.
+pub async fn user_of_session(db: &crate::infra::db::Db, session: &tower_sessions::Session) -> Option<CurrentUser> {
+    let user_id = session.get::<i64>(USER_ID).await.ok().flatten()?;
+    let version = session.get::<i64>(SESSION_VERSION).await.ok().flatten().unwrap_or(-1);
+    repo::load_current(db, user_id, version).await.ok().flatten()
+}
+
 pub async fn require_user() -> Result<CurrentUser, AppError> {
     current_user().await?.ok_or(AppError::Unauthorized)
 }

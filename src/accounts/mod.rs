@@ -3,6 +3,9 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod devices;
+pub mod email_change;
+#[cfg(feature = "ssr")]
+pub mod emails;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
@@ -10,6 +13,7 @@ pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 mod types;
+pub mod unsubscribe;
 
 pub use types::{CurrentUser, DisplayName, Email, HomeCity, NewPassword, Role, TypedPassword};
 

@@ -24,10 +24,13 @@ pub struct NewUser<'a> {
 
 /// Inserts a user; `None` when the email is already registered.
 pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (email) DO NOTHING RETURNING id",
-    )
+    // With its secret for unsubscribe links (see `accounts::unsubscribe`).
+    let sql = format!(
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, created_at, updated_at, unsubscribe_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, {}) ON CONFLICT (email) DO NOTHING RETURNING id",
+        tx.dialect.random_token()
+    );
+    sqlx::query_scalar(&sql)
     .bind(user.email.as_str())
     .bind(user.display_name.as_str())
     .bind(user.password_hash)
@@ -94,6 +97,7 @@ struct CurrentUserRow {
     name_en: String,
     province_en: String,
     verified_fans: i64,
+    pending_email: Option<String>,
 }
 
 /// The user behind a session, if the session's version still matches (a password
@@ -101,12 +105,14 @@ struct CurrentUserRow {
 pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
     let row: Option<CurrentUserRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, u.public_profile, \
-                c.id AS city_id, c.name_zh, c.name_en, c.province_en, c.verified_fans \
+                c.id AS city_id, c.name_zh, c.name_en, c.province_en, c.verified_fans, \
+                (SELECT MAX(x.new_email) FROM email_changes x WHERE x.user_id = u.id AND x.used_at IS NULL AND x.expires_at > $3) AS pending_email \
          FROM users u JOIN cities c ON c.id = u.home_city_id \
          WHERE u.id = $1 AND u.session_version = $2",
     )
     .bind(user_id)
     .bind(session_version)
+    .bind(crate::infra::clock::now())
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.map(|r| CurrentUser {
@@ -118,6 +124,7 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
         wants_invitations: r.wants_invitations == 1,
         public_profile: r.public_profile == 1,
         home_city: HomeCity { id: r.city_id, name_zh: r.name_zh, name_en: r.name_en, province_en: r.province_en, verified_fans: r.verified_fans },
+        pending_email: r.pending_email,
     }))
 }
 

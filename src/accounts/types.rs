@@ -50,6 +50,8 @@ pub struct CurrentUser {
     /// Shows their fan page and their name in the city's honour lists.
     pub public_profile: bool,
     pub home_city: HomeCity,
+    /// A new address waiting for its link to be used (the old one is in use until then).
+    pub pending_email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -34,7 +34,7 @@ pub fn not_this_time(event: &EventInfo, base: &str) -> Localized {
         let subject = td_string!(l, admission.email.not_this_time_subject, title = &event.title).to_string();
         let mut mail = templates::message(l, "draw_waitlisted", String::new(), "", subject, &body);
         mail.event_id = Some(event.id);
-        mail
+        templates::unsubscribable_copy(mail, l, base)
     })
 }
 

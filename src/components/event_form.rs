@@ -27,7 +27,7 @@ pub fn EventFields(kind: EventKind, values: EventFormValues, error: impl Fn(&'st
         <Field label=td_string!(locale, visitor.components.event_form.title) name="title" value=values.title error=error("title") />
         <div class="field" class:invalid=move || description_error.get().is_some()>
             <label for="field-description">{td!(locale, visitor.components.event_form.description)}</label>
-            <textarea id="field-description" name="description" rows="5" aria-describedby="field-description-hint field-description-error">{crate::components::flash::typed_value("description", values.description.clone())}</textarea>
+            <textarea id="field-description" name="description" rows="5" aria-describedby="field-description-hint field-description-error">{crate::components::form::textarea_text("description", values.description.clone())}</textarea>
             <p class="hint" id="field-description-hint">{td!(locale, visitor.components.event_form.description_hint)}</p>
             <p class="field-error" id="field-description-error" aria-live="polite">{move || description_error.get()}</p>
         </div>

@@ -28,6 +28,19 @@ where
     })
 }
 
+/// A text area's text as the server writes it. Leptos writes a `<textarea>`'s children
+/// as they are (tachys counts it among the raw-text elements), and the text is what
+/// users typed: unescaped, `</textarea>` would end the field and put the rest into the
+/// page. Browsers decode the entities, so the field holds the text as typed. After a
+/// plain post with a mistake, the text typed comes back (`flash::typed_value`).
+/// (`tests/output_safety.rs`)
+pub fn textarea_text(name: &str, value: String) -> String {
+    let value = crate::components::flash::typed_value(name, value);
+    #[cfg(feature = "ssr")]
+    let value = crate::text::escape(&value);
+    value
+}
+
 /// The format a date or time input expects, for its hint: browsers show these inputs in
 /// their own locale's layout (mm/dd/yyyy in many), so the page says what it means.
 fn format_hint(kind: &str) -> Option<&'static str> {

@@ -1,7 +1,7 @@
 //! Delivery: SMTP through lettre's pooled async transport, or the local mailbox when no
 //! SMTP server is configured (the message stays in the outbox for staff to read).
 use super::outbox::{Claimed, DeliveryError, SEND_TIMEOUT_SECS};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -58,13 +58,17 @@ impl Mailer {
         let address = message.recipient.parse::<lettre::Address>().map_err(|e| DeliveryError::permanent(format!("bad recipient: {e}")))?;
         let to = Mailbox::new(None, address);
         let domain = from.email.domain().to_string();
-        let email = Message::builder()
+        let mut builder = Message::builder()
             .from(from.clone())
             .to(to)
-            .subject(message.subject.clone())
+            .subject(one_line(&message.subject))
             // Derived from the outbox id: a retried message keeps its Message-ID, so
             // receivers can drop a duplicate delivery.
-            .message_id(Some(format!("<outbox-{}@{domain}>", message.id)))
+            .message_id(Some(format!("<outbox-{}@{domain}>", message.id)));
+        for header in unsubscribe_headers(message.list_unsubscribe.as_deref()) {
+            builder = builder.raw_header(header);
+        }
+        let email = builder
             .multipart(body(message).map_err(DeliveryError::permanent)?)
             .map_err(|e| DeliveryError::permanent(format!("cannot build message: {e}")))?;
         transport.send(email).await.map(|_| ()).map_err(|e| {
@@ -76,6 +80,23 @@ impl Mailer {
             }
         })
     }
+}
+
+/// A subject on one line: line breaks and other control characters become spaces, so
+/// no text (an event title, an organizer's subject) can start a header of its own.
+/// (lettre encodes them anyway; this keeps the subject readable.)
+pub fn one_line(subject: &str) -> String {
+    subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 2369, RFC 8058) for bulk mail:
+/// one https (or http, in development) URL without spaces or controls, else none.
+fn unsubscribe_headers(url: Option<&str>) -> Vec<HeaderValue> {
+    let Some(url) = url.filter(|u| (u.starts_with("https://") || u.starts_with("http://")) && !u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '>')) else {
+        return Vec::new();
+    };
+    let header = |name: &str, value: String| HeaderName::new_from_ascii(name.to_string()).ok().map(|name| HeaderValue::new(name, value));
+    [header("List-Unsubscribe", format!("<{url}>")), header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_string())].into_iter().flatten().collect()
 }
 
 /// Plain text and HTML alternatives, plus any attachments.
@@ -94,4 +115,24 @@ fn body(message: &Claimed) -> Result<MultiPart, String> {
         mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(content, content_type));
     }
     Ok(mixed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_stay_on_one_line() {
+        assert_eq!(one_line("Hi\r\nBcc: evil@example.com"), "Hi  Bcc: evil@example.com");
+        assert_eq!(one_line("见面会 <b>"), "见面会 <b>");
+    }
+
+    #[test]
+    fn only_plain_web_links_become_unsubscribe_headers() {
+        assert_eq!(unsubscribe_headers(Some("https://t.example/unsubscribe?token=ab")).len(), 2);
+        assert!(unsubscribe_headers(None).is_empty());
+        for bad in ["mailto:x@y.cn", "https://t.example/a\r\nBcc: x", "https://t.example/a>b", "https://t.example/a b"] {
+            assert!(unsubscribe_headers(Some(bad)).is_empty(), "{bad:?}");
+        }
+    }
 }

@@ -2,6 +2,8 @@
 //! and a background worker delivers it (SMTP, or the local mailbox without SMTP).
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod copies;
+#[cfg(feature = "ssr")]
 pub mod mailer;
 #[cfg(feature = "ssr")]
 pub mod outbox;
@@ -28,6 +30,11 @@ pub struct OutgoingEmail {
     /// The meetup the message is about, if any (for per-meetup delivery counts).
     pub event_id: Option<i64>,
     pub attachments: Vec<Attachment>,
+    /// Bulk mail: the recipient's unsubscribe URL (`List-Unsubscribe`), also linked in
+    /// the text and HTML (`templates::unsubscribable`). In a message copied per fan in
+    /// SQL it holds `templates::UNSUBSCRIBE_TOKEN`, which each copy replaces with its
+    /// fan's secret. `None` for mail about the fan's own places and account.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A file sent with a message, e.g. a calendar invitation.

@@ -3,7 +3,6 @@
 use super::templates::Localized;
 use super::{MailMessage, MailSummary, OutgoingEmail};
 use crate::i18n::Locale;
-use leptos_i18n::Locale as _;
 use crate::infra::db::{Db, Tx};
 
 /// After this many failed attempts a message is marked failed and left for staff.
@@ -62,10 +61,12 @@ pub fn after_failure(attempts: i64, error: &DeliveryError, now: i64, jitter: f64
 }
 
 /// The columns every queued message fills, in the order both enqueue statements bind.
-const INSERT_COLUMNS: &str =
-    "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at)";
+pub(super) const INSERT_COLUMNS: &str =
+    "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, event_id, attachments, next_attempt_at, created_at, list_unsubscribe)";
 
-fn attachments_json(email: &OutgoingEmail) -> String {
+pub use super::copies::{enqueue_copies, enqueue_numbered_copies, NUMBER};
+
+pub(super) fn attachments_json(email: &OutgoingEmail) -> String {
     serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into())
 }
 
@@ -105,7 +106,7 @@ pub async fn enqueue<'a>(tx: &mut Tx, email: impl Into<Letter<'a>>, now: i64) ->
     Ok(enqueue_all(tx, std::slice::from_ref(email), now).await? == 1)
 }
 
-/// Messages queued by one statement of [`enqueue_all`] (8 binds each). SQLite looks
+/// Messages queued by one statement of [`enqueue_all`] (9 binds each). SQLite looks
 /// each `$N` up in a list of the statement's names while parsing: thousands of binds in
 /// one statement cost more than the round trips they save.
 const MESSAGES_PER_STATEMENT: usize = 100;
@@ -118,8 +119,8 @@ pub async fn enqueue_all(tx: &mut Tx, mails: &[OutgoingEmail], now: i64) -> Resu
     for chunk in mails.chunks(MESSAGES_PER_STATEMENT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p = 8 * i + 2;
-                format!("(${p}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, $1)", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7)
+                let p = 9 * i + 2;
+                format!("(${p}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, $1, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8)
             })
             .collect();
         let sql = format!("{INSERT_COLUMNS} VALUES {} ON CONFLICT (idempotency_key) DO NOTHING", rows.join(", "));
@@ -133,7 +134,8 @@ pub async fn enqueue_all(tx: &mut Tx, mails: &[OutgoingEmail], now: i64) -> Resu
                 .bind(&email.text)
                 .bind(&email.html)
                 .bind(email.event_id)
-                .bind(attachments_json(email));
+                .bind(attachments_json(email))
+                .bind(email.list_unsubscribe.as_deref());
         }
         queued += query.execute(&mut **tx).await?.rows_affected();
     }
@@ -141,113 +143,6 @@ pub async fn enqueue_all(tx: &mut Tx, mails: &[OutgoingEmail], now: i64) -> Resu
         tx.queued_mail();
     }
     Ok(queued)
-}
-
-/// Queues one copy of `mail` per recipient. `from_where` is a `FROM … WHERE …` clause
-/// exposing the user as `u` and ending with its conditions (a condition on the user's
-/// language is appended when the mail is in every language: one statement per language);
-/// `id_column` makes each copy's idempotency key unique; `binds` fill `$1…` of
-/// `from_where`. Returns how many were queued.
-pub async fn enqueue_copies<'a>(
-    tx: &mut Tx,
-    mail: impl Into<Letter<'a>>,
-    key_prefix: &str,
-    id_column: &str,
-    from_where: &str,
-    binds: &[i64],
-    now: i64,
-) -> Result<u64, sqlx::Error> {
-    let mut queued = 0;
-    match mail.into() {
-        Letter::One(mail) => queued += insert_copies(tx, mail, key_prefix, id_column, None, from_where, binds, now).await?,
-        Letter::Every(every) => {
-            for (locale, mail) in every.copies() {
-                let from_where = format!("{from_where} AND {}", language_condition(*locale));
-                queued += insert_copies(tx, mail, key_prefix, id_column, None, &from_where, binds, now).await?;
-            }
-        }
-    }
-    tx.queued_mail();
-    Ok(queued)
-}
-
-/// Where a numbered copy's number goes in its subject and texts.
-pub const NUMBER: &str = "{{number}}";
-
-/// Like `enqueue_copies` with a mail in every language, each copy with its own number:
-/// `NUMBER` in the subject and texts becomes `number_sql` (an integer expression over the
-/// `from_where` tables), e.g. a place on a waiting list.
-#[allow(clippy::too_many_arguments)]
-pub async fn enqueue_numbered_copies(
-    tx: &mut Tx,
-    mail: &Localized,
-    key_prefix: &str,
-    id_column: &str,
-    number_sql: &str,
-    from_where: &str,
-    binds: &[i64],
-    now: i64,
-) -> Result<u64, sqlx::Error> {
-    let mut queued = 0;
-    for (locale, copy) in mail.copies() {
-        let from_where = format!("{from_where} AND {}", language_condition(*locale));
-        queued += insert_copies(tx, copy, key_prefix, id_column, Some(number_sql), &from_where, binds, now).await?;
-    }
-    tx.queued_mail();
-    Ok(queued)
-}
-
-/// The users who read `locale`: those who chose it, and for the default language also
-/// those whose stored language is one we do not have.
-fn language_condition(locale: Locale) -> String {
-    // Tags come from the catalogue ("zh-CN", "en"), never from users.
-    let quoted = |l: &Locale| format!("'{}'", l.as_str());
-    if locale == Locale::default() {
-        let others: Vec<String> = Locale::get_all().iter().filter(|l| **l != locale).map(quoted).collect();
-        if others.is_empty() {
-            return "1 = 1".into();
-        }
-        format!("u.locale NOT IN ({})", others.join(", "))
-    } else {
-        format!("u.locale = {}", quoted(&locale))
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_column: &str, number_sql: Option<&str>, from_where: &str, binds: &[i64], now: i64) -> Result<u64, sqlx::Error> {
-    let p = binds.len() + 1;
-    let numbered = |param: usize| match number_sql {
-        Some(number) => format!("REPLACE(${param}, '{NUMBER}', CAST({number} AS TEXT))"),
-        None => format!("${param}"),
-    };
-    let sql = format!(
-        "{INSERT_COLUMNS} SELECT ${p} || {id_column}, ${}, u.email, {}, {}, {}, ${}, ${}, ${}, ${} {from_where} \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-        p + 1,
-        numbered(p + 2),
-        numbered(p + 3),
-        numbered(p + 4),
-        p + 5,
-        p + 6,
-        p + 7,
-        p + 7,
-    );
-    let mut query = sqlx::query(&sql);
-    for value in binds {
-        query = query.bind(*value);
-    }
-    let done = query
-        .bind(key_prefix)
-        .bind(mail.kind)
-        .bind(&mail.subject)
-        .bind(&mail.text)
-        .bind(&mail.html)
-        .bind(mail.event_id)
-        .bind(attachments_json(mail))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected())
 }
 
 /// A message leased to a worker for delivery.
@@ -260,6 +155,8 @@ pub struct Claimed {
     pub body_html: String,
     pub attempts: i64,
     pub attachments: Vec<super::Attachment>,
+    /// Bulk mail's unsubscribe URL, for `List-Unsubscribe`.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A batch of messages leased to one worker; its token proves the lease.
@@ -277,6 +174,7 @@ struct ClaimedRow {
     body_html: String,
     attempts: i64,
     attachments: String,
+    list_unsubscribe: Option<String>,
 }
 
 /// Leases up to `limit` due messages to this worker and counts the attempt.
@@ -286,7 +184,7 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Err
          WHERE id IN (SELECT id FROM outbox \
                       WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
                       ORDER BY id LIMIT $4 {}) \
-         RETURNING id, recipient, subject, body_text, body_html, attempts, attachments",
+         RETURNING id, recipient, subject, body_text, body_html, attempts, attachments, list_unsubscribe",
         db.dialect.skip_locked()
     );
     let token = crate::infra::secrets::random_secret();
@@ -303,6 +201,7 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Err
             body_text: r.body_text,
             body_html: r.body_html,
             attempts: r.attempts,
+            list_unsubscribe: r.list_unsubscribe,
         })
         .collect();
     messages.sort_by_key(|m| m.id);
@@ -438,12 +337,6 @@ mod tests {
         assert_eq!(after_failure(1, &DeliveryError::permanent("550 no such user"), now, 0.5), ("failed", now));
         assert_eq!(after_failure(1, &DeliveryError::transient("421 try later"), now, 0.5), ("pending", now + 30));
         assert_eq!(after_failure(MAX_ATTEMPTS, &DeliveryError::transient("timeout"), now, 0.5).0, "failed");
-    }
-
-    #[test]
-    fn each_language_has_its_readers() {
-        assert_eq!(language_condition(Locale::en), "u.locale = 'en'");
-        assert_eq!(language_condition(Locale::zh_CN), "u.locale NOT IN ('en')", "unknown tags read the default");
     }
 
     #[test]

@@ -6,9 +6,9 @@
 use crate::infra::db::Db;
 
 /// Kinds of mail whose text holds a one-time secret (a `token=` link).
-pub const KINDS_WITH_SECRETS: [&str; 2] = ["verify_email", "reset_password"];
+pub const KINDS_WITH_SECRETS: [&str; 3] = ["verify_email", "reset_password", "email_change"];
 
-/// `'verify_email', 'reset_password'`, for `kind IN (…)` (constants, not user input).
+/// `'verify_email', 'reset_password', …`, for `kind IN (…)` (constants, not user input).
 pub fn secret_kinds_sql() -> String {
     KINDS_WITH_SECRETS.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ")
 }
@@ -69,6 +69,8 @@ mod tests {
         for mail in [templates::verify_email("http://x", "a@b.cn", "A", "S"), templates::reset_password("http://x", "a@b.cn", "A", "S")] {
             assert!(KINDS_WITH_SECRETS.contains(&mail.kind), "{}", mail.kind);
         }
-        assert_eq!(secret_kinds_sql(), "'verify_email', 'reset_password'");
+        let change = crate::accounts::emails::confirm_new_address(crate::i18n::Locale::en, "http://x", "a@b.cn", "A", "S");
+        assert!(KINDS_WITH_SECRETS.contains(&change.kind));
+        assert_eq!(secret_kinds_sql(), "'verify_email', 'reset_password', 'email_change'");
     }
 }

@@ -67,7 +67,35 @@ pub fn message(locale: Locale, kind: &'static str, key: String, to: &str, subjec
         html: body.html(locale),
         event_id: None,
         attachments: Vec::new(),
+        list_unsubscribe: None,
     }
+}
+
+/// Stands for the fan's unsubscribe secret in a message copied per fan in SQL
+/// (`email::copies`); each copy gets its fan's.
+pub const UNSUBSCRIBE_TOKEN: &str = "{{unsubscribe_token}}";
+
+/// Makes `mail` bulk mail: a line with the unsubscribe link at the end of its text and
+/// HTML, and the link as its `List-Unsubscribe`. `url` is the fan's link
+/// (`accounts::unsubscribe::url`), or, for a message copied per fan, one made with
+/// `UNSUBSCRIBE_TOKEN`.
+pub fn unsubscribable(mut mail: OutgoingEmail, locale: Locale, url: &str) -> OutgoingEmail {
+    let why = td_string!(locale, email.unsubscribe.why);
+    mail.text.push_str(&format!("\n{why}\n{}\n", td_string!(locale, email.unsubscribe.text, url = url)));
+    let footer = format!(
+        "<p style=\"color:#666;font-size:13px\">{} <a href=\"{}\">{}</a></p></body>",
+        escape_html(why),
+        escape_html(url),
+        escape_html(td_string!(locale, email.unsubscribe.link))
+    );
+    mail.html = mail.html.replacen("</body>", &footer, 1);
+    mail.list_unsubscribe = Some(url.to_string());
+    mail
+}
+
+/// `unsubscribable` for a message copied per fan in SQL (each copy gets its fan's link).
+pub fn unsubscribable_copy(mail: OutgoingEmail, locale: Locale, base_url: &str) -> OutgoingEmail {
+    unsubscribable(mail, locale, &crate::accounts::unsubscribe::url(base_url, UNSUBSCRIBE_TOKEN))
 }
 
 /// One message written in every language of the catalogue. The outbox queues, for each
@@ -159,6 +187,17 @@ mod tests {
             assert_eq!(mail.idempotency_key, format!("verify_email:{}", digest("SECRET")));
         }
         assert!(!reset_password("https://t.example", "a@b.cn", "A", "SECRET").get(Locale::en).idempotency_key.contains("SECRET"));
+    }
+
+    #[test]
+    fn bulk_mail_links_its_unsubscribe_page_in_text_html_and_header() {
+        let body = Body { greeting: "Hi".into(), paragraphs: vec![], link: None };
+        let url = "https://t.example/unsubscribe?token=abc&x=<y>";
+        let mail = unsubscribable(message(Locale::en, "invitation", "k".into(), "a@b.cn", "S".into(), &body), Locale::en, url);
+        assert!(mail.text.ends_with(&format!("Unsubscribe: {url}\n")), "{}", mail.text);
+        assert!(mail.html.contains("<a href=\"https://t.example/unsubscribe?token=abc&amp;x=&lt;y&gt;\">Unsubscribe</a></p></body></html>"), "{}", mail.html);
+        assert_eq!(mail.list_unsubscribe.as_deref(), Some(url));
+        assert_eq!(message(Locale::en, "ticket", "k".into(), "a@b.cn", "S".into(), &body).list_unsubscribe, None, "other mail is not bulk");
     }
 
     #[test]

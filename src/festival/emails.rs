@@ -26,6 +26,6 @@ pub fn invitation(festival: &Festival, session: &EventInfo, base: &str) -> Local
         let subject = td_string!(l, festival.email.subject, name = &festival.name, city = city).to_string();
         let mut mail = templates::message(l, "festival_invitation", String::new(), "", subject, &body);
         mail.event_id = Some(session.id);
-        mail
+        templates::unsubscribable_copy(mail, l, base)
     })
 }

@@ -13,7 +13,10 @@ use std::sync::Arc;
 pub struct PublicOrigin(pub Arc<str>);
 
 pub async fn refuse_cross_site_writes(State(origin): State<PublicOrigin>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // A mail provider's one-click unsubscribe comes from its servers, not from our
+    // pages; the secret in its URL is its authority, and all it can do is stop mail.
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || request.uri().path() == crate::accounts::unsubscribe::PATH;
     if !safe && is_cross_site(request.headers(), &origin.0) {
         tracing::warn!(uri = %request.uri(), "refused a cross-site request");
         return (StatusCode::FORBIDDEN, "This form must be sent from the Tongcheng site itself.").into_response();

@@ -83,6 +83,15 @@ impl Dialect {
         }
     }
 
+    /// A fresh random secret, as an SQL expression evaluated per row, in hex: 128 random
+    /// bits (SQLite's `randomblob`), or a random UUID's 122 (PostgreSQL).
+    pub fn random_token(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "lower(hex(randomblob(16)))",
+            Dialect::Postgres => "replace(CAST(gen_random_uuid() AS TEXT), '-', '')",
+        }
+    }
+
     /// Makes `$2` the last number handed out on event `$1`'s waiting list (after the
     /// draw filled it in one statement).
     pub fn set_waitlist_number(self) -> &'static str {

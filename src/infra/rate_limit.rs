@@ -20,6 +20,8 @@ pub enum Limit {
     Report,
     /// Asking the team a question before a meetup.
     Question,
+    /// Asking to move the account to another email address (each request mails it).
+    EmailChange,
 }
 
 impl Limit {
@@ -31,6 +33,7 @@ impl Limit {
             Limit::Gathering => "gathering",
             Limit::Report => "report",
             Limit::Question => "question",
+            Limit::EmailChange => "email_change",
         }
     }
 
@@ -43,6 +46,7 @@ impl Limit {
             Limit::Gathering => (10, 86_400),
             Limit::Report => (20, 3_600),
             Limit::Question => (10, 3_600),
+            Limit::EmailChange => (5, 3_600),
         }
     }
 }

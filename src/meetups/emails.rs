@@ -150,7 +150,7 @@ pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: 
 pub fn invitation(event: &EventInfo, base: &str) -> Localized {
     let url = meetup_url(base, event);
     Localized::build(|l| {
-        About {
+        let mail = About {
             kind: "invitation",
             key: String::new(),
             to: "",
@@ -171,7 +171,8 @@ pub fn invitation(event: &EventInfo, base: &str) -> Localized {
             attach_ics: false,
             base,
         }
-        .build(l)
+        .build(l);
+        templates::unsubscribable_copy(mail, l, base)
     })
 }
 

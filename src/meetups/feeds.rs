@@ -3,7 +3,6 @@
 use super::repo::{self, EventInfo};
 use crate::i18n::{td_string, Locale};
 use crate::infra::clock::now;
-use crate::infra::request::{SESSION_VERSION, USER_ID};
 use crate::infra::state::AppState;
 use axum::extract::{Path, State};
 use axum::Extension;
@@ -64,21 +63,20 @@ pub async fn personal_feed(State(state): State<AppState>, Extension(locale): Ext
     }
 }
 
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's list, with
+/// the full-width forms that Chinese input methods type).
+const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
 fn csv_field(value: &str) -> String {
-    // Quote, and defuse spreadsheet formulas.
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    // Quote, and defuse spreadsheet formulas with a leading apostrophe.
+    let value = if value.starts_with(FORMULA_STARTS) { format!("'{value}") } else { value.to_string() };
     format!("\"{}\"", value.replace('"', "\"\""))
 }
 
 /// `/staff/meetups/{id}/attendees.csv`: confirmed fans and the waiting list, for staff
 /// and for the organizer of a gathering.
 pub async fn attendees_csv(State(state): State<AppState>, Extension(locale): Extension<Locale>, session: Session, Path(id): Path<i64>) -> Response {
-    let user_id = session.get::<i64>(USER_ID).await.ok().flatten();
-    let version = session.get::<i64>(SESSION_VERSION).await.ok().flatten().unwrap_or(-1);
-    let user = match user_id {
-        Some(uid) => crate::accounts::repo::load_current(&state.db, uid, version).await.ok().flatten(),
-        None => None,
-    };
+    let user = crate::accounts::auth::user_of_session(&state.db, &session).await;
     let event = match repo::event_info(&state.db.pool, id).await {
         Ok(event) => event,
         Err(e) => return internal(e, locale),
@@ -134,5 +132,9 @@ mod tests {
     fn csv_fields_are_quoted_and_formulas_defused() {
         assert_eq!(csv_field("Li \"Lei\""), "\"Li \"\"Lei\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
+        for cell in ["+1", "-1+2", "@SUM(A1)", "\tx", "\rx", "＝1+1"] {
+            assert!(csv_field(cell).starts_with("\"'"), "{cell:?}");
+        }
+        assert_eq!(csv_field("Li 1+1=2"), "\"Li 1+1=2\"", "only the first character counts");
     }
 }

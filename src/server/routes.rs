@@ -190,6 +190,9 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         .route("/calendar/city/{file}", get(crate::meetups::feeds::city_feed))
         .route("/calendar/me/{file}", get(crate::meetups::feeds::personal_feed))
         .route("/staff/meetups/{id}/attendees.csv", get(crate::meetups::feeds::attendees_csv))
+        .route(crate::privacy::EXPORT_PATH, get(crate::privacy::export::download))
+        // Mail apps' one-click unsubscribe; the page at the same URL is Leptos's (GET).
+        .route(crate::accounts::unsubscribe::PATH, axum::routing::post(crate::accounts::unsubscribe::one_click))
         .leptos_routes_with_handler(routes, get(page_handler));
     static_files(router, &options)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(

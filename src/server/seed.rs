@@ -92,14 +92,15 @@ async fn insert_batch(
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let count = (fans.end() - fans.start() + 1) as usize;
+    let token = db.dialect.random_token();
     let rows: Vec<String> = (0..count)
         .map(|i| {
             let p = i * 6 + 1;
-            format!("(${}, ${}, ${}, ${}, 'fan', $1, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 5, p + 6)
+            format!("(${}, ${}, ${}, ${}, 'fan', $1, ${}, ${}, ${}, {token})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 5, p + 6)
         })
         .collect();
     let sql = format!(
-        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, email_verified_at, created_at, updated_at) \
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, email_verified_at, created_at, updated_at, unsubscribe_token) \
          VALUES {} ON CONFLICT (email) DO NOTHING",
         rows.join(", ")
     );

@@ -87,6 +87,18 @@ impl SmtpServer {
 }
 
 impl SmtpServer {
+    /// Waits (bounded) for the first message to `to` whose subject starts with `prefix`.
+    pub async fn wait_for_mail_to(&self, to: &str, prefix: &str) -> ReceivedMail {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(mail) = self.messages().into_iter().find(|m| m.to == to && m.subject.starts_with(prefix)) {
+                return mail;
+            }
+            assert!(Instant::now() < deadline, "no message to {to} with a subject starting {prefix:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits (bounded) for the first message whose subject starts with `prefix`.
     pub async fn wait_for_subject(&self, prefix: &str) -> ReceivedMail {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -116,6 +128,8 @@ pub struct ReceivedMail {
     pub html: String,
     /// Every leaf part, alternatives and attachments alike: (MIME type, decoded body).
     pub parts: Vec<(String, String)>,
+    /// Every header of the message as received: (name, decoded value).
+    pub headers: Vec<(String, String)>,
 }
 
 fn leaves<'a>(part: &'a mailparse::ParsedMail<'a>, out: &mut Vec<(String, String)>) {
@@ -128,6 +142,11 @@ fn leaves<'a>(part: &'a mailparse::ParsedMail<'a>, out: &mut Vec<(String, String
 }
 
 impl ReceivedMail {
+    /// The value of the header `name` (any case), if the message has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     fn parse(raw: &[u8]) -> ReceivedMail {
         let parsed = mailparse::parse_mail(raw).expect("a parseable email");
         let header = |name: &str| parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
@@ -141,6 +160,7 @@ impl ReceivedMail {
             text: part("text/plain"),
             html: part("text/html"),
             parts,
+            headers: parsed.headers.iter().map(|h| (h.get_key(), h.get_value())).collect(),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The fan's own account: display name, home city, email confirmation, deletion.
+//! The fan's own account: display name, home city, email address and settings, sign-in
+//! security, their data (download), deletion.
 use crate::components::form::{confirm_checkbox, submit_button};
 use crate::accounts::api::SetInvitationPreference;
 use crate::accounts::CurrentUser;
@@ -70,9 +71,16 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
             </ActionForm>
         </section>
 
+        <super::email_address::EmailAddress current=user.email.clone() pending=user.pending_email.clone() />
         <FanPageSetting user_id=user.id public=user.public_profile />
         <EmailPreferences wants=user.wants_invitations />
         <super::devices::SignInSecurity />
+
+        <section class="card" id="your-data">
+            <h2>{td!(locale, fan.account.data.heading)}</h2>
+            <p>{td!(locale, fan.account.data.body)}</p>
+            <p><a class="button secondary" href=crate::privacy::EXPORT_PATH download>{td!(locale, fan.account.data.download)}</a></p>
+        </section>
 
         <section class="card danger">
             <h2>{td!(locale, fan.account.delete.heading)}</h2>
@@ -105,7 +113,7 @@ fn EmailPreferences(wants: bool) -> impl IntoView {
     let save = crate::components::flash::server_action::<SetInvitationPreference>();
     let value = save.value();
     view! {
-        <section class="card">
+        <section class="card" id="email-settings">
             <h2>{td!(locale, fan.account.email.heading)}</h2>
             <ActionForm action=save attr:class="form">
                 <label class="checkbox">

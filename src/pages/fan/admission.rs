@@ -87,7 +87,7 @@ pub fn ApplyBox(page: MeetupPage, actions: AdmissionActions) -> impl IntoView {
                 view! {
                     <div class="field" class:invalid=move || answer_error.get().is_some()>
                         <label for="field-answer">{td!(locale, admission.fan.question)} " " {q}</label>
-                        <textarea id="field-answer" name="answer" rows="3" aria-describedby="field-answer-hint field-answer-error">{crate::components::flash::typed_value("answer", answer.clone())}</textarea>
+                        <textarea id="field-answer" name="answer" rows="3" aria-describedby="field-answer-hint field-answer-error">{crate::components::form::textarea_text("answer", answer.clone())}</textarea>
                         <p class="hint" id="field-answer-hint">{td!(locale, admission.fan.answer_hint)}</p>
                         <p class="field-error" id="field-answer-error" aria-live="polite">{move || answer_error.get()}</p>
                     </div>

@@ -187,7 +187,7 @@ fn ask_box(c: &Conversation, action: ServerAction<AskQuestion>) -> AnyView {
                             rows="3"
                             maxlength=QUESTION_MAX_CHARS.to_string()
                             aria-describedby="field-question-hint field-question-error"
-                        >{crate::components::flash::typed_value("body", String::new())}</textarea>
+                        >{crate::components::form::textarea_text("body", String::new())}</textarea>
                         <p class="hint" id="field-question-hint">{hint}</p>
                         <p class="field-error" id="field-question-error" aria-live="polite">{move || error.get()}</p>
                     </div>
@@ -249,7 +249,7 @@ fn FeedbackBox(c: Conversation, action: ServerAction<LeaveFeedback>) -> impl Int
                     </fieldset>
                     <div class="field" class:invalid=move || comment_error.get().is_some()>
                         <label for="field-comment">{td!(locale, conversation.feedback.comment)}</label>
-                        <textarea id="field-comment" name="comment" rows="3" aria-describedby="field-comment-hint field-comment-error">{crate::components::flash::typed_value("comment", String::new())}</textarea>
+                        <textarea id="field-comment" name="comment" rows="3" aria-describedby="field-comment-hint field-comment-error">{crate::components::form::textarea_text("comment", String::new())}</textarea>
                         <p class="hint" id="field-comment-hint">{td_string!(locale, conversation.feedback.comment_hint, max = COMMENT_MAX_CHARS).to_string()}</p>
                         <p class="field-error" id="field-comment-error" aria-live="polite">{move || comment_error.get()}</p>
                     </div>

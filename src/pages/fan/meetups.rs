@@ -146,7 +146,7 @@ fn ReportForm(id: i64) -> impl IntoView {
                         </div>
                         <div class="field">
                             <label for="report-details">{td!(locale, fan.report.details)}</label>
-                            <textarea id="report-details" name="details" rows="3">{crate::components::flash::typed_value("details", String::new())}</textarea>
+                            <textarea id="report-details" name="details" rows="3">{crate::components::form::textarea_text("details", String::new())}</textarea>
                             <p class="field-error">{field_error(value, "details")}</p>
                         </div>
                         <FormError error=form_error(value) />

@@ -78,7 +78,7 @@ pub fn OrganizePage() -> impl IntoView {
                                     <ActionForm action=apply attr:class="form" attr:novalidate=true>
                                         <div class="field">
                                             <label for="field-reason">{td!(locale, organizer.organize.reason_label)}</label>
-                                            <textarea id="field-reason" name="reason" rows="4" aria-describedby="field-reason-hint">{crate::components::flash::typed_value("reason", String::new())}</textarea>
+                                            <textarea id="field-reason" name="reason" rows="4" aria-describedby="field-reason-hint">{crate::components::form::textarea_text("reason", String::new())}</textarea>
                                             <p class="hint" id="field-reason-hint">{td!(locale, organizer.organize.reason_hint)}</p>
                                             <p class="field-error">{field_error(value, "reason")}</p>
                                         </div>
@@ -201,7 +201,7 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                     <Field label=td_string!(locale, organizer.gathering.message.subject) name="subject" error=field_error(message_value, "subject") />
                                     <div class="field">
                                         <label for="field-body">{td!(locale, organizer.gathering.message.body)}</label>
-                                        <textarea id="field-body" name="body" rows="4" aria-describedby="field-body-hint">{crate::components::flash::typed_value("body", String::new())}</textarea>
+                                        <textarea id="field-body" name="body" rows="4" aria-describedby="field-body-hint">{crate::components::form::textarea_text("body", String::new())}</textarea>
                                         <p class="hint" id="field-body-hint">{td_string!(locale, organizer.gathering.message.hint, count = MESSAGES_PER_DAY)}</p>
                                         <p class="field-error">{field_error(message_value, "body")}</p>
                                     </div>

@@ -2,7 +2,7 @@
 //! with its opening, its sessions (added by hand or from the ranking's top cities),
 //! and the invitations to every participating city, counted per city.
 use crate::components::city_picker::CityPicker;
-use crate::components::flash::{server_action, typed_value};
+use crate::components::flash::server_action;
 use crate::components::form::{error_text, field_error, form_error, Field, FormError, SubmitButton};
 use crate::festival::api::{load_staff_festival, staff_festivals, AddFestivalSession, InviteFestival, ProposeFestivalCities, SaveFestival};
 use crate::festival::{StaffFestival, DEFAULT_SESSION_CAPACITY};
@@ -76,7 +76,7 @@ fn FestivalForm(id: Option<i64>, name: String, description: String, day: String,
             <Field label=td_string!(locale, festival.staff.name) name="name" value=name error=field_error(value, "name") />
             <div class="field">
                 <label for="festival-description">{td!(locale, festival.staff.description)}</label>
-                <textarea id="festival-description" name="description" rows="4">{typed_value("description", description)}</textarea>
+                <textarea id="festival-description" name="description" rows="4">{crate::components::form::textarea_text("description", description)}</textarea>
                 <p class="field-error">{field_error(value, "description")}</p>
             </div>
             <Field label=td_string!(locale, festival.staff.day) name="day" kind="date" value=day error=field_error(value, "day") />

@@ -1,7 +1,18 @@
-//! What a fan controls about their own data: deleting the account. It spans domains
-//! (places pass on to fans waiting, the account goes), so it sits above them.
+//! What a fan controls about their own data: downloading it and deleting the account.
+//! It spans domains (places pass on to fans waiting, mail and logs forget the fan, the
+//! account goes), so it sits above them.
 use crate::error::AppError;
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub mod addresses;
+#[cfg(feature = "ssr")]
+pub mod erase;
+#[cfg(feature = "ssr")]
+pub mod export;
+
+/// Where the account page's download link points.
+pub const EXPORT_PATH: &str = "/account/export.json";
 
 /// Deletes the account after checking the password; the fan stops counting at once.
 #[server(endpoint = "delete_account")]
@@ -19,6 +30,8 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
     // Seats pass to the next fans waiting before the account goes.
     crate::meetups::engine::cancel_all_for_user(&mut tx, user.id).await?;
+    // Then their address and words go from mail, logs and sessions; then the account.
+    erase::forget(&mut tx, user.id).await?;
     repo::delete_user(&mut tx, user.id).await?;
     tx.commit().await?;
     session().await?.flush().await?;

@@ -1,0 +1,58 @@
+//! What deleting an account removes beyond its row (whose foreign keys remove or unsign
+//! the rest): the fan's address and words wherever else they were written down. Counts
+//! stay: the outbox keeps one row per message sent (kind, meetup, status, times), logs
+//! keep their entries, questions and reports stay, unsigned.
+use super::addresses::{self, like_literal};
+use crate::infra::db::Tx;
+
+/// The recipient of mail whose fan deleted their account (`.invalid` never resolves).
+pub const DELETED_RECIPIENT: &str = "deleted@deleted.invalid";
+
+/// What logs show instead of a deleted fan's name.
+pub const DELETED_NAME: &str = "—";
+
+/// Anonymises everything about `user_id` outside its own rows; run in the deleting
+/// transaction, before the account's row goes.
+pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    let held = addresses::held(tx, user_id).await?;
+    if held.is_empty() {
+        return Ok(());
+    }
+    // Mail to the fan: no address, subject, words or attachments; mail not sent yet
+    // never will be.
+    let sql = format!(
+        "UPDATE outbox SET recipient = '{DELETED_RECIPIENT}', subject = '', body_text = '', body_html = '', attachments = '[]', \
+         list_unsubscribe = NULL, idempotency_key = 'deleted:' || CAST(id AS TEXT), \
+         last_error = CASE WHEN status = 'pending' THEN 'the recipient deleted their account' ELSE last_error END, \
+         status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END \
+         WHERE {}",
+        addresses::mail_condition(&held)
+    );
+    addresses::bind_held(sqlx::query(&sql), user_id, &held).execute(&mut **tx).await?;
+    // Mail to others that quotes the fan: their messages as an organizer.
+    sqlx::query(
+        "UPDATE outbox SET body_text = '', body_html = '' \
+         WHERE kind = 'organizer_message' AND event_id IN (SELECT id FROM events WHERE organizer_id = $1)",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    // Logs that name the fan (as the one picked, or as the one acting).
+    for (table, name, id) in [
+        ("admission_log", "fan_name", "fan_id"),
+        ("admission_log", "actor_name", "actor_id"),
+        ("moderation_log", "staff_name", "staff_id"),
+        ("host_decisions", "decided_by_name", "decided_by"),
+    ] {
+        let sql = format!("UPDATE {table} SET {name} = '{DELETED_NAME}' WHERE {id} = $1");
+        sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?;
+    }
+    for address in &held {
+        let literal = like_literal(&address.email);
+        // Browsers' sessions that remember the address (one that registered it).
+        sqlx::query("DELETE FROM sessions WHERE data LIKE $1 ESCAPE '\\'").bind(format!("%{literal}%")).execute(&mut **tx).await?;
+        // Rate-limit counts kept under the address (log-in, reset).
+        sqlx::query("DELETE FROM rate_limit_hits WHERE limit_key LIKE $1 ESCAPE '\\'").bind(format!("%:{literal}")).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
