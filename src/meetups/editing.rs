@@ -146,9 +146,7 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
             before.id
         }
     };
-    if save.kind == EventKind::Official {
-        crate::admission::repo::save_settings(&mut tx, id, &admission).await?;
-    }
+    crate::admission::repo::save_settings(&mut tx, id, &admission).await?;
     tx.commit().await?;
     Ok(id)
 }

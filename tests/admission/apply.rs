@@ -1,10 +1,12 @@
 //! Applying: once per fan however often pressed, until the last second; staff choose
-//! the draw on the meetup form and fans read its rules before applying.
+//! the draw on the meetup form, the invitation asks fans to apply, fans read the rules
+//! before applying, and applicants ask questions like fans with a place.
 use crate::on_both_databases;
 use crate::common::moderation::{staff, user_id};
-use crate::common::{demo_fans, Backend, TestApp};
+use crate::common::{demo_fans, execute, Backend, TestApp};
 use crate::{count, draw_event, draw_with, engine, field_message, DAY, SEED};
 use tongcheng::admission::{DrawOutcome, StaffAdmission};
+use tongcheng::conversation::{AskRule, Conversation};
 use tongcheng::infra::clock::now;
 use tongcheng::meetups::engine::Fan;
 
@@ -12,6 +14,8 @@ on_both_databases!(
     applying_twice_gives_one_application_and_the_last_second_counts,
     concurrent_applications_each_count_once,
     staff_choose_the_draw_and_fans_see_the_rules_before_applying,
+    the_invitation_of_a_draw_meetup_asks_fans_to_apply,
+    applicants_ask_and_vote_like_fans_with_a_place,
 );
 
 async fn applying_twice_gives_one_application_and_the_last_second_counts(backend: Backend) {
@@ -107,4 +111,74 @@ async fn staff_choose_the_draw_and_fans_see_the_rules_before_applying(backend: B
     let (_, page) = fan.page(&format!("/meetups/{id}")).await;
     assert!(page.contains("data-testid=\"ticket-code\""), "the selected fan's ticket");
     assert_eq!(count(db, "SELECT COUNT(*) FROM outbox WHERE event_id = $1 AND kind = 'seat_confirmed'", id).await, 1);
+}
+
+async fn the_invitation_of_a_draw_meetup_asks_fans_to_apply(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    let staff = staff(&app).await;
+    app.fan("reader@example.com", "深圳").await;
+    app.fan("duzhe@example.com", "深圳").await;
+    execute(db, "UPDATE users SET locale = 'zh-CN' WHERE email = 'duzhe@example.com' AND id > $1", &[0]).await;
+    let form = [("id", ""), ("city", "深圳"), ("title", "Meet the engineers"), ("starts", "2099-05-02T14:00"), ("capacity", "30"), ("admission", "draw"), ("application_closes", "2099-05-01T10:00"), ("question", "")];
+    let id: i64 = staff.call("save_meetup", &form).await.expect("create");
+    let _: u64 = staff.call("publish_meetup", &[("id", &id.to_string()), ("radius_km", "")]).await.expect("publish");
+    let invitation = |to: &'static str| async move {
+        let (subject, text, html): (String, String, String) = sqlx::query_as("SELECT subject, body_text, body_html FROM outbox WHERE kind = 'invitation' AND event_id = $1 AND recipient = $2")
+            .bind(id)
+            .bind(to)
+            .fetch_one(&db.pool)
+            .await
+            .expect("an invitation");
+        (subject, text, html)
+    };
+    let (subject, text, html) = invitation("reader@example.com").await;
+    assert_eq!(subject, "Apply for a seat: Meet the engineers");
+    for said in ["drawn among the fans who apply: apply by Fri 1 May 2099, 10:00", "every applicant hears from us by email", "There are 30 seats.", "Apply for a seat"] {
+        assert!(text.contains(said), "{said} not in: {text}");
+    }
+    assert!(html.contains("apply by Fri 1 May 2099, 10:00"));
+    assert!(!text.contains("first come") && !text.contains("Sign up"), "not a sign-up: {text}");
+    let (subject, text, _) = invitation("duzhe@example.com").await;
+    assert_eq!(subject, "申请参加：Meet the engineers");
+    for said in ["在申请的粉丝中抽签产生：请在 2099年5月1日 周五 10:00 之前申请", "共 30 个名额。", "立即申请"] {
+        assert!(text.contains(said), "{said} not in: {text}");
+    }
+    assert!(!text.contains("先到先得") && !text.contains("立即报名"), "not a sign-up: {text}");
+}
+
+async fn applicants_ask_and_vote_like_fans_with_a_place(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    let event = draw_event(db, app.city_id("深圳").await, 1, DAY).await;
+    let e = event.to_string();
+    let asker = app.fan("asker@example.com", "深圳").await;
+    let voter = app.fan("voter@example.com", "深圳").await;
+    let outsider = app.fan("outsider@example.com", "深圳").await;
+    for fan in [&asker, &voter] {
+        let _: () = fan.call("apply_for_seat", &[("id", &e)]).await.expect("apply");
+    }
+    assert_eq!(fan_view(&asker, &e).await.ask, AskRule::Open, "an applicant may ask");
+    assert_eq!(fan_view(&outsider, &e).await.ask, AskRule::NeedPlace);
+    let question: i64 = asker.call("ask_question", &[("id", &e), ("body", "How do you test the phone?")]).await.expect("an applicant asks");
+    let counted: bool = voter.call("vote_question", &[("id", &question.to_string())]).await.expect("an applicant votes");
+    assert!(counted);
+    let need = "Only fans with a seat, on the waiting list or who applied for a seat can ask and vote.";
+    assert_eq!(field_message(ask(&outsider, &e).await, "body"), need, "without an application");
+    // A withdrawn application no longer counts.
+    let _: () = voter.call("withdraw_application", &[("id", &e)]).await.expect("withdraw");
+    assert_eq!(field_message(ask(&voter, &e).await, "body"), need, "withdrawn");
+    // After the draw, the place decides: the one seat went to the one applicant left.
+    draw_with(db, event, SEED).await;
+    assert_eq!(fan_view(&asker, &e).await.ask, AskRule::Open, "with the seat");
+    assert_eq!(fan_view(&voter, &e).await.ask, AskRule::NeedPlace);
+    assert_eq!(fan_view(&asker, &e).await.questions.first().map(|q| q.votes), Some(1));
+}
+
+async fn ask(fan: &crate::common::Browser, event: &str) -> Result<i64, tongcheng::error::AppError> {
+    fan.call("ask_question", &[("id", event), ("body", "May I ask too, please?")]).await.map_err(|(_, e)| e)
+}
+
+async fn fan_view(fan: &crate::common::Browser, event: &str) -> Conversation {
+    fan.call("load_conversation", &[("id", event)]).await.expect("conversation")
 }

@@ -5,6 +5,7 @@
 mod common;
 mod apply;
 mod draw;
+mod gatherings;
 mod no_shows;
 
 use tongcheng::admission::run::{run_draw, DrawnBy};
