@@ -82,7 +82,7 @@ pub async fn run_draw(events: &Events, event_id: i64, by: DrawnBy<'_>, weights: 
     timer.lap("draw");
 
     // The draw's inputs and result, kept for anyone to re-run.
-    let entries: Vec<[i64; 3]> = order.iter().map(|r| [r.id, r.user_id, weight_of(r) as i64]).collect();
+    let entries: Vec<[i64; 4]> = order.iter().zip(1..).map(|(r, position)| [r.id, r.user_id, weight_of(r) as i64, position]).collect();
     store_entries(&mut tx, event_id, &entries, picks.len(), seats, now).await?;
     timer.lap("store");
     // Seats, one by one through the engine's conditional update, each with its ticket.
@@ -140,21 +140,24 @@ async fn applicants(tx: &mut Tx, event_id: i64, no_show_window_start: i64) -> Re
     .await
 }
 
-/// Stores the draw, one row per applicant in drawn order: `[application, user, weight]`;
-/// position n (from 1), the first `picks` picked by staff, the first `seats` selected.
-/// One statement: the rows go in as one JSON array.
-async fn store_entries(tx: &mut Tx, event_id: i64, entries: &[[i64; 3]], picks: usize, seats: usize, now: i64) -> Result<(), sqlx::Error> {
-    let mut json = String::with_capacity(entries.len() * 24 + 2);
+/// Stores the draw, one row per applicant: `[application, user, weight, position]`
+/// (positions from 1 in drawn order; the first `picks` picked by staff, the first
+/// `seats` selected). One statement: the rows go in as one JSON array, in application
+/// order (the order of the table's keys: each row lands at the end of its indexes).
+async fn store_entries(tx: &mut Tx, event_id: i64, entries: &[[i64; 4]], picks: usize, seats: usize, now: i64) -> Result<(), sqlx::Error> {
+    let mut sorted = entries.to_vec();
+    sorted.sort_unstable();
+    let mut json = String::with_capacity(sorted.len() * 32 + 2);
     json.push('[');
-    for (i, [application, user, weight]) in entries.iter().enumerate() {
+    for (i, [application, user, weight, position]) in sorted.iter().enumerate() {
         let comma = if i == 0 { "" } else { "," };
-        let _ = write!(json, "{comma}[{application},{user},{weight}]");
+        let _ = write!(json, "{comma}[{application},{user},{weight},{position}]");
     }
     json.push(']');
     let sql = format!(
         "INSERT INTO draw_entries (event_id, application_id, user_id, weight, position, picked, selected, drawn_at) \
-         SELECT $1, j.c0, j.c1, j.c2, j.n, CASE WHEN j.n <= $3 THEN 1 ELSE 0 END, CASE WHEN j.n <= $4 THEN 1 ELSE 0 END, $5 FROM {} j",
-        tx.dialect.json_rows("$2", 3)
+         SELECT $1, j.c0, j.c1, j.c2, j.c3, CASE WHEN j.c3 <= $3 THEN 1 ELSE 0 END, CASE WHEN j.c3 <= $4 THEN 1 ELSE 0 END, $5 FROM {} j",
+        tx.dialect.json_rows("$2", 4)
     );
     sqlx::query(&sql).bind(event_id).bind(json).bind(picks as i64).bind(seats as i64).bind(now).execute(&mut **tx).await?;
     Ok(())
@@ -162,7 +165,8 @@ async fn store_entries(tx: &mut Tx, event_id: i64, entries: &[[i64; 3]], picks: 
 
 /// Everyone the draw did not seat joins the waiting list in drawn order (number n is
 /// position `seats` + n), with a ticket code made by the database that becomes their
-/// ticket if a seat comes free: one `INSERT … SELECT` from the stored draw.
+/// ticket if a seat comes free: one `INSERT … SELECT` from the stored draw, in the order
+/// of the fans (the order of the registrations' keys).
 async fn join_waiting_list(tx: &mut Tx, event_id: i64, seats: usize, now: i64) -> Result<(), sqlx::Error> {
     let (per_row_random, code) = crate::meetups::tickets::sql_codes(tx.dialect);
     // No applicant holds a registration before the draw (sign-ups wait for it, and the
@@ -171,7 +175,7 @@ async fn join_waiting_list(tx: &mut Tx, event_id: i64, seats: usize, now: i64) -
         "INSERT INTO registrations (event_id, user_id, status, waitlist_seq, ticket_code, created_at, updated_at, generation) \
          SELECT $1, w.user_id, 'waitlisted', w.position - $2, {code}, $3, $3, 1 \
          FROM (SELECT d.user_id, d.position, {per_row_random} AS r FROM draw_entries d \
-               WHERE d.event_id = $1 AND d.selected = 0 AND d.user_id IS NOT NULL) w"
+               WHERE d.event_id = $1 AND d.selected = 0 AND d.user_id IS NOT NULL) w ORDER BY w.user_id"
     );
     sqlx::query(&sql).bind(event_id).bind(seats as i64).bind(now).execute(&mut **tx).await?;
     Ok(())
