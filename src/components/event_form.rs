@@ -43,12 +43,13 @@ pub fn EventFields(kind: EventKind, values: EventFormValues, error: impl Fn(&'st
             <Field label=td_string!(locale, visitor.components.event_form.signup_opens) name="signup_opens" kind="datetime-local" value=values.signup_opens.clone() error=error("signup_opens") hint=td_string!(locale, visitor.components.event_form.signup_opens_hint) />
         })}
         <Field label=td_string!(locale, visitor.components.event_form.signup_closes) name="signup_closes" kind="datetime-local" value=values.signup_closes error=error("signup_closes") hint=td_string!(locale, visitor.components.event_form.signup_closes_hint) />
-        {(kind == EventKind::Official).then(|| view! { <AdmissionFields values=values_admission error=admission_error /> })}
+        <AdmissionFields values=values_admission error=admission_error />
     }
 }
 
-/// How an official meetup gives its seats: first come, or apply then a draw (with when
-/// applications close and an optional question).
+/// How the event gives its seats: first come, or apply then a draw (with when
+/// applications close and an optional question). Staff choose for official meetups, an
+/// organizer for their gathering.
 #[component]
 fn AdmissionFields(values: EventFormValues, error: [Signal<Option<String>>; 3]) -> impl IntoView {
     let locale = use_locale();

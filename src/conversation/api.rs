@@ -37,6 +37,11 @@ mod ssr {
         })
     }
 
+    /// A seat or a place on the waiting list (then an application does not matter).
+    pub fn holds_place(place: Option<crate::meetups::PlaceStatus>) -> bool {
+        matches!(place, Some(crate::meetups::PlaceStatus::Confirmed | crate::meetups::PlaceStatus::Waitlisted))
+    }
+
     /// Why a fan may not ask or vote, beside `field`.
     pub fn refusal(rule: super::super::AskRule, field: &str) -> AppError {
         use super::super::AskRule;
@@ -59,26 +64,27 @@ pub async fn load_conversation(id: i64) -> Result<Conversation, AppError> {
     let viewer = user.as_ref().map(|u| u.id);
     let mut questions = repo::questions(&state.db, id, viewer, false, false).await?;
     rank(&mut questions);
-    let (place, outcome, given, asked) = match viewer {
+    let (place, applied, outcome, given, asked) = match viewer {
         Some(uid) => (
             ssr::place_status(repo::place_status(&state.db, id, uid).await?)?,
+            repo::live_application(&state.db.pool, "", id, uid).await?,
             repo::outcome(&state.db.pool, id, uid).await?,
             repo::given(&state.db, id, uid).await?,
             repo::asked(&state.db.pool, id, uid).await?,
         ),
-        None => (None, None, None, 0),
+        None => (None, false, None, None, 0),
     };
     let now = crate::infra::clock::now();
     Ok(Conversation {
         event_id: id,
         questions,
-        ask: ask_rule(user.is_some(), place, event.status, now, event.ends_at, door_closed),
+        ask: ask_rule(user.is_some(), place, applied, event.status, now, event.ends_at, door_closed),
         questions_left: (QUESTIONS_PER_FAN - asked).max(0),
         feedback: if user.is_some() { feedback_state(door_closed, outcome.as_deref(), given) } else { super::FeedbackState::NotYet },
     })
 }
 
-/// A fan with a place asks the team a question (at most `QUESTIONS_PER_FAN` per
+/// A fan with a place (or an application to a drawn meetup) asks the team a question (at most `QUESTIONS_PER_FAN` per
 /// meetup). Returns the question's id.
 #[server(endpoint = "ask_question")]
 pub async fn ask_question(id: i64, body: String) -> Result<i64, AppError> {
@@ -96,9 +102,12 @@ pub async fn ask_question(id: i64, body: String) -> Result<i64, AppError> {
     let door_closed = repo::door_closed_at(&state.db, id).await?.flatten().is_some();
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
-    // The fan's registration is locked: questions asked at once are counted in turn.
-    let place = ssr::place_status(repo::lock_place(&mut tx, state.db.dialect.row_lock(), id, user.id).await?)?;
-    let rule = ask_rule(true, place, event.status, now, event.ends_at, door_closed);
+    // The fan's registration (or application) is locked: questions asked at once are
+    // counted in turn.
+    let row_lock = state.db.dialect.row_lock();
+    let place = ssr::place_status(repo::lock_place(&mut tx, row_lock, id, user.id).await?)?;
+    let applied = !ssr::holds_place(place) && repo::live_application(&mut *tx, row_lock, id, user.id).await?;
+    let rule = ask_rule(true, place, applied, event.status, now, event.ends_at, door_closed);
     if rule != AskRule::Open {
         return Err(ssr::refusal(rule, "body"));
     }
@@ -124,7 +133,8 @@ pub async fn vote_question(id: i64) -> Result<bool, AppError> {
     let event = ssr::visible_event(question.event_id, Some(&user)).await?;
     let door_closed = repo::door_closed_at(&state.db, event.id).await?.flatten().is_some();
     let place = ssr::place_status(repo::place_status(&state.db, event.id, user.id).await?)?;
-    let rule = ask_rule(true, place, event.status, crate::infra::clock::now(), event.ends_at, door_closed);
+    let applied = !ssr::holds_place(place) && repo::live_application(&state.db.pool, "", event.id, user.id).await?;
+    let rule = ask_rule(true, place, applied, event.status, crate::infra::clock::now(), event.ends_at, door_closed);
     let own = question.user_id == Some(user.id);
     if !may_vote(rule, own, false) {
         return Err(if own && rule == AskRule::Open { AppError::field("vote", crate::msg!(conversation.errors.own_question)) } else { ssr::refusal(rule, "vote") });

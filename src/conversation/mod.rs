@@ -1,4 +1,5 @@
-//! The meetup conversation: before a meetup, fans with a place ask the team questions
+//! The meetup conversation: before a meetup, fans with a place (or an application to a
+//! meetup whose seats are drawn) ask the team questions
 //! and up-vote each other's (one vote per fan per question); staff (and a gathering's
 //! organizer) see them ranked and mark some answered; staff moderate them like
 //! gathering reports. After it, each attendee rates it (1–5) once, with a comment;
@@ -106,13 +107,12 @@ pub struct CityMonth {
     pub average: f64,
 }
 
-/// Who may ask a question or vote: a fan with a confirmed or waiting-list place, while
-/// the meetup is published or postponed and not over (until it ends and its door
+/// Who may ask a question or vote: a fan with a confirmed or waiting-list place, or
+/// with a live application to a meetup whose seats are drawn (`applied`: applied and
+/// not withdrawn, before the draw; after it every applicant holds a place or none),
+/// while the meetup is published or postponed and not over (until it ends and its door
 /// closes: questions asked at the meetup count too).
-///
-/// Issue 13 also lets fans who *applied* (apply-then-select admission) ask; that
-/// status does not exist yet: when it lands, it belongs in the `matches!` below.
-pub fn ask_rule(logged_in: bool, place: Option<PlaceStatus>, status: EventStatus, now: i64, ends_at: i64, door_closed: bool) -> AskRule {
+pub fn ask_rule(logged_in: bool, place: Option<PlaceStatus>, applied: bool, status: EventStatus, now: i64, ends_at: i64, door_closed: bool) -> AskRule {
     if !matches!(status, EventStatus::Published | EventStatus::Postponed) || now >= ends_at || door_closed {
         return AskRule::Closed;
     }
@@ -121,6 +121,7 @@ pub fn ask_rule(logged_in: bool, place: Option<PlaceStatus>, status: EventStatus
     }
     match place {
         Some(PlaceStatus::Confirmed | PlaceStatus::Waitlisted) => AskRule::Open,
+        _ if applied => AskRule::Open,
         _ => AskRule::NeedPlace,
     }
 }
@@ -192,7 +193,7 @@ mod tests {
 
     #[test]
     fn only_fans_with_a_place_ask_while_the_meetup_is_on() {
-        let open = |place, status| ask_rule(true, place, status, 100, 200, false);
+        let open = |place, status| ask_rule(true, place, false, status, 100, 200, false);
         assert_eq!(open(Some(PlaceStatus::Confirmed), Published), AskRule::Open);
         assert_eq!(open(Some(PlaceStatus::Waitlisted), Published), AskRule::Open, "the waiting list too");
         assert_eq!(open(Some(PlaceStatus::Confirmed), Postponed), AskRule::Open);
@@ -201,9 +202,18 @@ mod tests {
         assert_eq!(open(Some(PlaceStatus::Confirmed), Cancelled), AskRule::Closed);
         assert_eq!(open(Some(PlaceStatus::Confirmed), Hidden), AskRule::Closed);
         assert_eq!(open(Some(PlaceStatus::Confirmed), Draft), AskRule::Closed);
-        assert_eq!(ask_rule(true, Some(PlaceStatus::Confirmed), Published, 200, 200, false), AskRule::Closed, "over at its end");
-        assert_eq!(ask_rule(true, Some(PlaceStatus::Confirmed), Published, 100, 200, true), AskRule::Closed, "or once the door closed");
-        assert_eq!(ask_rule(false, None, Published, 100, 200, false), AskRule::LogIn);
+        assert_eq!(ask_rule(true, Some(PlaceStatus::Confirmed), false, Published, 200, 200, false), AskRule::Closed, "over at its end");
+        assert_eq!(ask_rule(true, Some(PlaceStatus::Confirmed), false, Published, 100, 200, true), AskRule::Closed, "or once the door closed");
+        assert_eq!(ask_rule(false, None, false, Published, 100, 200, false), AskRule::LogIn);
+    }
+
+    #[test]
+    fn applicants_ask_like_fans_with_a_place() {
+        assert_eq!(ask_rule(true, None, true, Published, 100, 200, false), AskRule::Open, "applied to a draw");
+        assert_eq!(ask_rule(true, Some(PlaceStatus::Cancelled), true, Published, 100, 200, false), AskRule::Open);
+        assert_eq!(ask_rule(true, None, true, Cancelled, 100, 200, false), AskRule::Closed, "not once the meetup is off");
+        assert_eq!(ask_rule(true, None, true, Published, 200, 200, false), AskRule::Closed, "nor over");
+        assert_eq!(ask_rule(false, None, true, Published, 100, 200, false), AskRule::LogIn);
     }
 
     #[test]

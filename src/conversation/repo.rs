@@ -61,6 +61,21 @@ pub async fn lock_place(tx: &mut Tx, row_lock: &str, event_id: i64, user_id: i64
         .await
 }
 
+/// Whether the fan has a live application to the event (applied and not withdrawn, to a
+/// meetup whose seats are drawn, before the draw); `row_lock` locks the application, so
+/// questions an applicant asks at once are counted in turn.
+pub async fn live_application(executor: impl sqlx::Executor<'_, Database = sqlx::Any>, row_lock: &str, event_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT a.id FROM applications a WHERE a.event_id = $1 AND a.user_id = $2 AND a.status = 'applied' \
+         AND EXISTS (SELECT 1 FROM events e WHERE e.id = a.event_id AND e.admission = 'draw' AND e.drawn_at IS NULL) {row_lock}"
+    ))
+    .bind(event_id)
+    .bind(user_id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(id.is_some())
+}
+
 /// The fan's registration status at an event.
 pub async fn place_status(db: &Db, event_id: i64, user_id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT status FROM registrations WHERE event_id = $1 AND user_id = $2").bind(event_id).bind(user_id).fetch_optional(&db.pool).await

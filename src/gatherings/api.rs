@@ -71,8 +71,10 @@ pub async fn apply_organizer(reason: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates (no `id`) or edits the organizer's own gathering. New gatherings wait for
-/// staff review unless the organizer is trusted. Returns the gathering's id.
+/// Creates (no `id`) or edits the organizer's own gathering, with how its seats are
+/// given (first come, or apply then draw: the organizer's choice, the same fields and
+/// rules as staff have on official meetups). New gatherings wait for staff review unless
+/// the organizer is trusted. Returns the gathering's id.
 #[server(endpoint = "save_gathering")]
 pub async fn save_gathering(id: Option<String>, #[server(flatten)] values: crate::meetups::EventFormValues) -> Result<i64, AppError> {
     use crate::meetups::editing::{save_event, SaveEvent};
@@ -103,9 +105,12 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     let user = crate::accounts::auth::require_user().await?;
     let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     let rejection = if event.status == crate::meetups::EventStatus::Rejected { super::repo::rejection_reason(&state.db, id).await? } else { None };
+    let mut form = crate::meetups::EventFormValues::of(&event, String::new());
+    crate::admission::form::fill(&state.db, &event, &mut form).await?;
     Ok(OwnGathering {
         card: crate::meetups::api::card(&event),
-        form: crate::meetups::EventFormValues::of(&event, String::new()),
+        form,
+        admission: crate::admission::api::meetup_admission(&state.db, &event, None, &state.config).await?,
         // A fan's record is for staff: organizers do not see no-shows.
         attendees: crate::meetups::repo::attendees(&state.db, id).await?.into_iter().map(|a| crate::meetups::Attendee { attended: 0, no_shows: 0, ..a }).collect(),
         rejection,

@@ -39,6 +39,8 @@ pub struct OwnGathering {
     pub attendees: Vec<Attendee>,
     /// Why staff rejected it, if they did.
     pub rejection: Option<String>,
+    /// Where applications and the draw stand, when seats are drawn.
+    pub admission: Option<crate::admission::MeetupAdmission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

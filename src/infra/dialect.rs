@@ -92,6 +92,32 @@ impl Dialect {
         }
     }
 
+    /// Turns off, for the rest of the transaction, PostgreSQL's compiling of queries it
+    /// estimates as costly (one large read pays ~0.1 s of compilation to save less).
+    pub fn without_jit(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SET LOCAL jit = off"),
+        }
+    }
+
+    /// A JSON array of integer arrays bound as `param` (`[[7, 3], [9, 4]]`), as a table
+    /// for `FROM`: column `n` numbers the rows from 1 in array order, `c0`, `c1`, … are
+    /// the integers of each row. One bound text instead of a parameter per value (binding
+    /// hundreds of thousands of values one by one costs seconds).
+    pub fn json_rows(self, param: &str, columns: usize) -> String {
+        let values: Vec<String> = (0..columns)
+            .map(|c| match self {
+                Dialect::Sqlite => format!("value ->> {c} AS c{c}"),
+                Dialect::Postgres => format!("CAST(v ->> {c} AS BIGINT) AS c{c}"),
+            })
+            .collect();
+        match self {
+            Dialect::Sqlite => format!("(SELECT key + 1 AS n, {} FROM json_each({param}))", values.join(", ")),
+            Dialect::Postgres => format!("(SELECT n, {} FROM json_array_elements(CAST({param} AS json)) WITH ORDINALITY AS t (v, n))", values.join(", ")),
+        }
+    }
+
     /// Makes `$2` the last number handed out on event `$1`'s waiting list (after the
     /// draw filled it in one statement).
     pub fn set_waitlist_number(self) -> &'static str {

@@ -181,11 +181,7 @@ pub async fn load_staff_meetup(id: i64) -> Result<StaffMeetup, AppError> {
         super::repo::attendees(&state.db, id).await?.into_iter().partition(|a| a.status == PlaceStatus::Confirmed);
     let invitations = DeliveryCounts::from_statuses(&crate::email::outbox::counts_for_event(&state.db, id, "invitation").await?);
     let mut form = super::EventFormValues::of(&event, city_label);
-    if let Some(a) = crate::admission::repo::event_admission(&state.db.pool, id).await? {
-        form.admission = a.mode().as_str().to_string();
-        form.application_closes = a.application_closes_at.map(|t| crate::infra::clock::format_input(t, &event.timezone)).unwrap_or_default();
-        form.question = a.application_question;
-    }
+    crate::admission::form::fill(&state.db, &event, &mut form).await?;
     Ok(StaffMeetup {
         form,
         checked_in: confirmed.iter().filter(|a| a.checked_in).count() as i64,
@@ -244,7 +240,9 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
         EventStatus::Draft => {
             super::repo::set_status(&mut tx, id, EventStatus::Published, now).await?;
             let event = super::repo::event_info(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-            super::repo::invite_cities(&mut tx, &super::emails::invitation(&event, base), id, &cities, now).await?
+            let admission = crate::admission::repo::event_admission(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+            let draw_closes = admission.application_closes_at.filter(|_| admission.mode() == crate::admission::Admission::Draw);
+            super::repo::invite_cities(&mut tx, &super::emails::invitation(&event, draw_closes, base), id, &cities, now).await?
         }
         EventStatus::Postponed => {
             super::repo::set_status(&mut tx, id, EventStatus::Published, now).await?;

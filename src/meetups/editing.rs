@@ -154,7 +154,7 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
         }
     };
     // Festival sessions are first come, first served, like the festival's opening.
-    if save.kind == EventKind::Official && festival.is_none() {
+    if festival.is_none() {
         crate::admission::repo::save_settings(&mut tx, id, &admission).await?;
     }
     tx.commit().await?;

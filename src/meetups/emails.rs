@@ -146,32 +146,39 @@ pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: 
 
 /// The invitation sent to the city's fans when a meetup is published. The same text
 /// goes to every fan of a language, so it is written once per language and copied per
-/// recipient in SQL.
-pub fn invitation(event: &EventInfo, base: &str) -> Localized {
+/// recipient in SQL. A meetup whose seats are drawn (`draw_closes`: when applications
+/// close) asks fans to apply, and says how the draw works and when applications close.
+pub fn invitation(event: &EventInfo, draw_closes: Option<i64>, base: &str) -> Localized {
     let url = meetup_url(base, event);
     Localized::build(|l| {
-        let mail = About {
-            kind: "invitation",
-            key: String::new(),
-            to: "",
-            subject: td_string!(l, email.meetup.invitation.subject, title = &event.title).to_string(),
-            body: Body {
-                greeting: greeting(l, None),
-                paragraphs: vec![
-                    td_string!(l, email.meetup.invitation.official, city = city_in(event, l)).to_string(),
+        let official = td_string!(l, email.meetup.invitation.official, city = city_in(event, l)).to_string();
+        let (subject, mut paragraphs, button) = match draw_closes {
+            None => (
+                td_string!(l, email.meetup.invitation.subject, title = &event.title).to_string(),
+                vec![
+                    official,
                     title_details(event, l),
                     match event.capacity {
                         Some(seats) => td_string!(l, email.meetup.invitation.seats, seats = seats).to_string(),
                         None => td_string!(l, email.meetup.invitation.everyone).to_string(),
                     },
                 ],
-                link: Some((td_string!(l, email.meetup.invitation.button), &url)),
-            },
-            event,
-            attach_ics: false,
-            base,
+                td_string!(l, email.meetup.invitation.button),
+            ),
+            Some(closes) => (
+                td_string!(l, admission.email.invitation_subject, title = &event.title).to_string(),
+                vec![
+                    official,
+                    title_details(event, l),
+                    td_string!(l, admission.email.invitation_draw, closes = format_local(closes, &event.timezone, l)).to_string(),
+                ],
+                td_string!(l, admission.email.invitation_button),
+            ),
+        };
+        if let (Some(_), Some(seats)) = (draw_closes, event.capacity) {
+            paragraphs.push(td_string!(l, admission.email.invitation_seats, seats = seats).to_string());
         }
-        .build(l);
+        let mail = About { kind: "invitation", key: String::new(), to: "", subject, body: Body { greeting: greeting(l, None), paragraphs, link: Some((button, &url)) }, event, attach_ics: false, base }.build(l);
         templates::unsubscribable_copy(mail, l, base)
     })
 }
@@ -327,11 +334,18 @@ mod tests {
     #[test]
     fn mail_to_many_fans_is_written_in_each_language() {
         let e = event();
-        let invitation = invitation(&e, "http://x");
+        let invitation = invitation(&e, None, "http://x");
         assert_eq!(invitation.get(Locale::zh_CN).subject, "诚邀参加：Fan <meetup> & friends");
         assert!(invitation.get(Locale::zh_CN).text.contains("同城会团队将在成都举办官方聚会"));
         assert_eq!(invitation.get(Locale::en).subject, "You're invited: Fan <meetup> & friends");
         assert!(invitation.get(Locale::en).text.contains("official meetup in Chengdu"));
+        let draw = super::invitation(&e, Some(e.starts_at - 86_400), "http://x");
+        assert_eq!(draw.get(Locale::zh_CN).subject, "申请参加：Fan <meetup> & friends");
+        assert!(draw.get(Locale::zh_CN).text.contains("请在 2026年11月27日 周五 14:00 之前申请"), "{}", draw.get(Locale::zh_CN).text);
+        assert!(draw.get(Locale::zh_CN).text.contains("立即申请") && !draw.get(Locale::zh_CN).text.contains("先到先得"));
+        assert_eq!(draw.get(Locale::en).subject, "Apply for a seat: Fan <meetup> & friends");
+        assert!(draw.get(Locale::en).text.contains("apply by Fri 27 Nov 2026, 14:00"), "{}", draw.get(Locale::en).text);
+        assert!(!draw.get(Locale::en).text.contains("first come"));
         let cancelled = notice(&e, "cancelled", "http://x");
         assert_eq!((cancelled.kind, cancelled.get(Locale::en).subject.as_str()), ("meetup_cancelled", "Cancelled: Fan <meetup> & friends"));
         let decision = organizer_decision("a@b.cn", "Li", "approved", "", "http://x");

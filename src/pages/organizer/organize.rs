@@ -147,6 +147,17 @@ fn attendee_line(a: &Attendee, locale: Locale) -> String {
     }
 }
 
+/// Where applications and the draw stand, when the gathering's seats are drawn.
+fn draw_line(admission: Option<&crate::admission::MeetupAdmission>, locale: Locale) -> Option<impl IntoView> {
+    let a = admission.filter(|a| a.admission == crate::admission::Admission::Draw)?;
+    let line = if a.drawn {
+        td_string!(locale, organizer.gathering.draw_done).to_string()
+    } else {
+        td_string!(locale, organizer.gathering.draw_open, count = a.applicants, closes = a.closes.clone().unwrap_or_default()).to_string()
+    };
+    Some(view! { <p class="notice" data-testid="gathering-draw">{line}</p> })
+}
+
 #[component]
 pub fn OwnGatheringPage() -> impl IntoView {
     let locale = use_locale();
@@ -181,6 +192,7 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                 " · "
                                 <a href=format!("/staff/meetups/{id}/attendees.csv")>{td!(locale, organizer.gathering.export)}</a>
                             </p>
+                            {draw_line(g.admission.as_ref(), locale)}
                             <h2>{coming}</h2>
                             {if g.attendees.is_empty() {
                                 view! { <p class="empty-state" data-testid="gathering-attendees">{td!(locale, organizer.gathering.nobody)}</p> }.into_any()
