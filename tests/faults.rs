@@ -201,6 +201,7 @@ async fn a_crash_while_mail_goes_out_delivers_everything_once_more_at_most(backe
             html: "<p>Hello</p>".into(),
             event_id: None,
             attachments: Vec::new(),
+            list_unsubscribe: None,
         };
         tongcheng::email::outbox::enqueue(&mut tx, &email, now()).await.expect("enqueue");
     }
