@@ -133,7 +133,7 @@ async fn main() {
 
     let app = tongcheng::server::start::start(config, listener).await.expect("start");
     let base = format!("http://{}", app.addr);
-    let staff = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let staff = bench_common::logged_in(&base, "bench-staff@example.com", "bench-password").await;
     let post = |endpoint: &'static str, form: Vec<(&'static str, String)>| {
         let request = staff.post(format!("{base}/api/{endpoint}")).header("Accept", "application/json").form(&form);
         async move {
@@ -142,7 +142,6 @@ async fn main() {
             response.text().await.expect("body")
         }
     };
-    post("login", vec![("email", "bench-staff@example.com".into()), ("password", "bench-password".into())]).await;
     let starts = (chrono::Utc::now() + chrono::Duration::days(14)).with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%dT19:00").to_string();
     let id = post("save_meetup", vec![("id", String::new()), ("city", "深圳".into()), ("title", "Meet the engineers".into()), ("starts", starts), ("capacity", "50".into())]).await;
 

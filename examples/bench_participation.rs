@@ -318,14 +318,7 @@ async fn main() {
     }
     let app = tongcheng::server::start::start(config, listener).await.expect("start");
     let base = format!("http://{}", app.addr);
-    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
-    let login = client
-        .post(format!("{base}/api/login"))
-        .form(&[("email", "bench@example.com"), ("password", "bench-password")])
-        .send()
-        .await
-        .expect("login");
-    assert!(login.status().is_success(), "login failed");
+    let client = bench_common::logged_in(&base, "bench@example.com", "bench-password").await;
     server_times.0.lock().expect("times").clear();
     let mut client_times = Vec::new();
     let mut heaviest = None;

@@ -38,14 +38,7 @@ async fn main() {
         .expect("staff");
     let app = tongcheng::server::start::start(config, listener).await.expect("start");
     let base = format!("http://{}", app.addr);
-    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
-    let login = client
-        .post(format!("{base}/api/login"))
-        .form(&[("email", "bench@example.com"), ("password", "bench-password")])
-        .send()
-        .await
-        .expect("login");
-    assert!(login.status().is_success(), "login failed");
+    let client = bench_common::logged_in(&base, "bench@example.com", "bench-password").await;
 
     // A published meetup in Beijing, for the fans' main pages.
     let beijing: i64 = sqlx::query_scalar("SELECT id FROM cities WHERE name_zh = '北京'").fetch_one(&db.pool).await.expect("city");

@@ -183,6 +183,17 @@ impl From<tower_sessions::session::Error> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl AppError {
+    /// The error as a server function answers it (status and JSON body, which forms show),
+    /// for the middleware that refuses a call before any server function runs.
+    pub fn into_json_response(self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        (self.status_code(), [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     /// An error answered outside a server function (middleware): JSON for the API, as
     /// server functions answer, and a plain sentence in both languages for pages.

@@ -111,6 +111,14 @@ pub async fn press_sign_up(client: &reqwest::Client, base: &str, cookie: String,
     response.bytes().await.expect("body");
 }
 
+/// A client (cookies kept) logged in at `base` as `email`.
+pub async fn logged_in(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let login = client.post(format!("{base}/api/login")).form(&[("email", email), ("password", password)]).send().await.expect("login");
+    assert!(login.status().is_success(), "login failed: {}", login.status());
+    client
+}
+
 /// The app's settings for a benchmark on `url`, listening at `addr`.
 pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());

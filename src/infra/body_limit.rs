@@ -3,10 +3,9 @@
 use crate::error::AppError;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// The largest body a request may carry. The longest form (a 5000-character Chinese
 /// description, percent-encoded) is about 45 KB.
@@ -47,6 +46,5 @@ async fn drain(body: Body) {
 
 /// The same JSON error body every server function answers with, so the page shows it.
 fn too_large() -> Response {
-    let body = serde_json::to_string(&AppError::TooLarge).unwrap_or_default();
-    (StatusCode::PAYLOAD_TOO_LARGE, [(CONTENT_TYPE, "application/json")], body).into_response()
+    AppError::TooLarge.into_json_response()
 }

@@ -99,9 +99,7 @@ pub async fn enforce(State(policy): State<SessionPolicy>, session: Session, requ
         if let Err(error) = apply(policy, &session).await {
             let error = crate::error::AppError::from(error);
             if request.uri().path().starts_with("/api/") {
-                // As a server function answers: the error as JSON, which forms show.
-                let body = serde_json::to_string(&error).unwrap_or_default();
-                return (error.status_code(), [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+                return error.into_json_response();
             }
             return error.into_response();
         }

@@ -45,9 +45,7 @@ async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Ext
     // The body limit middleware has already capped the size.
     let form = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     if let Some(field) = field_with_nul(&form) {
-        let error = AppError::field(&field, crate::msg!(errors.nul_character));
-        let body = serde_json::to_string(&error).unwrap_or_default();
-        return (error.status_code(), [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        return AppError::field(&field, crate::msg!(errors.nul_character)).into_json_response();
     }
     let request = Request::from_parts(parts, Body::from(form.clone()));
     if !plain_form {
