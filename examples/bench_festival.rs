@@ -110,18 +110,11 @@ async fn check(db: &Db, sessions: &[i64], fans: usize) {
     assert!(ok);
 }
 
-/// `serve URL ADDR`: this program as a second app process on the same database.
-async fn serve(url: &str, addr: &str) {
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-    let _app = tongcheng::server::start::start(bench_common::config(url, addr), listener).await.expect("start");
-    std::future::pending::<()>().await;
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("serve") {
-        return serve(&args[2], &args[3]).await;
+        return bench_common::serve(&args[2], &args[3]).await;
     }
     let backend = args.get(1).cloned().unwrap_or_else(|| "sqlite".into());
     let fans: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20_000);
@@ -136,22 +129,8 @@ async fn main() {
     let db = tongcheng::server::start::open_database(&config).await.expect("db");
     tongcheng::server::seed::seed_demo(&db, fans as u64, false).await.expect("seed");
     let app = tongcheng::server::start::start(config, listener).await.expect("start");
-    let mut bases = vec![format!("http://{}", app.addr)];
-    let mut second = None;
-    if processes == 2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = std::process::Command::new(std::env::current_exe().expect("exe")).args(["serve", &url, &addr]).spawn().expect("second process");
-        second = Some(child);
-        let base = format!("http://{addr}");
-        for _ in 0..200 {
-            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        bases.push(base);
-    }
+    let apps = bench_common::AppProcesses::start(&url, format!("http://{}", app.addr), processes).await;
+    let bases = apps.bases.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
     let cookies = bench_common::log_in_all(&client, &bases[0], fans).await;
     let users: Arc<Vec<(i64, String)>> = Arc::new(
@@ -195,8 +174,4 @@ async fn main() {
     println!("HTTP throughput is {:.0}% of the raw database limit.", http_rate / raw_rate * 100.0);
     let demand: Vec<usize> = http.iter().map(|s| (0..fans).filter(|i| choice(*i, &http) == *s).count()).collect();
     println!("presses per session, most wanted first: {demand:?}");
-    if let Some(mut child) = second {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
 }

@@ -1,12 +1,13 @@
 //! Benchmark: a flash-sale burst of sign-ups for one 50-seat meetup.
 //!
-//!   cargo run --release --features ssr --example bench_signup -- [sqlite|postgres] [fans] [connections]
+//!   cargo run --release --features ssr --example bench_signup -- [sqlite|postgres] [fans] [connections] [processes]
 //!
 //! Seeds `fans` verified fans and logs each in over HTTP (setup, not timed). Then:
 //! 1. raw: the seat-taking transaction (`engine::sign_up`) run directly against the
 //!    database by `connections` concurrent tasks, every fan once, on meetup A;
 //! 2. http: every fan presses "sign up" on meetup B through the real HTTP endpoint,
-//!    over `connections` concurrent connections.
+//!    over `connections` concurrent connections, split over `processes` (1 or 2) app
+//!    processes on the same database (the second is this program started again).
 //! Reports throughput, median and p99 latency, and checks that exactly 50 seats are
 //! confirmed and everyone else waits with positions 1..N-50.
 //! PostgreSQL needs BENCH_POSTGRES_URL (a database `tongcheng_bench` is recreated).
@@ -53,9 +54,13 @@ async fn check(db: &Db, event: i64, fans: usize) {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        return bench_common::serve(&args[2], &args[3]).await;
+    }
     let backend = args.get(1).cloned().unwrap_or_else(|| "sqlite".into());
     let fans: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5000);
     let connections: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(64);
+    let processes: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(1).clamp(1, 2);
     // The app's database pool (its default unless BENCH_DB_CONNECTIONS says otherwise).
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS")
         .unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
@@ -67,16 +72,20 @@ async fn main() {
     let db = tongcheng::server::start::open_database(&config).await.expect("db");
     tongcheng::server::seed::seed_demo(&db, fans as u64, false).await.expect("seed");
     let app = tongcheng::server::start::start(config, listener).await.expect("start");
-    let base = format!("http://{}", app.addr);
+    let apps = bench_common::AppProcesses::start(&url, format!("http://{}", app.addr), processes).await;
+    let bases = apps.bases.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
 
     // Setup: log every fan in (argon2 makes this the slow part).
-    let cookies = bench_common::log_in_all(&client, &base, fans).await;
+    let cookies = bench_common::log_in_all(&client, &bases[0], fans).await;
     let users: Arc<Vec<(i64, String)>> = Arc::new(
         sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id").fetch_all(&db.pool).await.expect("users"),
     );
 
-    println!("backend: {backend}; fans: {fans}; concurrent connections: {connections}; database pool: {db_connections}; seats: {SEATS}");
+    println!(
+        "backend: {backend}; fans: {fans}; concurrent connections: {connections}; app processes: {processes}; \
+         database pool: {db_connections} per process; seats: {SEATS}"
+    );
     println!("| run | throughput | median | p99 | total |");
     println!("|---|---|---|---|---|");
     let raw_event = meetup(&db).await;
@@ -93,16 +102,17 @@ async fn main() {
     check(&db, raw_event, fans).await;
 
     let http_event = meetup(&db).await;
-    let (c, b, k) = (client.clone(), base.clone(), cookies.clone());
+    let (c, b, k) = (client.clone(), Arc::new(bases), cookies.clone());
     let (latencies, total) = burst(fans, connections, move |i| {
-        let (client, base, cookies) = (c.clone(), b.clone(), k.clone());
+        let (client, bases, cookies) = (c.clone(), b.clone(), k.clone());
         async move {
             let cookie = cookies[i].lock().expect("lock").clone();
-            bench_common::press_sign_up(&client, &base, cookie, http_event).await;
+            bench_common::press_sign_up(&client, &bases[i % bases.len()], cookie, http_event).await;
         }
     })
     .await;
-    let http = summary("HTTP POST /api/sign_up", latencies, total);
+    let label = format!("HTTP POST /api/sign_up, {processes} process{}", if processes == 2 { "es" } else { "" });
+    let http = summary(&label, latencies, total);
     check(&db, http_event, fans).await;
     println!("HTTP throughput is {:.0}% of the raw database limit.", http / raw * 100.0);
 }

@@ -3,7 +3,8 @@
 #   scripts/bench.sh            all of the below, weight included; rewrites the section
 #                               "Latest full run" of BENCHMARKS.md from this one run
 #   scripts/bench.sh ranking    ranking and planner with 1,000,000 demo fans
-#   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats
+#   scripts/bench.sh signup     sign-up burst: 5,000 fans, 64 connections, 50 seats;
+#                               SQLite, PostgreSQL, PostgreSQL on 2 app processes
 #   scripts/bench.sh festival   festival flash sale: 20,000 fans, 20 sessions × 100 seats,
 #                               128 connections; SQLite, PostgreSQL, PostgreSQL on 2 app
 #                               processes (FESTIVAL_FANS, FESTIVAL_CONNECTIONS to change)
@@ -74,8 +75,9 @@ if [ "$what" = all ] || [ "$what" = ranking ]; then
 fi
 if [ "$what" = all ] || [ "$what" = signup ]; then
   for backend in sqlite postgres; do
-    record signup target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}"
+    record signup target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}" 1
   done
+  record signup target/release/examples/bench_signup postgres "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}" 2
 fi
 if [ "$what" = all ] || [ "$what" = festival ]; then
   fans="${FESTIVAL_FANS:-20000}" connections="${FESTIVAL_CONNECTIONS:-128}"

@@ -5,6 +5,7 @@ Usage: bench_report.py RESULTS_DIR BENCHMARKS.md"""
 import datetime
 import os
 import platform
+import re
 import subprocess
 import sys
 
@@ -30,6 +31,15 @@ def machine():
     ]
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def tables(file):
+    """A program's output without its log warnings (slow statements and the like)."""
+    lines = (ANSI.sub("", line) for line in open(file).read().strip().split("\n"))
+    return "\n".join(line for line in lines if " WARN " not in line and not line.lstrip().startswith("WARN"))
+
+
 def main(results, path):
     parts = [START, "## Latest full run (written by `scripts/bench.sh`)", "",
              "Every figure below comes from the one run described here; the sections above",
@@ -38,7 +48,7 @@ def main(results, path):
     for name in ORDER:
         file = os.path.join(results, f"{name}.md")
         if os.path.exists(file):
-            parts += ["", f"### {name}", "", open(file).read().strip()]
+            parts += ["", f"### {name}", "", tables(file)]
     parts += ["", END]
     text = open(path).read()
     block = "\n".join(parts)

@@ -8,6 +8,8 @@ use common::moderation::{apply_and_approve, gathering_form, moderate, staff};
 use common::{execute, published_event, Backend, Browser, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
+use tongcheng::email::FailedMail;
+use tongcheng::error::AppError;
 use tongcheng::infra::clock::now;
 use tongcheng::meetups::Place;
 
@@ -42,6 +44,7 @@ async fn a_life(app: &TestApp, staff: &Browser, email: &str, name: &str) -> Life
     let _: i64 = fan.call("ask_question", &[("id", &id), ("body", "Will there be a demo of the new phone?")]).await.expect("ask");
     let other: i64 = neighbour.call("ask_question", &[("id", &id), ("body", "Buy cheap followers here")]).await.expect("ask");
     let _: () = fan.call("report_question", &[("id", &other.to_string()), ("category", "spam"), ("details", "Selling followers")]).await.expect("report");
+    let _: () = fan.call("vote_question", &[("id", &other.to_string())]).await.expect("vote");
 
     let start = now() - 3600;
     execute(&app.state.db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[start, start + 7200, event]).await;
@@ -163,13 +166,32 @@ async fn deleting_an_account_leaves_no_trace_but_keeps_the_counts(backend: Backe
                 "SELECT COUNT(*) FROM admission_log",
                 "SELECT COUNT(*) FROM moderation_log",
                 "SELECT COUNT(*) FROM events",
+                // The meetup they attended keeps its seats, attendance, ratings and votes.
+                "SELECT CAST(COALESCE(SUM(confirmed_count), 0) AS BIGINT) FROM events WHERE door_closed_at IS NOT NULL",
+                "SELECT COUNT(*) FROM registrations WHERE checked_in_at IS NOT NULL",
+                "SELECT COUNT(*) FROM attendance WHERE outcome = 'attended'",
+                "SELECT COUNT(*) FROM attendance",
+                "SELECT COUNT(*) FROM feedback",
+                "SELECT CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM feedback",
+                "SELECT COUNT(*) FROM question_votes",
             ] {
                 all.push((sql, sqlx::query_scalar::<_, i64>(sql).fetch_one(&db).await.unwrap()));
             }
             all
         }
     };
+    // One message to them could not be delivered (a full mailbox, say).
+    execute(
+        &app.state.db,
+        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, status, attempts, next_attempt_at, last_error, created_at) \
+         VALUES ('bounced:vanish', 'seat_confirmed', 'vanish@example.com', 'Your seat', 'Your seat', '', 'failed', 10, $1, '552 mailbox full', $1)",
+        &[now()],
+    )
+    .await;
+    let undelivered = app.scalar("SELECT id FROM outbox WHERE idempotency_key = 'bounced:vanish'").await;
     let counted = counts(&app).await;
+    let failed: Vec<FailedMail> = staff.call("failed_mail", &[]).await.unwrap();
+    assert!(failed.iter().any(|m| m.id == undelivered), "staff see the failed message while its fan exists");
 
     let _: () = fan.call("delete_account", &[("password", "password123")]).await.expect("delete");
     assert!(fan.current_user().await.is_none());
@@ -178,6 +200,14 @@ async fn deleting_an_account_leaves_no_trace_but_keeps_the_counts(backend: Backe
     let unsent = app.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND recipient = 'deleted@deleted.invalid'").await;
     assert_eq!(unsent, 0, "mail not yet sent to them never will be");
     assert_eq!(app.text(&format!("SELECT title FROM events WHERE id = {}", life.event)).await, "Test meetup");
+    // Mail to a deleted account is not offered to staff for another try, and cannot be.
+    let failed: Vec<FailedMail> = staff.call("failed_mail", &[]).await.unwrap();
+    assert!(failed.iter().all(|m| m.id != undelivered), "no retry offered for mail to a deleted account: {failed:?}");
+    let retried = staff.call::<()>("retry_mail", &[("id", &undelivered.to_string())]).await;
+    assert!(matches!(retried, Err((StatusCode::UNPROCESSABLE_ENTITY, AppError::Invalid(_)))), "{retried:?}");
+    // The meetup's own page still counts them.
+    let rated: i64 = app.scalar(&format!("SELECT COUNT(*) FROM feedback WHERE event_id = {} AND user_id IS NULL", life.event)).await;
+    assert_eq!(rated, 1, "their rating stays, unsigned");
     common::assert_invariants(&app.state.db).await;
     app.assert_counts_match_recount().await;
 }

@@ -147,3 +147,50 @@ pub fn row(label: &str, mut times: Vec<Duration>) {
     times.sort();
     println!("| {label} | {} | {} | {} |", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.9)), ms(percentile(&times, 0.99)));
 }
+
+/// `PROGRAM serve URL ADDR`: the benchmark program as another app process on the same
+/// database (what `second_process` starts). Returns only when killed.
+pub async fn serve(url: &str, addr: &str) {
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let _app = tongcheng::server::start::start(config(url, addr), listener).await.expect("start");
+    std::future::pending::<()>().await;
+}
+
+/// The app processes a burst goes to: the one this program serves at `first`, and with
+/// `processes` = 2 this program started again (its `main` hands `serve URL ADDR` to
+/// [`serve`]) on the same database; the second stops when this is dropped.
+pub struct AppProcesses {
+    pub bases: Vec<String>,
+    second: Option<std::process::Child>,
+}
+
+impl AppProcesses {
+    pub async fn start(url: &str, first: String, processes: usize) -> AppProcesses {
+        let mut apps = AppProcesses { bases: vec![first], second: None };
+        if processes < 2 {
+            return apps;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(std::env::current_exe().expect("exe")).args(["serve", url, &addr]).spawn().expect("second process");
+        apps.second = Some(child);
+        let base = format!("http://{addr}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        apps.bases.push(base);
+        apps
+    }
+}
+
+impl Drop for AppProcesses {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.second {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -20,6 +20,8 @@ pub mod reconfirm;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod run;
+#[cfg(feature = "ssr")]
+pub mod waiting;
 
 pub use rules::{DrawWeights, NoShowRule};
 use serde::{Deserialize, Serialize};

@@ -1,15 +1,17 @@
 //! Running the draw: one write transaction, guarded so that only one process draws
 //! (`UPDATE events SET drawn_at = … WHERE drawn_at IS NULL`); the pure `draw::draw`
 //! orders the applicants; staff picks and then the drawn take the seats through the
-//! engine's conditional update; everyone else joins the waiting list in drawn order; the
-//! tickets and "not this time" emails are queued in the same transaction.
+//! engine's conditional update; the head of the waiting list joins it in drawn order;
+//! the tickets and those fans' "not this time" emails are queued in the same
+//! transaction. The rest of the waiting list follows in batches (`waiting`).
 //!
-//! The waiting list is written set-based: the draw's rows go in as one statement (a JSON
-//! array bound once), then one `INSERT … SELECT` from them gives every waiting fan their
-//! registration (ticket codes made by the database), and one statement per language
-//! queues the numbered emails. 100,000 applicants: a handful of statements, not 300,000.
+//! The draw's rows are written set-based: one statement stores the whole draw (a JSON
+//! array bound once), one `INSERT … SELECT` from it registers a range of waiting fans
+//! (ticket codes made by the database), and one statement per language queues their
+//! numbered emails. 100,000 applicants: a handful of statements, not 300,000.
 use super::draw::{self, Entrant};
 use super::rules::{self, DrawWeights, History, NoShowRule};
+use super::waiting::{self, Batches};
 use super::DrawOutcome;
 use crate::email::outbox;
 use crate::error::AppError;
@@ -36,8 +38,27 @@ struct ApplicationRow {
     last_selected: Option<i64>,
 }
 
-/// Draws event `event_id` unless it has been drawn; `seed` for tests (else a fresh one).
+/// Draws event `event_id` unless it has been drawn, and writes its whole waiting list;
+/// `seed` for tests (else a fresh one).
 pub async fn run_draw(events: &Events, event_id: i64, by: DrawnBy<'_>, weights: &DrawWeights, rule: &NoShowRule, seed: Option<[u8; 32]>) -> Result<DrawOutcome, AppError> {
+    let batches = Batches::default();
+    let outcome = draw_transaction(events, event_id, by, weights, rule, seed, batches).await?;
+    // Also when another process drew: it may have stopped before the list was written.
+    waiting::finish_draw(events, event_id, batches.per_batch).await?;
+    Ok(outcome)
+}
+
+/// The draw itself (see the module): when it returns, the order, the seats and the head
+/// of the waiting list are committed; `waiting::finish_draw` writes the rest.
+pub async fn draw_transaction(
+    events: &Events,
+    event_id: i64,
+    by: DrawnBy<'_>,
+    weights: &DrawWeights,
+    rule: &NoShowRule,
+    seed: Option<[u8; 32]>,
+    batches: Batches,
+) -> Result<DrawOutcome, AppError> {
     let seed = seed.unwrap_or_else(draw::random_seed);
     let mut timer = Phases::start();
     let mut tx = events.begin().await?;
@@ -104,15 +125,14 @@ pub async fn run_draw(events: &Events, event_id: i64, by: DrawnBy<'_>, weights: 
 
     let waiting = order.len() - seats;
     if waiting > 0 {
-        join_waiting_list(&mut tx, event_id, seats, now).await?;
+        // Later sign-ups queue behind the whole list, written or not yet.
         let sql = tx.dialect.set_waitlist_number();
         sqlx::query(sql).bind(event_id).bind(waiting as i64).execute(&mut **tx).await?;
-        timer.lap("waiting list");
-        let mail = super::emails::not_this_time(&event, tx.base_url());
-        let from_where = "FROM draw_entries d JOIN users u ON u.id = d.user_id WHERE d.event_id = $1 AND d.selected = 0";
-        let number = format!("d.position - {seats}");
-        outbox::enqueue_numbered_copies(&mut tx, &mail, &format!("draw:{event_id}:"), "d.user_id", &number, from_where, &[event_id], now).await?;
-        timer.lap("emails");
+        let (from, last) = (seats as i64 + 1, order.len() as i64);
+        let to = (from + batches.in_draw.max(1)).min(last + 1);
+        waiting::write_positions(&mut tx, event_id, seats as i64, from, to).await?;
+        waiting::leave_pending(&mut tx, event_id, (to <= last).then_some(to)).await?;
+        timer.lap("waiting list head and emails");
     }
     if let DrawnBy::Staff { id, name } = by {
         super::repo::log(&mut tx, event_id, (id, name), None, "draw", now).await?;
@@ -160,24 +180,6 @@ async fn store_entries(tx: &mut Tx, event_id: i64, entries: &[[i64; 4]], picks: 
         tx.dialect.json_rows("$2", 4)
     );
     sqlx::query(&sql).bind(event_id).bind(json).bind(picks as i64).bind(seats as i64).bind(now).execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// Everyone the draw did not seat joins the waiting list in drawn order (number n is
-/// position `seats` + n), with a ticket code made by the database that becomes their
-/// ticket if a seat comes free: one `INSERT … SELECT` from the stored draw, in the order
-/// of the fans (the order of the registrations' keys).
-async fn join_waiting_list(tx: &mut Tx, event_id: i64, seats: usize, now: i64) -> Result<(), sqlx::Error> {
-    let (per_row_random, code) = crate::meetups::tickets::sql_codes(tx.dialect);
-    // No applicant holds a registration before the draw (sign-ups wait for it, and the
-    // mode changes only while nobody has a place): a conflict is an error, as for a seat.
-    let sql = format!(
-        "INSERT INTO registrations (event_id, user_id, status, waitlist_seq, ticket_code, created_at, updated_at, generation) \
-         SELECT $1, w.user_id, 'waitlisted', w.position - $2, {code}, $3, $3, 1 \
-         FROM (SELECT d.user_id, d.position, {per_row_random} AS r FROM draw_entries d \
-               WHERE d.event_id = $1 AND d.selected = 0 AND d.user_id IS NOT NULL) w ORDER BY w.user_id"
-    );
-    sqlx::query(&sql).bind(event_id).bind(seats as i64).bind(now).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -253,6 +255,9 @@ pub async fn admission_timers_forever(state: crate::infra::state::AppState) {
         let events = Events::new(state.db.clone(), &state.config.public_url, crate::infra::clock::Clock::System);
         if let Err(error) = draw_due(&state, &events).await {
             tracing::error!(%error, "draws");
+        }
+        if let Err(error) = waiting::finish_unfinished_draws(&events, Batches::default().per_batch).await {
+            tracing::error!(%error, "waiting lists of draws");
         }
         if let Err(error) = super::reconfirm::run_due(&events, &state.config.no_show_rule).await {
             tracing::error!(%error, "reconfirmations");

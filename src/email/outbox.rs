@@ -7,6 +7,9 @@ use crate::infra::db::{Db, Tx};
 
 /// After this many failed attempts a message is marked failed and left for staff.
 pub const MAX_ATTEMPTS: i64 = 10;
+/// The recipient of mail whose fan deleted their account (`.invalid` never resolves):
+/// it is never sent again, so staff are not offered to retry it.
+pub const ERASED_RECIPIENT: &str = "deleted@deleted.invalid";
 /// Messages a worker claims at once.
 pub const BATCH: i64 = 100;
 /// Messages of a batch sent at the same time (over the SMTP transport's pool).
@@ -259,10 +262,11 @@ pub async fn mark_failed_attempt(db: &Db, claim: &Claim, message: &Claimed, erro
 pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL WHERE id = $2 AND status = 'failed'",
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL WHERE id = $2 AND status = 'failed' AND recipient <> $3",
     )
     .bind(now)
     .bind(id)
+    .bind(ERASED_RECIPIENT)
     .execute(&mut *tx)
     .await?;
     tx.queued_mail();
@@ -270,13 +274,15 @@ pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Erro
     Ok(done.rows_affected() == 1)
 }
 
-/// Messages that could not be delivered, newest first, for staff.
+/// Messages that could not be delivered and may be retried, newest first, for staff
+/// (mail to deleted accounts is not among them).
 pub async fn failed(db: &Db, limit: i64) -> Result<Vec<super::FailedMail>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, recipient, subject, attempts, created_at, COALESCE(last_error, '') AS last_error FROM outbox \
-         WHERE status = 'failed' ORDER BY id DESC LIMIT $1",
+         WHERE status = 'failed' AND recipient <> $2 ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
+    .bind(ERASED_RECIPIENT)
     .fetch_all(&db.pool)
     .await
 }

@@ -330,11 +330,15 @@ pub async fn cancel_in(tx: &mut EventTx, event_id: i64, user_id: i64) -> Result<
     Ok(cancelled)
 }
 
-/// Cancels every place a fan holds (before the account is deleted), passing seats on.
-pub async fn cancel_all_for_user(tx: &mut EventTx, user_id: i64) -> Result<(), AppError> {
-    for event_id in places::events_of(tx, user_id).await? {
+/// Before an account is deleted: its places at events that have not started pass on to
+/// the fans waiting and go. Places at events that have started are history: they stay,
+/// and deleting the account unsigns them (so past seat counts do not change).
+pub async fn leave_upcoming_events(tx: &mut EventTx, user_id: i64) -> Result<(), AppError> {
+    let now = tx.now;
+    for event_id in places::upcoming_events_of(tx, user_id, now).await? {
         cancel_in(tx, event_id, user_id).await?;
     }
+    places::delete_upcoming(tx, user_id, now).await?;
     Ok(())
 }
 

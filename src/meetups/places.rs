@@ -123,8 +123,26 @@ pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceSt
 }
 
 /// The events where a fan holds a place (seat or waiting list).
-pub async fn events_of(tx: &mut Tx, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT event_id FROM registrations WHERE user_id = $1 AND status <> 'cancelled'").bind(user_id).fetch_all(&mut **tx).await
+/// The events that have not started where the fan holds a place.
+pub async fn upcoming_events_of(tx: &mut Tx, user_id: i64, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT r.event_id FROM registrations r JOIN events e ON e.id = r.event_id \
+         WHERE r.user_id = $1 AND r.status <> 'cancelled' AND e.starts_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Removes the fan's (cancelled) rows at events that have not started.
+pub async fn delete_upcoming(tx: &mut Tx, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM registrations WHERE user_id = $1 AND event_id IN (SELECT id FROM events WHERE starts_at > $2)")
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -207,7 +207,7 @@ async fn early_fans(tx: &mut Tx, fans: Fans) -> Result<Vec<(i64, (i64, i64))>, s
         }
     }
     if let Fans::Event(event) = fans {
-        let at_event: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM attendance WHERE event_id = $1").bind(event).fetch_all(&mut **tx).await?;
+        let at_event: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM attendance WHERE event_id = $1 AND user_id IS NOT NULL").bind(event).fetch_all(&mut **tx).await?;
         early.retain(|(user, _)| at_event.contains(user));
     }
     Ok(early)

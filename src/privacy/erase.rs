@@ -1,12 +1,12 @@
 //! What deleting an account removes beyond its row (whose foreign keys remove or unsign
 //! the rest): the fan's address and words wherever else they were written down. Counts
 //! stay: the outbox keeps one row per message sent (kind, meetup, status, times), logs
-//! keep their entries, questions and reports stay, unsigned.
+//! keep their entries, questions and reports stay, unsigned, and so do the places,
+//! attendance, ratings and votes of events that had started (migration 0020).
 use super::addresses::{self, like_literal};
 use crate::infra::db::Tx;
 
-/// The recipient of mail whose fan deleted their account (`.invalid` never resolves).
-pub const DELETED_RECIPIENT: &str = "deleted@deleted.invalid";
+use crate::email::outbox::ERASED_RECIPIENT;
 
 /// What logs show instead of a deleted fan's name.
 pub const DELETED_NAME: &str = "—";
@@ -21,7 +21,7 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     // Mail to the fan: no address, subject, words or attachments; mail not sent yet
     // never will be.
     let sql = format!(
-        "UPDATE outbox SET recipient = '{DELETED_RECIPIENT}', subject = '', body_text = '', body_html = '', attachments = '[]', \
+        "UPDATE outbox SET recipient = '{ERASED_RECIPIENT}', subject = '', body_text = '', body_html = '', attachments = '[]', \
          list_unsubscribe = NULL, idempotency_key = 'deleted:' || CAST(id AS TEXT), \
          last_error = CASE WHEN status = 'pending' THEN 'the recipient deleted their account' ELSE last_error END, \
          status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END \

@@ -28,8 +28,8 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         return Err(AppError::field("delete_password", crate::msg!(errors.wrong_password)));
     }
     let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
-    // Seats pass to the next fans waiting before the account goes.
-    crate::meetups::engine::cancel_all_for_user(&mut tx, user.id).await?;
+    // Seats at events to come pass to the next fans waiting before the account goes.
+    crate::meetups::engine::leave_upcoming_events(&mut tx, user.id).await?;
     // Then their address and words go from mail, logs and sessions; then the account.
     erase::forget(&mut tx, user.id).await?;
     repo::delete_user(&mut tx, user.id).await?;

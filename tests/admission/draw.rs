@@ -3,7 +3,7 @@
 use crate::on_both_databases;
 use crate::common::moderation::{staff, user_id};
 use crate::common::{assert_invariants, demo_fans, Backend, TestApp};
-use crate::{apply_all, count, draw_event, draw_with, engine, field_message, record, DAY, SEED};
+use crate::{apply_all, count, draw_event, draw_with, engine, field_message, record, waiting_mail, DAY, SEED};
 use tongcheng::admission::draw::{self, Entrant};
 use tongcheng::admission::{DrawOutcome, StaffAdmission};
 use tongcheng::meetups::PlaceStatus;
@@ -45,14 +45,7 @@ async fn the_draw_fills_exactly_the_seats_in_a_reproducible_order(backend: Backe
     // Tickets to the selected, "not this time, number N" to the rest: once each.
     assert_eq!(count(db, "SELECT COUNT(*) FROM outbox WHERE event_id = $1 AND kind = 'seat_confirmed'", event).await, 10);
     assert_eq!(count(db, "SELECT COUNT(*) FROM outbox WHERE event_id = $1 AND kind = 'draw_waitlisted'", event).await, 20);
-    let first_waiting: String = sqlx::query_scalar(
-        "SELECT o.body_text FROM outbox o JOIN users u ON u.email = o.recipient JOIN registrations r ON r.user_id = u.id AND r.event_id = o.event_id \
-         WHERE o.event_id = $1 AND o.kind = 'draw_waitlisted' AND r.waitlist_seq = 1",
-    )
-    .bind(event)
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let first_waiting = waiting_mail(db, event, 11).await;
     assert!(first_waiting.contains("You are number 1 on the waiting list"), "{first_waiting}");
     assert_eq!(draw_with(db, event, [1; 32]).await, DrawOutcome { selected: 10, waitlisted: 20, now: false }, "a second draw changes nothing");
     assert_eq!(app.text(&format!("SELECT draw_seed FROM events WHERE id = {event}")).await, seed_hex);

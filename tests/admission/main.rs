@@ -7,6 +7,7 @@ mod apply;
 mod draw;
 mod gatherings;
 mod no_shows;
+mod waiting;
 
 use tongcheng::admission::run::{run_draw, DrawnBy};
 use tongcheng::admission::{DrawOutcome, DrawWeights, NoShowRule};
@@ -45,6 +46,19 @@ pub async fn apply_all(db: &Db, event: i64, fans: &[(i64, String)]) {
 
 pub async fn draw_with(db: &Db, event: i64, seed: [u8; 32]) -> DrawOutcome {
     run_draw(&engine(db), event, DrawnBy::Timer, &DrawWeights::default(), &NoShowRule::default(), Some(seed)).await.expect("draw")
+}
+
+/// The "not this time, number N" mail to the fan drawn at `position`.
+pub async fn waiting_mail(db: &Db, event: i64, position: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT o.body_text FROM outbox o JOIN users u ON u.email = o.recipient JOIN draw_entries d ON d.user_id = u.id AND d.event_id = o.event_id \
+         WHERE o.event_id = $1 AND o.kind = 'draw_waitlisted' AND d.position = $2",
+    )
+    .bind(event)
+    .bind(position)
+    .fetch_one(&db.pool)
+    .await
+    .expect("the mail to that position")
 }
 
 pub async fn count(db: &Db, sql: &str, event: i64) -> i64 {
