@@ -44,7 +44,7 @@ async fn a_life(app: &TestApp, staff: &Browser, email: &str, name: &str) -> Life
     let _: i64 = fan.call("ask_question", &[("id", &id), ("body", "Will there be a demo of the new phone?")]).await.expect("ask");
     let other: i64 = neighbour.call("ask_question", &[("id", &id), ("body", "Buy cheap followers here")]).await.expect("ask");
     let _: () = fan.call("report_question", &[("id", &other.to_string()), ("category", "spam"), ("details", "Selling followers")]).await.expect("report");
-    let _: () = fan.call("vote_question", &[("id", &other.to_string())]).await.expect("vote");
+    let _: bool = fan.call("vote_question", &[("id", &other.to_string())]).await.expect("vote");
 
     let start = now() - 3600;
     execute(&app.state.db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[start, start + 7200, event]).await;

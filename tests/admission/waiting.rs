@@ -40,7 +40,8 @@ async fn a_long_waiting_list_is_written_after_the_draw_in_drawn_order(backend: B
     assert_eq!(place.status, PlaceStatus::Confirmed);
 
     // Two processes finish it at once (the timer of one, the draw's caller in the other).
-    let (here, there) = tokio::join!(finish_draw(&engine(db), event, 7), finish_unfinished_draws(&engine(&second.state.db), 7));
+    let (this_engine, other_engine) = (engine(db), engine(&second.state.db));
+    let (here, there) = tokio::join!(finish_draw(&this_engine, event, 7), finish_unfinished_draws(&other_engine, 7));
     let (here, there) = (here.expect("finish"), there.expect("resume"));
     assert_eq!(here + there, 3, "three batches of seven cover positions 10–30, each written once");
     assert_eq!(count(db, "SELECT COUNT(*) FROM events WHERE id = $1 AND draw_pending_from IS NULL", event).await, 1);
