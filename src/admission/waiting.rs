@@ -69,20 +69,25 @@ pub async fn leave_pending(tx: &mut Tx, event_id: i64, from: Option<i64>) -> Res
 /// Writes the rest of a drawn waiting list, one batch per transaction, until none is
 /// left; returns how many batches this call wrote. Safe to run in several processes.
 pub async fn finish_draw(events: &Events, event_id: i64, per_batch: i64) -> Result<usize, AppError> {
+    // Fixed by the draw: how many it seated and its last position.
+    let (seats, last): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(selected), 0) AS BIGINT), CAST(COALESCE(MAX(position), 0) AS BIGINT) FROM draw_entries WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_one(&events.db.pool)
+    .await?;
     let mut written = 0;
     loop {
         let mut tx = events.begin().await?;
+        if let Some(sql) = tx.dialect.without_jit() {
+            // Each batch reads the draw's rows once or twice: compiling costs more.
+            sqlx::query(sql).execute(&mut **tx).await?;
+        }
         let sql = format!("SELECT draw_pending_from, status FROM events WHERE id = $1 {}", tx.dialect.row_lock());
         let pending: Option<(Option<i64>, String)> = sqlx::query_as(&sql).bind(event_id).fetch_optional(&mut **tx).await?;
         let Some((Some(from), status)) = pending else {
             return Ok(written);
         };
-        let (seats, last): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(selected), 0) AS BIGINT), CAST(COALESCE(MAX(position), 0) AS BIGINT) FROM draw_entries WHERE event_id = $1",
-        )
-        .bind(event_id)
-        .fetch_one(&mut **tx)
-        .await?;
         let to = from + per_batch.max(1);
         // A cancelled event needs no waiting list, and its fans were told.
         if status != EventStatus::Cancelled.as_str() {
