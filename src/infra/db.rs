@@ -80,6 +80,10 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
+                    // No ping before every use: it cost a round trip per statement's
+                    // connection. A connection the server dropped fails its next query
+                    // (503, `AppError::Unavailable`) and is replaced.
+                    .test_before_acquire(false)
                     .connect(url)
                     .await
                     .map_err(|e| format!("cannot connect to PostgreSQL at DATABASE_URL: {e}"))?;
@@ -187,6 +191,8 @@ async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
+        // An in-process database does not drop connections: no ping before each use.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // WAL: readers never block the writer. NORMAL sync is crash-safe in WAL
