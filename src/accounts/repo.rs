@@ -98,6 +98,7 @@ struct CurrentUserRow {
     province_en: String,
     verified_fans: i64,
     pending_email: Option<String>,
+    locale: String,
 }
 
 /// The user behind a session, if the session's version still matches (a password
@@ -106,7 +107,7 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
     let row: Option<CurrentUserRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, u.public_profile, \
                 c.id AS city_id, c.name_zh, c.name_en, c.province_en, c.verified_fans, \
-                (SELECT MAX(x.new_email) FROM email_changes x WHERE x.user_id = u.id AND x.used_at IS NULL AND x.expires_at > $3) AS pending_email \
+                (SELECT MAX(x.new_email) FROM email_changes x WHERE x.user_id = u.id AND x.used_at IS NULL AND x.expires_at > $3) AS pending_email, u.locale \
          FROM users u JOIN cities c ON c.id = u.home_city_id \
          WHERE u.id = $1 AND u.session_version = $2",
     )
@@ -125,6 +126,7 @@ pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result
         public_profile: r.public_profile == 1,
         home_city: HomeCity { id: r.city_id, name_zh: r.name_zh, name_en: r.name_en, province_en: r.province_en, verified_fans: r.verified_fans },
         pending_email: r.pending_email,
+        email_language: r.locale,
     }))
 }
 

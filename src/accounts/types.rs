@@ -52,6 +52,8 @@ pub struct CurrentUser {
     pub home_city: HomeCity,
     /// A new address waiting for its link to be used (the old one is in use until then).
     pub pending_email: Option<String>,
+    /// The language their emails are written in (a tag such as `zh-CN`).
+    pub email_language: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -49,6 +49,12 @@ impl Admission {
     }
 }
 
+/// Whether an event in `admission` mode (as stored) drawn at `drawn_at` still takes
+/// applications, so sign-ups wait for its draw.
+pub fn awaits_draw(admission: &str, drawn_at: Option<i64>) -> bool {
+    Admission::parse(admission) == Some(Admission::Draw) && drawn_at.is_none()
+}
+
 /// What the meetup page shows about admission.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeetupAdmission {

@@ -32,7 +32,7 @@ impl EventAdmission {
 
     /// Applications are taken (the draw has not run): sign-ups wait for the draw.
     pub fn awaiting_draw(&self) -> bool {
-        self.mode() == Admission::Draw && self.drawn_at.is_none()
+        super::awaits_draw(&self.admission, self.drawn_at)
     }
 }
 
@@ -41,11 +41,6 @@ const SELECT: &str = "SELECT e.admission, e.application_closes_at, e.application
 
 pub async fn event_admission<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(executor: E, event_id: i64) -> Result<Option<EventAdmission>, sqlx::Error> {
     sqlx::query_as(SELECT).bind(event_id).fetch_optional(executor).await
-}
-
-/// Whether sign-ups must wait for the draw (the engine asks before a new sign-up).
-pub async fn awaiting_draw(tx: &mut Tx, event_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(event_admission(&mut **tx, event_id).await?.is_some_and(|a| a.awaiting_draw()))
 }
 
 /// Saves an event's admission settings. The mode changes only while nobody has a place

@@ -11,6 +11,11 @@ use tokio_util::sync::CancellationToken;
 /// Also look now and then: retries come due, and other processes may queue mail.
 const POLL: Duration = Duration::from_secs(2);
 
+/// Once woken, mail queued in the next moments joins the same batch: during a sign-up
+/// burst one claim and one record (two commits the database must flush) then serve
+/// dozens of messages instead of one or two, leaving the database to the sign-ups.
+const GATHER: Duration = Duration::from_millis(50);
+
 /// Delivers every message due now; returns how many were attempted.
 pub async fn drain_once(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> {
     drain(db, mailer, &CancellationToken::new()).await
@@ -27,6 +32,10 @@ async fn drain(db: &Db, mailer: &Mailer, shutdown: &CancellationToken) -> Result
         }
         attempted += claim.messages.len();
         deliver_batch(db, mailer, &claim).await?;
+        if claim.messages.len() < BATCH as usize {
+            // Nothing more was due; asking again would only cost a round trip.
+            break;
+        }
     }
     Ok(attempted)
 }
@@ -77,7 +86,12 @@ pub async fn run(db: Db, mailer: Mailer, wake: Arc<Notify>, shutdown: Cancellati
             tracing::error!(%error, "outbox worker");
         }
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = wake.notified() => {
+                tokio::select! {
+                    _ = tokio::time::sleep(GATHER) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+            }
             _ = tokio::time::sleep(POLL) => {}
             _ = shutdown.cancelled() => {}
         }

@@ -4,19 +4,34 @@
 //! before the registration row and after the event row, so two transactions take the
 //! locks in one order. When a fan presses two sessions at once, both insert the same
 //! key: the database makes the second wait for the first and then see its session.
+//!
+//! On PostgreSQL a row lock alone does not give that order: a transaction that locks
+//! the fan's place does not see (nor wait for) a place another has just inserted, goes
+//! on to the registration, and the two deadlock. So every transaction that touches a
+//! fan's place first takes a transaction lock on (festival, fan); SQLite has one writer.
 use crate::error::AppError;
 use crate::infra::db::Tx;
+use crate::infra::dialect::Dialect;
+
+/// Serializes the transactions about one fan's place in one festival (PostgreSQL).
+const ONE_AT_A_TIME: &str = "SELECT pg_advisory_xact_lock(hashint8($1), hashint8($2))";
 
 /// Holds the fan's place in the festival for `event_id`, or finds the one they already
 /// hold; either way the row stays locked until the transaction ends. Returns the event
 /// the fan's place is at (`event_id` unless they hold another session).
 pub async fn hold(tx: &mut Tx, festival_id: i64, user_id: i64, event_id: i64, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO festival_places (festival_id, user_id, event_id, created_at) VALUES ($1, $2, $3, $4) \
+    // One statement on the busiest path: the lock is taken by the row source of the insert.
+    let source = match tx.dialect {
+        Dialect::Postgres => format!("SELECT $1, $2, $3, $4 FROM ({ONE_AT_A_TIME}) AS one_at_a_time"),
+        Dialect::Sqlite => "VALUES ($1, $2, $3, $4)".to_string(),
+    };
+    let sql = format!(
+        "INSERT INTO festival_places (festival_id, user_id, event_id, created_at) {source} \
          ON CONFLICT (festival_id, user_id) DO UPDATE SET festival_id = festival_places.festival_id \
-         RETURNING event_id",
-    )
-    .bind(festival_id)
+         RETURNING event_id"
+    );
+    sqlx::query_scalar(&sql)
+        .bind(festival_id)
     .bind(user_id)
     .bind(event_id)
     .bind(now)
@@ -26,6 +41,9 @@ pub async fn hold(tx: &mut Tx, festival_id: i64, user_id: i64, event_id: i64, no
 
 /// The session the fan's place is at, locked for the rest of the transaction.
 pub async fn lock(tx: &mut Tx, festival_id: i64, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    if tx.dialect == Dialect::Postgres {
+        sqlx::query(ONE_AT_A_TIME).bind(festival_id).bind(user_id).execute(&mut **tx).await?;
+    }
     let sql = format!("SELECT event_id FROM festival_places WHERE festival_id = $1 AND user_id = $2 {}", tx.dialect.row_lock());
     sqlx::query_scalar(&sql).bind(festival_id).bind(user_id).fetch_optional(&mut **tx).await
 }

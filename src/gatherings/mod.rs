@@ -145,7 +145,7 @@ mod tests {
 
     fn user(id: i64, role: Role) -> CurrentUser {
         let home_city = HomeCity { id: 1, name_zh: String::new(), name_en: String::new(), province_en: String::new(), verified_fans: 0 };
-        CurrentUser { id, email: String::new(), display_name: String::new(), role, email_verified: true, wants_invitations: true, public_profile: false, home_city, pending_email: None }
+        CurrentUser { id, email: String::new(), display_name: String::new(), role, email_verified: true, wants_invitations: true, public_profile: false, home_city, pending_email: None, email_language: "zh-CN".into() }
     }
 
     #[test]

@@ -116,7 +116,8 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
         return Err(AppError::field("signup", crate::msg!(errors.confirm_email_to_sign_up)));
     }
     let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
-    let place = super::engine::Events::current()?.sign_up(id, &fan).await;
+    let locale = crate::language::locale_from_tag(&user.email_language);
+    let place = super::engine::Events::current()?.sign_up_writing_in(id, &fan, locale).await;
     let outcome = match &place {
         Ok(p) if p.status == super::PlaceStatus::Confirmed => "confirmed",
         Ok(_) => "waitlisted",

@@ -308,6 +308,7 @@ mod tests {
             signup_closes_at: None,
             organizer: None,
             festival_id: None,
+            awaiting_draw: false,
         }
     }
 

@@ -86,6 +86,28 @@ pub async fn settle(tx: &mut Tx, claimed: &Claimed, status: PlaceStatus, waitlis
     .await
 }
 
+/// Moves a claimed registration to the end of the waiting list (guarded like `settle`);
+/// returns its number and the count of fans who have left the list, or `None` if the
+/// registration changed meanwhile. On PostgreSQL one statement takes the number from
+/// the event's sequence and settles (this runs for nearly every fan of a burst).
+pub async fn settle_waitlisted(tx: &mut Tx, claimed: &Claimed, event_id: i64, now: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    if tx.dialect == crate::infra::dialect::Dialect::Sqlite {
+        let (number, left) = next_waitlist_number(tx, event_id).await?;
+        return Ok(settle(tx, claimed, PlaceStatus::Waitlisted, Some(number), now).await?.map(|_| (number, left)));
+    }
+    sqlx::query_as(
+        "UPDATE registrations r SET status = 'waitlisted', waitlist_seq = nextval(format('waitlist_event_%s', r.event_id)::regclass), \
+                generation = $2 + 1, updated_at = $3 \
+         WHERE r.id = $1 AND r.status = 'cancelled' AND r.generation = $2 \
+         RETURNING r.waitlist_seq, (SELECT e.waitlist_left FROM events e WHERE e.id = r.event_id)",
+    )
+    .bind(claimed.id)
+    .bind(claimed.generation)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 /// A fan moved from the waiting list to a seat.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Promoted {

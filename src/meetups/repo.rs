@@ -60,11 +60,14 @@ pub struct EventInfo {
     pub organizer: Option<(i64, String)>,
     /// For a festival session: its festival (one place per fan per festival).
     pub festival_id: Option<i64>,
+    /// Admission by draw that has not run yet: sign-ups wait for the draw. Read with
+    /// the event so the sign-up transaction needs no statement of its own for it.
+    pub awaiting_draw: bool,
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.kind, e.status, e.title, e.description, e.city_id, c.name_zh || ' ' || c.name_en AS city, c.timezone, \
      e.venue, e.address, e.starts_at, e.ends_at, e.capacity, e.confirmed_count AS confirmed, e.signup_opens_at, e.signup_closes_at, \
-     e.organizer_id, o.display_name AS organizer_name, e.festival_id";
+     e.organizer_id, o.display_name AS organizer_name, e.festival_id, e.admission, e.drawn_at";
 
 /// Events with their city and organizer.
 const EVENT_FROM: &str = "FROM events e JOIN cities c ON c.id = e.city_id LEFT JOIN users o ON o.id = e.organizer_id";
@@ -90,10 +93,12 @@ struct EventRow {
     organizer_id: Option<i64>,
     organizer_name: Option<String>,
     festival_id: Option<i64>,
+    admission: String,
+    drawn_at: Option<i64>,
 }
 
 fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
-    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name, festival_id } = row;
+    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name, festival_id, admission, drawn_at } = row;
     Ok(EventInfo {
         id,
         kind: EventKind::from_db(&kind)?,
@@ -113,6 +118,7 @@ fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
         signup_closes_at,
         organizer: organizer_id.zip(organizer_name),
         festival_id,
+        awaiting_draw: crate::admission::awaits_draw(&admission, drawn_at),
     })
 }
 

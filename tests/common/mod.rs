@@ -154,6 +154,14 @@ pub async fn fresh_database(backend: Backend) -> TestDatabase {
     }
 }
 
+/// `TEST_LOG=error` (or any tracing filter) prints what the apps of a test log, e.g. the
+/// cause behind an `Internal` answer.
+pub fn log_if_asked() {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_test_writer().try_init();
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
@@ -172,6 +180,7 @@ impl TestApp {
 
     /// Another app process on the same database (a restart, or a second instance).
     pub async fn spawn_on(database: std::sync::Arc<TestDatabase>, settings: &[(&str, &str)]) -> TestApp {
+        log_if_asked();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut vars: HashMap<String, String> = HashMap::from([
