@@ -83,6 +83,26 @@ test("a submit button says it is busy while its form is on its way, and cannot b
   await expect(page).toHaveURL(/\/$/);
 });
 
+test("the keyboard alone logs in, and always shows where it is", async ({ page }) => {
+  await page.goto("/login");
+  const focused = () =>
+    page.evaluate(() => {
+      const element = document.activeElement as HTMLElement;
+      const style = getComputedStyle(element);
+      return { name: element.getAttribute("name"), ring: `${style.outlineStyle} ${style.outlineWidth}` };
+    });
+  await page.keyboard.press("Tab");
+  expect((await focused()).ring, "the first link shows a focus ring").toBe("solid 3px");
+  for (let i = 0; i < 20 && (await focused()).name !== "email"; i++) await page.keyboard.press("Tab");
+  expect(await focused()).toEqual({ name: "email", ring: "solid 3px" });
+  await page.keyboard.type(staff.email);
+  await page.keyboard.press("Tab");
+  expect(await focused()).toEqual({ name: "password", ring: "solid 3px" });
+  await page.keyboard.type(staff.password);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/$/);
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
