@@ -13,6 +13,8 @@ on_both_databases!(
     registration_keeps_the_page_language,
     field_messages_come_in_both_languages,
     many_pages_at_once_all_render_whole,
+    city_pages_are_titled_with_the_city_in_the_readers_language,
+    empty_pages_say_what_to_do_next,
 );
 
 fn html_lang(html: &str) -> &str {
@@ -171,4 +173,34 @@ async fn many_pages_at_once_all_render_whole(backend: Backend) {
         assert_eq!(html_lang(&html), lang, "{page}");
     }
     assert_eq!(APP_PANICS.load(std::sync::atomic::Ordering::SeqCst), 0, "no panic in the app while pages rendered");
+}
+
+/// The `<title>` of a page, as sent.
+fn title(html: &str) -> &str {
+    let start = html.find("<title>").map(|i| i + "<title>".len()).expect("a title");
+    &html[start..start + html[start..].find("</title>").expect("end of title")]
+}
+
+async fn city_pages_are_titled_with_the_city_in_the_readers_language(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let city = app.city_id("深圳").await;
+    let (_, zh) = app.browser_in("").page(&format!("/cities/{city}")).await;
+    assert_eq!(title(&zh), "深圳的同城聚会 — 同城会");
+    assert!(zh.contains("<h1>深圳的同城聚会<"), "the heading names the city");
+    let (_, en) = app.browser().page(&format!("/cities/{city}")).await;
+    assert_eq!(title(&en), "Meetups in Shenzhen — Tongcheng");
+    assert!(!en.contains("深圳的"), "no Chinese sentence on the English page");
+}
+
+/// A page with nothing to show says so, and links to what a fan can do instead.
+async fn empty_pages_say_what_to_do_next(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let city = app.city_id("深圳").await;
+    let (_, html) = app.browser_in("").page(&format!("/cities/{city}")).await;
+    assert!(html.contains("这里暂时还没有安排活动") && html.contains(&format!("<a href=\"/where-next?city={city}\">")), "empty city");
+    let (_, html) = app.browser_in("").page("/meetups").await;
+    assert!(html.contains("目前还没有公布的聚会") && html.contains("<a href=\"/where-next\">看看下一场官方聚会") && html.contains("<a href=\"/organize\">或者自己组织"), "no meetups");
+    let fan = app.fan("new@example.com", "深圳").await;
+    let (_, html) = fan.page("/my-meetups").await;
+    assert!(html.contains("You have not signed up for a meetup yet.") && html.contains("href=\"/meetups\">See what"), "nothing signed up");
 }

@@ -14,6 +14,7 @@ on_both_databases!(
     threshold_and_cool_down_are_settable_and_respected,
     accepting_swapping_and_picking_create_drafts_and_record_decisions,
     fans_see_their_city_standing,
+    the_ranking_page_shows_fifty_cities_at_a_time,
 );
 
 
@@ -194,4 +195,22 @@ async fn fans_see_their_city_standing(backend: Backend) {
     assert!(nobody.is_none());
     let (_, html) = fan.page("/where-next").await;
     assert!(html.contains("needs 99 more verified fans"), "server-rendered standing");
+}
+
+/// On a phone the ranking is read a page at a time: fifty rows, then a link to the next
+/// fifty; every city at once only when asked.
+async fn the_ranking_page_shows_fifty_cities_at_a_time(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = common::staff_browser(&app).await;
+    let cities = staff.call::<RankingPage>("city_ranking", &[]).await.expect("ranking").total;
+    assert!(cities > 100, "the city catalogue is ranked: {cities}");
+    let rows = |html: &str| html.matches("<tr class=\"standing-").count();
+    let (_, first) = staff.page("/staff/ranking").await;
+    assert_eq!(rows(&first), 50);
+    assert!(first.contains("&amp;page=2\" rel=\"next\"") || first.contains("&page=2\" rel=\"next\""), "a link to the next page");
+    let (_, last) = staff.page(&format!("/staff/ranking?page={}", cities.div_ceil(50))).await;
+    assert_eq!(rows(&last), cities - (cities.div_ceil(50) - 1) * 50);
+    assert!(!last.contains("rel=\"next\""), "no page after the last");
+    let (_, all) = staff.page("/staff/ranking?page=all").await;
+    assert_eq!(rows(&all), cities);
 }

@@ -2,73 +2,9 @@
 // English at desktop size, checked with axe-core (no serious or critical violations),
 // for horizontal scrolling at 360 px, and (in Chinese) for English UI text from the
 // catalogue. Screenshots for the README are written to docs/screenshots/.
-import { test, expect, Browser, Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import * as fs from "fs";
-import * as path from "path";
-import { staff, startingSoon, verifiedFan } from "./helpers";
-
-type Lang = "zh-CN" | "en";
-
-/** Every English catalogue text that differs from its Chinese one and reads as words. */
-function englishOnlyTexts(): string[] {
-  const dir = path.join(__dirname, "..", "..", "locales");
-  const flatten = (value: unknown, out: string[]) => {
-    if (typeof value === "string") out.push(value);
-    else if (value && typeof value === "object") Object.values(value).forEach((v) => flatten(v, out));
-  };
-  const texts = (lang: string) => {
-    const out: string[] = [];
-    for (const file of fs.readdirSync(path.join(dir, lang))) flatten(JSON.parse(fs.readFileSync(path.join(dir, lang, file), "utf8")), out);
-    return out;
-  };
-  const zh = new Set(texts("zh-CN"));
-  // Whole phrases only (three words or more, no variables), so names and brands don't count.
-  return [...new Set(texts("en"))].filter((t) => !zh.has(t) && !t.includes("{{") && t.trim().split(/\s+/).length >= 3);
-}
-const ENGLISH = englishOnlyTexts();
-
-async function newPage(browser: Browser, lang: Lang): Promise<Page> {
-  const phone = lang === "zh-CN";
-  const context = await browser.newContext({
-    locale: lang,
-    viewport: phone ? { width: 360, height: 800 } : { width: 1280, height: 900 },
-  });
-  // The switch's cookie: the page language, whatever the account says.
-  await context.addCookies([{ name: "tongcheng_lang", value: lang, url: process.env.BASE_URL ?? "http://127.0.0.1:3000" }]);
-  return context.newPage();
-}
-
-/** Logs in by the form's field names, whatever the page's language. */
-async function logIn(page: Page, email: string, password: string) {
-  await page.goto("/login");
-  await page.locator("input[name=email]").fill(email);
-  await page.locator("input[name=password]").fill(password);
-  await page.locator("main form button[type=submit]").click();
-  await expect(page).toHaveURL(/\/$/);
-}
-
-async function check(page: Page, lang: Lang, url: string, shot?: string) {
-  await page.goto(url);
-  await expect(page.locator("html")).toHaveAttribute("lang", lang);
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`), `${lang} ${url}`).toEqual([]);
-  if (lang === "zh-CN") {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${url} scrolls sideways at 360 px`).toBeLessThanOrEqual(0);
-    // Touch targets: controls at least 44 px tall (checkboxes are hit through their label).
-    const small = await page.$$eval("header a, header button, main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio])", (els) =>
-      els.filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 44; }).map((e) => e.outerHTML.slice(0, 80)));
-    expect(small, `${url}: touch targets under 44 px`).toEqual([]);
-    const text = await page.locator("body").innerText();
-    expect(ENGLISH.filter((t) => text.includes(t)), `English UI text on ${url}`).toEqual([]);
-  }
-  if (shot) {
-    fs.mkdirSync(path.join(__dirname, "..", "..", "docs", "screenshots"), { recursive: true });
-    await page.screenshot({ path: path.join(__dirname, "..", "..", "docs", "screenshots", `${shot}.png`), fullPage: false });
-  }
-}
+import { test, expect } from "@playwright/test";
+import { startingSoon, staff, verifiedFan } from "./helpers";
+import { BASE_URL, check, fanIn, Lang, logIn, newPage, PHONE } from "./pages";
 
 // Logging in with a language chosen makes it the account's: give the shared staff
 // account its English back for the specs that follow.
@@ -85,8 +21,13 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     for (const url of ["/", "/meetups", "/where-next", "/register", "/login"]) await check(visitor, lang, url, lang === "zh-CN" && url === "/" ? "home-zh-phone" : undefined);
     // A city page, reached from the home page's city list.
     await visitor.goto("/");
-    const city = await visitor.locator('a[href^="/cities/"]').first().getAttribute("href");
-    await check(visitor, lang, city ?? "/cities/1");
+    const cityLink = visitor.locator('main a[href^="/cities/"]').first();
+    await expect(cityLink, "the home page's cities link to their pages").toBeVisible();
+    // The tab shows the site's icon.
+    const icon = await visitor.request.get((await visitor.locator('head link[rel="icon"]').getAttribute("href")) ?? "/missing-icon");
+    expect(icon.ok(), "the favicon is served").toBeTruthy();
+    expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+    await check(visitor, lang, (await cityLink.getAttribute("href")) ?? "");
 
     const desk = await newPage(browser, lang);
     await logIn(desk, staff.email, staff.password);
@@ -109,7 +50,7 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
 
     const fan = await verifiedFan(browser, `lang-${lang}`, "shenzhen", /Shenzhen|深圳/);
     if (lang === "zh-CN") await fan.page.setViewportSize({ width: 360, height: 800 });
-    await fan.page.context().addCookies([{ name: "tongcheng_lang", value: lang, url: process.env.BASE_URL ?? "http://127.0.0.1:3000" }]);
+    await fan.page.context().addCookies([{ name: "tongcheng_lang", value: lang, url: BASE_URL }]);
     // Sign up in the page's language, then see the seat among "my meetups".
     await fan.page.goto(`/meetups/${id}`);
     await fan.page.locator(".signup form button[type=submit]").first().click();
@@ -117,6 +58,53 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     await check(fan.page, lang, `/meetups/${id}`);
     await check(fan.page, lang, "/my-meetups", lang === "zh-CN" ? "my-meetups-zh-phone" : undefined);
     await check(fan.page, lang, "/meetups");
+  });
+}
+
+// The rest of the site on a 360 px phone, in both languages.
+for (const lang of ["zh-CN", "en"] as Lang[]) {
+  test(`every other page at 360 px in ${lang}: accessible, no sideways scrolling, no stray English`, async ({ browser }) => {
+    test.setTimeout(240_000);
+    const visitor = await newPage(browser, lang, true);
+    for (const url of ["/festival", "/forgot-password", "/reset-password?token=not-a-token", "/verify?token=not-a-token", "/no-such-page"]) await check(visitor, lang, url);
+
+    const fan = await fanIn(browser, lang, `phone-${lang}`, "深圳");
+    for (const url of ["/account", "/organize", "/mailbox", "/my-meetups"]) await check(fan.page, lang, url);
+    // Logged in, the header keeps one row of links, and "Where next?" shows without
+    // scrolling it.
+    const links = await fan.page.locator("header nav.site-nav > a").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    expect(new Set(links).size, "the nav's links are one row").toBe(1);
+    const whereNext = await fan.page.locator('header a[href="/where-next"]').boundingBox();
+    expect(whereNext && whereNext.x >= 0 && whereNext.x + whereNext.width <= PHONE.width, `"where next" in view: ${JSON.stringify(whereNext)}`).toBeTruthy();
+    const fanPage = (await fan.page.getByTestId("my-fan-page").getAttribute("href")) ?? "";
+    await check(fan.page, lang, fanPage);
+    await fan.page.goto("/mailbox");
+    await check(fan.page, lang, (await fan.page.locator('main a[href^="/mailbox/"]').first().getAttribute("href")) ?? "");
+
+    const desk = await newPage(browser, lang, true);
+    await logIn(desk, staff.email, staff.password);
+    for (const url of ["/staff", "/staff/meetups/new", "/staff/festival", "/staff/delivery", "/staff/planner", "/mailbox"]) await check(desk, lang, url);
+    // A fan's record as staff see it (every account has one).
+    await check(desk, lang, fanPage.replace("/fans/", "/staff/organizers/"));
+    // A festival's pages, for staff and for fans, once the suite has made one (festival.spec.ts).
+    await desk.goto("/staff/festival");
+    for (const href of await desk.locator('main a[href^="/staff/festival/"]').evaluateAll((els) => els.map((e) => e.getAttribute("href") ?? ""))) {
+      await check(desk, lang, href);
+      await check(desk, lang, href.replace("/staff/festival/", "/festival/"));
+    }
+
+    // The door, one-handed: a big code field and a button across the screen.
+    await check(desk, lang, "/staff/check-in");
+    const field = desk.locator("main input[name=code]");
+    const size = await field.evaluate((e) => ({ font: parseFloat(getComputedStyle(e).fontSize), height: e.getBoundingClientRect().height, width: e.getBoundingClientRect().width }));
+    expect(size.font, "the code is typed in large letters").toBeGreaterThanOrEqual(24);
+    expect(size.height, "the code field is tall").toBeGreaterThanOrEqual(56);
+    const button = await desk.locator("main form button[type=submit]").boundingBox();
+    expect(button?.width ?? 0, "the button is as wide as the field").toBeGreaterThanOrEqual(size.width - 1);
+    expect(button?.height ?? 0).toBeGreaterThanOrEqual(56);
+    // Opened from a ticket's QR code (no camera in the page): the code is filled in.
+    await desk.goto("/staff/check-in?event=1&code=QRCODE42");
+    await expect(field).toHaveValue("QRCODE42");
   });
 }
 

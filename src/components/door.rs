@@ -50,7 +50,6 @@ pub fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bo
                         inputmode="text"
                         enterkeyhint="go"
                         autofocus=focus_field
-                        style="font-size:1.5rem;letter-spacing:0.08em;text-transform:uppercase;min-height:3.5rem"
                         aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                         aria-describedby="field-code-hint field-code-error"
                     />
@@ -61,7 +60,6 @@ pub fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bo
                 <button
                     type="submit"
                     class="button-big"
-                    style="width:100%;min-height:3.5rem;font-size:1.25rem"
                     disabled=move || pending.get()
                     aria-busy=move || pending.get().then_some("true")
                 >
@@ -70,7 +68,7 @@ pub fn CheckInForm(action: ServerAction<CheckIn>, initial: String, autofocus: bo
             </ActionForm>
             {move || {
                 value.get().and_then(Result::ok).map(|m| view! {
-                    <p class="success" role="status" data-testid="checked-in" style="font-size:1.25rem">{m}</p>
+                    <p class="success" role="status" data-testid="checked-in">{m}</p>
                     <p class="hint">{td!(locale, staff.check_in.next)}</p>
                 })
             }}

@@ -22,10 +22,13 @@ pub fn Nav() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => {
                                 view! {
+                                    // On a phone the row scrolls sideways: what a fan looks for
+                                    // most comes first, so "Where next?" shows at 360 px in
+                                    // either language (languages.spec.ts).
                                     <a href="/meetups">{td!(locale, common.nav.meetups)}</a>
-                                    <a href=format!("/cities/{}", user.home_city.id)>{td!(locale, common.nav.my_city)}</a>
                                     <a href="/my-meetups">{td!(locale, common.nav.my_meetups)}</a>
                                     <a href="/where-next">{td!(locale, common.nav.where_next)}</a>
+                                    <a href=format!("/cities/{}", user.home_city.id)>{td!(locale, common.nav.my_city)}</a>
                                     <a href="/organize">{td!(locale, common.nav.organize)}</a>
                                     {user.role.is_staff().then(|| view! { <a href="/staff">{td!(locale, common.nav.staff)}</a> })}
                                     <a href="/account" class="who" title=move || td_string!(locale, common.nav.account)>{user.display_name}</a>

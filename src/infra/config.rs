@@ -1,5 +1,6 @@
 //! Settings from the environment (and an optional `.env`), checked once at start-up.
 //! A wrong setting stops the server with one line naming the variable and the reason.
+use crate::i18n::{td_string, Locale};
 use std::collections::HashMap;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tongcheng.db";
@@ -56,66 +57,68 @@ impl Config {
 
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, String> {
         let get = |name: &str| vars.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        // What is wrong is said in the terminal's language, after the variable's name.
+        let l = super::locale::terminal_from(|name| vars.get(name).cloned());
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         if super::dialect::Dialect::from_url(&database_url).is_none() {
-            return Err(format!("DATABASE_URL: must start with sqlite: or postgres:// (got {database_url:?})"));
+            return Err(wrong("DATABASE_URL", td_string!(l, email.cli.setting.database_url, got = format!("{database_url:?}"))));
         }
         let site_addr: Option<std::net::SocketAddr> = match get("SITE_ADDR") {
-            Some(raw) => Some(raw.parse().map_err(|_| format!("SITE_ADDR: expected host:port like 127.0.0.1:3000 (got {raw:?})"))?),
+            Some(raw) => Some(raw.parse().map_err(|_| wrong("SITE_ADDR", td_string!(l, email.cli.setting.site_addr, got = format!("{raw:?}"))))?),
             None => None,
         };
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| {
             let addr = site_addr.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:3000".into());
             format!("http://{addr}")
         });
-        let public_url = parse_public_url(&public_url)?;
+        let public_url = parse_public_url(&public_url, l)?;
         let smtp_url = get("SMTP_URL");
         if let Some(url) = &smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err("SMTP_URL: must start with smtp:// or smtps://".into());
+                return Err(wrong("SMTP_URL", td_string!(l, email.cli.setting.smtp_url)));
             }
         }
         let mail_from = get("MAIL_FROM").unwrap_or_else(|| "Tongcheng <noreply@tongcheng.local>".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(format!("MAIL_FROM: not an email address ({mail_from:?})"));
+            return Err(wrong("MAIL_FROM", td_string!(l, email.cli.setting.mail_from, got = format!("{mail_from:?}"))));
         }
         let session_secret = get("SESSION_SECRET");
         if session_secret.as_ref().is_some_and(|s| s.len() < 64) {
-            return Err("SESSION_SECRET: must be at least 64 characters".into());
+            return Err(wrong("SESSION_SECRET", td_string!(l, email.cli.setting.too_short, min = 64)));
         }
         let json_logs = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
-            Some(other) => return Err(format!("LOG_FORMAT: expected text or json (got {other:?})")),
+            Some(other) => return Err(wrong("LOG_FORMAT", td_string!(l, email.cli.setting.log_format, got = format!("{other:?}")))),
         };
         let metrics_token = get("METRICS_TOKEN");
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
-            return Err("METRICS_TOKEN: must be at least 16 characters".into());
+            return Err(wrong("METRICS_TOKEN", td_string!(l, email.cli.setting.too_short, min = 16)));
         }
-        let session_idle_days = parse_number(get("SESSION_IDLE_DAYS"), "SESSION_IDLE_DAYS", 7)?;
-        let session_max_days = parse_number(get("SESSION_MAX_DAYS"), "SESSION_MAX_DAYS", 30)?;
+        let session_idle_days = parse_number(get("SESSION_IDLE_DAYS"), "SESSION_IDLE_DAYS", 7, l)?;
+        let session_max_days = parse_number(get("SESSION_MAX_DAYS"), "SESSION_MAX_DAYS", 30, l)?;
         if session_idle_days > session_max_days {
-            return Err(format!("SESSION_IDLE_DAYS: must not exceed SESSION_MAX_DAYS ({session_max_days})"));
+            return Err(wrong("SESSION_IDLE_DAYS", td_string!(l, email.cli.setting.idle_over_max, max = session_max_days)));
         }
         let mail_per_second = match get("MAIL_PER_SECOND") {
             None => None,
-            raw => Some(parse_number(raw, "MAIL_PER_SECOND", 0)?),
+            raw => Some(parse_number(raw, "MAIL_PER_SECOND", 0, l)?),
         };
         let (weights, rule) = (crate::admission::DrawWeights::default(), crate::admission::NoShowRule::default());
         let draw_weights = crate::admission::DrawWeights {
-            first_timer_pct: parse_number(get("DRAW_WEIGHT_FIRST_TIMER_PCT"), "DRAW_WEIGHT_FIRST_TIMER_PCT", weights.first_timer_pct)?,
-            passed_over_pct: parse_number(get("DRAW_WEIGHT_PASSED_OVER_PCT"), "DRAW_WEIGHT_PASSED_OVER_PCT", weights.passed_over_pct)?,
-            recent_no_show_pct: parse_number(get("DRAW_WEIGHT_NO_SHOW_PCT"), "DRAW_WEIGHT_NO_SHOW_PCT", weights.recent_no_show_pct)?,
+            first_timer_pct: parse_number(get("DRAW_WEIGHT_FIRST_TIMER_PCT"), "DRAW_WEIGHT_FIRST_TIMER_PCT", weights.first_timer_pct, l)?,
+            passed_over_pct: parse_number(get("DRAW_WEIGHT_PASSED_OVER_PCT"), "DRAW_WEIGHT_PASSED_OVER_PCT", weights.passed_over_pct, l)?,
+            recent_no_show_pct: parse_number(get("DRAW_WEIGHT_NO_SHOW_PCT"), "DRAW_WEIGHT_NO_SHOW_PCT", weights.recent_no_show_pct, l)?,
         };
         let no_show_rule = crate::admission::NoShowRule {
-            no_shows: parse_number(get("RECONFIRM_NO_SHOWS"), "RECONFIRM_NO_SHOWS", rule.no_shows)?,
-            window_days: parse_number(get("NO_SHOW_WINDOW_DAYS"), "NO_SHOW_WINDOW_DAYS", rule.window_days)?,
-            ask_hours: parse_number(get("RECONFIRM_ASK_HOURS"), "RECONFIRM_ASK_HOURS", rule.ask_hours)?,
-            deadline_hours: parse_number(get("RECONFIRM_DEADLINE_HOURS"), "RECONFIRM_DEADLINE_HOURS", rule.deadline_hours)?,
-            free_cancel_hours: parse_number(get("FREE_CANCEL_HOURS"), "FREE_CANCEL_HOURS", rule.free_cancel_hours)?,
+            no_shows: parse_number(get("RECONFIRM_NO_SHOWS"), "RECONFIRM_NO_SHOWS", rule.no_shows, l)?,
+            window_days: parse_number(get("NO_SHOW_WINDOW_DAYS"), "NO_SHOW_WINDOW_DAYS", rule.window_days, l)?,
+            ask_hours: parse_number(get("RECONFIRM_ASK_HOURS"), "RECONFIRM_ASK_HOURS", rule.ask_hours, l)?,
+            deadline_hours: parse_number(get("RECONFIRM_DEADLINE_HOURS"), "RECONFIRM_DEADLINE_HOURS", rule.deadline_hours, l)?,
+            free_cancel_hours: parse_number(get("FREE_CANCEL_HOURS"), "FREE_CANCEL_HOURS", rule.free_cancel_hours, l)?,
         };
         if no_show_rule.deadline_hours >= no_show_rule.ask_hours {
-            return Err("RECONFIRM_DEADLINE_HOURS: must be less than RECONFIRM_ASK_HOURS (fans need time to answer)".into());
+            return Err(wrong("RECONFIRM_DEADLINE_HOURS", td_string!(l, email.cli.setting.deadline_after_ask)));
         }
         Ok(Config {
             draw_weights,
@@ -129,13 +132,13 @@ impl Config {
             smtp_url,
             mail_from,
             session_secret,
-            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS)?,
-            auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20)?,
-            trusted_proxies: parse_addresses(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES")?,
+            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS, l)?,
+            auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20, l)?,
+            trusted_proxies: parse_addresses(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES", l)?,
             session_idle_days,
             session_max_days,
-            mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7)?,
-            check_in_grace_minutes: parse_number(get("CHECK_IN_GRACE_MINUTES"), "CHECK_IN_GRACE_MINUTES", 120)?,
+            mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7, l)?,
+            check_in_grace_minutes: parse_number(get("CHECK_IN_GRACE_MINUTES"), "CHECK_IN_GRACE_MINUTES", 120, l)?,
         })
     }
 
@@ -150,33 +153,39 @@ impl Config {
     }
 }
 
-fn parse_public_url(raw: &str) -> Result<String, String> {
+/// `NAME: what is wrong`, for the one line a wrong setting stops the server with.
+fn wrong(name: &str, reason: impl std::fmt::Display) -> String {
+    format!("{name}: {reason}")
+}
+
+fn parse_public_url(raw: &str, l: Locale) -> Result<String, String> {
     let trimmed = raw.trim_end_matches('/');
-    let url = url::Url::parse(trimmed).map_err(|_| format!("PUBLIC_URL: not a URL like https://meetups.example.com (got {raw:?})"))?;
+    let got = format!("{raw:?}");
+    let url = url::Url::parse(trimmed).map_err(|_| wrong("PUBLIC_URL", td_string!(l, email.cli.setting.public_url, got = &got)))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("PUBLIC_URL: must start with http:// or https:// (got {raw:?})"));
+        return Err(wrong("PUBLIC_URL", td_string!(l, email.cli.setting.public_url_scheme, got = &got)));
     }
     if url.host_str().is_none_or(str::is_empty) || trimmed.contains(char::is_whitespace) {
-        return Err(format!("PUBLIC_URL: needs a host name (got {raw:?})"));
+        return Err(wrong("PUBLIC_URL", td_string!(l, email.cli.setting.public_url_host, got = &got)));
     }
     Ok(trimmed.to_string())
 }
 
-fn parse_addresses(raw: Option<String>, name: &str) -> Result<Vec<std::net::IpAddr>, String> {
+fn parse_addresses(raw: Option<String>, name: &str, l: Locale) -> Result<Vec<std::net::IpAddr>, String> {
     raw.unwrap_or_default()
         .split(',')
         .map(str::trim)
         .filter(|a| !a.is_empty())
-        .map(|a| a.parse().map_err(|_| format!("{name}: expected IP addresses separated by commas (got {a:?})")))
+        .map(|a| a.parse().map_err(|_| wrong(name, td_string!(l, email.cli.setting.addresses, got = format!("{a:?}")))))
         .collect()
 }
 
-fn parse_number(raw: Option<String>, name: &str, default: u32) -> Result<u32, String> {
+fn parse_number(raw: Option<String>, name: &str, default: u32, l: Locale) -> Result<u32, String> {
     match raw {
         None => Ok(default),
         Some(raw) => match raw.parse::<u32>() {
             Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!("{name}: expected a positive whole number (got {raw:?})")),
+            _ => Err(wrong(name, td_string!(l, email.cli.setting.number, got = format!("{raw:?}")))),
         },
     }
 }
@@ -229,7 +238,18 @@ mod tests {
         ];
         for (name, value) in cases {
             let error = config(&[(name, value)]).unwrap_err();
-            assert!(error.starts_with(name), "{error}");
+            assert!(error.starts_with(&format!("{name}: ")), "{error}");
         }
+    }
+
+    #[test]
+    fn the_reason_is_in_the_terminals_language() {
+        let zh = config(&[("SITE_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(zh, "SITE_ADDR: 应为“主机:端口”，例如 127.0.0.1:3000（当前为 \"localhost\"）");
+        let en = config(&[("LANG", "en_US.UTF-8"), ("SITE_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(en, "SITE_ADDR: expected host:port like 127.0.0.1:3000 (got \"localhost\")");
+        let number = config(&[("LC_ALL", "en_GB.UTF-8"), ("LANG", "zh_CN.UTF-8"), ("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert_eq!(number, "DB_MAX_CONNECTIONS: expected a positive whole number (got \"0\")", "LC_ALL wins");
+        assert_eq!(config(&[("LANG", "C"), ("METRICS_TOKEN", "short")]).unwrap_err(), "METRICS_TOKEN: 至少需要 16 个字符");
     }
 }

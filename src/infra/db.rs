@@ -4,6 +4,8 @@
 pub use super::dialect::Dialect;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use crate::i18n::td_string;
+use crate::infra::locale::terminal;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,7 +69,7 @@ impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, String> {
         install_default_drivers();
         let dialect = Dialect::from_url(url)
-            .ok_or_else(|| format!("DATABASE_URL must start with sqlite: or postgres:// (got {url:?})"))?;
+            .ok_or_else(|| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.database_url, got = format!("{url:?}"))))?;
         let mail_waiting = Arc::new(Notify::new());
         match dialect {
             Dialect::Sqlite => {
@@ -86,7 +88,7 @@ impl Db {
                     .test_before_acquire(false)
                     .connect(url)
                     .await
-                    .map_err(|e| format!("cannot connect to PostgreSQL at DATABASE_URL: {e}"))?;
+                    .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.connect_postgres, error = e)))?;
                 Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting })
             }
         }
@@ -139,18 +141,18 @@ impl Db {
 pub async fn backup_sqlite(database_url: &str, path: &Path) -> Result<(), String> {
     use sqlx::Connection;
     if Dialect::from_url(database_url) != Some(Dialect::Sqlite) {
-        return Err("backup copies SQLite databases; for PostgreSQL use pg_dump (see README)".into());
+        return Err(td_string!(terminal(), email.cli.setting.backup_postgres).into());
     }
     if path.exists() {
-        return Err(format!("backup: {} already exists; choose a new file", path.display()));
+        return Err(format!("backup: {}", td_string!(terminal(), email.cli.setting.backup_exists, path = path.display())));
     }
     install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let mut conn = sqlx::AnyConnection::connect(database_url).await.map_err(|e| td_string!(terminal(), email.cli.setting.backup_open, error = e).to_string())?;
     sqlx::query("VACUUM INTO $1")
         .bind(path.to_string_lossy().into_owned())
         .execute(&mut conn)
         .await
-        .map_err(|e| format!("backup to {} failed: {e}", path.display()))?;
+        .map_err(|e| format!("backup: {}", td_string!(terminal(), email.cli.setting.backup_failed, path = path.display(), error = e)))?;
     conn.close().await.map_err(|e| e.to_string())
 }
 
@@ -164,11 +166,11 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, String> {
         .next()
         .unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Err("DATABASE_URL: SQLite needs a file path, e.g. sqlite://data/tongcheng.db".into());
+        return Err(format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.sqlite_path)));
     }
     if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
-            .map_err(|e| format!("DATABASE_URL: cannot create folder {}: {e}", parent.display()))?;
+            .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.create_folder, path = parent.display(), error = e)))?;
     }
     if url.contains("mode=") {
         Ok(url.to_string())
@@ -213,7 +215,7 @@ async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result
         })
         .connect(url)
         .await
-        .map_err(|e| format!("cannot open SQLite database at DATABASE_URL: {e}"))
+        .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.open_sqlite, error = e)))
 }
 
 #[cfg(test)]

@@ -74,9 +74,14 @@ pub fn current() -> Locale {
 /// The language for messages printed by the command line: `LC_ALL`, `LC_MESSAGES` or
 /// `LANG` (`en_US.UTF-8` is English); Chinese when none names a language we have.
 pub fn terminal() -> Locale {
+    terminal_from(|name| std::env::var(name).ok())
+}
+
+/// `terminal()` from these variables (the settings a configuration is read from).
+pub fn terminal_from(var: impl Fn(&str) -> Option<String>) -> Locale {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
-        .filter_map(|name| std::env::var(name).ok())
+        .filter_map(|name| var(name))
         .find(|value| !value.is_empty())
         .map(|value| {
             let tag = value.split(['.', '@']).next().unwrap_or_default().replace('_', "-");

@@ -142,7 +142,7 @@ where
 /// Static files under /pkg. With hashed names (release builds) a name never changes
 /// content, so browsers keep it for a year; otherwise they revalidate every time.
 /// Precompressed `.br`/`.gz` files are sent when the browser accepts them.
-fn static_files(router: Router<AppState>, options: &leptos::config::LeptosOptions) -> Router<AppState> {
+fn static_files<S: Clone + Send + Sync + 'static>(router: Router<S>, options: &leptos::config::LeptosOptions) -> Router<S> {
     if !options.hash_files {
         return router;
     }
@@ -227,6 +227,39 @@ mod tests {
     async fn body(response: Response) -> (StatusCode, String) {
         let status = response.status();
         (status, String::from_utf8_lossy(&axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap_or_default()).into_owned())
+    }
+
+    /// A site root with one hashed WASM file and its brotli copy, as a release build
+    /// leaves it; the router serves it as `static_files` would.
+    async fn fetch_static(hash_files: bool, path: &str) -> Response {
+        use tower::ServiceExt as _;
+        let site = tempfile::tempdir().expect("site root");
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir(&pkg).expect("pkg");
+        std::fs::write(pkg.join("tongcheng.0a1b2c.wasm"), b"\0asm the module").expect("wasm");
+        std::fs::write(pkg.join("tongcheng.0a1b2c.wasm.br"), b"brotli bytes").expect("brotli");
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("tongcheng")
+            .site_root(site.path().to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .hash_files(hash_files)
+            .build();
+        let request = Request::get(path).header(header::ACCEPT_ENCODING, "br, gzip").body(Body::empty()).expect("request");
+        static_files(Router::new(), &options).oneshot(request).await.expect("response")
+    }
+
+    #[tokio::test]
+    async fn hashed_files_are_sent_precompressed_and_kept_for_a_year() {
+        let found = fetch_static(true, "/pkg/tongcheng.0a1b2c.wasm").await;
+        assert_eq!(found.status(), StatusCode::OK);
+        assert_eq!(found.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(found.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        let missing = fetch_static(true, "/pkg/tongcheng.ffffff.wasm").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert!(missing.headers().get(header::CACHE_CONTROL).is_none(), "a missing file is not cached for a year");
+        // Without hashed names a file changes under the same name: no year-long route
+        // (the site's fallback serves /pkg then, revalidated like every page).
+        assert_eq!(fetch_static(false, "/pkg/tongcheng.0a1b2c.wasm").await.status(), StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]

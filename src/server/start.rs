@@ -1,6 +1,8 @@
 //! Starting the site: database, reference data, sessions, the outbox worker, the HTTP
 //! server. Tests use `start` on a fresh database and an ephemeral port.
+use crate::i18n::td_string;
 use crate::infra::config::Config;
+use crate::infra::locale::terminal;
 use crate::infra::csrf::PublicOrigin;
 use crate::infra::db::Db;
 use crate::infra::rate_limit::RateLimits;
@@ -24,7 +26,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// Connects, migrates and loads the city reference data.
 pub async fn open_database(config: &Config) -> Result<Db, String> {
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
-    db.migrate().await.map_err(|e| format!("DATABASE_URL: migrations failed: {e}"))?;
+    db.migrate().await.map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.migrations, error = e)))?;
     let added = crate::cities::repo::load_reference_data(&db).await?;
     if added > 0 {
         tracing::info!("loaded {added} cities");
@@ -36,7 +38,7 @@ fn leptos_options(config: &Config) -> Result<LeptosOptions, String> {
     // cargo-leptos sets LEPTOS_* variables; without them (tests, plain `cargo run`) the
     // settings come from Cargo.toml.
     let file = std::env::var("LEPTOS_OUTPUT_NAME").is_err().then_some("Cargo.toml");
-    let mut options = get_configuration(file).map_err(|e| format!("Leptos settings: {e}"))?.leptos_options;
+    let mut options = get_configuration(file).map_err(|e| td_string!(terminal(), email.cli.setting.leptos, error = e).to_string())?.leptos_options;
     if let Some(addr) = config.site_addr {
         options.site_addr = addr;
     }
@@ -186,7 +188,7 @@ async fn sweep_free_seats_forever(state: AppState) {
 /// `RunningApp::stop`) and returns, so the process exits 0.
 pub async fn serve(config: Config) -> Result<(), String> {
     let addr = leptos_options(&config)?.site_addr;
-    let listener = TcpListener::bind(addr).await.map_err(|e| format!("SITE_ADDR: cannot listen on {addr}: {e}"))?;
+    let listener = TcpListener::bind(addr).await.map_err(|e| format!("SITE_ADDR: {}", td_string!(terminal(), email.cli.setting.listen, addr = addr, error = e)))?;
     let app = start(config, listener).await?;
     tracing::info!("Tongcheng is running at {}", app.state.config.public_url);
     stop_signal().await;

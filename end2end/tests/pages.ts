@@ -1,0 +1,104 @@
+// What every page must be, in either language: checked with axe-core (no serious or
+// critical violations); on a phone (a viewport 400 px wide or less) without sideways
+// scrolling and with touch targets of 44 px or more; in Chinese without English UI text
+// from the catalogue. Used by languages.spec.ts.
+import { expect, Browser, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import * as fs from "fs";
+import * as path from "path";
+
+export type Lang = "zh-CN" | "en";
+
+export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+
+/** Every English catalogue text that differs from its Chinese one and reads as words. */
+function englishOnlyTexts(): string[] {
+  const dir = path.join(__dirname, "..", "..", "locales");
+  const flatten = (value: unknown, out: string[]) => {
+    if (typeof value === "string") out.push(value);
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => flatten(v, out));
+  };
+  const texts = (lang: string) => {
+    const out: string[] = [];
+    for (const file of fs.readdirSync(path.join(dir, lang))) flatten(JSON.parse(fs.readFileSync(path.join(dir, lang, file), "utf8")), out);
+    return out;
+  };
+  const zh = new Set(texts("zh-CN"));
+  // Whole phrases only (three words or more, no variables), so names and brands don't count.
+  return [...new Set(texts("en"))].filter((t) => !zh.has(t) && !t.includes("{{") && t.trim().split(/\s+/).length >= 3);
+}
+const ENGLISH = englishOnlyTexts();
+
+export const PHONE = { width: 360, height: 800 };
+const DESKTOP = { width: 1280, height: 900 };
+
+/** A page in its own browser context, with the language switch's cookie set; Chinese
+ * pages are on a phone unless `phone` says otherwise. */
+export async function newPage(browser: Browser, lang: Lang, phone = lang === "zh-CN"): Promise<Page> {
+  const context = await browser.newContext({ locale: lang, viewport: phone ? PHONE : DESKTOP });
+  // The switch's cookie: the page language, whatever the account says.
+  await context.addCookies([{ name: "tongcheng_lang", value: lang, url: BASE_URL }]);
+  return context.newPage();
+}
+
+/** Logs in by the form's field names, whatever the page's language. */
+export async function logIn(page: Page, email: string, password: string) {
+  await page.goto("/login");
+  await page.locator("input[name=email]").fill(email);
+  await page.locator("input[name=password]").fill(password);
+  await page.locator("main form button[type=submit]").click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+export async function check(page: Page, lang: Lang, url: string, shot?: string) {
+  await page.goto(url);
+  await expect(page.locator("html")).toHaveAttribute("lang", lang);
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`), `${lang} ${url}`).toEqual([]);
+  if ((page.viewportSize()?.width ?? DESKTOP.width) <= 400) {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${lang} ${url} scrolls sideways at 360 px`).toBeLessThanOrEqual(0);
+    // Touch targets: controls at least 44 px tall (checkboxes are hit through their label).
+    const small = await page.$$eval("header a, header button, main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio])", (els) =>
+      els.filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 44; }).map((e) => e.outerHTML.slice(0, 80)));
+    expect(small, `${lang} ${url}: touch targets under 44 px`).toEqual([]);
+  }
+  if (lang === "zh-CN") {
+    // Mail listed or shown is in its recipient's language, not the page's: not UI text.
+    const text = await page.evaluate(() => {
+      let all = document.body.innerText;
+      for (const mail of document.querySelectorAll<HTMLElement>(".mail-table tbody, .mail-body")) all = all.replace(mail.innerText, "");
+      return all;
+    });
+    expect(ENGLISH.filter((t) => text.includes(t)), `English UI text on ${url}`).toEqual([]);
+  }
+  if (shot) {
+    fs.mkdirSync(path.join(__dirname, "..", "..", "docs", "screenshots"), { recursive: true });
+    await page.screenshot({ path: path.join(__dirname, "..", "..", "docs", "screenshots", `${shot}.png`), fullPage: false });
+  }
+}
+
+/** A fan who registered, confirmed the email and logged in with pages in `lang` (so the
+ * account and its mail are in `lang` too), by field names; on a phone. */
+export async function fanIn(browser: Browser, lang: Lang, prefix: string, city: string): Promise<{ page: Page; email: string }> {
+  const page = await newPage(browser, lang, true);
+  const email = `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto("/register");
+  await expect(page.locator("#city-input")).not.toHaveAttribute("list", /.*/); // the picker is live
+  await page.locator("input[name=email]").fill(email);
+  await page.locator("input[name=display_name]").fill(prefix);
+  await page.locator("input[name=password]").fill("a-good-password");
+  await page.locator("input[name=city]").fill(city);
+  await page.getByRole("option").filter({ hasText: city }).first().click();
+  await page.locator("main form button[type=submit]").click();
+  await expect(page.getByTestId("registered")).toBeVisible();
+  await logIn(page, email, "a-good-password");
+  await page.goto("/mailbox");
+  await page.locator('main a[href^="/mailbox/"]').first().click();
+  const link = await page.locator("pre.mail-body a").first().getAttribute("href");
+  await page.goto(link ?? "/");
+  await page.locator("main form button[type=submit]").click();
+  await expect(page.getByTestId("verified")).toBeVisible();
+  return { page, email };
+}
