@@ -137,8 +137,9 @@ async fn main() {
         sqlx::query_as("SELECT id, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id").fetch_all(&db.pool).await.expect("users"),
     );
     println!(
-        "backend: {backend}; fans: {fans}; sessions: {SESSIONS} × {SEATS} seats; concurrent connections: {connections}; \
-         app processes: {processes}; database pool: {pool} per process"
+        "backend: {backend} ({}); fans: {fans}; sessions: {SESSIONS} × {SEATS} seats; concurrent connections: {connections}; \
+         app processes: {processes}; database pool: {pool} per process",
+        bench_common::link(&url)
     );
     println!("| run | throughput | median | p99 | total |");
     println!("|---|---|---|---|---|");

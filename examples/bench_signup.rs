@@ -83,8 +83,9 @@ async fn main() {
     );
 
     println!(
-        "backend: {backend}; fans: {fans}; concurrent connections: {connections}; app processes: {processes}; \
-         database pool: {db_connections} per process; seats: {SEATS}"
+        "backend: {backend} ({}); fans: {fans}; concurrent connections: {connections}; app processes: {processes}; \
+         database pool: {db_connections} per process; seats: {SEATS}",
+        bench_common::link(&url)
     );
     println!("| run | throughput | median | p99 | total |");
     println!("|---|---|---|---|---|");

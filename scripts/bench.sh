@@ -25,7 +25,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
 scripts/setup.sh test >/dev/null
-export BENCH_POSTGRES_URL="${BENCH_POSTGRES_URL:-postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres}"
+# PostgreSQL on this machine is reached over its Unix socket, as an app on the database's
+# own machine would be (README "Running at scale"); the two-process sign-up burst also
+# runs over TCP, as from another machine, for comparison.
+tcp_url="postgres://tongcheng:tongcheng@127.0.0.1:5432/postgres"
+socket_url="postgres://tongcheng:tongcheng@%2Fvar%2Frun%2Fpostgresql/postgres"
+if [ -z "${BENCH_POSTGRES_URL:-}" ]; then
+  BENCH_POSTGRES_URL=$tcp_url
+  if psql "$socket_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then BENCH_POSTGRES_URL=$socket_url; fi
+fi
+export BENCH_POSTGRES_URL
 # The PostgreSQL database the benchmarks recreate (another name keeps concurrent runs apart).
 export BENCH_DATABASE="${BENCH_DATABASE:-tongcheng_bench}"
 # Each program's output is kept under target/bench/latest; a full run (no argument)
@@ -78,6 +87,9 @@ if [ "$what" = all ] || [ "$what" = signup ]; then
     record signup target/release/examples/bench_signup "$backend" "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}" 1
   done
   record signup target/release/examples/bench_signup postgres "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}" 2
+  if [ "$BENCH_POSTGRES_URL" != "$tcp_url" ]; then
+    BENCH_POSTGRES_URL=$tcp_url record signup target/release/examples/bench_signup postgres "${SIGNUP_FANS:-5000}" "${CONNECTIONS:-64}" 2
+  fi
 fi
 if [ "$what" = all ] || [ "$what" = festival ]; then
   fans="${FESTIVAL_FANS:-20000}" connections="${FESTIVAL_CONNECTIONS:-128}"

@@ -69,6 +69,14 @@ start_postgres() {
   fi
   as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='tongcheng'\"" | grep -q 1 ||
     as_root su postgres -c "psql -qc \"CREATE ROLE tongcheng LOGIN PASSWORD 'tongcheng' CREATEDB\""
+  # Password logins over the Unix socket too: an app on the database's own machine uses
+  # it (cheaper than TCP per statement), and so do the benchmarks.
+  local hba
+  hba=$(as_root su postgres -c "psql -qtAc 'SHOW hba_file'")
+  if ! as_root grep -q '^local[[:space:]]*all[[:space:]]*tongcheng' "$hba"; then
+    as_root sed -i '0,/^local/s//local   all             tongcheng                               scram-sha-256\n&/' "$hba"
+    as_root su postgres -c "psql -qtAc 'SELECT pg_reload_conf()'" >/dev/null
+  fi
 }
 
 install_rust

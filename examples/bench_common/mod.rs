@@ -24,6 +24,18 @@ pub async fn database_url(backend: &str, dir: &std::path::Path) -> String {
     }
 }
 
+/// How the app reaches its database, for the tables: a file, or PostgreSQL over a Unix
+/// socket (a host that is a directory) or TCP.
+pub fn link(url: &str) -> &'static str {
+    if url.starts_with("sqlite:") {
+        "file"
+    } else if url.contains("@%2F") || url.contains("host=/") {
+        "Unix socket"
+    } else {
+        "TCP"
+    }
+}
+
 /// Prints one table row: throughput, median, p99, total; returns the throughput.
 pub fn summary(label: &str, mut latencies: Vec<Duration>, total: Duration) -> f64 {
     latencies.sort();
