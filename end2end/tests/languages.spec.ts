@@ -39,7 +39,7 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     const day = new Date(Date.now() + 21 * 86400_000).toISOString().slice(0, 10);
     const saved = await desk.request.post("/api/save_meetup", {
       headers: { accept: "application/json" },
-      form: { city: "深圳", title: lang === "zh-CN" ? "深圳米粉见面会" : "Shenzhen fan meetup", description: "", venue: "科技园", address: "", starts: `${day}T14:00`, ends: "", capacity: "40", signup_opens: "", signup_closes: "" },
+      form: { city: "深圳", title: lang === "zh-CN" ? "深圳米粉见面会" : "Shenzhen fan meetup", description: "", venue: "科技园", address: "", starts: `${day} 14:00`, ends: "", capacity: "40", signup_opens: "", signup_closes: "" },
     });
     expect(saved.ok(), await saved.text()).toBeTruthy();
     const id = await saved.json();
@@ -149,8 +149,9 @@ test("the main journeys in zh-CN at 360×800", async ({ browser }) => {
   await expect(desk).toHaveURL(/\/staff\/meetups\/\d+$/);
   const id = desk.url().split("/").pop();
   await expect(desk.locator("h1")).toContainText(city);
-  // Tickets check in on their event's day: staff move this draft to start in a few minutes.
-  await desk.locator("input[name=starts]").fill(startingSoon());
+  // Tickets check in on their event's day: staff move this draft to start in a few
+  // minutes, writing the date as Chinese readers do.
+  await desk.locator("input[name=starts]").fill(startingSoon().replace(/^(\d{4})-0?(\d+)-0?(\d+) /, "$1年$2月$3日 "));
   const edit = desk.locator('form[action*="save_meetup"]');
   await edit.locator("button[type=submit]").click();
   await expect(edit.locator(".success[role=status]")).toBeVisible();
