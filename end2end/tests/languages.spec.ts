@@ -4,7 +4,7 @@
 // catalogue. Screenshots for the README are written to docs/screenshots/.
 import { test, expect } from "@playwright/test";
 import { startingSoon, staff, verifiedFan } from "./helpers";
-import { BASE_URL, check, fanIn, Lang, logIn, newPage, PHONE } from "./pages";
+import { BASE_URL, check, fanIn, Lang, logIn, newPage, PHONE, strayEnglish } from "./pages";
 
 // Logging in with a language chosen makes it the account's: give the shared staff
 // account its English back for the specs that follow.
@@ -60,6 +60,26 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     await check(fan.page, lang, "/meetups");
   });
 }
+
+// The stray-English check itself: one- and two-word UI strings and texts with variables,
+// as text, labels and placeholders; not what reads the same in both languages.
+test("the stray-English check finds short English UI strings, and only those", async ({ browser }) => {
+  const page = await newPage(browser, "zh-CN");
+  await page.goto("/");
+  expect(await strayEnglish(page), "the home page as it is").toEqual([]);
+  await page.evaluate(() => {
+    const add = (html: string) => document.querySelector("main")!.insertAdjacentHTML("beforeend", html);
+    // What reads the same in both languages, or is marked English on purpose.
+    add('<p><span lang="en">Tongcheng</span> Shenzhen <a href="mailto:staff@tongcheng.local">staff@tongcheng.local</a> AB12CD 40 2026-12-06 19:00</p>');
+    add("<ul><li>Shenzhen</li><li>2026-12-06 19:00</li><li>AB12CD</li><li>40</li></ul>");
+  });
+  expect(await strayEnglish(page), "names, addresses, codes and numbers").toEqual([]);
+  await page.evaluate(() => {
+    const add = (html: string) => document.querySelector("main")!.insertAdjacentHTML("beforeend", html);
+    add('<button type="button">Sign up</button><label>Seats:</label><input placeholder="Filter"><p>12 going</p><p>Mon</p>');
+  });
+  expect((await strayEnglish(page)).sort()).toEqual(['"12 going" (p)', '"Filter" (input placeholder)', '"Mon" (p)', '"Seats" (label)', '"Sign up" (button)']);
+});
 
 // The rest of the site on a 360 px phone, in both languages.
 for (const lang of ["zh-CN", "en"] as Lang[]) {
