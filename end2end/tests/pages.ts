@@ -58,9 +58,10 @@ export async function strayEnglish(page: Page): Promise<string[]> {
     const whole = new Set(words);
     const shapes = patterns.map((p) => new RegExp(p));
     const found = new Set<string>();
+    // A UI text is short: longer texts hold several (a table), which the phrases cover.
     const look = (raw: string | null | undefined, where: string) => {
       const text = normalize(raw ?? "");
-      if (text && (whole.has(text) || shapes.some((s) => s.test(text)))) found.add(`"${text}" (${where})`);
+      if (text && text.length <= 160 && (whole.has(text) || shapes.some((s) => s.test(text)))) found.add(`"${text}" (${where})`);
     };
     let all = document.body.innerText;
     for (const mail of document.querySelectorAll<HTMLElement>(".mail-table tbody, .mail-body")) all = all.replace(mail.innerText, "");
@@ -72,7 +73,7 @@ export async function strayEnglish(page: Page): Promise<string[]> {
     for (const e of document.body.querySelectorAll<HTMLElement>("*")) {
       if (e.closest(skip)) continue;
       const tag = e.tagName.toLowerCase();
-      if (e.children.length > 0 && e.children.length < 4) look(e.innerText, tag);
+      if (e.children.length > 0 && e.children.length < 4 && !e.querySelector(skip)) look(e.innerText, tag);
       for (const name of ["placeholder", "aria-label", "title", "alt", "data-pending-label"]) look(e.getAttribute(name), `${tag} ${name}`);
       if (tag === "input" && ["submit", "button"].includes((e as HTMLInputElement).type)) look((e as HTMLInputElement).value, "input value");
     }
