@@ -19,10 +19,10 @@ on_both_databases!(
     staff_add_sessions_in_the_rankings_top_cities,
 );
 
-/// "2026-11-28T14:00" in Beijing time, `secs` from now.
+/// "2026-11-28 14:00" in Beijing time, `secs` from now.
 fn beijing_input(secs: i64) -> String {
     let t = chrono::DateTime::from_timestamp(now() + secs, 0).unwrap().with_timezone(&chrono_tz::Asia::Shanghai);
-    t.format("%Y-%m-%dT%H:%M").to_string()
+    t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 fn festival_day() -> String {

@@ -211,11 +211,11 @@ async fn a_new_end_time_of_a_gathering_is_emailed_to_its_attendees(backend: Back
     let _: Place = fan.call("sign_up", &[("id", &id_text)]).await.unwrap();
 
     let mut later = gathering_form(&id_text, "Late night", "", "5");
-    later.iter_mut().filter(|(k, _)| *k == "ends").for_each(|field| field.1 = "2099-03-07T23:30");
+    later.iter_mut().filter(|(k, _)| *k == "ends").for_each(|field| field.1 = "2099-03-07 23:30");
     let _: i64 = organizer.call("save_gathering", &later).await.expect("save the new end");
     let told = app.scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'guest@example.com' AND kind = 'meetup_changed'").await;
     assert_eq!(told, 1, "the attendee is told the new end time");
     let own: OwnGathering = organizer.call("own_gathering", &[("id", &id_text)]).await.unwrap();
-    assert_eq!(own.form.ends, "2099-03-07T23:30");
+    assert_eq!(own.form.ends, "2099-03-07 23:30");
     assert_eq!(own.card.status, tongcheng::meetups::EventStatus::Published, "a new time needs no new review");
 }

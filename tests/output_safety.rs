@@ -60,7 +60,7 @@ async fn call<T: serde::de::DeserializeOwned>(browser: &Browser, endpoint: &str,
 }
 
 fn gathering(title: &str, description: &str, venue: &str, address: &str) -> Vec<(&'static str, String)> {
-    [("id", ""), ("title", title), ("description", description), ("venue", venue), ("address", address), ("starts", "2099-03-07T19:00"), ("ends", ""), ("capacity", "10"), ("signup_closes", "")]
+    [("id", ""), ("title", title), ("description", description), ("venue", venue), ("address", address), ("starts", "2099-03-07 19:00"), ("ends", ""), ("capacity", "10"), ("signup_closes", "")]
         .into_iter()
         .map(|(k, v)| (k, v.to_string()))
         .collect()
@@ -96,8 +96,8 @@ async fn typed_markup_comes_back_escaped_everywhere(backend: Backend) {
     let gid = g.to_string();
     // An official meetup that selects by draw, with staff's question.
     let meetup: Vec<(&'static str, String)> = [
-        ("id", ""), ("city", "深圳"), ("title", &payload("M1")), ("description", &payload("MD")), ("starts", "2099-05-02T14:00"),
-        ("capacity", "2"), ("admission", "draw"), ("application_closes", "2099-05-01T10:00"), ("question", &payload("K1")),
+        ("id", ""), ("city", "深圳"), ("title", &payload("M1")), ("description", &payload("MD")), ("starts", "2099-05-02 14:00"),
+        ("capacity", "2"), ("admission", "draw"), ("application_closes", "2099-05-01 10:00"), ("question", &payload("K1")),
     ]
     .into_iter()
     .map(|(k, v)| (k, v.to_string()))

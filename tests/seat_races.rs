@@ -101,9 +101,15 @@ async fn the_sweeper_fills_seats_left_free_even_from_two_processes(backend: Back
     let broken = tongcheng::meetups::invariants::violations(db, now()).await.unwrap();
     assert_eq!(broken.len(), 1, "the check sees the free seats: {broken:?}");
     assert!(broken[0].contains("free seats while fans wait"));
-    let (code, output) = tongcheng_check(&app.database.url);
+    let (code, output) = tongcheng_check(&app.database.url, Some("en_US.UTF-8"));
     assert_eq!((code, output.lines().count()), (Some(1), 1), "the operator's check: exit 1, a line per violation: {output}");
     assert!(output.contains(&format!("event {event}: 5 free seats while fans wait")), "{output}");
+    // In the terminal's language: Chinese when it says so, and when nothing does.
+    for lang in [Some("zh_CN.UTF-8"), None] {
+        let (code, output) = tongcheng_check(&app.database.url, lang);
+        assert_eq!(code, Some(1));
+        assert_eq!(output.trim(), format!("有空位时仍有粉丝候补：活动 {event} 有 5 个空位，但仍有粉丝在候补"), "{lang:?}");
+    }
 
     // Two processes sweep at once.
     let other = Db::connect(&app.database.url, 4).await.unwrap();
@@ -116,13 +122,18 @@ async fn the_sweeper_fills_seats_left_free_even_from_two_processes(backend: Back
     }
     assert_eq!(count(db, "SELECT COUNT(*) FROM outbox WHERE event_id = $1 AND kind = 'seat_promoted'", event).await, 5);
     assert_invariants(db).await;
-    assert_eq!(tongcheng_check(&app.database.url), (Some(0), "no violations\n".to_string()));
+    assert_eq!(tongcheng_check(&app.database.url, Some("en_US.UTF-8")), (Some(0), "no violations\n".to_string()));
 }
 
-/// Runs `tongcheng check` on a database: (exit code, standard output).
-fn tongcheng_check(database_url: &str) -> (Option<i32>, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tongcheng"))
-        .env("LC_ALL", "en_US.UTF-8")
+/// Runs `tongcheng check` on a database with the terminal's language `LC_ALL` (or no
+/// language variable at all): (exit code, standard output).
+fn tongcheng_check(database_url: &str, lang: Option<&str>) -> (Option<i32>, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tongcheng"));
+    command.env_remove("LC_ALL").env_remove("LC_MESSAGES").env_remove("LANG");
+    if let Some(lang) = lang {
+        command.env("LC_ALL", lang);
+    }
+    let output = command
         .arg("check")
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "error")
@@ -143,8 +154,8 @@ async fn lowering_the_capacity_while_fans_sign_up_is_a_field_message(backend: Ba
             ("description", ""),
             ("venue", "Hall"),
             ("address", ""),
-            ("starts", "2099-05-02T14:00"),
-            ("ends", "2099-05-02T17:00"),
+            ("starts", "2099-05-02 14:00"),
+            ("ends", "2099-05-02 17:00"),
             ("capacity", capacity),
             ("signup_opens", ""),
             ("signup_closes", ""),

@@ -1,11 +1,11 @@
 import { test, expect } from "@playwright/test";
 import { linkFromMailbox, logIn, mailSubjects, staff, verifiedFan, waitForHydration } from "./helpers";
 
-/** The next whole minute at least `lead` seconds away, as `datetime-local` in Beijing
- * time, and as a Date. */
+/** The next whole minute at least `lead` seconds away, as the form's date and time
+ * field shows it in Beijing time ("2026-12-06 19:00"), and as a Date. */
 function nextOpening(lead: number): { input: string; at: Date } {
   const at = new Date(Math.ceil((Date.now() + lead * 1000) / 60_000) * 60_000);
-  const beijing = new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 16);
+  const beijing = new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace("T", " ");
   return { input: beijing, at };
 }
 
@@ -18,7 +18,7 @@ test("a fan goes from the festival invitation to a festival ticket; the button o
   await page.goto("/staff/festival");
   const opening = nextOpening(25);
   await page.getByLabel("Name").fill("E2E 米粉节");
-  await page.getByLabel("Festival day").fill("2099-04-06");
+  await page.getByLabel("Festival day").fill("2099/4/6");
   await page.getByLabel("Sign-up opens (Beijing time)").fill(opening.input);
   await page.getByRole("button", { name: "Create festival" }).click();
   await expect(page).toHaveURL(/\/staff\/festival\/\d+$/);

@@ -90,8 +90,8 @@ export async function checkInAndCloseDoor(page: Page, code: string, closed: stri
   await expect(page.getByTestId("door-closed")).toContainText(closed);
 }
 
-/** A start time a few minutes from now in Shenzhen's time zone (Asia/Shanghai), as a
- * datetime-local value: tickets check in only on their event's day, so a test that
+/** A start time a few minutes from now in Shenzhen's time zone (Asia/Shanghai), as the
+ * form's date and time field shows it ("2026-12-06 19:00"): tickets check in only on their event's day, so a test that
  * checks in needs a meetup today. (Within minutes of local midnight: 23:59 today.) */
 export function startingSoon(minutes = 3): string {
   const local = (t: Date) => {
@@ -103,7 +103,7 @@ export function startingSoon(minutes = 3): string {
   };
   const now = local(new Date());
   const soon = local(new Date(Date.now() + minutes * 60_000));
-  return soon.date === now.date ? `${soon.date}T${soon.time}` : `${now.date}T23:59`;
+  return soon.date === now.date ? `${soon.date} ${soon.time}` : `${now.date} 23:59`;
 }
 
 /** Staff (logged in on `page`) create a meetup starting in a few minutes and publish it;

@@ -4,7 +4,7 @@
 // catalogue. Screenshots for the README are written to docs/screenshots/.
 import { test, expect } from "@playwright/test";
 import { startingSoon, staff, verifiedFan } from "./helpers";
-import { BASE_URL, check, fanIn, Lang, logIn, newPage, PHONE } from "./pages";
+import { BASE_URL, check, fanIn, Lang, logIn, newPage, PHONE, strayEnglish } from "./pages";
 
 // Logging in with a language chosen makes it the account's: give the shared staff
 // account its English back for the specs that follow.
@@ -39,7 +39,7 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     const day = new Date(Date.now() + 21 * 86400_000).toISOString().slice(0, 10);
     const saved = await desk.request.post("/api/save_meetup", {
       headers: { accept: "application/json" },
-      form: { city: "深圳", title: lang === "zh-CN" ? "深圳米粉见面会" : "Shenzhen fan meetup", description: "", venue: "科技园", address: "", starts: `${day}T14:00`, ends: "", capacity: "40", signup_opens: "", signup_closes: "" },
+      form: { city: "深圳", title: lang === "zh-CN" ? "深圳米粉见面会" : "Shenzhen fan meetup", description: "", venue: "科技园", address: "", starts: `${day} 14:00`, ends: "", capacity: "40", signup_opens: "", signup_closes: "" },
     });
     expect(saved.ok(), await saved.text()).toBeTruthy();
     const id = await saved.json();
@@ -60,6 +60,28 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     await check(fan.page, lang, "/meetups");
   });
 }
+
+// The stray-English check itself: one- and two-word UI strings and texts with variables,
+// as text, labels and placeholders; not what reads the same in both languages.
+test("the stray-English check finds short English UI strings, and only those", async ({ browser }) => {
+  const page = await newPage(browser, "zh-CN");
+  await page.goto("/");
+  expect(await strayEnglish(page), "the home page as it is").toEqual([]);
+  await page.evaluate(() => {
+    const add = (html: string) => document.querySelector("main")!.insertAdjacentHTML("beforeend", html);
+    // What reads the same in both languages, or is marked English on purpose.
+    add('<p><span lang="en">Tongcheng</span> Shenzhen <a href="mailto:staff@tongcheng.local">staff@tongcheng.local</a> AB12CD 40 2026-12-06 19:00</p>');
+    add("<ul><li>Shenzhen</li><li>2026-12-06 19:00</li><li>AB12CD</li><li>40</li></ul>");
+    // Mail goes out in its recipient's language, whatever the page's.
+    add('<div><table class="mail-table"><thead><tr><th>主题</th></tr></thead><tbody><tr><td>E2E 米粉节: a session in Hangzhou</td></tr><tr><td>Sign up</td></tr></tbody></table></div>');
+  });
+  expect(await strayEnglish(page), "names, addresses, codes, numbers and mail").toEqual([]);
+  await page.evaluate(() => {
+    const add = (html: string) => document.querySelector("main")!.insertAdjacentHTML("beforeend", html);
+    add('<button type="button">Sign up</button><label>Seats:</label><input placeholder="Filter"><p>12 going</p><p>Mon</p>');
+  });
+  expect((await strayEnglish(page)).sort()).toEqual(['"12 going" (p)', '"Filter" (input placeholder)', '"Mon" (p)', '"Seats" (label)', '"Sign up" (button)']);
+});
 
 // The rest of the site on a 360 px phone, in both languages.
 for (const lang of ["zh-CN", "en"] as Lang[]) {
@@ -149,8 +171,9 @@ test("the main journeys in zh-CN at 360×800", async ({ browser }) => {
   await expect(desk).toHaveURL(/\/staff\/meetups\/\d+$/);
   const id = desk.url().split("/").pop();
   await expect(desk.locator("h1")).toContainText(city);
-  // Tickets check in on their event's day: staff move this draft to start in a few minutes.
-  await desk.locator("input[name=starts]").fill(startingSoon());
+  // Tickets check in on their event's day: staff move this draft to start in a few
+  // minutes, writing the date as Chinese readers do.
+  await desk.locator("input[name=starts]").fill(startingSoon().replace(/^(\d{4})-0?(\d+)-0?(\d+) /, "$1年$2月$3日 "));
   const edit = desk.locator('form[action*="save_meetup"]');
   await edit.locator("button[type=submit]").click();
   await expect(edit.locator(".success[role=status]")).toBeVisible();

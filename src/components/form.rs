@@ -1,6 +1,6 @@
 //! Form fields that show the server's message for them right beside the input.
 use crate::error::AppError;
-use crate::i18n::{td_string, I18nLocaleTrait as _, Locale};
+use crate::i18n::{td_string, Locale};
 use crate::language::use_locale;
 use leptos::prelude::*;
 
@@ -41,14 +41,17 @@ pub fn textarea_text(name: &str, value: String) -> String {
     value
 }
 
-/// The format a date or time input expects, for its hint: browsers show these inputs in
-/// their own locale's layout (mm/dd/yyyy in many), so the page says what it means.
-fn format_hint(kind: &str) -> Option<&'static str> {
+/// A date or time field's format, in the page's language, for its hint, and an example
+/// for its placeholder. These fields are plain text inputs: a native date or time
+/// picker shows the browser's locale (mm/dd/yyyy, 07:00 PM), not the page's; the server
+/// reads what people type leniently (`infra::dates`) and says so beside the field when
+/// it cannot.
+fn date_format(kind: &str) -> Option<(&'static str, &'static str)> {
     let locale = use_locale();
     match kind {
-        "date" => Some(td_string!(locale, visitor.components.form.date_format)),
-        "datetime-local" => Some(td_string!(locale, visitor.components.form.datetime_format)),
-        "time" => Some(td_string!(locale, visitor.components.form.time_format)),
+        "date" => Some((td_string!(locale, visitor.components.form.date_format), td_string!(locale, visitor.components.form.date_placeholder))),
+        "datetime-local" => Some((td_string!(locale, visitor.components.form.datetime_format), td_string!(locale, visitor.components.form.datetime_placeholder))),
+        "time" => Some((td_string!(locale, visitor.components.form.time_format), td_string!(locale, visitor.components.form.time_placeholder))),
         _ => None,
     }
 }
@@ -68,10 +71,12 @@ pub fn Field(
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let format = format_hint(kind);
+    let date = date_format(kind);
+    let (kind, format, placeholder) = match date {
+        Some((format, example)) => ("text", Some(format), Some(example)),
+        None => (kind, None, None),
+    };
     let locale = use_locale();
-    // Date pickers follow the element's language where the browser supports it.
-    let lang = format.map(|_| locale.as_str());
     let hint = match (hint, format) {
         // Chinese sentences follow each other without a space.
         (Some(hint), Some(format)) if locale == Locale::zh_CN => Some(format!("{hint}{format}")),
@@ -88,7 +93,7 @@ pub fn Field(
                 name=name
                 autocomplete=autocomplete
                 value=value
-                lang=lang
+                placeholder=placeholder
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
             />

@@ -31,7 +31,7 @@ mod ssr {
         let mut errors = FieldErrors::default();
         let name = text(&mut errors, "name", name, 80, true);
         let description = multiline(&mut errors, "description", description, 5000, false);
-        let day = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok();
+        let day = crate::infra::dates::parse_date(day);
         if day.is_none() {
             errors.add("day", crate::msg!(festival.errors.day_format));
         }
@@ -65,10 +65,10 @@ mod ssr {
         }
     }
 
-    /// The session's start: the festival's day at `time` ("14:00") in the city's zone.
+    /// The session's start: the festival's day at `time` ("14:00", "下午2点") in the city's zone.
     pub fn session_start(festival: &Festival, time: &str, tz: &str, field: &str) -> Result<i64, AppError> {
         let bad = || AppError::field(field, crate::msg!(errors.time_format));
-        let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| bad())?;
+        let time = crate::infra::dates::parse_time(time).ok_or_else(bad)?;
         let day = chrono::NaiveDate::parse_from_str(&festival.festival_day, "%Y-%m-%d").map_err(|_| AppError::Internal)?;
         crate::staff::planner::local_instant(day, time, tz).ok_or_else(bad)
     }

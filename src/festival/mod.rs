@@ -114,7 +114,7 @@ pub struct StaffFestival {
     pub name: String,
     pub description: String,
     pub day: String,
-    /// The opening as `<input type="datetime-local">` wants it (Beijing time).
+    /// The opening as its form field shows it, "2026-12-06 19:00" (Beijing time).
     pub opens_input: String,
     pub opens: String,
     pub invited: bool,

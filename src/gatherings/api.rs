@@ -154,25 +154,29 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
     Ok(sent)
 }
 
-/// A city's official meetups and approved gatherings between two dates (YYYY-MM-DD).
+/// A city's official meetups and approved gatherings between two dates (as the date
+/// fields read them: "2026-12-06", "2026年12月6日"…). A date that cannot be read comes
+/// back in `filter_errors`, with no events.
 #[server(endpoint = "city_events")]
 pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String>) -> Result<CityEvents, AppError> {
     use super::CityEvent;
     let state = crate::infra::request::state()?;
     let cities = crate::cities::catalogue()?;
     let info = cities.iter().find(|c| c.id == city).ok_or(AppError::NotFound)?;
-    let day = |raw: Option<String>, field: &str| -> Result<Option<i64>, AppError> {
-        match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            None => Ok(None),
-            Some(raw) => crate::infra::clock::parse_input(&format!("{raw}T00:00"), "Asia/Shanghai")
-                .map(Some)
-                .ok_or_else(|| AppError::field(field, crate::msg!(errors.date_format))),
+    let mut filter_errors = crate::error::FieldErrors::default();
+    let mut day = |raw: Option<String>, field: &str| -> Option<i64> {
+        let raw = raw.filter(|r| !r.trim().is_empty())?;
+        let midnight = crate::infra::dates::parse_date(&raw)
+            .and_then(|d| crate::staff::planner::local_instant(d, chrono::NaiveTime::MIN, "Asia/Shanghai"));
+        if midnight.is_none() {
+            filter_errors.add(field, crate::msg!(errors.date_format));
         }
+        midnight
     };
     let now = crate::infra::clock::now();
-    let from = day(from, "from")?.unwrap_or(now);
-    let until = day(to, "to")?.map(|t| t + 24 * 3600).unwrap_or(i64::MAX);
-    let events = crate::meetups::repo::city_events(&state.db, city, from, until).await?;
+    let from = day(from, "from").unwrap_or(now);
+    let until = day(to, "to").map(|t| t + 24 * 3600).unwrap_or(i64::MAX);
+    let events = if filter_errors.is_empty() { crate::meetups::repo::city_events(&state.db, city, from, until).await? } else { Vec::new() };
     let locale = crate::infra::locale::current();
     Ok(CityEvents {
         city_id: city,
@@ -191,6 +195,7 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
             })
             .collect(),
         calendar_url: format!("{}/calendar/city/{city}.ics", state.config.public_url),
+        filter_errors,
     })
 }
 

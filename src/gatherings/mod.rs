@@ -57,6 +57,9 @@ pub struct CityEvents {
     pub city: String,
     pub events: Vec<CityEvent>,
     pub calendar_url: String,
+    /// A bound of the date filter that could not be read (`from`, `to`), with its
+    /// message for beside the field; then `events` is empty.
+    pub filter_errors: crate::error::FieldErrors,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -45,9 +45,9 @@ pub fn format_local(timestamp: i64, tz: &str, locale: Locale) -> String {
     }
 }
 
-/// "2026-11-28T14:00", the value of an `<input type="datetime-local">`.
+/// "2026-11-28 14:00", as a form's date-and-time field shows it (`infra::dates`).
 pub fn format_input(timestamp: i64, tz: &str) -> String {
-    local(timestamp, tz).map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    local(timestamp, tz).map(|t| t.format(super::dates::DATE_TIME_FORMAT).to_string()).unwrap_or_default()
 }
 
 fn local(timestamp: i64, tz: &str) -> Option<chrono::DateTime<chrono_tz::Tz>> {
@@ -55,10 +55,11 @@ fn local(timestamp: i64, tz: &str) -> Option<chrono::DateTime<chrono_tz::Tz>> {
     chrono::DateTime::from_timestamp(timestamp, 0).map(|t| t.with_timezone(&tz))
 }
 
-/// Parses "2026-11-28T14:00" as local time in `tz` into unix seconds.
+/// Reads a date and time as people type it ("2026-11-28 14:00", "2026-11-28T14:00",
+/// "2026年11月28日 14:00": `dates::parse_date_time`) as local time in `tz`, into unix seconds.
 pub fn parse_input(value: &str, tz: &str) -> Option<i64> {
     use chrono::TimeZone;
-    let naive = chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    let naive = super::dates::parse_date_time(value)?;
     let tz: chrono_tz::Tz = tz.parse().ok()?;
     tz.from_local_datetime(&naive).earliest().map(|t| t.timestamp())
 }
@@ -99,7 +100,9 @@ mod tests {
     fn local_times_round_trip() {
         let t = parse_input("2026-11-28T14:00", "Asia/Shanghai").unwrap();
         assert_eq!(t, 1_795_845_600);
-        assert_eq!(format_input(t, "Asia/Shanghai"), "2026-11-28T14:00");
+        assert_eq!(format_input(t, "Asia/Shanghai"), "2026-11-28 14:00");
+        assert_eq!(parse_input(&format_input(t, "Asia/Shanghai"), "Asia/Shanghai"), Some(t));
+        assert_eq!(parse_input("2026年11月28日 14:00", "Asia/Shanghai"), Some(t));
         assert_eq!(format_local(t, "Asia/Urumqi", Locale::en), "Sat 28 Nov 2026, 12:00");
         assert_eq!(format_local(t, "Asia/Urumqi", Locale::zh_CN), "2026年11月28日 周六 12:00");
         assert_eq!(parse_input("28/11/2026", "Asia/Shanghai"), None);

@@ -5,6 +5,7 @@ pub mod body_limit;
 pub mod clock;
 pub mod config;
 pub mod csrf;
+pub mod dates;
 pub mod db;
 pub mod dialect;
 pub mod flash;

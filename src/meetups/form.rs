@@ -67,8 +67,8 @@ pub struct FormRules {
     pub default_hours: i64,
 }
 
-/// Everything an editor types for an event. Times are "YYYY-MM-DDTHH:MM" in the host
-/// city's local time.
+/// Everything an editor types for an event. Times are as typed ("2026-12-06 19:00",
+/// "2026年12月6日 19:00"…: `infra::dates`), in the host city's local time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventFormValues {

@@ -1,11 +1,12 @@
 //! The command line: `tongcheng [serve|migrate|check|backup|seed-demo|create-staff]`.
-//! The help is English (clap's); what a command reports is in the terminal's language
-//! (`LANG`, see `infra::locale::terminal`).
+//! Its help, its mistakes and what a command reports are in the terminal's language
+//! (`LC_ALL`, `LC_MESSAGES`, `LANG`; Chinese by default: `infra::locale::terminal`); the
+//! help texts come from the catalogue (`cli_help`), the doc comments here are for readers.
 use crate::i18n::td_string;
 use crate::infra::config::Config;
 use crate::infra::locale::terminal;
 use crate::accounts::Role;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -62,7 +63,12 @@ enum Command {
 }
 
 pub async fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // The terminal's language may come from `.env`, like every setting.
+    let _ = dotenvy::dotenv();
+    let cli = match parse(terminal()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let result = match Config::from_env() {
         Ok(config) => {
             super::telemetry::init_logging(config.json_logs);
@@ -79,6 +85,26 @@ pub async fn run() -> ExitCode {
     }
 }
 
+/// The command line read, or the exit code after its help, version or mistake is printed.
+fn parse(l: crate::i18n::Locale) -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    let parsed = super::cli_help::localize(Cli::command(), l).try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    parsed.map_err(|error| match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            eprintln!("{}", super::cli_help::mistake(&error, l));
+            ExitCode::from(2)
+        }
+    })
+}
+
 async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
     match command {
         Command::Serve => super::start::serve(config).await.map(|()| ExitCode::SUCCESS),
@@ -89,13 +115,13 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
         }
         Command::Check => {
             let db = super::start::open_database(&config).await?;
-            let found = crate::meetups::invariants::violations(&db, crate::infra::clock::now()).await.map_err(|e| e.to_string())?;
+            let found = crate::meetups::invariants::found(&db, crate::infra::clock::now()).await.map_err(|e| e.to_string())?;
             if found.is_empty() {
                 println!("{}", td_string!(terminal(), email.cli.no_violations));
                 return Ok(ExitCode::SUCCESS);
             }
-            for line in &found {
-                println!("{line}");
+            for violation in &found {
+                println!("{}", violation.describe(terminal()));
             }
             Ok(ExitCode::from(1))
         }
@@ -140,6 +166,56 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
             };
             println!("{ready}");
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    /// The help of the program and of each command, as `--help` prints it.
+    fn helps(l: Locale) -> Vec<String> {
+        let mut command = super::super::cli_help::localize(Cli::command(), l);
+        command.build();
+        let mut all = vec![command.render_help().to_string()];
+        let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+        for name in names {
+            if let Some(sub) = command.find_subcommand_mut(&name) {
+                all.push(sub.render_help().to_string());
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn the_help_is_in_the_terminals_language() {
+        let (zh, en) = (helps(Locale::zh_CN), helps(Locale::en));
+        assert_eq!(zh.len(), 8, "the program and its seven commands");
+        for english in ["Usage", "Options", "Commands", "Arguments", "Print help", "default:", "[env:", "Run the web site", "help of the given"] {
+            assert!(zh.iter().all(|h| !h.contains(english)), "{english:?} in the Chinese help: {zh:#?}");
+        }
+        for chinese in ["用法：", "命令", "选项", "显示帮助", "运行网站", "检查数据的不变量", "<路径>"] {
+            assert!(zh.iter().any(|h| h.contains(chinese)), "{chinese:?}: {zh:#?}");
+        }
+        assert!(en.iter().any(|h| h.contains("Usage: tongcheng check")) && en.iter().any(|h| h.contains("Check the data's invariants")));
+        assert!(en.iter().all(|h| !h.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) || h.contains("同城会") || h.contains("北京")), "{en:#?}");
+    }
+
+    #[test]
+    fn a_mistake_is_one_line_in_the_terminals_language() {
+        for (args, zh, en) in [
+            (vec!["tongcheng", "nonsense"], "无法识别的命令 nonsense", "unknown command nonsense"),
+            (vec!["tongcheng", "check", "--loud"], "无法识别的选项 --loud", "unknown option --loud"),
+            (vec!["tongcheng", "create-staff"], "缺少 --email", "missing --email"),
+            (vec!["tongcheng", "seed-demo", "--fans", "many"], "无法识别 many", "cannot read many"),
+        ] {
+            for (l, said) in [(Locale::zh_CN, zh), (Locale::en, en)] {
+                let error = super::super::cli_help::localize(Cli::command(), l).try_get_matches_from(&args).err().expect("a mistake");
+                let line = super::super::cli_help::mistake(&error, l);
+                assert!(line.starts_with("tongcheng: ") && line.contains(said), "{args:?}: {line}");
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The composition root: builds the app from the domains and the infrastructure
 //! (start-up, routes, background timers, CLI, demo data, operator endpoints).
 pub mod cli;
+mod cli_help;
 mod health;
 mod locale;
 mod routes;

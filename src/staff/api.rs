@@ -38,7 +38,7 @@ mod ssr {
     }
 
     pub fn parse_time(raw: &str) -> Result<NaiveTime, AppError> {
-        NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| AppError::field("local_time", crate::msg!(errors.time_format)))
+        crate::infra::dates::parse_time(raw).ok_or_else(|| AppError::field("local_time", crate::msg!(errors.time_format)))
     }
 }
 
@@ -162,8 +162,7 @@ pub async fn choose_host_city(date: String, city: String, source: String) -> Res
         "proposal" | "swap" | "manual" => source,
         _ => return Err(AppError::field("city", crate::msg!(errors.choose_city_pick))),
     };
-    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::field("date", crate::msg!(errors.date_format)))?;
+    let date = crate::infra::dates::parse_date(&date).ok_or_else(|| AppError::field("date", crate::msg!(errors.date_format)))?;
     if date <= chrono::Utc::now().date_naive() {
         return Err(AppError::field("date", crate::msg!(errors.date_after_today)));
     }

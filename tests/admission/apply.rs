@@ -80,10 +80,10 @@ async fn staff_choose_the_draw_and_fans_see_the_rules_before_applying(backend: B
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
     let staff = staff(&app).await;
-    let mut form = vec![("id", ""), ("city", "深圳"), ("title", "Meet the engineers"), ("starts", "2099-05-02T14:00"), ("capacity", "2"), ("admission", "draw"), ("application_closes", "2099-05-03T10:00"), ("question", "What would you ask?")];
+    let mut form = vec![("id", ""), ("city", "深圳"), ("title", "Meet the engineers"), ("starts", "2099-05-02 14:00"), ("capacity", "2"), ("admission", "draw"), ("application_closes", "2099-05-03 10:00"), ("question", "What would you ask?")];
     let bad = staff.call::<i64>("save_meetup", &form).await.map_err(|(_, e)| e);
     assert_eq!(field_message(bad, "application_closes"), "Applications must close before the meetup starts.");
-    form[6] = ("application_closes", "2099-05-01T10:00");
+    form[6] = ("application_closes", "2099-05-01 10:00");
     let id: i64 = staff.call("save_meetup", &form).await.expect("create");
     assert_eq!(app.text(&format!("SELECT admission FROM events WHERE id = {id}")).await, "draw");
     let e = id.to_string();
@@ -120,7 +120,7 @@ async fn the_invitation_of_a_draw_meetup_asks_fans_to_apply(backend: Backend) {
     app.fan("reader@example.com", "深圳").await;
     app.fan("duzhe@example.com", "深圳").await;
     execute(db, "UPDATE users SET locale = 'zh-CN' WHERE email = 'duzhe@example.com' AND id > $1", &[0]).await;
-    let form = [("id", ""), ("city", "深圳"), ("title", "Meet the engineers"), ("starts", "2099-05-02T14:00"), ("capacity", "30"), ("admission", "draw"), ("application_closes", "2099-05-01T10:00"), ("question", "")];
+    let form = [("id", ""), ("city", "深圳"), ("title", "Meet the engineers"), ("starts", "2099-05-02 14:00"), ("capacity", "30"), ("admission", "draw"), ("application_closes", "2099-05-01 10:00"), ("question", "")];
     let id: i64 = staff.call("save_meetup", &form).await.expect("create");
     let _: u64 = staff.call("publish_meetup", &[("id", &id.to_string()), ("radius_km", "")]).await.expect("publish");
     let invitation = |to: &'static str| async move {

@@ -14,7 +14,7 @@ on_both_databases!(an_organizer_turns_the_draw_on_for_their_gathering);
 /// The gathering form with the draw's fields (`admission`: "draw" or "first_come").
 fn form<'a>(id: &'a str, capacity: &'a str, admission: &'a str) -> Vec<(&'static str, &'a str)> {
     let mut form = gathering_form(id, "Board games, seats drawn", "", capacity);
-    form.extend([("admission", admission), ("application_closes", "2099-03-06T19:00"), ("question", "Which game do you bring?")]);
+    form.extend([("admission", admission), ("application_closes", "2099年3月6日 19:00"), ("question", "Which game do you bring?")]);
     form
 }
 
@@ -28,7 +28,7 @@ async fn an_organizer_turns_the_draw_on_for_their_gathering(backend: Backend) {
     let id: i64 = host.call("save_gathering", &form("", "1", "draw")).await.expect("a gathering with a draw");
     let e = id.to_string();
     let own: OwnGathering = host.call("own_gathering", &[("id", &e)]).await.unwrap();
-    assert_eq!((own.form.admission.as_str(), own.form.application_closes.as_str(), own.form.question.as_str()), ("draw", "2099-03-06T19:00", "Which game do you bring?"));
+    assert_eq!((own.form.admission.as_str(), own.form.application_closes.as_str(), own.form.question.as_str()), ("draw", "2099-03-06 19:00", "Which game do you bring?"));
     // Only its organizer changes it: not another organizer, not a fan.
     let other = organizer(&app, &staff, "other@example.com", "深圳").await;
     let fan = app.fan("fan@example.com", "深圳").await;

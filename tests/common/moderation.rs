@@ -50,7 +50,7 @@ pub fn gathering_form<'a>(id: &'a str, title: &'a str, description: &'a str, cap
         ("description", description),
         ("venue", "Cafe 42"),
         ("address", "42 Road"),
-        ("starts", "2099-03-07T19:00"),
+        ("starts", "2099-03-07 19:00"),
         ("ends", ""),
         ("capacity", capacity),
         ("signup_closes", ""),

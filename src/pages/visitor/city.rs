@@ -3,7 +3,7 @@ use crate::components::form::error_text;
 use crate::components::honour::HonourRoll;
 use crate::components::meetup_card::MeetupCardView;
 use crate::gatherings::api::load_city_events;
-use crate::i18n::{td, td_string, I18nLocaleTrait as _};
+use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +20,6 @@ pub fn CityPage() -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
-                let lang = locale.as_str();
                 let (from, to) = query.with_untracked(|q| (q.get("from").unwrap_or_default(), q.get("to").unwrap_or_default()));
                 let filtered = !from.is_empty() || !to.is_empty();
                 match data.await {
@@ -41,19 +40,10 @@ pub fn CityPage() -> impl IntoView {
                         view! {
                             <Title text=title.clone() />
                             <h1>{title}</h1>
-                            <form method="get" class="inline-form date-filter" aria-label=td_string!(locale, visitor.city.filter) lang=lang>
-                                <div class="field">
-                                    <label for="from">{td!(locale, visitor.city.from)}</label>
-                                    <input id="from" type="date" name="from" value=from lang=lang aria-describedby="date-filter-hint" />
-                                </div>
-                                <div class="field">
-                                    <label for="to">{td!(locale, visitor.city.to)}</label>
-                                    <input id="to" type="date" name="to" value=to lang=lang aria-describedby="date-filter-hint" />
-                                </div>
-                                <button type="submit" class="secondary">{td!(locale, visitor.city.apply)}</button>
-                                <p class="hint" id="date-filter-hint">{td!(locale, visitor.city.date_hint)}</p>
-                            </form>
-                            {if c.events.is_empty() {
+                            <DateFilter from to errors=c.filter_errors.clone() />
+                            {if !c.filter_errors.is_empty() {
+                                ().into_any()
+                            } else if c.events.is_empty() {
                                 view! { <EmptyCity city_id=c.city_id filtered here=here.clone() /> }.into_any()
                             } else {
                                 view! {
@@ -81,6 +71,44 @@ pub fn CityPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The city's dates filter: plain text fields (a native date picker would show the
+/// browser's mm/dd/yyyy), read leniently by the server; what it could not read stays in
+/// the field, with the message beside it.
+#[component]
+fn DateFilter(from: String, to: String, errors: crate::error::FieldErrors) -> impl IntoView {
+    let locale = use_locale();
+    let placeholder = td_string!(locale, visitor.components.form.date_placeholder);
+    let field = move |name: &'static str, label: &'static str, value: String| {
+        let error = errors.get(name).map(|t| t.get(locale).to_string());
+        let error_id = format!("{name}-error");
+        let invalid = error.is_some();
+        view! {
+            <div class="field" class:invalid=invalid>
+                <label for=name>{label}</label>
+                <input
+                    id=name
+                    type="text"
+                    name=name
+                    value=value
+                    placeholder=placeholder
+                    autocomplete="off"
+                    aria-invalid=if invalid { "true" } else { "false" }
+                    aria-describedby=format!("date-filter-hint {error_id}")
+                />
+                <p class="field-error" id=error_id aria-live="polite">{error}</p>
+            </div>
+        }
+    };
+    view! {
+        <form method="get" class="inline-form date-filter" aria-label=td_string!(locale, visitor.city.filter)>
+            {field("from", td_string!(locale, visitor.city.from), from)}
+            {field("to", td_string!(locale, visitor.city.to), to)}
+            <button type="submit" class="secondary">{td!(locale, visitor.city.apply)}</button>
+            <p class="hint" id="date-filter-hint">{td!(locale, visitor.city.date_hint)}</p>
+        </form>
     }
 }
 
