@@ -133,7 +133,9 @@ impl Events {
         let mut tx = self.begin().await?;
         let now = tx.now;
         let event = repo::event_info_locked(&mut tx, event_id, EventLock::AgainstStatusChange).await?.ok_or(AppError::NotFound)?;
-        if let Some(festival_id) = event.festival_id {
+        // A cancelled session has freed its fans' festival places (see `change_status`):
+        // pressing it again shows the old place but holds none.
+        if let Some(festival_id) = event.festival_id.filter(|_| event.status != EventStatus::Cancelled) {
             let held = crate::festival::places::hold(&mut tx, festival_id, fan.id, event_id, now).await?;
             if held != event_id {
                 return Err(crate::festival::places::held_elsewhere(&mut tx, held).await?);
