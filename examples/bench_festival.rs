@@ -6,9 +6,10 @@
 //! seats, logs every fan in over HTTP (setup, not timed), then measures two bursts, each
 //! with every fan pressing once, at the opening, over `connections` (128) connections:
 //! 1. raw: `engine::sign_up` called directly (no HTTP) on festival A;
-//! 2. HTTP: `POST /api/sign_up` on festival B, split over `processes` (1 or 2) app
-//!    processes on the same database (the second is this program started again as a
-//!    plain server, `serve URL ADDR`).
+//! 2. HTTP: `POST /api/sign_up` on festival B, to `processes` (1 or 2) app processes on
+//!    the same database (each is this program started again as a plain server, `serve
+//!    URL ADDR`; the program itself only sends the load), each request to the least
+//!    busy process.
 //! Fans choose a session unevenly (weight 1/rank: the first session draws ~28 % of the
 //! presses, the last ~1.4 %). After each run it checks: every session exactly at
 //! capacity or without a waiting list, no fan with two places in the festival, one
@@ -122,14 +123,11 @@ async fn main() {
     let processes: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(1).clamp(1, 2);
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(&backend, dir.path()).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let config = bench_common::config(&url, &addr.to_string());
+    let config = bench_common::config(&url, "127.0.0.1:0");
     let pool = config.db_max_connections;
     let db = tongcheng::server::start::open_database(&config).await.expect("db");
     tongcheng::server::seed::seed_demo(&db, fans as u64, false).await.expect("seed");
-    let app = tongcheng::server::start::start(config, listener).await.expect("start");
-    let apps = bench_common::AppProcesses::start(&url, format!("http://{}", app.addr), processes).await;
+    let apps = bench_common::AppProcesses::start(&url, processes).await;
     let bases = apps.bases.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
     let cookies = bench_common::log_in_all(&client, &bases[0], fans).await;
@@ -160,12 +158,12 @@ async fn main() {
 
     // The HTTP festival opens as its burst begins.
     let http = festival(&db, "HTTP", now()).await;
-    let (c, k, s, b) = (client.clone(), cookies.clone(), Arc::new(http.clone()), Arc::new(bases.clone()));
+    let (c, k, s, a) = (client.clone(), cookies.clone(), Arc::new(http.clone()), Arc::new(bench_common::LeastBusy::new(bases.clone())));
     let (latencies, total) = burst(fans, connections, move |i| {
-        let (client, cookies, sessions, bases) = (c.clone(), k.clone(), s.clone(), b.clone());
+        let (client, cookies, sessions, apps) = (c.clone(), k.clone(), s.clone(), a.clone());
         async move {
             let cookie = cookies[i].lock().expect("lock").clone();
-            bench_common::press_sign_up(&client, &bases[i % bases.len()], cookie, choice(i, &sessions)).await;
+            bench_common::press_sign_up(&client, &apps, cookie, choice(i, &sessions)).await;
         }
     })
     .await;

@@ -6,8 +6,9 @@
 //! 1. raw: the seat-taking transaction (`engine::sign_up`) run directly against the
 //!    database by `connections` concurrent tasks, every fan once, on meetup A;
 //! 2. http: every fan presses "sign up" on meetup B through the real HTTP endpoint,
-//!    over `connections` concurrent connections, split over `processes` (1 or 2) app
-//!    processes on the same database (the second is this program started again).
+//!    over `connections` concurrent connections, to `processes` (1 or 2) app processes
+//!    on the same database (each is this program started again as a plain server; the
+//!    program itself only sends the load), each request to the least busy process.
 //! Reports throughput, median and p99 latency, and checks that exactly 50 seats are
 //! confirmed and everyone else waits with positions 1..N-50.
 //! PostgreSQL needs BENCH_POSTGRES_URL (a database `tongcheng_bench` is recreated).
@@ -66,13 +67,10 @@ async fn main() {
         .unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(&backend, dir.path()).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let config = bench_common::config(&url, &addr.to_string());
+    let config = bench_common::config(&url, "127.0.0.1:0");
     let db = tongcheng::server::start::open_database(&config).await.expect("db");
     tongcheng::server::seed::seed_demo(&db, fans as u64, false).await.expect("seed");
-    let app = tongcheng::server::start::start(config, listener).await.expect("start");
-    let apps = bench_common::AppProcesses::start(&url, format!("http://{}", app.addr), processes).await;
+    let apps = bench_common::AppProcesses::start(&url, processes).await;
     let bases = apps.bases.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
 
@@ -103,12 +101,12 @@ async fn main() {
     check(&db, raw_event, fans).await;
 
     let http_event = meetup(&db).await;
-    let (c, b, k) = (client.clone(), Arc::new(bases), cookies.clone());
+    let (c, a, k) = (client.clone(), Arc::new(bench_common::LeastBusy::new(bases)), cookies.clone());
     let (latencies, total) = burst(fans, connections, move |i| {
-        let (client, bases, cookies) = (c.clone(), b.clone(), k.clone());
+        let (client, apps, cookies) = (c.clone(), a.clone(), k.clone());
         async move {
             let cookie = cookies[i].lock().expect("lock").clone();
-            bench_common::press_sign_up(&client, &bases[i % bases.len()], cookie, http_event).await;
+            bench_common::press_sign_up(&client, &apps, cookie, http_event).await;
         }
     })
     .await;
