@@ -19,7 +19,7 @@ esac
 export SITE_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port"
 export STAFF_EMAIL=staff@tongcheng.local STAFF_PASSWORD=e2e-staff-password
 # Every browser here logs in from 127.0.0.1, many times a minute; the limits themselves
-# are tested in tests/rate_limits.rs.
+# are tested in tests/it/rate_limits.rs.
 export AUTH_ATTEMPTS_PER_MINUTE=1000
 bin=target/debug/tongcheng
 

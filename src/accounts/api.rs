@@ -14,7 +14,8 @@ mod ssr {
     pub use crate::error::FieldErrors;
     pub use crate::infra::clock::now;
     pub use crate::accounts::auth::require_user;
-    pub use crate::infra::request::{client_ip, session, state, SESSION_VERSION, USER_ID};
+    pub use crate::infra::request::{client_key, session, state, SESSION_VERSION, USER_ID};
+    pub use crate::infra::rate_limit::Limit;
 
     /// Remembers which address this browser just registered, so a second press of
     /// "Create account" gets a helpful answer without revealing other accounts.
@@ -61,7 +62,7 @@ pub const REGISTERED_PATH: &str = "/register?sent=1";
 pub async fn register(email: String, display_name: String, password: String, city: String) -> Result<String, AppError> {
     use ssr::*;
     let state = state()?;
-    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_ip().await)]).await?;
+    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_key().await)]).await?;
     let mut errors = FieldErrors::default();
     let email = Email::parse(&email).map_err(|m| errors.add("email", m)).ok();
     let name = DisplayName::parse(&display_name).map_err(|m| errors.add("display_name", m)).ok();
@@ -71,6 +72,7 @@ pub async fn register(email: String, display_name: String, password: String, cit
     let (Some(email), Some(name), Some(password), Some(city)) = (email, name, password, city) else {
         return Err(AppError::Invalid(errors));
     };
+    state.rate_limits.check(&state.db, Limit::MailToAddress, &[email.as_str().to_string()]).await?;
     let session = session().await?;
     if session.get::<String>(REGISTERED_EMAIL).await?.as_deref() == Some(email.as_str()) {
         return Err(AppError::field("email", crate::msg!(errors.just_registered)));
@@ -102,11 +104,13 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use ssr::*;
     let state = state()?;
     let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_ip().await), format!("login:{}", email.as_str())]).await?;
+    let client = client_key().await;
+    admit_log_in(&state, email.as_str(), &client).await?;
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("password", m))?;
     let record = repo::find_for_login(&state.db, &email).await?;
     let matches = password::verify(password.expose().to_string(), record.as_ref().map(|r| r.password_hash.clone())).await?;
     let Some(record) = record.filter(|_| matches) else {
+        state.rate_limits.record(&state.db, Limit::LoginFailures, email.as_str()).await?;
         return Err(AppError::field("password", crate::msg!(errors.wrong_login)));
     };
     let session = session().await?;
@@ -117,6 +121,23 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     crate::infra::session_policy::SessionPolicy::of(&state.config).start(&session).await?;
     remember_language(&state, &record).await?;
     leptos_axum::redirect(&super::safe_next(next.as_deref(), &state.config.public_url));
+    Ok(())
+}
+
+/// Whether a log-in attempt at `email` from `client` may check its password. Attempts
+/// count per client address and per (account, client), never per account alone: an
+/// attacker's attempts do not keep the owner out. Once an account's failures pass
+/// their allowance (an attack, maybe from many addresses), every client gets a small
+/// allowance of its own for it: the owner still gets in with the right password, and
+/// guessing from many addresses slows to a crawl.
+#[cfg(feature = "ssr")]
+async fn admit_log_in(state: &crate::infra::state::AppState, email: &str, client: &str) -> Result<(), AppError> {
+    use crate::infra::rate_limit::Limit;
+    state.rate_limits.check_auth(&state.db, &[format!("ip:{client}")]).await?;
+    state.rate_limits.check(&state.db, Limit::Login, &[format!("{email}|{client}")]).await?;
+    if state.rate_limits.is_over(&state.db, Limit::LoginFailures, email).await? {
+        state.rate_limits.check(&state.db, Limit::LoginUnderAttack, &[format!("{email}|{client}")]).await?;
+    }
     Ok(())
 }
 
@@ -173,6 +194,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
         return Err(AppError::field("resend", crate::msg!(errors.already_confirmed)));
     }
     state.rate_limits.check_auth(&state.db, &[format!("resend:{}", user.id)]).await?;
+    state.rate_limits.check(&state.db, Limit::MailToAddress, &[user.email.clone()]).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let secret = tokens::issue(&mut tx, user.id, Purpose::VerifyEmail, now).await?;
@@ -190,7 +212,8 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_ip().await), format!("reset:{}", email.as_str())]).await?;
+    state.rate_limits.check_auth(&state.db, &[format!("ip:{}", client_key().await)]).await?;
+    state.rate_limits.check(&state.db, Limit::MailToAddress, &[email.as_str().to_string()]).await?;
     let now = now();
     let mut tx = state.db.begin_write().await?;
     if let Some((user_id, name, _)) = repo::find_by_email(&mut tx, &email).await? {

@@ -17,10 +17,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     use crate::accounts::{password, repo, NewPassword, TypedPassword};
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    state.rate_limits.check_auth(&state.db, &[format!("login:{}", user.email)]).await?;
     let current = TypedPassword::parse(&current_password).map_err(|m| AppError::field("current_password", m))?;
-    let stored = repo::password_hash(&state.db, user.id).await?;
-    if !password::verify(current.expose().to_string(), stored).await? {
+    if !crate::accounts::auth::password_matches(user.id, &current).await? {
         return Err(AppError::field("current_password", crate::msg!(errors.wrong_current_password)));
     }
     let new = NewPassword::parse(&new_password).map_err(|m| AppError::field("new_password", m))?;

@@ -10,17 +10,14 @@ use leptos::prelude::*;
 /// here is the same.
 #[server(endpoint = "request_email_change")]
 pub async fn request_email_change(new_email: String, password: String) -> Result<String, AppError> {
-    use crate::accounts::{emails, password as hashing, repo, Email, TypedPassword};
+    use crate::accounts::{emails, repo, Email, TypedPassword};
     use crate::email::outbox;
     use crate::infra::rate_limit::Limit;
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    // The password is guessed no faster than at log-in.
-    state.rate_limits.check_auth(&state.db, &[format!("login:{}", user.email)]).await?;
     let new_email = Email::parse(&new_email).map_err(|m| AppError::field("new_email", m))?;
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("password", m))?;
-    let stored = repo::password_hash(&state.db, user.id).await?;
-    if !hashing::verify(password.expose().to_string(), stored).await? {
+    if !crate::accounts::auth::password_matches(user.id, &password).await? {
         return Err(AppError::field("password", crate::msg!(errors.wrong_password)));
     }
     if new_email.as_str() == user.email {

@@ -17,6 +17,20 @@ pub mod unsubscribe;
 
 pub use types::{CurrentUser, DisplayName, Email, HomeCity, NewPassword, Role, TypedPassword};
 
+/// The inbox an address delivers to, for rules that count people rather than accounts
+/// (one draw entry per inbox, one referral per inbox): the local part without its
+/// `+tag` (mail providers deliver `li+1@x.cn` to `li@x.cn`), and for Gmail without
+/// dots. Addresses are stored lower-cased already. Other providers' aliases (QQ's
+/// number and name addresses) cannot be told apart from the address and count apart.
+pub fn canonical_inbox(email: &str) -> String {
+    let (local, domain) = email.rsplit_once('@').unwrap_or((email, ""));
+    let local = local.split('+').next().unwrap_or(local);
+    match domain {
+        "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+        _ => format!("{local}@{domain}"),
+    }
+}
+
 /// Where confirming an email ends: the confirmation page says it worked.
 pub const VERIFIED_PATH: &str = "/verify?confirmed=1";
 
@@ -41,7 +55,16 @@ pub fn safe_next(next: Option<&str>, public_url: &str) -> String {
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::safe_next;
+    use super::{canonical_inbox, safe_next};
+
+    #[test]
+    fn one_inbox_however_tagged() {
+        assert_eq!(canonical_inbox("li+draw1@example.com"), "li@example.com");
+        assert_eq!(canonical_inbox("li@example.com"), "li@example.com");
+        assert_eq!(canonical_inbox("l.i+x+y@gmail.com"), "li@gmail.com");
+        assert_eq!(canonical_inbox("li@googlemail.com"), "li@gmail.com");
+        assert_eq!(canonical_inbox("l.i@example.com"), "l.i@example.com", "dots matter elsewhere");
+    }
 
     #[test]
     fn next_stays_on_site() {

@@ -194,8 +194,10 @@ pub async fn session_version(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Err
 }
 
 /// Ends every session of the account; returns the new version.
+/// Ends every log-in of the account, and its calendar feed's link with them (a link
+/// may have been copied on a device that is no longer trusted; the fan makes a new one).
 pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("UPDATE users SET session_version = session_version + 1 WHERE id = $1 RETURNING session_version")
+    sqlx::query_scalar("UPDATE users SET session_version = session_version + 1, calendar_secret_hash = NULL WHERE id = $1 RETURNING session_version")
         .bind(user_id)
         .fetch_one(&mut **tx)
         .await
@@ -203,7 +205,8 @@ pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error>
 
 pub async fn set_password(tx: &mut Tx, user_id: i64, password_hash: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET password_hash = $1, session_version = session_version + 1, updated_at = $2 WHERE id = $3",
+        // A new password ends every log-in and the calendar link (see `end_sessions`).
+        "UPDATE users SET password_hash = $1, session_version = session_version + 1, calendar_secret_hash = NULL, updated_at = $2 WHERE id = $3",
     )
     .bind(password_hash)
     .bind(now)

@@ -54,14 +54,25 @@ mod ssr {
         }))
     }
 
-    pub fn log_line(l: crate::i18n::Locale, tz: &str, (at, who, action, fan): (i64, String, String, String)) -> LogLine {
+    pub fn log_line(l: crate::i18n::Locale, tz: &str, (at, who, action, fan, detail): crate::admission::repo::StoredLogLine) -> LogLine {
         use crate::i18n::td_string;
-        let action = match action.as_str() {
-            "pick" => td_string!(l, admission.log.pick),
-            "unpick" => td_string!(l, admission.log.unpick),
-            _ => td_string!(l, admission.log.draw),
+        let time = |t: Option<&str>| match t.and_then(|t| t.parse::<i64>().ok()) {
+            Some(t) => format_local(t, tz, l),
+            None => "-".to_string(),
         };
-        LogLine { when: format_local(at, tz, l), who, action: action.to_string(), fan }
+        let action = match action.as_str() {
+            "pick" => td_string!(l, admission.log.pick).to_string(),
+            "unpick" => td_string!(l, admission.log.unpick).to_string(),
+            "withdraw" => td_string!(l, admission.log.withdraw).to_string(),
+            "schedule" => {
+                let mut times = detail.split(' ');
+                let (old, new) = (time(times.next()), time(times.next()));
+                td_string!(l, admission.log.schedule, old = old, new = new).to_string()
+            }
+            _ => td_string!(l, admission.log.draw).to_string(),
+        };
+        let who = if who.is_empty() { td_string!(l, admission.log.timer).to_string() } else { who };
+        LogLine { when: format_local(at, tz, l), who, action, fan }
     }
 }
 

@@ -9,6 +9,9 @@
 //!    `r = x mod total`); the applicant picked is the first, in input order, whose
 //!    running sum of remaining weights exceeds `r`; it is removed.
 //!
+//! 4. Entrants of weight 0 (a second application from one inbox: see `run`) take no
+//!    part: they follow the drawn ones, in ascending id order.
+//!
 //! Integers only (no floating point), so every platform gives the same list. The
 //! running sums live in a Fenwick tree: 100,000 applicants take milliseconds.
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -24,8 +27,9 @@ pub struct Entrant {
 /// Every entrant in drawn order (the first `seats` are selected, the rest wait in this
 /// order): application ids.
 pub fn draw(seed: &[u8; 32], entrants: &[Entrant]) -> Vec<i64> {
-    let mut inputs: Vec<Entrant> = entrants.to_vec();
+    let (mut inputs, mut left_out): (Vec<Entrant>, Vec<Entrant>) = entrants.iter().partition(|e| e.weight > 0);
     inputs.sort_by_key(|e| e.application_id);
+    left_out.sort_by_key(|e| e.application_id);
     let mut rng = ChaCha20Rng::from_seed(*seed);
     let mut tree = Fenwick::new(&inputs.iter().map(|e| e.weight.max(1)).collect::<Vec<_>>());
     let mut order = Vec::with_capacity(inputs.len());
@@ -35,6 +39,7 @@ pub fn draw(seed: &[u8; 32], entrants: &[Entrant]) -> Vec<i64> {
         tree.remove(index);
         order.push(inputs[index].application_id);
     }
+    order.extend(left_out.iter().map(|e| e.application_id));
     order
 }
 
@@ -181,5 +186,17 @@ mod tests {
         let seed = random_seed();
         assert_eq!(seed_from_hex(&seed_to_hex(&seed)), Some(seed));
         assert_eq!(seed_from_hex("zz"), None);
+    }
+
+    #[test]
+    fn entrants_of_weight_zero_follow_the_drawn_ones() {
+        let seed = [7u8; 32];
+        let drawn: Vec<Entrant> = (1..=20).map(|id| Entrant { application_id: id, weight: 100 }).collect();
+        let mut with_left_out = drawn.clone();
+        with_left_out.push(Entrant { application_id: 5000, weight: 0 });
+        with_left_out.insert(0, Entrant { application_id: 4000, weight: 0 });
+        let order = draw(&seed, &with_left_out);
+        assert_eq!(order[..20], draw(&seed, &drawn)[..], "the others' draw is unchanged");
+        assert_eq!(order[20..], [4000, 5000]);
     }
 }

@@ -16,13 +16,14 @@ use crate::meetups::engine::{self, Events};
 pub async fn run_due(events: &Events, rule: &NoShowRule) -> Result<(usize, usize), AppError> {
     let now = events.clock.now();
     let mut asked = 0;
-    let candidates: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let candidates: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT r.event_id, r.user_id, e.starts_at FROM registrations r JOIN events e ON e.id = r.event_id \
          WHERE r.status = 'confirmed' AND e.kind = 'official' AND e.status = 'published' AND e.starts_at <= $1 AND e.starts_at > $2 \
            AND NOT EXISTS (SELECT 1 FROM reconfirmations c WHERE c.event_id = r.event_id AND c.user_id = r.user_id) \
            AND (SELECT COUNT(*) FROM attendance t JOIN events x ON x.id = t.event_id \
-                WHERE t.user_id = r.user_id AND t.outcome = 'no_show' AND x.starts_at >= $3) >= $4",
-    )
+                WHERE t.user_id = r.user_id AND t.outcome = 'no_show' AND x.starts_at >= $3 AND {}) >= $4",
+        super::rules::counted_event("x")
+    ))
     .bind(now + i64::from(rule.ask_hours) * 3600)
     .bind(now + i64::from(rule.deadline_hours) * 3600)
     .bind(rule.window_start(now))

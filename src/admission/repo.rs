@@ -44,9 +44,23 @@ pub async fn event_admission<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(ex
 }
 
 /// Saves an event's admission settings. The mode changes only while nobody has a place
-/// or an application (a switch would strand them).
-pub async fn save_settings(tx: &mut Tx, event_id: i64, settings: &Settings) -> Result<(), AppError> {
+/// or an application (a switch would strand them). Once fans may have seen it, the
+/// close of applications may move, but never into the past (that would draw at once
+/// and shut out fans about to apply), and every move is logged with who made it.
+pub async fn save_settings(tx: &mut Tx, event_id: i64, settings: &Settings, editor: (i64, &str), now: i64) -> Result<(), AppError> {
     let current = event_admission(&mut **tx, event_id).await?.ok_or(AppError::NotFound)?;
+    let status: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(event_id).fetch_one(&mut **tx).await?;
+    let moved = current.application_closes_at != settings.closes_at && current.drawn_at.is_none();
+    // Fans may have seen the window (a gathering back in review keeps its applicants).
+    let seen = matches!(status.as_str(), "published" | "postponed") || count_applied(&mut **tx, event_id).await?.0 > 0;
+    if moved && seen {
+        if settings.closes_at.is_some_and(|c| c <= now) {
+            return Err(AppError::field("application_closes", crate::msg!(admission.errors.close_in_past)));
+        }
+        let time = |t: Option<i64>| t.map_or("-".to_string(), |t| t.to_string());
+        let detail = format!("{} {}", time(current.application_closes_at), time(settings.closes_at));
+        log(tx, event_id, Some(editor), None, "schedule", &detail, now).await?;
+    }
     if current.mode() != settings.admission {
         let taken: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM registrations WHERE event_id = $1) + (SELECT COUNT(*) FROM applications WHERE event_id = $1)",
@@ -117,9 +131,17 @@ pub async fn upsert_application(tx: &mut Tx, event_id: i64, user_id: i64, answer
     .await
 }
 
-/// Withdraws the fan's application (a pick goes with it); whether there was one.
+/// Withdraws the fan's application; whether there was one. A staff pick goes with it,
+/// and the admission log says so (the fan withdrew, the pick lapsed).
 pub async fn withdraw(tx: &mut Tx, event_id: i64, user_id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let sql = format!(
+        "SELECT picked_at FROM applications WHERE event_id = $1 AND user_id = $2 AND status = 'applied' {}",
+        tx.dialect.row_lock()
+    );
+    let Some(picked_at): Option<Option<i64>> = sqlx::query_scalar(&sql).bind(event_id).bind(user_id).fetch_optional(&mut **tx).await? else {
+        return Ok(false);
+    };
+    sqlx::query(
         "UPDATE applications SET status = 'withdrawn', picked_by = NULL, picked_at = NULL, updated_at = $1 \
          WHERE event_id = $2 AND user_id = $3 AND status = 'applied'",
     )
@@ -128,7 +150,11 @@ pub async fn withdraw(tx: &mut Tx, event_id: i64, user_id: i64, now: i64) -> Res
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if picked_at.is_some() {
+        let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut **tx).await?;
+        log(tx, event_id, Some((user_id, &name)), Some(user_id), "withdraw", "", now).await?;
+    }
+    Ok(true)
 }
 
 /// The fan's live application: (answer, picked).
@@ -177,31 +203,40 @@ pub async fn set_pick(tx: &mut Tx, event_id: i64, application_id: i64, staff: (i
         .await?
     };
     if let Some(fan) = fan {
-        log(tx, event_id, staff, Some(fan), if pick { "pick" } else { "unpick" }, now).await?;
+        log(tx, event_id, Some(staff), Some(fan), if pick { "pick" } else { "unpick" }, "", now).await?;
     }
     Ok(fan)
 }
 
-/// Writes a line of the admission log.
-pub async fn log(tx: &mut Tx, event_id: i64, actor: (i64, &str), fan: Option<i64>, action: &str, now: i64) -> Result<(), sqlx::Error> {
+/// Who wrote a line of the admission log: a person (id and name at the time), or the
+/// timer (`None`).
+pub type Actor<'a> = Option<(i64, &'a str)>;
+
+/// Writes a line of the admission log. `detail`: what changed, for `schedule` lines
+/// ("old new" close times, `-` for none).
+pub async fn log(tx: &mut Tx, event_id: i64, actor: Actor<'_>, fan: Option<i64>, action: &str, detail: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO admission_log (event_id, actor_id, actor_name, fan_id, fan_name, action, created_at) \
-         VALUES ($1, $2, $3, $4, COALESCE((SELECT display_name FROM users WHERE id = $4), ''), $5, $6)",
+        "INSERT INTO admission_log (event_id, actor_id, actor_name, fan_id, fan_name, action, detail, created_at) \
+         VALUES ($1, $2, $3, $4, COALESCE((SELECT display_name FROM users WHERE id = $4), ''), $5, $6, $7)",
     )
     .bind(event_id)
-    .bind(actor.0)
-    .bind(actor.1)
+    .bind(actor.map(|a| a.0))
+    .bind(actor.map_or("", |a| a.1))
     .bind(fan)
     .bind(action)
+    .bind(detail)
     .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-/// (time, staff name, action, fan name), oldest first.
-pub async fn log_lines(db: &Db, event_id: i64) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT created_at, actor_name, action, fan_name FROM admission_log WHERE event_id = $1 ORDER BY id")
+/// A line of the admission log as stored: (time, actor name, action, fan name, detail).
+pub type StoredLogLine = (i64, String, String, String, String);
+
+/// Every line of the event's admission log, oldest first.
+pub async fn log_lines(db: &Db, event_id: i64) -> Result<Vec<StoredLogLine>, sqlx::Error> {
+    sqlx::query_as("SELECT created_at, actor_name, action, fan_name, detail FROM admission_log WHERE event_id = $1 ORDER BY id")
         .bind(event_id)
         .fetch_all(&db.pool)
         .await
@@ -224,16 +259,18 @@ pub struct ApplicantRow {
 /// The first `limit` applicants with their history: picks first, then in draw order
 /// (once drawn) or application order.
 pub async fn applicants(db: &Db, event_id: i64, limit: i64) -> Result<Vec<ApplicantRow>, sqlx::Error> {
-    sqlx::query_as(
+    // The record the draw weighs (`rules::counted_event`).
+    let counted = super::rules::counted_event("x");
+    sqlx::query_as(&format!(
         "SELECT a.id, u.display_name, u.email, a.answer, \
-           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = a.user_id AND t.outcome = 'attended') AS attended, \
-           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = a.user_id AND t.outcome = 'no_show') AS no_shows, \
+           (SELECT COUNT(*) FROM attendance t JOIN events x ON x.id = t.event_id WHERE t.user_id = a.user_id AND t.outcome = 'attended' AND {counted}) AS attended, \
+           (SELECT COUNT(*) FROM attendance t JOIN events x ON x.id = t.event_id WHERE t.user_id = a.user_id AND t.outcome = 'no_show' AND {counted}) AS no_shows, \
            p.display_name AS picked_by_name, a.picked_at, d.position, d.selected \
          FROM applications a JOIN users u ON u.id = a.user_id LEFT JOIN users p ON p.id = a.picked_by \
          LEFT JOIN draw_entries d ON d.event_id = a.event_id AND d.application_id = a.id \
          WHERE a.event_id = $1 AND (a.status = 'applied' OR d.position IS NOT NULL) \
          ORDER BY CASE WHEN d.position IS NULL THEN 1 ELSE 0 END, d.position, CASE WHEN a.picked_at IS NULL THEN 1 ELSE 0 END, a.picked_at, a.id LIMIT $2",
-    )
+    ))
     .bind(event_id)
     .bind(limit)
     .fetch_all(&db.pool)

@@ -22,7 +22,16 @@ impl Default for DrawWeights {
     }
 }
 
-/// What the draw knows about an applicant.
+/// Which events' record weighs in draws and asks fans to reconfirm: official meetups
+/// (festival sessions included), run and checked in by staff. A gathering's organizer
+/// runs its door and its draws alone; were its no-shows and its losing applicants
+/// counted, an organizer could lower fans' chances at official meetups and colluding
+/// fans raise their own. An SQL condition on the event row `alias`.
+pub fn counted_event(alias: &str) -> String {
+    format!("{alias}.kind = 'official'")
+}
+
+/// What the draw knows about an applicant (from counted events only: `counted_event`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct History {
     pub attended: i64,

@@ -33,6 +33,7 @@ struct ApplicationRow {
     id: i64,
     user_id: i64,
     picked_at: Option<i64>,
+    email: String,
     attended: i64,
     recent_no_shows: i64,
     last_selected: Option<i64>,
@@ -91,8 +92,14 @@ pub async fn draw_transaction(
     // Staff picks first, in the order they were picked; then the draw.
     let mut picks: Vec<&ApplicationRow> = rows.iter().filter(|r| r.picked_at.is_some()).collect();
     picks.sort_by_key(|r| (r.picked_at, r.id));
-    let weight_of = |r: &ApplicationRow| {
-        rules::weight(weights, &History { attended: r.attended, recent_no_shows: r.recent_no_shows, passed_over_last_time: r.last_selected == Some(0) })
+    // One entry per inbox: a second application from `li+2@…` draws nothing (weight 0
+    // puts it after everyone drawn, `draw::draw`), whatever accounts it came from.
+    let mut inboxes = std::collections::HashSet::new();
+    let second_entries: std::collections::HashSet<i64> =
+        rows.iter().filter(|r| !inboxes.insert(crate::accounts::canonical_inbox(&r.email))).map(|r| r.id).collect();
+    let weight_of = |r: &ApplicationRow| match second_entries.contains(&r.id) && r.picked_at.is_none() {
+        true => 0,
+        false => rules::weight(weights, &History { attended: r.attended, recent_no_shows: r.recent_no_shows, passed_over_last_time: r.last_selected == Some(0) }),
     };
     let entrants: Vec<Entrant> = rows.iter().filter(|r| r.picked_at.is_none()).map(|r| Entrant { application_id: r.id, weight: weight_of(r) }).collect();
     let drawn = draw::draw(&seed, &entrants);
@@ -134,9 +141,12 @@ pub async fn draw_transaction(
         waiting::leave_pending(&mut tx, event_id, (to <= last).then_some(to)).await?;
         timer.lap("waiting list head and emails");
     }
-    if let DrawnBy::Staff { id, name } = by {
-        super::repo::log(&mut tx, event_id, (id, name), None, "draw", now).await?;
-    }
+    // Every draw is logged: by whom, or by the timer at the close of applications.
+    let actor = match by {
+        DrawnBy::Staff { id, name } => Some((id, name)),
+        DrawnBy::Timer => None,
+    };
+    super::repo::log(&mut tx, event_id, actor, None, "draw", "", now).await?;
     tx.commit().await?;
     timer.lap("commit");
     tracing::info!(event_id, applicants = order.len(), seats, phases = %timer, "draw");
@@ -145,15 +155,18 @@ pub async fn draw_transaction(
 
 /// The applicants with their record (for the weights), in application order.
 async fn applicants(tx: &mut Tx, event_id: i64, no_show_window_start: i64) -> Result<Vec<ApplicationRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT a.id, a.user_id, a.picked_at, \
-           (SELECT COUNT(*) FROM attendance t WHERE t.user_id = a.user_id AND t.outcome = 'attended') AS attended, \
+    let counted = super::rules::counted_event("x");
+    sqlx::query_as(&format!(
+        "SELECT a.id, a.user_id, a.picked_at, u.email, \
            (SELECT COUNT(*) FROM attendance t JOIN events x ON x.id = t.event_id \
-             WHERE t.user_id = a.user_id AND t.outcome = 'no_show' AND x.starts_at >= $2) AS recent_no_shows, \
-           (SELECT d.selected FROM draw_entries d WHERE d.user_id = a.user_id AND d.event_id <> a.event_id \
+             WHERE t.user_id = a.user_id AND t.outcome = 'attended' AND {counted}) AS attended, \
+           (SELECT COUNT(*) FROM attendance t JOIN events x ON x.id = t.event_id \
+             WHERE t.user_id = a.user_id AND t.outcome = 'no_show' AND x.starts_at >= $2 AND {counted}) AS recent_no_shows, \
+           (SELECT d.selected FROM draw_entries d JOIN events x ON x.id = d.event_id \
+             WHERE d.user_id = a.user_id AND d.event_id <> a.event_id AND {counted} \
              ORDER BY d.drawn_at DESC, d.event_id DESC LIMIT 1) AS last_selected \
-         FROM applications a WHERE a.event_id = $1 AND a.status = 'applied' ORDER BY a.id",
-    )
+         FROM applications a JOIN users u ON u.id = a.user_id WHERE a.event_id = $1 AND a.status = 'applied' ORDER BY a.id",
+    ))
     .bind(event_id)
     .bind(no_show_window_start)
     .fetch_all(&mut **tx)

@@ -10,7 +10,6 @@ mod ssr {
     use crate::accounts::CurrentUser;
     use crate::error::AppError;
     use crate::meetups::repo::EventInfo;
-    use crate::meetups::EventStatus;
 
     /// The event, if the viewer may see its page (as `load_meetup` decides).
     pub async fn visible_event(id: i64, user: Option<&CurrentUser>) -> Result<EventInfo, AppError> {
@@ -18,16 +17,16 @@ mod ssr {
         let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
         let staff = user.is_some_and(|u| u.role.is_staff());
         let organizer = user.is_some_and(|u| event.organizer.as_ref().is_some_and(|(id, _)| *id == u.id));
-        if !staff && !organizer && !matches!(event.status, EventStatus::Published | EventStatus::Postponed | EventStatus::Cancelled) {
+        if !staff && !organizer && !event.status.shown_to_fans() {
             return Err(AppError::NotFound);
         }
         Ok(event)
     }
 
     /// Staff look after every event's conversation, an organizer after their own
-    /// gathering's (`meetups::may_manage`).
+    /// gathering's (`meetups::may_reach_attendees`).
     pub fn looks_after(user: &CurrentUser, event: &EventInfo) -> bool {
-        user.role.is_staff() || crate::meetups::may_manage(user, event.organizer.as_ref().map(|(id, _)| *id), event.status)
+        user.role.is_staff() || crate::meetups::may_reach_attendees(user, event.organizer.as_ref().map(|(id, _)| *id), event.status)
     }
 
     pub fn place_status(raw: Option<String>) -> Result<Option<crate::meetups::PlaceStatus>, AppError> {
@@ -151,6 +150,9 @@ pub async fn report_question(id: i64, category: String, details: String) -> Resu
     use super::repo;
     let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
+    if !user.email_verified {
+        return Err(AppError::field("details", crate::msg!(errors.confirm_email_first)));
+    }
     if !crate::gatherings::REPORT_CATEGORIES.contains(&category.as_str()) {
         return Err(AppError::field("category", crate::msg!(errors.choose_report_category)));
     }
@@ -161,7 +163,9 @@ pub async fn report_question(id: i64, category: String, details: String) -> Resu
     let question = repo::question(&state.db.pool, id).await?.filter(|q| q.hidden == 0).ok_or(AppError::NotFound)?;
     ssr::visible_event(question.event_id, Some(&user)).await?;
     let mut tx = state.db.begin_write().await?;
-    crate::gatherings::repo::insert_report(&mut tx, question.event_id, Some(question.id), user.id, &category, &details, crate::infra::clock::now()).await?;
+    if !crate::gatherings::repo::insert_report(&mut tx, question.event_id, Some(question.id), user.id, &category, &details, crate::infra::clock::now()).await? {
+        return Err(AppError::field("details", crate::msg!(errors.already_reported)));
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -109,7 +109,7 @@ pub async fn load_festival(id: Option<i64>) -> Result<FestivalPage, AppError> {
                 venue: e.venue.clone(),
                 starts: card.starts,
                 capacity: e.capacity.unwrap_or_default(),
-                seats_left: seats.iter().find(|(s, _)| *s == e.id).map_or(super::seats_left(e.capacity, e.confirmed), |(_, left)| *left),
+                seats_left: seats.seats.iter().find(|(s, _)| *s == e.id).map_or(super::seats_left(e.capacity, e.confirmed), |(_, left)| *left),
             }
         })
         .collect();
@@ -147,9 +147,14 @@ pub async fn load_festival(id: Option<i64>) -> Result<FestivalPage, AppError> {
 #[server(endpoint = "festival_seats")]
 pub async fn festival_seats(id: i64) -> Result<LiveSeats, AppError> {
     let state = crate::infra::request::state()?;
-    let seats = super::cache::seats_left(&state.db, &state.config.database_url, id).await?;
+    let live = super::cache::seats_left(&state.db, &state.config.database_url, id).await?;
+    // As the festival page: before the invitations go out, staff only (asked only then,
+    // so the fans' polling costs no session lookup).
+    if !live.invited && !crate::accounts::auth::current_user().await?.is_some_and(|u| u.role.is_staff()) {
+        return Err(AppError::NotFound);
+    }
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    Ok(LiveSeats { now_ms, seats: seats.as_ref().clone() })
+    Ok(LiveSeats { now_ms, seats: live.seats.clone() })
 }
 
 /// Moves the fan's place to session `id`: granted only with a seat there, and then the

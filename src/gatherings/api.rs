@@ -26,6 +26,15 @@ mod ssr {
         }
         Ok(event)
     }
+
+    /// The gathering, if `user` may write to its fans (`meetups::may_reach_attendees`).
+    pub fn reach_attendees(event: Option<EventInfo>, user: &CurrentUser) -> Result<EventInfo, AppError> {
+        let event = manage(event, user)?;
+        if !crate::meetups::may_reach_attendees(user, event.organizer.as_ref().map(|(id, _)| *id), event.status) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(event)
+    }
 }
 
 /// The logged-in fan's organizer status, application and gatherings.
@@ -95,7 +104,8 @@ pub async fn save_gathering(id: Option<String>, #[server(flatten)] values: crate
     };
     let city = Ok((city_id, crate::cities::repo::timezone(&state.db, city_id).await?));
     let trusted = super::repo::is_trusted(&state.db, user.id).await? || user.role.is_staff();
-    let save = SaveEvent { kind: EventKind::Gathering, editor_id: user.id, existing, city, trusted, values: &values };
+    let may_edit = |e: &crate::meetups::repo::EventInfo| ssr::manage(Some(e.clone()), &user).map(|_| ());
+    let save = SaveEvent { kind: EventKind::Gathering, editor_id: user.id, editor_name: &user.display_name, existing, may_edit: &may_edit, city, trusted, values: &values };
     save_event(&crate::meetups::engine::Events::current()?, save).await
 }
 
@@ -112,7 +122,10 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
         form,
         admission: crate::admission::api::meetup_admission(&state.db, &event, None, &state.config).await?,
         // A fan's record is for staff: organizers do not see no-shows.
-        attendees: crate::meetups::repo::attendees(&state.db, id).await?.into_iter().map(|a| crate::meetups::Attendee { attended: 0, no_shows: 0, ..a }).collect(),
+        attendees: match crate::meetups::may_reach_attendees(&user, Some(user.id), event.status) {
+            true => crate::meetups::repo::attendees(&state.db, id).await?.into_iter().map(|a| crate::meetups::Attendee { attended: 0, no_shows: 0, ..a }).collect(),
+            false => Vec::new(),
+        },
         rejection,
     })
 }
@@ -125,7 +138,8 @@ pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     if event.status == crate::meetups::EventStatus::Cancelled {
         return Err(AppError::field("status", crate::msg!(errors.gathering_already_cancelled)));
     }
-    crate::meetups::engine::Events::current()?.change_status(id, "cancelled").await
+    let may_cancel = |e: &crate::meetups::repo::EventInfo| ssr::manage(Some(e.clone()), &user).map(|_| ());
+    crate::meetups::engine::Events::current()?.change_status(id, "cancelled", &may_cancel).await
 }
 
 /// Emails everyone signed up; at most `MESSAGES_PER_DAY` a day per gathering.
@@ -134,7 +148,7 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
     use crate::error::FieldErrors;
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    let event = ssr::reach_attendees(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
     let mut errors = FieldErrors::default();
     let subject = crate::infra::form::text(&mut errors, "subject", &subject, 120, true);
     let body = crate::infra::form::multiline(&mut errors, "body", &body, 5000, true);
@@ -145,6 +159,8 @@ pub async fn message_attendees(id: i64, subject: String, body: String) -> Result
     // Counted in the transaction that sends, with the gathering locked: two messages
     // sent at once cannot both pass the cap.
     super::repo::lock_event(&mut tx, state.db.dialect.row_lock(), id).await?;
+    // Again with the row locked: staff may have hidden or rejected it meanwhile.
+    ssr::reach_attendees(crate::meetups::repo::event_info(&mut *tx, id).await?, &user)?;
     if super::repo::messages_today(&mut tx, id, now).await? >= super::MESSAGES_PER_DAY {
         return Err(AppError::field("body", crate::msg!(errors.messages_per_day, count = super::MESSAGES_PER_DAY)));
     }
@@ -203,6 +219,9 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
 pub async fn report_gathering(id: i64, category: String, details: String) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
+    if !user.email_verified {
+        return Err(AppError::field("details", crate::msg!(errors.confirm_email_first)));
+    }
     if !super::REPORT_CATEGORIES.contains(&category.as_str()) {
         return Err(AppError::field("category", crate::msg!(errors.choose_report_category)));
     }
@@ -210,9 +229,15 @@ pub async fn report_gathering(id: i64, category: String, details: String) -> Res
     let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);
     errors.into_result()?;
     state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Report, &[format!("user:{}", user.id)]).await?;
-    let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
+    // Only what the fan can see: a gathering shown to fans.
+    let event = crate::meetups::repo::event_info(&state.db.pool, id)
+        .await?
+        .filter(|e| e.kind == crate::meetups::EventKind::Gathering && e.status.shown_to_fans())
+        .ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin_write().await?;
-    super::repo::insert_report(&mut tx, event.id, None, user.id, &category, &details, crate::infra::clock::now()).await?;
+    if !super::repo::insert_report(&mut tx, event.id, None, user.id, &category, &details, crate::infra::clock::now()).await? {
+        return Err(AppError::field("details", crate::msg!(errors.already_reported)));
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -6,7 +6,7 @@ pub mod moderation;
 pub mod repo;
 
 use crate::accounts::Role;
-use crate::meetups::{Attendee, MeetupCard};
+use crate::meetups::{Attendee, EventStatus, MeetupCard};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +135,17 @@ pub fn report_category_label(code: &str, locale: crate::i18n::Locale) -> &str {
 
 pub use crate::meetups::may_manage;
 
+/// The moderation decisions that make sense for a gathering in `from`: only one waiting
+/// for review is published or sent back; any not yet hidden may be hidden. (A cancelled
+/// gathering is never published again: its fans were told it is off.)
+pub fn moderation_allows(from: EventStatus, to: EventStatus) -> bool {
+    match to {
+        EventStatus::Published | EventStatus::Rejected => from == EventStatus::PendingReview,
+        EventStatus::Hidden => from != EventStatus::Hidden,
+        _ => false,
+    }
+}
+
 /// Moderation applies to fans and organizers; staff roles are an admin's business.
 pub fn moderatable(role: Role) -> bool {
     matches!(role, Role::Fan | Role::Organizer)
@@ -143,7 +154,7 @@ pub fn moderatable(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meetups::EventStatus;
+
     use crate::accounts::{CurrentUser, HomeCity};
 
     fn user(id: i64, role: Role) -> CurrentUser {
@@ -159,6 +170,29 @@ mod tests {
         assert!(!may_manage(&user(7, Role::Organizer), Some(7), EventStatus::Hidden), "hidden by staff");
         assert!(!may_manage(&user(7, Role::Organizer), Some(8), EventStatus::Published), "someone else's");
         assert!(!may_manage(&user(7, Role::Staff), None, EventStatus::Published));
+    }
+
+    #[test]
+    fn moderation_publishes_only_what_waits_for_review() {
+        use EventStatus::*;
+        assert!(moderation_allows(PendingReview, Published) && moderation_allows(PendingReview, Rejected));
+        for from in [Cancelled, Rejected, Hidden, Published, Postponed] {
+            assert!(!moderation_allows(from, Published), "{from:?}");
+        }
+        assert!(moderation_allows(Cancelled, Hidden) && !moderation_allows(Hidden, Hidden));
+    }
+
+    #[test]
+    fn only_live_gatherings_reach_their_fans() {
+        use crate::meetups::may_reach_attendees;
+        let organizer = user(7, Role::Organizer);
+        for status in [EventStatus::Published, EventStatus::Postponed, EventStatus::Cancelled] {
+            assert!(may_reach_attendees(&organizer, Some(7), status), "{status:?}");
+        }
+        for status in [EventStatus::Rejected, EventStatus::PendingReview, EventStatus::Hidden] {
+            assert!(!may_reach_attendees(&organizer, Some(7), status), "{status:?}");
+        }
+        assert!(!may_reach_attendees(&organizer, Some(8), EventStatus::Published));
     }
 
     #[test]

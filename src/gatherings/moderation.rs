@@ -84,9 +84,13 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
                 "reject" => EventStatus::Rejected,
                 _ => EventStatus::Hidden,
             };
-            let event = crate::meetups::repo::event_info(&mut *tx, id).await?;
-            if event.is_none_or(|e| e.kind != crate::meetups::EventKind::Gathering) {
-                return Err(AppError::NotFound);
+            let lock = crate::meetups::repo::EventLock::ForStatusChange;
+            let event = crate::meetups::repo::event_info_locked(&mut tx, id, lock).await?;
+            let event = event.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
+            if !super::moderation_allows(event.status, status) {
+                return Err(AppError::field("action", crate::language::Text::build(|l| {
+                    crate::i18n::td_string!(l, errors.status_change, from = event.status.label(l), to = status.label(l)).to_string()
+                })));
             }
             crate::meetups::repo::set_status(&mut tx, id, status, now).await?;
         }

@@ -129,18 +129,23 @@ pub async fn rejection_reason(db: &Db, event_id: i64) -> Result<Option<String>, 
         .await
 }
 
-/// A fan's report about an event, or about a question on its page (`question_id`).
-pub async fn insert_report(tx: &mut Tx, event_id: i64, question_id: Option<i64>, reporter: i64, category: &str, details: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO reports (event_id, question_id, reporter_id, category, details, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)")
-        .bind(event_id)
-        .bind(question_id)
-        .bind(reporter)
-        .bind(category)
-        .bind(details)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Files a fan's report about an event, or about a question on its page (`question_id`);
+/// `false` when the fan has already reported this gathering (or this
+/// question): one report each (`reports_one_per_fan`).
+pub async fn insert_report(tx: &mut Tx, event_id: i64, question_id: Option<i64>, reporter: i64, category: &str, details: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO reports (event_id, question_id, reporter_id, category, details, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(question_id)
+    .bind(reporter)
+    .bind(category)
+    .bind(details)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[derive(sqlx::FromRow)]

@@ -22,6 +22,21 @@ pub enum Limit {
     Question,
     /// Asking to move the account to another email address (each request mails it).
     EmailChange,
+    /// Log-in attempts at one account from one client (the account's owner elsewhere
+    /// is not held back by them).
+    Login,
+    /// Failed log-ins at one account from anywhere, counted only when they fail: past
+    /// this the account is under attack, and each client gets `LoginUnderAttack`.
+    LoginFailures,
+    /// A client's attempts at an account under attack: enough for its owner to type
+    /// the right password, too few to guess it from many addresses.
+    LoginUnderAttack,
+    /// Password checks of a logged-in account (changing the password or the address,
+    /// deleting the account): a stolen session guesses no faster than a log-in.
+    Reauthenticate,
+    /// Mail the sign-in forms send to one address (confirmation, "you already have an
+    /// account", password reset), whoever asks: nobody can flood an inbox with it.
+    MailToAddress,
 }
 
 impl Limit {
@@ -34,6 +49,11 @@ impl Limit {
             Limit::Report => "report",
             Limit::Question => "question",
             Limit::EmailChange => "email_change",
+            Limit::Login => "login",
+            Limit::LoginFailures => "login_failures",
+            Limit::LoginUnderAttack => "login_under_attack",
+            Limit::Reauthenticate => "reauthenticate",
+            Limit::MailToAddress => "mail_to_address",
         }
     }
 
@@ -47,6 +67,10 @@ impl Limit {
             Limit::Report => (20, 3_600),
             Limit::Question => (10, 3_600),
             Limit::EmailChange => (5, 3_600),
+            Limit::Login | Limit::Reauthenticate => (i64::from(auth_per_minute.max(1)), 60),
+            Limit::LoginFailures => (i64::from(auth_per_minute.max(1)), 3_600),
+            Limit::LoginUnderAttack => (3, 900),
+            Limit::MailToAddress => (5, 3_600),
         }
     }
 }
@@ -71,6 +95,36 @@ pub struct RateLimits {
 impl RateLimits {
     pub fn new(auth_attempts_per_minute: u32) -> Self {
         RateLimits { auth_per_minute: auth_attempts_per_minute }
+    }
+
+    /// Counts one event for `key` without refusing anything (e.g. a failed log-in).
+    pub async fn record(&self, db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
+        let (_, window) = limit.allowance(self.auth_per_minute);
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO rate_limit_hits (limit_key, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1",
+        )
+        .bind(format!("{}:{key}", limit.name()))
+        .bind(window_start(crate::infra::clock::now(), window))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `key` is past its allowance, without counting anything.
+    pub async fn is_over(&self, db: &Db, limit: Limit, key: &str) -> Result<bool, AppError> {
+        let (allowed, window) = limit.allowance(self.auth_per_minute);
+        let now = crate::infra::clock::now();
+        let start = window_start(now, window);
+        let hits: Vec<(i64, i64)> = sqlx::query_as("SELECT window_start, hits FROM rate_limit_hits WHERE limit_key = $1 AND window_start >= $2")
+            .bind(format!("{}:{key}", limit.name()))
+            .bind(start - window)
+            .fetch_all(&db.pool)
+            .await?;
+        let count = |at: i64| hits.iter().find(|(w, _)| *w == at).map_or(0, |(_, n)| *n);
+        Ok(recent_attempts(count(start), count(start - window), now, window) > allowed as f64)
     }
 
     /// Counts one attempt for each key; refuses when any of them is over its allowance.
@@ -121,6 +175,22 @@ pub async fn forget_old(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     Ok(done.rows_affected())
 }
 
+/// The key a client address counts under: an IPv4 address as it is; an IPv6 address by
+/// its /64, the block one subscriber is given (counting single addresses would let
+/// one household try 2^64 times).
+pub fn address_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{}/64", std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 /// The client's address: the connection's peer, unless that peer is a trusted reverse
 /// proxy; then the nearest address in `X-Forwarded-For` that is not a trusted proxy
 /// (addresses further left were written by the client and prove nothing).
@@ -139,6 +209,15 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        assert_eq!(address_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(address_key(ip("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(address_key(ip("2001:db8:1:2:ffff:1:2:3")), address_key(ip("2001:db8:1:2::9")));
+        assert_ne!(address_key(ip("2001:db8:1:3::1")), address_key(ip("2001:db8:1:2::1")));
+        assert_eq!(address_key(ip("::ffff:198.51.100.4")), "198.51.100.4");
     }
 
     #[test]

@@ -20,14 +20,15 @@ pub async fn session() -> Result<Session, AppError> {
         .map_err(|e| AppError::internal("session extractor", e))
 }
 
-/// The client's address, for rate limits: the connection's peer, or, when that peer is
-/// listed in `TRUSTED_PROXIES`, the address the proxy forwarded (`X-Forwarded-For`).
-pub async fn client_ip() -> String {
+/// The client, for rate limits: the connection's peer, or, when that peer is listed in
+/// `TRUSTED_PROXIES`, the address the proxy forwarded (`X-Forwarded-For`); an IPv6
+/// client by its /64 (`rate_limit::address_key`).
+pub async fn client_key() -> String {
     let Ok(ConnectInfo(addr)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
         return "unknown".into();
     };
     let trusted = state().map(|s| s.config.trusted_proxies.clone()).unwrap_or_default();
     let forwarded = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string));
-    super::rate_limit::client_address(addr.ip(), forwarded.as_deref(), &trusted).to_string()
+    super::rate_limit::address_key(super::rate_limit::client_address(addr.ip(), forwarded.as_deref(), &trusted))
 }

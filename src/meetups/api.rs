@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyMeetups {
     pub items: Vec<(MeetupCard, Place)>,
-    /// The personal calendar feed (secret URL).
-    pub calendar_url: String,
+    /// Whether the fan has a working link to their personal calendar feed (shown only
+    /// when made: `new_calendar_link`).
+    pub calendar_feed: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -148,10 +149,19 @@ pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
             items.push((ssr::card(&event), place));
         }
     }
+    Ok(MyMeetups { items, calendar_feed: super::repo::has_calendar_feed(&state.db, user.id).await? })
+}
+
+/// Makes a new link to the fan's personal calendar feed and returns it; the old link
+/// stops working. Only the secret's hash is kept, so the link is shown this once.
+#[server(endpoint = "new_calendar_link")]
+pub async fn new_calendar_link() -> Result<String, AppError> {
+    let state = crate::infra::request::state()?;
+    let user = crate::accounts::auth::require_user().await?;
     let mut tx = state.db.begin_write().await?;
-    let token = super::repo::calendar_token(&mut tx, user.id).await?;
+    let secret = super::repo::new_calendar_secret(&mut tx, user.id).await?;
     tx.commit().await?;
-    Ok(MyMeetups { items, calendar_url: format!("{}/calendar/me/{token}.ics", state.config.public_url) })
+    Ok(format!("{}/calendar/me/{secret}.ics", state.config.public_url))
 }
 
 #[server(endpoint = "staff_meetups")]
@@ -209,7 +219,8 @@ pub async fn save_meetup(id: Option<String>, #[server(flatten)] values: super::E
         Some(city) => Ok((city.id, crate::cities::repo::timezone(&state.db, city.id).await?)),
         None => Err(crate::msg!(errors.unknown_city)),
     };
-    let save = SaveEvent { kind: EventKind::Official, editor_id: staff.id, existing, city, trusted: true, values: &values };
+    let official = |e: &super::repo::EventInfo| if e.kind == EventKind::Official { Ok(()) } else { Err(AppError::NotFound) };
+    let save = SaveEvent { kind: EventKind::Official, editor_id: staff.id, editor_name: &staff.display_name, existing, may_edit: &official, city, trusted: true, values: &values };
     let id = save_event(&super::engine::Events::current()?, save).await?;
     if is_new {
         leptos_axum::redirect(&format!("/staff/meetups/{id}"));
@@ -262,6 +273,6 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
 #[server(endpoint = "change_meetup_status")]
 pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppError> {
     crate::accounts::auth::require_staff().await?;
-    super::engine::Events::current()?.change_status(id, &status).await
+    super::engine::Events::current()?.change_status(id, &status, &|_| Ok(())).await
 }
 

@@ -13,7 +13,13 @@ pub struct SaveEvent<'a> {
     pub kind: EventKind,
     /// Who saves: the creator of a new event, the organizer of a gathering.
     pub editor_id: i64,
+    pub editor_name: &'a str,
+    /// The event as the form was read (outside the transaction).
     pub existing: Option<EventInfo>,
+    /// Whether the editor may edit the event as it is now: checked again inside the
+    /// save's transaction, with the event's row locked, so a change made meanwhile (staff
+    /// hiding a gathering) is never overwritten.
+    pub may_edit: &'a (dyn Fn(&EventInfo) -> Result<(), AppError> + Send + Sync),
     /// The host city and its time zone, or why the typed city is unknown.
     pub city: Result<(i64, String), crate::language::Text>,
     /// Staff, and organizers staff trust, publish gatherings without review.
@@ -134,7 +140,9 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
             repo::update_event(&mut tx, id, &draft.changes(), now).await?;
             id
         }
-        Some(before) => {
+        Some(unlocked) => {
+            let before = repo::event_info_locked(&mut tx, unlocked.id, repo::EventLock::ForStatusChange).await?.ok_or(AppError::NotFound)?;
+            (save.may_edit)(&before)?;
             let mut changes = draft.changes();
             if before.festival_id.is_some() {
                 // A festival session opens with its festival, whatever the meetup form
@@ -142,7 +150,10 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
                 changes.signup_opens_at = before.signup_opens_at;
             }
             engine::save_changes(&mut tx, before.id, &changes).await?;
-            if let Some(status) = status_after_edit(save.kind, before.status, text_changed(&before, &draft), save.trusted) {
+            // The application question is text fans read too: a new one goes to review.
+            let question = crate::admission::repo::event_admission(&mut **tx, before.id).await?.map(|a| a.application_question);
+            let question_changed = festival.is_none() && question.as_deref().is_some_and(|q| q != admission.question);
+            if let Some(status) = status_after_edit(save.kind, before.status, text_changed(&before, &draft) || question_changed, save.trusted) {
                 repo::set_status(&mut tx, before.id, status, now).await?;
             }
             if moved(&before, &draft) && before.status == EventStatus::Published {
@@ -155,7 +166,7 @@ pub async fn save_event(events: &Events, save: SaveEvent<'_>) -> Result<i64, App
     };
     // Festival sessions are first come, first served, like the festival's opening.
     if festival.is_none() {
-        crate::admission::repo::save_settings(&mut tx, id, &admission).await?;
+        crate::admission::repo::save_settings(&mut tx, id, &admission, (save.editor_id, save.editor_name), now).await?;
     }
     tx.commit().await?;
     Ok(id)

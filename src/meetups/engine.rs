@@ -180,10 +180,13 @@ impl Events {
 
     /// Postpones or cancels an event and tells everyone signed up, in one transaction
     /// that holds the event against sign-ups still deciding (see `EventLock`).
-    pub async fn change_status(&self, id: i64, status: &str) -> Result<(), AppError> {
+    /// `may_change` decides, with the event's row locked, whether the asker may (an
+    /// organizer's gathering hidden by staff meanwhile is theirs no more).
+    pub async fn change_status(&self, id: i64, status: &str, may_change: &(dyn Fn(&EventInfo) -> Result<(), AppError> + Send + Sync)) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
         let now = tx.now;
         let event = repo::event_info_locked(&mut tx, id, EventLock::ForStatusChange).await?.ok_or(AppError::NotFound)?;
+        may_change(&event)?;
         let target = EventStatus::parse(status);
         let allowed = match target {
             Some(EventStatus::Postponed) => event.status == EventStatus::Published,

@@ -42,13 +42,14 @@ pub async fn city_feed(
     }
 }
 
-/// `/calendar/me/{token}.ics`: the meetups a fan has a place at, in the fan's language
-/// (calendar apps send none of their own).
+/// `/calendar/me/{secret}.ics`: the meetups a fan has a place at, in the fan's language
+/// (calendar apps send none of their own). The request log shows this path as
+/// `/calendar/me/(hidden).ics` (`server::telemetry`).
 pub async fn personal_feed(State(state): State<AppState>, Extension(locale): Extension<Locale>, Path(file): Path<String>) -> Response {
-    let Some(token) = file.strip_suffix(".ics") else {
+    let Some(secret) = file.strip_suffix(".ics") else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let user = match repo::user_by_calendar_token(&state.db, token).await {
+    let user = match repo::user_by_calendar_secret(&state.db, secret).await {
         Ok(Some(user)) => user,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return internal(e, locale),
@@ -81,11 +82,11 @@ pub async fn attendees_csv(State(state): State<AppState>, Extension(locale): Ext
         Ok(event) => event,
         Err(e) => return internal(e, locale),
     };
-    // Staff export any list; an organizer only that of a gathering they may manage.
+    // Staff export any list; an organizer only that of a gathering whose fans they may reach.
     let allowed = |u: &crate::accounts::CurrentUser| {
         u.role.is_staff()
             || event.as_ref().is_some_and(|e| {
-                e.kind == super::EventKind::Gathering && super::may_manage(u, e.organizer.as_ref().map(|(uid, _)| *uid), e.status)
+                e.kind == super::EventKind::Gathering && super::may_reach_attendees(u, e.organizer.as_ref().map(|(uid, _)| *uid), e.status)
             })
     };
     match user {

@@ -38,6 +38,14 @@ pub fn may_manage(user: &crate::accounts::CurrentUser, organizer_id: Option<i64>
     matches!(user.role, crate::accounts::Role::Organizer | crate::accounts::Role::Staff | crate::accounts::Role::Admin) && organizer_id == Some(user.id) && status != EventStatus::Hidden
 }
 
+/// Whether `user` may reach a gathering's fans (message them, export them, run its
+/// door, answer their questions): as `may_manage`, and only while the gathering is
+/// live or was (published, postponed, cancelled). A rejected or pending gathering is
+/// only edited, until staff publish it.
+pub fn may_reach_attendees(user: &crate::accounts::CurrentUser, organizer_id: Option<i64>, status: EventStatus) -> bool {
+    may_manage(user, organizer_id, status) && status.shown_to_fans()
+}
+
 /// Where an event stands. Stored as text; read back only through `from_db`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventStatus {
@@ -55,6 +63,11 @@ pub enum EventStatus {
 }
 
 impl EventStatus {
+    /// Whether fans see the event: it is on, moved, or called off (and says so).
+    pub fn shown_to_fans(self) -> bool {
+        matches!(self, EventStatus::Published | EventStatus::Postponed | EventStatus::Cancelled)
+    }
+
     pub const ALL: [EventStatus; 7] = [
         EventStatus::Draft,
         EventStatus::PendingReview,

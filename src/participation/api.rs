@@ -38,7 +38,7 @@ async fn event_for_door(id: i64) -> Result<crate::meetups::repo::EventInfo, AppE
 /// Staff run the door of every event; an organizer that of their own gatherings.
 #[cfg(feature = "ssr")]
 pub fn may_run_the_door(user: &crate::accounts::CurrentUser, event: &crate::meetups::repo::EventInfo) -> bool {
-    user.role.is_staff() || crate::meetups::may_manage(user, event.organizer.as_ref().map(|(id, _)| *id), event.status)
+    user.role.is_staff() || crate::meetups::may_reach_attendees(user, event.organizer.as_ref().map(|(id, _)| *id), event.status)
 }
 
 /// Where the door of an event stands.

@@ -1,7 +1,8 @@
 //! `GET /account/export.json`: everything the site holds about the logged-in fan, as
 //! one JSON file: the account, their places, applications, attendance, points, badges,
 //! what they wrote (questions, feedback, reports, applications to organize, gatherings)
-//! and the mail sent to them. Secrets (password hash, link secrets) are left out.
+//! and the mail sent to them. Secrets are left out: the password hash, the calendar
+//! feed's secret, and the secret of every link in the mail (`without_links`).
 use super::addresses;
 use crate::infra::state::AppState;
 use axum::extract::State;
@@ -83,6 +84,16 @@ fn object(row: &sqlx::any::AnyRow) -> Value {
     Value::Object(map)
 }
 
+/// A message's text without the secret of any link it carries. A one-time link proves
+/// that its reader holds the inbox it went to: the export proves only a log-in, so
+/// whatever the mail's status (waiting, deferred, failed), no link leaves through it.
+fn without_links(mut mail: Value) -> Value {
+    if let Some(Value::String(text)) = mail.get_mut("body_text") {
+        *text = crate::email::retention::mask_secrets(text);
+    }
+    mail
+}
+
 /// Everything about the fan, as one JSON document.
 pub async fn collect(db: &crate::infra::db::Db, user_id: i64) -> Result<Value, sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
@@ -100,7 +111,7 @@ pub async fn collect(db: &crate::infra::db::Db, user_id: i64) -> Result<Value, s
         addresses::mail_condition(&held)
     );
     let mail = addresses::bind_held(sqlx::query(&sql), user_id, &held).fetch_all(&mut *conn).await?;
-    out.insert("emails".into(), Value::Array(mail.iter().map(object).collect()));
+    out.insert("emails".into(), Value::Array(mail.iter().map(object).map(without_links).collect()));
     Ok(Value::Object(out))
 }
 

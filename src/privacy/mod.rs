@@ -17,14 +17,12 @@ pub const EXPORT_PATH: &str = "/account/export.json";
 /// Deletes the account after checking the password; the fan stops counting at once.
 #[server(endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    use crate::accounts::auth::require_user;
-    use crate::accounts::{password, repo, TypedPassword};
-    use crate::infra::request::{session, state};
-    let state = state()?;
+    use crate::accounts::auth::{password_matches, require_user};
+    use crate::accounts::{repo, TypedPassword};
+    use crate::infra::request::session;
     let user = require_user().await?;
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
-    let stored = repo::password_hash(&state.db, user.id).await?;
-    if !password::verify(password.expose().to_string(), stored).await? {
+    if !password_matches(user.id, &password).await? {
         return Err(AppError::field("delete_password", crate::msg!(errors.wrong_password)));
     }
     let mut tx = crate::meetups::engine::Events::current()?.begin().await?;

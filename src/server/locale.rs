@@ -19,7 +19,8 @@ pub struct Switch {
 
 /// `GET /lang?to=en&next=/meetups`: sets the language and goes back (never off-site).
 pub async fn switch(State(state): State<AppState>, session: Session, headers: HeaderMap, Query(switch): Query<Switch>) -> Response {
-    let next = switch.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    // The one reader of redirect targets, as log-in uses it.
+    let next = crate::accounts::safe_next(switch.next.as_deref(), &state.config.public_url);
     let Ok(locale) = switch.to.parse::<Locale>() else {
         return Redirect::to(&next).into_response();
     };

@@ -60,5 +60,25 @@ pub async fn record_request(request: Request, next: Next) -> Response {
 /// The span of one request in the logs, carrying its id (also sent back to the client).
 pub fn request_span(request: &Request) -> tracing::Span {
     let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+    tracing::info_span!("request", id, method = %request.method(), path = %logged_path(request.uri().path()))
+}
+
+/// A path as the log shows it: a secret in it (the personal calendar feed's) is hidden,
+/// since logs are read by more people than hold the link.
+pub fn logged_path(path: &str) -> &str {
+    match path.starts_with(PERSONAL_FEED) {
+        true => "/calendar/me/(hidden).ics",
+        false => path,
+    }
+}
+
+const PERSONAL_FEED: &str = "/calendar/me/";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_in_paths_stay_out_of_the_log() {
+        assert_eq!(super::logged_path("/calendar/me/s3cr3t.ics"), "/calendar/me/(hidden).ics");
+        assert_eq!(super::logged_path("/calendar/city/3.ics"), "/calendar/city/3.ics");
+    }
 }

@@ -280,17 +280,47 @@ pub fn MyMeetupsPage() -> impl IntoView {
                         } else {
                             view! { <ul class="meetup-list">{mine.items.into_iter().map(|(card, place)| view! { <MeetupCardView card place /> }).collect_view()}</ul> }.into_any()
                         }}
-                        <section class="card calendar">
-                            <h2>{td!(locale, fan.mine.calendar_heading)}</h2>
-                            <p class="hint">{td!(locale, fan.mine.calendar_hint)}</p>
-                            <p><a class="calendar-url" href=mine.calendar_url.clone()>{mine.calendar_url.clone()}</a></p>
-                            <p class="hint">{td!(locale, fan.mine.calendar_private)}</p>
-                        </section>
+                        <CalendarLink has_feed=mine.calendar_feed />
                     }
                     .into_any(),
                     Err(e) => error_text(e),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The fan's private calendar feed: its link is shown once, when made (only its hash is
+/// kept); making a new one ends the old.
+#[component]
+fn CalendarLink(has_feed: bool) -> impl IntoView {
+    let locale = use_locale();
+    let make = crate::components::flash::server_action::<crate::meetups::api::NewCalendarLink>();
+    let value = make.value();
+    let link = move || value.get().and_then(Result::ok);
+    view! {
+        <section class="card calendar">
+            <h2>{td!(locale, fan.mine.calendar_heading)}</h2>
+            <p class="hint">{td!(locale, fan.mine.calendar_hint)}</p>
+            <Show
+                when=move || link().is_some()
+                fallback=move || view! {
+                    {has_feed.then(|| view! { <p class="hint" data-testid="calendar-active">{td!(locale, fan.mine.calendar_active)}</p> })}
+                    <ActionForm action=make attr:class="form">
+                        {submit_button(
+                            make.pending(),
+                            Some("secondary"),
+                            move || if has_feed { td_string!(locale, fan.mine.calendar_replace) } else { td_string!(locale, fan.mine.calendar_make) },
+                            move || td_string!(locale, fan.busy.sending),
+                        )}
+                    </ActionForm>
+                    <FormError error=form_error(value) />
+                }
+            >
+                <p><a class="calendar-url" data-testid="calendar-url" href=link().unwrap_or_default()>{link().unwrap_or_default()}</a></p>
+                <p class="hint">{td!(locale, fan.mine.calendar_once)}</p>
+            </Show>
+            <p class="hint">{td!(locale, fan.mine.calendar_private)}</p>
+        </section>
     }
 }

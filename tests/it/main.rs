@@ -1,0 +1,37 @@
+//! Every integration test in one binary (one link instead of thirty): a module per
+//! domain. Each test runs on SQLite and PostgreSQL (`on_both_databases!`).
+#[macro_use]
+mod common;
+
+mod accounts;
+mod admission;
+mod authorization;
+mod cli_language;
+mod conversation;
+mod data_ownership;
+mod date_fields;
+mod devices;
+mod email;
+mod email_change;
+mod faults;
+mod festival;
+mod fuzz_http;
+mod gatherings;
+mod languages;
+mod locale_catalogue;
+mod meetups;
+mod operations;
+mod output_safety;
+mod participation;
+mod randomized_seats;
+mod ranking;
+mod rate_limits;
+mod schema;
+mod seat_races;
+mod security_accounts;
+mod security_http;
+mod security_mail;
+mod security_organizers;
+mod security_review;
+mod two_processes;
+mod unsubscribe;
