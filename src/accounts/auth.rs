@@ -53,11 +53,17 @@ pub async fn require_admin() -> Result<CurrentUser, AppError> {
 
 /// Checks the logged-in fan's own password before a change that needs it (password,
 /// address, deleting the account). Each check counts against the account's allowance
-/// (`Limit::Reauthenticate`, apart from log-in's: a thief with a stolen session cannot
-/// lock the owner out of log-in, nor guess faster than at log-in).
-pub async fn password_matches(user_id: i64, typed: &super::TypedPassword) -> Result<bool, AppError> {
+/// (`Limit::Reauthenticate`, apart from log-in's, so a thief with a stolen session
+/// cannot lock the owner out of log-in); each failure also counts as a failed log-in,
+/// so guessing through a session puts the account under attack like guessing at log-in.
+pub async fn password_matches(user: &CurrentUser, typed: &super::TypedPassword) -> Result<bool, AppError> {
+    use crate::infra::rate_limit::Limit;
     let state = state()?;
-    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Reauthenticate, &[user_id.to_string()]).await?;
-    let stored = repo::password_hash(&state.db, user_id).await?;
-    super::password::verify(typed.expose().to_string(), stored).await
+    state.rate_limits.check(&state.db, Limit::Reauthenticate, &[user.id.to_string()]).await?;
+    let stored = repo::password_hash(&state.db, user.id).await?;
+    let matches = super::password::verify(typed.expose().to_string(), stored).await?;
+    if !matches {
+        state.rate_limits.record(&state.db, Limit::LoginFailures, &user.email).await?;
+    }
+    Ok(matches)
 }

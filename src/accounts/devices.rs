@@ -18,7 +18,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     let current = TypedPassword::parse(&current_password).map_err(|m| AppError::field("current_password", m))?;
-    if !crate::accounts::auth::password_matches(user.id, &current).await? {
+    if !crate::accounts::auth::password_matches(&user, &current).await? {
         return Err(AppError::field("current_password", crate::msg!(errors.wrong_current_password)));
     }
     let new = NewPassword::parse(&new_password).map_err(|m| AppError::field("new_password", m))?;

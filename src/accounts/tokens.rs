@@ -54,6 +54,18 @@ pub async fn consume(tx: &mut Tx, secret: &str, purpose: Purpose, now: i64) -> R
     .await
 }
 
+/// Whether a secret is usable now, without using it up (so a password is hashed only
+/// for a link that works).
+pub async fn is_usable(db: &crate::infra::db::Db, secret: &str, purpose: Purpose, now: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT user_id FROM tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
+        .bind(digest(secret.trim()))
+        .bind(purpose.as_str())
+        .bind(now)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Uses up every outstanding secret of one purpose for `user_id`.
 pub async fn revoke_all(tx: &mut Tx, user_id: i64, purpose: Purpose, now: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("UPDATE tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")

@@ -44,19 +44,21 @@ pub async fn event_admission<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(ex
 }
 
 /// Saves an event's admission settings. The mode changes only while nobody has a place
-/// or an application (a switch would strand them). Once fans may have seen it, the
-/// close of applications may move, but never into the past (that would draw at once
+/// or an application (a switch would strand them). The close of applications may
+/// move, but never into the past (that would draw at once
 /// and shut out fans about to apply), and every move is logged with who made it.
 pub async fn save_settings(tx: &mut Tx, event_id: i64, settings: &Settings, editor: (i64, &str), now: i64) -> Result<(), AppError> {
     let current = event_admission(&mut **tx, event_id).await?.ok_or(AppError::NotFound)?;
     let status: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(event_id).fetch_one(&mut **tx).await?;
     let moved = current.application_closes_at != settings.closes_at && current.drawn_at.is_none();
-    // Fans may have seen the window (a gathering back in review keeps its applicants).
-    let seen = matches!(status.as_str(), "published" | "postponed") || count_applied(&mut **tx, event_id).await?.0 > 0;
-    if moved && seen {
-        if settings.closes_at.is_some_and(|c| c <= now) {
-            return Err(AppError::field("application_closes", crate::msg!(admission.errors.close_in_past)));
-        }
+    // Never into the past, whatever the status: a gathering in review would be drawn
+    // the moment staff publish it.
+    if moved && settings.closes_at.is_some_and(|c| c <= now) {
+        return Err(AppError::field("application_closes", crate::msg!(admission.errors.close_in_past)));
+    }
+    // A move is logged once the event leaves the drafts (a gathering in review may keep
+    // its applicants); setting the first close is not a move.
+    if moved && status != "draft" && current.application_closes_at.is_some() {
         let time = |t: Option<i64>| t.map_or("-".to_string(), |t| t.to_string());
         let detail = format!("{} {}", time(current.application_closes_at), time(settings.closes_at));
         log(tx, event_id, Some(editor), None, "schedule", &detail, now).await?;

@@ -104,7 +104,11 @@ pub async fn save_gathering(id: Option<String>, #[server(flatten)] values: crate
     };
     let city = Ok((city_id, crate::cities::repo::timezone(&state.db, city_id).await?));
     let trusted = super::repo::is_trusted(&state.db, user.id).await? || user.role.is_staff();
-    let may_edit = |e: &crate::meetups::repo::EventInfo| ssr::manage(Some(e.clone()), &user).map(|_| ());
+    // A cancelled gathering stays as its fans were told: no new text nobody reviews.
+    let may_edit = |e: &crate::meetups::repo::EventInfo| match ssr::manage(Some(e.clone()), &user)?.status {
+        crate::meetups::EventStatus::Cancelled => Err(AppError::field("status", crate::msg!(errors.gathering_already_cancelled))),
+        _ => Ok(()),
+    };
     let save = SaveEvent { kind: EventKind::Gathering, editor_id: user.id, editor_name: &user.display_name, existing, may_edit: &may_edit, city, trusted, values: &values };
     save_event(&crate::meetups::engine::Events::current()?, save).await
 }
@@ -134,11 +138,17 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
 pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
-    let event = ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
-    if event.status == crate::meetups::EventStatus::Cancelled {
-        return Err(AppError::field("status", crate::msg!(errors.gathering_already_cancelled)));
-    }
-    let may_cancel = |e: &crate::meetups::repo::EventInfo| ssr::manage(Some(e.clone()), &user).map(|_| ());
+    ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    // Only a gathering fans were shown: cancelling one still in review (or sent back)
+    // would show its unreviewed text as "cancelled".
+    let may_cancel = |e: &crate::meetups::repo::EventInfo| {
+        ssr::manage(Some(e.clone()), &user)?;
+        match e.status {
+            crate::meetups::EventStatus::Published | crate::meetups::EventStatus::Postponed => Ok(()),
+            crate::meetups::EventStatus::Cancelled => Err(AppError::field("status", crate::msg!(errors.gathering_already_cancelled))),
+            _ => Err(AppError::field("status", crate::msg!(errors.gathering_not_live))),
+        }
+    };
     crate::meetups::engine::Events::current()?.change_status(id, "cancelled", &may_cancel).await
 }
 

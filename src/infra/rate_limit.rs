@@ -67,7 +67,9 @@ impl Limit {
             Limit::Report => (20, 3_600),
             Limit::Question => (10, 3_600),
             Limit::EmailChange => (5, 3_600),
-            Limit::Login | Limit::Reauthenticate => (i64::from(auth_per_minute.max(1)), 60),
+            Limit::Login => (i64::from(auth_per_minute.max(1)), 60),
+            // A session is already logged in: its checks need no more than a few an hour.
+            Limit::Reauthenticate => (i64::from(auth_per_minute.max(1)), 3_600),
             Limit::LoginFailures => (i64::from(auth_per_minute.max(1)), 3_600),
             Limit::LoginUnderAttack => (3, 900),
             Limit::MailToAddress => (5, 3_600),
@@ -155,7 +157,8 @@ impl RateLimits {
         tx.commit().await?;
         match over {
             Some(key) => {
-                tracing::warn!(key, limit = limit.name(), "rate limit reached");
+                // The key may hold an address: the log names its digest only.
+                tracing::warn!(key = %crate::infra::secrets::digest(key).get(..12).unwrap_or_default(), limit = limit.name(), "rate limit reached");
                 Err(AppError::RateLimited)
             }
             None => Ok(()),

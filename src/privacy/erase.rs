@@ -51,8 +51,12 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
         let literal = like_literal(&address.email);
         // Browsers' sessions that remember the address (one that registered it).
         sqlx::query("DELETE FROM sessions WHERE data LIKE $1 ESCAPE '\\'").bind(format!("%{literal}%")).execute(&mut **tx).await?;
-        // Rate-limit counts kept under the address (log-in, reset).
-        sqlx::query("DELETE FROM rate_limit_hits WHERE limit_key LIKE $1 ESCAPE '\\'").bind(format!("%:{literal}")).execute(&mut **tx).await?;
+        // Rate-limit counts kept under the address (`kind:address`, or `kind:address|client`).
+        sqlx::query("DELETE FROM rate_limit_hits WHERE limit_key LIKE $1 ESCAPE '\\' OR limit_key LIKE $2 ESCAPE '\\'")
+            .bind(format!("%:{literal}"))
+            .bind(format!("%:{literal}|%"))
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

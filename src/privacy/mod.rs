@@ -22,7 +22,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     use crate::infra::request::session;
     let user = require_user().await?;
     let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
-    if !password_matches(user.id, &password).await? {
+    if !password_matches(&user, &password).await? {
         return Err(AppError::field("delete_password", crate::msg!(errors.wrong_password)));
     }
     let mut tx = crate::meetups::engine::Events::current()?.begin().await?;

@@ -4,7 +4,7 @@
 //! and future, fields missing and extra. No call may panic or answer 5xx; every refusal
 //! is an error with a message in both languages; afterwards the database's invariants hold.
 //!
-//! The endpoints and their fields come from the authorization matrix (tests/authorization.rs),
+//! The endpoints and their fields come from the authorization matrix (tests/it/authorization.rs),
 //! so a new server function is fuzzed as soon as it is in that table.
 use crate::common;
 

@@ -188,15 +188,22 @@ async fn an_attacker_cannot_lock_the_owner_out_of_log_in(backend: Backend) {
 async fn nobody_floods_an_inbox_through_registration(backend: Backend) {
     let app = TestApp::spawn_with(backend, &[("AUTH_ATTEMPTS_PER_MINUTE", "3"), ("TRUSTED_PROXIES", "127.0.0.1")]).await;
     app.fan("target@example.com", "深圳").await;
+    // Many clients register the address (and its `+` aliases) and ask for resets: the
+    // inbox gets 5 mails an hour, and every asker the usual answer (nothing revealed).
     let mut statuses = Vec::new();
     for n in 1..=8 {
-        let form = [("email", "target@example.com"), ("display_name", "X"), ("password", "password123"), ("city", "深圳")];
+        let email = if n % 2 == 0 { "target@example.com".to_string() } else { format!("target+{n}@example.com") };
+        let form = [("email", email.as_str()), ("display_name", "X"), ("password", "password123"), ("city", "深圳")];
         let answer = client_at(&app, &format!("198.51.100.{n}")).call::<String>("register", &form).await;
         statuses.push(answer.map(|_| StatusCode::OK).unwrap_or_else(|e| e.0));
+        let reset = client_at(&app, &format!("198.51.101.{n}")).call::<()>("request_password_reset", &[("email", "target@example.com")]).await;
+        statuses.push(reset.map(|_| StatusCode::OK).unwrap_or_else(|e| e.0));
     }
-    let mails = app.scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'target@example.com' AND kind IN ('verify_email', 'already_registered')").await;
-    assert!(mails <= 5, "{mails} mails to one inbox in an hour: {statuses:?}");
-    assert_eq!(statuses[7], StatusCode::TOO_MANY_REQUESTS);
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let mails = app
+        .scalar("SELECT COUNT(*) FROM outbox WHERE recipient LIKE 'target%@example.com' AND kind IN ('verify_email', 'already_registered', 'reset_password')")
+        .await;
+    assert_eq!(mails, 5, "mails to one inbox in an hour");
     // IPv6 clients count by their /64: a new address in it buys nothing.
     let mut statuses = Vec::new();
     for n in 1..=4 {

@@ -98,18 +98,22 @@ async fn the_close_of_applications_moves_only_forward_in_time_and_is_logged(back
     let host = organizer(&app, &staff, "host@example.com", "深圳").await;
     let id: i64 = host.call("save_gathering", &draw_form("", "2099-03-06 19:00", "Which game?")).await.unwrap();
     let e = id.to_string();
-    // Before publication the schedule is a draft: free to change, nothing logged.
+    // In review: moved and logged.
     let _: i64 = host.call("save_gathering", &draw_form(&e, "2099-03-05 19:00", "Which game?")).await.unwrap();
+    assert_eq!(count(db, "SELECT COUNT(*) FROM admission_log WHERE event_id = $1 AND action = 'schedule'", id).await, 1);
+    // Into the past is refused beside the field, in review (staff's approval would draw
+    // it at once) and once published, and nothing changes.
+    let past = host.call::<i64>("save_gathering", &draw_form(&e, "2020-01-01 10:00", "Which game?")).await.map_err(|(_, e)| e);
+    assert!(field_message(past, "application_closes").contains("not in the past"));
     moderate(&staff, "gathering", id, "approve", "").await;
-    assert_eq!(count(db, "SELECT COUNT(*) FROM admission_log WHERE event_id = $1", id).await, 0);
-    // Published: into the past is refused beside the field, and nothing changes.
     let past = host.call::<i64>("save_gathering", &draw_form(&e, "2020-01-01 10:00", "Which game?")).await.map_err(|(_, e)| e);
     assert!(field_message(past, "application_closes").contains("not in the past"));
     assert_eq!(count(db, "SELECT application_closes_at FROM events WHERE id = $1", id).await, tongcheng::infra::clock::parse_input("2099-03-05T19:00", "Asia/Shanghai").unwrap());
     // Earlier but still ahead is allowed, and logged with who and what.
     let _: i64 = host.call("save_gathering", &draw_form(&e, "2099-03-04 19:00", "Which game?")).await.unwrap();
-    assert_eq!(app.text(&format!("SELECT actor_name FROM admission_log WHERE event_id = {id} AND action = 'schedule'")).await, "Fan");
-    let detail = app.text(&format!("SELECT detail FROM admission_log WHERE event_id = {id} AND action = 'schedule'")).await;
+    let last = "SELECT {} FROM admission_log WHERE event_id = {} AND action = 'schedule' ORDER BY id DESC LIMIT 1";
+    assert_eq!(app.text(&last.replacen("{}", "actor_name", 1).replacen("{}", &e, 1)).await, "Fan");
+    let detail = app.text(&last.replacen("{}", "detail", 1).replacen("{}", &e, 1)).await;
     assert!(detail.ends_with(&tongcheng::infra::clock::parse_input("2099-03-04T19:00", "Asia/Shanghai").unwrap().to_string()), "{detail}");
     // A new question is new text for fans: back to review.
     let _: i64 = host.call("save_gathering", &draw_form(&e, "2099-03-04 19:00", "Which game? Bring snacks")).await.unwrap();
