@@ -2,9 +2,9 @@
 use crate::components::auth::Auth;
 use crate::components::nav::Nav;
 use crate::pages::fan::{account, email_address, festival, mailbox, meetups, profile, unsubscribe};
-use crate::pages::organizer::organize as gatherings;
-use crate::pages::staff::{dashboard as staff, delivery, festival as staff_festival, meetups as staff_meetups, moderation, planner, ranking};
-use crate::pages::visitor::{city, home, login, not_found, password, register, verify, where_next};
+use crate::pages::organizer::{club_desk, organize as gatherings};
+use crate::pages::staff::{clubs as staff_clubs, dashboard as staff, delivery, festival as staff_festival, meetups as staff_meetups, moderation, planner, ranking};
+use crate::pages::visitor::{city, club, home, login, not_found, password, register, verify, where_next};
 use crate::i18n::{td_string, I18nLocaleTrait as _};
 use crate::language::use_locale;
 use leptos::prelude::*;
@@ -95,6 +95,9 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/organize/new") view=gatherings::NewGatheringPage />
                     <Route path=path!("/organize/:id") view=gatherings::OwnGatheringPage />
                     <Route path=path!("/cities/:id") view=city::CityPage />
+                    <Route path=path!("/clubs/:id") view=club::ClubPage />
+                    <Route path=path!("/clubs/:id/desk") view=club_desk::ClubDeskPage />
+                    <Route path=path!("/staff/clubs") view=staff_clubs::StaffClubsPage />
                     <Route path=path!("/staff/moderation") view=moderation::ModerationPage />
                     <Route path=path!("/staff/organizers/:id") view=moderation::OrganizerHistoryPage />
                     <Route path=path!("/staff") view=staff::StaffDashboardPage />

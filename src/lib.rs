@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admission;
 pub mod app;
 pub mod cities;
+pub mod clubs;
 pub mod components;
 pub mod conversation;
 pub mod email;

@@ -47,8 +47,10 @@ test("a fan becomes an organizer, lists a gathering; staff approve; another fan 
   await pending.getByRole("button", { name: "Approve" }).click();
   await expect(desk.getByTestId("pending-gatherings").locator("li").filter({ hasText: "Hotpot and phones" })).toHaveCount(0);
 
-  // Another fan finds it on the city page and joins.
-  await fan.page.getByRole("link", { name: "My city", exact: true }).click();
+  // Another fan finds it on their club's page, then on the city's events, and joins.
+  await fan.page.getByRole("link", { name: "My club", exact: true }).click();
+  await expect(fan.page.getByTestId("club-upcoming")).toContainText("Hotpot and phones");
+  await fan.page.getByRole("link", { name: "All events and the calendar feed" }).click();
   const listing = fan.page.getByTestId("city-events");
   await expect(listing).toContainText("Gathering by organizer");
   await listing.getByRole("link", { name: "Hotpot and phones" }).click();

@@ -28,7 +28,7 @@ pub fn Nav() -> impl IntoView {
                                     <a href="/meetups">{td!(locale, common.nav.meetups)}</a>
                                     <a href="/my-meetups">{td!(locale, common.nav.my_meetups)}</a>
                                     <a href="/where-next">{td!(locale, common.nav.where_next)}</a>
-                                    <a href=format!("/cities/{}", user.home_city.id)>{td!(locale, common.nav.my_city)}</a>
+                                    <a href=format!("/clubs/{}", user.home_city.id)>{td!(locale, common.nav.my_club)}</a>
                                     <a href="/organize">{td!(locale, common.nav.organize)}</a>
                                     {user.role.is_staff().then(|| view! { <a href="/staff">{td!(locale, common.nav.staff)}</a> })}
                                     <a href="/account" class="who" title=move || td_string!(locale, common.nav.account)>{user.display_name}</a>

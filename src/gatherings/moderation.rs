@@ -37,11 +37,13 @@ pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
 
 /// One moderation decision. `subject`: application | gathering | report | organizer |
 /// question; `action` depends on it (approve, decline, reject, hide, restore, dismiss,
-/// revoke, trust, distrust).
+/// revoke, trust, distrust). Staff decide everything; a club's officers (in term)
+/// decide its applications to organize and its gatherings, never their own.
 #[server(endpoint = "moderate")]
 pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
     use crate::accounts::Role;
-    let staff = crate::accounts::auth::require_staff().await?;
+    // Staff, or an officer of the club whose business it is (`club_business`).
+    let staff = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
     let mut errors = crate::error::FieldErrors::default();
     let reason = crate::infra::form::text(&mut errors, "reason", &reason.unwrap_or_default(), 1000, false);
@@ -54,6 +56,16 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
     let base = &state.config.public_url;
     let who = (staff.id, staff.display_name.as_str());
     let mut tx = state.db.begin_write().await?;
+    let club = super::repo::club_business(&mut tx, &subject, id).await?;
+    if !staff.role.is_staff() {
+        // Checked here, in the decision's transaction: a term that ended a moment ago
+        // decides nothing. Nobody decides about their own application or gathering.
+        let (city, owner) = club.ok_or(AppError::Forbidden)?;
+        if owner == Some(staff.id) {
+            return Err(AppError::Forbidden);
+        }
+        crate::clubs::officers::require(&mut *tx, city, staff.id, now).await?;
+    }
     let mut notify: Option<(i64, &str)> = None;
     // Staff and admins are not moderated: changing their role is `set_role`.
     if subject == "organizer" && !super::moderatable(role_of(&mut tx, id).await?) {
@@ -117,7 +129,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         }
         _ => return Err(AppError::field("action", crate::msg!(errors.unknown_action))),
     }
-    super::repo::log(&mut tx, &subject, id, &action, &reason, who, now).await?;
+    super::repo::log_for_club(&mut tx, club.map(|c| c.0), &subject, id, &action, &reason, who, now).await?;
     if let Some((user_id, decision)) = notify {
         let to = crate::accounts::repo::contact(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
         crate::email::outbox::enqueue(&mut tx, &crate::meetups::emails::organizer_decision(&to.email, &to.display_name, decision, &reason, base), now).await?;

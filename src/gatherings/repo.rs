@@ -23,6 +23,22 @@ pub async fn pending_applications(db: &Db) -> Result<Vec<ApplicationView>, sqlx:
     Ok(rows)
 }
 
+/// The club a moderation subject belongs to, and whose it is: (city, owner) for an
+/// application to organize and a gathering; `None` for what only staff decide.
+pub async fn club_business(tx: &mut Tx, subject: &str, id: i64) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    let sql = match subject {
+        "application" => "SELECT city_id, user_id FROM organizer_applications WHERE id = $1",
+        "gathering" => "SELECT city_id, organizer_id FROM events WHERE id = $1 AND kind = 'gathering'",
+        _ => return Ok(None),
+    };
+    sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+}
+
+/// Applications to organize in one city, waiting for a decision.
+pub async fn applications_in(db: &Db, city_id: i64) -> Result<Vec<ApplicationView>, sqlx::Error> {
+    sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.status = 'pending' AND a.city_id = $1 ORDER BY a.id")).bind(city_id).fetch_all(&db.pool).await
+}
+
 pub async fn insert_application(tx: &mut Tx, user_id: i64, city_id: i64, reason: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO organizer_applications (user_id, city_id, reason, status, created_at) VALUES ($1, $2, $3, 'pending', $4)")
         .bind(user_id)
@@ -67,16 +83,24 @@ pub async fn set_trusted(tx: &mut Tx, user_id: i64, trusted: bool) -> Result<(),
 }
 
 pub async fn log(tx: &mut Tx, subject: &str, subject_id: i64, action: &str, reason: &str, staff: (i64, &str), now: i64) -> Result<(), sqlx::Error> {
+    log_for_club(tx, None, subject, subject_id, action, reason, staff, now).await
+}
+
+/// A line of the one audit log, for a decision about a club's business (`city`):
+/// staff's or an officer's (`actor`, named as they were then).
+#[allow(clippy::too_many_arguments)]
+pub async fn log_for_club(tx: &mut Tx, city: Option<i64>, subject: &str, subject_id: i64, action: &str, reason: &str, actor: (i64, &str), now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO moderation_log (subject, subject_id, action, reason, staff_id, staff_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO moderation_log (subject, subject_id, action, reason, staff_id, staff_name, created_at, city_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(subject)
     .bind(subject_id)
     .bind(action)
     .bind(reason)
-    .bind(staff.0)
-    .bind(staff.1)
+    .bind(actor.0)
+    .bind(actor.1)
     .bind(now)
+    .bind(city)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -100,6 +124,18 @@ pub async fn recent_log(db: &Db, limit: i64) -> Result<Vec<LogEntry>, sqlx::Erro
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT created_at, staff_name, subject, subject_id, action, reason FROM moderation_log ORDER BY id DESC LIMIT $1",
     )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(log_entry).collect())
+}
+
+/// The decisions made for one club, newest first (staff's and its officers').
+pub async fn log_for_city(db: &Db, city_id: i64, limit: i64) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let rows: Vec<LogRow> = sqlx::query_as(
+        "SELECT created_at, staff_name, subject, subject_id, action, reason FROM moderation_log WHERE city_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(city_id)
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;

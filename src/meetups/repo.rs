@@ -190,6 +190,13 @@ pub async fn city_events(db: &Db, city_id: i64, from: i64, until: i64) -> Result
     rows.into_iter().map(event_from_row).collect()
 }
 
+/// A city's last `limit` events that have ended (as fans saw them), latest first.
+pub async fn past_city_events(db: &Db, city_id: i64, now: i64, limit: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.city_id = $1 AND e.status IN ('published', 'postponed') AND e.ends_at < $2 ORDER BY e.starts_at DESC, e.id DESC LIMIT $3");
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(city_id).bind(now).bind(limit).fetch_all(&db.pool).await?;
+    rows.into_iter().map(event_from_row).collect()
+}
+
 /// Gatherings, optionally of one organizer and/or one status, newest first.
 pub async fn gatherings(db: &Db, organizer_id: Option<i64>, status: Option<&str>) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!(

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::super::planner::Schedule;
     use super::super::ranking::{rank, RankedCity, RankingRules};
     use super::super::{repo, ScheduleView};

@@ -25,6 +25,9 @@ enum Rule {
     StaffOrOwner,
     Staff,
     Admin,
+    /// A club's officer in term: none of the callers here is one (`tests/it/clubs.rs`
+    /// holds the officers' matrix).
+    Officer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +52,7 @@ fn allowed(rule: Rule, caller: Caller) -> bool {
         Rule::StaffOrOwner => matches!(caller, Organizer | Staff | Admin),
         Rule::Staff => matches!(caller, Staff | Admin),
         Rule::Admin => caller == Admin,
+        Rule::Officer => false,
     }
 }
 
@@ -138,6 +142,15 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("failed_mail", Rule::Staff, &[]),
     ("retry_mail", Rule::Staff, &[("id", "999999")]),
     ("set_role", Rule::Admin, &[("user_id", "{fan}"), ("role", "bogus")]),
+    ("load_club", Rule::Anyone, &[("city", "1795565")]),
+    ("follow_club", Rule::LoggedIn, &[("city", "999999")]),
+    ("unfollow_club", Rule::LoggedIn, &[("city", "1795565")]),
+    ("appoint_officer", Rule::Staff, &[("city", "1795565"), ("email", "x"), ("role", "king"), ("until", "x"), ("reason", "")]),
+    ("end_officer_term", Rule::LoggedIn, &[("term", "999999"), ("reason", "x")]),
+    ("post_club_news", Rule::Officer, &[("city", "1795565"), ("title", "T"), ("body", "B")]),
+    ("hide_club_news", Rule::LoggedIn, &[("id", "999999"), ("reason", "x")]),
+    ("load_club_desk", Rule::Staff, &[("city", "1795565")]),
+    ("load_club_health", Rule::Staff, &[]),
     // Last: the owner's call really cancels the gathering.
     ("cancel_gathering", Rule::Owner, &[("id", "{gathering}")]),
 ];

@@ -1,2 +1,3 @@
 //! Pages for organizers of self-run gatherings.
+pub mod club_desk;
 pub mod organize;

@@ -33,6 +33,7 @@ pub fn StaffNav() -> impl IntoView {
             <a href="/staff/meetups" aria-current=current("/staff/meetups")>{td!(locale, staff.nav.meetups)}</a>
             <a href="/staff/festival" aria-current=current("/staff/festival")>{td!(locale, festival.staff.nav)}</a>
             <a href="/staff/moderation" aria-current=current("/staff/moderation")>{td!(locale, staff.nav.moderation)}</a>
+            <a href="/staff/clubs" aria-current=current("/staff/clubs")>{td!(locale, clubs.staff_nav)}</a>
             <a href="/staff/feedback" aria-current=current("/staff/feedback")>{td!(locale, conversation.by_city.nav)}</a>
             <a href="/mailbox" aria-current=current("/mailbox")>{td!(locale, staff.nav.mailbox)}</a>
             <a href="/staff/delivery" aria-current=current("/staff/delivery")>{td!(locale, staff.nav.delivery)}</a>

@@ -1,6 +1,7 @@
 //! Pages for staff: dashboard, ranking and planner, meetups and check-in,
 //! moderation, email delivery.
 pub mod admission;
+pub mod clubs;
 pub mod conversation;
 pub mod dashboard;
 pub mod delivery;

@@ -94,7 +94,7 @@ fn report_status(locale: Locale, raw: &str) -> String {
     .to_string()
 }
 
-fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
+pub fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
     let locale = use_locale();
     if log.is_empty() {
         return view! { <p data-testid="moderation-log">{empty}</p> }.into_any();

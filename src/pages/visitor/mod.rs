@@ -1,5 +1,6 @@
 //! Pages for anyone, logged in or not.
 pub mod city;
+pub mod club;
 pub mod home;
 pub mod login;
 pub mod not_found;

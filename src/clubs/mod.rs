@@ -1,0 +1,221 @@
+//! City clubs (同城会): every city has one. A fan's home city's club is theirs, and they
+//! may follow up to `MAX_FOLLOWS` others; staff appoint officers for a term; officers
+//! post news, moderate their club's organizers and gatherings, and members hear of it
+//! in a weekly digest. The club is the city's row: no separate table to keep in step.
+use crate::meetups::MeetupCard;
+use serde::{Deserialize, Serialize};
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod digest;
+#[cfg(feature = "ssr")]
+pub mod officers;
+#[cfg(feature = "ssr")]
+pub mod repo;
+
+/// Clubs a fan may follow besides their home city's.
+pub const MAX_FOLLOWS: usize = 3;
+/// News posts an officer may write a day (each reaches every member's digest).
+pub const NEWS_PER_DAY: i64 = 5;
+/// The longest term staff may give (two years).
+pub const MAX_TERM_DAYS: i64 = 730;
+
+/// An officer's post in a club.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OfficerRole {
+    /// 会长
+    President,
+    /// 副会长
+    VicePresident,
+    /// 组织者
+    Organizer,
+}
+
+impl OfficerRole {
+    pub const ALL: [OfficerRole; 3] = [OfficerRole::President, OfficerRole::VicePresident, OfficerRole::Organizer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficerRole::President => "president",
+            OfficerRole::VicePresident => "vice_president",
+            OfficerRole::Organizer => "organizer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<OfficerRole> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim())
+    }
+
+    pub fn label(self, l: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            OfficerRole::President => td_string!(l, clubs.role.president),
+            OfficerRole::VicePresident => td_string!(l, clubs.role.vice_president),
+            OfficerRole::Organizer => td_string!(l, clubs.role.organizer),
+        }
+    }
+}
+
+/// Whether a term is in force at `now`: begun, not over, not ended early.
+pub fn in_term(starts_at: i64, ends_at: i64, ended_at: Option<i64>, now: i64) -> bool {
+    starts_at <= now && now < ends_at && ended_at.is_none_or(|e| e > now)
+}
+
+/// The ISO week `at` (UTC) falls in, as `2026-W49`: a digest's key, so a fan gets one a
+/// week whoever runs it and however often.
+pub fn iso_week(at: i64) -> String {
+    use chrono::Datelike;
+    let week = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default().iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+/// An officer as the club page shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficerView {
+    pub term_id: i64,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub role: OfficerRole,
+    pub since: String,
+    pub until: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewsView {
+    pub id: i64,
+    pub title: String,
+    /// The post's text with its few marks, escaped (`text::render`).
+    pub body_html: String,
+    pub author: String,
+    pub posted: String,
+}
+
+/// A past event of the club with how it went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastEvent {
+    pub card: MeetupCard,
+    pub attended: i64,
+    /// Average rating (1–5) and how many rated.
+    pub rating: Option<(f64, i64)>,
+}
+
+/// Where the city stands in the ranking for the next official meetup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClubStanding {
+    /// Its place among cities eligible to host, if eligible.
+    pub position: Option<usize>,
+    /// Fans still missing to reach the threshold (0 when reached).
+    pub fans_needed: i64,
+    /// Why it stands there, in the reader's language.
+    pub explanation: String,
+}
+
+/// The reader's tie to the club.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub user_id: i64,
+    /// It is the fan's home city's club.
+    pub home: bool,
+    pub following: bool,
+    /// How many clubs the fan follows.
+    pub follows: usize,
+    /// The fan's post, while in term.
+    pub officer: Option<OfficerRole>,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClubPage {
+    pub city_id: i64,
+    pub city: String,
+    pub province: String,
+    pub officers: Vec<OfficerView>,
+    /// Verified fans whose home city it is.
+    pub members: i64,
+    pub followers: i64,
+    pub standing: Option<ClubStanding>,
+    pub upcoming: Vec<MeetupCard>,
+    pub past: Vec<PastEvent>,
+    pub news: Vec<NewsView>,
+    /// `None` for visitors.
+    pub me: Option<Membership>,
+    /// Staff see the appointment form and every term.
+    pub staff: bool,
+}
+
+/// One club as staff see it in the country view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClubHealth {
+    pub city_id: i64,
+    pub city: String,
+    pub province: String,
+    pub members: i64,
+    pub officers: i64,
+    /// Gatherings that started in the last 90 days.
+    pub gatherings_90d: i64,
+    pub attended_90d: i64,
+    pub rating: Option<f64>,
+    pub open_reports: i64,
+}
+
+impl ClubHealth {
+    /// What needs staff's attention first: open reports, then clubs with members but no
+    /// officer, then the quiet ones.
+    pub fn attention(&self) -> (i64, bool, i64) {
+        (-self.open_reports, !(self.officers == 0 && self.members > 0), self.gatherings_90d)
+    }
+}
+
+/// A club's decisions waiting for its officers: applications to organize and
+/// gatherings to review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClubDesk {
+    pub city_id: i64,
+    pub city: String,
+    pub applications: Vec<crate::gatherings::ApplicationView>,
+    pub gatherings: Vec<crate::gatherings::PendingGathering>,
+    /// Staff's and officers' decisions for the club, newest first.
+    pub log: Vec<crate::gatherings::LogEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_term_covers_its_days_unless_ended() {
+        assert!(in_term(100, 200, None, 100));
+        assert!(!in_term(100, 200, None, 99), "not begun");
+        assert!(!in_term(100, 200, None, 200), "over");
+        assert!(!in_term(100, 200, Some(150), 160), "resigned or removed");
+        assert!(in_term(100, 200, Some(150), 140), "until it was ended");
+    }
+
+    #[test]
+    fn weeks_are_iso_weeks() {
+        assert_eq!(iso_week(1_796_256_000 + 3600), "2026-W49", "Thursday 2026-12-03");
+        assert_eq!(iso_week(1_798_588_800), "2026-W53", "2026-12-30");
+        assert_eq!(iso_week(1_799_020_800), "2027-W01", "2027-01-04");
+    }
+
+    #[test]
+    fn clubs_needing_attention_come_first() {
+        let club = |reports, officers, members, gatherings| ClubHealth {
+            city_id: 1,
+            city: String::new(),
+            province: String::new(),
+            members,
+            officers,
+            gatherings_90d: gatherings,
+            attended_90d: 0,
+            rating: None,
+            open_reports: reports,
+        };
+        let mut clubs = [club(0, 2, 50, 9), club(0, 0, 40, 0), club(3, 1, 10, 2), club(0, 1, 20, 1)];
+        clubs.sort_by_key(ClubHealth::attention);
+        let order: Vec<(i64, i64)> = clubs.iter().map(|c| (c.open_reports, c.officers)).collect();
+        assert_eq!(order, vec![(3, 1), (0, 0), (0, 1), (0, 2)]);
+        assert_eq!(OfficerRole::parse("vice_president"), Some(OfficerRole::VicePresident));
+        assert_eq!(OfficerRole::parse("king"), None);
+    }
+}

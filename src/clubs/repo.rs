@@ -1,0 +1,123 @@
+//! Storage of clubs: members and followers, news, and the figures of the staff view.
+use crate::infra::db::{Db, Tx};
+
+/// (members: verified fans of the city, followers).
+pub async fn counts(db: &Db, city_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT c.verified_fans, (SELECT COUNT(*) FROM club_follows f WHERE f.city_id = c.id) FROM cities c WHERE c.id = $1")
+        .bind(city_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// The clubs `user_id` follows.
+pub async fn followed(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT city_id FROM club_follows WHERE user_id = $1 ORDER BY created_at").bind(user_id).fetch_all(&db.pool).await
+}
+
+/// Follows a club unless the fan already follows `max` (counted under a lock on the
+/// fan's row, so two presses at once cannot make it `max + 1`). `Ok(false)`: too many.
+pub async fn follow(tx: &mut Tx, user_id: i64, city_id: i64, max: usize, now: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query(&format!("SELECT id FROM users WHERE id = $1 {}", tx.dialect.row_lock())).bind(user_id).fetch_optional(&mut **tx).await?;
+    let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM club_follows WHERE user_id = $1 AND city_id <> $2").bind(user_id).bind(city_id).fetch_one(&mut **tx).await?;
+    if already >= max as i64 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO club_follows (user_id, city_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, city_id) DO NOTHING")
+        .bind(user_id)
+        .bind(city_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
+
+pub async fn unfollow(tx: &mut Tx, user_id: i64, city_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM club_follows WHERE user_id = $1 AND city_id = $2").bind(user_id).bind(city_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A news post as stored: (id, title, body, author name, created).
+pub type NewsRow = (i64, String, String, String, i64);
+
+pub async fn news(db: &Db, city_id: i64, since: i64, limit: i64) -> Result<Vec<NewsRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title, body, author_name, created_at FROM club_news WHERE city_id = $1 AND status = 'published' AND created_at >= $2 \
+         ORDER BY created_at DESC, id DESC LIMIT $3",
+    )
+    .bind(city_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn insert_news(tx: &mut Tx, city_id: i64, author: (i64, &str), title: &str, body: &str, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO club_news (city_id, author_id, author_name, title, body, status, created_at) VALUES ($1, $2, $3, $4, $5, 'published', $6) RETURNING id",
+    )
+    .bind(city_id)
+    .bind(author.0)
+    .bind(author.1)
+    .bind(title)
+    .bind(body)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The club a post belongs to (locked against a second decision), if the post exists.
+pub async fn news_club(tx: &mut Tx, news_id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let sql = format!("SELECT city_id, status FROM club_news WHERE id = $1 {}", tx.dialect.row_lock());
+    sqlx::query_as(&sql).bind(news_id).fetch_optional(&mut **tx).await
+}
+
+pub async fn set_news_status(tx: &mut Tx, news_id: i64, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE club_news SET status = $1 WHERE id = $2").bind(status).bind(news_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Posts by `author_id` in the last day (the posting limit).
+pub async fn posts_today(tx: &mut Tx, author_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM club_news WHERE author_id = $1 AND created_at > $2").bind(author_id).bind(now - 86_400).fetch_one(&mut **tx).await
+}
+
+/// (event, fans who came, average rating, ratings) for each of `events`.
+pub async fn event_outcomes(db: &Db, events: &[i64]) -> Result<Vec<(i64, i64, Option<f64>, i64)>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers from our own rows, not input.
+    let ids = events.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    sqlx::query_as(&format!(
+        "SELECT e.id, (SELECT COUNT(*) FROM attendance a WHERE a.event_id = e.id AND a.outcome = 'attended'), \
+           (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM feedback f WHERE f.event_id = e.id), \
+           (SELECT COUNT(*) FROM feedback f WHERE f.event_id = e.id) \
+         FROM events e WHERE e.id IN ({ids})"
+    ))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Every club's figures for the staff view: (city, name zh, name en, province zh,
+/// province en, members, officers in term, gatherings in the last 90 days, fans who
+/// came to them, their average rating, open reports).
+pub type HealthRow = (i64, String, String, String, String, i64, i64, i64, i64, Option<f64>, i64);
+
+pub async fn health(db: &Db, now: i64) -> Result<Vec<HealthRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.id, c.name_zh, c.name_en, c.province_zh, c.province_en, c.verified_fans, \
+           (SELECT COUNT(DISTINCT o.user_id) FROM club_officers o WHERE o.city_id = c.id AND o.starts_at <= $1 AND o.ends_at > $1 AND (o.ended_at IS NULL OR o.ended_at > $1)), \
+           COALESCE(g.gatherings, 0), COALESCE(g.attended, 0), g.rating, \
+           (SELECT COUNT(*) FROM reports r JOIN events e ON e.id = r.event_id WHERE e.city_id = c.id AND r.status = 'open') \
+         FROM cities c LEFT JOIN ( \
+           SELECT e.city_id, COUNT(*) AS gatherings, \
+             CAST(SUM((SELECT COUNT(*) FROM attendance a WHERE a.event_id = e.id AND a.outcome = 'attended')) AS BIGINT) AS attended, \
+             CAST(AVG((SELECT AVG(f.rating) FROM feedback f WHERE f.event_id = e.id)) AS DOUBLE PRECISION) AS rating \
+           FROM events e WHERE e.kind = 'gathering' AND e.status IN ('published', 'postponed') AND e.starts_at >= $2 AND e.starts_at < $1 \
+           GROUP BY e.city_id) g ON g.city_id = c.id",
+    )
+    .bind(now)
+    .bind(now - 90 * 86_400)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -1,0 +1,73 @@
+//! Staff: the country's clubs at a glance, grouped by province, the clubs that need
+//! attention first (open reports; members but no officer).
+use crate::clubs::api::load_club_health;
+use crate::clubs::ClubHealth;
+use crate::components::form::error_text;
+use crate::i18n::{td, td_string};
+use crate::language::use_locale;
+use crate::pages::staff::dashboard::{loading, StaffNav};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn StaffClubsPage() -> impl IntoView {
+    let locale = use_locale();
+    let clubs = OnceResource::new(load_club_health());
+    view! {
+        <Title text=move || td_string!(locale, clubs.staff_heading) />
+        <StaffNav />
+        <h1>{td!(locale, clubs.staff_heading)}</h1>
+        <p class="hint">{td!(locale, clubs.staff_intro)}</p>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match clubs.await {
+                    Ok(clubs) => view! { <ClubTable clubs /> }.into_any(),
+                    Err(e) => error_text(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ClubTable(clubs: Vec<ClubHealth>) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <div class="table-scroll wide">
+            <table data-testid="club-health">
+                <thead>
+                    <tr>
+                        <th scope="col">{td!(locale, clubs.col.club)}</th>
+                        <th scope="col">{td!(locale, clubs.col.province)}</th>
+                        <th scope="col" class="num">{td!(locale, clubs.col.members)}</th>
+                        <th scope="col" class="num">{td!(locale, clubs.col.officers)}</th>
+                        <th scope="col" class="num">{td!(locale, clubs.col.gatherings)}</th>
+                        <th scope="col" class="num">{td!(locale, clubs.col.attended)}</th>
+                        <th scope="col" class="num">{td!(locale, clubs.col.rating)}</th>
+                        <th scope="col" class="num">{td!(locale, clubs.col.reports)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {clubs
+                        .into_iter()
+                        .map(|c| {
+                            let attention = c.open_reports > 0 || (c.officers == 0 && c.members > 0);
+                            view! {
+                            <tr class:attention=attention>
+                                <th scope="row"><a href=format!("/clubs/{}", c.city_id)>{c.city}</a></th>
+                                <td>{c.province}</td>
+                                <td class="num">{c.members}</td>
+                                <td class="num">{c.officers}</td>
+                                <td class="num">{c.gatherings_90d}</td>
+                                <td class="num">{c.attended_90d}</td>
+                                <td class="num">{c.rating.map(|r| format!("{r:.1}")).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{c.open_reports}</td>
+                            </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
