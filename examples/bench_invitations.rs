@@ -169,4 +169,14 @@ async fn main() {
     println!("| delivered to SMTP on loopback | {:.1} s, {:.0} messages/s | — |", delivered_in.as_secs_f64(), invited as f64 / delivered_in.as_secs_f64());
     println!("  check: {} received, {} distinct Message-IDs, {} distinct recipients: {}", got.len(), ids.len(), recipients.len(), if exact { "OK" } else { "FAILED" });
     assert!(exact);
+
+    // The weekly club digest to the same city's members (issue 25): queued in one
+    // statement per language, like the invitations.
+    let now = tongcheng::infra::clock::now();
+    let mut tx = db.begin_write().await.expect("tx");
+    tongcheng::clubs::repo::insert_news(&mut tx, city, (1, "Bench"), "Hotpot night", "Friday, **bring a friend**", now).await.expect("news");
+    tx.commit().await.expect("commit");
+    let digesting = Instant::now();
+    let digests = tongcheng::clubs::digest::queue_for_club(&db, city, &base, now).await.expect("digest");
+    println!("| club digest: one per member queued | {:.2} s ({digests} digests) | — |", digesting.elapsed().as_secs_f64());
 }

@@ -52,6 +52,7 @@ async fn main() {
         id
     };
     let (meetup_page, city_page, staff_meetup) = (format!("/meetups/{meetup}"), format!("/cities/{beijing}"), format!("/staff/meetups/{meetup}"));
+    let club_page = format!("/clubs/{beijing}");
 
     println!("backend: {backend}; demo fans: {fans}; seed-demo took {:.1} s", seed_time.as_secs_f64());
     println!("| request | median | p90 | p99 |");
@@ -61,6 +62,8 @@ async fn main() {
         ("GET /meetups (page)", "GET", "/meetups"),
         ("GET /meetups/{id} (page)", "GET", meetup_page.as_str()),
         ("GET /cities/{id} (page)", "GET", city_page.as_str()),
+        ("GET /clubs/{id} (page)", "GET", club_page.as_str()),
+        ("GET /staff/clubs (page: every club's figures)", "GET", "/staff/clubs"),
         ("GET /staff/meetups/{id} (page)", "GET", staff_meetup.as_str()),
         ("GET /staff/ranking (page)", "GET", "/staff/ranking"),
         ("GET /staff/planner (page)", "GET", "/staff/planner"),

@@ -29,13 +29,14 @@ test("a visitor registers, confirms the email from the mailbox, logs in and edit
   await expect(page.getByTestId("home-city")).toContainText("深圳 Shenzhen");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("小明");
 
+  await page.locator("header details.more > summary").click();
   await page.getByRole("link", { name: "小明" }).click();
   await expect(page).toHaveURL(/\/account$/);
   const name = page.getByLabel("Display name");
   await name.fill("小明同学");
   await page.getByRole("button", { name: "Save name" }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
-  await expect(page.getByRole("link", { name: "小明同学" })).toBeVisible();
+  await expect(page.locator("header a.who"), "the header (in More) has the new name").toHaveText("小明同学");
   await page.reload();
   await expect(page.getByLabel("Display name")).toHaveValue("小明同学");
 });

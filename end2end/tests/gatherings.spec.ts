@@ -13,6 +13,7 @@ test("a fan becomes an organizer, lists a gathering; staff approve; another fan 
   const fan = await verifiedFan(browser, "joiner", "成都", /成都 Chengdu/);
 
   // The fan applies to organize.
+  await organizer.page.locator("header details.more > summary").click();
   await organizer.page.getByRole("link", { name: "Organize", exact: true }).click();
   await organizer.page.getByLabel("Why do you want to organize gatherings?").fill("I run the Chengdu fan club chat.");
   await organizer.page.getByRole("button", { name: "Apply to organize" }).click();

@@ -91,13 +91,17 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
     for (const url of ["/festival", "/forgot-password", "/reset-password?token=not-a-token", "/verify?token=not-a-token", "/no-such-page"]) await check(visitor, lang, url);
 
     const fan = await fanIn(browser, lang, `phone-${lang}`, "深圳");
-    for (const url of ["/account", "/organize", "/mailbox", "/my-meetups"]) await check(fan.page, lang, url);
-    // Logged in, the header keeps one row of links, and "Where next?" shows without
-    // scrolling it.
-    const links = await fan.page.locator("header nav.site-nav > a").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
-    expect(new Set(links).size, "the nav's links are one row").toBe(1);
-    const whereNext = await fan.page.locator('header a[href="/where-next"]').boundingBox();
-    expect(whereNext && whereNext.x >= 0 && whereNext.x + whereNext.width <= PHONE.width, `"where next" in view: ${JSON.stringify(whereNext)}`).toBeTruthy();
+    for (const url of ["/account", "/organize", "/mailbox", "/clubs/1795565", "/my-meetups"]) await check(fan.page, lang, url);
+    // Logged in, the header keeps one row of links and "More"; every destination, in the
+    // row or in the opened menu, is on screen without scrolling sideways.
+    const row = await fan.page.locator("header nav.site-nav > a, header nav.site-nav > details > summary").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    expect(new Set(row).size, "the nav's links are one row").toBe(1);
+    await fan.page.locator("header details.more > summary").click();
+    for (const target of await fan.page.locator("header nav.site-nav a, header nav.site-nav button").all()) {
+      const box = await target.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= PHONE.width, `${await target.textContent()} in view: ${JSON.stringify(box)}`).toBeTruthy();
+    }
+    await fan.page.locator("header details.more > summary").click();
     const fanPage = (await fan.page.getByTestId("my-fan-page").getAttribute("href")) ?? "";
     await check(fan.page, lang, fanPage);
     await fan.page.goto("/mailbox");
@@ -105,7 +109,7 @@ for (const lang of ["zh-CN", "en"] as Lang[]) {
 
     const desk = await newPage(browser, lang, true);
     await logIn(desk, staff.email, staff.password);
-    for (const url of ["/staff", "/staff/meetups/new", "/staff/festival", "/staff/delivery", "/staff/planner", "/mailbox"]) await check(desk, lang, url);
+    for (const url of ["/staff", "/staff/meetups/new", "/staff/festival", "/staff/delivery", "/staff/planner", "/mailbox", "/staff/clubs", "/clubs/1795565", "/clubs/1795565/desk"]) await check(desk, lang, url);
     // A fan's record as staff see it (every account has one).
     await check(desk, lang, fanPage.replace("/fans/", "/staff/organizers/"));
     // A festival's pages, for staff and for fans, once the suite has made one (festival.spec.ts).

@@ -3,6 +3,7 @@ import { logIn, staff } from "./helpers";
 
 test("staff go from the ranking to an accepted plan and a draft meetup", async ({ page }) => {
   await logIn(page, staff.email, staff.password);
+  await page.locator("header details.more > summary").click();
   await page.getByRole("link", { name: "Staff", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Where are the fans?" })).toBeVisible();
   await expect(page.locator("svg.map circle").first()).toBeVisible();
@@ -44,4 +45,18 @@ test("fans and visitors are kept out of the staff pages", async ({ page }) => {
   await page.goto("/staff/planner");
   await expect(page.getByText("Please log in first.")).toBeVisible();
   await expect(page.getByTestId("proposal")).toHaveCount(0);
+});
+
+test("staff tables use a desk's width: names and headers never break inside a word", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await logIn(page, staff.email, staff.password);
+  for (const url of ["/staff/ranking", "/staff/clubs"]) {
+    await page.goto(url);
+    const main = await page.locator("main").boundingBox();
+    expect(main?.width ?? 0, `${url} uses the screen`).toBeGreaterThan(1100);
+    // One line each: a header or a city name that wrapped is taller than two lines' worth.
+    const tall = await page.locator("table thead th, table tbody th").evaluateAll((cells) =>
+      cells.filter((c) => c.getBoundingClientRect().height > 2.2 * (parseFloat(getComputedStyle(c).lineHeight) || 24) + 16).map((c) => c.textContent));
+    expect(tall, `${url}: cells broken over lines`).toEqual([]);
+  }
 });

@@ -40,6 +40,15 @@ CREATE TABLE club_news (
 );
 CREATE INDEX club_news_city ON club_news (city_id, created_at);
 
+-- Each club's weekly digest, once: the news it covered ends at `covered_until`, where
+-- the next one starts (src/clubs/digest.rs).
+CREATE TABLE club_digests (
+    city_id       BIGINT  NOT NULL REFERENCES cities (id),
+    week          TEXT    NOT NULL,
+    covered_until BIGINT  NOT NULL,
+    PRIMARY KEY (city_id, week)
+);
+
 -- One audit log for staff's and officers' decisions: the moderation log also records
 -- officers' terms and club news, and which club a decision was made for.
 ALTER TABLE moderation_log DROP CONSTRAINT IF EXISTS moderation_log_subject_check;

@@ -185,6 +185,11 @@ pub async fn appoint_officer(city: i64, email: String, role: String, until: Stri
     let Some((user_id, name, _)) = officer else {
         return Err(AppError::field("email", crate::msg!(clubs.errors.no_such_fan)));
     };
+    // An address nobody confirmed may not be its holder's: no powers for it.
+    let confirmed: Option<i64> = sqlx::query_scalar("SELECT email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    if confirmed.is_none() {
+        return Err(AppError::field("email", crate::msg!(clubs.errors.unconfirmed)));
+    }
     let term = NewTerm { city_id: city, user_id, role, starts_at: now, ends_at, appointed_by: staff.id, reason: &reason };
     let id = appoint(&mut tx, &term, now).await?;
     let what = format!("appoint {} {name}", role.as_str());
@@ -263,7 +268,8 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
     Ok(ClubDesk {
         city_id: city,
         city: crate::language::city_name(crate::infra::locale::current(), &info.name_zh, &info.name_en).to_string(),
-        log: crate::gatherings::repo::log_for_city(&state.db, city, 50).await?,
+        // Staff's decisions about officers (and their reasons) stay with staff.
+        log: crate::gatherings::repo::log_for_city(&state.db, city, 50).await?.into_iter().filter(|l| user.role.is_staff() || !l.subject.starts_with("officer")).collect(),
         applications: crate::gatherings::repo::applications_in(&state.db, city)
             .await?
             .into_iter()

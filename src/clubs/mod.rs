@@ -56,13 +56,9 @@ impl OfficerRole {
     }
 }
 
-/// Whether a term is in force at `now`: begun, not over, not ended early.
-pub fn in_term(starts_at: i64, ends_at: i64, ended_at: Option<i64>, now: i64) -> bool {
-    starts_at <= now && now < ends_at && ended_at.is_none_or(|e| e > now)
-}
-
 /// The ISO week `at` (UTC) falls in, as `2026-W49`: a digest's key, so a fan gets one a
 /// week whoever runs it and however often.
+#[cfg(feature = "ssr")]
 pub fn iso_week(at: i64) -> String {
     use chrono::Datelike;
     let week = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default().iso_week();
@@ -182,15 +178,7 @@ pub struct ClubDesk {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_term_covers_its_days_unless_ended() {
-        assert!(in_term(100, 200, None, 100));
-        assert!(!in_term(100, 200, None, 99), "not begun");
-        assert!(!in_term(100, 200, None, 200), "over");
-        assert!(!in_term(100, 200, Some(150), 160), "resigned or removed");
-        assert!(in_term(100, 200, Some(150), 140), "until it was ended");
-    }
-
+    #[cfg(feature = "ssr")]
     #[test]
     fn weeks_are_iso_weeks() {
         assert_eq!(iso_week(1_796_256_000 + 3600), "2026-W49", "Thursday 2026-12-03");

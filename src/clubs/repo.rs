@@ -76,8 +76,10 @@ pub async fn set_news_status(tx: &mut Tx, news_id: i64, status: &str) -> Result<
     Ok(())
 }
 
-/// Posts by `author_id` in the last day (the posting limit).
+/// Posts by `author_id` in the last day (the posting limit), counted under a lock on the
+/// author's row so posts sent at once are counted one after the other.
 pub async fn posts_today(tx: &mut Tx, author_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query(&format!("SELECT id FROM users WHERE id = $1 {}", tx.dialect.row_lock())).bind(author_id).fetch_optional(&mut **tx).await?;
     sqlx::query_scalar("SELECT COUNT(*) FROM club_news WHERE author_id = $1 AND created_at > $2").bind(author_id).bind(now - 86_400).fetch_one(&mut **tx).await
 }
 

@@ -22,19 +22,24 @@ pub fn Nav() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => {
                                 view! {
-                                    // On a phone the row scrolls sideways: what a fan looks for
-                                    // most comes first, so "Where next?" shows at 360 px in
-                                    // either language (languages.spec.ts).
+                                    // What a fan looks for most stays in the row; the rest is
+                                    // one press away in "More" (a <details>: no JavaScript
+                                    // needed), so nothing is off screen at 360 px.
                                     <a href="/meetups">{td!(locale, common.nav.meetups)}</a>
                                     <a href="/my-meetups">{td!(locale, common.nav.my_meetups)}</a>
-                                    <a href="/where-next">{td!(locale, common.nav.where_next)}</a>
                                     <a href=format!("/clubs/{}", user.home_city.id)>{td!(locale, common.nav.my_club)}</a>
-                                    <a href="/organize">{td!(locale, common.nav.organize)}</a>
-                                    {user.role.is_staff().then(|| view! { <a href="/staff">{td!(locale, common.nav.staff)}</a> })}
-                                    <a href="/account" class="who" title=move || td_string!(locale, common.nav.account)>{user.display_name}</a>
-                                    <ActionForm action=auth.logout attr:class="inline">
-                                        <button type="submit" class="link">{td!(locale, common.nav.log_out)}</button>
-                                    </ActionForm>
+                                    <details class="more">
+                                        <summary>{td!(locale, common.nav.more)}</summary>
+                                        <div class="more-links">
+                                            <a href="/where-next">{td!(locale, common.nav.where_next)}</a>
+                                            <a href="/organize">{td!(locale, common.nav.organize)}</a>
+                                            {user.role.is_staff().then(|| view! { <a href="/staff">{td!(locale, common.nav.staff)}</a> })}
+                                            <a href="/account" class="who" title=move || td_string!(locale, common.nav.account)>{user.display_name}</a>
+                                            <ActionForm action=auth.logout attr:class="inline">
+                                                <button type="submit" class="link">{td!(locale, common.nav.log_out)}</button>
+                                            </ActionForm>
+                                        </div>
+                                    </details>
                                 }
                                     .into_any()
                             }

@@ -18,7 +18,7 @@ pub fn invitation(festival: &Festival, session: &EventInfo, base: &str) -> Local
             paragraphs: vec![
                 td_string!(l, festival.email.intro, name = &festival.name, city = city).to_string(),
                 td_string!(l, festival.email.session, starts = starts, venue = venue, seats = session.capacity.unwrap_or_default()).to_string(),
-                td_string!(l, festival.email.opens, opens = opens, timezone = super::OPENING_TIMEZONE).to_string(),
+                td_string!(l, festival.email.opens, opens = opens, timezone = crate::infra::clock::zone_label(super::OPENING_TIMEZONE, l)).to_string(),
                 td_string!(l, festival.email.one_place).to_string(),
             ],
             link: Some((td_string!(l, festival.email.button), &url)),

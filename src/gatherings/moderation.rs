@@ -65,6 +65,15 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             return Err(AppError::Forbidden);
         }
         crate::clubs::officers::require(&mut *tx, city, staff.id, now).await?;
+        // Nor about staff's or a fellow officer's (two officers approving each other's is
+        // approving one's own), nor a second chance staff once refused: those are staff's.
+        if let Some(owner) = owner {
+            let staff_owned = role_of(&mut tx, owner).await.is_ok_and(|r| r.is_staff());
+            let officer_owned = crate::clubs::officers::role_in(&mut *tx, city, owner, now).await?.is_some();
+            if staff_owned || officer_owned || super::repo::refused_by_staff_before(&mut tx, owner).await? {
+                return Err(AppError::Forbidden);
+            }
+        }
     }
     let mut notify: Option<(i64, &str)> = None;
     // Staff and admins are not moderated: changing their role is `set_role`.

@@ -34,6 +34,15 @@ pub async fn club_business(tx: &mut Tx, subject: &str, id: i64) -> Result<Option
     sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
 }
 
+/// Whether staff once declined `user_id`'s application to organize or revoked them.
+pub async fn refused_by_staff_before(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
+    let refused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizer_applications WHERE user_id = $1 AND status IN ('declined', 'revoked')")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(refused > 0)
+}
+
 /// Applications to organize in one city, waiting for a decision.
 pub async fn applications_in(db: &Db, city_id: i64) -> Result<Vec<ApplicationView>, sqlx::Error> {
     sqlx::query_as(&format!("{APPLICATION_SELECT} WHERE a.status = 'pending' AND a.city_id = $1 ORDER BY a.id")).bind(city_id).fetch_all(&db.pool).await

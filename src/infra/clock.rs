@@ -45,6 +45,15 @@ pub fn format_local(timestamp: i64, tz: &str, locale: Locale) -> String {
     }
 }
 
+/// A time zone as fans say it: China's (Asia/Shanghai, Asia/Urumqi keeps Beijing's clock
+/// too) is "北京时间" / "Beijing time"; any other keeps its IANA name.
+pub fn zone_label(tz: &str, locale: Locale) -> String {
+    match tz {
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Harbin" | "Asia/Urumqi" | "PRC" => td_string!(locale, common.beijing_time).to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// "2026-11-28 14:00", as a form's date-and-time field shows it (`infra::dates`).
 pub fn format_input(timestamp: i64, tz: &str) -> String {
     local(timestamp, tz).map(|t| t.format(super::dates::DATE_TIME_FORMAT).to_string()).unwrap_or_default()
@@ -88,6 +97,13 @@ pub fn local_year_start(timestamp: i64, tz: &str) -> (i32, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinas_zone_is_beijing_time() {
+        assert_eq!(zone_label("Asia/Shanghai", Locale::zh_CN), "北京时间");
+        assert_eq!(zone_label("Asia/Shanghai", Locale::en), "Beijing time");
+        assert_eq!(zone_label("Europe/Berlin", Locale::en), "Europe/Berlin");
+    }
 
     #[test]
     fn days_and_years_start_at_local_midnight() {

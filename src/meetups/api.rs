@@ -66,7 +66,7 @@ mod ssr {
             organizer: e.organizer.as_ref().map(|(_, name)| name.clone()),
             address: e.address.clone(),
             ends: format_local(e.ends_at, &e.timezone, locale),
-            timezone: e.timezone.clone(),
+            timezone: crate::infra::clock::zone_label(&e.timezone, locale),
             waitlisted: super::super::repo::waitlisted_count(db, e.id).await?,
             signup: signup_state(e.status, e.signup_opens_at, e.signup_closes_at, e.starts_at, now()),
             signup_opens: e.signup_opens_at.map(|t| format_local(t, &e.timezone, locale)),

@@ -27,10 +27,10 @@ fn when_where(event: &EventInfo, l: Locale) -> String {
         (venue, address) => td_string!(l, email.meetup.venue_address, venue = venue, address = address).to_string(),
     };
     let when = format_local(event.starts_at, &event.timezone, l);
-    td_string!(l, email.meetup.when_where, when = when, timezone = &event.timezone, city = city_in(event, l), place = place).to_string()
+    td_string!(l, email.meetup.when_where, when = when, timezone = crate::infra::clock::zone_label(&event.timezone, l), city = city_in(event, l), place = place).to_string()
 }
 
-/// "Title: Sat 6 Dec 2026, 19:00 (Asia/Shanghai), Chengdu, Hall 1, 1 Main St"
+/// "Title: Sat 6 Dec 2026, 19:00 (Beijing time), Chengdu, Hall 1, 1 Main St"
 fn title_details(event: &EventInfo, l: Locale) -> String {
     td_string!(l, email.meetup.title_details, title = &event.title, details = when_where(event, l)).to_string()
 }
@@ -318,14 +318,14 @@ mod tests {
         let zh = seat_confirmed(Locale::zh_CN, &e, "a@b.cn", "小<米>", "K7QX-M2PA-9HVD", 1, 1, "http://x", false);
         assert_eq!(zh.subject, "你的门票：Fan <meetup> & friends");
         assert!(zh.text.starts_with("小<米>，你好！\n\n你的名额已确认。"), "{}", zh.text);
-        assert!(zh.text.contains("2026年11月28日 周六 14:00（Asia/Shanghai），成都，Hall 1"), "{}", zh.text);
+        assert!(zh.text.contains("2026年11月28日 周六 14:00（北京时间），成都，Hall 1"), "{}", zh.text);
         assert!(zh.html.contains("小&lt;米&gt;，你好！") && zh.html.contains("Fan &lt;meetup&gt; &amp; friends"));
         assert!(!zh.html.contains("<meetup>"));
 
         let en = seat_confirmed(Locale::en, &e, "a@b.cn", "Li", "K7QX-M2PA-9HVD", 1, 1, "http://x", true);
         assert_eq!(en.subject, "You're in: Fan <meetup> & friends");
         assert!(en.text.starts_with("Hello Li,\n\nGood news:"), "{}", en.text);
-        assert!(en.text.contains("Sat 28 Nov 2026, 14:00 (Asia/Shanghai), Chengdu, Hall 1"), "{}", en.text);
+        assert!(en.text.contains("Sat 28 Nov 2026, 14:00 (Beijing time), Chengdu, Hall 1"), "{}", en.text);
         assert!(en.text.contains("Your ticket code: K7QX-M2PA-9HVD."));
         let ics = &en.attachments.iter().find(|a| a.filename == "meetup.ics").expect("calendar file").content;
         assert!(ics.contains("LOCATION:Hall 1 Chengdu"), "{ics}");

@@ -277,7 +277,7 @@ pub fn refusal(state: SignupState, event: &EventInfo) -> AppError {
     let message = match (state, event.signup_opens_at) {
         (SignupState::NotOpenYet, Some(opens)) => Text::build(|l| {
             let time = crate::infra::clock::format_local(opens, &event.timezone, l);
-            td_string!(l, errors.signup_opens_at, time = time, timezone = &event.timezone).to_string()
+            td_string!(l, errors.signup_opens_at, time = time, timezone = crate::infra::clock::zone_label(&event.timezone, l)).to_string()
         }),
         _ => state.message(),
     };

@@ -130,7 +130,7 @@ pub async fn host_plan() -> Result<PlanPage, AppError> {
         .map(|p| ProposalView {
             date: p.date.format("%Y-%m-%d").to_string(),
             local_start: match (&p.city, p.starts_at) {
-                (Some(c), Some(t)) => format!("{} ({})", ssr::format_local(t, &c.figures.timezone, locale), c.figures.timezone),
+                (Some(c), Some(t)) => format!("{} ({})", ssr::format_local(t, &c.figures.timezone, locale), crate::infra::clock::zone_label(&c.figures.timezone, locale)),
                 // No city, so no time zone: the date and the schedule's wall-clock time.
                 _ => super::planner::local_instant(p.date, schedule.local_time, "UTC")
                     .map(|t| ssr::format_local(t, "UTC", locale))

@@ -66,7 +66,7 @@ pub struct ProposalView {
     /// YYYY-MM-DD
     pub date: String,
     pub city: Option<RankedCity>,
-    /// e.g. "Sat 28 Nov 2026, 14:00 (Asia/Shanghai)", in the reader's language.
+    /// e.g. "Sat 28 Nov 2026, 14:00 (Beijing time)", in the reader's language.
     pub local_start: String,
 }
 

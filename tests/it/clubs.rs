@@ -48,6 +48,9 @@ async fn officers_hold_powers_only_in_their_club_and_their_term(backend: Backend
     let second = appoint(&staff, SHENZHEN, "vice@example.com", "president").await.unwrap_err();
     assert!(second.1.field_text("role").is_some(), "{second:?}");
     let vice_term = appoint(&staff, SHENZHEN, "vice@example.com", "vice_president").await.expect("a vice president");
+    let _: String = app.browser().call("register", &[("email", "unconfirmed@example.com"), ("display_name", "U"), ("password", "password123"), ("city", "深圳")]).await.unwrap();
+    let unconfirmed = appoint(&staff, SHENZHEN, "unconfirmed@example.com", "organizer").await.unwrap_err();
+    assert!(unconfirmed.1.field_text("email").is_some(), "an address nobody confirmed gets no powers: {unconfirmed:?}");
     let page: ClubPage = fan.call("load_club", &[("city", SHENZHEN)]).await.unwrap();
     assert_eq!(page.officers.len(), 2);
 
@@ -111,6 +114,12 @@ async fn officers_moderate_their_club_and_every_decision_is_logged(backend: Back
     let own: i64 = officer.call("save_gathering", &gathering_form("", "My own", "", "10")).await.unwrap();
     assert_eq!(decide(officer.clone(), "gathering", own, "approve").await, Err(AppError::Forbidden));
     assert_eq!(decide(officer.clone(), "organizer", user_id(&app, "host@example.com").await, "revoke").await, Err(AppError::Forbidden));
+    // Nor a fellow officer's: two officers approving each other's is approving one's own.
+    let fellow = app.fan("fellow@example.com", "深圳").await;
+    appoint(&staff, SHENZHEN, "fellow@example.com", "organizer").await.unwrap();
+    common::execute(&app.state.db, "UPDATE users SET role = 'organizer' WHERE id = $1", &[user_id(&app, "fellow@example.com").await]).await;
+    let fellows: i64 = fellow.call("save_gathering", &gathering_form("", "The fellow's", "", "10")).await.unwrap();
+    assert_eq!(decide(officer.clone(), "gathering", fellows, "approve").await, Err(AppError::Forbidden));
     // An officer whose term ran out decides nothing.
     common::execute(&app.state.db, "UPDATE club_officers SET starts_at = $1 - 86400, ends_at = $1 WHERE user_id = $2", &[now() - 1, officer_id]).await;
     let another: i64 = host.call("save_gathering", &gathering_form("", "Second", "", "10")).await.unwrap();
