@@ -17,13 +17,36 @@ mod ssr {
         crate::cities::catalogue()?.iter().find(|c| c.id == id).cloned().ok_or(AppError::NotFound)
     }
 
-    pub async fn standing(db: &Db, city_id: i64) -> Result<Option<ClubStanding>, AppError> {
-        let (ranked, _, _) = crate::staff::api::ssr::ranking_now(db).await?;
-        Ok(ranked.into_iter().find(|c| c.figures.city_id == city_id).map(|c| ClubStanding {
-            position: c.position,
-            fans_needed: c.fans_needed,
-            explanation: c.explanation,
-        }))
+    /// Every city's standing in the reader's language, ranked at most once every
+    /// `STANDINGS_TTL` per process and language: ranking all 337 cities for each club
+    /// page view would cost more than the rest of the page.
+    pub async fn standing(db: &Db, database: &str, city_id: i64) -> Result<Option<ClubStanding>, AppError> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, LazyLock, Mutex};
+        use std::time::{Duration, Instant};
+        type Standings = Arc<HashMap<i64, ClubStanding>>;
+        static CACHE: LazyLock<Mutex<HashMap<(String, &'static str), (Instant, Standings)>>> = LazyLock::new(Default::default);
+        const STANDINGS_TTL: Duration = Duration::from_secs(30);
+        use leptos_i18n::Locale as _;
+        let key = (database.to_string(), crate::infra::locale::current().as_str());
+        let cached = CACHE.lock().ok().and_then(|c| c.get(&key).filter(|(at, _)| at.elapsed() < STANDINGS_TTL).map(|(_, s)| s.clone()));
+        let standings = match cached {
+            Some(standings) => standings,
+            None => {
+                let (ranked, _, _) = crate::staff::api::ssr::ranking_now(db).await?;
+                let standings: Standings = Arc::new(
+                    ranked
+                        .into_iter()
+                        .map(|c| (c.figures.city_id, ClubStanding { position: c.position, fans_needed: c.fans_needed, explanation: c.explanation }))
+                        .collect(),
+                );
+                if let Ok(mut cache) = CACHE.lock() {
+                    cache.insert(key, (Instant::now(), standings.clone()));
+                }
+                standings
+            }
+        };
+        Ok(standings.get(&city_id).cloned())
     }
 
     pub async fn officers(db: &Db, city_id: i64, now: i64) -> Result<Vec<OfficerView>, AppError> {
@@ -98,6 +121,29 @@ mod ssr {
     }
 }
 
+/// A fan's terms as an officer with what they ran (for their fan page).
+#[cfg(feature = "ssr")]
+pub async fn officer_record(db: &crate::infra::db::Db, user_id: i64, locale: crate::i18n::Locale) -> Result<Vec<super::OfficerRecord>, AppError> {
+    let cities = crate::cities::catalogue()?;
+    Ok(super::officers::record(db, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|(city_id, role, from, until, gatherings, came, rating)| {
+            let city = cities.iter().find(|c| c.id == city_id)?;
+            Some(super::OfficerRecord {
+                city_id,
+                club: crate::i18n::td_string!(locale, clubs.title, city = crate::language::city_name(locale, &city.name_zh, &city.name_en)).to_string(),
+                role: super::OfficerRole::parse(&role)?,
+                from: crate::text::date_label(from),
+                until: crate::text::date_label(until),
+                gatherings,
+                came,
+                rating,
+            })
+        })
+        .collect())
+}
+
 /// A city's club page: officers, members, events to come and past, news, standing.
 #[server(endpoint = "load_club")]
 pub async fn load_club(city: i64) -> Result<ClubPage, AppError> {
@@ -115,7 +161,7 @@ pub async fn load_club(city: i64) -> Result<ClubPage, AppError> {
         officers: ssr::officers(&state.db, city, now).await?,
         members,
         followers,
-        standing: ssr::standing(&state.db, city).await?,
+        standing: ssr::standing(&state.db, &state.config.database_url, city).await?,
         upcoming: upcoming.iter().take(12).map(crate::meetups::api::card).collect(),
         past: ssr::past(&state, city, now).await?,
         news: ssr::news(&state.db, city).await?,
@@ -293,7 +339,7 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
 /// The country at a glance for staff: every club's figures, the clubs that need
 /// attention first (open reports, members but no officer), grouped by province.
 #[server(endpoint = "load_club_health")]
-pub async fn load_club_health() -> Result<Vec<ClubHealth>, AppError> {
+pub async fn load_club_health(sort: Option<String>) -> Result<Vec<ClubHealth>, AppError> {
     crate::accounts::auth::require_staff().await?;
     let state = crate::infra::request::state()?;
     let locale = crate::infra::locale::current();
@@ -312,6 +358,6 @@ pub async fn load_club_health() -> Result<Vec<ClubHealth>, AppError> {
             open_reports,
         })
         .collect();
-    clubs.sort_by(|a, b| a.attention().cmp(&b.attention()).then(b.members.cmp(&a.members)));
+    super::sort_clubs(&mut clubs, sort.as_deref().unwrap_or_default());
     Ok(clubs)
 }

@@ -139,6 +139,20 @@ pub struct ClubPage {
     pub staff: bool,
 }
 
+/// A term as an officer, as the fan's page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficerRecord {
+    pub city_id: i64,
+    pub club: String,
+    pub role: OfficerRole,
+    pub from: String,
+    pub until: String,
+    /// Gatherings they ran in the club during the term, fans who came, average rating.
+    pub gatherings: i64,
+    pub came: i64,
+    pub rating: Option<f64>,
+}
+
 /// One club as staff see it in the country view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClubHealth {
@@ -159,6 +173,19 @@ impl ClubHealth {
     /// officer, then the quiet ones.
     pub fn attention(&self) -> (i64, bool, i64) {
         (-self.open_reports, !(self.officers == 0 && self.members > 0), self.gatherings_90d)
+    }
+}
+
+/// The staff view's orders: `province` (then members), `members`, `gatherings`,
+/// `rating` (best first), or by default the clubs that need attention first.
+pub fn sort_clubs(clubs: &mut [ClubHealth], by: &str) {
+    let rating = |c: &ClubHealth| std::cmp::Reverse((c.rating.unwrap_or(0.0) * 100.0) as i64);
+    match by {
+        "province" => clubs.sort_by(|a, b| a.province.cmp(&b.province).then(b.members.cmp(&a.members))),
+        "members" => clubs.sort_by_key(|c| std::cmp::Reverse(c.members)),
+        "gatherings" => clubs.sort_by_key(|c| std::cmp::Reverse(c.gatherings_90d)),
+        "rating" => clubs.sort_by_key(rating),
+        _ => clubs.sort_by(|a, b| a.attention().cmp(&b.attention()).then(b.members.cmp(&a.members))),
     }
 }
 
@@ -200,9 +227,11 @@ mod tests {
             open_reports: reports,
         };
         let mut clubs = [club(0, 2, 50, 9), club(0, 0, 40, 0), club(3, 1, 10, 2), club(0, 1, 20, 1)];
-        clubs.sort_by_key(ClubHealth::attention);
+        sort_clubs(&mut clubs, "");
         let order: Vec<(i64, i64)> = clubs.iter().map(|c| (c.open_reports, c.officers)).collect();
         assert_eq!(order, vec![(3, 1), (0, 0), (0, 1), (0, 2)]);
+        sort_clubs(&mut clubs, "members");
+        assert_eq!(clubs.iter().map(|c| c.members).collect::<Vec<_>>(), vec![50, 40, 20, 10]);
         assert_eq!(OfficerRole::parse("vice_president"), Some(OfficerRole::VicePresident));
         assert_eq!(OfficerRole::parse("king"), None);
     }

@@ -11,7 +11,10 @@ pub async fn load_fan_page(id: i64) -> Result<FanPage, AppError> {
     let viewer = crate::accounts::auth::current_user().await?;
     let viewer = super::repo::Viewer { user_id: viewer.as_ref().map(|u| u.id), staff: viewer.is_some_and(|u| u.role.is_staff()) };
     let state = crate::infra::request::state()?;
-    super::repo::fan_page(&state.db, id, viewer, crate::infra::locale::current()).await?.ok_or(AppError::NotFound)
+    let locale = crate::infra::locale::current();
+    let mut page = super::repo::fan_page(&state.db, id, viewer, locale).await?.ok_or(AppError::NotFound)?;
+    page.officer_terms = crate::clubs::api::officer_record(&state.db, id, locale).await?;
+    Ok(page)
 }
 
 /// Shows (or hides) the fan's page and their name in their city's honour lists.

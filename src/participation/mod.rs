@@ -38,6 +38,8 @@ pub struct FanPage {
     pub own: bool,
     /// The fan shows their page to everyone.
     pub public: bool,
+    /// Their terms as a club officer, newest first, with what they ran.
+    pub officer_terms: Vec<crate::clubs::OfficerRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

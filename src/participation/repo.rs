@@ -127,6 +127,7 @@ pub async fn fan_page(db: &Db, id: i64, viewer: Viewer, l: Locale) -> Result<Opt
         no_shows: (own || viewer.staff).then(|| count("no_show")),
         own,
         public,
+        officer_terms: Vec::new(),
     }))
 }
 

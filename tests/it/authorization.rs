@@ -150,7 +150,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("post_club_news", Rule::Officer, &[("city", "1795565"), ("title", "T"), ("body", "B")]),
     ("hide_club_news", Rule::LoggedIn, &[("id", "999999"), ("reason", "x")]),
     ("load_club_desk", Rule::Staff, &[("city", "1795565")]),
-    ("load_club_health", Rule::Staff, &[]),
+    ("load_club_health", Rule::Staff, &[("sort", "members")]),
     // Last: the owner's call really cancels the gathering.
     ("cancel_gathering", Rule::Owner, &[("id", "{gathering}")]),
 ];

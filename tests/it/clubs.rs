@@ -78,6 +78,10 @@ async fn officers_hold_powers_only_in_their_club_and_their_term(backend: Backend
     // Every appointment, resignation and removal is in the club's log, with who and why.
     let log = app.text(&format!("SELECT STRING_AGG(action || '/' || staff_name, ',' ORDER BY id) FROM moderation_log WHERE city_id = {SHENZHEN} AND subject = 'officer'")).await;
     assert!(log.starts_with("appoint president Fan/Boss,appoint vice_president Fan/Boss,resign/Fan,appoint organizer Fan/Boss,remove/Boss"), "{log}");
+    // Each officer's record is on their fan page, terms ended included.
+    let vice_id = user_id(&app, "vice@example.com").await.to_string();
+    let record: tongcheng::participation::FanPage = staff.call("load_fan_page", &[("id", &vice_id)]).await.unwrap();
+    assert_eq!(record.officer_terms.len(), 2, "{:?}", record.officer_terms);
     // The news is on the club page, escaped marks rendered.
     let page: ClubPage = app.browser().call("load_club", &[("city", SHENZHEN)]).await.unwrap();
     assert_eq!(page.news.len(), 3);

@@ -86,6 +86,21 @@ fn Profile(fan: FanPage) -> impl IntoView {
                 view! { <EventLines lines=fan.attended testid="fan-attended" /> }.into_any()
             }}
         </section>
+        {(!fan.officer_terms.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>{td!(locale, clubs.record_heading)}</h2>
+                <ul class="event-lines" data-testid="fan-officer-terms">
+                    {fan.officer_terms.into_iter().map(|t| view! {
+                        <li>
+                            <a href=format!("/clubs/{}", t.city_id)>{t.club}</a>
+                            {format!(" · {} · {} – {} · ", t.role.label(locale), t.from, t.until)}
+                            {td_string!(locale, clubs.record_line, gatherings = t.gatherings, came = t.came).to_string()}
+                            {t.rating.map(|r| format!(" · ★ {r:.1}"))}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
         {(fan.organized_total > 0).then(|| view! {
             <section class="card">
                 <h2>{td_string!(locale, participation.fan.organized, count = fan.organized_total).to_string()}</h2>

@@ -8,11 +8,13 @@ use crate::language::use_locale;
 use crate::pages::staff::dashboard::{loading, StaffNav};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn StaffClubsPage() -> impl IntoView {
     let locale = use_locale();
-    let clubs = OnceResource::new(load_club_health());
+    let query = use_query_map();
+    let clubs = Resource::new(move || query.read().get("sort"), load_club_health);
     view! {
         <Title text=move || td_string!(locale, clubs.staff_heading) />
         <StaffNav />
@@ -32,19 +34,21 @@ pub fn StaffClubsPage() -> impl IntoView {
 #[component]
 fn ClubTable(clubs: Vec<ClubHealth>) -> impl IntoView {
     let locale = use_locale();
+    // A sortable column's header is a link: plain HTML, no JavaScript needed.
+    let sortable = |by: &'static str, label: &'static str| view! { <a href=format!("/staff/clubs?sort={by}")>{label}</a> };
     view! {
         <div class="table-scroll wide">
             <table data-testid="club-health">
                 <thead>
                     <tr>
                         <th scope="col">{td!(locale, clubs.col.club)}</th>
-                        <th scope="col">{td!(locale, clubs.col.province)}</th>
-                        <th scope="col" class="num">{td!(locale, clubs.col.members)}</th>
+                        <th scope="col">{sortable("province", td_string!(locale, clubs.col.province))}</th>
+                        <th scope="col" class="num">{sortable("members", td_string!(locale, clubs.col.members))}</th>
                         <th scope="col" class="num">{td!(locale, clubs.col.officers)}</th>
-                        <th scope="col" class="num">{td!(locale, clubs.col.gatherings)}</th>
+                        <th scope="col" class="num">{sortable("gatherings", td_string!(locale, clubs.col.gatherings))}</th>
                         <th scope="col" class="num">{td!(locale, clubs.col.attended)}</th>
-                        <th scope="col" class="num">{td!(locale, clubs.col.rating)}</th>
-                        <th scope="col" class="num">{td!(locale, clubs.col.reports)}</th>
+                        <th scope="col" class="num">{sortable("rating", td_string!(locale, clubs.col.rating))}</th>
+                        <th scope="col" class="num">{sortable("attention", td_string!(locale, clubs.col.reports))}</th>
                     </tr>
                 </thead>
                 <tbody>
