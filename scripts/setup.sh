@@ -69,6 +69,10 @@ start_postgres() {
   fi
   as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='tongcheng'\"" | grep -q 1 ||
     as_root su postgres -c "psql -qc \"CREATE ROLE tongcheng LOGIN PASSWORD 'tongcheng' CREATEDB\""
+  # Benchmarks recreate their database with DROP DATABASE … WITH (FORCE), which must be
+  # able to end other sessions on it (an autovacuum worker, a crashed run's app).
+  as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'pg_signal_backend' AND u.rolname = 'tongcheng'\"" | grep -q 1 ||
+    as_root su postgres -c "psql -qc 'GRANT pg_signal_backend TO tongcheng'"
   # Password logins over the Unix socket too: an app on the database's own machine uses
   # it (cheaper than TCP per statement), and so do the benchmarks.
   local hba
