@@ -29,15 +29,7 @@ fn client_at(app: &TestApp, address: &str) -> Browser {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-forwarded-for", address.parse().expect("address"));
     headers.insert(reqwest::header::ACCEPT_LANGUAGE, "en".parse().expect("language"));
-    Browser {
-        base: app.base.clone(),
-        client: reqwest::Client::builder()
-            .default_headers(headers)
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-    }
+    app.browser_with(headers)
 }
 
 /// A verified fan registered through the form (mail may be going to a real SMTP

@@ -212,6 +212,12 @@ impl TestApp {
                 headers.insert(reqwest::header::ACCEPT_LANGUAGE, value);
             }
         }
+        self.browser_with(headers)
+    }
+
+    /// A new browser sending `headers` with every request (e.g. a proxy's
+    /// `X-Forwarded-For`).
+    pub fn browser_with(&self, headers: reqwest::header::HeaderMap) -> Browser {
         Browser {
             base: self.base.clone(),
             client: reqwest::Client::builder()
