@@ -113,11 +113,11 @@ mod ssr {
     }
 
     /// The officer's club decisions are theirs only while in term; staff always.
-    pub async fn officer_or_staff(conn: &mut sqlx::AnyConnection, user: &CurrentUser, city_id: i64, now: i64) -> Result<(), AppError> {
+    pub async fn officer_or_staff(tx: &mut crate::infra::db::Tx, user: &CurrentUser, city_id: i64, now: i64) -> Result<(), AppError> {
         if user.role.is_staff() {
             return Ok(());
         }
-        officers::require(conn, city_id, user.id, now).await.map(|_| ())
+        officers::require(tx, city_id, user.id, now).await.map(|_| ())
     }
 }
 
@@ -276,7 +276,7 @@ pub async fn post_club_news(city: i64, title: String, body: String) -> Result<i6
     errors.into_result()?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
-    super::officers::require(&mut *tx, city, user.id, now).await?;
+    super::officers::require(&mut tx, city, user.id, now).await?;
     if super::repo::posts_today(&mut tx, user.id, now).await? >= super::NEWS_PER_DAY {
         return Err(AppError::field("body", crate::msg!(clubs.errors.news_per_day, count = super::NEWS_PER_DAY)));
     }
@@ -292,7 +292,7 @@ pub async fn hide_club_news(id: i64, reason: String) -> Result<(), AppError> {
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     let (city, _) = super::repo::news_club(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    ssr::officer_or_staff(&mut *tx, &user, city, now).await?;
+    ssr::officer_or_staff(&mut tx, &user, city, now).await?;
     super::repo::set_news_status(&mut tx, id, "hidden").await?;
     crate::gatherings::repo::log_for_club(&mut tx, Some(city), "news", id, "hide", &reason, (user.id, &user.display_name), now).await?;
     tx.commit().await?;
@@ -306,9 +306,10 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
     let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
     let now = crate::infra::clock::now();
-    let mut conn = state.db.pool.acquire().await?;
-    ssr::officer_or_staff(&mut conn, &user, city, now).await?;
-    drop(conn);
+    if !user.role.is_staff() {
+        let mut conn = state.db.pool.acquire().await?;
+        super::officers::role_in(&mut conn, city, user.id, now).await?.ok_or(AppError::Forbidden)?;
+    }
     let gatherings = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
     let info = ssr::city(city)?;
     Ok(ClubDesk {

@@ -19,9 +19,12 @@ pub async fn role_in(conn: &mut sqlx::AnyConnection, city_id: i64, user_id: i64,
 }
 
 /// The post `user` holds in the club, or `Forbidden`: staff act everywhere as staff, so
-/// this is for officers' powers only.
-pub async fn require(conn: &mut sqlx::AnyConnection, city_id: i64, user_id: i64, now: i64) -> Result<OfficerRole, AppError> {
-    role_in(conn, city_id, user_id, now).await?.ok_or(AppError::Forbidden)
+/// this is for officers' powers only. The term is held until `tx` commits, so a removal
+/// made meanwhile waits for the decision it allowed and then stops the next one.
+pub async fn require(tx: &mut Tx, city_id: i64, user_id: i64, now: i64) -> Result<OfficerRole, AppError> {
+    let sql = format!("SELECT role FROM club_officers WHERE city_id = $1 AND user_id = $2 AND {IN_TERM} {}", tx.dialect.hold_rows());
+    let roles: Vec<String> = sqlx::query_scalar(&sql).bind(city_id).bind(user_id).bind(now).fetch_all(&mut **tx).await?;
+    OfficerRole::ALL.into_iter().find(|r| roles.iter().any(|s| s == r.as_str())).ok_or(AppError::Forbidden)
 }
 
 /// Clubs (city ids) `user_id` is an officer of at `now`.

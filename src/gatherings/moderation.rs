@@ -64,7 +64,7 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
         if owner == Some(staff.id) {
             return Err(AppError::Forbidden);
         }
-        crate::clubs::officers::require(&mut *tx, city, staff.id, now).await?;
+        crate::clubs::officers::require(&mut tx, city, staff.id, now).await?;
         // Nor about staff's or a fellow officer's (two officers approving each other's is
         // approving one's own), nor a second chance staff once refused: those are staff's.
         if let Some(owner) = owner {

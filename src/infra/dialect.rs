@@ -83,6 +83,16 @@ impl Dialect {
         }
     }
 
+    /// Holds the rows a statement read until commit: a change to them (ending an
+    /// officer's term) waits for the transaction that relied on them. SQLite's single
+    /// writer already orders them.
+    pub fn hold_rows(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR SHARE",
+        }
+    }
+
     /// A fresh random secret, as an SQL expression evaluated per row, in hex: 128 random
     /// bits (SQLite's `randomblob`), or a random UUID's 122 (PostgreSQL).
     pub fn random_token(self) -> &'static str {
