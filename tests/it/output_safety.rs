@@ -11,7 +11,7 @@ use serde_json::Value;
 use tongcheng::gatherings::ModerationQueue;
 use tongcheng::meetups::Place;
 
-on_both_databases!(typed_markup_comes_back_escaped_everywhere, csv_exports_defuse_formulas, line_breaks_cannot_add_mail_headers);
+on_both_databases!(typed_markup_comes_back_escaped_everywhere, club_text_comes_back_escaped, csv_exports_defuse_formulas, line_breaks_cannot_add_mail_headers);
 
 /// What a fan types in field `tag`: markup, then quotes that would end an attribute.
 fn payload(tag: &str) -> String {
@@ -27,7 +27,7 @@ fn escaped(tag: &str) -> String {
 /// address, question, report, application to organize, message subject and body,
 /// staff's decline reason, official meetup title, description and draw question, the
 /// fan's answer, feedback.
-const TAGS: [&str; 17] = ["N1", "N2", "T1", "D1", "V1", "A1", "Q1", "R1", "O1", "S1", "B1", "X1", "M1", "MD", "K1", "P1", "F1"];
+const TAGS: [&str; 21] = ["N1", "N2", "T1", "D1", "V1", "A1", "Q1", "R1", "O1", "S1", "B1", "X1", "M1", "MD", "K1", "P1", "F1", "CN", "CT", "CB", "CR"];
 
 /// `html` shows each of `shown` escaped, and no payload anywhere unescaped.
 fn assert_safe(place: &str, html: &str, shown: &[&str]) {
@@ -213,3 +213,23 @@ async fn line_breaks_cannot_add_mail_headers(backend: Backend) {
     assert!(!rcpt.contains("evil"), "{rcpt}");
     assert!(smtp.messages().iter().all(|m| !m.to.contains("evil") && m.header("X-RcptTo").is_none_or(|r| !r.contains("evil"))));
 }
+
+/// A club's text (issue 25): an officer's name, their news' title and body, and the
+/// reasons in the club's log, on the club page, the desk and the officer's fan page.
+async fn club_text_comes_back_escaped(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff(&app).await;
+    let officer = app.fan("officer@example.com", "深圳").await;
+    let _: String = call(&officer, "update_display_name", &[("display_name", payload("CN"))]).await;
+    let until = tongcheng::text::date_label(tongcheng::infra::clock::now() + 100 * 86_400);
+    let city = "1795565";
+    let _: i64 = call(&staff, "appoint_officer", &[("city", city.into()), ("email", "officer@example.com".into()), ("role", "president".into()), ("until", until), ("reason", payload("CR"))]).await;
+    let _: i64 = call(&officer, "post_club_news", &[("city", city.into()), ("title", payload("CT")), ("body", payload("CB"))]).await;
+    let officer_id = common::moderation::user_id(&app, "officer@example.com").await;
+    for browser in [app.browser(), officer.clone(), staff.clone()] {
+        page_safe(&browser, &format!("/clubs/{city}"), &["CN", "CT", "CB"]).await;
+    }
+    page_safe(&staff, &format!("/clubs/{city}/desk"), &["CN", "CR"]).await;
+    page_safe(&staff, &format!("/fans/{officer_id}"), &["CN"]).await;
+}
+
