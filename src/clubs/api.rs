@@ -327,12 +327,7 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
         gatherings: gatherings
             .iter()
             .filter(|e| e.city_id == city && e.organizer.as_ref().is_none_or(|(id, _)| *id != user.id))
-            .map(|e| crate::gatherings::PendingGathering {
-                card: crate::meetups::api::card(e),
-                organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
-                organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
-                description_html: crate::text::render(&e.description),
-            })
+            .map(crate::gatherings::PendingGathering::of)
             .collect(),
     })
 }

@@ -9,6 +9,13 @@ pub async fn counts(db: &Db, city_id: i64) -> Result<(i64, i64), sqlx::Error> {
         .await
 }
 
+/// Holds the fan's row until commit: what counts their follows or posts runs one at a
+/// time per fan (PostgreSQL; SQLite's single writer already does).
+async fn lock_fan(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("SELECT id FROM users WHERE id = $1 {}", tx.dialect.row_lock())).bind(user_id).fetch_optional(&mut **tx).await?;
+    Ok(())
+}
+
 /// The clubs `user_id` follows.
 pub async fn followed(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT city_id FROM club_follows WHERE user_id = $1 ORDER BY created_at").bind(user_id).fetch_all(&db.pool).await
@@ -17,7 +24,7 @@ pub async fn followed(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
 /// Follows a club unless the fan already follows `max` (counted under a lock on the
 /// fan's row, so two presses at once cannot make it `max + 1`). `Ok(false)`: too many.
 pub async fn follow(tx: &mut Tx, user_id: i64, city_id: i64, max: usize, now: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query(&format!("SELECT id FROM users WHERE id = $1 {}", tx.dialect.row_lock())).bind(user_id).fetch_optional(&mut **tx).await?;
+    lock_fan(tx, user_id).await?;
     let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM club_follows WHERE user_id = $1 AND city_id <> $2").bind(user_id).bind(city_id).fetch_one(&mut **tx).await?;
     if already >= max as i64 {
         return Ok(false);
@@ -79,7 +86,7 @@ pub async fn set_news_status(tx: &mut Tx, news_id: i64, status: &str) -> Result<
 /// Posts by `author_id` in the last day (the posting limit), counted under a lock on the
 /// author's row so posts sent at once are counted one after the other.
 pub async fn posts_today(tx: &mut Tx, author_id: i64, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query(&format!("SELECT id FROM users WHERE id = $1 {}", tx.dialect.row_lock())).bind(author_id).fetch_optional(&mut **tx).await?;
+    lock_fan(tx, author_id).await?;
     sqlx::query_scalar("SELECT COUNT(*) FROM club_news WHERE author_id = $1 AND created_at > $2").bind(author_id).bind(now - 86_400).fetch_one(&mut **tx).await
 }
 

@@ -70,6 +70,19 @@ pub struct PendingGathering {
     pub description_html: String,
 }
 
+#[cfg(feature = "ssr")]
+impl PendingGathering {
+    /// A gathering as a review queue shows it (staff's, and a club's desk).
+    pub fn of(e: &crate::meetups::repo::EventInfo) -> PendingGathering {
+        PendingGathering {
+            card: crate::meetups::api::card(e),
+            organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
+            organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
+            description_html: crate::text::render(&e.description),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportView {
     pub id: i64,

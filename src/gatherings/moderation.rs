@@ -23,12 +23,7 @@ pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
         applications: super::repo::pending_applications(&state.db).await?,
         gatherings: pending
             .iter()
-            .map(|e| PendingGathering {
-                card: crate::meetups::api::card(e),
-                organizer_id: e.organizer.as_ref().map(|o| o.0).unwrap_or_default(),
-                organizer: e.organizer.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
-                description_html: crate::text::render(&e.description),
-            })
+            .map(PendingGathering::of)
             .collect(),
         reports: super::repo::open_reports(&state.db).await?,
         log: super::repo::recent_log(&state.db, 30).await?,
