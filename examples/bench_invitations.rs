@@ -177,6 +177,6 @@ async fn main() {
     tongcheng::clubs::repo::insert_news(&mut tx, city, (1, "Bench"), "Hotpot night", "Friday, **bring a friend**", now).await.expect("news");
     tx.commit().await.expect("commit");
     let digesting = Instant::now();
-    let digests = tongcheng::clubs::digest::queue_for_club(&db, city, &base, now).await.expect("digest");
+    let digests = tongcheng::clubs::digest::queue_week(&db, &base, now).await.expect("digest");
     println!("| club digest: one per member queued | {:.2} s ({digests} digests) | — |", digesting.elapsed().as_secs_f64());
 }

@@ -1,7 +1,7 @@
 //! Server functions for clubs. Every power is checked here, on the server: staff act on
 //! every club; an officer only on their own club and only while their term is in force,
 //! read in the transaction of the action.
-use super::{ClubDesk, ClubHealth, ClubPage};
+use super::{ClubHealth, ClubPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -119,6 +119,12 @@ mod ssr {
         }
         officers::require(tx, city_id, user.id, now).await.map(|_| ())
     }
+}
+
+/// The club's city names (zh, en), or `NotFound`.
+#[cfg(feature = "ssr")]
+pub fn club_names(city: i64) -> Result<(String, String), AppError> {
+    ssr::city(city).map(|c| (c.name_zh, c.name_en))
 }
 
 /// A fan's terms as an officer with what they ran (for their fan page).
@@ -297,39 +303,6 @@ pub async fn hide_club_news(id: i64, reason: String) -> Result<(), AppError> {
     crate::gatherings::repo::log_for_club(&mut tx, Some(city), "news", id, "hide", &reason, (user.id, &user.display_name), now).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// What waits for a club's officers: applications to organize in the city and its
-/// gatherings to review (applicants' addresses stay with staff).
-#[server(endpoint = "load_club_desk")]
-pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
-    let user = crate::accounts::auth::require_user().await?;
-    let state = crate::infra::request::state()?;
-    let now = crate::infra::clock::now();
-    if !user.role.is_staff() {
-        let mut conn = state.db.pool.acquire().await?;
-        super::officers::role_in(&mut conn, city, user.id, now).await?.ok_or(AppError::Forbidden)?;
-    }
-    let gatherings = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
-    let info = ssr::city(city)?;
-    Ok(ClubDesk {
-        city_id: city,
-        city: crate::language::city_name(crate::infra::locale::current(), &info.name_zh, &info.name_en).to_string(),
-        // Staff's decisions about officers (and their reasons) stay with staff.
-        log: crate::gatherings::repo::log_for_city(&state.db, city, 50).await?.into_iter().filter(|l| user.role.is_staff() || !l.subject.starts_with("officer")).collect(),
-        applications: crate::gatherings::repo::applications_in(&state.db, city)
-            .await?
-            .into_iter()
-            .filter(|a| a.user_id != user.id)
-            .map(|a| crate::gatherings::ApplicationView { email: String::new(), ..a })
-            .collect(),
-        // Not their own: nobody reviews their own gathering.
-        gatherings: gatherings
-            .iter()
-            .filter(|e| e.city_id == city && e.organizer.as_ref().is_none_or(|(id, _)| *id != user.id))
-            .map(crate::gatherings::PendingGathering::of)
-            .collect(),
-    })
 }
 
 /// The country at a glance for staff: every club's figures, the clubs that need

@@ -1,17 +1,21 @@
-//! The weekly club digest: from Friday 18:00 Beijing time, every member (home city) and
-//! follower of a club that posted news in the last seven days gets one email with it,
-//! in their language for the frame and the posts as written. Bulk mail: it honours
-//! unsubscribing and carries `List-Unsubscribe`. Each copy's idempotency key is
-//! `digest:{club}:{ISO week}:{fan}`, and each club's week is claimed once in
-//! `club_digests`, so every process may run the timer: a fan gets one digest per club a
-//! week (a fan following clubs gets one from each).
-use super::{iso_week, repo};
+//! The weekly club digest: from Friday 18:00 Beijing time, every fan gets at most one
+//! email a week with the news their clubs (home city's and followed ones) posted since
+//! the last digest, in their language for the frame and the posts as written. Bulk
+//! mail: it honours unsubscribing and carries `List-Unsubscribe`. The week is claimed
+//! once in `digest_runs` and each copy's idempotency key is `digest:{ISO week}:{fan}`,
+//! so every process may run the timer and a fan still gets one.
+use super::iso_week;
 use crate::email::templates::{self, Body, Localized};
 use crate::error::AppError;
 use crate::i18n::td_string;
-use crate::infra::db::Db;
+use crate::infra::db::{Db, Tx};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const WEEK: i64 = 7 * 86_400;
+/// Posts of one club in one digest, newest first.
+const POSTS_PER_CLUB: usize = 20;
+/// Recipients per `INSERT … SELECT` (their ids are written into the statement).
+const RECIPIENTS_PER_STATEMENT: usize = 5_000;
 
 /// Whether digests go out at `now`: Friday from 18:00 Beijing time to the week's end.
 pub fn due(now: i64) -> bool {
@@ -29,47 +33,29 @@ pub async fn run_due(db: &Db, base: &str, now: i64) -> Result<u64, AppError> {
     if !due(now) {
         return Ok(0);
     }
-    let clubs: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT city_id FROM club_news WHERE status = 'published' AND created_at > $1")
-        .bind(now - WEEK)
-        .fetch_all(&db.pool)
-        .await?;
-    let mut queued = 0;
-    for city in clubs {
-        queued += queue_for_club(db, city, base, now).await?;
-    }
-    Ok(queued)
+    queue_week(db, base, now).await
 }
 
-/// Queues the club's digest of the week `now` is in for every member and follower: the
-/// news since the last digest's (or of the last seven days), none lost or sent twice
-/// however the timer runs, and at most one digest a week (`club_digests`, whose key also
-/// lets one process of several do it).
-pub async fn queue_for_club(db: &Db, city_id: i64, base: &str, now: i64) -> Result<u64, AppError> {
+/// A club's posts for the digest: (title, body, author).
+struct ClubNews {
+    name_zh: String,
+    name_en: String,
+    posts: Vec<(String, String, String)>,
+}
+
+/// Queues the digest of the week `now` is in, once (a second call, here or in another
+/// process, queues nothing): the news published since the last digest (or in the last
+/// seven days), each fan's clubs in one message.
+pub async fn queue_week(db: &Db, base: &str, now: i64) -> Result<u64, AppError> {
     let week = iso_week(now);
-    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(covered_until) FROM club_digests WHERE city_id = $1").bind(city_id).fetch_one(&db.pool).await?;
-    let news = repo::news(db, city_id, last.unwrap_or(now - WEEK), 20).await?;
-    if news.is_empty() {
+    let mut tx = db.begin_write().await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(covered_until) FROM digest_runs").fetch_one(&mut *tx).await?;
+    let clubs = news_since(&mut tx, last.unwrap_or(now - WEEK), now).await?;
+    // A week without news is not claimed: a post later that weekend still goes out.
+    if clubs.is_empty() {
         return Ok(0);
     }
-    // A timer has no request, so no catalogue in context: the names come from the row.
-    let (name_zh, name_en): (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM cities WHERE id = $1").bind(city_id).fetch_one(&db.pool).await?;
-    let url = format!("{base}/clubs/{city_id}");
-    let mail = Localized::build(|l| {
-        let name = crate::language::city_name(l, &name_zh, &name_en);
-        let mut paragraphs = vec![td_string!(l, clubs.digest.intro, city = name).to_string()];
-        for (_, title, body, author, _) in &news {
-            paragraphs.push(as_written(&format!("{title}\n{body}\n— {author}")));
-        }
-        let body = Body { greeting: td_string!(l, email.hello).to_string(), paragraphs, link: Some((td_string!(l, clubs.digest.button), &url)) };
-        let subject = td_string!(l, clubs.digest.subject, city = name).to_string();
-        let mail = templates::message(l, "club_digest", String::new(), "", subject, &body);
-        templates::unsubscribable_copy(mail, l, base)
-    });
-    let members = "FROM users u WHERE u.email_verified_at IS NOT NULL \
-         AND (u.home_city_id = $1 OR u.id IN (SELECT f.user_id FROM club_follows f WHERE f.city_id = $1))";
-    let mut tx = db.begin_write().await?;
-    let claimed = sqlx::query("INSERT INTO club_digests (city_id, week, covered_until) VALUES ($1, $2, $3) ON CONFLICT (city_id, week) DO NOTHING")
-        .bind(city_id)
+    let claimed = sqlx::query("INSERT INTO digest_runs (week, covered_until, queued) VALUES ($1, $2, 0) ON CONFLICT (week) DO NOTHING")
         .bind(&week)
         .bind(now)
         .execute(&mut *tx)
@@ -77,15 +63,99 @@ pub async fn queue_for_club(db: &Db, city_id: i64, base: &str, now: i64) -> Resu
     if claimed.rows_affected() == 0 {
         return Ok(0);
     }
-    let key = format!("digest:{city_id}:{week}:");
-    let queued = crate::email::copies::enqueue_copies(&mut tx, &mail, &key, "u.id", members, &[city_id], now).await?;
+    let mut queued = 0;
+    for (combination, fans) in readers(&mut tx, &clubs).await? {
+        let mail = letter(&clubs, &combination, base);
+        for chunk in fans.chunks(RECIPIENTS_PER_STATEMENT) {
+            // Ids are integers from our own rows, not input.
+            let ids = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let from_where = format!("FROM users u WHERE u.id IN ({ids})");
+            queued += crate::email::copies::enqueue_copies(&mut tx, &mail, &format!("digest:{week}:"), "u.id", &from_where, &[], now).await?;
+        }
+    }
+    sqlx::query("UPDATE digest_runs SET queued = $1 WHERE week = $2").bind(queued as i64).bind(&week).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(queued)
 }
 
+/// The clubs that published news in `(since, now]`, with their posts.
+async fn news_since(tx: &mut Tx, since: i64, now: i64) -> Result<BTreeMap<i64, ClubNews>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT n.city_id, c.name_zh, c.name_en, n.title, n.body, n.author_name FROM club_news n JOIN cities c ON c.id = n.city_id \
+         WHERE n.status = 'published' AND n.created_at > $1 AND n.created_at <= $2 ORDER BY n.city_id, n.created_at DESC, n.id DESC",
+    )
+    .bind(since)
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut clubs: BTreeMap<i64, ClubNews> = BTreeMap::new();
+    for (city, name_zh, name_en, title, body, author) in rows {
+        let club = clubs.entry(city).or_insert(ClubNews { name_zh, name_en, posts: Vec::new() });
+        if club.posts.len() < POSTS_PER_CLUB {
+            club.posts.push((title, body, author));
+        }
+    }
+    Ok(clubs)
+}
+
+/// Who reads which clubs' news: verified fans who want bulk mail, grouped by the set of
+/// `clubs` they belong to (home city or followed), so each group shares one letter.
+async fn readers(tx: &mut Tx, clubs: &BTreeMap<i64, ClubNews>) -> Result<BTreeMap<Vec<i64>, Vec<i64>>, sqlx::Error> {
+    let ids = clubs.keys().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let pairs: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT u.id, u.home_city_id FROM users u WHERE u.email_verified_at IS NOT NULL AND u.wants_invitations = 1 AND u.home_city_id IN ({ids}) \
+         UNION ALL SELECT f.user_id, f.city_id FROM club_follows f JOIN users u ON u.id = f.user_id \
+         WHERE u.email_verified_at IS NOT NULL AND u.wants_invitations = 1 AND f.city_id IN ({ids})"
+    ))
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(group_readers(pairs))
+}
+
+/// (fan, club) pairs → each distinct set of clubs with its fans.
+fn group_readers(pairs: Vec<(i64, i64)>) -> BTreeMap<Vec<i64>, Vec<i64>> {
+    let mut by_fan: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    for (fan, club) in pairs {
+        by_fan.entry(fan).or_default().insert(club);
+    }
+    let mut groups: BTreeMap<Vec<i64>, Vec<i64>> = BTreeMap::new();
+    for (fan, clubs) in by_fan {
+        groups.entry(clubs.into_iter().collect()).or_default().push(fan);
+    }
+    for fans in groups.values_mut() {
+        fans.sort_unstable();
+    }
+    groups
+}
+
+/// One letter with the news of `combination`'s clubs, in every language.
+fn letter(clubs: &BTreeMap<i64, ClubNews>, combination: &[i64], base: &str) -> Localized {
+    let first_url = format!("{base}/clubs/{}", combination.first().copied().unwrap_or_default());
+    Localized::build(|l| {
+        let mut paragraphs = Vec::new();
+        let mut names = Vec::new();
+        for city in combination {
+            let Some(club) = clubs.get(city) else { continue };
+            let name = crate::language::city_name(l, &club.name_zh, &club.name_en);
+            names.push(name.to_string());
+            paragraphs.push(format!("{} {base}/clubs/{city}", td_string!(l, clubs.digest.intro, city = name)));
+            for (title, body, author) in &club.posts {
+                paragraphs.push(as_written(&format!("{title}\n{body}\n— {author}")));
+            }
+        }
+        let subject = match names.as_slice() {
+            [one] => td_string!(l, clubs.digest.subject, city = one.as_str()).to_string(),
+            _ => td_string!(l, clubs.digest.subject_many, count = names.len()).to_string(),
+        };
+        let body = Body { greeting: td_string!(l, email.hello).to_string(), paragraphs, link: Some((td_string!(l, clubs.digest.button), &first_url)) };
+        let mail = templates::message(l, "club_digest", String::new(), "", subject, &body);
+        templates::unsubscribable_copy(mail, l, base)
+    })
+}
+
 /// What officers wrote, as written, except the placeholders the per-fan copy fills in
 /// (`{{unsubscribe_token}}` would hand each reader's secret to a link of the writer's).
-fn as_written(text: &str) -> String {
+pub fn as_written(text: &str) -> String {
     text.replace("{{", "{ {")
 }
 
@@ -106,6 +176,13 @@ mod tests {
     #[test]
     fn officers_text_cannot_take_a_placeholder() {
         assert_eq!(super::as_written("see https://x.example/?t={{unsubscribe_token}}"), "see https://x.example/?t={ {unsubscribe_token}}");
+    }
+
+    #[test]
+    fn a_fan_of_several_clubs_is_in_one_group() {
+        let groups = super::group_readers(vec![(1, 10), (2, 10), (3, 20), (2, 20), (4, 10), (4, 10)]);
+        let groups: Vec<(Vec<i64>, Vec<i64>)> = groups.into_iter().collect();
+        assert_eq!(groups, vec![(vec![10], vec![1, 4]), (vec![10, 20], vec![2]), (vec![20], vec![3])]);
     }
 
     #[test]

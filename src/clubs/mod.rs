@@ -6,10 +6,13 @@ use crate::meetups::MeetupCard;
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod desk;
 #[cfg(feature = "ssr")]
 pub mod digest;
+pub mod messages;
 #[cfg(feature = "ssr")]
 pub mod officers;
+pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod repo;
 
@@ -17,6 +20,9 @@ pub mod repo;
 pub const MAX_FOLLOWS: usize = 3;
 /// News posts an officer may write a day (each reaches every member's digest).
 pub const NEWS_PER_DAY: i64 = 5;
+/// Messages a club's officers may send its members in seven days (each reaches every
+/// member's inbox; news waits for the weekly digest).
+pub const MESSAGES_PER_WEEK: i64 = 2;
 /// The longest term staff may give (two years).
 pub const MAX_TERM_DAYS: i64 = 730;
 
@@ -189,14 +195,55 @@ pub fn sort_clubs(clubs: &mut [ClubHealth], by: &str) {
     }
 }
 
-/// A club's decisions waiting for its officers: applications to organize and
-/// gatherings to review.
+/// A fan's report about a club's news post (staff answer these: officers write news).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewsReportView {
+    pub id: i64,
+    pub news_id: i64,
+    pub city_id: i64,
+    pub club: String,
+    pub title: String,
+    pub author: String,
+    pub category: String,
+    pub details: String,
+    pub reporter: String,
+}
+
+/// A message officers sent to the club's members and followers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClubMessageView {
+    pub id: i64,
+    pub subject: String,
+    pub author: String,
+    pub sent: String,
+    pub recipients: i64,
+}
+
+/// Something hidden or sent back that staff may put back: `subject` is `news` or
+/// `gathering`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HiddenItem {
+    pub subject: String,
+    pub id: i64,
+    pub title: String,
+}
+
+/// A club's decisions waiting for its officers: applications to organize, gatherings
+/// to review, reports about its gatherings; its messages to members; for staff also
+/// reports about its news and what may be restored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClubDesk {
     pub city_id: i64,
     pub city: String,
+    pub staff: bool,
     pub applications: Vec<crate::gatherings::ApplicationView>,
     pub gatherings: Vec<crate::gatherings::PendingGathering>,
+    pub reports: Vec<crate::gatherings::ReportView>,
+    pub news_reports: Vec<NewsReportView>,
+    pub messages: Vec<ClubMessageView>,
+    pub hidden: Vec<HiddenItem>,
+    /// Messages the officers may still send this week.
+    pub messages_left: i64,
     /// Staff's and officers' decisions for the club, newest first.
     pub log: Vec<crate::gatherings::LogEntry>,
 }

@@ -130,3 +130,92 @@ pub async fn health(db: &Db, now: i64) -> Result<Vec<HealthRow>, sqlx::Error> {
     .fetch_all(&db.pool)
     .await
 }
+
+/// Files a fan's report about a news post; `false` when they already reported it.
+pub async fn insert_news_report(tx: &mut Tx, news_id: i64, reporter: i64, category: &str, details: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO club_news_reports (news_id, reporter_id, category, details, status, created_at) VALUES ($1, $2, $3, $4, 'open', $5) \
+         ON CONFLICT (news_id, reporter_id) DO NOTHING",
+    )
+    .bind(news_id)
+    .bind(reporter)
+    .bind(category)
+    .bind(details)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An open news report: (id, news, city, city zh, city en, title, author, category,
+/// details, reporter).
+pub type NewsReportRow = (i64, i64, i64, String, String, String, String, String, String, Option<String>);
+
+/// Open reports about news, of one club or (`None`) of all.
+pub async fn open_news_reports(db: &Db, city_id: Option<i64>) -> Result<Vec<NewsReportRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, n.id, n.city_id, c.name_zh, c.name_en, n.title, n.author_name, r.category, r.details, u.display_name \
+         FROM club_news_reports r JOIN club_news n ON n.id = r.news_id JOIN cities c ON c.id = n.city_id \
+         LEFT JOIN users u ON u.id = r.reporter_id WHERE r.status = 'open' AND ($1 = 0 OR n.city_id = $1) ORDER BY r.id",
+    )
+    .bind(city_id.unwrap_or(0))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Resolves an open news report; the post it is about.
+pub async fn resolve_news_report(tx: &mut Tx, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("UPDATE club_news_reports SET status = 'resolved' WHERE id = $1 AND status = 'open' RETURNING news_id").bind(id).fetch_optional(&mut **tx).await
+}
+
+/// Hidden news and hidden or sent-back gatherings of a club: (subject, id, title).
+pub async fn hidden(db: &Db, city_id: i64) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT 'news', id, title FROM club_news WHERE city_id = $1 AND status = 'hidden' \
+         UNION ALL SELECT 'gathering', id, title FROM events WHERE city_id = $1 AND kind = 'gathering' AND status IN ('hidden', 'rejected') \
+         ORDER BY 2 DESC LIMIT 50",
+    )
+    .bind(city_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Messages sent to a club in the seven days before `now`, counted under a lock on the
+/// club's row so two sent at once are counted one after the other.
+pub async fn messages_this_week(tx: &mut Tx, city_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query(&format!("SELECT id FROM cities WHERE id = $1 {}", tx.dialect.row_lock())).bind(city_id).fetch_optional(&mut **tx).await?;
+    sqlx::query_scalar("SELECT COUNT(*) FROM club_messages WHERE city_id = $1 AND created_at > $2").bind(city_id).bind(now - 7 * 86_400).fetch_one(&mut **tx).await
+}
+
+pub async fn insert_message(tx: &mut Tx, city_id: i64, author: (i64, &str), subject: &str, body: &str, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO club_messages (city_id, author_id, author_name, subject, body, recipients, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id",
+    )
+    .bind(city_id)
+    .bind(author.0)
+    .bind(author.1)
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn set_message_recipients(tx: &mut Tx, id: i64, recipients: u64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE club_messages SET recipients = $1 WHERE id = $2").bind(recipients as i64).bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A club's messages, newest first: (id, subject, author, sent, recipients).
+pub async fn messages(db: &Db, city_id: i64, limit: i64) -> Result<Vec<(i64, String, String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, subject, author_name, created_at, recipients FROM club_messages WHERE city_id = $1 ORDER BY id DESC LIMIT $2")
+        .bind(city_id)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// The members and followers of a club, as a `FROM … WHERE …` for `enqueue_copies`
+/// (`$1`: the club).
+pub const MEMBERS: &str = "FROM users u WHERE u.email_verified_at IS NOT NULL \
+     AND (u.home_city_id = $1 OR u.id IN (SELECT f.user_id FROM club_follows f WHERE f.city_id = $1))";

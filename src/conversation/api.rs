@@ -148,18 +148,7 @@ pub async fn vote_question(id: i64) -> Result<bool, AppError> {
 #[server(endpoint = "report_question")]
 pub async fn report_question(id: i64, category: String, details: String) -> Result<(), AppError> {
     use super::repo;
-    let user = crate::accounts::auth::require_user().await?;
-    let state = crate::infra::request::state()?;
-    if !user.email_verified {
-        return Err(AppError::field("details", crate::msg!(errors.confirm_email_first)));
-    }
-    if !crate::gatherings::REPORT_CATEGORIES.contains(&category.as_str()) {
-        return Err(AppError::field("category", crate::msg!(errors.choose_report_category)));
-    }
-    let mut errors = crate::error::FieldErrors::default();
-    let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);
-    errors.into_result()?;
-    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Report, &[format!("user:{}", user.id)]).await?;
+    let (user, state, details) = crate::gatherings::api::reporter(&category, &details).await?;
     let question = repo::question(&state.db.pool, id).await?.filter(|q| q.hidden == 0).ok_or(AppError::NotFound)?;
     ssr::visible_event(question.event_id, Some(&user)).await?;
     let mut tx = state.db.begin_write().await?;

@@ -225,20 +225,28 @@ pub async fn load_city_events(city: i64, from: Option<String>, to: Option<String
     })
 }
 
-#[server(endpoint = "report_gathering")]
-pub async fn report_gathering(id: i64, category: String, details: String) -> Result<(), AppError> {
+/// A report's reporter and its checked details: a verified fan, a known category, at
+/// most `Limit::Report` reports an hour (gatherings, questions and club news alike).
+#[cfg(feature = "ssr")]
+pub async fn reporter(category: &str, details: &str) -> Result<(crate::accounts::CurrentUser, crate::infra::state::AppState, String), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     if !user.email_verified {
         return Err(AppError::field("details", crate::msg!(errors.confirm_email_first)));
     }
-    if !super::REPORT_CATEGORIES.contains(&category.as_str()) {
+    if !super::REPORT_CATEGORIES.contains(&category) {
         return Err(AppError::field("category", crate::msg!(errors.choose_report_category)));
     }
     let mut errors = crate::error::FieldErrors::default();
-    let details = crate::infra::form::multiline(&mut errors, "details", &details, 2000, false);
+    let details = crate::infra::form::multiline(&mut errors, "details", details, 2000, false);
     errors.into_result()?;
     state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Report, &[format!("user:{}", user.id)]).await?;
+    Ok((user, state, details))
+}
+
+#[server(endpoint = "report_gathering")]
+pub async fn report_gathering(id: i64, category: String, details: String) -> Result<(), AppError> {
+    let (user, state, details) = reporter(&category, &details).await?;
     // Only what the fan can see: a gathering shown to fans.
     let event = crate::meetups::repo::event_info(&state.db.pool, id)
         .await?

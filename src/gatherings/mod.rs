@@ -159,6 +159,11 @@ pub fn moderation_allows(from: EventStatus, to: EventStatus) -> bool {
     }
 }
 
+/// What staff may put back on the calendar (as published): a hidden or sent-back gathering.
+pub fn restorable(status: EventStatus) -> bool {
+    matches!(status, EventStatus::Hidden | EventStatus::Rejected)
+}
+
 /// Moderation applies to fans and organizers; staff roles are an admin's business.
 pub fn moderatable(role: Role) -> bool {
     matches!(role, Role::Fan | Role::Organizer)

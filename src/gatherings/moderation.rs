@@ -32,8 +32,9 @@ pub async fn load_moderation_queue() -> Result<ModerationQueue, AppError> {
 
 /// One moderation decision. `subject`: application | gathering | report | organizer |
 /// question; `action` depends on it (approve, decline, reject, hide, restore, dismiss,
-/// revoke, trust, distrust). Staff decide everything; a club's officers (in term)
-/// decide its applications to organize and its gatherings, never their own.
+/// revoke, trust, distrust). Staff decide everything and may restore what was hidden
+/// or sent back; a club's officers (in term) decide its applications to organize, its
+/// gatherings and the reports about them, never their own or a fellow officer's.
 #[server(endpoint = "moderate")]
 pub async fn moderate(subject: String, id: i64, action: String, reason: Option<String>) -> Result<(), AppError> {
     use crate::accounts::Role;
@@ -94,16 +95,23 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             notify = Some((id, "revoked"));
         }
         ("organizer", "trust" | "distrust") => super::repo::set_trusted(&mut tx, id, action == "trust").await?,
-        ("gathering", "approve" | "reject" | "hide") => {
+        ("gathering", "approve" | "reject" | "hide" | "restore") => {
             let status = match action.as_str() {
                 "approve" => EventStatus::Published,
                 "reject" => EventStatus::Rejected,
+                "restore" => EventStatus::Published,
                 _ => EventStatus::Hidden,
             };
             let lock = crate::meetups::repo::EventLock::ForStatusChange;
             let event = crate::meetups::repo::event_info_locked(&mut tx, id, lock).await?;
             let event = event.filter(|e| e.kind == crate::meetups::EventKind::Gathering).ok_or(AppError::NotFound)?;
-            if !super::moderation_allows(event.status, status) {
+            // Undoing a hide or a send-back is staff's: they can override every decision.
+            let allowed = if action == "restore" {
+                staff.role.is_staff() && super::restorable(event.status)
+            } else {
+                super::moderation_allows(event.status, status)
+            };
+            if !allowed {
                 return Err(AppError::field("action", crate::language::Text::build(|l| {
                     crate::i18n::td_string!(l, errors.status_change, from = event.status.label(l), to = status.label(l)).to_string()
                 })));
@@ -117,11 +125,11 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
                 // A report about a question hides the question, not the event.
                 Some(question) if action == "hide" => {
                     crate::conversation::repo::set_hidden(&mut tx, question, true).await?;
-                    super::repo::log(&mut tx, "question", question, "hide", &reason, who, now).await?;
+                    super::repo::log_for_club(&mut tx, club.map(|c| c.0), "question", question, "hide", &reason, who, now).await?;
                 }
                 None if action == "hide" => {
                     crate::meetups::repo::set_status(&mut tx, event_id, EventStatus::Hidden, now).await?;
-                    super::repo::log(&mut tx, "gathering", event_id, "hide", &reason, who, now).await?;
+                    super::repo::log_for_club(&mut tx, club.map(|c| c.0), "gathering", event_id, "hide", &reason, who, now).await?;
                 }
                 _ => {}
             }

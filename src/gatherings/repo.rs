@@ -24,11 +24,13 @@ pub async fn pending_applications(db: &Db) -> Result<Vec<ApplicationView>, sqlx:
 }
 
 /// The club a moderation subject belongs to, and whose it is: (city, owner) for an
-/// application to organize and a gathering; `None` for what only staff decide.
+/// application to organize, a gathering and a report about a gathering (its organizer's);
+/// `None` for what only staff decide.
 pub async fn club_business(tx: &mut Tx, subject: &str, id: i64) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
     let sql = match subject {
         "application" => "SELECT city_id, user_id FROM organizer_applications WHERE id = $1",
         "gathering" => "SELECT city_id, organizer_id FROM events WHERE id = $1 AND kind = 'gathering'",
+        "report" => "SELECT e.city_id, e.organizer_id FROM reports r JOIN events e ON e.id = r.event_id WHERE r.id = $1 AND e.kind = 'gathering'",
         _ => return Ok(None),
     };
     sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
@@ -216,6 +218,29 @@ fn report(r: ReportRow) -> ReportView {
 
 pub async fn open_reports(db: &Db) -> Result<Vec<ReportView>, sqlx::Error> {
     let rows: Vec<ReportRow> = sqlx::query_as(&format!("{REPORT_SELECT} WHERE r.status = 'open' ORDER BY r.id")).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(report).collect())
+}
+
+/// Open reports about one city's gatherings. For an officer (`officer`: their id and
+/// now) only those they may answer: not about their own gathering, a fellow officer's
+/// or staff's (those go to staff).
+pub async fn open_reports_in(db: &Db, city_id: i64, officer: Option<(i64, i64)>) -> Result<Vec<ReportView>, sqlx::Error> {
+    let mut sql = format!("{REPORT_SELECT} WHERE r.status = 'open' AND e.city_id = $1 AND e.kind = 'gathering'");
+    if officer.is_some() {
+        sql.push_str(
+            " AND e.organizer_id IS NOT NULL AND e.organizer_id <> $2 \
+              AND NOT EXISTS (SELECT 1 FROM users s WHERE s.id = e.organizer_id AND s.role IN ('staff', 'admin')) \
+              AND NOT EXISTS (SELECT 1 FROM club_officers o WHERE o.city_id = e.city_id AND o.user_id = e.organizer_id \
+                AND o.starts_at <= $3 AND o.ends_at > $3 AND (o.ended_at IS NULL OR o.ended_at > $3))",
+        );
+    }
+    sql.push_str(" ORDER BY r.id");
+    let (viewer, now) = officer.unwrap_or_default();
+    let mut query = sqlx::query_as(&sql).bind(city_id);
+    if officer.is_some() {
+        query = query.bind(viewer).bind(now);
+    }
+    let rows: Vec<ReportRow> = query.fetch_all(&db.pool).await?;
     Ok(rows.into_iter().map(report).collect())
 }
 

@@ -28,6 +28,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Logs as JSON lines (`LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
+    /// Whether this process queues the weekly club digest on Fridays (`CLUB_DIGESTS=off`
+    /// leaves it to `tongcheng send-digest` or another process).
+    pub club_digests: bool,
     /// Messages a second this process may send (a provider's limit); `None`: no cap.
     pub mail_per_second: Option<u32>,
     /// Bearer token for `/metrics`; without one the endpoint is off.
@@ -91,6 +94,11 @@ impl Config {
             Some("json") => true,
             Some(other) => return Err(wrong("LOG_FORMAT", td_string!(l, email.cli.setting.log_format, got = format!("{other:?}")))),
         };
+        let club_digests = match get("CLUB_DIGESTS").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(wrong("CLUB_DIGESTS", td_string!(l, email.cli.setting.on_off, got = format!("{other:?}")))),
+        };
         let metrics_token = get("METRICS_TOKEN");
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(wrong("METRICS_TOKEN", td_string!(l, email.cli.setting.too_short, min = 16)));
@@ -125,6 +133,7 @@ impl Config {
             no_show_rule,
             mail_per_second,
             json_logs,
+            club_digests,
             metrics_token,
             database_url,
             site_addr,

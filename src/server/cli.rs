@@ -40,6 +40,9 @@ enum Command {
     /// Recompute every fan's attendance, points and badges from the record (safe to run
     /// any time, also while the site runs); prints what it changed
     Backfill,
+    /// Queue this week's club digest now instead of on Friday evening (once a week: does
+    /// nothing if it went out already, or if no club posted news)
+    SendDigest,
     /// Create a staff account, or make an existing account staff
     CreateStaff {
         #[arg(long)]
@@ -150,6 +153,12 @@ async fn execute(command: Command, config: Config) -> Result<ExitCode, String> {
                 let (attendance, points, badges) = (done.attendance_recorded, done.settled.points_paid, done.settled.badges_awarded);
                 println!("{}", td_string!(l, email.cli.backfill_changed, attendance = attendance, points = points, badges = badges));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SendDigest => {
+            let db = super::start::open_database(&config).await?;
+            let queued = crate::clubs::digest::queue_week(&db, &config.public_url, crate::infra::clock::now()).await.map_err(|e| e.to_string())?;
+            println!("{}", td_string!(terminal(), email.cli.digest_queued, count = queued));
             Ok(ExitCode::SUCCESS)
         }
         Command::CreateStaff { email, name, password, city, admin, lang } => {

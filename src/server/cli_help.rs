@@ -29,6 +29,7 @@ fn texts(command: Command, l: Locale, name: &str) -> Command {
         "backup" => Some(td_string!(l, email.cli.help.backup)),
         "seed-demo" => Some(td_string!(l, email.cli.help.seed_demo)),
         "backfill" => Some(td_string!(l, email.cli.help.backfill)),
+        "send-digest" => Some(td_string!(l, email.cli.help.send_digest)),
         "create-staff" => Some(td_string!(l, email.cli.help.create_staff)),
         _ => None,
     };

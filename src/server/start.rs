@@ -124,7 +124,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     spawn_until(&shutdown, crate::participation::door::close_doors_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
     spawn_until(&shutdown, crate::admission::run::admission_timers_forever(state.clone()));
-    spawn_until(&shutdown, crate::clubs::digest::digests_forever(state.clone()));
+    if state.config.club_digests {
+        spawn_until(&shutdown, crate::clubs::digest::digests_forever(state.clone()));
+    }
     let origin = PublicOrigin(state.config.public_origin().into());
     let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))
         .layer(from_fn(crate::infra::locale::resolve))

@@ -151,6 +151,12 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("hide_club_news", Rule::LoggedIn, &[("id", "999999"), ("reason", "x")]),
     ("load_club_desk", Rule::Staff, &[("city", "1795565")]),
     ("load_club_health", Rule::Staff, &[("sort", "members")]),
+    ("report_club_news", Rule::LoggedIn, &[("id", "999999"), ("category", "spam"), ("details", "")]),
+    ("load_news_reports", Rule::Staff, &[]),
+    ("answer_news_report", Rule::Staff, &[("id", "999999"), ("action", "dismiss")]),
+    ("restore_club_news", Rule::Staff, &[("id", "999999"), ("reason", "x")]),
+    // Officers in term and staff (who write as staff).
+    ("message_club_members", Rule::Staff, &[("city", "1795565"), ("subject", "T"), ("body", "B")]),
     // Last: the owner's call really cancels the gathering.
     ("cancel_gathering", Rule::Owner, &[("id", "{gathering}")]),
 ];

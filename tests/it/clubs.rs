@@ -190,16 +190,19 @@ async fn the_weekly_digest_reaches_members_and_followers_once(backend: Backend) 
     let _: bool = fans[3].call("follow_club", &[("city", SHENZHEN)]).await.unwrap();
     appoint(&staff, SHENZHEN, "officer@example.com", "president").await.unwrap();
     post(&fans[0], SHENZHEN, "Hotpot night <script>").await.unwrap();
-    // Run twice (two processes, or the timer again): one digest each.
+    let shanghai = city(&app, "上海").await;
+    appoint(&staff, &shanghai, "stranger@example.com", "president").await.unwrap();
+    post(&fans[4], &shanghai, "Dumpling walk").await.unwrap();
+    // Run twice (two processes, or the timer again): one digest each, whatever the clubs.
+    // (The test app's own timer is off: `CLUB_DIGESTS=off`.)
     let base = &app.state.config.public_url;
-    let city = SHENZHEN.parse::<i64>().unwrap();
-    let first = tongcheng::clubs::digest::queue_for_club(db, city, base, now()).await.unwrap();
-    let second = tongcheng::clubs::digest::queue_for_club(db, city, base, now()).await.unwrap();
-    assert_eq!((first, second), (3, 0), "the officer, the member and the follower; once");
+    let first = tongcheng::clubs::digest::queue_week(db, base, now()).await.unwrap();
+    let second = tongcheng::clubs::digest::queue_week(db, base, now()).await.unwrap();
+    assert_eq!((first, second), (4, 0), "the officer, the member, the follower of both clubs and the other club's officer; once");
     let deadline = Instant::now() + Duration::from_secs(30);
     let digests = loop {
         let got: Vec<_> = smtp.messages().into_iter().filter(|m| m.subject.contains("This week")).collect();
-        if got.len() >= 3 {
+        if got.len() >= 4 {
             break got;
         }
         assert!(Instant::now() < deadline, "digests did not arrive");
@@ -207,9 +210,19 @@ async fn the_weekly_digest_reaches_members_and_followers_once(backend: Backend) 
     };
     let mut to: Vec<String> = digests.iter().map(|m| m.to.clone()).collect();
     to.sort();
-    assert_eq!(to, ["follower@example.com", "member@example.com", "officer@example.com"]);
+    assert_eq!(to, ["follower@example.com", "member@example.com", "officer@example.com", "stranger@example.com"]);
+    let both = digests.iter().find(|m| m.to == "follower@example.com").unwrap();
+    assert!(both.subject.contains("2 fan clubs") && both.text.contains("Hotpot night") && both.text.contains("Dumpling walk"), "one letter, both clubs: {both:?}");
+    let member = digests.iter().find(|m| m.to == "member@example.com").unwrap();
+    assert!(member.text.contains("Hotpot night") && !member.text.contains("Dumpling walk"), "only their clubs' news");
+    // Next week's digest starts where this one ended: nothing old again.
+    let next_week = tongcheng::clubs::digest::queue_week(db, base, now() + 7 * 86_400).await.unwrap();
+    assert_eq!(next_week, 0);
     for digest in &digests {
         assert!(digest.header("List-Unsubscribe").is_some_and(|h| h.contains("/unsubscribe?token=")), "bulk mail honours unsubscribing");
-        assert!(digest.html.contains("Hotpot night &lt;script&gt;") && !digest.html.contains("<script>"), "the post as written, escaped");
+        assert!(!digest.html.contains("<script>"), "the post as written, escaped");
+        if digest.to != "stranger@example.com" {
+            assert!(digest.html.contains("Hotpot night &lt;script&gt;"), "{}", digest.html);
+        }
     }
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod admission;
 mod authorization;
 mod cli_language;
+mod club_moderation;
 mod clubs;
 mod conversation;
 mod data_ownership;

@@ -9,5 +9,6 @@ pub mod festival;
 pub mod invitations;
 pub mod meetups;
 pub mod moderation;
+pub mod news_reports;
 pub mod planner;
 pub mod ranking;

@@ -131,7 +131,7 @@ pub fn log_table(log: Vec<LogEntry>, empty: &'static str) -> AnyView {
     .into_any()
 }
 
-fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>, empty: &'static str) -> AnyView {
+pub fn report_list(reports: Vec<ReportView>, action: Option<ServerAction<Moderate>>, empty: &'static str) -> AnyView {
     let locale = use_locale();
     if reports.is_empty() {
         return view! { <p data-testid="reports">{empty}</p> }.into_any();
@@ -236,6 +236,7 @@ pub fn ModerationPage() -> impl IntoView {
                             {gatherings}
                             <h2>{td_string!(locale, staff.moderation.reports, count = q.reports.len()).to_string()}</h2>
                             {report_list(q.reports, Some(moderate), td_string!(locale, staff.moderation.no_reports))}
+                            <crate::pages::staff::news_reports::NewsReportsSection />
                             <h2>{td!(locale, staff.moderation.recent)}</h2>
                             {log_table(q.log, td_string!(locale, staff.moderation.no_log))}
                         }

@@ -2,10 +2,12 @@
 //! city's standing; members follow it, officers post news, staff appoint officers.
 //! Every form is a plain form first (it works before the WASM has loaded).
 use crate::clubs::api::{load_club, AppointOfficer, EndOfficerTerm, FollowClub, HideClubNews, PostClubNews, UnfollowClub};
+use crate::clubs::reports::ReportClubNews;
 use crate::clubs::{ClubPage as Club, NewsView, OfficerRole, OfficerView, PastEvent, MAX_FOLLOWS};
 use crate::components::flash::server_action;
 use crate::components::form::{error_text, field_error, form_error, FormError, SubmitButton};
 use crate::components::meetup_card::MeetupCardView;
+use crate::gatherings::{report_category_label, REPORT_CATEGORIES};
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use leptos::form::ActionForm;
@@ -24,11 +26,12 @@ pub fn ClubPage() -> impl IntoView {
     let hide = server_action::<HideClubNews>();
     let appoint = server_action::<AppointOfficer>();
     let end = server_action::<EndOfficerTerm>();
+    let report = server_action::<ReportClubNews>();
     // After any of them, the page reads the club again (with JavaScript; without, the
     // post's redirect renders it afresh).
     let versions = move || (follow.version().get(), unfollow.version().get(), post.version().get(), hide.version().get(), appoint.version().get(), end.version().get());
     let club = Resource::new(move || (id(), versions()), |(id, _)| load_club(id));
-    let actions = ClubActions { follow, unfollow, post, hide, appoint, end };
+    let actions = ClubActions { follow, unfollow, post, hide, appoint, end, report };
     view! {
         <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
@@ -49,6 +52,7 @@ struct ClubActions {
     hide: ServerAction<HideClubNews>,
     appoint: ServerAction<AppointOfficer>,
     end: ServerAction<EndOfficerTerm>,
+    report: ServerAction<ReportClubNews>,
 }
 
 #[component]
@@ -57,6 +61,8 @@ fn ClubView(c: Club, actions: ClubActions) -> impl IntoView {
     let title = td_string!(locale, clubs.title, city = c.city.clone()).to_string();
     let officer = c.me.as_ref().and_then(|m| m.officer);
     let moderator = officer.is_some() || c.staff;
+    // Signed-in fans who are not its officers may report a post (officers hide them).
+    let reporter = c.me.is_some() && !moderator;
     let city_id = c.city_id;
     let standing = c.standing.clone().map(|s| match s.position {
         Some(position) => td_string!(locale, clubs.standing_position, city = c.city.clone(), position = position).to_string(),
@@ -97,7 +103,7 @@ fn ClubView(c: Club, actions: ClubActions) -> impl IntoView {
             } else {
                 view! {
                     <ul class="club-news" data-testid="club-news">
-                        {c.news.iter().cloned().map(|n| view! { <NewsItem n moderator action=actions.hide /> }).collect_view()}
+                        {c.news.iter().cloned().map(|n| view! { <NewsItem n moderator reporter action=actions.hide report=actions.report /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -168,7 +174,7 @@ fn OfficerItem(o: OfficerView, staff: bool, mine: bool, action: ServerAction<End
 }
 
 #[component]
-fn NewsItem(n: NewsView, moderator: bool, action: ServerAction<HideClubNews>) -> impl IntoView {
+fn NewsItem(n: NewsView, moderator: bool, reporter: bool, action: ServerAction<HideClubNews>, report: ServerAction<ReportClubNews>) -> impl IntoView {
     let locale = use_locale();
     view! {
         <li class="news">
@@ -182,7 +188,41 @@ fn NewsItem(n: NewsView, moderator: bool, action: ServerAction<HideClubNews>) ->
                     <SubmitButton label=td_string!(locale, clubs.hide_news) pending=action.pending() class="secondary" />
                 </ActionForm>
             })}
+            {reporter.then(|| view! { <ReportNewsForm id=n.id action=report /> })}
         </li>
+    }
+}
+
+/// A fan's report about a post (only the form opened shows its answer).
+#[component]
+fn ReportNewsForm(id: i64, action: ServerAction<ReportClubNews>) -> impl IntoView {
+    let locale = use_locale();
+    let value = action.value();
+    let category_id = format!("report-news-{id}-category");
+    let details_id = format!("report-news-{id}-details");
+    view! {
+        <details class="report">
+            <summary>{td!(locale, clubs.report_news)}</summary>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <input type="hidden" name="id" value=id.to_string() />
+                <div class="field">
+                    <label for=category_id.clone()>{td!(locale, conversation.report.category)}</label>
+                    <select id=category_id name="category">
+                        {REPORT_CATEGORIES.iter().map(|v| view! { <option value=*v>{report_category_label(v, locale)}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error">{field_error(value, "category")}</p>
+                </div>
+                <div class="field">
+                    <label for=details_id.clone()>{td!(locale, clubs.report_details)}</label>
+                    <textarea id=details_id name="details" rows="2" maxlength="2000"></textarea>
+                    <p class="field-error">{field_error(value, "details")}</p>
+                </div>
+                <SubmitButton label=td_string!(locale, clubs.report_send) pending=action.pending() class="secondary" />
+            </ActionForm>
+            <Show when=move || matches!(value.get(), Some(Ok(_)))>
+                <p class="success" role="status" data-testid="news-reported">{td!(locale, clubs.reported)}</p>
+            </Show>
+        </details>
     }
 }
 

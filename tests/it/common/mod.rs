@@ -188,6 +188,8 @@ impl TestApp {
             ("SITE_ADDR".into(), addr.to_string()),
             ("AUTH_ATTEMPTS_PER_MINUTE".into(), "10000".into()),
             ("DB_MAX_CONNECTIONS".into(), "8".into()),
+            // The digest goes out on Friday evenings: tests queue it themselves.
+            ("CLUB_DIGESTS".into(), "off".into()),
         ]);
         for (k, v) in settings {
             vars.insert(k.to_string(), v.to_string());
