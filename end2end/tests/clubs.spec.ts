@@ -1,10 +1,13 @@
 // A city's club, in Chinese on a phone: staff appoint an officer; the officer approves a
 // fan's application to organize and publishes their gathering; a member finds it on the
-// club page and signs up; the officer posts news, which members read on the club page.
+// club page and signs up; the officer posts news, which members read on the club page
+// and in the weekly digest.
 // Every step selects by field names and test ids, never by English text.
 import { test, expect } from "@playwright/test";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { fanIn, logIn, newPage } from "./pages";
-import { staff } from "./helpers";
+import { mailSubjects, staff } from "./helpers";
 
 test("a club in zh-CN at 360 px: officer appointed, organizer approved, gathering published, a member signs up, news posted", async ({ browser }) => {
   test.setTimeout(180_000);
@@ -71,6 +74,11 @@ test("a club in zh-CN at 360 px: officer appointed, organizer approved, gatherin
   await member.page.goto(club);
   await expect(member.page.getByTestId("club-news")).toContainText("本周六茶话会");
   await expect(member.page.getByTestId("club-news").locator("strong")).toHaveText("先到先得");
+  // The weekly digest, queued now instead of on Friday evening (the site's own timer may
+  // have queued it already: a fan gets it once either way), reaches the member.
+  const run = spawnSync(path.join(__dirname, "..", "..", "target", "debug", "tongcheng"), ["send-digest"], { encoding: "utf8", env: process.env });
+  expect(run.status, run.stderr).toBe(0);
+  await expect.poll(() => mailSubjects(browser, member.email), { timeout: 30_000 }).toContain("同城会本周会讯");
   // Every decision is in the club's log, on the desk.
   await officer.page.goto(`${club}/desk`);
   await expect(officer.page.getByTestId("moderation-log")).toContainText("officer");

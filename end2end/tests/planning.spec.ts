@@ -50,13 +50,32 @@ test("fans and visitors are kept out of the staff pages", async ({ page }) => {
 test("staff tables use a desk's width: names and headers never break inside a word", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await logIn(page, staff.email, staff.password);
-  for (const url of ["/staff/ranking", "/staff/clubs"]) {
-    await page.goto(url);
-    const main = await page.locator("main").boundingBox();
-    expect(main?.width ?? 0, `${url} uses the screen`).toBeGreaterThan(1100);
-    // One line each: a header or a city name that wrapped is taller than two lines' worth.
-    const tall = await page.locator("table thead th, table tbody th").evaluateAll((cells) =>
-      cells.filter((c) => c.getBoundingClientRect().height > 2.2 * (parseFloat(getComputedStyle(c).lineHeight) || 24) + 16).map((c) => c.textContent));
-    expect(tall, `${url}: cells broken over lines`).toEqual([]);
-  }
+  const check = async (lang: string) => {
+    for (const url of ["/staff/ranking", "/staff/planner", "/staff/clubs", "/staff/clubs?sort=province"]) {
+      await page.goto(url);
+      const main = await page.locator("main").boundingBox();
+      expect(main?.width ?? 0, `${url} uses the screen`).toBeGreaterThan(1100);
+      // One line each: a header or a city name that wrapped is taller than two lines' worth.
+      const tall = await page.locator("table thead th, table tbody th").evaluateAll((cells) =>
+        cells.filter((c) => c.getBoundingClientRect().height > 2.2 * (parseFloat(getComputedStyle(c).lineHeight) || 24) + 16).map((c) => c.textContent));
+      expect(tall, `${url} (${lang}): cells broken over lines`).toEqual([]);
+    }
+    // The dashboard's bar chart: every city's label inside the chart, none cut off.
+    await page.goto("/staff");
+    const cut = await page.locator("svg.chart:not(.map)").first().evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      return Array.from(svg.querySelectorAll("text")).filter((t) => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+      }).map((t) => t.textContent);
+    });
+    expect(cut, `dashboard (${lang}): labels cut off`).toEqual([]);
+  };
+  await check("en");
+  // The same in Chinese (the switch in the header), then back: later specs expect English.
+  await page.locator('nav.lang-switch a[hreflang="zh-CN"]').click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await check("zh-CN");
+  await page.locator('nav.lang-switch a[hreflang="en"]').click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
 });

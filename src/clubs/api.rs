@@ -315,7 +315,7 @@ pub async fn load_club_health(sort: Option<String>) -> Result<Vec<ClubHealth>, A
     let mut clubs: Vec<ClubHealth> = super::repo::health(&state.db, crate::infra::clock::now())
         .await?
         .into_iter()
-        .map(|(city_id, zh, en, province_zh, province_en, members, officers, gatherings_90d, attended_90d, rating, open_reports)| ClubHealth {
+        .map(|(city_id, zh, en, province_zh, province_en, members, officers, gatherings_90d, attended_90d, rating, open_reports, longitude, latitude)| ClubHealth {
             city_id,
             city: crate::language::city_name(locale, &zh, &en).to_string(),
             province: crate::language::city_name(locale, &province_zh, &province_en).to_string(),
@@ -325,6 +325,8 @@ pub async fn load_club_health(sort: Option<String>) -> Result<Vec<ClubHealth>, A
             attended_90d,
             rating,
             open_reports,
+            longitude,
+            latitude,
         })
         .collect();
     super::sort_clubs(&mut clubs, sort.as_deref().unwrap_or_default());

@@ -172,14 +172,73 @@ pub struct ClubHealth {
     pub attended_90d: i64,
     pub rating: Option<f64>,
     pub open_reports: i64,
+    pub longitude: f64,
+    pub latitude: f64,
 }
 
 impl ClubHealth {
+    /// What the staff view's map says of the club.
+    pub fn state(&self) -> ClubState {
+        if self.open_reports > 0 {
+            ClubState::Reports
+        } else if self.members == 0 {
+            ClubState::Empty
+        } else if self.officers == 0 {
+            ClubState::NoOfficer
+        } else {
+            ClubState::Running
+        }
+    }
+
     /// What needs staff's attention first: open reports, then clubs with members but no
     /// officer, then the quiet ones.
     pub fn attention(&self) -> (i64, bool, i64) {
         (-self.open_reports, !(self.officers == 0 && self.members > 0), self.gatherings_90d)
     }
+}
+
+/// A club's state on the staff view's map, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ClubState {
+    Reports,
+    NoOfficer,
+    Running,
+    Empty,
+}
+
+impl ClubState {
+    pub const ALL: [ClubState; 4] = [ClubState::Reports, ClubState::NoOfficer, ClubState::Running, ClubState::Empty];
+
+    pub fn colour(self) -> &'static str {
+        match self {
+            ClubState::Reports => "#d93025",
+            ClubState::NoOfficer => "#e37400",
+            ClubState::Running => "#188038",
+            ClubState::Empty => "#bdc1c6",
+        }
+    }
+
+    pub fn label(self, l: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            ClubState::Reports => td_string!(l, clubs.state.reports),
+            ClubState::NoOfficer => td_string!(l, clubs.state.no_officer),
+            ClubState::Running => td_string!(l, clubs.state.running),
+            ClubState::Empty => td_string!(l, clubs.state.empty),
+        }
+    }
+}
+
+/// Provinces with their clubs, in the order the clubs come (one group per province).
+pub fn by_province(clubs: Vec<ClubHealth>) -> Vec<(String, Vec<ClubHealth>)> {
+    let mut groups: Vec<(String, Vec<ClubHealth>)> = Vec::new();
+    for club in clubs {
+        match groups.iter_mut().find(|(p, _)| *p == club.province) {
+            Some((_, members)) => members.push(club),
+            None => groups.push((club.province.clone(), vec![club])),
+        }
+    }
+    groups
 }
 
 /// The staff view's orders: `province` (then members), `members`, `gatherings`,
@@ -272,6 +331,8 @@ mod tests {
             attended_90d: 0,
             rating: None,
             open_reports: reports,
+            longitude: 0.0,
+            latitude: 0.0,
         };
         let mut clubs = [club(0, 2, 50, 9), club(0, 0, 40, 0), club(3, 1, 10, 2), club(0, 1, 20, 1)];
         sort_clubs(&mut clubs, "");
@@ -279,6 +340,13 @@ mod tests {
         assert_eq!(order, vec![(3, 1), (0, 0), (0, 1), (0, 2)]);
         sort_clubs(&mut clubs, "members");
         assert_eq!(clubs.iter().map(|c| c.members).collect::<Vec<_>>(), vec![50, 40, 20, 10]);
+        assert_eq!(clubs.iter().map(ClubHealth::state).collect::<Vec<_>>(), [ClubState::Running, ClubState::NoOfficer, ClubState::Running, ClubState::Reports]);
+        let mut grouped = clubs.to_vec();
+        for (club, province) in grouped.iter_mut().zip(["广东", "四川", "广东", "湖北"]) {
+            club.province = province.into();
+        }
+        let groups = by_province(grouped);
+        assert_eq!(groups.iter().map(|(p, c)| (p.as_str(), c.len())).collect::<Vec<_>>(), [("广东", 2), ("四川", 1), ("湖北", 1)]);
         assert_eq!(OfficerRole::parse("vice_president"), Some(OfficerRole::VicePresident));
         assert_eq!(OfficerRole::parse("king"), None);
     }

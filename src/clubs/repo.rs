@@ -109,8 +109,8 @@ pub async fn event_outcomes(db: &Db, events: &[i64]) -> Result<Vec<(i64, i64, Op
 
 /// Every club's figures for the staff view: (city, name zh, name en, province zh,
 /// province en, members, officers in term, gatherings in the last 90 days, fans who
-/// came to them, their average rating, open reports).
-pub type HealthRow = (i64, String, String, String, String, i64, i64, i64, i64, Option<f64>, i64);
+/// came to them, their average rating, open reports, longitude, latitude).
+pub type HealthRow = (i64, String, String, String, String, i64, i64, i64, i64, Option<f64>, i64, f64, f64);
 
 pub async fn health(db: &Db, now: i64) -> Result<Vec<HealthRow>, sqlx::Error> {
     sqlx::query_as(
@@ -118,6 +118,8 @@ pub async fn health(db: &Db, now: i64) -> Result<Vec<HealthRow>, sqlx::Error> {
            (SELECT COUNT(DISTINCT o.user_id) FROM club_officers o WHERE o.city_id = c.id AND o.starts_at <= $1 AND o.ends_at > $1 AND (o.ended_at IS NULL OR o.ended_at > $1)), \
            COALESCE(g.gatherings, 0), COALESCE(g.attended, 0), g.rating, \
            (SELECT COUNT(*) FROM reports r JOIN events e ON e.id = r.event_id WHERE e.city_id = c.id AND r.status = 'open') \
+           + (SELECT COUNT(*) FROM club_news_reports nr JOIN club_news n ON n.id = nr.news_id WHERE n.city_id = c.id AND nr.status = 'open'), \
+           c.longitude, c.latitude \
          FROM cities c LEFT JOIN ( \
            SELECT e.city_id, COUNT(*) AS gatherings, \
              CAST(SUM((SELECT COUNT(*) FROM attendance a WHERE a.event_id = e.id AND a.outcome = 'attended')) AS BIGINT) AS attended, \

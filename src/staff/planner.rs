@@ -117,6 +117,7 @@ mod tests {
             timezone: tz.into(),
             latitude: 0.0,
             longitude: 0.0,
+            club_gatherings_90d: 0,
         }
     }
 

@@ -26,6 +26,21 @@ pub struct CityFigures {
     pub timezone: String,
     pub latitude: f64,
     pub longitude: f64,
+    /// The city club's gatherings in the last 90 days that fans came to (`CLUB_BONUS`).
+    #[serde(default)]
+    pub club_gatherings_90d: i64,
+}
+
+/// The planner's club rule: among eligible cities, one whose club is active moves up.
+/// A city is ranked by its density raised by `CLUB_BONUS` for each gathering its club
+/// held in the last 90 days that fans came to, counting at most `CLUB_BONUS_GATHERINGS`
+/// (so at most +20 %): density still decides, and a lively club breaks near ties.
+pub const CLUB_BONUS: f64 = 0.05;
+pub const CLUB_BONUS_GATHERINGS: i64 = 4;
+
+/// What the club rule adds to a city's density, as a fraction (0.0 to 0.2).
+pub fn club_bonus(club_gatherings_90d: i64) -> f64 {
+    club_gatherings_90d.clamp(0, CLUB_BONUS_GATHERINGS) as f64 * CLUB_BONUS
 }
 
 /// The rules staff can set.
@@ -135,7 +150,11 @@ pub fn explain(city: &CityFigures, density: Option<f64>, standing: Standing, rul
         Some(t) => td_string!(locale, staff.explain.last_hosted, when = weeks_ago(t, now, locale)).to_string(),
         None => td_string!(locale, staff.explain.never_hosted).to_string(),
     };
-    match standing {
+    let club = match club_bonus(city.club_gatherings_90d) {
+        b if b > 0.0 => td_string!(locale, staff.explain.club_active, count = city.club_gatherings_90d, percent = format!("{:.0}", b * 100.0)).to_string(),
+        _ => String::new(),
+    };
+    let explanation = match standing {
         Standing::Eligible => td_string!(locale, staff.explain.eligible, density = density, fans = fans, hosted = hosted).to_string(),
         Standing::Scheduled => td_string!(locale, staff.explain.scheduled, density = density, fans = fans).to_string(),
         Standing::Resting => {
@@ -150,13 +169,15 @@ pub fn explain(city: &CityFigures, density: Option<f64>, standing: Standing, rul
             required = group_thousands(rules.min_fans)
         )
         .to_string(),
-    }
+    };
+    explanation + &club
 }
 
-/// Highest density first; unknown density last; ties by more fans, then by id.
+/// Highest density (with the club rule's bonus) first; unknown density last; ties by
+/// more fans, then by id.
 fn by_density(a: &RankedCity, b: &RankedCity) -> std::cmp::Ordering {
-    let da = a.density.unwrap_or(f64::NEG_INFINITY);
-    let db = b.density.unwrap_or(f64::NEG_INFINITY);
+    let score = |c: &RankedCity| c.density.map_or(f64::NEG_INFINITY, |d| d * (1.0 + club_bonus(c.figures.club_gatherings_90d)));
+    let (da, db) = (score(a), score(b));
     db.total_cmp(&da)
         .then(b.figures.verified_fans.cmp(&a.figures.verified_fans))
         .then(a.figures.city_id.cmp(&b.figures.city_id))
@@ -289,7 +310,23 @@ mod tests {
             timezone: "Asia/Shanghai".into(),
             latitude: 30.0,
             longitude: 110.0,
+            club_gatherings_90d: 0,
         }
+    }
+
+    #[test]
+    fn an_active_club_breaks_a_near_tie_but_density_still_decides() {
+        let rules = RankingRules { min_fans: 100, cooldown_weeks: 12 };
+        // 300 and 310 fans per 100k; the first city's club held 3 gatherings fans came to.
+        let mut lively = city(1, 100_000, 300);
+        lively.club_gatherings_90d = 3;
+        let ranked = rank(vec![lively.clone(), city(2, 100_000, 310)], &rules, 0, Locale::en);
+        assert_eq!(ids(&ranked), vec![1, 2], "+15 % beats 3 % more density");
+        assert!(ranked[0].explanation.contains("3 gatherings") && ranked[0].explanation.contains("+15 %"), "{}", ranked[0].explanation);
+        let ranked = rank(vec![lively.clone(), city(2, 100_000, 400)], &rules, 0, Locale::en);
+        assert_eq!(ids(&ranked), vec![2, 1], "a third denser city stays ahead");
+        assert_eq!(club_bonus(50), 0.2, "at most 4 gatherings count");
+        assert_eq!(club_bonus(-1), 0.0);
     }
 
     fn ids(ranked: &[RankedCity]) -> Vec<i64> {

@@ -69,6 +69,18 @@ pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::E
         .fetch_all(&db.pool)
         .await?,
     );
+    // The planner's club rule (`ranking::CLUB_BONUS`): gatherings fans came to.
+    let club = per_city(
+        sqlx::query_as(
+            "SELECT e.city_id, COUNT(*) FROM events e WHERE e.kind = 'gathering' AND e.status IN ('published', 'postponed') \
+             AND e.starts_at >= $1 AND e.starts_at < $2 AND EXISTS (SELECT 1 FROM attendance a WHERE a.event_id = e.id AND a.outcome = 'attended') \
+             GROUP BY e.city_id",
+        )
+        .bind(now - 90 * DAY)
+        .bind(now)
+        .fetch_all(&db.pool)
+        .await?,
+    );
     Ok(cities
         .into_iter()
         .map(|c| CityFigures {
@@ -86,6 +98,7 @@ pub async fn city_figures(db: &Db, now: i64) -> Result<Vec<CityFigures>, sqlx::E
             timezone: c.timezone,
             latitude: c.latitude,
             longitude: c.longitude,
+            club_gatherings_90d: club.get(&c.id).copied().unwrap_or(0),
         })
         .collect())
 }
@@ -243,6 +256,7 @@ mod tests {
             timezone: "Asia/Shanghai".into(),
             latitude: 30.6,
             longitude: 104.1,
+            club_gatherings_90d: 0,
         };
         rank(vec![figures], &RankingRules::default(), 0, Locale::en).remove(0)
     }

@@ -2,6 +2,7 @@
 //! attention first (open reports; members but no officer).
 use crate::clubs::api::load_club_health;
 use crate::clubs::ClubHealth;
+use crate::components::charts::ClubMap;
 use crate::components::form::error_text;
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
@@ -23,7 +24,18 @@ pub fn StaffClubsPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match clubs.await {
-                    Ok(clubs) => view! { <ClubTable clubs /> }.into_any(),
+                    Ok(clubs) => {
+                        let by_province = query.read_untracked().get("sort").as_deref() == Some("province");
+                        view! {
+                            <ClubMap clubs=clubs.clone() />
+                            <p class="sort-links">
+                                <a href="/staff/clubs">{td!(locale, clubs.attention_first)}</a> " · "
+                                <a href="/staff/clubs?sort=province" data-testid="by-province">{td!(locale, clubs.by_province)}</a>
+                            </p>
+                            <ClubTable clubs by_province />
+                        }
+                        .into_any()
+                    }
                     Err(e) => error_text(e),
                 }
             })}
@@ -32,10 +44,12 @@ pub fn StaffClubsPage() -> impl IntoView {
 }
 
 #[component]
-fn ClubTable(clubs: Vec<ClubHealth>) -> impl IntoView {
+fn ClubTable(clubs: Vec<ClubHealth>, by_province: bool) -> impl IntoView {
     let locale = use_locale();
     // A sortable column's header is a link: plain HTML, no JavaScript needed.
     let sortable = |by: &'static str, label: &'static str| view! { <a href=format!("/staff/clubs?sort={by}")>{label}</a> };
+    // By province: one group per province under a heading with its totals.
+    let groups = if by_province { crate::clubs::by_province(clubs) } else { vec![(String::new(), clubs)] };
     view! {
         <div class="table-scroll wide">
             <table data-testid="club-health">
@@ -51,27 +65,37 @@ fn ClubTable(clubs: Vec<ClubHealth>) -> impl IntoView {
                         <th scope="col" class="num">{sortable("attention", td_string!(locale, clubs.col.reports))}</th>
                     </tr>
                 </thead>
-                <tbody>
-                    {clubs
-                        .into_iter()
-                        .map(|c| {
-                            let attention = c.open_reports > 0 || (c.officers == 0 && c.members > 0);
-                            view! {
-                            <tr class:attention=attention>
-                                <th scope="row"><a href=format!("/clubs/{}", c.city_id)>{c.city}</a></th>
-                                <td>{c.province}</td>
-                                <td class="num">{c.members}</td>
-                                <td class="num">{c.officers}</td>
-                                <td class="num">{c.gatherings_90d}</td>
-                                <td class="num">{c.attended_90d}</td>
-                                <td class="num">{c.rating.map(|r| format!("{r:.1}")).unwrap_or_else(|| "—".into())}</td>
-                                <td class="num">{c.open_reports}</td>
-                            </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
+                {groups.into_iter().map(|(province, clubs)| {
+                    let heading = by_province.then(|| {
+                        let members: i64 = clubs.iter().map(|c| c.members).sum();
+                        let without = clubs.iter().filter(|c| c.officers == 0 && c.members > 0).count();
+                        let totals = td_string!(locale, clubs.province_totals, clubs = clubs.len(), members = members, without = without).to_string();
+                        view! { <tr class="province"><th scope="colgroup" colspan="8">{province.clone()} <span class="hint">{totals}</span></th></tr> }
+                    });
+                    view! {
+                        <tbody>
+                            {heading}
+                            {clubs.into_iter().map(club_row).collect_view()}
+                        </tbody>
+                    }
+                }).collect_view()}
             </table>
         </div>
+    }
+}
+
+fn club_row(c: ClubHealth) -> impl IntoView {
+    let attention = c.open_reports > 0 || (c.officers == 0 && c.members > 0);
+    view! {
+        <tr class:attention=attention>
+            <th scope="row"><a href=format!("/clubs/{}", c.city_id)>{c.city}</a></th>
+            <td>{c.province}</td>
+            <td class="num">{c.members}</td>
+            <td class="num">{c.officers}</td>
+            <td class="num">{c.gatherings_90d}</td>
+            <td class="num">{c.attended_90d}</td>
+            <td class="num">{c.rating.map(|r| format!("{r:.1}")).unwrap_or_else(|| "—".into())}</td>
+            <td class="num">{c.open_reports}</td>
+        </tr>
     }
 }
