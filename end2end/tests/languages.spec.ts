@@ -218,7 +218,7 @@ test("the main journeys in zh-CN at 360×800", async ({ browser }) => {
   await desk.locator("main form button[type=submit]").click();
   await expect(desk.getByTestId("checked-in")).toContainText("小米粉");
   await fan.goto(`/meetups/${id}`);
-  await fan.locator(".signup input[type=checkbox][required]").check();
+  await fan.locator(".signup input[name=confirm]").check();
   await fan.locator(".signup form.confirm-form button[type=submit]").click();
   await expect(fan.getByTestId("ticket-code")).toHaveCount(0);
   await expect(fan.locator("html")).toHaveAttribute("lang", "zh-CN");

@@ -28,12 +28,17 @@ CREATE TABLE club_messages (
 );
 CREATE INDEX club_messages_city ON club_messages (city_id, created_at);
 
--- The weekly digest, once a week for everybody: its news ends at `covered_until`, where
--- the next week's starts (src/clubs/digest.rs). Replaces the per-club claims.
+-- The weekly digest, once a week for everybody (src/clubs/digest.rs): a post is in the
+-- digest of the week it names (`digest_week`, set by the digest that carried it), so a
+-- post that commits while a digest runs, or is put back later, goes out the week after.
+-- A week is claimed once in `digest_runs`. Replaces the per-club claims.
+ALTER TABLE club_news ADD COLUMN digest_week TEXT;
+CREATE INDEX club_news_undigested ON club_news (created_at) WHERE digest_week IS NULL;
+UPDATE club_news SET digest_week = (SELECT MAX(d.week) FROM club_digests d WHERE d.city_id = club_news.city_id AND d.covered_until >= club_news.created_at);
 CREATE TABLE digest_runs (
-    week          TEXT    PRIMARY KEY,
-    covered_until INTEGER NOT NULL,
-    queued        INTEGER NOT NULL
+    week    TEXT    PRIMARY KEY,
+    ran_at  INTEGER NOT NULL,
+    queued  INTEGER NOT NULL
 );
-INSERT INTO digest_runs (week, covered_until, queued) SELECT week, MAX(covered_until), 0 FROM club_digests GROUP BY week;
+INSERT INTO digest_runs (week, ran_at, queued) SELECT week, MAX(covered_until), 0 FROM club_digests GROUP BY week;
 DROP TABLE club_digests;

@@ -91,9 +91,11 @@ pub async fn apply_for_seat(id: i64, answer: Option<String>) -> Result<(), AppEr
     Ok(())
 }
 
+/// Withdraws the fan's application; only with the confirmation box ticked.
 #[server(endpoint = "withdraw_application")]
-pub async fn withdraw_application(id: i64) -> Result<(), AppError> {
+pub async fn withdraw_application(id: i64, confirm: Option<String>) -> Result<(), AppError> {
     let user = crate::accounts::auth::require_user().await?;
+    crate::infra::form::require_confirmation(confirm.as_deref())?;
     let state = crate::infra::request::state()?;
     super::repo::withdraw_application(&state.db, id, user.id, crate::infra::clock::now()).await
 }

@@ -297,8 +297,16 @@ pub async fn hide_club_news(id: i64, reason: String) -> Result<(), AppError> {
     let (user, state, reason) = ssr::decider_with_reason(&reason).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
-    let (city, _) = super::repo::news_club(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    ssr::officer_or_staff(&mut tx, &user, city, now).await?;
+    let (city, status) = super::repo::news_club(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    // Outsiders cannot tell a post that exists from one that does not.
+    ssr::officer_or_staff(&mut tx, &user, city, now).await.map_err(|_| AppError::NotFound)?;
+    if status != "published" {
+        return Err(AppError::field("reason", crate::msg!(clubs.errors.not_published)));
+    }
+    // A post staff put back (or decided on) stays: officers do not undo staff.
+    if !user.role.is_staff() && crate::gatherings::repo::decided_by_staff(&mut tx, "news", id).await? {
+        return Err(AppError::Forbidden);
+    }
     super::repo::set_news_status(&mut tx, id, "hidden").await?;
     crate::gatherings::repo::log_for_club(&mut tx, Some(city), "news", id, "hide", &reason, (user.id, &user.display_name), now).await?;
     tx.commit().await?;

@@ -1,7 +1,9 @@
 //! A club's desk: what waits for its officers (applications to organize, gatherings to
 //! review, reports about its gatherings), its messages to members, the club's log; for
 //! staff also reports about its news and what was hidden, to put back.
-use super::{ClubDesk, ClubMessageView, HiddenItem};
+use super::ClubDesk;
+#[cfg(feature = "ssr")]
+use super::{ClubMessageView, HiddenItem};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -27,8 +29,13 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
         city_id: city,
         city: crate::language::city_name(locale, &name_zh, &name_en).to_string(),
         staff,
-        // Staff's decisions about officers (and their reasons) stay with staff.
-        log: crate::gatherings::repo::log_for_city(&state.db, city, 50).await?.into_iter().filter(|l| staff || !l.subject.starts_with("officer")).collect(),
+        // Staff's decisions about officers and their answers to reports about news (and
+        // their reasons) stay with staff.
+        log: crate::gatherings::repo::log_for_city(&state.db, city, 50)
+            .await?
+            .into_iter()
+            .filter(|l| staff || !(l.subject.starts_with("officer") || l.action.contains("report")))
+            .collect(),
         applications: crate::gatherings::repo::applications_in(&state.db, city)
             .await?
             .into_iter()

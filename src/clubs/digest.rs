@@ -2,7 +2,8 @@
 //! email a week with the news their clubs (home city's and followed ones) posted since
 //! the last digest, in their language for the frame and the posts as written. Bulk
 //! mail: it honours unsubscribing and carries `List-Unsubscribe`. The week is claimed
-//! once in `digest_runs` and each copy's idempotency key is `digest:{ISO week}:{fan}`,
+//! once in `digest_runs` (and none follows within six days), each post carried is
+//! marked with its week, and each copy's idempotency key is `digest:{ISO week}:{fan}`,
 //! so every process may run the timer and a fan still gets one.
 use super::iso_week;
 use crate::email::templates::{self, Body, Localized};
@@ -11,7 +12,12 @@ use crate::i18n::td_string;
 use crate::infra::db::{Db, Tx};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-const WEEK: i64 = 7 * 86_400;
+/// Beijing time's offset from UTC: weeks are Beijing's.
+const BEIJING: i64 = 8 * 3600;
+/// The least time between two digests (whatever ran them).
+const MIN_GAP: i64 = 6 * 86_400;
+/// How old a post may be and still go out (one put back a month later does not).
+const NEWS_WINDOW: i64 = 14 * 86_400;
 /// Posts of one club in one digest, newest first.
 const POSTS_PER_CLUB: usize = 20;
 /// Recipients per `INSERT … SELECT` (their ids are written into the statement).
@@ -20,7 +26,7 @@ const RECIPIENTS_PER_STATEMENT: usize = 5_000;
 /// Whether digests go out at `now`: Friday from 18:00 Beijing time to the week's end.
 pub fn due(now: i64) -> bool {
     use chrono::{Datelike, Timelike, Weekday};
-    let Some(beijing) = chrono::DateTime::from_timestamp(now + 8 * 3600, 0) else { return false };
+    let Some(beijing) = chrono::DateTime::from_timestamp(now + BEIJING, 0) else { return false };
     match beijing.weekday() {
         Weekday::Fri => beijing.hour() >= 18,
         Weekday::Sat | Weekday::Sun => true,
@@ -43,19 +49,23 @@ struct ClubNews {
     posts: Vec<(String, String, String)>,
 }
 
-/// Queues the digest of the week `now` is in, once (a second call, here or in another
-/// process, queues nothing): the news published since the last digest (or in the last
-/// seven days), each fan's clubs in one message.
+/// Queues the digest of the week `now` is in (Beijing time), once: nothing if a digest
+/// went out in the last `MIN_GAP` (here or in another process, by the timer or the
+/// command line) or if no club has news. Each fan gets one message with the news of all
+/// their clubs not yet in a digest; those posts are marked with the week.
 pub async fn queue_week(db: &Db, base: &str, now: i64) -> Result<u64, AppError> {
-    let week = iso_week(now);
+    let week = iso_week(now + BEIJING);
     let mut tx = db.begin_write().await?;
-    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(covered_until) FROM digest_runs").fetch_one(&mut *tx).await?;
-    let clubs = news_since(&mut tx, last.unwrap_or(now - WEEK), now).await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(ran_at) FROM digest_runs").fetch_one(&mut *tx).await?;
+    if last.is_some_and(|at| now - at < MIN_GAP) {
+        return Ok(0);
+    }
+    let (ids, clubs) = undigested(&mut tx, now).await?;
     // A week without news is not claimed: a post later that weekend still goes out.
     if clubs.is_empty() {
         return Ok(0);
     }
-    let claimed = sqlx::query("INSERT INTO digest_runs (week, covered_until, queued) VALUES ($1, $2, 0) ON CONFLICT (week) DO NOTHING")
+    let claimed = sqlx::query("INSERT INTO digest_runs (week, ran_at, queued) VALUES ($1, $2, 0) ON CONFLICT (week) DO NOTHING")
         .bind(&week)
         .bind(now)
         .execute(&mut *tx)
@@ -73,29 +83,35 @@ pub async fn queue_week(db: &Db, base: &str, now: i64) -> Result<u64, AppError> 
             queued += crate::email::copies::enqueue_copies(&mut tx, &mail, &format!("digest:{week}:"), "u.id", &from_where, &[], now).await?;
         }
     }
+    let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    sqlx::query(&format!("UPDATE club_news SET digest_week = $1 WHERE id IN ({ids})")).bind(&week).execute(&mut *tx).await?;
     sqlx::query("UPDATE digest_runs SET queued = $1 WHERE week = $2").bind(queued as i64).bind(&week).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(queued)
 }
 
-/// The clubs that published news in `(since, now]`, with their posts.
-async fn news_since(tx: &mut Tx, since: i64, now: i64) -> Result<BTreeMap<i64, ClubNews>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT n.city_id, c.name_zh, c.name_en, n.title, n.body, n.author_name FROM club_news n JOIN cities c ON c.id = n.city_id \
-         WHERE n.status = 'published' AND n.created_at > $1 AND n.created_at <= $2 ORDER BY n.city_id, n.created_at DESC, n.id DESC",
+/// Published posts of the last `NEWS_WINDOW` no digest carried yet: their ids, and the
+/// clubs with their posts (each club's newest `POSTS_PER_CLUB`).
+async fn undigested(tx: &mut Tx, now: i64) -> Result<(Vec<i64>, BTreeMap<i64, ClubNews>), sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT n.id, n.city_id, c.name_zh, c.name_en, n.title, n.body, n.author_name FROM club_news n JOIN cities c ON c.id = n.city_id \
+         WHERE n.status = 'published' AND n.digest_week IS NULL AND n.created_at > $1 AND n.created_at <= $2 \
+         ORDER BY n.city_id, n.created_at DESC, n.id DESC",
     )
-    .bind(since)
+    .bind(now - NEWS_WINDOW)
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
+    let mut ids = Vec::new();
     let mut clubs: BTreeMap<i64, ClubNews> = BTreeMap::new();
-    for (city, name_zh, name_en, title, body, author) in rows {
+    for (id, city, name_zh, name_en, title, body, author) in rows {
         let club = clubs.entry(city).or_insert(ClubNews { name_zh, name_en, posts: Vec::new() });
         if club.posts.len() < POSTS_PER_CLUB {
             club.posts.push((title, body, author));
+            ids.push(id);
         }
     }
-    Ok(clubs)
+    Ok((ids, clubs))
 }
 
 /// Who reads which clubs' news: verified fans who want bulk mail, grouped by the set of
@@ -156,7 +172,12 @@ fn letter(clubs: &BTreeMap<i64, ClubNews>, combination: &[i64], base: &str) -> L
 /// What officers wrote, as written, except the placeholders the per-fan copy fills in
 /// (`{{unsubscribe_token}}` would hand each reader's secret to a link of the writer's).
 pub fn as_written(text: &str) -> String {
-    text.replace("{{", "{ {")
+    // Again until none is left: "{{{" would otherwise become "{ {{".
+    let mut text = text.to_string();
+    while text.contains("{{") {
+        text = text.replace("{{", "{ {");
+    }
+    text
 }
 
 /// Every ten minutes, queues the digests that are due (a no-op once a week's are out).
@@ -176,6 +197,8 @@ mod tests {
     #[test]
     fn officers_text_cannot_take_a_placeholder() {
         assert_eq!(super::as_written("see https://x.example/?t={{unsubscribe_token}}"), "see https://x.example/?t={ {unsubscribe_token}}");
+        assert!(!super::as_written("{{{unsubscribe_token}}").contains("{{"), "nested braces too");
+        assert!(!super::as_written("{{{{{{").contains("{{"));
     }
 
     #[test]

@@ -127,8 +127,9 @@ pub fn ClubMap(clubs: Vec<crate::clubs::ClubHealth>) -> impl IntoView {
             }
         })
         .collect_view();
+    // Not `role="img"`: its circles are links, each to its club.
     view! {
-        <svg class="chart map" viewBox=format!("0 0 {MAP_W} {MAP_H}") role="img" aria-label=td_string!(locale, clubs.map_label) data-testid="club-map">
+        <svg class="chart map" viewBox=format!("0 0 {MAP_W} {MAP_H}") role="group" aria-label=td_string!(locale, clubs.map_label) data-testid="club-map">
             <rect x="0" y="0" width=MAP_W height=MAP_H fill="#eef3f7" rx="8" />
             {circles}
         </svg>

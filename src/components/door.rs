@@ -92,7 +92,7 @@ pub fn DoorSection(action: ServerAction<CloseDoor>, event: i64, closed: Option<D
                     <p class="hint">{td_string!(locale, participation.door.hint, minutes = grace_minutes).to_string()}</p>
                     <ActionForm action attr:class="form">
                         <input type="hidden" name="id" value=event.to_string() />
-                        {confirm_checkbox("confirm-close-door", move || td_string!(locale, participation.door.confirm))}
+                        {confirm_checkbox("confirm-close-door", move || td_string!(locale, participation.door.confirm), value)}
                         <p class="field-error" role="alert">{field_error(value, "door")}</p>
                         <FormError error=form_error(value) />
                         {submit_button(action.pending(), Some("secondary"), move || td_string!(locale, participation.door.close), move || td_string!(locale, participation.door.busy))}

@@ -29,7 +29,7 @@ impl Flash {
 }
 
 /// A server action for a form; on the page a plain post returns to, it already holds
-/// the answer the post got.
+/// the answer the post got: the value (from the flash) or the error (from the URL).
 pub fn server_action<S>() -> ServerAction<S>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
@@ -40,8 +40,35 @@ where
         if let Ok(value) = serde_json::from_str::<S::Output>(&ok) {
             action.value().set(Some(Ok(value)));
         }
+    } else if action.value().with_untracked(Option::is_none) {
+        if let Some(error) = error_in_url(S::PATH) {
+            action.value().set(Some(Err(error)));
+        }
     }
     action
+}
+
+/// The error a plain post to the server function at `path` came back with: Leptos puts
+/// it in the URL it redirects to (`__path`, `__err`). Its router hands it to the actions
+/// made inside it; the shared ones (`components::auth`) are made above the router, so
+/// they read it here (else the account page's forms would lose their messages).
+fn error_in_url(path: &str) -> Option<AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        let parts = use_context::<axum::http::request::Parts>()?;
+        let query = parts.uri.query()?;
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        if value("__path")? != path {
+            return None;
+        }
+        Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(value("__err")?))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// The value a field had when its form came back with a mistake, else `value`.

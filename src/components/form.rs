@@ -155,15 +155,37 @@ pub fn submit_button(
     }
 }
 
-/// A checkbox the visitor must tick before a destructive form is sent. It has no name:
-/// the browser refuses to send the form while it is unticked (with or without
-/// JavaScript), and the server function never sees it.
-pub fn confirm_checkbox(id: &'static str, label: impl Fn() -> &'static str + Send + Sync + 'static) -> impl IntoView {
+/// The field a destructive form's confirmation box posts (`confirm_checkbox`); the
+/// server function refuses the form without it (`infra::form::confirmed`).
+pub const CONFIRM: &str = "confirm";
+
+/// A checkbox the visitor must tick before a destructive form is sent. It posts
+/// `confirm=on`; unticked, the server function changes nothing and its message shows
+/// beside the box in the page's language (a `required` box showed the browser's own
+/// bubble instead, in the browser's language). `value` is the form's action's value,
+/// which holds the answer with or without JavaScript.
+pub fn confirm_checkbox<T, S>(id: &'static str, label: impl Fn() -> &'static str + Send + Sync + 'static, value: S) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let error = field_error(value, CONFIRM);
+    let error_id = format!("{id}-error");
     view! {
         <label class="checkbox confirm" for=id>
-            <input id=id type="checkbox" required=true />
+            <input
+                id=id
+                type="checkbox"
+                name=CONFIRM
+                value="on"
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            />
             " "
             {label}
         </label>
+        <p class="field-error" id=error_id aria-live="polite">
+            {move || error.get()}
+        </p>
     }
 }

@@ -134,11 +134,13 @@ pub async fn load_own_gathering(id: i64) -> Result<OwnGathering, AppError> {
     })
 }
 
+/// Cancels the organizer's own gathering; only with the confirmation box ticked.
 #[server(endpoint = "cancel_gathering")]
-pub async fn cancel_gathering(id: i64) -> Result<(), AppError> {
+pub async fn cancel_gathering(id: i64, confirm: Option<String>) -> Result<(), AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     ssr::manage(crate::meetups::repo::event_info(&state.db.pool, id).await?, &user)?;
+    crate::infra::form::require_confirmation(confirm.as_deref())?;
     // Only a gathering fans were shown: cancelling one still in review (or sent back)
     // would show its unreviewed text as "cancelled".
     let may_cancel = |e: &crate::meetups::repo::EventInfo| {

@@ -61,6 +61,17 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             return Err(AppError::Forbidden);
         }
         crate::clubs::officers::require(&mut tx, city, staff.id, now).await?;
+        // Staff's decisions about a gathering stick: officers neither undo nor redo them.
+        let gathering = match subject.as_str() {
+            "gathering" => Some(id),
+            "report" => super::repo::reported_event(&mut tx, id).await?,
+            _ => None,
+        };
+        if let Some(gathering) = gathering {
+            if super::repo::decided_by_staff(&mut tx, "gathering", gathering).await? {
+                return Err(AppError::Forbidden);
+            }
+        }
         // Nor about staff's or a fellow officer's (two officers approving each other's is
         // approving one's own), nor a second chance staff once refused: those are staff's.
         if let Some(owner) = owner {

@@ -30,10 +30,30 @@ pub async fn club_business(tx: &mut Tx, subject: &str, id: i64) -> Result<Option
     let sql = match subject {
         "application" => "SELECT city_id, user_id FROM organizer_applications WHERE id = $1",
         "gathering" => "SELECT city_id, organizer_id FROM events WHERE id = $1 AND kind = 'gathering'",
-        "report" => "SELECT e.city_id, e.organizer_id FROM reports r JOIN events e ON e.id = r.event_id WHERE r.id = $1 AND e.kind = 'gathering'",
+        // A report about a question is about its asker, not the gathering's organizer.
+        "report" => "SELECT e.city_id, CASE WHEN r.question_id IS NULL THEN e.organizer_id ELSE q.user_id END \
+             FROM reports r JOIN events e ON e.id = r.event_id LEFT JOIN questions q ON q.id = r.question_id WHERE r.id = $1 AND e.kind = 'gathering'",
         _ => return Ok(None),
     };
     sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+}
+
+/// Whether staff already decided about `subject` #`id` (hid, sent back, restored it…):
+/// staff's decisions stick, officers do not undo or redo them.
+pub async fn decided_by_staff(tx: &mut Tx, subject: &str, id: i64) -> Result<bool, sqlx::Error> {
+    let decided: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_log l JOIN users u ON u.id = l.staff_id WHERE l.subject = $1 AND l.subject_id = $2 AND u.role IN ('staff', 'admin')",
+    )
+    .bind(subject)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(decided > 0)
+}
+
+/// The gathering a report is about.
+pub async fn reported_event(tx: &mut Tx, report_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT event_id FROM reports WHERE id = $1").bind(report_id).fetch_optional(&mut **tx).await
 }
 
 /// Whether staff once declined `user_id`'s application to organize or revoked them.
@@ -227,12 +247,14 @@ pub async fn open_reports(db: &Db) -> Result<Vec<ReportView>, sqlx::Error> {
 pub async fn open_reports_in(db: &Db, city_id: i64, officer: Option<(i64, i64)>) -> Result<Vec<ReportView>, sqlx::Error> {
     let mut sql = format!("{REPORT_SELECT} WHERE r.status = 'open' AND e.city_id = $1 AND e.kind = 'gathering'");
     if officer.is_some() {
-        sql.push_str(
-            " AND e.organizer_id IS NOT NULL AND e.organizer_id <> $2 \
-              AND NOT EXISTS (SELECT 1 FROM users s WHERE s.id = e.organizer_id AND s.role IN ('staff', 'admin')) \
-              AND NOT EXISTS (SELECT 1 FROM club_officers o WHERE o.city_id = e.city_id AND o.user_id = e.organizer_id \
-                AND o.starts_at <= $3 AND o.ends_at > $3 AND (o.ended_at IS NULL OR o.ended_at > $3))",
-        );
+        // Whose it is: the question's asker, or the gathering's organizer (`club_business`).
+        let owner = "(CASE WHEN r.question_id IS NULL THEN e.organizer_id ELSE q.user_id END)";
+        sql.push_str(&format!(
+            " AND {owner} IS NOT NULL AND {owner} <> $2 \
+              AND NOT EXISTS (SELECT 1 FROM users s WHERE s.id = {owner} AND s.role IN ('staff', 'admin')) \
+              AND NOT EXISTS (SELECT 1 FROM club_officers o WHERE o.city_id = e.city_id AND o.user_id = {owner} \
+                AND o.starts_at <= $3 AND o.ends_at > $3 AND (o.ended_at IS NULL OR o.ended_at > $3))"
+        ));
     }
     sql.push_str(" ORDER BY r.id");
     let (viewer, now) = officer.unwrap_or_default();
@@ -241,7 +263,9 @@ pub async fn open_reports_in(db: &Db, city_id: i64, officer: Option<(i64, i64)>)
         query = query.bind(viewer).bind(now);
     }
     let rows: Vec<ReportRow> = query.fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(report).collect())
+    // Officers learn what is reported, not who reported it.
+    let anonymous = || crate::i18n::td_string!(crate::infra::locale::current(), clubs.a_fan).to_string();
+    Ok(rows.into_iter().map(report).map(|r| if officer.is_some() { ReportView { reporter: anonymous(), ..r } } else { r }).collect())
 }
 
 pub async fn reports_about_organizer(db: &Db, user_id: i64) -> Result<Vec<ReportView>, sqlx::Error> {

@@ -44,6 +44,24 @@ pub fn local_time(errors: &mut FieldErrors, field: &str, value: &str, tz: &str, 
     parsed
 }
 
+/// Whether a destructive form's confirmation box was ticked
+/// (`components::form::confirm_checkbox`); a message beside it when not. Browsers send
+/// a ticked box as `confirm=on` and leave an unticked one out.
+pub fn confirmed(errors: &mut FieldErrors, confirm: Option<&str>) -> bool {
+    let ticked = confirm.is_some_and(|value| !value.trim().is_empty());
+    if !ticked {
+        errors.add(crate::components::form::CONFIRM, crate::msg!(errors.confirm_unticked));
+    }
+    ticked
+}
+
+/// `confirmed` for a form whose only check is the box: `Err` with the message beside it.
+pub fn require_confirmation(confirm: Option<&str>) -> Result<(), crate::error::AppError> {
+    let mut errors = FieldErrors::default();
+    confirmed(&mut errors, confirm);
+    errors.into_result()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +99,18 @@ mod tests {
         let mut errors = FieldErrors::default();
         assert_eq!(multiline(&mut errors, "description", "Line one\r\n\tLine two\n", 100, true), "Line one\n\tLine two");
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn a_destructive_form_needs_its_box_ticked() {
+        assert!(require_confirmation(Some("on")).is_ok());
+        for unticked in [None, Some(""), Some(" ")] {
+            let error = require_confirmation(unticked).expect_err("refused");
+            assert_eq!(error.field_text("confirm").map(|t| (t.zh.as_str(), t.en.as_str())), Some(("请先勾选确认。", "Tick the box to confirm.")));
+        }
+        let mut errors = FieldErrors::default();
+        text(&mut errors, "title", "", 10, true);
+        assert!(!confirmed(&mut errors, None));
+        assert!(errors.get("title").is_some() && errors.get("confirm").is_some(), "both, in one answer");
     }
 }

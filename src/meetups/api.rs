@@ -129,9 +129,11 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
     place
 }
 
+/// Gives the place up; only with the confirmation box ticked.
 #[server(endpoint = "cancel_place")]
-pub async fn cancel_place(id: i64) -> Result<(), AppError> {
+pub async fn cancel_place(id: i64, confirm: Option<String>) -> Result<(), AppError> {
     let user = crate::accounts::auth::require_user().await?;
+    crate::infra::form::require_confirmation(confirm.as_deref())?;
     // Signing up again is idempotent; churning (sign up, cancel, sign up…) is bounded here,
     // off the sign-up path that must stay fast.
     let state = crate::infra::request::state()?;

@@ -54,10 +54,11 @@ pub async fn door_status(id: i64) -> Result<DoorState, AppError> {
 }
 
 /// Closes the door: attendance recorded, points and badges paid. Closing twice changes
-/// nothing.
+/// nothing; nothing happens without the confirmation box ticked.
 #[server(endpoint = "close_door")]
-pub async fn close_door(id: i64) -> Result<DoorClosed, AppError> {
+pub async fn close_door(id: i64, confirm: Option<String>) -> Result<DoorClosed, AppError> {
     let event = event_for_door(id).await?;
+    crate::infra::form::require_confirmation(confirm.as_deref())?;
     let state = crate::infra::request::state()?;
     let now = crate::infra::clock::now();
     if !super::door::may_close(now, crate::infra::clock::local_day_start(event.starts_at, &event.timezone)) {

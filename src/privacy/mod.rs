@@ -14,14 +14,24 @@ pub mod export;
 /// Where the account page's download link points.
 pub const EXPORT_PATH: &str = "/account/export.json";
 
-/// Deletes the account after checking the password; the fan stops counting at once.
+/// Deletes the account after checking the password, with the confirmation box ticked;
+/// the fan stops counting at once.
 #[server(endpoint = "delete_account")]
-pub async fn delete_account(password: String) -> Result<(), AppError> {
+pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
     use crate::accounts::auth::{password_matches, require_user};
     use crate::accounts::{repo, TypedPassword};
     use crate::infra::request::session;
     let user = require_user().await?;
-    let password = TypedPassword::parse(&password).map_err(|m| AppError::field("delete_password", m))?;
+    // Both mistakes in one answer; the password is checked (which counts against the
+    // account's allowance) only once the box is ticked.
+    let password = TypedPassword::parse(&password);
+    let mut errors = crate::error::FieldErrors::default();
+    if let Err(message) = &password {
+        errors.add("delete_password", message.clone());
+    }
+    crate::infra::form::confirmed(&mut errors, confirm.as_deref());
+    errors.into_result()?;
+    let password = password.map_err(|m| AppError::field("delete_password", m))?;
     if !password_matches(&user, &password).await? {
         return Err(AppError::field("delete_password", crate::msg!(errors.wrong_password)));
     }

@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn the_help_is_in_the_terminals_language() {
         let (zh, en) = (helps(Locale::zh_CN), helps(Locale::en));
-        assert_eq!(zh.len(), 8, "the program and its seven commands");
+        assert_eq!(zh.len(), 9, "the program and its eight commands");
         for english in ["Usage", "Options", "Commands", "Arguments", "Print help", "default:", "[env:", "Run the web site", "help of the given"] {
             assert!(zh.iter().all(|h| !h.contains(english)), "{english:?} in the Chinese help: {zh:#?}");
         }

@@ -15,6 +15,7 @@ on_both_databases!(
     reset_request_for_unknown_address_looks_the_same,
     profile_changes_move_city_counts,
     deleting_an_account_moves_city_counts,
+    deleting_an_account_needs_the_box_ticked,
     staff_pages_refuse_fans_and_visitors,
     cross_site_posts_are_refused,
     login_attempts_are_rate_limited,
@@ -197,13 +198,27 @@ async fn deleting_an_account_moves_city_counts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let browser = app.fan("leaving@example.com", "南京").await;
     let before = app.verified_fans("南京").await;
-    let wrong: Result<(), _> = browser.call("delete_account", &[("password", "not-my-password")]).await;
+    let wrong: Result<(), _> = browser.call("delete_account", &[("password", "not-my-password"), ("confirm", "on")]).await;
     assert!(wrong.unwrap_err().1.field_message("delete_password").is_some());
-    let _: () = browser.call("delete_account", &[("password", "password123")]).await.unwrap();
+    let _: () = browser.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
     assert_eq!(app.verified_fans("南京").await, before - 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
     assert!(browser.current_user().await.is_none());
     app.assert_counts_match_recount().await;
+}
+
+async fn deleting_an_account_needs_the_box_ticked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let browser = app.fan("sure@example.com", "南京").await;
+    let form = [("password", "password123")];
+    common::confirm::assert_refused_unticked(&app, &browser, "/account", "confirm-delete-account", "delete_account", &form).await;
+    // Both mistakes at once, and nothing deleted.
+    let (_, error) = browser.call::<()>("delete_account", &[("password", "")]).await.expect_err("refused");
+    assert!(error.field_message("delete_password").is_some() && error.field_message("confirm").is_some(), "{error:?}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1, "the account stays");
+    assert!(browser.current_user().await.is_some(), "still logged in");
+    let _: () = browser.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.expect("deleted");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
 }
 
 async fn staff_pages_refuse_fans_and_visitors(backend: Backend) {

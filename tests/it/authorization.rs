@@ -79,16 +79,16 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("organizer_status", Rule::LoggedIn, &[]),
     ("apply_organizer", Rule::LoggedIn, &[("reason", "")]),
     ("sign_up", Rule::LoggedIn, &[("id", "999999")]),
-    ("cancel_place", Rule::LoggedIn, &[("id", "999999")]),
+    ("cancel_place", Rule::LoggedIn, &[("id", "999999"), ("confirm", "on")]),
     ("apply_for_seat", Rule::LoggedIn, &[("id", "999999")]),
-    ("withdraw_application", Rule::LoggedIn, &[("id", "999999")]),
+    ("withdraw_application", Rule::LoggedIn, &[("id", "999999"), ("confirm", "on")]),
     ("reconfirm_seat", Rule::LoggedIn, &[("id", "999999")]),
     ("load_staff_admission", Rule::Staff, &[("id", "{event}")]),
     ("pick_applicant", Rule::Staff, &[("id", "{event}"), ("application", "999999"), ("pick", "yes")]),
     ("draw_now", Rule::Staff, &[("id", "{event}")]),
     ("list_my_meetups", Rule::LoggedIn, &[]),
     ("new_calendar_link", Rule::LoggedIn, &[]),
-    ("delete_account", Rule::LoggedIn, &[("password", "not-the-password")]),
+    ("delete_account", Rule::LoggedIn, &[("password", "not-the-password"), ("confirm", "on")]),
     ("resend_verification", Rule::LoggedIn, &[]),
     ("update_display_name", Rule::LoggedIn, &[("display_name", "")]),
     ("change_home_city", Rule::LoggedIn, &[("city", "Gotham")]),
@@ -120,7 +120,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     // Organizers reach the function; which doors they run it checks per ticket.
     ("check_in", Rule::Organizer, &[("code", "NOPE-NOPE-NOPE")]),
     ("door_status", Rule::StaffOrOwner, &[("id", "{gathering}")]),
-    ("close_door", Rule::StaffOrOwner, &[("id", "{gathering}")]),
+    ("close_door", Rule::StaffOrOwner, &[("id", "{gathering}"), ("confirm", "on")]),
     ("load_festival", Rule::Anyone, &[("id", "999999")]),
     ("festival_seats", Rule::Anyone, &[("id", "999999")]),
     ("switch_session", Rule::LoggedIn, &[("festival_id", "999999"), ("id", "999999")]),
@@ -158,7 +158,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     // Officers in term and staff (who write as staff).
     ("message_club_members", Rule::Staff, &[("city", "1795565"), ("subject", "T"), ("body", "B")]),
     // Last: the owner's call really cancels the gathering.
-    ("cancel_gathering", Rule::Owner, &[("id", "{gathering}")]),
+    ("cancel_gathering", Rule::Owner, &[("id", "{gathering}"), ("confirm", "on")]),
 ];
 
 /// Plain routes (GET), with the same rules.

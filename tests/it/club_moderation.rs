@@ -83,6 +83,10 @@ async fn reports_about_news_go_to_staff_who_can_also_put_posts_back(backend: Bac
     assert!(again.field_text("action").is_some(), "{again:?}");
     let page: ClubPage = fan.call("load_club", &[("city", SHENZHEN)]).await.unwrap();
     assert_eq!(page.news.len(), 1);
+    let hide_again = call(&officer, "hide_club_news", &[("id", &news.to_string()), ("reason", "Again")]).await;
+    assert_eq!(hide_again, Err(AppError::Forbidden), "officers do not undo staff");
+    let outsider = call(&fan, "hide_club_news", &[("id", &news.to_string()), ("reason", "Mine now")]).await;
+    assert_eq!(outsider, Err(AppError::NotFound), "a fan cannot tell it exists");
     let log = app.text(&format!("SELECT STRING_AGG(action || '/' || staff_name, ',' ORDER BY id) FROM moderation_log WHERE city_id = {SHENZHEN} AND subject = 'news'")).await;
     assert_eq!(log, "hide/Boss,restore/Boss");
 }
@@ -127,6 +131,7 @@ async fn officers_answer_reports_about_their_clubs_gatherings(backend: Backend) 
     assert!(officer_restores.field_text("action").is_some(), "{officer_restores:?}");
     decide(staff.clone(), "gathering", gathering, "restore").await.expect("staff put it back");
     assert_eq!(app.text(&format!("SELECT status FROM events WHERE id = {gathering}")).await, "published");
+    assert_eq!(decide(officer.clone(), "gathering", gathering, "hide").await, Err(AppError::Forbidden), "staff's decision sticks");
     let published_again = decide(staff.clone(), "gathering", gathering, "restore").await.unwrap_err();
     assert!(published_again.field_text("action").is_some(), "only what is hidden or sent back");
     // Expired: nothing.

@@ -215,9 +215,13 @@ async fn the_weekly_digest_reaches_members_and_followers_once(backend: Backend) 
     assert!(both.subject.contains("2 fan clubs") && both.text.contains("Hotpot night") && both.text.contains("Dumpling walk"), "one letter, both clubs: {both:?}");
     let member = digests.iter().find(|m| m.to == "member@example.com").unwrap();
     assert!(member.text.contains("Hotpot night") && !member.text.contains("Dumpling walk"), "only their clubs' news");
-    // Next week's digest starts where this one ended: nothing old again.
+    // A post after this week's digest goes out next week, alone: nothing old again.
+    post(&fans[0], SHENZHEN, "Late news").await.unwrap();
+    assert_eq!(tongcheng::clubs::digest::queue_week(db, base, now() + 86_400).await.unwrap(), 0, "not two within six days");
     let next_week = tongcheng::clubs::digest::queue_week(db, base, now() + 7 * 86_400).await.unwrap();
-    assert_eq!(next_week, 0);
+    assert_eq!(next_week, 3, "the 深圳 club's members and follower");
+    let carried = app.text("SELECT STRING_AGG(title || '@' || COALESCE(digest_week, '-'), ',' ORDER BY id) FROM club_news").await;
+    assert_eq!(carried.matches("@-").count(), 0, "every post carried once: {carried}");
     for digest in &digests {
         assert!(digest.header("List-Unsubscribe").is_some_and(|h| h.contains("/unsubscribe?token=")), "bulk mail honours unsubscribing");
         assert!(!digest.html.contains("<script>"), "the post as written, escaped");

@@ -68,7 +68,7 @@ async fn door(door: &Browser, event: i64, codes: &[String]) {
     for code in codes {
         let _: String = door.call("check_in", &[("code", code), ("event", &event_text)]).await.expect("check in");
     }
-    let _: serde_json::Value = door.call("close_door", &[("id", &event_text)]).await.expect("close the door");
+    let _: serde_json::Value = door.call("close_door", &[("id", &event_text), ("confirm", "on")]).await.expect("close the door");
 }
 
 async fn only_fans_with_a_place_ask_within_the_limits(backend: Backend) {
@@ -110,7 +110,7 @@ async fn only_fans_with_a_place_ask_within_the_limits(backend: Backend) {
     assert_eq!(conversation(&seated, id).await.questions_left, QUESTIONS_PER_FAN - 1);
 
     // Cancelling gives up the right to ask.
-    let _: () = seated.call("cancel_place", &[("id", &id.to_string())]).await.expect("cancel");
+    let _: () = seated.call("cancel_place", &[("id", &id.to_string()), ("confirm", "on")]).await.expect("cancel");
     assert_eq!(field(ask(&seated, id, "One more thing please").await, "body"), en(tongcheng::msg!(conversation.errors.need_place)));
     // So does the meetup being over.
     happening(&app, id).await;

@@ -51,7 +51,7 @@ async fn a_life(app: &TestApp, staff: &Browser, email: &str, name: &str) -> Life
     for code in [place.ticket_code.expect("ticket"), theirs.ticket_code.expect("ticket")] {
         let _: String = staff.call("check_in", &[("code", &code), ("event", &id)]).await.expect("check in");
     }
-    let _: Value = staff.call("close_door", &[("id", &id)]).await.expect("close the door");
+    let _: Value = staff.call("close_door", &[("id", &id), ("confirm", "on")]).await.expect("close the door");
     let _: () = fan.call("leave_feedback", &[("id", &id), ("rating", "5"), ("comment", "Great evening, thanks")]).await.expect("rate");
 
     let draw = published_event(&app.state.db, city, Some(1)).await;
@@ -193,7 +193,7 @@ async fn deleting_an_account_leaves_no_trace_but_keeps_the_counts(backend: Backe
     let failed: Vec<FailedMail> = staff.call("failed_mail", &[]).await.unwrap();
     assert!(failed.iter().any(|m| m.id == undelivered), "staff see the failed message while its fan exists");
 
-    let _: () = fan.call("delete_account", &[("password", "password123")]).await.expect("delete");
+    let _: () = fan.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.expect("delete");
     assert!(fan.current_user().await.is_none());
     assert_eq!(traces(&app, "vanish").await, Vec::<String>::new(), "no address or name of the fan is left anywhere");
     assert_eq!(counts(&app).await, counted, "the counts stay");

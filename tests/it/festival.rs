@@ -18,6 +18,7 @@ on_both_databases!(
     invitations_go_to_every_participating_city_in_one_go,
     staff_add_sessions_in_the_rankings_top_cities,
     a_cancelled_session_frees_its_fans_to_choose_another,
+    giving_a_festival_place_up_needs_the_box_ticked,
 );
 
 /// "2026-11-28 14:00" in Beijing time, `secs` from now.
@@ -338,4 +339,20 @@ async fn staff_add_sessions_in_the_rankings_top_cities(backend: Backend) {
     let bad = [("festival_id", fid.as_str()), ("count", "0"), ("propose_time", "25:00"), ("propose_capacity", "")];
     let refused = staff.call::<u64>("propose_festival_cities", &bad).await.expect_err("a mistake");
     assert!(refused.1.field_message("count").is_some());
+}
+
+async fn giving_a_festival_place_up_needs_the_box_ticked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff_browser(&app).await;
+    let (id, sessions) = festival(&staff, &[("深圳", 5)]).await;
+    invite(&staff, id).await;
+    opens_at(&app.state.db, id, now() - 1).await;
+    let fan = app.fan("keeper@example.com", "深圳").await;
+    let session = sessions[0].to_string();
+    let _: Place = fan.call("sign_up", &[("id", &session)]).await.expect("sign up");
+    common::confirm::assert_refused_unticked(&app, &fan, &format!("/festival/{id}"), "confirm-cancel-festival-place", "cancel_place", &[("id", &session)]).await;
+    let places = "SELECT COUNT(*) FROM festival_places WHERE festival_id = $1";
+    assert_eq!(scalar(&app.state.db, places, id).await, 1, "the place is kept");
+    let _: () = fan.call("cancel_place", &[("id", &session), ("confirm", "on")]).await.expect("cancel");
+    assert_eq!(scalar(&app.state.db, places, id).await, 0);
 }

@@ -11,6 +11,7 @@ use tongcheng::meetups::{MeetupPage, Place, PlaceStatus};
 on_both_databases!(
     a_new_end_time_of_a_gathering_is_emailed_to_its_attendees,
     a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined,
+    cancelling_a_gathering_needs_the_box_ticked,
     organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate,
     hidden_gatherings_are_invisible_and_reports_reach_staff,
     descriptions_with_html_render_as_harmless_text,
@@ -74,7 +75,7 @@ async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(b
     let csv = organizer.client.get(format!("{}/staff/meetups/{id}/attendees.csv", app.base)).send().await.unwrap();
     assert_eq!(csv.status(), StatusCode::OK, "organizers export their own list");
 
-    let _: () = organizer.call("cancel_gathering", &[("id", &id_text)]).await.unwrap();
+    let _: () = organizer.call("cancel_gathering", &[("id", &id_text), ("confirm", "on")]).await.unwrap();
     let notices = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE event_id = {id} AND kind = 'meetup_cancelled'")).await;
     assert_eq!(notices, 3, "attendees are emailed");
     let organizer_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'hopeful@example.com'").fetch_one(&app.state.db.pool).await.unwrap();
@@ -83,6 +84,23 @@ async fn a_fan_applies_staff_approve_and_the_gathering_is_reviewed_then_joined(b
     assert_eq!(history.gatherings[0].1, 2, "two confirmed fans");
     assert!(history.log.iter().any(|l| l.action == "reject" && l.staff == "Boss"), "decisions recorded with who");
     assert!(history.log.iter().any(|l| l.action == "approve"));
+}
+
+async fn cancelling_a_gathering_needs_the_box_ticked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff(&app).await;
+    let host = organizer(&app, &staff, "host@example.com", "深圳").await;
+    let id: i64 = host.call("save_gathering", &gathering_form("", "Picnic", "", "5")).await.expect("list");
+    moderate(&staff, "gathering", id, "approve", "").await;
+    let fan = app.fan("fan@example.com", "深圳").await;
+    let id_text = id.to_string();
+    let _: Place = fan.call("sign_up", &[("id", &id_text)]).await.expect("sign up");
+    common::confirm::assert_refused_unticked(&app, &host, &format!("/organize/{id}"), "confirm-cancel-gathering", "cancel_gathering", &[("id", &id_text)]).await;
+    let status = format!("SELECT status FROM events WHERE id = {id}");
+    let told = format!("SELECT COUNT(*) FROM outbox WHERE event_id = {id} AND kind = 'meetup_cancelled'");
+    assert_eq!((app.text(&status).await.as_str(), app.scalar(&told).await), ("published", 0), "still on, nobody told");
+    let _: () = host.call("cancel_gathering", &[("id", &id_text), ("confirm", "on")]).await.expect("cancel");
+    assert_eq!((app.text(&status).await.as_str(), app.scalar(&told).await), ("cancelled", 1));
 }
 
 async fn organizers_cannot_touch_each_others_gatherings_and_fans_cannot_moderate(backend: Backend) {

@@ -23,9 +23,8 @@ on_both_databases!(
     cancelling_a_meetup_tells_everyone_and_feeds_show_it,
     reminders_are_queued_once_a_day_ahead,
     deleting_an_account_passes_the_seat_on,
+    giving_a_place_up_needs_the_box_ticked,
 );
-
-
 
 async fn statuses(db: &Db, event: i64) -> (i64, Vec<(i64, String, Option<i64>)>) {
     let confirmed: i64 = sqlx::query_scalar("SELECT confirmed_count FROM events WHERE id = $1").bind(event).fetch_one(&db.pool).await.unwrap();
@@ -240,7 +239,7 @@ async fn staff_create_publish_and_fans_sign_up_over_http(backend: Backend) {
     assert_eq!((waiting.status, waiting.position), (PlaceStatus::Waitlisted, Some(1)));
     let _: Place = elsewhere.call("sign_up", &[("id", &id_text)]).await.unwrap();
 
-    let _: () = first.call("cancel_place", &[("id", &id_text)]).await.expect("cancel");
+    let _: () = first.call("cancel_place", &[("id", &id_text), ("confirm", "on")]).await.expect("cancel");
     let page: MeetupPage = second.call("load_meetup", &[("id", &id_text)]).await.unwrap();
     let promoted = page.place.expect("a place");
     assert_eq!(promoted.status, PlaceStatus::Confirmed, "moved up at once");
@@ -381,8 +380,20 @@ async fn deleting_an_account_passes_the_seat_on(backend: Backend) {
     let event = published_event(&app.state.db, app.city_id("南京").await, Some(1)).await.to_string();
     let _: Place = leaver.call("sign_up", &[("id", &event)]).await.unwrap();
     let _: Place = waiter.call("sign_up", &[("id", &event)]).await.unwrap();
-    let _: () = leaver.call("delete_account", &[("password", "password123")]).await.unwrap();
+    let _: () = leaver.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
     let page: MeetupPage = waiter.call("load_meetup", &[("id", &event)]).await.unwrap();
     assert_eq!(page.place.unwrap().status, PlaceStatus::Confirmed);
     assert_eq!(page.card.confirmed, 1);
+}
+
+async fn giving_a_place_up_needs_the_box_ticked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fan = app.fan("keeper@example.com", "深圳").await;
+    let id = published_event(&app.state.db, app.city_id("深圳").await, Some(5)).await.to_string();
+    let _: Place = fan.call("sign_up", &[("id", &id)]).await.expect("sign up");
+    common::confirm::assert_refused_unticked(&app, &fan, &format!("/meetups/{id}"), "confirm-cancel-place", "cancel_place", &[("id", &id)]).await;
+    let seated = "SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'";
+    assert_eq!((app.scalar(seated).await, app.scalar("SELECT confirmed_count FROM events").await), (1, 1), "the seat is kept");
+    let _: () = fan.call("cancel_place", &[("id", &id), ("confirm", "on")]).await.expect("cancel");
+    assert_eq!((app.scalar(seated).await, app.scalar("SELECT confirmed_count FROM events").await), (0, 0));
 }

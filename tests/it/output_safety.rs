@@ -135,7 +135,7 @@ async fn typed_markup_comes_back_escaped_everywhere(backend: Backend) {
     let start = tongcheng::infra::clock::now() - 3600;
     execute(&app.state.db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[start, start + 7200, g]).await;
     let _: String = call(&staff, "check_in", &[("code", place.ticket_code.expect("ticket")), ("event", gid.clone())]).await;
-    let _: Value = call(&host, "close_door", &[("id", gid.clone())]).await;
+    let _: Value = call(&host, "close_door", &[("id", gid.clone()), ("confirm", "on".into())]).await;
     let _: () = call(&fan, "leave_feedback", &[("id", gid.clone()), ("rating", "4".into()), ("comment", payload("F1"))]).await;
     page_safe(&host, &format!("/organize/{g}"), &["T1", "Q1", "F1", "N2"]).await;
     page_safe(&staff, &format!("/staff/meetups/{g}"), &["T1", "Q1", "F1"]).await;

@@ -14,6 +14,7 @@ use tongcheng::participation::{CityHonour, DoorClosed, FanPage};
 
 on_both_databases!(
     closing_the_door_records_who_came_once,
+    closing_the_door_needs_the_box_ticked,
     a_ticket_checks_in_only_at_its_own_event_on_its_day,
     a_late_check_in_after_the_door_closed_still_counts,
     doors_closed_and_records_settled_concurrently_pay_once,
@@ -61,7 +62,7 @@ async fn check_in(door: &Browser, event: i64, code: &str) -> Result<String, AppE
 }
 
 async fn close(door: &Browser, event: i64) -> Result<DoorClosed, AppError> {
-    door.call("close_door", &[("id", &event.to_string())]).await.map_err(|(_, e)| e)
+    door.call("close_door", &[("id", &event.to_string()), ("confirm", "on")]).await.map_err(|(_, e)| e)
 }
 
 // In a test database every fan is among their city's first hundred, so every fan is also
@@ -121,6 +122,21 @@ async fn closing_the_door_records_who_came_once(backend: Backend) {
     assert!(subject.starts_with("New badge: "), "{subject}");
     let page: tongcheng::meetups::StaffMeetup = staff.call("load_staff_meetup", &[("id", &id.to_string())]).await.unwrap();
     assert_eq!(page.checked_in, 2);
+}
+
+async fn closing_the_door_needs_the_box_ticked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = staff(&app).await;
+    let id = event(&app, "深圳", EventKind::Official, None).await;
+    let (_, codes) = fans_at(&app, id, 2).await;
+    happening(&app, id, HOUR).await;
+    check_in(&staff, id, &codes[0]).await.expect("check in");
+    let id_text = id.to_string();
+    common::confirm::assert_refused_unticked(&app, &staff, &format!("/staff/meetups/{id}"), "confirm-close-door", "close_door", &[("id", &id_text)]).await;
+    let closed = format!("SELECT COUNT(*) FROM events WHERE id = {id} AND door_closed_at IS NOT NULL");
+    assert_eq!((app.scalar(&closed).await, app.scalar("SELECT COUNT(*) FROM attendance").await), (0, 0), "the door stays open");
+    assert_eq!(close(&staff, id).await.expect("close"), DoorClosed { attended: 1, no_shows: 1, now: true });
+    assert_eq!(app.scalar(&closed).await, 1);
 }
 
 async fn a_ticket_checks_in_only_at_its_own_event_on_its_day(backend: Backend) {

@@ -87,7 +87,7 @@ async fn ranking_moves_at_once_with_every_account_change(backend: Backend) {
     let rows = ranking(&staff).await;
     assert_eq!((fans_in(&rows, "深圳"), fans_in(&rows, "武汉")), (sz, wh + 1), "moved city");
 
-    let _: () = newcomer.call("delete_account", &[("password", "password123")]).await.unwrap();
+    let _: () = newcomer.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
     assert_eq!(fans_in(&ranking(&staff).await, "武汉"), wh, "deleted: gone");
     app.assert_counts_match_recount().await;
 }

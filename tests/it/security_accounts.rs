@@ -60,7 +60,7 @@ async fn passwords_have_one_length_cap_everywhere(backend: Backend) {
     let (status, error) = login.unwrap_err();
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error.field_message("password").unwrap().contains("at most 128"), "{error:?}");
-    let delete: Result<(), _> = fan.call("delete_account", &[("password", &huge)]).await;
+    let delete: Result<(), _> = fan.call("delete_account", &[("password", &huge), ("confirm", "on")]).await;
     assert!(delete.unwrap_err().1.field_message("delete_password").unwrap().contains("at most 128"));
     let reset: Result<(), _> = app.browser().call("reset_password", &[("token", "whatever"), ("password", &huge)]).await;
     assert!(reset.unwrap_err().1.field_message("password").unwrap().contains("at most 128"));

@@ -120,7 +120,7 @@ async fn a_flood_of_wrong_passwords_is_held_back_and_the_site_stays_quick(backen
     let guesses: Vec<_> = (0..60)
         .map(|n| {
             let thief = thief.clone();
-            tokio::spawn(async move { thief.call::<()>("delete_account", &[("password", &format!("guess-{n}"))]).await.unwrap_err().0 })
+            tokio::spawn(async move { thief.call::<()>("delete_account", &[("password", &format!("guess-{n}")), ("confirm", "on")]).await.unwrap_err().0 })
         })
         .collect();
     // Another fan's page, while the guesses are being answered.
@@ -278,7 +278,7 @@ async fn moderation_never_publishes_a_cancelled_gathering(backend: Backend) {
     let host = organizer(&app, &staff, "host@example.com", "深圳").await;
     let id: i64 = host.call("save_gathering", &gathering_form("", "Board games", "", "10")).await.unwrap();
     moderate(&staff, "gathering", id, "approve", "").await;
-    let _: () = host.call("cancel_gathering", &[("id", &id.to_string())]).await.unwrap();
+    let _: () = host.call("cancel_gathering", &[("id", &id.to_string()), ("confirm", "on")]).await.unwrap();
     for action in ["approve", "reject"] {
         let again = staff.call::<()>("moderate", &[("subject", "gathering"), ("id", &id.to_string()), ("action", action), ("reason", "x")]).await;
         assert!(matches!(again, Err((_, AppError::Invalid(_)))), "{action}: {again:?}");

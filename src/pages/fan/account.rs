@@ -85,8 +85,7 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
         <section class="card danger">
             <h2>{td!(locale, fan.account.delete.heading)}</h2>
             <p>{td!(locale, fan.account.delete.body)}</p>
-            // Not `novalidate`: the browser itself insists on the confirmation box.
-            <ActionForm action=auth.delete_account attr:class="form">
+            <ActionForm action=auth.delete_account attr:class="form" attr:novalidate=true>
                 <Field
                     label=td_string!(locale, fan.account.delete.password)
                     name="password"
@@ -94,7 +93,7 @@ fn AccountForms(user: CurrentUser) -> impl IntoView {
                     autocomplete="current-password"
                     error=field_error(delete_value, "delete_password")
                 />
-                {confirm_checkbox("confirm-delete-account", move || td_string!(locale, fan.account.delete.confirm))}
+                {confirm_checkbox("confirm-delete-account", move || td_string!(locale, fan.account.delete.confirm), delete_value)}
                 <FormError error=form_error(delete_value) />
                 {submit_button(
                     auth.delete_account.pending(),

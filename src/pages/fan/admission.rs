@@ -103,7 +103,7 @@ pub fn ApplyBox(page: MeetupPage, actions: AdmissionActions) -> impl IntoView {
         {applied.then(|| view! {
             <ActionForm action=withdraw attr:class="form confirm-form">
                 <input type="hidden" name="id" value=withdraw_id />
-                {confirm_checkbox("confirm-withdraw", move || td_string!(locale, admission.fan.confirm_withdraw))}
+                {confirm_checkbox("confirm-withdraw", move || td_string!(locale, admission.fan.confirm_withdraw), withdraw.value())}
                 {submit_button(withdraw.pending(), Some("secondary"), move || td_string!(locale, admission.fan.withdraw), move || td_string!(locale, admission.fan.busy))}
             </ActionForm>
         })}

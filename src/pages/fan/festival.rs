@@ -114,7 +114,7 @@ fn MyPlace(place: FestivalPlace, cancel: ServerAction<CancelPlace>) -> impl Into
             <p><a href=format!("/meetups/{}", place.event_id)>{td!(locale, festival.session_page)}</a></p>
             <ActionForm action=cancel attr:class="form confirm-form">
                 <input type="hidden" name="id" value=id />
-                {confirm_checkbox("confirm-cancel-festival-place", move || confirm)}
+                {confirm_checkbox("confirm-cancel-festival-place", move || confirm, cancel.value())}
                 {submit_button(cancel.pending(), Some("secondary"), move || label, move || td_string!(locale, festival.busy))}
             </ActionForm>
         </section>

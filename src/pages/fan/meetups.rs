@@ -203,7 +203,7 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
         view! {
             <ActionForm action=cancel attr:class="form confirm-form">
                 <input type="hidden" name="id" value=id />
-                {confirm_checkbox("confirm-cancel-place", move || confirm)}
+                {confirm_checkbox("confirm-cancel-place", move || confirm, cancel_value)}
                 {submit_button(cancel.pending(), Some("secondary"), move || label, move || td_string!(locale, fan.busy.cancelling))}
             </ActionForm>
         }

@@ -242,7 +242,7 @@ pub fn OwnGatheringPage() -> impl IntoView {
                                         <p>{td!(locale, organizer.gathering.cancel.body)}</p>
                                         <ActionForm action=cancel attr:class="form confirm-form">
                                             <input type="hidden" name="id" value=id.to_string() />
-                                            {confirm_checkbox("confirm-cancel-gathering", move || td_string!(locale, organizer.gathering.cancel.confirm))}
+                                            {confirm_checkbox("confirm-cancel-gathering", move || td_string!(locale, organizer.gathering.cancel.confirm), cancel_value)}
                                             <p class="field-error" role="alert">{field_error(cancel_value, "status")}</p>
                                             <FormError error=form_error(cancel_value) />
                                             {submit_button(

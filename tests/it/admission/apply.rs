@@ -15,6 +15,7 @@ on_both_databases!(
     staff_choose_the_draw_and_fans_see_the_rules_before_applying,
     the_invitation_of_a_draw_meetup_asks_fans_to_apply,
     applicants_ask_and_vote_like_fans_with_a_place,
+    withdrawing_needs_the_box_ticked,
 );
 
 async fn applying_twice_gives_one_application_and_the_last_second_counts(backend: Backend) {
@@ -165,7 +166,7 @@ async fn applicants_ask_and_vote_like_fans_with_a_place(backend: Backend) {
     let need = "Only fans with a seat, on the waiting list or who applied for a seat can ask and vote.";
     assert_eq!(field_message(ask(&outsider, &e).await, "body"), need, "without an application");
     // A withdrawn application no longer counts.
-    let _: () = voter.call("withdraw_application", &[("id", &e)]).await.expect("withdraw");
+    let _: () = voter.call("withdraw_application", &[("id", &e), ("confirm", "on")]).await.expect("withdraw");
     assert_eq!(field_message(ask(&voter, &e).await, "body"), need, "withdrawn");
     // After the draw, the place decides: the one seat went to the one applicant left.
     draw_with(db, event, SEED).await;
@@ -180,4 +181,17 @@ async fn ask(fan: &crate::common::Browser, event: &str) -> Result<i64, tongcheng
 
 async fn fan_view(fan: &crate::common::Browser, event: &str) -> Conversation {
     fan.call("load_conversation", &[("id", event)]).await.expect("conversation")
+}
+
+async fn withdrawing_needs_the_box_ticked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let event = draw_event(&app.state.db, app.city_id("深圳").await, 5, DAY).await;
+    let e = event.to_string();
+    let fan = app.fan("keen@example.com", "深圳").await;
+    let _: () = fan.call("apply_for_seat", &[("id", &e)]).await.expect("apply");
+    crate::common::confirm::assert_refused_unticked(&app, &fan, &format!("/meetups/{e}"), "confirm-withdraw", "withdraw_application", &[("id", &e)]).await;
+    let applied = "SELECT COUNT(*) FROM applications WHERE event_id = $1 AND status = 'applied'";
+    assert_eq!(count(&app.state.db, applied, event).await, 1, "still applied");
+    let _: () = fan.call("withdraw_application", &[("id", &e), ("confirm", "on")]).await.expect("withdraw");
+    assert_eq!(count(&app.state.db, applied, event).await, 0);
 }

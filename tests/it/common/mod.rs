@@ -1,6 +1,7 @@
 //! Test harness: the real app on a fresh database (SQLite file or PostgreSQL database),
 //! on an ephemeral port, driven over HTTP like a browser; a real SMTP server on loopback.
 #![allow(dead_code)]
+pub mod confirm;
 pub mod moderation;
 pub mod process;
 pub mod proxy;
