@@ -165,8 +165,9 @@ pub async fn pick_applicant(id: i64, application: i64, pick: Option<String>) -> 
 
 /// Runs the draw now instead of at the window's close.
 #[server(endpoint = "draw_now")]
-pub async fn draw_now(id: i64) -> Result<DrawOutcome, AppError> {
+pub async fn draw_now(id: i64, confirm: Option<String>) -> Result<DrawOutcome, AppError> {
     let staff = crate::accounts::auth::require_staff().await?;
+    crate::infra::form::require_confirmation(confirm.as_deref())?;
     let state = crate::infra::request::state()?;
     let a = super::repo::event_admission(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
     if a.mode() != super::Admission::Draw {

@@ -273,8 +273,11 @@ pub async fn publish_meetup(id: i64, radius_km: Option<String>) -> Result<u64, A
 
 /// Postpones or cancels a meetup and tells everyone signed up.
 #[server(endpoint = "change_meetup_status")]
-pub async fn change_meetup_status(id: i64, status: String) -> Result<(), AppError> {
+pub async fn change_meetup_status(id: i64, status: String, confirm: Option<String>) -> Result<(), AppError> {
     crate::accounts::auth::require_staff().await?;
+    if matches!(status.as_str(), "cancelled" | "postponed") {
+        crate::infra::form::require_confirmation(confirm.as_deref())?;
+    }
     super::engine::Events::current()?.change_status(id, &status, &|_| Ok(())).await
 }
 

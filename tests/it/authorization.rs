@@ -85,7 +85,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("reconfirm_seat", Rule::LoggedIn, &[("id", "999999")]),
     ("load_staff_admission", Rule::Staff, &[("id", "{event}")]),
     ("pick_applicant", Rule::Staff, &[("id", "{event}"), ("application", "999999"), ("pick", "yes")]),
-    ("draw_now", Rule::Staff, &[("id", "{event}")]),
+    ("draw_now", Rule::Staff, &[("id", "{event}"), ("confirm", "on")]),
     ("list_my_meetups", Rule::LoggedIn, &[]),
     ("new_calendar_link", Rule::LoggedIn, &[]),
     ("delete_account", Rule::LoggedIn, &[("password", "not-the-password"), ("confirm", "on")]),

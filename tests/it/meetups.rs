@@ -305,7 +305,7 @@ async fn only_staff_manage_meetups_and_fans_see_only_their_own_ticket(backend: B
     for (endpoint, form) in [
         ("save_meetup", meetup_form("", "上海", "5")),
         ("publish_meetup", vec![("id", event.as_str())]),
-        ("change_meetup_status", vec![("id", event.as_str()), ("status", "cancelled")]),
+        ("change_meetup_status", vec![("id", event.as_str()), ("status", "cancelled"), ("confirm", "on")]),
         ("load_staff_meetup", vec![("id", event.as_str())]),
         ("check_in", vec![("code", "ABCD")]),
         ("staff_meetups", vec![]),
@@ -341,10 +341,14 @@ async fn cancelling_a_meetup_tells_everyone_and_feeds_show_it(backend: Backend) 
     assert!(feed.contains("SUMMARY:Test meetup") && feed.contains("STATUS:CONFIRMED"));
 
     let event_text = event.to_string();
-    let _: () = staff.call("change_meetup_status", &[("id", &event_text), ("status", "cancelled")]).await.unwrap();
+    // Without the box ticked: the message beside it, and nobody is told anything.
+    let unticked = staff.call::<()>("change_meetup_status", &[("id", &event_text), ("status", "cancelled")]).await.unwrap_err();
+    assert!(unticked.1.field_text("confirm").is_some_and(|t| t.zh == "请先勾选确认。"), "{unticked:?}");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE event_id = {event} AND kind = 'meetup_cancelled'")).await, 0);
+    let _: () = staff.call("change_meetup_status", &[("id", &event_text), ("status", "cancelled"), ("confirm", "on")]).await.unwrap();
     let notices = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE event_id = {event} AND kind = 'meetup_cancelled'")).await;
     assert_eq!(notices, 3, "two seated and one waiting fan are told");
-    let again: Result<(), _> = staff.call("change_meetup_status", &[("id", &event_text), ("status", "cancelled")]).await;
+    let again: Result<(), _> = staff.call("change_meetup_status", &[("id", &event_text), ("status", "cancelled"), ("confirm", "on")]).await;
     assert!(again.is_err());
     let feed = reqwest::get(format!("{}/calendar/city/{city}.ics", app.base)).await.unwrap().text().await.unwrap();
     assert!(feed.contains("STATUS:CANCELLED"));

@@ -201,7 +201,7 @@ async fn a_sign_up_racing_the_meetups_cancellation_is_refused_or_told(backend: B
         let event = published_event(db, app.city_id("杭州").await, Some(20)).await;
         let tasks = common::spawn_sign_ups(db, event, &fans);
         let event_text = event.to_string();
-        let _: () = staff.call("change_meetup_status", &[("id", event_text.as_str()), ("status", "cancelled")]).await.expect("cancel");
+        let _: () = staff.call("change_meetup_status", &[("id", event_text.as_str()), ("status", "cancelled"), ("confirm", "on")]).await.expect("cancel");
         let mut answered = 0;
         for task in tasks {
             match task.await.unwrap() {

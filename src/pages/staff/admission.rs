@@ -3,7 +3,7 @@
 //! "draw now", and after the draw its seed and the re-run check.
 use crate::admission::api::{load_staff_admission, DrawNow, PickApplicant};
 use crate::admission::{Applicant, StaffAdmission};
-use crate::components::form::{error_text, field_error, form_error, FormError, SubmitButton};
+use crate::components::form::{confirm_checkbox, error_text, field_error, form_error, FormError, SubmitButton};
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use leptos::form::ActionForm;
@@ -69,10 +69,7 @@ fn Admission(a: StaffAdmission, id: i64, pick: ServerAction<PickApplicant>, draw
     let draw_form = (!drawn).then(|| view! {
         <ActionForm action=draw attr:class="form confirm-action">
             <input type="hidden" name="id" value=id.to_string() />
-            <label class="checkbox">
-                <input type="checkbox" name="confirm" value="yes" required />
-                <span>{td!(locale, admission.staff.draw_confirm)}</span>
-            </label>
+            {confirm_checkbox("confirm-draw", move || td_string!(locale, admission.staff.draw_confirm), draw_value)}
             <SubmitButton label=td_string!(locale, admission.staff.draw_now) pending=draw.pending() busy=td_string!(locale, admission.staff.drawing) />
         </ActionForm>
         <p class="field-error" role="alert">{field_error(draw_value, "draw")}</p>

@@ -1,7 +1,7 @@
 //! Staff pages for official meetups: list, create, manage (publish, postpone, cancel,
 //! edit, attendees, export) and check-in at the door.
 use crate::components::event_form::EventFields;
-use crate::components::form::{error_text, field_error, form_error, Field, FormError, SubmitButton};
+use crate::components::form::{confirm_checkbox, error_text, field_error, form_error, Field, FormError, SubmitButton};
 use crate::components::meetup_card::seats_label;
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
@@ -136,8 +136,8 @@ pub fn StaffMeetupPage() -> impl IntoView {
     }
 }
 
-/// Postponing or cancelling: the box must be ticked first (the browser insists, with
-/// or without JavaScript), so a slip of the thumb does not email everyone.
+/// Postponing or cancelling: the box must be ticked first (the server refuses without
+/// it, beside the box), so a slip of the thumb does not email everyone.
 #[component]
 fn StatusChangeForm(
     action: ServerAction<ChangeMeetupStatus>,
@@ -153,10 +153,7 @@ fn StatusChangeForm(
         <ActionForm action attr:class="form confirm-action">
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="status" value=status />
-            <label class="checkbox">
-                <input type="checkbox" name="confirm" value="yes" required />
-                <span>{confirm}</span>
-            </label>
+            {confirm_checkbox(if status == "postponed" { "confirm-postpone-meetup" } else { "confirm-cancel-meetup" }, move || confirm, action.value())}
             <SubmitButton label pending class=class.unwrap_or("secondary") />
         </ActionForm>
     }

@@ -107,7 +107,7 @@ async fn staff_choose_the_draw_and_fans_see_the_rules_before_applying(backend: B
     assert!(field_message(locked, "admission").starts_with("Fans already applied"));
     let view: StaffAdmission = staff.call("load_staff_admission", &[("id", &e)]).await.unwrap();
     assert_eq!((view.total, view.applicants[0].answer.as_str()), (1, "How do you test?"));
-    let _: DrawOutcome = staff.call("draw_now", &[("id", &e)]).await.expect("draw now");
+    let _: DrawOutcome = staff.call("draw_now", &[("id", &e), ("confirm", "on")]).await.expect("draw now");
     let (_, page) = fan.page(&format!("/meetups/{id}")).await;
     assert!(page.contains("data-testid=\"ticket-code\""), "the selected fan's ticket");
     assert_eq!(count(db, "SELECT COUNT(*) FROM outbox WHERE event_id = $1 AND kind = 'seat_confirmed'", id).await, 1);

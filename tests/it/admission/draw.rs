@@ -156,7 +156,9 @@ async fn manual_picks_are_logged_and_seated_first(backend: Backend) {
     assert_eq!(log.iter().map(|(who, action, _)| format!("{who} {action}")).collect::<Vec<_>>(), ["Boss pick", "Boss pick", "Boss pick", "Boss unpick", "Boss pick"]);
     let boss = user_id(&app, "boss@example.com").await;
     assert_eq!(count(db, &format!("SELECT COUNT(*) FROM admission_log WHERE event_id = $1 AND actor_id = {boss} AND fan_id IS NOT NULL AND created_at > 0"), event).await, 5, "who, which fan, when");
-    let outcome: DrawOutcome = staff.call("draw_now", &[("id", &e)]).await.expect("draw now");
+    let unticked = staff.call::<DrawOutcome>("draw_now", &[("id", &e)]).await.unwrap_err();
+    assert!(unticked.1.field_text("confirm").is_some(), "the box first: {unticked:?}");
+    let outcome: DrawOutcome = staff.call("draw_now", &[("id", &e), ("confirm", "on")]).await.expect("draw now");
     assert_eq!(outcome, DrawOutcome { selected: 3, waitlisted: 9, now: true });
     for (fan, position) in [(fans[5].0, 1), (fans[7].0, 2), (fans[9].0, 3)] {
         let place = tongcheng::meetups::places::place(db, event, fan).await.unwrap().unwrap();
