@@ -134,6 +134,15 @@ async fn officers_answer_reports_about_their_clubs_gatherings(backend: Backend) 
     assert_eq!(decide(officer.clone(), "gathering", gathering, "hide").await, Err(AppError::Forbidden), "staff's decision sticks");
     let published_again = decide(staff.clone(), "gathering", gathering, "restore").await.unwrap_err();
     assert!(published_again.field_text("action").is_some(), "only what is hidden or sent back");
+    // A report about the officer's own question (on the host's gathering) is the asker's
+    // business, not the organizer's: staff's.
+    let _: tongcheng::meetups::Place = officer.call("sign_up", &[("id", &gathering.to_string())]).await.expect("sign up");
+    let question: i64 = officer.call("ask_question", &[("id", &gathering.to_string()), ("body", "Is there parking?")]).await.expect("asked");
+    call(&fan, "report_question", &[("id", &question.to_string()), ("category", "spam"), ("details", "Off topic")]).await.expect("reported");
+    let about_question = app.scalar(&format!("SELECT id FROM reports WHERE question_id = {question}")).await;
+    let desk: ClubDesk = officer.call("load_club_desk", &[("city", SHENZHEN)]).await.unwrap();
+    assert!(desk.reports.iter().all(|r| r.id != about_question), "not on the asker's desk");
+    assert_eq!(decide(officer.clone(), "report", about_question, "dismiss").await, Err(AppError::Forbidden), "nobody dismisses a report about themselves");
     // Expired: nothing.
     let officer_id = user_id(&app, "officer@example.com").await;
     common::execute(&app.state.db, "UPDATE club_officers SET starts_at = $1 - 86400, ends_at = $1 WHERE user_id = $2", &[now() - 1, officer_id]).await;
