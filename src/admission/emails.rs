@@ -26,7 +26,7 @@ pub fn not_this_time(event: &EventInfo, base: &str) -> Localized {
             paragraphs: vec![
                 td_string!(l, admission.email.not_this_time, title = &event.title).to_string(),
                 when(event, l),
-                td_string!(l, admission.email.waiting_number, number = crate::email::outbox::NUMBER).to_string(),
+                td_string!(l, admission.email.waiting_number, number = crate::email::outbox::NUMBER.as_str()).to_string(),
                 td_string!(l, admission.email.next_time).to_string(),
             ],
             link: Some((td_string!(l, admission.email.page), &url)),

@@ -156,7 +156,7 @@ fn letter(clubs: &BTreeMap<i64, ClubNews>, combination: &[i64], base: &str) -> L
             names.push(name.to_string());
             paragraphs.push(format!("{} {base}/clubs/{city}", td_string!(l, clubs.digest.intro, city = name)));
             for (title, body, author) in &club.posts {
-                paragraphs.push(as_written(&format!("{title}\n{body}\n— {author}")));
+                paragraphs.push(format!("{title}\n{body}\n— {author}"));
             }
         }
         let subject = match names.as_slice() {
@@ -167,17 +167,6 @@ fn letter(clubs: &BTreeMap<i64, ClubNews>, combination: &[i64], base: &str) -> L
         let mail = templates::message(l, "club_digest", String::new(), "", subject, &body);
         templates::unsubscribable_copy(mail, l, base)
     })
-}
-
-/// What officers wrote, as written, except the placeholders the per-fan copy fills in
-/// (`{{unsubscribe_token}}` would hand each reader's secret to a link of the writer's).
-pub fn as_written(text: &str) -> String {
-    // Again until none is left: "{{{" would otherwise become "{ {{".
-    let mut text = text.to_string();
-    while text.contains("{{") {
-        text = text.replace("{{", "{ {");
-    }
-    text
 }
 
 /// Every ten minutes, queues the digests that are due (a no-op once a week's are out).
@@ -194,13 +183,6 @@ pub async fn digests_forever(state: crate::infra::state::AppState) {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn officers_text_cannot_take_a_placeholder() {
-        assert_eq!(super::as_written("see https://x.example/?t={{unsubscribe_token}}"), "see https://x.example/?t={ {unsubscribe_token}}");
-        assert!(!super::as_written("{{{unsubscribe_token}}").contains("{{"), "nested braces too");
-        assert!(!super::as_written("{{{{{{").contains("{{"));
-    }
-
     #[test]
     fn a_fan_of_several_clubs_is_in_one_group() {
         let groups = super::group_readers(vec![(1, 10), (2, 10), (3, 20), (2, 20), (4, 10), (4, 10)]);

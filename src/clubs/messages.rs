@@ -35,15 +35,14 @@ fn letter(names: &(String, String), role: Option<super::OfficerRole>, author: &s
     use crate::email::templates::{self, Body, Localized};
     use crate::i18n::td_string;
     let url = format!("{base}/clubs/{city}");
-    let written = super::digest::as_written;
     Localized::build(|l| {
         let club = td_string!(l, clubs.title, city = crate::language::city_name(l, &names.0, &names.1)).to_string();
         let from = match role {
-            Some(role) => td_string!(l, clubs.message.from_officer, name = written(author), role = role.label(l), club = club.as_str()).to_string(),
-            None => td_string!(l, clubs.message.from_staff, name = written(author), club = club.as_str()).to_string(),
+            Some(role) => td_string!(l, clubs.message.from_officer, name = author, role = role.label(l), club = club.as_str()).to_string(),
+            None => td_string!(l, clubs.message.from_staff, name = author, club = club.as_str()).to_string(),
         };
-        let body = Body { greeting: td_string!(l, email.hello).to_string(), paragraphs: vec![from, written(body)], link: Some((td_string!(l, clubs.digest.button), &url)) };
-        let mail = templates::message(l, "club_message", String::new(), "", format!("[{club}] {}", written(subject)), &body);
+        let body = Body { greeting: td_string!(l, email.hello).to_string(), paragraphs: vec![from, body.to_string()], link: Some((td_string!(l, clubs.digest.button), &url)) };
+        let mail = templates::message(l, "club_message", String::new(), "", format!("[{club}] {subject}"), &body);
         templates::unsubscribable_copy(mail, l, base)
     })
 }

@@ -37,8 +37,9 @@ pub async fn enqueue_copies<'a>(
     Ok(queued)
 }
 
-/// Where a numbered copy's number goes in its subject and texts.
-pub const NUMBER: &str = "{{number}}";
+/// Where a numbered copy's number goes in its subject and texts; random per process,
+/// like `UNSUBSCRIBE_TOKEN`, so no text written by a user can name it.
+pub static NUMBER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| super::templates::placeholder("number"));
 
 /// Like `enqueue_copies` with a mail in every language, each copy with its own number:
 /// `NUMBER` in the subject and texts becomes `number_sql` (an integer expression over the
@@ -90,10 +91,10 @@ async fn insert_copies(tx: &mut Tx, mail: &OutgoingEmail, key_prefix: &str, id_c
     }
     let p = binds.len() + 1;
     let numbered = |param: usize| match number_sql {
-        Some(number) => format!("REPLACE(${param}, '{NUMBER}', CAST({number} AS TEXT))"),
+        Some(number) => format!("REPLACE(${param}, '{}', CAST({number} AS TEXT))", *NUMBER),
         None => format!("${param}"),
     };
-    let personal = |expr: String| if bulk { format!("REPLACE({expr}, '{UNSUBSCRIBE_TOKEN}', u.unsubscribe_token)") } else { expr };
+    let personal = |expr: String| if bulk { format!("REPLACE({expr}, '{}', u.unsubscribe_token)", *UNSUBSCRIBE_TOKEN) } else { expr };
     let wanted = if bulk { " AND u.wants_invitations = 1" } else { "" };
     let sql = format!(
         "{INSERT_COLUMNS} SELECT ${p} || {id_column}, ${}, u.email, {}, {}, {}, ${}, ${}, ${}, ${}, {} {from_where}{wanted} \

@@ -72,8 +72,17 @@ pub fn message(locale: Locale, kind: &'static str, key: String, to: &str, subjec
 }
 
 /// Stands for the fan's unsubscribe secret in a message copied per fan in SQL
-/// (`email::copies`); each copy gets its fan's.
-pub const UNSUBSCRIBE_TOKEN: &str = "{{unsubscribe_token}}";
+/// (`email::copies`); each copy gets its fan's. Random per process: text a fan or an
+/// officer wrote into the message cannot name it (and so cannot carry each reader's
+/// secret to a link of theirs), whatever braces it holds.
+pub static UNSUBSCRIBE_TOKEN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| placeholder("unsubscribe"));
+
+/// `{{name-<32 random hex digits>}}`: safe inside SQL quotes, HTML and a URL as it is.
+pub fn placeholder(name: &str) -> String {
+    use rand::Rng;
+    let secret: u128 = rand::rngs::OsRng.gen();
+    format!("{{{{{name}-{secret:032x}}}}}")
+}
 
 /// Makes `mail` bulk mail: a line with the unsubscribe link at the end of its text and
 /// HTML, and the link as its `List-Unsubscribe`. `url` is the fan's link
@@ -95,7 +104,7 @@ pub fn unsubscribable(mut mail: OutgoingEmail, locale: Locale, url: &str) -> Out
 
 /// `unsubscribable` for a message copied per fan in SQL (each copy gets its fan's link).
 pub fn unsubscribable_copy(mail: OutgoingEmail, locale: Locale, base_url: &str) -> OutgoingEmail {
-    unsubscribable(mail, locale, &crate::accounts::unsubscribe::url(base_url, UNSUBSCRIBE_TOKEN))
+    unsubscribable(mail, locale, &crate::accounts::unsubscribe::url(base_url, &UNSUBSCRIBE_TOKEN))
 }
 
 /// One message written in every language of the catalogue. The outbox queues, for each
@@ -169,6 +178,13 @@ pub fn already_registered(base_url: &str, to: &str, name: &str, attempt_id: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_cannot_be_guessed() {
+        assert_ne!(placeholder("number"), placeholder("number"), "random each time");
+        assert!(UNSUBSCRIBE_TOKEN.starts_with("{{unsubscribe-") && UNSUBSCRIBE_TOKEN.len() == 2 + 12 + 32 + 2);
+        assert!(UNSUBSCRIBE_TOKEN.chars().all(|c| c.is_ascii_alphanumeric() || "{}-".contains(c)), "as it is in SQL quotes, HTML and URLs");
+    }
 
     #[test]
     fn escapes_markup() {
