@@ -10,3 +10,4 @@ pub mod honour;
 pub mod meetup_card;
 pub mod nav;
 pub mod pending;
+pub mod report;

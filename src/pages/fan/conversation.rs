@@ -3,7 +3,6 @@
 use crate::components::form::{error_text, field_error, form_error, submit_button, FormError, SubmitButton};
 use crate::conversation::api::{load_conversation, AskQuestion, LeaveFeedback, ReportQuestion, VoteQuestion};
 use crate::conversation::{AskRule, Conversation, FeedbackState, QuestionView, COMMENT_MAX_CHARS, QUESTIONS_PER_FAN, QUESTION_MAX_CHARS, QUESTION_MIN_CHARS};
-use crate::gatherings::{report_category_label, REPORT_CATEGORIES};
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use leptos::form::ActionForm;
@@ -133,23 +132,13 @@ fn QuestionItem(q: QuestionView, rule: AskRule, actions: Actions) -> impl IntoVi
 #[component]
 fn ReportQuestionForm(id: i64, action: ServerAction<ReportQuestion>) -> impl IntoView {
     let locale = use_locale();
-    let category_id = format!("report-question-{id}-category");
-    let details_id = format!("report-question-{id}-details");
     view! {
         <details class="report">
             <summary>{td!(locale, conversation.report.summary)}</summary>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="id" value=id.to_string() />
-                <div class="field">
-                    <label for=category_id.clone()>{td!(locale, conversation.report.category)}</label>
-                    <select id=category_id name="category">
-                        {REPORT_CATEGORIES.iter().map(|v| view! { <option value=*v>{report_category_label(v, locale)}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for=details_id.clone()>{td!(locale, conversation.report.details)}</label>
-                    <textarea id=details_id name="details" rows="2"></textarea>
-                </div>
+                // Its answer shows at the top of the questions (one for all of them).
+                {crate::components::report::report_fields(&format!("report-question-{id}"), (), ())}
                 {submit_button(action.pending(), Some("secondary"), move || td_string!(locale, conversation.report.send), move || td_string!(locale, conversation.report.sending))}
             </ActionForm>
         </details>

@@ -4,7 +4,6 @@ use crate::components::auth::Auth;
 use crate::components::form::{error_text, field_error, form_error, FormError};
 use crate::components::meetup_card::{seats_label, MeetupCardView};
 use crate::gatherings::api::ReportGathering;
-use crate::gatherings::{report_category_label, REPORT_CATEGORIES};
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use crate::meetups::api::{list_my_meetups, load_meetup, upcoming_meetups, CancelPlace, SignUp};
@@ -134,21 +133,11 @@ fn ReportForm(id: i64) -> impl IntoView {
                 fallback=move || view! {
                     <ActionForm action=report attr:class="form" attr:novalidate=true>
                         <input type="hidden" name="id" value=id.to_string() />
-                        <div class="field">
-                            <label for="report-category">{td!(locale, fan.report.category)}</label>
-                            <select id="report-category" name="category">
-                                {REPORT_CATEGORIES
-                                    .iter()
-                                    .map(|v| view! { <option value=*v>{report_category_label(v, locale)}</option> })
-                                    .collect_view()}
-                            </select>
-                            <p class="field-error">{field_error(value, "category")}</p>
-                        </div>
-                        <div class="field">
-                            <label for="report-details">{td!(locale, fan.report.details)}</label>
-                            <textarea id="report-details" name="details" rows="3">{crate::components::form::textarea_text("details", String::new())}</textarea>
-                            <p class="field-error">{field_error(value, "details")}</p>
-                        </div>
+                        {crate::components::report::report_fields(
+                            "report",
+                            view! { <p class="field-error">{field_error(value, "category")}</p> },
+                            view! { <p class="field-error">{field_error(value, "details")}</p> },
+                        )}
                         <FormError error=form_error(value) />
                         {submit_button(
                             report.pending(),

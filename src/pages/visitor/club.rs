@@ -7,7 +7,6 @@ use crate::clubs::{ClubPage as Club, NewsView, OfficerRole, OfficerView, PastEve
 use crate::components::flash::server_action;
 use crate::components::form::{error_text, field_error, form_error, FormError, SubmitButton};
 use crate::components::meetup_card::MeetupCardView;
-use crate::gatherings::{report_category_label, REPORT_CATEGORIES};
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use leptos::form::ActionForm;
@@ -198,25 +197,16 @@ fn NewsItem(n: NewsView, moderator: bool, reporter: bool, action: ServerAction<H
 fn ReportNewsForm(id: i64, action: ServerAction<ReportClubNews>) -> impl IntoView {
     let locale = use_locale();
     let value = action.value();
-    let category_id = format!("report-news-{id}-category");
-    let details_id = format!("report-news-{id}-details");
     view! {
         <details class="report">
             <summary>{td!(locale, clubs.report_news)}</summary>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="id" value=id.to_string() />
-                <div class="field">
-                    <label for=category_id.clone()>{td!(locale, conversation.report.category)}</label>
-                    <select id=category_id name="category">
-                        {REPORT_CATEGORIES.iter().map(|v| view! { <option value=*v>{report_category_label(v, locale)}</option> }).collect_view()}
-                    </select>
-                    <p class="field-error">{field_error(value, "category")}</p>
-                </div>
-                <div class="field">
-                    <label for=details_id.clone()>{td!(locale, clubs.report_details)}</label>
-                    <textarea id=details_id name="details" rows="2" maxlength="2000"></textarea>
-                    <p class="field-error">{field_error(value, "details")}</p>
-                </div>
+                {crate::components::report::report_fields(
+                    &format!("report-news-{id}"),
+                    view! { <p class="field-error">{field_error(value, "category")}</p> },
+                    view! { <p class="field-error">{field_error(value, "details")}</p> },
+                )}
                 <SubmitButton label=td_string!(locale, clubs.report_send) pending=action.pending() class="secondary" />
             </ActionForm>
             <Show when=move || matches!(value.get(), Some(Ok(_)))>
