@@ -24,7 +24,7 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
     let gatherings = crate::meetups::repo::gatherings(&state.db, None, Some("pending_review")).await?;
     let sent = super::repo::messages(&state.db, city, 20).await?;
     let week_ago = now - 7 * 86_400;
-    let messages_left = (super::MESSAGES_PER_WEEK - sent.iter().filter(|m| m.3 > week_ago).count() as i64).max(0);
+    let messages_left = (super::MESSAGES_PER_WEEK - sent.iter().filter(|m| m.4 > week_ago).count() as i64).max(0);
     Ok(ClubDesk {
         city_id: city,
         city: crate::language::city_name(locale, &name_zh, &name_en).to_string(),
@@ -51,9 +51,10 @@ pub async fn load_club_desk(city: i64) -> Result<ClubDesk, AppError> {
         news_reports: if staff { super::reports::news_reports(&state.db, Some(city)).await? } else { Vec::new() },
         messages: sent
             .into_iter()
-            .map(|(id, subject, author, at, recipients)| ClubMessageView {
+            .map(|(id, subject, body, author, at, recipients)| ClubMessageView {
                 id,
                 subject,
+                body,
                 author,
                 sent: crate::infra::clock::format_local(at, "Asia/Shanghai", locale),
                 recipients,

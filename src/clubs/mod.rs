@@ -273,6 +273,8 @@ pub struct NewsReportView {
 pub struct ClubMessageView {
     pub id: i64,
     pub subject: String,
+    /// As written (shown as text: what members received).
+    pub body: String,
     pub author: String,
     pub sent: String,
     pub recipients: i64,

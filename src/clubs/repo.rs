@@ -208,9 +208,9 @@ pub async fn set_message_recipients(tx: &mut Tx, id: i64, recipients: u64) -> Re
     Ok(())
 }
 
-/// A club's messages, newest first: (id, subject, author, sent, recipients).
-pub async fn messages(db: &Db, city_id: i64, limit: i64) -> Result<Vec<(i64, String, String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, subject, author_name, created_at, recipients FROM club_messages WHERE city_id = $1 ORDER BY id DESC LIMIT $2")
+/// A club's messages, newest first: (id, subject, body, author, sent, recipients).
+pub async fn messages(db: &Db, city_id: i64, limit: i64) -> Result<Vec<(i64, String, String, String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, subject, body, author_name, created_at, recipients FROM club_messages WHERE city_id = $1 ORDER BY id DESC LIMIT $2")
         .bind(city_id)
         .bind(limit)
         .fetch_all(&db.pool)

@@ -26,8 +26,9 @@ fn escaped(tag: &str) -> String {
 /// Every field's tag: organizer and fan names, gathering title, description, venue,
 /// address, question, report, application to organize, message subject and body,
 /// staff's decline reason, official meetup title, description and draw question, the
-/// fan's answer, feedback.
-const TAGS: [&str; 21] = ["N1", "N2", "T1", "D1", "V1", "A1", "Q1", "R1", "O1", "S1", "B1", "X1", "M1", "MD", "K1", "P1", "F1", "CN", "CT", "CB", "CR"];
+/// fan's answer, feedback; a club officer's name, news title and body, appointment
+/// reason, a news report's details, a message's subject and body.
+const TAGS: [&str; 24] = ["N1", "N2", "T1", "D1", "V1", "A1", "Q1", "R1", "O1", "S1", "B1", "X1", "M1", "MD", "K1", "P1", "F1", "CN", "CT", "CB", "CR", "CD", "CS", "CM"];
 
 /// `html` shows each of `shown` escaped, and no payload anywhere unescaped.
 fn assert_safe(place: &str, html: &str, shown: &[&str]) {
@@ -224,12 +225,22 @@ async fn club_text_comes_back_escaped(backend: Backend) {
     let until = tongcheng::text::date_label(tongcheng::infra::clock::now() + 100 * 86_400);
     let city = "1795565";
     let _: i64 = call(&staff, "appoint_officer", &[("city", city.into()), ("email", "officer@example.com".into()), ("role", "president".into()), ("until", until), ("reason", payload("CR"))]).await;
-    let _: i64 = call(&officer, "post_club_news", &[("city", city.into()), ("title", payload("CT")), ("body", payload("CB"))]).await;
+    let news: i64 = call(&officer, "post_club_news", &[("city", city.into()), ("title", payload("CT")), ("body", payload("CB"))]).await;
+    let _: u64 = call(&officer, "message_club_members", &[("city", city.into()), ("subject", payload("CS")), ("body", payload("CM"))]).await;
     let officer_id = common::moderation::user_id(&app, "officer@example.com").await;
     for browser in [app.browser(), officer.clone(), staff.clone()] {
         page_safe(&browser, &format!("/clubs/{city}"), &["CN", "CT", "CB"]).await;
     }
-    page_safe(&staff, &format!("/clubs/{city}/desk"), &["CN", "CR"]).await;
+    page_safe(&officer, &format!("/clubs/{city}/desk"), &["CS", "CM", "CN"]).await;
     page_safe(&staff, &format!("/fans/{officer_id}"), &["CN"]).await;
+    // A fan reports the post: staff read the report on the queue and the club's desk;
+    // hidden, the post's title stays on the desk's list of what may be put back.
+    let reader = app.fan("reader@example.com", "深圳").await;
+    let _: () = call(&reader, "report_club_news", &[("id", news.to_string()), ("category", "spam".into()), ("details", payload("CD"))]).await;
+    page_safe(&staff, "/staff/moderation", &["CT", "CD", "CN"]).await;
+    page_safe(&staff, &format!("/clubs/{city}/desk"), &["CN", "CR", "CD", "CS", "CM"]).await;
+    let report = app.scalar("SELECT id FROM club_news_reports").await;
+    let _: () = call(&staff, "answer_news_report", &[("id", report.to_string()), ("action", "hide".into()), ("reason", "Spam".into())]).await;
+    page_safe(&staff, &format!("/clubs/{city}/desk"), &["CT"]).await;
 }
 

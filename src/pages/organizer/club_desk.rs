@@ -164,8 +164,13 @@ fn message_history(messages: Vec<ClubMessageView>) -> impl IntoView {
         <ul class="plain-list" data-testid="desk-messages">
             {messages.into_iter().map(|m| view! {
                 <li>
-                    <strong>{m.subject.clone()}</strong>
-                    <span class="hint">" · " {td_string!(locale, clubs.message.line, author = m.author.clone(), when = m.sent.clone(), count = m.recipients)}</span>
+                    <details>
+                        <summary>
+                            <strong>{m.subject.clone()}</strong>
+                            <span class="hint">" · " {td_string!(locale, clubs.message.line, author = m.author.clone(), when = m.sent.clone(), count = m.recipients)}</span>
+                        </summary>
+                        <p class="message-body">{m.body.clone()}</p>
+                    </details>
                 </li>
             }).collect_view()}
         </ul>
