@@ -2,7 +2,7 @@
 //! SMTP server is configured (the message stays in the outbox for staff to read).
 use super::outbox::{Claimed, DeliveryError, SEND_TIMEOUT_SECS};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -99,22 +99,40 @@ fn unsubscribe_headers(url: Option<&str>) -> Vec<HeaderValue> {
     [header("List-Unsubscribe", format!("<{url}>")), header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_string())].into_iter().flatten().collect()
 }
 
-/// Plain text and HTML alternatives, plus any attachments.
+/// Plain text and HTML alternatives (the HTML with its inline images), plus any files.
 fn body(message: &Claimed) -> Result<MultiPart, String> {
-    let alternatives = MultiPart::alternative_plain_html(message.body_text.clone(), message.body_html.clone());
-    if message.attachments.is_empty() {
+    let (inline, files): (Vec<_>, Vec<_>) = message.attachments.iter().partition(|f| f.content_id.is_some());
+    let html = SinglePart::html(message.body_html.clone());
+    let alternatives = if inline.is_empty() {
+        MultiPart::alternative().singlepart(SinglePart::plain(message.body_text.clone())).singlepart(html)
+    } else {
+        let mut related = MultiPart::related().singlepart(html);
+        for file in inline {
+            let (content, content_type) = content(file)?;
+            related = related.singlepart(Attachment::new_inline(file.content_id.clone().unwrap_or_default()).body(content, content_type));
+        }
+        MultiPart::alternative().singlepart(SinglePart::plain(message.body_text.clone())).multipart(related)
+    };
+    if files.is_empty() {
         return Ok(alternatives);
     }
     let mut mixed = MultiPart::mixed().multipart(alternatives);
-    for file in &message.attachments {
-        let content_type = ContentType::parse(&file.content_type).map_err(|e| format!("attachment type: {e}"))?;
-        let content = match &file.qr_code_of {
-            Some(text) => super::qr_svg(text).ok_or("QR code text too long")?,
-            None => file.content.clone(),
-        };
+    for file in files {
+        let (content, content_type) = content(file)?;
         mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(content, content_type));
     }
     Ok(mixed)
+}
+
+/// A file's bytes and type; a QR code is drawn now, as PNG or SVG by its type.
+fn content(file: &crate::email::Attachment) -> Result<(Vec<u8>, ContentType), String> {
+    let content_type = ContentType::parse(&file.content_type).map_err(|e| format!("attachment type: {e}"))?;
+    let content = match &file.qr_code_of {
+        Some(text) if file.content_type == "image/png" => super::qr_png(text).ok_or("QR code text too long")?,
+        Some(text) => super::qr_svg(text).ok_or("QR code text too long")?.into_bytes(),
+        None => file.content.clone().into_bytes(),
+    };
+    Ok((content, content_type))
 }
 
 #[cfg(test)]

@@ -110,16 +110,28 @@ pub fn seat_confirmed(
         base,
     }
     .build(l)
-    .with_ticket_qr(super::tickets::check_in_url(base, event.id, ticket))
+    .with_ticket_qr(ticket, super::tickets::check_in_url(base, event.id, ticket))
 }
 
 impl OutgoingEmail {
-    /// Attaches the ticket's QR code (drawn when the message is delivered).
-    fn with_ticket_qr(mut self, check_in_url: String) -> OutgoingEmail {
-        self.attachments.push(Attachment::qr_code("ticket-qr.svg", check_in_url));
+    /// Shows the ticket's QR code in the message (a PNG drawn when it is delivered: mail
+    /// apps show SVG as nothing), with the code as text beside it, above the button.
+    fn with_ticket_qr(mut self, code: &str, check_in_url: String) -> OutgoingEmail {
+        let code = templates::escape_html(code);
+        let block = format!(
+            "<p style=\"text-align:center;margin:20px 0\"><img src=\"cid:{TICKET_QR}\" width=\"240\" height=\"240\" alt=\"{code}\" \
+             style=\"width:240px;height:240px;image-rendering:pixelated\"><br>\
+             <span style=\"font-family:monospace;font-size:22px;letter-spacing:2px\">{code}</span></p>"
+        );
+        let at = self.html.find("<p><a href=").or_else(|| self.html.find("</body>")).unwrap_or(self.html.len());
+        self.html.insert_str(at, &block);
+        self.attachments.push(Attachment::inline_qr_code("ticket-qr.png", TICKET_QR, check_in_url));
         self
     }
 }
+
+/// The ticket QR code's `Content-ID` in the ticket email.
+pub const TICKET_QR: &str = "ticket-qr";
 
 #[allow(clippy::too_many_arguments)]
 pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {

@@ -81,11 +81,24 @@ async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
     let mail = smtp.wait_for_subject("Your ticket").await;
     assert!(mail.text.contains(&code), "the ticket code is in the text");
     let file = |mime: &str| mail.parts.iter().find(|p| p.0 == mime).map(|p| p.1.clone()).unwrap_or_default();
-    // The QR code is drawn at delivery; it is the check-in link for this ticket.
-    let qr = file("image/svg+xml");
-    assert!(qr.starts_with("<?xml") && qr.contains("<svg"), "a QR code image: {qr:.80}");
-    assert_eq!(Some(qr), tongcheng::meetups::tickets::ticket_qr(&app.state.config.public_url, id, &code));
-    assert!(file("text/calendar").contains("BEGIN:VEVENT"), "a calendar invitation");
+    // The QR code is drawn at delivery, as a PNG shown in the HTML (mail apps show SVG
+    // files as nothing), with the code as text beside it.
+    assert!(mail.parts.iter().all(|p| p.0 != "image/svg+xml"), "no SVG file any more");
+    let (_, content_id, png) = mail.binary.iter().find(|p| p.0 == "image/png").expect("the QR code, inline");
+    assert_eq!(content_id, "<ticket-qr>");
+    assert!(mail.html.contains("<img src=\"cid:ticket-qr\"") && mail.html.contains(&format!(">{code}</span>")), "{}", mail.html);
+    // Read back like a phone would: the picture decodes to this ticket's check-in link.
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).expect("its pixels");
+    assert!(frame.width >= 240 && png.len() < 20_000, "big enough to scan, small enough to mail: {} px, {} bytes", frame.width, png.len());
+    let width = frame.width as usize;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, frame.height as usize, |x, y| pixels[y * width + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (_, decoded) = grids[0].decode().expect("it decodes");
+    assert_eq!(decoded, tongcheng::meetups::tickets::check_in_url(&app.state.config.public_url, id, &code));
+    assert!(file("text/calendar").contains("BEGIN:VEVENT"), "a calendar invitation, still");
 }
 
 async fn mail_waits_while_smtp_is_down_and_goes_out_later(backend: Backend) {

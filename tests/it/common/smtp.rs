@@ -130,14 +130,18 @@ pub struct ReceivedMail {
     pub parts: Vec<(String, String)>,
     /// Every header of the message as received: (name, decoded value).
     pub headers: Vec<(String, String)>,
+    /// Every leaf part as bytes: (MIME type, Content-ID or "", decoded bytes), for images.
+    pub binary: Vec<(String, String, Vec<u8>)>,
 }
 
-fn leaves<'a>(part: &'a mailparse::ParsedMail<'a>, out: &mut Vec<(String, String)>) {
+fn leaves<'a>(part: &'a mailparse::ParsedMail<'a>, out: &mut Vec<(String, String)>, binary: &mut Vec<(String, String, Vec<u8>)>) {
     if part.subparts.is_empty() {
         out.push((part.ctype.mimetype.clone(), part.get_body().unwrap_or_default()));
+        let content_id = part.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case("Content-ID")).map(|h| h.get_value()).unwrap_or_default();
+        binary.push((part.ctype.mimetype.clone(), content_id, part.get_body_raw().unwrap_or_default()));
     }
     for sub in &part.subparts {
-        leaves(sub, out);
+        leaves(sub, out, binary);
     }
 }
 
@@ -150,8 +154,8 @@ impl ReceivedMail {
     fn parse(raw: &[u8]) -> ReceivedMail {
         let parsed = mailparse::parse_mail(raw).expect("a parseable email");
         let header = |name: &str| parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
-        let mut parts = Vec::new();
-        leaves(&parsed, &mut parts);
+        let (mut parts, mut binary) = (Vec::new(), Vec::new());
+        leaves(&parsed, &mut parts, &mut binary);
         let part = |mime: &str| parts.iter().find(|p| p.0 == mime).map(|p| p.1.clone()).unwrap_or_default();
         ReceivedMail {
             to: header("To"),
@@ -161,6 +165,7 @@ impl ReceivedMail {
             html: part("text/html"),
             parts,
             headers: parsed.headers.iter().map(|h| (h.get_key(), h.get_value())).collect(),
+            binary,
         }
     }
 }
