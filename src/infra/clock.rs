@@ -54,6 +54,11 @@ pub fn zone_label(tz: &str, locale: Locale) -> String {
     }
 }
 
+/// "19:02": the local time of day in `tz` (a door's "already in at 19:02").
+pub fn format_time(timestamp: i64, tz: &str) -> String {
+    local(timestamp, tz).map(|t| t.format("%H:%M").to_string()).unwrap_or_default()
+}
+
 /// "2026-11-28 14:00", as a form's date-and-time field shows it (`infra::dates`).
 pub fn format_input(timestamp: i64, tz: &str) -> String {
     local(timestamp, tz).map(|t| t.format(super::dates::DATE_TIME_FORMAT).to_string()).unwrap_or_default()

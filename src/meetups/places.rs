@@ -256,11 +256,13 @@ pub async fn find_ticket(tx: &mut Tx, code: &str) -> Result<Option<Ticket>, sqlx
     .await
 }
 
-/// Records the check-in; false if the ticket was already checked in.
-pub async fn mark_checked_in(tx: &mut Tx, registration_id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE registrations SET checked_in_at = $1 WHERE id = $2 AND checked_in_at IS NULL")
+/// Records the check-in (at `door`, when it has a name); false if the ticket was already
+/// checked in.
+pub async fn mark_checked_in(tx: &mut Tx, registration_id: i64, now: i64, door: Option<&str>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE registrations SET checked_in_at = $1, checked_in_door = $3 WHERE id = $2 AND checked_in_at IS NULL")
         .bind(now)
         .bind(registration_id)
+        .bind(door)
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)

@@ -1,7 +1,5 @@
 //! Server functions: a fan's page, the door, the public-page switch, a city's honour.
 use super::{CityHonour, DoorClosed, DoorState, FanPage};
-#[cfg(feature = "ssr")]
-use crate::language::Text;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -28,7 +26,7 @@ pub async fn set_public_profile(public: Option<String>) -> Result<bool, AppError
 }
 
 #[cfg(feature = "ssr")]
-async fn event_for_door(id: i64) -> Result<crate::meetups::repo::EventInfo, AppError> {
+pub async fn event_for_door(id: i64) -> Result<crate::meetups::repo::EventInfo, AppError> {
     let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
     let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
@@ -89,9 +87,7 @@ pub async fn load_city_honour(city_id: i64) -> Result<CityHonour, AppError> {
 /// no-show into an attendance.
 #[server(endpoint = "check_in")]
 pub async fn check_in(code: String, event: Option<i64>) -> Result<String, AppError> {
-    use super::door::{check_in_time, CheckInTime};
     use crate::accounts::Role;
-    use crate::infra::clock::{format_local, local_day_start, now};
     let user = crate::accounts::auth::require_user().await?;
     if !matches!(user.role, Role::Organizer | Role::Staff | Role::Admin) {
         return Err(AppError::Forbidden);
@@ -100,35 +96,10 @@ pub async fn check_in(code: String, event: Option<i64>) -> Result<String, AppErr
     if code.trim().is_empty() {
         return Err(AppError::field("code", crate::msg!(errors.ticket_code_required)));
     }
-    let mut tx = state.db.begin_write().await?;
-    let ticket = crate::meetups::places::find_ticket(&mut tx, &code).await?;
-    let Some(ticket) = ticket else { return Err(AppError::field("code", crate::msg!(errors.ticket_unknown))) };
-    let info = crate::meetups::repo::event_info(&mut *tx, ticket.event_id).await?.ok_or(AppError::NotFound)?;
-    if !may_run_the_door(&user, &info) {
-        return Err(AppError::field("code", crate::msg!(errors.ticket_not_yours_to_check)));
-    }
-    if event.is_some_and(|e| e != ticket.event_id) {
-        return Err(AppError::field("code", crate::msg!(errors.ticket_other_event, title = &info.title)));
-    }
-    if crate::meetups::PlaceStatus::from_db(&ticket.status)? != crate::meetups::PlaceStatus::Confirmed {
-        return Err(AppError::field("code", crate::msg!(errors.ticket_not_confirmed)));
-    }
-    let now = now();
     let grace = i64::from(state.config.check_in_grace_minutes) * 60;
-    match check_in_time(now, local_day_start(info.starts_at, &info.timezone), info.ends_at, grace) {
-        CheckInTime::Open => {}
-        CheckInTime::NotYet => {
-            let message = Text::build(|l| crate::i18n::td_string!(l, errors.ticket_not_today, when = format_local(info.starts_at, &info.timezone, l)).to_string());
-            return Err(AppError::field("code", message));
-        }
-        CheckInTime::Over => return Err(AppError::field("code", crate::msg!(errors.ticket_check_in_over))),
-    }
-    if !crate::meetups::places::mark_checked_in(&mut tx, ticket.id, now).await? {
-        return Err(AppError::field("code", crate::msg!(errors.already_checked_in, name = &ticket.display_name)));
-    }
-    if ticket.door_closed_at.is_some() {
-        super::door::late_check_in(&mut tx, ticket.event_id, ticket.user_id, now, &state.config.public_url).await?;
-    }
+    let mut tx = state.db.begin_write().await?;
+    let now = crate::infra::clock::now();
+    let ticket = super::door_repo::admit(&mut tx, &user, &code, event, now, None, grace, &state.config.public_url).await?.map_err(|r| AppError::field("code", r.text()))?;
     tx.commit().await?;
     Ok(crate::i18n::td_string!(crate::infra::locale::current(), organizer.events.checked_in, name = &ticket.display_name, id = ticket.event_id).to_string())
 }

@@ -3,6 +3,9 @@
 pub mod api;
 pub mod badges;
 pub mod door;
+#[cfg(feature = "ssr")]
+pub mod door_repo;
+pub mod door_sync;
 pub mod points;
 #[cfg(feature = "ssr")]
 pub mod awards;

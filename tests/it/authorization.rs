@@ -119,6 +119,8 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("change_meetup_status", Rule::Staff, &[("id", "{event}"), ("status", "bogus")]),
     // Organizers reach the function; which doors they run it checks per ticket.
     ("check_in", Rule::Organizer, &[("code", "NOPE-NOPE-NOPE")]),
+    ("door_manifest", Rule::Staff, &[("event", "{event}")]),
+    ("sync_door", Rule::Staff, &[("event", "{event}"), ("door", "A"), ("scans", "[]")]),
     ("door_status", Rule::StaffOrOwner, &[("id", "{gathering}")]),
     ("close_door", Rule::StaffOrOwner, &[("id", "{gathering}"), ("confirm", "on")]),
     ("load_festival", Rule::Anyone, &[("id", "999999")]),

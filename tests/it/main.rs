@@ -13,6 +13,7 @@ mod conversation;
 mod data_ownership;
 mod date_fields;
 mod devices;
+mod door_sync;
 mod email;
 mod email_change;
 mod faults;

@@ -95,7 +95,7 @@ async fn check_in(db: &Db, event: i64, user: i64) -> Result<(), AppError> {
         // The door's own rules (which event, which day) are tested in tests/participation.rs;
         // here only the seat invariants matter.
         if let Some(ticket) = tongcheng::meetups::places::find_ticket(&mut tx, place.ticket_code.as_deref().unwrap_or("NONE")).await? {
-            tongcheng::meetups::places::mark_checked_in(&mut tx, ticket.id, now()).await?;
+            tongcheng::meetups::places::mark_checked_in(&mut tx, ticket.id, now(), None).await?;
         }
         tx.commit().await?;
     }

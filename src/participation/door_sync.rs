@@ -1,0 +1,200 @@
+//! Doors on phones: a door downloads what it needs to check tickets while offline (the
+//! event's tickets as keys, with names and status) and sends what it scanned when the
+//! network returns. The server decides: the first check-in of a ticket wins; a second
+//! (the same ticket at another door while both were offline) is a refused duplicate,
+//! told to the door that sent it. Any number of doors may run one event at once.
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A door's name ("B", "东门"): at most this many characters.
+pub const DOOR_NAME_MAX: usize = 40;
+/// Scans a door may send in one sync (a door of 500 fans sends fewer).
+pub const SCANS_PER_SYNC: usize = 1000;
+/// How far a door's clock may be trusted: a scan time outside this window of the
+/// server's is taken as the time it arrived.
+pub const CLOCK_SLACK: i64 = 36 * 3600;
+
+/// One ticket as a door holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoorTicket {
+    /// `ticket_key(event, code)`: the door finds a scanned code without holding codes
+    /// (a lost phone lets nobody in).
+    pub key: String,
+    pub name: String,
+    /// As stored: confirmed, cancelled, waitlisted…
+    pub status: String,
+    /// When (Unix seconds) and at which door it checked in.
+    pub checked_in: Option<(i64, Option<String>)>,
+}
+
+/// A check-in as the doors' shared list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentCheckIn {
+    pub name: String,
+    pub at: i64,
+    pub door: Option<String>,
+}
+
+/// What a door needs to work offline, and the count all doors share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoorManifest {
+    pub event_id: i64,
+    pub title: String,
+    pub timezone: String,
+    /// Confirmed seats, and how many of them are in.
+    pub expected: i64,
+    pub checked_in: i64,
+    pub tickets: Vec<DoorTicket>,
+    /// The latest check-ins at every door, newest first.
+    pub recent: Vec<RecentCheckIn>,
+}
+
+/// A scan a door made (offline or not), with the door's own id for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfflineScan {
+    pub scan_id: String,
+    pub code: String,
+    pub scanned_at: i64,
+}
+
+/// What the server decided about a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScanOutcome {
+    CheckedIn,
+    /// Already in: another door (or this one) was first.
+    Duplicate,
+    NotConfirmed,
+    OtherEvent,
+    Unknown,
+    NotYet,
+    Over,
+    NotYours,
+}
+
+impl ScanOutcome {
+    pub const ALL: [ScanOutcome; 8] = [
+        ScanOutcome::CheckedIn,
+        ScanOutcome::Duplicate,
+        ScanOutcome::NotConfirmed,
+        ScanOutcome::OtherEvent,
+        ScanOutcome::Unknown,
+        ScanOutcome::NotYet,
+        ScanOutcome::Over,
+        ScanOutcome::NotYours,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanOutcome::CheckedIn => "checked_in",
+            ScanOutcome::Duplicate => "duplicate",
+            ScanOutcome::NotConfirmed => "not_confirmed",
+            ScanOutcome::OtherEvent => "other_event",
+            ScanOutcome::Unknown => "unknown",
+            ScanOutcome::NotYet => "not_yet",
+            ScanOutcome::Over => "over",
+            ScanOutcome::NotYours => "not_yours",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ScanOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanVerdict {
+    pub scan_id: String,
+    pub outcome: ScanOutcome,
+    /// The fan's name, when the ticket is known.
+    pub name: Option<String>,
+    /// Said to the door, in its language.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoorSync {
+    pub verdicts: Vec<ScanVerdict>,
+    /// Fresh: cancellations and promotions made meanwhile reach the door.
+    pub manifest: DoorManifest,
+}
+
+/// The key of a ticket at the door of `event_id`: the first 20 hex digits of
+/// SHA-256("{event}:{CODE}"), the code as the door reads it (trimmed, upper case).
+#[cfg(feature = "ssr")]
+pub fn ticket_key(event_id: i64, code: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{event_id}:{}", code.trim().to_uppercase()).as_bytes());
+    digest.iter().take(10).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The scan's time as the door's clock said, unless that clock is far off.
+pub fn trusted_scan_time(scanned_at: i64, now: i64) -> i64 {
+    if scanned_at > now || scanned_at < now - CLOCK_SLACK {
+        now
+    } else {
+        scanned_at
+    }
+}
+
+/// What a door needs to check this event's tickets offline.
+#[server(endpoint = "door_manifest")]
+pub async fn load_door_manifest(event: i64) -> Result<DoorManifest, AppError> {
+    let info = super::api::event_for_door(event).await?;
+    let state = crate::infra::request::state()?;
+    Ok(super::door_repo::manifest(&state.db, &info).await?)
+}
+
+/// A door sends what it scanned (a JSON list of `OfflineScan`); each scan gets the
+/// server's verdict (the same one when sent again), and the door a fresh manifest.
+#[server(endpoint = "sync_door")]
+pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSync, AppError> {
+    let user = crate::accounts::auth::require_user().await?;
+    let info = super::api::event_for_door(event).await?;
+    let state = crate::infra::request::state()?;
+    let mut errors = crate::error::FieldErrors::default();
+    let door = crate::infra::form::text(&mut errors, "door", &door, DOOR_NAME_MAX, true);
+    errors.into_result()?;
+    let mut scans: Vec<OfflineScan> = serde_json::from_str(&scans).map_err(|_| AppError::field("scans", crate::msg!(errors.door_scans_unreadable)))?;
+    if scans.len() > SCANS_PER_SYNC || scans.iter().any(|s| s.scan_id.is_empty() || s.scan_id.len() > 64 || s.code.len() > 64) {
+        return Err(AppError::field("scans", crate::msg!(errors.door_scans_unreadable)));
+    }
+    // One order for every door: two doors syncing the same tickets at once take their
+    // rows in the same order, so neither waits for the other in a circle.
+    scans.sort_by(|a, b| a.code.trim().to_uppercase().cmp(&b.code.trim().to_uppercase()).then(a.scan_id.cmp(&b.scan_id)));
+    let now = crate::infra::clock::now();
+    let grace = i64::from(state.config.check_in_grace_minutes) * 60;
+    let mut tx = state.db.begin_write().await?;
+    let mut verdicts = Vec::with_capacity(scans.len());
+    for scan in &scans {
+        let at = trusted_scan_time(scan.scanned_at, now);
+        let verdict = super::door_repo::record_scan(&mut tx, &user, &info, &door, scan, at, now, grace, &state.config.public_url).await?;
+        verdicts.push(verdict);
+    }
+    tx.commit().await?;
+    Ok(DoorSync { verdicts, manifest: super::door_repo::manifest(&state.db, &info).await? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_doors_clock_is_trusted_within_a_day_and_a_half() {
+        let now = 1_796_342_400;
+        assert_eq!(trusted_scan_time(now - 600, now), now - 600, "ten minutes offline");
+        assert_eq!(trusted_scan_time(now + 60, now), now, "a clock ahead");
+        assert_eq!(trusted_scan_time(now - 3 * 86_400, now), now, "a clock days behind");
+        for outcome in ScanOutcome::ALL {
+            assert_eq!(ScanOutcome::parse(outcome.as_str()), Some(outcome));
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn ticket_keys_ignore_case_and_spaces_and_differ_by_event() {
+        assert_eq!(ticket_key(7, " ab12cd "), ticket_key(7, "AB12CD"));
+        assert_ne!(ticket_key(7, "AB12CD"), ticket_key(8, "AB12CD"));
+        assert_eq!(ticket_key(7, "AB12CD").len(), 20);
+    }
+}

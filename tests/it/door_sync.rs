@@ -1,0 +1,140 @@
+//! Doors on phones (issue 26), the server's side: a door downloads the event's tickets
+//! as keys, scans while offline, and syncs later; the first check-in of a ticket wins,
+//! a second (another door, offline too) is a refused duplicate said to the door that
+//! sent it; a scan sent again gets the same verdict; several doors at once, each ticket
+//! in once; on both databases.
+use crate::common;
+
+use common::moderation::staff;
+use common::{execute, Backend, Browser, TestApp};
+use tongcheng::error::AppError;
+use tongcheng::infra::clock::now;
+use tongcheng::meetups::engine::Fan;
+use tongcheng::meetups::repo::{insert_event, NewEvent};
+use tongcheng::meetups::{EventKind, EventStatus};
+use tongcheng::participation::door_sync::{DoorManifest, DoorSync, ScanOutcome};
+
+on_both_databases!(
+    the_first_check_in_wins_and_the_other_door_is_told,
+    four_doors_syncing_at_once_let_each_ticket_in_once,
+    only_the_events_door_runners_download_or_sync,
+);
+
+/// A published official meetup that started ten minutes ago, with `n` demo fans seated;
+/// their ticket codes.
+async fn meetup_with_fans(app: &TestApp, n: u64) -> (i64, Vec<(i64, String)>, Vec<String>) {
+    let city_id = app.city_id("深圳").await;
+    let start = now() + 7 * 86_400;
+    let new = NewEvent { kind: EventKind::Official, city_id, title: "Door test", starts_at: start, ends_at: start + 3 * 3600, capacity: Some(600), status: EventStatus::Published, created_by: None, organizer_id: None };
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let event = insert_event(&mut tx, &new, now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let fans = common::demo_fans(app, n).await;
+    let mut codes = Vec::new();
+    for (id, email) in &fans {
+        let place = common::events(&app.state.db).sign_up(event, &Fan { id: *id, email, name: "Fan" }).await.expect("sign up");
+        codes.push(place.ticket_code.expect("a seat"));
+    }
+    let started = now() - 600;
+    execute(&app.state.db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[started, started + 3 * 3600, event]).await;
+    (event, fans, codes)
+}
+
+fn scans(codes: &[&str], prefix: &str, at: i64) -> String {
+    let list: Vec<serde_json::Value> = codes.iter().enumerate().map(|(i, c)| serde_json::json!({ "scan_id": format!("{prefix}-{i}"), "code": c, "scanned_at": at })).collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+async fn sync(door: &Browser, event: i64, name: &str, scans: &str) -> Result<DoorSync, AppError> {
+    door.call("sync_door", &[("event", &event.to_string()), ("door", name), ("scans", scans)]).await.map_err(|e| e.1)
+}
+
+async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (event, fans, codes) = meetup_with_fans(&app, 5).await;
+    let door_a = staff(&app).await;
+    let door_b = door_a.clone();
+    // Both doors download what they need: keys, never the codes themselves.
+    let manifest: DoorManifest = door_a.call("door_manifest", &[("event", &event.to_string())]).await.unwrap();
+    assert_eq!((manifest.expected, manifest.checked_in, manifest.tickets.len()), (5, 0, 5));
+    let serialized = serde_json::to_string(&manifest).unwrap();
+    assert!(codes.iter().all(|c| !serialized.contains(c.as_str())), "no ticket code leaves for a door");
+    let key = tongcheng::participation::door_sync::ticket_key(event, &codes[0].to_lowercase());
+    assert!(manifest.tickets.iter().any(|t| t.key == key), "a scanned code (any case) finds its ticket");
+
+    // Offline, both doors let fan 0 in; fan 1's seat is cancelled meanwhile.
+    common::events(&app.state.db).cancel(event, fans[1].0).await.unwrap();
+    let at = now() - 120;
+    let a = scans(&[&codes[0], &codes[1], "NOT-A-TICKET"], "a", at);
+    let b = scans(&[&codes[0], &codes[2]], "b", at + 30);
+    let first = sync(&door_a, event, "A", &a).await.unwrap();
+    let outcome = |s: &DoorSync, i: usize| s.verdicts.iter().find(|v| v.scan_id.ends_with(&format!("-{i}"))).map(|v| v.outcome);
+    assert_eq!((outcome(&first, 0), outcome(&first, 1), outcome(&first, 2)), (Some(ScanOutcome::CheckedIn), Some(ScanOutcome::NotConfirmed), Some(ScanOutcome::Unknown)));
+    let second = sync(&door_b, event, "B", &b).await.unwrap();
+    assert_eq!((outcome(&second, 0), outcome(&second, 1)), (Some(ScanOutcome::Duplicate), Some(ScanOutcome::CheckedIn)));
+    let told = second.verdicts.iter().find(|v| v.outcome == ScanOutcome::Duplicate).unwrap();
+    assert!(told.message.contains("door A"), "the door that was second hears where it got in: {}", told.message);
+    // The cancellation reaches the doors, and the count is shared.
+    let cancelled = tongcheng::participation::door_sync::ticket_key(event, &codes[1]);
+    assert_eq!(second.manifest.tickets.iter().find(|t| t.key == cancelled).map(|t| t.status.as_str()), Some("cancelled"));
+    assert_eq!((second.manifest.expected, second.manifest.checked_in), (4, 2));
+    assert_eq!(second.manifest.recent.first().and_then(|r| r.door.as_deref()), Some("B"));
+    // The answer was lost: door A sends the same scans again and hears the same.
+    let again = sync(&door_a, event, "A", &a).await.unwrap();
+    assert_eq!(again.verdicts.iter().map(|v| v.outcome).collect::<Vec<_>>(), first.verdicts.iter().map(|v| v.outcome).collect::<Vec<_>>());
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE event_id = {event}")).await, 5, "each scan once");
+    // The check-in keeps the door's time and name; typed at the desk later, the same.
+    let (at_db, door): (Option<i64>, Option<String>) = sqlx::query_as("SELECT checked_in_at, checked_in_door FROM registrations WHERE ticket_code = $1")
+        .bind(&codes[0])
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!((at_db, door.as_deref()), (Some(at), Some("A")));
+    let typed = door_a.call::<String>("check_in", &[("code", &codes[0]), ("event", &event.to_string())]).await.unwrap_err();
+    assert!(typed.1.field_text("code").is_some_and(|t| t.en.contains("door A")), "{typed:?}");
+    // A scan of a ticket of another event is refused as such.
+    let (other, _, other_codes) = meetup_with_fans(&app, 1).await;
+    assert_ne!(other, event);
+    let wrong = sync(&door_a, event, "A", &scans(&[&other_codes[0]], "c", now())).await.unwrap();
+    assert_eq!(wrong.verdicts[0].outcome, ScanOutcome::OtherEvent);
+    let unreadable = sync(&door_a, event, "A", "not json").await.unwrap_err();
+    assert!(unreadable.field_text("scans").is_some());
+    let nameless = sync(&door_a, event, "", "[]").await.unwrap_err();
+    assert!(nameless.field_text("door").is_some());
+}
+
+async fn four_doors_syncing_at_once_let_each_ticket_in_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (event, _, codes) = meetup_with_fans(&app, 60).await;
+    let staff = staff(&app).await;
+    // Four doors, offline, each scanned an overlapping half of the fans.
+    let at = now() - 60;
+    let halves: Vec<String> = (0..4)
+        .map(|d| {
+            let mine: Vec<&str> = codes.iter().enumerate().filter(|(i, _)| (i + d * 15) % 60 < 30).map(|(_, c)| c.as_str()).collect();
+            scans(&mine, &format!("d{d}"), at)
+        })
+        .collect();
+    let doors = ["A", "B", "C", "D"];
+    let results = futures::future::join_all(halves.iter().zip(doors).map(|(s, name)| sync(&staff, event, name, s))).await;
+    let mut checked_in = 0;
+    for result in results {
+        let synced = result.expect("every door synced");
+        checked_in += synced.verdicts.iter().filter(|v| v.outcome == ScanOutcome::CheckedIn).count();
+        assert!(synced.verdicts.iter().all(|v| matches!(v.outcome, ScanOutcome::CheckedIn | ScanOutcome::Duplicate)));
+    }
+    assert_eq!(checked_in, 60, "each ticket in once, whichever door was first");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM registrations WHERE event_id = {event} AND checked_in_at IS NOT NULL")).await, 60);
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE event_id = {event}")).await, 120);
+}
+
+async fn only_the_events_door_runners_download_or_sync(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (event, _, codes) = meetup_with_fans(&app, 1).await;
+    let fan = app.fan("fan@example.com", "深圳").await;
+    let refused = fan.call::<DoorManifest>("door_manifest", &[("event", &event.to_string())]).await.unwrap_err();
+    assert_eq!(refused.1, AppError::Forbidden);
+    assert_eq!(sync(&fan, event, "A", &scans(&[&codes[0]], "x", now())).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(sync(&app.browser(), event, "A", "[]").await.unwrap_err(), AppError::Unauthorized);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM door_scans").await, 0);
+}
