@@ -17,6 +17,10 @@ CREATE TABLE door_scans (
     outcome         TEXT    NOT NULL,
     scanned_at      BIGINT  NOT NULL,
     received_at     BIGINT  NOT NULL,
+    message         TEXT    NOT NULL DEFAULT '',
     user_id         BIGINT  REFERENCES users (id) ON DELETE SET NULL,
     UNIQUE (event_id, door, scan_id)
 );
+-- Erasing an account or a registration finds its scans without reading them all.
+CREATE INDEX door_scans_registration ON door_scans (registration_id);
+CREATE INDEX door_scans_user ON door_scans (user_id);

@@ -109,7 +109,7 @@ fn body(message: &Claimed) -> Result<MultiPart, String> {
         let mut related = MultiPart::related().singlepart(html);
         for file in inline {
             let (content, content_type) = content(file)?;
-            related = related.singlepart(Attachment::new_inline(file.content_id.clone().unwrap_or_default()).body(content, content_type));
+            related = related.singlepart(Attachment::new_inline_with_name(file.content_id.clone().unwrap_or_default(), file.filename.clone()).body(content, content_type));
         }
         MultiPart::alternative().singlepart(SinglePart::plain(message.body_text.clone())).multipart(related)
     };

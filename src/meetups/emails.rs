@@ -131,7 +131,7 @@ impl OutgoingEmail {
 }
 
 /// The ticket QR code's `Content-ID` in the ticket email.
-pub const TICKET_QR: &str = "ticket-qr";
+pub const TICKET_QR: &str = "ticket-qr@tongcheng";
 
 #[allow(clippy::too_many_arguments)]
 pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {

@@ -257,9 +257,9 @@ pub async fn find_ticket(tx: &mut Tx, code: &str) -> Result<Option<Ticket>, sqlx
 }
 
 /// Records the check-in (at `door`, when it has a name); false if the ticket was already
-/// checked in.
+/// checked in or its seat is no longer confirmed (cancelled a moment ago).
 pub async fn mark_checked_in(tx: &mut Tx, registration_id: i64, now: i64, door: Option<&str>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE registrations SET checked_in_at = $1, checked_in_door = $3 WHERE id = $2 AND checked_in_at IS NULL")
+    let done = sqlx::query("UPDATE registrations SET checked_in_at = $1, checked_in_door = $3 WHERE id = $2 AND checked_in_at IS NULL AND status = 'confirmed'")
         .bind(now)
         .bind(registration_id)
         .bind(door)

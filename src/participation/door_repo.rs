@@ -61,7 +61,11 @@ impl Refusal {
 #[allow(clippy::too_many_arguments)]
 pub async fn admit(tx: &mut Tx, user: &CurrentUser, code: &str, event: Option<i64>, at: i64, door: Option<&str>, grace: i64, base: &str) -> Result<Result<Ticket, Refusal>, AppError> {
     use super::door::{check_in_time, CheckInTime};
-    let Some(ticket) = crate::meetups::places::find_ticket(tx, code).await? else { return Ok(Err(Refusal::Unknown)) };
+    let Some(mut ticket) = crate::meetups::places::find_ticket(tx, code).await? else { return Ok(Err(Refusal::Unknown)) };
+    // The event's row is held until commit: a door closing meanwhile waits, and whether
+    // it had closed is read under the hold (else the fan could end up a no-show).
+    let sql = format!("SELECT door_closed_at FROM events WHERE id = $1 {}", tx.dialect.hold_rows());
+    ticket.door_closed_at = sqlx::query_scalar(&sql).bind(ticket.event_id).fetch_one(&mut **tx).await?;
     let info = crate::meetups::repo::event_info(&mut **tx, ticket.event_id).await?.ok_or(AppError::NotFound)?;
     if !super::api::may_run_the_door(user, &info) {
         return Ok(Err(Refusal::NotYours));
@@ -80,7 +84,10 @@ pub async fn admit(tx: &mut Tx, user: &CurrentUser, code: &str, event: Option<i6
     if !crate::meetups::places::mark_checked_in(tx, ticket.id, at, door).await? {
         let (first, first_door): (Option<i64>, Option<String>) =
             sqlx::query_as("SELECT checked_in_at, checked_in_door FROM registrations WHERE id = $1").bind(ticket.id).fetch_one(&mut **tx).await?;
-        return Ok(Err(Refusal::Already(ticket.display_name, first.unwrap_or(at), first_door, info.timezone)));
+        return Ok(Err(match first {
+            Some(first) => Refusal::Already(ticket.display_name, first, first_door, info.timezone),
+            None => Refusal::NotConfirmed,
+        }));
     }
     if ticket.door_closed_at.is_some() {
         super::door::late_check_in(tx, ticket.event_id, ticket.user_id, crate::infra::clock::now(), base).await?;
@@ -126,14 +133,20 @@ pub async fn record_scan(tx: &mut Tx, user: &CurrentUser, info: &EventInfo, door
             (refusal.outcome(), name, registration, refusal.text().get(crate::infra::locale::current()).to_string())
         }
     };
-    sqlx::query("UPDATE door_scans SET outcome = $1, registration_id = $2 WHERE id = $3").bind(outcome.as_str()).bind(registration).bind(row).execute(&mut **tx).await?;
+    sqlx::query("UPDATE door_scans SET outcome = $1, registration_id = $2, message = $3 WHERE id = $4")
+        .bind(outcome.as_str())
+        .bind(registration)
+        .bind(&message)
+        .bind(row)
+        .execute(&mut **tx)
+        .await?;
     Ok(ScanVerdict { scan_id: scan.scan_id.clone(), outcome, name, message })
 }
 
-/// The verdict a scan got when it was first sent.
+/// The verdict a scan got when it was first sent, word for word.
 async fn earlier_verdict(tx: &mut Tx, info: &EventInfo, door: &str, scan: &OfflineScan) -> Result<ScanVerdict, AppError> {
-    let (outcome, name): (String, Option<String>) = sqlx::query_as(
-        "SELECT s.outcome, u.display_name FROM door_scans s LEFT JOIN registrations r ON r.id = s.registration_id LEFT JOIN users u ON u.id = r.user_id \
+    let (outcome, message, name): (String, String, Option<String>) = sqlx::query_as(
+        "SELECT s.outcome, s.message, u.display_name FROM door_scans s LEFT JOIN registrations r ON r.id = s.registration_id LEFT JOIN users u ON u.id = r.user_id \
          WHERE s.event_id = $1 AND s.door = $2 AND s.scan_id = $3",
     )
     .bind(info.id)
@@ -142,12 +155,7 @@ async fn earlier_verdict(tx: &mut Tx, info: &EventInfo, door: &str, scan: &Offli
     .fetch_one(&mut **tx)
     .await?;
     let outcome = ScanOutcome::parse(&outcome).unwrap_or(ScanOutcome::Unknown);
-    let l = crate::infra::locale::current();
-    let message = match (&outcome, &name) {
-        (ScanOutcome::CheckedIn, Some(name)) => crate::i18n::td_string!(l, participation.door.welcome, name = name).to_string(),
-        (ScanOutcome::Duplicate, Some(name)) => crate::i18n::td_string!(l, errors.already_checked_in, name = name).to_string(),
-        _ => crate::i18n::td_string!(l, participation.door.refused).to_string(),
-    };
+    let name = name.filter(|_| matches!(outcome, ScanOutcome::CheckedIn | ScanOutcome::Duplicate));
     Ok(ScanVerdict { scan_id: scan.scan_id.clone(), outcome, name, message })
 }
 
@@ -165,12 +173,13 @@ pub async fn manifest(db: &Db, info: &EventInfo) -> Result<DoorManifest, sqlx::E
     let expected = rows.iter().filter(|r| confirmed(&r.2)).count() as i64;
     let checked_in = rows.iter().filter(|r| confirmed(&r.2) && r.3.is_some()).count() as i64;
     let mut recent: Vec<RecentCheckIn> =
-        rows.iter().filter_map(|r| r.3.map(|at| RecentCheckIn { name: r.1.clone(), at, door: r.4.clone() })).collect();
+        rows.iter().filter(|r| confirmed(&r.2)).filter_map(|r| r.3.map(|at| RecentCheckIn { name: r.1.clone(), at, door: r.4.clone() })).collect();
     recent.sort_by(|a, b| b.at.cmp(&a.at));
     recent.truncate(10);
     let tickets = rows
         .into_iter()
-        .map(|(code, name, status, at, door)| DoorTicket { key: ticket_key(info.id, &code), name, status, checked_in: at.map(|at| (at, door)) })
+        // A door needs a name only for a seat that gets in (a lost phone shows no more).
+        .map(|(code, name, status, at, door)| DoorTicket { key: ticket_key(info.id, &code), name: if confirmed(&status) { name } else { String::new() }, status, checked_in: at.map(|at| (at, door)) })
         .collect();
     Ok(DoorManifest { event_id: info.id, title: info.title.clone(), timezone: info.timezone.clone(), expected, checked_in, tickets, recent })
 }

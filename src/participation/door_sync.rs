@@ -9,8 +9,15 @@ use serde::{Deserialize, Serialize};
 
 /// A door's name ("B", "东门"): at most this many characters.
 pub const DOOR_NAME_MAX: usize = 40;
-/// Scans a door may send in one sync (a door of 500 fans sends fewer).
-pub const SCANS_PER_SYNC: usize = 1000;
+/// Scans a door may send in one sync (it sends more in several): 400 fit the 64 KB
+/// request limit with room to spare.
+pub const SCANS_PER_SYNC: usize = 400;
+/// A door's id for a scan: random, 16 to 64 letters, digits, `-` and `_` (two phones
+/// using one door name never take each other's verdicts).
+pub const SCAN_ID_LEN: (usize, usize) = (16, 64);
+/// How long after check-in ends an offline door may still send its scans: a door
+/// reconnects within hours; later, nobody is let in after the fact.
+pub const LATE_SYNC: i64 = 6 * 3600;
 /// How far a door's clock may be trusted: a scan time outside this window of the
 /// server's is taken as the time it arrived.
 pub const CLOCK_SLACK: i64 = 36 * 3600;
@@ -156,7 +163,8 @@ pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSy
     let door = crate::infra::form::text(&mut errors, "door", &door, DOOR_NAME_MAX, true);
     errors.into_result()?;
     let mut scans: Vec<OfflineScan> = serde_json::from_str(&scans).map_err(|_| AppError::field("scans", crate::msg!(errors.door_scans_unreadable)))?;
-    if scans.len() > SCANS_PER_SYNC || scans.iter().any(|s| s.scan_id.is_empty() || s.scan_id.len() > 64 || s.code.len() > 64) {
+    let id_ok = |id: &str| (SCAN_ID_LEN.0..=SCAN_ID_LEN.1).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if scans.len() > SCANS_PER_SYNC || scans.iter().any(|s| !id_ok(&s.scan_id) || s.code.len() > 64) {
         return Err(AppError::field("scans", crate::msg!(errors.door_scans_unreadable)));
     }
     // One order for every door: two doors syncing the same tickets at once take their
@@ -165,9 +173,17 @@ pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSy
     let now = crate::infra::clock::now();
     let grace = i64::from(state.config.check_in_grace_minutes) * 60;
     let mut tx = state.db.begin_write().await?;
+    // Late check-ins (after the door closed) write the record, which one transaction at
+    // a time does: taken first, before any ticket's row, so two doors never wait for
+    // each other in a circle.
+    let closed: Option<i64> = sqlx::query_scalar("SELECT door_closed_at FROM events WHERE id = $1").bind(event).fetch_one(&mut *tx).await?;
+    if closed.is_some() {
+        super::awards::write_the_record_alone(&mut tx).await?;
+    }
     let mut verdicts = Vec::with_capacity(scans.len());
     for scan in &scans {
-        let at = trusted_scan_time(scan.scanned_at, now);
+        // Sent too long after the end, a scan's time is not taken on trust: it is now.
+        let at = if now > info.ends_at + grace + LATE_SYNC { now } else { trusted_scan_time(scan.scanned_at, now) };
         let verdict = super::door_repo::record_scan(&mut tx, &user, &info, &door, scan, at, now, grace, &state.config.public_url).await?;
         verdicts.push(verdict);
     }

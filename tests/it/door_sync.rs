@@ -41,7 +41,7 @@ async fn meetup_with_fans(app: &TestApp, n: u64) -> (i64, Vec<(i64, String)>, Ve
 }
 
 fn scans(codes: &[&str], prefix: &str, at: i64) -> String {
-    let list: Vec<serde_json::Value> = codes.iter().enumerate().map(|(i, c)| serde_json::json!({ "scan_id": format!("{prefix}-{i}"), "code": c, "scanned_at": at })).collect();
+    let list: Vec<serde_json::Value> = codes.iter().enumerate().map(|(i, c)| serde_json::json!({ "scan_id": format!("{prefix}-{i}-0123456789abcdef"), "code": c, "scanned_at": at })).collect();
     serde_json::Value::Array(list).to_string()
 }
 
@@ -68,7 +68,8 @@ async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
     let a = scans(&[&codes[0], &codes[1], "NOT-A-TICKET"], "a", at);
     let b = scans(&[&codes[0], &codes[2]], "b", at + 30);
     let first = sync(&door_a, event, "A", &a).await.unwrap();
-    let outcome = |s: &DoorSync, i: usize| s.verdicts.iter().find(|v| v.scan_id.ends_with(&format!("-{i}"))).map(|v| v.outcome);
+    // Scan ids are "{door}-{n}-…": the verdict of a door's n-th scan.
+    let outcome = |s: &DoorSync, n: usize| s.verdicts.iter().find(|v| v.scan_id.split('-').nth(1) == Some(n.to_string().as_str())).map(|v| v.outcome);
     assert_eq!((outcome(&first, 0), outcome(&first, 1), outcome(&first, 2)), (Some(ScanOutcome::CheckedIn), Some(ScanOutcome::NotConfirmed), Some(ScanOutcome::Unknown)));
     let second = sync(&door_b, event, "B", &b).await.unwrap();
     assert_eq!((outcome(&second, 0), outcome(&second, 1)), (Some(ScanOutcome::Duplicate), Some(ScanOutcome::CheckedIn)));
@@ -81,7 +82,9 @@ async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
     assert_eq!(second.manifest.recent.first().and_then(|r| r.door.as_deref()), Some("B"));
     // The answer was lost: door A sends the same scans again and hears the same.
     let again = sync(&door_a, event, "A", &a).await.unwrap();
-    assert_eq!(again.verdicts.iter().map(|v| v.outcome).collect::<Vec<_>>(), first.verdicts.iter().map(|v| v.outcome).collect::<Vec<_>>());
+    assert_eq!(again.verdicts, first.verdicts, "the same verdicts, word for word");
+    let b_again = sync(&door_b, event, "B", &b).await.unwrap();
+    assert_eq!(b_again.verdicts, second.verdicts);
     assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE event_id = {event}")).await, 5, "each scan once");
     // The check-in keeps the door's time and name; typed at the desk later, the same.
     let (at_db, door): (Option<i64>, Option<String>) = sqlx::query_as("SELECT checked_in_at, checked_in_door FROM registrations WHERE ticket_code = $1")
@@ -101,6 +104,14 @@ async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
     assert!(unreadable.field_text("scans").is_some());
     let nameless = sync(&door_a, event, "", "[]").await.unwrap_err();
     assert!(nameless.field_text("door").is_some());
+    let short_id = sync(&door_a, event, "A", &serde_json::json!([{ "scan_id": "1", "code": codes[3], "scanned_at": now() }]).to_string()).await.unwrap_err();
+    assert!(short_id.field_text("scans").is_some(), "scan ids are random, not counters");
+    // Names go to a door only for seats that get in.
+    assert!(second.manifest.tickets.iter().find(|t| t.key == cancelled).is_some_and(|t| t.name.is_empty()));
+    // Long after the end, a door's word on when it scanned is not taken: too late.
+    execute(&app.state.db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[now() - 30 * 3600, now() - 27 * 3600, event]).await;
+    let backdated = sync(&door_a, event, "A", &scans(&[&codes[3]], "late", now() - 28 * 3600)).await.unwrap();
+    assert_eq!(backdated.verdicts[0].outcome, ScanOutcome::Over);
 }
 
 async fn four_doors_syncing_at_once_let_each_ticket_in_once(backend: Backend) {

@@ -85,8 +85,8 @@ async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
     // files as nothing), with the code as text beside it.
     assert!(mail.parts.iter().all(|p| p.0 != "image/svg+xml"), "no SVG file any more");
     let (_, content_id, png) = mail.binary.iter().find(|p| p.0 == "image/png").expect("the QR code, inline");
-    assert_eq!(content_id, "<ticket-qr>");
-    assert!(mail.html.contains("<img src=\"cid:ticket-qr\"") && mail.html.contains(&format!(">{code}</span>")), "{}", mail.html);
+    assert_eq!(content_id, "<ticket-qr@tongcheng>");
+    assert!(mail.html.contains("<img src=\"cid:ticket-qr@tongcheng\"") && mail.html.contains(&format!(">{code}</span>")), "{}", mail.html);
     // Read back like a phone would: the picture decodes to this ticket's check-in link.
     let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size()];
