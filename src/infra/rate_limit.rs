@@ -37,6 +37,9 @@ pub enum Limit {
     /// Mail the sign-in forms send to one address (confirmation, "you already have an
     /// account", password reset), whoever asks: nobody can flood an inbox with it.
     MailToAddress,
+    /// Syncs of an event's doors by one account: a busy door sends one a scan or two,
+    /// four phones on one account a few hundred in five minutes; more is not a door.
+    DoorSync,
 }
 
 impl Limit {
@@ -54,6 +57,7 @@ impl Limit {
             Limit::LoginUnderAttack => "login_under_attack",
             Limit::Reauthenticate => "reauthenticate",
             Limit::MailToAddress => "mail_to_address",
+            Limit::DoorSync => "door_sync",
         }
     }
 
@@ -73,6 +77,7 @@ impl Limit {
             Limit::LoginFailures => (i64::from(auth_per_minute.max(1)), 3_600),
             Limit::LoginUnderAttack => (3, 900),
             Limit::MailToAddress => (5, 3_600),
+            Limit::DoorSync => (600, 300),
         }
     }
 }

@@ -170,6 +170,8 @@ pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSy
     // One order for every door: two doors syncing the same tickets at once take their
     // rows in the same order, so neither waits for the other in a circle.
     scans.sort_by(|a, b| a.code.trim().to_uppercase().cmp(&b.code.trim().to_uppercase()).then(a.scan_id.cmp(&b.scan_id)));
+    // Counted before the transaction: the count is a write of its own.
+    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::DoorSync, &[format!("user:{}:event:{event}", user.id)]).await?;
     let now = crate::infra::clock::now();
     let grace = i64::from(state.config.check_in_grace_minutes) * 60;
     let mut tx = state.db.begin_write().await?;

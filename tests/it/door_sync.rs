@@ -148,4 +148,14 @@ async fn only_the_events_door_runners_download_or_sync(backend: Backend) {
     assert_eq!(sync(&fan, event, "A", &scans(&[&codes[0]], "x", now())).await.unwrap_err(), AppError::Forbidden);
     assert_eq!(sync(&app.browser(), event, "A", "[]").await.unwrap_err(), AppError::Unauthorized);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM door_scans").await, 0);
+    // A door syncs often, but not without end: 600 syncs in five minutes per account
+    // and event, then a clear refusal; another event's doors are counted apart.
+    let staff = staff(&app).await;
+    for _ in 0..600 {
+        sync(&staff, event, "A", "[]").await.expect("within the allowance");
+    }
+    let limited = staff.call::<DoorSync>("sync_door", &[("event", &event.to_string()), ("door", "A"), ("scans", "[]")]).await.unwrap_err();
+    assert_eq!(limited.0, reqwest::StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    let (other, _, _) = meetup_with_fans(&app, 1).await;
+    sync(&staff, other, "A", "[]").await.expect("another event's door");
 }
