@@ -85,6 +85,9 @@ export async function checkInAndCloseDoor(page: Page, code: string, closed: stri
   await page.getByRole("button", { name: "Check in" }).click();
   await expect(page.getByTestId("checked-in")).toContainText("checked in");
   await page.reload();
+  // Every door's shared count and list show the fan in.
+  await expect(page.getByTestId("door-count")).toContainText(/^[1-9]\d* of \d+ in$/);
+  await expect(page.getByTestId("door-recent")).toBeVisible();
   await page.getByLabel("Everyone who came is checked in").check();
   await page.getByRole("button", { name: "Close the door" }).click();
   await expect(page.getByTestId("door-closed")).toContainText(closed);

@@ -104,6 +104,31 @@ pub fn DoorSection(action: ServerAction<CloseDoor>, event: i64, closed: Option<D
     }
 }
 
+/// What all doors of the event share: how many are in of how many expected, and the
+/// latest check-ins at any door (its name, when the door has one).
+#[component]
+pub fn DoorBoardView(board: crate::participation::door_sync::DoorBoard) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <section class="card door-board" aria-live="polite">
+            <h2>{td!(locale, participation.door.board)}</h2>
+            <p class="door-count" data-testid="door-count">{td_string!(locale, participation.door.count, checked_in = board.checked_in, expected = board.expected).to_string()}</p>
+            {if board.recent.is_empty() {
+                view! { <p class="hint">{td!(locale, participation.door.nobody_yet)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list" data-testid="door-recent">
+                        {board.recent.into_iter().map(|r| {
+                            let door = r.door.map(|d| td_string!(locale, participation.door.at_door, door = d).to_string());
+                            view! { <li><strong>{r.name}</strong> " · " {r.time} {door.map(|d| format!(" · {d}"))}</li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
 /// The door's actions and state. Made with the page, outside its `<Suspense>`: a
 /// resource created while a suspense renders its children can keep it from ever
 /// resolving on the server (leptos-rs/leptos#4866).
@@ -112,14 +137,18 @@ pub struct DoorData {
     check_in: ServerAction<CheckIn>,
     close_door: ServerAction<CloseDoor>,
     door: Resource<Result<crate::participation::DoorState, crate::error::AppError>>,
+    board: Resource<Result<crate::participation::door_sync::DoorBoard, crate::error::AppError>>,
 }
 
 impl DoorData {
     pub fn new(event: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
         let check_in = crate::components::flash::server_action::<CheckIn>();
         let close_door = crate::components::flash::server_action::<CloseDoor>();
-        let door = Resource::new(move || (event(), check_in.version().get(), close_door.version().get()), |(event, ..)| crate::participation::api::door_status(event));
-        DoorData { check_in, close_door, door }
+        let event = std::sync::Arc::new(event);
+        let for_door = event.clone();
+        let door = Resource::new(move || (for_door(), check_in.version().get(), close_door.version().get()), |(event, ..)| crate::participation::api::door_status(event));
+        let board = Resource::new(move || (event(), check_in.version().get()), |(event, _)| crate::participation::door_sync::load_door_board(event));
+        DoorData { check_in, close_door, door, board }
     }
 }
 
@@ -128,9 +157,10 @@ impl DoorData {
 /// door itself.
 #[component]
 pub fn EventDoor(event: i64, published: bool, loaded: DoorData) -> impl IntoView {
-    let DoorData { check_in, close_door, door } = loaded;
+    let DoorData { check_in, close_door, door, board } = loaded;
     view! {
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(event) />
+        <Suspense>{move || Suspend::new(async move { board.await.ok().map(|board| view! { <DoorBoardView board /> }) })}</Suspense>
         <Suspense>
             {move || Suspend::new(async move {
                 door.await.ok().filter(|_| published).map(|d| view! {

@@ -1,7 +1,7 @@
 //! The door's decisions and storage: whether a ticket gets in (one rule for the typed
 //! code, the scanned one and the offline scan sent later), the scans doors sent, and
 //! what a door downloads.
-use super::door_sync::{ticket_key, DoorManifest, DoorTicket, OfflineScan, RecentCheckIn, ScanOutcome, ScanVerdict};
+use super::door_sync::{ticket_key, DoorBoard, DoorManifest, DoorTicket, OfflineScan, RecentCheckIn, ScanOutcome, ScanVerdict};
 use crate::accounts::CurrentUser;
 use crate::error::AppError;
 use crate::infra::clock::format_local;
@@ -173,7 +173,7 @@ pub async fn manifest(db: &Db, info: &EventInfo) -> Result<DoorManifest, sqlx::E
     let expected = rows.iter().filter(|r| confirmed(&r.2)).count() as i64;
     let checked_in = rows.iter().filter(|r| confirmed(&r.2) && r.3.is_some()).count() as i64;
     let mut recent: Vec<RecentCheckIn> =
-        rows.iter().filter(|r| confirmed(&r.2)).filter_map(|r| r.3.map(|at| RecentCheckIn { name: r.1.clone(), at, door: r.4.clone() })).collect();
+        rows.iter().filter(|r| confirmed(&r.2)).filter_map(|r| r.3.map(|at| RecentCheckIn { name: r.1.clone(), at, time: crate::infra::clock::format_time(at, &info.timezone), door: r.4.clone() })).collect();
     recent.sort_by(|a, b| b.at.cmp(&a.at));
     recent.truncate(10);
     let tickets = rows
@@ -181,5 +181,5 @@ pub async fn manifest(db: &Db, info: &EventInfo) -> Result<DoorManifest, sqlx::E
         // A door needs a name only for a seat that gets in (a lost phone shows no more).
         .map(|(code, name, status, at, door)| DoorTicket { key: ticket_key(info.id, &code), name: if confirmed(&status) { name } else { String::new() }, status, checked_in: at.map(|at| (at, door)) })
         .collect();
-    Ok(DoorManifest { event_id: info.id, title: info.title.clone(), timezone: info.timezone.clone(), expected, checked_in, tickets, recent })
+    Ok(DoorManifest { event_id: info.id, title: info.title.clone(), timezone: info.timezone.clone(), tickets, board: DoorBoard { expected, checked_in, recent } })
 }

@@ -40,7 +40,19 @@ pub struct DoorTicket {
 pub struct RecentCheckIn {
     pub name: String,
     pub at: i64,
+    /// `at` as the event's city reads it ("19:02").
+    pub time: String,
     pub door: Option<String>,
+}
+
+/// What every door of an event shares: how many are in of how many expected, and the
+/// latest check-ins at any door, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoorBoard {
+    /// Confirmed seats, and how many of them are in.
+    pub expected: i64,
+    pub checked_in: i64,
+    pub recent: Vec<RecentCheckIn>,
 }
 
 /// What a door needs to work offline, and the count all doors share.
@@ -49,12 +61,8 @@ pub struct DoorManifest {
     pub event_id: i64,
     pub title: String,
     pub timezone: String,
-    /// Confirmed seats, and how many of them are in.
-    pub expected: i64,
-    pub checked_in: i64,
     pub tickets: Vec<DoorTicket>,
-    /// The latest check-ins at every door, newest first.
-    pub recent: Vec<RecentCheckIn>,
+    pub board: DoorBoard,
 }
 
 /// A scan a door made (offline or not), with the door's own id for it.
@@ -150,6 +158,14 @@ pub async fn load_door_manifest(event: i64) -> Result<DoorManifest, AppError> {
     let info = super::api::event_for_door(event).await?;
     let state = crate::infra::request::state()?;
     Ok(super::door_repo::manifest(&state.db, &info).await?)
+}
+
+/// The count and latest check-ins all doors of an event share (for a door's page).
+#[server(endpoint = "door_board")]
+pub async fn load_door_board(event: i64) -> Result<DoorBoard, AppError> {
+    let info = super::api::event_for_door(event).await?;
+    let state = crate::infra::request::state()?;
+    Ok(super::door_repo::manifest(&state.db, &info).await?.board)
 }
 
 /// A door sends what it scanned (a JSON list of `OfflineScan`); each scan gets the

@@ -120,6 +120,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     // Organizers reach the function; which doors they run it checks per ticket.
     ("check_in", Rule::Organizer, &[("code", "NOPE-NOPE-NOPE")]),
     ("door_manifest", Rule::Staff, &[("event", "{event}")]),
+    ("door_board", Rule::Staff, &[("event", "{event}")]),
     ("sync_door", Rule::Staff, &[("event", "{event}"), ("door", "A"), ("scans", "[]")]),
     ("door_status", Rule::StaffOrOwner, &[("id", "{gathering}")]),
     ("close_door", Rule::StaffOrOwner, &[("id", "{gathering}"), ("confirm", "on")]),

@@ -56,7 +56,7 @@ async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
     let door_b = door_a.clone();
     // Both doors download what they need: keys, never the codes themselves.
     let manifest: DoorManifest = door_a.call("door_manifest", &[("event", &event.to_string())]).await.unwrap();
-    assert_eq!((manifest.expected, manifest.checked_in, manifest.tickets.len()), (5, 0, 5));
+    assert_eq!((manifest.board.expected, manifest.board.checked_in, manifest.tickets.len()), (5, 0, 5));
     let serialized = serde_json::to_string(&manifest).unwrap();
     assert!(codes.iter().all(|c| !serialized.contains(c.as_str())), "no ticket code leaves for a door");
     let key = tongcheng::participation::door_sync::ticket_key(event, &codes[0].to_lowercase());
@@ -78,8 +78,10 @@ async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
     // The cancellation reaches the doors, and the count is shared.
     let cancelled = tongcheng::participation::door_sync::ticket_key(event, &codes[1]);
     assert_eq!(second.manifest.tickets.iter().find(|t| t.key == cancelled).map(|t| t.status.as_str()), Some("cancelled"));
-    assert_eq!((second.manifest.expected, second.manifest.checked_in), (4, 2));
-    assert_eq!(second.manifest.recent.first().and_then(|r| r.door.as_deref()), Some("B"));
+    assert_eq!((second.manifest.board.expected, second.manifest.board.checked_in), (4, 2));
+    assert_eq!(second.manifest.board.recent.first().and_then(|r| r.door.as_deref()), Some("B"));
+    let board: tongcheng::participation::door_sync::DoorBoard = door_a.call("door_board", &[("event", &event.to_string())]).await.unwrap();
+    assert_eq!(board, second.manifest.board, "a door's page shows what every door shares");
     // The answer was lost: door A sends the same scans again and hears the same.
     let again = sync(&door_a, event, "A", &a).await.unwrap();
     assert_eq!(again.verdicts, first.verdicts, "the same verdicts, word for word");

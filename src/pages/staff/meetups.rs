@@ -6,7 +6,7 @@ use crate::components::meetup_card::seats_label;
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, PublishMeetup, SaveMeetup};
-use crate::components::door::{CheckInForm, DoorSection};
+use crate::components::door::{CheckInForm, DoorBoardView, DoorSection};
 use crate::participation::api::{door_status, CheckIn, CloseDoor};
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, StaffMeetup};
 use crate::pages::staff::dashboard::{loading, StaffNav};
@@ -115,6 +115,7 @@ pub fn StaffMeetupPage() -> impl IntoView {
     let check_in = crate::components::flash::server_action::<CheckIn>();
     let close_door = crate::components::flash::server_action::<CloseDoor>();
     let door = Resource::new(move || (id(), check_in.version().get(), close_door.version().get()), |(id, ..)| door_status(id));
+    let board = Resource::new(move || (id(), check_in.version().get()), |(id, _)| crate::participation::door_sync::load_door_board(id));
     // Every section's data is made here, outside the `<Suspense>` (see `AdmissionData`).
     let admission = crate::pages::staff::admission::AdmissionData::new(id);
     let conversation = crate::pages::staff::conversation::EventConversationData::new(id);
@@ -128,7 +129,7 @@ pub fn StaffMeetupPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match meetup.await {
-                    Ok(m) => view! { <ManageMeetup m save publish change check_in close_door door admission conversation /> }.into_any(),
+                    Ok(m) => view! { <ManageMeetup m save publish change check_in close_door door board admission conversation /> }.into_any(),
                     Err(e) => error_text(e),
                 }
             })}
@@ -168,6 +169,7 @@ fn ManageMeetup(
     check_in: ServerAction<CheckIn>,
     close_door: ServerAction<CloseDoor>,
     door: Resource<Result<crate::participation::DoorState, crate::error::AppError>>,
+    board: Resource<Result<crate::participation::door_sync::DoorBoard, crate::error::AppError>>,
     admission: crate::pages::staff::admission::AdmissionData,
     conversation: crate::pages::staff::conversation::EventConversationData,
 ) -> impl IntoView {
@@ -251,6 +253,7 @@ fn ManageMeetup(
         {draw}
         {status_forms}
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(card.id) />
+        <Suspense>{move || Suspend::new(async move { board.await.ok().map(|board| view! { <DoorBoardView board /> }) })}</Suspense>
         // Its own suspense: one awaited resource per `Suspend`.
         <Suspense>
             {move || Suspend::new(async move {
