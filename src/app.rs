@@ -1,8 +1,8 @@
 //! The application shell and its routes.
 use crate::components::auth::Auth;
 use crate::components::nav::Nav;
-use crate::pages::fan::{account, email_address, festival, mailbox, meetups, profile, unsubscribe};
-use crate::pages::organizer::{club_desk, organize as gatherings};
+use crate::pages::fan::{account, email_address, festival, mailbox, meetups, profile, ticket, unsubscribe};
+use crate::pages::organizer::{club_desk, door as phone_door, organize as gatherings};
 use crate::pages::staff::{clubs as staff_clubs, dashboard as staff, delivery, festival as staff_festival, meetups as staff_meetups, moderation, planner, ranking};
 use crate::pages::visitor::{city, club, home, login, not_found, password, register, verify, where_next};
 use crate::i18n::{td_string, I18nLocaleTrait as _};
@@ -91,6 +91,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/staff/meetups/new") view=staff_meetups::NewMeetupPage />
                     <Route path=path!("/staff/meetups/:id") view=staff_meetups::StaffMeetupPage />
                     <Route path=path!("/staff/check-in") view=staff_meetups::CheckInPage />
+                    <Route path=path!("/doors/:id") view=phone_door::PhoneDoorPage />
+                    <Route path=path!("/tickets/:id") view=ticket::TicketPage />
                     <Route path=path!("/organize") view=gatherings::OrganizePage />
                     <Route path=path!("/organize/new") view=gatherings::NewGatheringPage />
                     <Route path=path!("/organize/:id") view=gatherings::OwnGatheringPage />

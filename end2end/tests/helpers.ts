@@ -112,14 +112,13 @@ export function startingSoon(minutes = 3): string {
 /** Staff (logged in on `page`) create a meetup starting in a few minutes and publish it;
  * returns the fans' address of the meetup (the page stays on its staff page). With
  * `draw`, its seats are drawn among applicants, who apply until it starts. */
-export async function publishMeetupSoon(page: Page, cityQuery: string, cityLabel: RegExp, title: string, seats: string, venue?: string, draw?: { question: string }): Promise<string> {
+export async function publishMeetupSoon(page: Page, cityQuery: string, cityLabel: RegExp, title: string, seats: string, venue?: string, draw?: { question: string }, start = startingSoon()): Promise<string> {
   await page.goto("/staff/meetups/new");
   await waitForHydration(page);
   await page.getByRole("combobox", { name: "Host city" }).fill(cityQuery);
   await page.getByRole("option", { name: cityLabel }).click();
   await page.getByLabel("Title").fill(title);
   if (venue) await page.getByLabel("Venue").fill(venue);
-  const start = startingSoon();
   await page.getByLabel("Starts (host city's local time)").fill(start);
   await page.getByLabel("Seats").fill(seats);
   if (draw) {

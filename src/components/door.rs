@@ -104,6 +104,18 @@ pub fn DoorSection(action: ServerAction<CloseDoor>, event: i64, closed: Option<D
     }
 }
 
+/// The way to the door on a phone (`/doors/{event}`).
+#[component]
+pub fn PhoneDoorLink(event: i64) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <p class="phone-door-link">
+            <a class="button" href=format!("/doors/{event}")>{td!(locale, participation.phone_door.open_link)}</a>
+            <span class="hint">" " {td!(locale, participation.phone_door.open_hint)}</span>
+        </p>
+    }
+}
+
 /// What all doors of the event share: how many are in of how many expected, and the
 /// latest check-ins at any door (its name, when the door has one).
 #[component]
@@ -159,6 +171,7 @@ impl DoorData {
 pub fn EventDoor(event: i64, published: bool, loaded: DoorData) -> impl IntoView {
     let DoorData { check_in, close_door, door, board } = loaded;
     view! {
+        <PhoneDoorLink event />
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(event) />
         <Suspense>{move || Suspend::new(async move { board.await.ok().map(|board| view! { <DoorBoardView board /> }) })}</Suspense>
         <Suspense>

@@ -32,6 +32,14 @@ pub fn set_page_policy() {
     }
 }
 
+/// Called while a page renders: the service worker may keep this page for offline use
+/// (a door the user may run, a ticket they hold; never an error or a log-in page).
+pub fn keep_offline() {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(HeaderName::from_static("x-keep-offline"), HeaderValue::from_static("1"));
+    }
+}
+
 /// The value of the request's cookie `name`.
 pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -161,7 +161,7 @@ async fn earlier_verdict(tx: &mut Tx, info: &EventInfo, door: &str, scan: &Offli
 
 /// What a door downloads: every ticket of the event as a key with its fan's name and
 /// status, the shared count, and the latest check-ins at every door.
-pub async fn manifest(db: &Db, info: &EventInfo) -> Result<DoorManifest, sqlx::Error> {
+pub async fn manifest(db: &Db, info: &EventInfo, grace: i64) -> Result<DoorManifest, sqlx::Error> {
     let rows: Vec<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT r.ticket_code, u.display_name, r.status, r.checked_in_at, r.checked_in_door \
          FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 ORDER BY r.id",
@@ -181,5 +181,13 @@ pub async fn manifest(db: &Db, info: &EventInfo) -> Result<DoorManifest, sqlx::E
         // A door needs a name only for a seat that gets in (a lost phone shows no more).
         .map(|(code, name, status, at, door)| DoorTicket { key: ticket_key(info.id, &code), name: if confirmed(&status) { name } else { String::new() }, status, checked_in: at.map(|at| (at, door)) })
         .collect();
-    Ok(DoorManifest { event_id: info.id, title: info.title.clone(), timezone: info.timezone.clone(), tickets, board: DoorBoard { expected, checked_in, recent } })
+    Ok(DoorManifest {
+        event_id: info.id,
+        title: info.title.clone(),
+        timezone: info.timezone.clone(),
+        tickets,
+        board: DoorBoard { expected, checked_in, recent },
+        opens_at: crate::infra::clock::local_day_start(info.starts_at, &info.timezone),
+        closes_at: info.ends_at + grace,
+    })
 }

@@ -63,6 +63,25 @@ pub struct DoorManifest {
     pub timezone: String,
     pub tickets: Vec<DoorTicket>,
     pub board: DoorBoard,
+    /// When tickets may check in (Unix seconds): from the local midnight of the event's
+    /// day until the grace after its end. An offline door says "not yet" or "over" itself.
+    pub opens_at: i64,
+    pub closes_at: i64,
+}
+
+/// What the door page on a phone shows before its script has the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhoneDoor {
+    pub event_id: i64,
+    pub title: String,
+    /// When it starts, in the reader's language and the event's time zone.
+    pub starts: String,
+    pub timezone: String,
+    /// The page this door belongs to: the staff meetup page or the organizer's gathering.
+    pub back: String,
+    /// "Not yet: tickets check in on …", said offline as the server would say it.
+    pub not_yet: String,
+    pub board: DoorBoard,
 }
 
 /// A scan a door made (offline or not), with the door's own id for it.
@@ -73,8 +92,10 @@ pub struct OfflineScan {
     pub scanned_at: i64,
 }
 
-/// What the server decided about a scan.
+/// What the server decided about a scan. Sent as `as_str` says (the door's script
+/// compares its own decision with these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ScanOutcome {
     CheckedIn,
     /// Already in: another door (or this one) was first.
@@ -157,7 +178,27 @@ pub fn trusted_scan_time(scanned_at: i64, now: i64) -> i64 {
 pub async fn load_door_manifest(event: i64) -> Result<DoorManifest, AppError> {
     let info = super::api::event_for_door(event).await?;
     let state = crate::infra::request::state()?;
-    Ok(super::door_repo::manifest(&state.db, &info).await?)
+    Ok(super::door_repo::manifest(&state.db, &info, grace(&state)).await?)
+}
+
+#[cfg(feature = "ssr")]
+fn grace(state: &crate::infra::state::AppState) -> i64 {
+    i64::from(state.config.check_in_grace_minutes) * 60
+}
+
+/// The door page on a phone: the event, and the board as it stands.
+#[server(endpoint = "phone_door")]
+pub async fn load_phone_door(event: i64) -> Result<PhoneDoor, AppError> {
+    let info = super::api::event_for_door(event).await?;
+    let state = crate::infra::request::state()?;
+    let locale = crate::infra::locale::current();
+    let board = super::door_repo::manifest(&state.db, &info, grace(&state)).await?.board;
+    let user = crate::accounts::auth::require_user().await?;
+    let own = info.organizer.as_ref().is_some_and(|(id, _)| *id == user.id);
+    let back = if own { format!("/organize/{event}") } else { format!("/staff/meetups/{event}") };
+    let not_yet = super::door_repo::Refusal::NotYet(info.starts_at, info.timezone.clone()).text().get(locale).to_string();
+    let starts = crate::infra::clock::format_local(info.starts_at, &info.timezone, locale);
+    Ok(PhoneDoor { event_id: info.id, title: info.title, starts, timezone: info.timezone, back, not_yet, board })
 }
 
 /// The count and latest check-ins all doors of an event share (for a door's page).
@@ -165,7 +206,7 @@ pub async fn load_door_manifest(event: i64) -> Result<DoorManifest, AppError> {
 pub async fn load_door_board(event: i64) -> Result<DoorBoard, AppError> {
     let info = super::api::event_for_door(event).await?;
     let state = crate::infra::request::state()?;
-    Ok(super::door_repo::manifest(&state.db, &info).await?.board)
+    Ok(super::door_repo::manifest(&state.db, &info, grace(&state)).await?.board)
 }
 
 /// A door sends what it scanned (a JSON list of `OfflineScan`); each scan gets the
@@ -189,7 +230,7 @@ pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSy
     // Counted before the transaction: the count is a write of its own.
     state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::DoorSync, &[format!("user:{}:event:{event}", user.id)]).await?;
     let now = crate::infra::clock::now();
-    let grace = i64::from(state.config.check_in_grace_minutes) * 60;
+    let grace = grace(&state);
     let mut tx = state.db.begin_write().await?;
     // Late check-ins (after the door closed) write the record, which one transaction at
     // a time does: taken first, before any ticket's row, so two doors never wait for
@@ -206,7 +247,7 @@ pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSy
         verdicts.push(verdict);
     }
     tx.commit().await?;
-    Ok(DoorSync { verdicts, manifest: super::door_repo::manifest(&state.db, &info).await? })
+    Ok(DoorSync { verdicts, manifest: super::door_repo::manifest(&state.db, &info, grace).await? })
 }
 
 #[cfg(test)]
@@ -221,6 +262,7 @@ mod tests {
         assert_eq!(trusted_scan_time(now - 3 * 86_400, now), now, "a clock days behind");
         for outcome in ScanOutcome::ALL {
             assert_eq!(ScanOutcome::parse(outcome.as_str()), Some(outcome));
+            assert_eq!(serde_json::to_string(&outcome).unwrap(), format!("\"{}\"", outcome.as_str()), "as the door's script reads it");
         }
     }
 

@@ -4,6 +4,8 @@ pub mod api;
 pub mod badges;
 pub mod door;
 #[cfg(feature = "ssr")]
+pub mod door_files;
+#[cfg(feature = "ssr")]
 pub mod door_repo;
 pub mod door_sync;
 pub mod points;

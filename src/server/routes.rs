@@ -192,6 +192,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         // Mail apps' one-click unsubscribe; the page at the same URL is Leptos's (GET).
         .route(crate::accounts::unsubscribe::PATH, axum::routing::post(crate::accounts::unsubscribe::one_click))
         .leptos_routes_with_handler(routes, get(page_handler));
+    let router = crate::participation::door_files::routes(router);
     static_files(router, &options)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide(&fallback_state, &fallback_cities),

@@ -121,6 +121,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("check_in", Rule::Organizer, &[("code", "NOPE-NOPE-NOPE")]),
     ("door_manifest", Rule::Staff, &[("event", "{event}")]),
     ("door_board", Rule::Staff, &[("event", "{event}")]),
+    ("phone_door", Rule::Staff, &[("event", "{event}")]),
     ("sync_door", Rule::Staff, &[("event", "{event}"), ("door", "A"), ("scans", "[]")]),
     ("door_status", Rule::StaffOrOwner, &[("id", "{gathering}")]),
     ("close_door", Rule::StaffOrOwner, &[("id", "{gathering}"), ("confirm", "on")]),

@@ -22,7 +22,7 @@ on_both_databases!(
 
 /// A published official meetup that started ten minutes ago, with `n` demo fans seated;
 /// their ticket codes.
-async fn meetup_with_fans(app: &TestApp, n: u64) -> (i64, Vec<(i64, String)>, Vec<String>) {
+pub(crate) async fn meetup_with_fans(app: &TestApp, n: u64) -> (i64, Vec<(i64, String)>, Vec<String>) {
     let city_id = app.city_id("深圳").await;
     let start = now() + 7 * 86_400;
     let new = NewEvent { kind: EventKind::Official, city_id, title: "Door test", starts_at: start, ends_at: start + 3 * 3600, capacity: Some(600), status: EventStatus::Published, created_by: None, organizer_id: None };

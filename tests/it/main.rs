@@ -14,6 +14,7 @@ mod data_ownership;
 mod date_fields;
 mod devices;
 mod door_sync;
+mod phone_door;
 mod email;
 mod email_change;
 mod faults;

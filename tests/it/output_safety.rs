@@ -139,6 +139,8 @@ async fn typed_markup_comes_back_escaped_everywhere(backend: Backend) {
     let _: Value = call(&host, "close_door", &[("id", gid.clone()), ("confirm", "on".into())]).await;
     let _: () = call(&fan, "leave_feedback", &[("id", gid.clone()), ("rating", "4".into()), ("comment", payload("F1"))]).await;
     page_safe(&host, &format!("/organize/{g}"), &["T1", "Q1", "F1", "N2"]).await;
+    page_safe(&host, &format!("/doors/{g}"), &["T1", "N2"]).await;
+    page_safe(&fan, &format!("/tickets/{g}"), &["T1", "V1"]).await;
     page_safe(&staff, &format!("/staff/meetups/{g}"), &["T1", "Q1", "F1"]).await;
 
     // The emails: every HTML part escapes, and these show the fields they carry.

@@ -8,4 +8,5 @@ pub mod festival;
 pub mod mailbox;
 pub mod meetups;
 pub mod profile;
+pub mod ticket;
 pub mod unsubscribe;

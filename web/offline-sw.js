@@ -1,0 +1,38 @@
+// Tongcheng's service worker for the pages that must open without a network: the door
+// on a phone (/doors/…) and a fan's ticket (/tickets/…). Network first, so an online
+// page is always fresh; when the network is gone, the copy kept last time. Only pages
+// that ask to be kept (header `x-keep-offline`, a door or a ticket that rendered) and
+// this site's files are kept; server functions (/api/) are never touched.
+const CACHE = "tongcheng-offline-v1";
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+function worthKeeping(request, response) {
+  if (!response.ok || response.type !== "basic") return false;
+  if (request.mode === "navigate") return response.headers.get("x-keep-offline") === "1";
+  const path = new URL(request.url).pathname;
+  return path.startsWith("/pkg/") || path.startsWith("/door/") || path === "/favicon.svg";
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  event.respondWith(
+    (async () => {
+      try {
+        const response = await fetch(request);
+        if (worthKeeping(request, response)) {
+          const cache = await caches.open(CACHE);
+          await cache.put(request, response.clone());
+        }
+        return response;
+      } catch (offline) {
+        const kept = await caches.match(request, { ignoreVary: true });
+        if (kept) return kept;
+        throw offline;
+      }
+    })(),
+  );
+});
