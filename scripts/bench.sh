@@ -16,6 +16,10 @@
 #                               backfill, door closing and fan pages with 1,000,000 fans
 #                               and 10,000,000 attendance records (PARTICIPATION_FANS,
 #                               ATTENDANCE, FAN_PAGES, PARTICIPATION_BACKENDS set them)
+#   scripts/bench.sh doors      4 door phones syncing their offline check-ins at once
+#                               (DOOR_TICKETS seated fans, 500), SQLite, PostgreSQL 1 and
+#                               2 processes; then the door's scan-to-result time in
+#                               Chromium with a fake camera (the debug build's e2e run)
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead); fails
 #                               (exit 1, saying so) when the home page's first load is over
@@ -124,6 +128,26 @@ if [ "$what" = all ] || [ "$what" = participation ]; then
   for backend in ${PARTICIPATION_BACKENDS:-sqlite postgres}; do
     record participation target/release/examples/bench_participation "$backend" "${PARTICIPATION_FANS:-1000000}" "${ATTENDANCE:-10000000}" "${FAN_PAGES:-300}"
   done
+fi
+if [ "$what" = all ] || [ "$what" = doors ]; then
+  for backend in sqlite postgres; do
+    record doors target/release/examples/bench_doors "$backend" "${DOOR_TICKETS:-500}" 1
+  done
+  record doors target/release/examples/bench_doors postgres "${DOOR_TICKETS:-500}" 2
+  # In the browser: what the door shows, timed from the camera frame that held the code
+  # (end2end/tests/door.spec.ts writes each scan's time).
+  (. scripts/toolchain-env.sh && cargo leptos build >/dev/null && scripts/e2e.sh sqlite door -g camera >/dev/null)
+  python3 - target/bench/door-scan-timings.json <<'PY' | tee -a "$results/doors.md"
+import json, sys
+times = json.load(open(sys.argv[1]))
+print("\nScan to result in Chromium (fake camera, QR read by the WebAssembly reader; debug server on loopback):")
+print("| door | scans | median | p95 | slowest |")
+print("|---|---|---|---|---|")
+for kind, label in (("online", "online (the server's verdict)"), ("offline", "offline (decided on the phone)")):
+    t = sorted(times[kind])
+    pick = lambda p: t[min(len(t) - 1, round((len(t) - 1) * p))]
+    print(f"| {label} | {len(t)} | {pick(0.5)} ms | {pick(0.95)} ms | {t[-1]} ms |")
+PY
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${BENCH_DATABASE:-tongcheng_bench}"
 if [ "$what" = all ]; then

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
-ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "weight"]
+ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "doors", "weight"]
 
 
 def run(*command):

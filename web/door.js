@@ -15,6 +15,10 @@ const PER_SYNC = 400;
 /** A code still in view is not scanned again; gone this long, it is. */
 const SAME_CODE_MS = 2000;
 const REFRESH_MS = 20000;
+/** How long after check-in closes a door may still send (the server's LATE_SYNC). */
+const LATE_SYNC_S = 6 * 3600;
+/** A ticket code's letters (no 0/O, 1/I), as `meetups::tickets` makes them. */
+const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 const SYNC_TIMEOUT_MS = 8000;
 /** Online, a scan waits this long for the server's verdict before showing the phone's. */
 const VERDICT_WAIT_MS = 2500;
@@ -52,7 +56,12 @@ const scans = (await request("scans", "readonly", (s) => s.index("event").getAll
 scans.sort((a, b) => a.scanned_at - b.scanned_at);
 let byKey = new Map();
 let signedOut = false;
+/** Why the server refuses this phone's scans ("not_allowed", "refused_batch"), if it does. */
+let blocked = null;
 let online = navigator.onLine;
+// Lists arrive from refreshes and syncs in flight at once: only a newer one is taken.
+let listsAsked = 0;
+let listTaken = 0;
 
 function useManifest(fresh) {
   manifest = fresh;
@@ -60,22 +69,55 @@ function useManifest(fresh) {
 }
 if (manifest) useManifest(manifest);
 
+async function takeManifest(fresh, asked) {
+  if (asked <= listTaken) return;
+  listTaken = asked;
+  useManifest(fresh);
+  await saveManifest(fresh);
+}
+
+/** Forgets other events' lists and scans once their doors have closed and all is sent. */
+async function forgetClosedDoors() {
+  for (const old of (await request("manifests", "readonly", (s) => s.getAll())) ?? []) {
+    if (old.event_id === EVENT || now() < old.closes_at + LATE_SYNC_S) continue;
+    const theirs = (await request("scans", "readonly", (s) => s.index("event").getAll(old.event_id))) ?? [];
+    if (theirs.some((scan) => !scan.verdict)) continue;
+    await forgetEvent(old.event_id, theirs);
+  }
+}
+
+async function forgetEvent(event, theirs) {
+  await request("scans", "readwrite", (s) => theirs.forEach((scan) => s.delete(scan.scan_id)));
+  await request("manifests", "readwrite", (s) => s.delete(event));
+}
+
 // ---- Deciding a scan on the phone ----
 
-/** The ticket in a scanned text: the check-in link of a ticket's QR code, or a code. */
+/** A code in its stored form ("K7QX-M2PA-9HVD"), or null: the server's `normalize_code`. */
+function normalizeCode(raw) {
+  const bare = raw.replace(/[\s-]/g, "").toUpperCase();
+  if (bare.length !== 12 || [...bare].some((c) => !ALPHABET.includes(c))) return null;
+  return `${bare.slice(0, 4)}-${bare.slice(4, 8)}-${bare.slice(8)}`;
+}
+
+/** The ticket in a scanned or typed text: a ticket QR code's check-in link, or a code.
+ * Anything else is no ticket and is neither kept nor sent. */
 function readTicket(text) {
   const raw = text.trim();
-  try {
-    const url = new URL(raw);
-    const code = url.searchParams.get("code");
-    if (url.pathname.endsWith("/staff/check-in") && code) {
-      const event = Number(url.searchParams.get("event"));
-      return { code: code.trim().toUpperCase(), event: Number.isInteger(event) && event > 0 ? event : null };
+  let [code, event] = [raw, null];
+  if (/^https?:\/\//i.test(raw)) {
+    try {
+      const url = new URL(raw);
+      if (!url.pathname.endsWith("/staff/check-in")) return null;
+      code = url.searchParams.get("code") ?? "";
+      const named = Number(url.searchParams.get("event"));
+      event = Number.isInteger(named) && named > 0 ? named : null;
+    } catch {
+      return null;
     }
-    return null;
-  } catch {
-    return /^[2-9A-Z]{4}-?[2-9A-Z]{4}-?[2-9A-Z]{4}$/i.test(raw) ? { code: raw.toUpperCase(), event: null } : null;
   }
+  const normal = normalizeCode(code);
+  return normal ? { code: normal, event } : null;
 }
 
 async function ticketKey(code) {
@@ -90,6 +132,11 @@ function inHereOnly() {
   return inside;
 }
 
+/** This phone's check-in of `key`, sent or not (a list older than it may not show it). */
+function inHere(key) {
+  return scans.find((s) => s.key === key && (s.verdict?.outcome ?? s.local.outcome) === "checked_in");
+}
+
 /** The same rule as the server's (`door_repo::admit`), on the phone's copy of the list. */
 function decide(ticket, key, event, at) {
   if (event !== null && event !== EVENT) return { outcome: "other_event", message: say("other_event") };
@@ -98,7 +145,7 @@ function decide(ticket, key, event, at) {
   if (known.status !== "confirmed") return { outcome: "not_confirmed", message: say("not_confirmed") };
   if (at < manifest.opens_at) return { outcome: "not_yet", message: say("not_yet") };
   if (at > manifest.closes_at) return { outcome: "over", message: say("over") };
-  const earlier = known.checked_in ? { at: known.checked_in[0], door: known.checked_in[1] } : inHereOnly().get(key);
+  const earlier = known.checked_in ? { at: known.checked_in[0], door: known.checked_in[1] } : inHere(key);
   if (earlier) {
     return { outcome: "duplicate", name: known.name, message: say("already_at_door", { name: known.name, when: clock(earlier.scanned_at ?? earlier.at), door: earlier.door ?? "" }) };
   }
@@ -162,7 +209,8 @@ function show(scan, verdict, decidedHere, started) {
 function renderStatus() {
   const waiting = scans.filter((s) => !s.verdict).length;
   let text;
-  if (!manifest) text = online ? say("loading") : say("no_manifest");
+  if (blocked) text = say(blocked);
+  else if (!manifest) text = online ? say("loading") : say("no_manifest");
   else if (signedOut) text = say("signed_out");
   else if (!online) text = say("offline", { waiting });
   else if (waiting) text = say("online_waiting", { waiting });
@@ -170,7 +218,7 @@ function renderStatus() {
   const status = $("#door-status");
   status.textContent = text;
   status.dataset.waiting = String(waiting);
-  status.classList.toggle("door-offline", !online || signedOut);
+  status.classList.toggle("door-offline", !online || signedOut || !!blocked);
 }
 
 function renderBoard() {
@@ -237,15 +285,29 @@ async function call(endpoint, fields) {
     signedOut = true;
     throw new Error("signed out");
   }
+  // Refused, not unreachable: said on the page (and tried again later, in case the
+  // role comes back), never taken for being offline.
+  if (response.status === 403 || response.status === 404) blocked = "not_allowed";
+  else if (response.status >= 400 && response.status < 500 && response.status !== 429) blocked = "refused_batch";
   if (!response.ok) throw new Error(`${endpoint}: ${response.status}`);
   signedOut = false;
+  blocked = null;
   return response.json();
 }
 
 async function refreshManifest() {
-  const fresh = await call("door_manifest", { event: EVENT });
-  useManifest(fresh);
-  await saveManifest(fresh);
+  const asked = ++listsAsked;
+  try {
+    await takeManifest(await call("door_manifest", { event: EVENT }), asked);
+  } catch (error) {
+    // No longer this user's door: nothing of it stays on the phone but unsent scans.
+    if (blocked === "not_allowed" && scans.every((s) => s.verdict)) {
+      await forgetEvent(EVENT, scans.splice(0));
+      manifest = null;
+      byKey = new Map();
+    }
+    throw error;
+  }
 }
 
 let syncing = null;
@@ -266,6 +328,7 @@ async function sendWaiting() {
       if (!waiting.length) break;
       const door = waiting[0].door;
       const batch = waiting.filter((s) => s.door === door).slice(0, PER_SYNC);
+      const asked = ++listsAsked;
       const answer = await call("sync_door", {
         event: EVENT,
         door,
@@ -275,14 +338,15 @@ async function sendWaiting() {
         const scan = batch.find((s) => s.scan_id === verdict.scan_id);
         if (!scan) continue;
         scan.verdict = verdict;
+        // Decided: the code itself need not stay on the phone (a lost phone lets nobody in).
+        scan.code = "";
         await saveScan(scan);
       }
-      useManifest(answer.manifest);
-      await saveManifest(answer.manifest);
+      await takeManifest(answer.manifest, asked);
     }
     online = true;
   } catch (error) {
-    online = navigator.onLine && signedOut;
+    online = navigator.onLine && (signedOut || !!blocked);
     console.warn("door sync", error);
   }
 }
@@ -290,14 +354,10 @@ async function sendWaiting() {
 const waitAtMost = (ms, promise) => Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
 
 /** One scanned or typed ticket: kept on the phone first, then sent. */
-async function handle(text, started) {
+async function handle(text, started, typed = false) {
   const ticket = readTicket(text);
   if (!ticket) {
-    show({ scan_id: "", scanned_at: now() }, { outcome: "unknown", message: say("not_a_ticket") }, false, started);
-    return;
-  }
-  if (!manifest) {
-    renderStatus();
+    show({ scan_id: "", scanned_at: now() }, { outcome: "unknown", message: say(typed ? "unknown" : "not_a_ticket") }, false, started);
     return;
   }
   const key = await ticketKey(ticket.code);
@@ -318,7 +378,8 @@ nameField.addEventListener("change", () => {
   const name = nameField.value.trim();
   if (name) localStorage.setItem(`door-name-${EVENT}`, name);
 });
-const doorName = () => nameField.value.trim() || "A";
+/** The name as the server takes it: no control characters, at most 40 characters. */
+const doorName = () => [...nameField.value.replace(/[\u0000-\u001f\u007f]/g, "").trim()].slice(0, 40).join("") || "A";
 
 // ---- The typed code goes the same way (and works offline) ----
 
@@ -329,10 +390,12 @@ form?.addEventListener(
     event.preventDefault();
     event.stopImmediatePropagation();
     const field = form.querySelector('input[name="code"]');
+    // Without a ticket list nothing can be decided here: the code stays in the field.
+    if (!manifest) return renderStatus();
     const code = field.value;
     field.value = "";
     field.focus();
-    if (code.trim()) handle(code, performance.now());
+    if (code.trim()) handle(code, performance.now(), true);
   },
   true,
 );
@@ -390,7 +453,7 @@ async function scanLoop() {
     } catch {
       text = null;
     }
-    if (text && (text !== last.text || started - last.seen > SAME_CODE_MS)) {
+    if (text && manifest && (text !== last.text || started - last.seen > SAME_CODE_MS)) {
       last = { text, seen: started };
       await handle(text, started);
     } else if (text) {
@@ -445,6 +508,22 @@ cameraButton.addEventListener("click", () => {
   }
 });
 
+// ---- Logging out deletes what this phone keeps (Clear-Site-Data): not unsent scans unasked ----
+
+document.querySelectorAll('form[action$="/api/logout"]').forEach((logout) =>
+  logout.addEventListener(
+    "submit",
+    (event) => {
+      const waiting = scans.filter((s) => !s.verdict).length;
+      if (waiting && !window.confirm(say("logout_waiting", { waiting }))) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true,
+  ),
+);
+
 // ---- Network comings and goings ----
 
 window.addEventListener("online", () => {
@@ -461,6 +540,7 @@ setInterval(() => {
 }, REFRESH_MS);
 
 render();
+forgetClosedDoors().catch((error) => console.warn("forgetting closed doors", error));
 if (navigator.onLine) {
   try {
     await refreshManifest();

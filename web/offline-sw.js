@@ -8,6 +8,9 @@ const CACHE = "tongcheng-offline-v1";
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
+/** What this worker looks after; every other request goes to the network untouched. */
+const MINE = ["/doors/", "/tickets/", "/door/", "/pkg/"];
+
 function worthKeeping(request, response) {
   if (!response.ok || response.type !== "basic") return false;
   if (request.mode === "navigate") return response.headers.get("x-keep-offline") === "1";
@@ -18,14 +21,19 @@ function worthKeeping(request, response) {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (!MINE.some((path) => url.pathname.startsWith(path)) && url.pathname !== "/favicon.svg") return;
   event.respondWith(
     (async () => {
       try {
         const response = await fetch(request);
+        const cache = await caches.open(CACHE);
         if (worthKeeping(request, response)) {
-          const cache = await caches.open(CACHE);
           await cache.put(request, response.clone());
+        } else if (request.mode === "navigate") {
+          // No longer this user's ticket or door (cancelled, signed out, role gone):
+          // the copy kept earlier goes too.
+          await cache.delete(request, { ignoreVary: true });
         }
         return response;
       } catch (offline) {

@@ -11,9 +11,15 @@ import * as os from "os";
 import * as path from "path";
 import * as QRCode from "qrcode";
 import { staff, publishMeetupSoon } from "./helpers";
-import { BASE_URL, PHONE, logIn, newPage } from "./pages";
+import { BASE_URL, PHONE, check, logIn, newPage } from "./pages";
 
 const DOOR_STAFF = { email: "door-staff@tongcheng.local", password: "door-staff-password" };
+
+/** The door's staff account, in Chinese (created once; again changes nothing). */
+function doorStaff() {
+  const made = spawnSync(path.join(__dirname, "..", "..", "target", "debug", "tongcheng"), ["create-staff", "--email", DOOR_STAFF.email, "--name", "门口小王", "--password", DOOR_STAFF.password, "--city", "深圳", "--lang", "zh-CN"], { encoding: "utf8", env: process.env });
+  expect(made.status, made.stderr).toBe(0);
+}
 const [WIDTH, HEIGHT, FPS] = [480, 360, 10];
 
 /** A YUV4MPEG2 video (what Chromium's fake camera plays, looping): each text as a QR
@@ -89,8 +95,7 @@ const log = (page: Page, outcome: string) => page.locator(`[data-testid="door-lo
 
 test("a door on a phone scans tickets with the camera, works offline, and two doors agree", async ({ browser }) => {
   test.setTimeout(300_000);
-  const made = spawnSync(path.join(__dirname, "..", "..", "target", "debug", "tongcheng"), ["create-staff", "--email", DOOR_STAFF.email, "--name", "门口小王", "--password", DOOR_STAFF.password, "--city", "深圳", "--lang", "zh-CN"], { encoding: "utf8", env: process.env });
-  expect(made.status, made.stderr).toBe(0);
+  doorStaff();
   const staffPage = await newPage(browser, "en", false);
   await logIn(staffPage, staff.email, staff.password);
   const meetup = Number((await publishMeetupSoon(staffPage, "Shenzhen", /Shenzhen/, "扫码入场测试", "60")).match(/(\d+)$/)![1]);
@@ -104,6 +109,9 @@ test("a door on a phone scans tickets with the camera, works offline, and two do
   writeVideo(online, [...codes.slice(0, 20).map((c) => checkInLink(meetup, c)), checkInLink(meetup, codes[3]), checkInLink(other, otherCode), null, null, null], 1);
   const first = await cameraBrowser(online);
   const door = await openDoor(first, meetup, "A");
+  // At 360 px in Chinese: accessible, nothing wider than the phone, no English.
+  await check(door.page, "zh-CN", `/doors/${meetup}`, "door-phone-zh");
+  await expect(door.page.locator("#door-app")).toHaveAttribute("data-ready", "true");
   await door.page.getByRole("button", { name: "打开相机扫码" }).click();
   await expect(door.page.getByText("对准门票二维码即可")).toBeVisible();
   await expect(log(door.page, "checked_in")).toHaveCount(20, { timeout: 90_000 });
@@ -171,11 +179,35 @@ test("a fan's ticket opens full screen and shows without a network", async ({ br
   await page.getByRole("link", { name: "全屏出示门票" }).click();
   await expect(page).toHaveURL(new RegExp(`/tickets/${meetup}$`));
   await expect(page.locator("html")).toHaveAttribute("data-kept-offline", "");
+  await check(page, "zh-CN", `/tickets/${meetup}`, "ticket-zh");
   const side = await page.getByTestId("ticket-qr").locator("svg").evaluate((svg) => svg.getBoundingClientRect().width);
   expect(side, "the QR code fills the phone's width").toBeGreaterThan(300);
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId("ticket-code")).toHaveText(code);
   await expect(page.getByTestId("ticket-qr").locator("svg")).toBeVisible();
+  // Logging out on a shared phone leaves no ticket behind (Clear-Site-Data).
+  await context.setOffline(false);
+  await page.goto("/");
+  await page.locator("details.more summary").click();
+  await page.getByRole("button", { name: "退出" }).click();
+  await expect(page.getByRole("link", { name: "登录" }).first()).toBeVisible();
+  await expect.poll(() => page.evaluate(async () => (await caches.keys()).length)).toBe(0);
   await context.close();
+});
+
+test("without a camera the door says so and the typed code takes over", async ({ browser }) => {
+  doorStaff();
+  const staffPage = await newPage(browser, "en", false);
+  await logIn(staffPage, staff.email, staff.password);
+  const meetup = Number((await publishMeetupSoon(staffPage, "Shenzhen", /Shenzhen/, "没有相机的门", "5", undefined, undefined, "2099-06-02 19:00")).match(/(\d+)$/)![1]);
+  // This browser has no camera at all (no fake device).
+  const { page } = await openDoor(browser, meetup, "A");
+  await page.getByRole("button", { name: "打开相机扫码" }).click();
+  await expect(page.getByText("无法使用相机（未允许，或没有相机）：请在下方输入票码。")).toBeVisible();
+  await expect(page.getByLabel("票码")).toBeFocused();
+  // A code that is no ticket is refused beside the result, not with an error page.
+  await page.getByLabel("票码").fill("2222-3333-4444");
+  await page.getByRole("button", { name: "签到" }).click();
+  await expect(page.getByTestId("door-result")).toContainText("没有与此票码对应的门票。");
 });

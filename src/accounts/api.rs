@@ -177,6 +177,12 @@ async fn remember_language(state: &crate::infra::state::AppState, record: &super
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     ssr::session().await?.flush().await?;
+    // A shared phone keeps no one's ticket or door list after they log out: the pages
+    // kept for offline use, the door's ticket list and scans (the door page asks before
+    // a log-out that would drop scans not yet sent), the offline worker.
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(axum::http::HeaderName::from_static("clear-site-data"), axum::http::HeaderValue::from_static("\"cache\", \"storage\""));
+    }
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -37,6 +37,8 @@ pub fn set_page_policy() {
 pub fn keep_offline() {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(HeaderName::from_static("x-keep-offline"), HeaderValue::from_static("1"));
+        // Personal (a ticket, a door's list): kept by the page's own worker, by no other cache.
+        response.insert_header(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
 }
 

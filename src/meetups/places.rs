@@ -251,7 +251,7 @@ pub async fn find_ticket(tx: &mut Tx, code: &str) -> Result<Option<Ticket>, sqlx
         "SELECT r.id, r.event_id, r.user_id, u.display_name, r.status, r.checked_in_at, e.door_closed_at \
          FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id WHERE r.ticket_code = $1",
     )
-    .bind(code.trim().to_uppercase())
+    .bind(super::tickets::normalize_code(code))
     .fetch_optional(&mut **tx)
     .await
 }

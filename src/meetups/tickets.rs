@@ -16,6 +16,18 @@ pub fn new_ticket_code() -> String {
         .join("-")
 }
 
+/// A code as a fan or a door may give it ("k7qx m2pa-9hvd", "K7QXM2PA9HVD") in the
+/// form it is stored in ("K7QX-M2PA-9HVD"); anything else stays as typed, upper case
+/// (and matches no ticket).
+pub fn normalize_code(raw: &str) -> String {
+    let bare: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect();
+    if bare.len() == 12 && bare.chars().all(|c| ALPHABET.contains(c)) {
+        format!("{}-{}-{}", &bare[0..4], &bare[4..8], &bare[8..12])
+    } else {
+        raw.trim().to_uppercase()
+    }
+}
+
 /// The same kind of code made by the database, for statements that give many fans a
 /// place at once: `(per_row_random, code)`. Select `per_row_random AS r` in an inner
 /// query, then `code` over its rows. PostgreSQL: five random bits from each of twelve
@@ -48,4 +60,22 @@ pub fn check_in_url(base: &str, event_id: i64, code: &str) -> String {
 /// The ticket as a QR code (SVG) of its check-in link.
 pub fn ticket_qr(base: &str, event_id: i64, code: &str) -> Option<String> {
     crate::email::qr_svg(&check_in_url(base, event_id, code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_read_however_they_are_typed() {
+        assert_eq!(normalize_code(" k7qx-m2pa-9hvd\n"), "K7QX-M2PA-9HVD");
+        assert_eq!(normalize_code("K7QXM2PA9HVD"), "K7QX-M2PA-9HVD");
+        assert_eq!(normalize_code("k7qx m2pa 9hvd"), "K7QX-M2PA-9HVD");
+        // Not a code (0 and O are never in one; too short): left as typed, upper case.
+        assert_eq!(normalize_code("K7QX-M2PA-9HV0"), "K7QX-M2PA-9HV0");
+        assert_eq!(normalize_code("abc"), "ABC");
+        assert_eq!(normalize_code("ÄÖÜ-ÄÖÜ-ÄÖÜ-ÄÖÜ"), "ÄÖÜ-ÄÖÜ-ÄÖÜ-ÄÖÜ");
+        let code = new_ticket_code();
+        assert_eq!(normalize_code(&code.replace('-', "").to_lowercase()), code);
+    }
 }

@@ -95,6 +95,32 @@ pub async fn admit(tx: &mut Tx, user: &CurrentUser, code: &str, event: Option<i6
     Ok(Ok(ticket))
 }
 
+/// Decides the scans a door sent, in one transaction, each once (`record_scan`); the
+/// verdicts in the order the scans were decided.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_scans(db: &Db, user: &CurrentUser, info: &EventInfo, door: &str, mut scans: Vec<OfflineScan>, now: i64, grace: i64, base: &str) -> Result<Vec<ScanVerdict>, AppError> {
+    use super::door_sync::{trusted_scan_time, LATE_SYNC};
+    // One order for every door: two doors syncing the same tickets at once take their
+    // rows in the same order, so neither waits for the other in a circle.
+    scans.sort_by_cached_key(|s| (crate::meetups::tickets::normalize_code(&s.code), s.scan_id.clone()));
+    let mut tx = db.begin_write().await?;
+    // Late check-ins (after the door closed) write the record, which one transaction at
+    // a time does: taken first, before any ticket's row, so two doors never wait for
+    // each other in a circle.
+    let closed: Option<i64> = sqlx::query_scalar("SELECT door_closed_at FROM events WHERE id = $1").bind(info.id).fetch_one(&mut *tx).await?;
+    if closed.is_some() {
+        super::awards::write_the_record_alone(&mut tx).await?;
+    }
+    let mut verdicts = Vec::with_capacity(scans.len());
+    for scan in &scans {
+        // Sent too long after the end, a scan's time is not taken on trust: it is now.
+        let at = if now > info.ends_at + grace + LATE_SYNC { now } else { trusted_scan_time(scan.scanned_at, now) };
+        verdicts.push(record_scan(&mut tx, user, info, door, scan, at, now, grace, base).await?);
+    }
+    tx.commit().await?;
+    Ok(verdicts)
+}
+
 /// Decides one scan a door sent, once: sent again (the answer was lost), it gets the
 /// verdict it got the first time. The scan's row is taken first, so the same scan sent
 /// twice at once is decided once.
@@ -126,7 +152,7 @@ pub async fn record_scan(tx: &mut Tx, user: &CurrentUser, info: &EventInfo, door
                 _ => None,
             };
             let registration: Option<i64> = sqlx::query_scalar("SELECT id FROM registrations WHERE ticket_code = $1 AND event_id = $2")
-                .bind(scan.code.trim().to_uppercase())
+                .bind(crate::meetups::tickets::normalize_code(&scan.code))
                 .bind(info.id)
                 .fetch_optional(&mut **tx)
                 .await?;

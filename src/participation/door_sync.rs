@@ -156,11 +156,12 @@ pub struct DoorSync {
 }
 
 /// The key of a ticket at the door of `event_id`: the first 20 hex digits of
-/// SHA-256("{event}:{CODE}"), the code as the door reads it (trimmed, upper case).
+/// SHA-256("{event}:{CODE}"), the code as stored (`tickets::normalize_code`; the door's
+/// script normalises the same way).
 #[cfg(feature = "ssr")]
 pub fn ticket_key(event_id: i64, code: &str) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("{event_id}:{}", code.trim().to_uppercase()).as_bytes());
+    let digest = sha2::Sha256::digest(format!("{event_id}:{}", crate::meetups::tickets::normalize_code(code)).as_bytes());
     digest.iter().take(10).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -219,34 +220,17 @@ pub async fn sync_door(event: i64, door: String, scans: String) -> Result<DoorSy
     let mut errors = crate::error::FieldErrors::default();
     let door = crate::infra::form::text(&mut errors, "door", &door, DOOR_NAME_MAX, true);
     errors.into_result()?;
-    let mut scans: Vec<OfflineScan> = serde_json::from_str(&scans).map_err(|_| AppError::field("scans", crate::msg!(errors.door_scans_unreadable)))?;
+    let scans: Vec<OfflineScan> = serde_json::from_str(&scans).map_err(|_| AppError::field("scans", crate::msg!(errors.door_scans_unreadable)))?;
     let id_ok = |id: &str| (SCAN_ID_LEN.0..=SCAN_ID_LEN.1).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if scans.len() > SCANS_PER_SYNC || scans.iter().any(|s| !id_ok(&s.scan_id) || s.code.len() > 64) {
+    // A code that is no ticket's is decided like any other unknown code (one bad scan
+    // must not hold back a door's others).
+    if scans.len() > SCANS_PER_SYNC || scans.iter().any(|s| !id_ok(&s.scan_id)) {
         return Err(AppError::field("scans", crate::msg!(errors.door_scans_unreadable)));
     }
-    // One order for every door: two doors syncing the same tickets at once take their
-    // rows in the same order, so neither waits for the other in a circle.
-    scans.sort_by(|a, b| a.code.trim().to_uppercase().cmp(&b.code.trim().to_uppercase()).then(a.scan_id.cmp(&b.scan_id)));
     // Counted before the transaction: the count is a write of its own.
     state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::DoorSync, &[format!("user:{}:event:{event}", user.id)]).await?;
-    let now = crate::infra::clock::now();
     let grace = grace(&state);
-    let mut tx = state.db.begin_write().await?;
-    // Late check-ins (after the door closed) write the record, which one transaction at
-    // a time does: taken first, before any ticket's row, so two doors never wait for
-    // each other in a circle.
-    let closed: Option<i64> = sqlx::query_scalar("SELECT door_closed_at FROM events WHERE id = $1").bind(event).fetch_one(&mut *tx).await?;
-    if closed.is_some() {
-        super::awards::write_the_record_alone(&mut tx).await?;
-    }
-    let mut verdicts = Vec::with_capacity(scans.len());
-    for scan in &scans {
-        // Sent too long after the end, a scan's time is not taken on trust: it is now.
-        let at = if now > info.ends_at + grace + LATE_SYNC { now } else { trusted_scan_time(scan.scanned_at, now) };
-        let verdict = super::door_repo::record_scan(&mut tx, &user, &info, &door, scan, at, now, grace, &state.config.public_url).await?;
-        verdicts.push(verdict);
-    }
-    tx.commit().await?;
+    let verdicts = super::door_repo::sync_scans(&state.db, &user, &info, &door, scans, crate::infra::clock::now(), grace, &state.config.public_url).await?;
     Ok(DoorSync { verdicts, manifest: super::door_repo::manifest(&state.db, &info, grace).await? })
 }
 
@@ -269,7 +253,8 @@ mod tests {
     #[cfg(feature = "ssr")]
     #[test]
     fn ticket_keys_ignore_case_and_spaces_and_differ_by_event() {
-        assert_eq!(ticket_key(7, " ab12cd "), ticket_key(7, "AB12CD"));
+        assert_eq!(ticket_key(7, " k7qx-m2pa-9hvd "), ticket_key(7, "K7QX-M2PA-9HVD"));
+        assert_eq!(ticket_key(7, "K7QXM2PA9HVD"), ticket_key(7, "K7QX-M2PA-9HVD"), "typed without dashes");
         assert_ne!(ticket_key(7, "AB12CD"), ticket_key(8, "AB12CD"));
         assert_eq!(ticket_key(7, "AB12CD").len(), 20);
     }

@@ -108,12 +108,27 @@ async fn the_first_check_in_wins_and_the_other_door_is_told(backend: Backend) {
     assert!(nameless.field_text("door").is_some());
     let short_id = sync(&door_a, event, "A", &serde_json::json!([{ "scan_id": "1", "code": codes[3], "scanned_at": now() }]).to_string()).await.unwrap_err();
     assert!(short_id.field_text("scans").is_some(), "scan ids are random, not counters");
+    // One unreadable code holds back none of the others; a code typed without dashes,
+    // in lower case, is the ticket.
+    let mixed = serde_json::json!([
+        { "scan_id": "mixed-0-0123456789abcdef", "code": "A".repeat(300), "scanned_at": now() },
+        { "scan_id": "mixed-1-0123456789abcdef", "code": codes[3].replace('-', "").to_lowercase(), "scanned_at": now() },
+    ]);
+    let mixed = sync(&door_a, event, "A", &mixed.to_string()).await.unwrap();
+    assert_eq!((outcome(&mixed, 0), outcome(&mixed, 1)), (Some(ScanOutcome::Unknown), Some(ScanOutcome::CheckedIn)));
     // Names go to a door only for seats that get in.
     assert!(second.manifest.tickets.iter().find(|t| t.key == cancelled).is_some_and(|t| t.name.is_empty()));
     // Long after the end, a door's word on when it scanned is not taken: too late.
     execute(&app.state.db, "UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3", &[now() - 30 * 3600, now() - 27 * 3600, event]).await;
     let backdated = sync(&door_a, event, "A", &scans(&[&codes[3]], "late", now() - 28 * 3600)).await.unwrap();
     assert_eq!(backdated.verdicts[0].outcome, ScanOutcome::Over);
+    // A fan who deletes their account leaves no door verdict naming them.
+    let name = app.text(&format!("SELECT display_name FROM users WHERE id = {}", fans[0].0)).await;
+    assert!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE message LIKE '%{name}%'")).await > 0);
+    let fan = app.browser();
+    fan.login(&fans[0].1, tongcheng::server::seed::DEMO_PASSWORD).await;
+    let _: () = fan.call("delete_account", &[("password", tongcheng::server::seed::DEMO_PASSWORD), ("confirm", "on")]).await.unwrap();
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE message LIKE '%{name}%'")).await, 0);
 }
 
 async fn four_doors_syncing_at_once_let_each_ticket_in_once(backend: Backend) {

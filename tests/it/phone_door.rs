@@ -17,6 +17,9 @@ on_both_databases!(the_door_page_is_for_door_runners_and_brings_its_own_files, a
 async fn get(browser: &Browser, path: &str) -> (StatusCode, bool, String) {
     let response = browser.client.get(format!("{}{path}", browser.base)).header("Accept", "text/html").send().await.expect("answered");
     let kept = response.headers().get("x-keep-offline").is_some_and(|v| v == "1");
+    if kept {
+        assert_eq!(response.headers()[CACHE_CONTROL], "private, no-store", "{path}: personal, kept by its own worker only");
+    }
     (response.status(), kept, response.text().await.expect("body"))
 }
 
@@ -62,7 +65,7 @@ async fn the_door_page_is_for_door_runners_and_brings_its_own_files(backend: Bac
     let worker = file("/offline-sw.js").send().await.unwrap();
     assert_eq!(worker.headers()[CONTENT_SECURITY_POLICY], "default-src 'self'");
     let worker = worker.text().await.unwrap();
-    assert!(worker.contains("/api/") && worker.contains("x-keep-offline"), "never keeps server functions; keeps only pages that ask");
+    assert!(worker.contains("\"/doors/\", \"/tickets/\"") && worker.contains("x-keep-offline"), "looks after doors and tickets only; keeps only pages that ask");
     assert_eq!(file("/door/other.js").send().await.unwrap().status(), StatusCode::NOT_FOUND);
 
     // The door knows when tickets check in, to say "not yet" or "over" offline.
@@ -91,4 +94,7 @@ async fn a_fans_ticket_page_shows_their_qr_code_and_is_kept_offline(backend: Bac
     let (status, kept, html) = get(&other, &format!("/tickets/{event}")).await;
     assert!(status.is_success() && !kept && !html.contains(&code) && !html.contains("<svg"), "no one else's ticket");
     assert!(html.contains("You have no ticket for this event."));
+    // Logging out clears what the browser kept for offline use (a shared phone).
+    let out = fan.client.post(format!("{}/api/logout", fan.base)).send().await.unwrap();
+    assert_eq!(out.headers()["clear-site-data"], "\"cache\", \"storage\"");
 }

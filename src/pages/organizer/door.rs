@@ -108,5 +108,8 @@ fn door_texts(locale: Locale, door: &PhoneDoor) -> BTreeMap<&'static str, String
     all.insert("nobody_yet", td_string!(locale, participation.door.nobody_yet).to_string());
     all.insert("ok", td_string!(locale, participation.phone_door.ok).to_string());
     all.insert("refused", td_string!(locale, participation.phone_door.refused).to_string());
+    all.insert("not_allowed", td_string!(locale, participation.phone_door.not_allowed).to_string());
+    all.insert("refused_batch", td_string!(locale, participation.phone_door.refused_batch).to_string());
+    all.insert("logout_waiting", td_string!(locale, participation.phone_door.logout_waiting, waiting = v("waiting")).to_string());
     all
 }
