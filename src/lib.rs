@@ -17,6 +17,7 @@ pub mod error;
 pub mod festival;
 pub mod gatherings;
 pub mod language;
+pub mod live;
 pub mod meetups;
 pub mod pages;
 pub mod participation;

@@ -114,6 +114,8 @@ pub async fn ask_question(id: i64, body: String) -> Result<i64, AppError> {
         return Err(AppError::field("body", crate::msg!(conversation.errors.too_many, count = QUESTIONS_PER_FAN)));
     }
     let question = repo::insert_question(&mut tx, id, user.id, &body, now).await?;
+    // The room's screen shows the questions wall.
+    crate::live::hub::changed(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(question)
 }
@@ -140,6 +142,9 @@ pub async fn vote_question(id: i64) -> Result<bool, AppError> {
     }
     let mut tx = state.db.begin_write().await?;
     let counted = repo::vote(&mut tx, id, user.id, crate::infra::clock::now()).await?;
+    if counted {
+        crate::live::hub::changed(&mut tx, event.id, crate::infra::clock::now()).await?;
+    }
     tx.commit().await?;
     Ok(counted)
 }
@@ -220,6 +225,7 @@ pub async fn mark_answered(id: i64, answered: Option<String>) -> Result<(), AppE
     }
     let mut tx = state.db.begin_write().await?;
     super::repo::set_answered(&mut tx, id, answered.is_some(), crate::infra::clock::now()).await?;
+    crate::live::hub::changed(&mut tx, event.id, crate::infra::clock::now()).await?;
     tx.commit().await?;
     Ok(())
 }

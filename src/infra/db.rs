@@ -11,6 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
+/// Changes a slow live stream may fall behind by before it skips to the newest state.
+const CHANGES_WAITING: usize = 1024;
+
 #[derive(Clone)]
 pub struct Db {
     /// Reads go here. On SQLite, WAL lets many readers run beside the writer, and these
@@ -22,6 +25,9 @@ pub struct Db {
     pub dialect: Dialect,
     /// Wakes the outbox worker when a transaction that queued mail commits.
     mail_waiting: Arc<Notify>,
+    /// Events whose live state changed (their ids), for this process's live streams:
+    /// told on commit, and by other processes through the database (`live::hub`).
+    changes: tokio::sync::broadcast::Sender<i64>,
 }
 
 /// A write transaction. Reads and writes go through it as through a connection
@@ -31,9 +37,19 @@ pub struct Tx {
     pub dialect: Dialect,
     mail_waiting: Arc<Notify>,
     queued_mail: bool,
+    changes: tokio::sync::broadcast::Sender<i64>,
+    changed: Vec<i64>,
 }
 
 impl Tx {
+    /// The live state of `event` changes in this transaction: its streams hear of it
+    /// once it commits (`live::hub::changed` records it for other processes).
+    pub fn announce(&mut self, event: i64) {
+        if !self.changed.contains(&event) {
+            self.changed.push(event);
+        }
+    }
+
     /// Called by the outbox when it queues a message in this transaction.
     pub fn queued_mail(&mut self) {
         self.queued_mail = true;
@@ -43,6 +59,10 @@ impl Tx {
         self.inner.commit().await?;
         if self.queued_mail {
             self.mail_waiting.notify_one();
+        }
+        for event in self.changed {
+            // Nobody listening is no error.
+            let _ = self.changes.send(event);
         }
         Ok(())
     }
@@ -71,12 +91,13 @@ impl Db {
         let dialect = Dialect::from_url(url)
             .ok_or_else(|| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.database_url, got = format!("{url:?}"))))?;
         let mail_waiting = Arc::new(Notify::new());
+        let (changes, _) = tokio::sync::broadcast::channel(CHANGES_WAITING);
         match dialect {
             Dialect::Sqlite => {
                 let url = sqlite_url_creating_file(url)?;
                 let pool = sqlite_pool(&url, max_connections, true).await?;
                 let writer = sqlite_pool(&url, 1, false).await?;
-                Ok(Db { pool, writer, dialect, mail_waiting })
+                Ok(Db { pool, writer, dialect, mail_waiting, changes })
             }
             Dialect::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -89,7 +110,7 @@ impl Db {
                     .connect(url)
                     .await
                     .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.connect_postgres, error = e)))?;
-                Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting })
+                Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting, changes })
             }
         }
     }
@@ -122,7 +143,23 @@ impl Db {
     /// Starts a write transaction (see `Dialect::begin_write`).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         let inner = self.writer.begin_with(self.dialect.begin_write()).await?;
-        Ok(Tx { inner, dialect: self.dialect, mail_waiting: self.mail_waiting.clone(), queued_mail: false })
+        Ok(Tx { inner, dialect: self.dialect, mail_waiting: self.mail_waiting.clone(), queued_mail: false, changes: self.changes.clone(), changed: Vec::new() })
+    }
+
+    /// Hears of every event whose live state changes in this process (or, told by
+    /// `announce_elsewhere`, in another).
+    pub fn live_changes(&self) -> tokio::sync::broadcast::Receiver<i64> {
+        self.changes.subscribe()
+    }
+
+    /// Another process changed `event`'s live state (heard through the database).
+    pub fn announce_elsewhere(&self, event: i64) {
+        let _ = self.changes.send(event);
+    }
+
+    /// Tells one database (and its process's streams) from another in the same process.
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.mail_waiting) as usize
     }
 
     /// What the outbox worker waits on between rounds.

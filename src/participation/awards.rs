@@ -110,7 +110,16 @@ async fn pay_points(tx: &mut Tx, fans: Fans, now: i64) -> Result<u64, sqlx::Erro
          ON CONFLICT (source_key) DO NOTHING"
     );
     let organized = sqlx::query(&organize).bind(now).bind(a).bind(b).bind(points::ORGANIZE_GATHERING).execute(&mut **tx).await?.rows_affected();
-    Ok(paid + organized)
+    // The live quiz's places (`live::scoring::PLACE_POINTS`), one payment per event and fan.
+    let (condition, a, b) = fans.condition("w.user_id");
+    let [first, second, third] = crate::live::scoring::PLACE_POINTS;
+    let quiz = format!(
+        "INSERT INTO points_ledger (user_id, source_key, amount, reason, created_at) \
+         SELECT w.user_id, 'quiz:' || w.event_id || ':' || w.user_id, CASE w.place WHEN 1 THEN $4 WHEN 2 THEN $5 ELSE $6 END, 'quiz', $1 \
+         FROM quiz_winners w WHERE {condition} ON CONFLICT (source_key) DO NOTHING"
+    );
+    let quizzed = sqlx::query(&quiz).bind(now).bind(a).bind(b).bind(first).bind(second).bind(third).execute(&mut **tx).await?.rows_affected();
+    Ok(paid + organized + quizzed)
 }
 
 /// Counts, per fan, the attended events that were festival sessions.
@@ -177,6 +186,13 @@ pub async fn records(tx: &mut Tx, fans: Fans) -> Result<Vec<FanRecord>, sqlx::Er
             let r = by_user.entry(organizer).or_insert_with(|| FanRecord { user_id: organizer, ..FanRecord::default() });
             (r.gatherings_organized, r.gatherings_with_attendees) = (count, with_attendees);
         }
+    }
+    // Quiz wins (the live quiz's first place, `quiz_winners`); for one event, its fans'.
+    let (condition, a, b) = fans.condition("w.user_id");
+    let sql = format!("SELECT w.user_id, COUNT(*) FROM quiz_winners w WHERE w.place = 1 AND {condition} AND $1 = $1 GROUP BY w.user_id");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).bind(0_i64).bind(a).bind(b).fetch_all(&mut **tx).await?;
+    for (user_id, wins) in rows {
+        by_user.entry(user_id).or_insert_with(|| FanRecord { user_id, ..FanRecord::default() }).quiz_wins = wins;
     }
     for (user_id, early) in early_fans(tx, fans).await? {
         by_user.entry(user_id).or_insert_with(|| FanRecord { user_id, ..FanRecord::default() }).early_fan = Some(early);

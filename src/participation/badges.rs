@@ -20,6 +20,8 @@ pub struct FanRecord {
     /// The fan's place among the verified fans of their home city, when within the first
     /// [`EARLY_FANS`]: (city, place).
     pub early_fan: Option<(i64, i64)>,
+    /// Live quizzes (智勇大冲关) the fan won (first place).
+    pub quiz_wins: i64,
 }
 
 /// How many of a city's first verified fans count as its early fans.
@@ -36,6 +38,7 @@ pub enum Badge {
     EarlyFan,
     ThreeCities,
     Festival,
+    QuizChampion,
 }
 
 /// One badge and when it is earned.
@@ -55,6 +58,7 @@ pub const RULES: &[Rule] = &[
     Rule { badge: Badge::FirstGathering, earned: |r| r.gatherings_organized >= 1 },
     Rule { badge: Badge::Organizer10, earned: |r| r.gatherings_with_attendees >= 10 },
     Rule { badge: Badge::Festival, earned: |r| r.festivals_attended >= 1 },
+    Rule { badge: Badge::QuizChampion, earned: |r| r.quiz_wins >= 1 },
 ];
 
 /// The badges a record earns, in table order.
@@ -75,6 +79,7 @@ impl Badge {
             Badge::EarlyFan => "early_fan",
             Badge::ThreeCities => "three_cities",
             Badge::Festival => "festival",
+            Badge::QuizChampion => "quiz_champion",
         }
     }
 
@@ -93,6 +98,7 @@ impl Badge {
             Badge::EarlyFan => td_string!(l, participation.badge.early_fan),
             Badge::ThreeCities => td_string!(l, participation.badge.three_cities),
             Badge::Festival => td_string!(l, participation.badge.festival),
+            Badge::QuizChampion => td_string!(l, participation.badge.quiz_champion),
         }
     }
 
@@ -107,6 +113,7 @@ impl Badge {
             Badge::EarlyFan => td_string!(l, participation.badge_about.early_fan),
             Badge::ThreeCities => td_string!(l, participation.badge_about.three_cities),
             Badge::Festival => td_string!(l, participation.badge_about.festival),
+            Badge::QuizChampion => td_string!(l, participation.badge_about.quiz_champion),
         }
     }
 }

@@ -92,6 +92,8 @@ pub async fn admit(tx: &mut Tx, user: &CurrentUser, code: &str, event: Option<i6
     if ticket.door_closed_at.is_some() {
         super::door::late_check_in(tx, ticket.event_id, ticket.user_id, crate::infra::clock::now(), base).await?;
     }
+    // The room's screen counts who is in, and only checked-in fans take part.
+    crate::live::hub::changed(tx, ticket.event_id, crate::infra::clock::now()).await?;
     Ok(Ok(ticket))
 }
 

@@ -185,6 +185,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         .route("/healthz", get(super::health::healthz))
         .route("/readyz", get(super::health::readyz))
         .route("/metrics", get(super::health::metrics))
+        .route("/events/{id}/live/stream", get(crate::live::stream::live_stream))
         .route("/calendar/city/{file}", get(crate::meetups::feeds::city_feed))
         .route("/calendar/me/{file}", get(crate::meetups::feeds::personal_feed))
         .route("/staff/meetups/{id}/attendees.csv", get(crate::meetups::feeds::attendees_csv))

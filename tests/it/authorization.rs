@@ -122,6 +122,16 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("door_manifest", Rule::Staff, &[("event", "{event}")]),
     ("door_board", Rule::Staff, &[("event", "{event}")]),
     ("phone_door", Rule::Staff, &[("event", "{event}")]),
+    // Live at the meetup: fans take part only with a seat (tests/it/live.rs); those
+    // running it are staff or the gathering's organizer.
+    ("live_phone", Rule::Staff, &[("event", "{event}")]),
+    ("answer_live", Rule::LoggedIn, &[("item", "999999"), ("choice", "0")]),
+    ("live_run", Rule::Staff, &[("event", "{event}")]),
+    ("save_live_item", Rule::Staff, &[("event", "{event}"), ("kind", "bogus"), ("question", ""), ("options", "")]),
+    ("switch_live_item", Rule::LoggedIn, &[("item", "999999"), ("action", "open")]),
+    ("lucky_draw", Rule::Staff, &[("event", "{event}")]),
+    ("decide_quiz", Rule::Staff, &[("event", "{event}")]),
+    ("screen_link", Rule::Staff, &[("event", "{event}")]),
     ("sync_door", Rule::Staff, &[("event", "{event}"), ("door", "A"), ("scans", "[]")]),
     ("door_status", Rule::StaffOrOwner, &[("id", "{gathering}")]),
     ("close_door", Rule::StaffOrOwner, &[("id", "{gathering}"), ("confirm", "on")]),

@@ -22,6 +22,7 @@ mod festival;
 mod fuzz_http;
 mod gatherings;
 mod languages;
+mod live;
 mod locale_catalogue;
 mod meetups;
 mod operations;
