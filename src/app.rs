@@ -93,6 +93,9 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/staff/check-in") view=staff_meetups::CheckInPage />
                     <Route path=path!("/doors/:id") view=phone_door::PhoneDoorPage />
                     <Route path=path!("/tickets/:id") view=ticket::TicketPage />
+                    <Route path=path!("/events/:id/live") view=crate::pages::live::screen::LiveScreenPage />
+                    <Route path=path!("/events/:id/play") view=crate::pages::live::screen::LivePhonePage />
+                    <Route path=path!("/events/:id/live/run") view=crate::pages::live::run::LiveRunPage />
                     <Route path=path!("/organize") view=gatherings::OrganizePage />
                     <Route path=path!("/organize/new") view=gatherings::NewGatheringPage />
                     <Route path=path!("/organize/:id") view=gatherings::OwnGatheringPage />

@@ -116,6 +116,18 @@ pub fn PhoneDoorLink(event: i64) -> impl IntoView {
     }
 }
 
+/// The way to running the event's live part (`/events/{event}/live/run`).
+#[component]
+pub fn LiveRunLink(event: i64) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <p class="phone-door-link">
+            <a class="button" href=format!("/events/{event}/live/run")>{td!(locale, live.run.link)}</a>
+            <span class="hint">" " {td!(locale, live.run.link_hint)}</span>
+        </p>
+    }
+}
+
 /// What all doors of the event share: how many are in of how many expected, and the
 /// latest check-ins at any door (its name, when the door has one).
 #[component]
@@ -172,6 +184,7 @@ pub fn EventDoor(event: i64, published: bool, loaded: DoorData) -> impl IntoView
     let DoorData { check_in, close_door, door, board } = loaded;
     view! {
         <PhoneDoorLink event />
+        <LiveRunLink event />
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(event) />
         <Suspense>{move || Suspend::new(async move { board.await.ok().map(|board| view! { <DoorBoardView board /> }) })}</Suspense>
         <Suspense>

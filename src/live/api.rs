@@ -5,6 +5,22 @@ use super::{DrawView, PhoneView, RunView, Standing};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// The room's screen: opened with its link's key (no log-in), or by those running it.
+#[server(endpoint = "live_screen")]
+pub async fn load_live_screen(event: i64, key: Option<String>) -> Result<super::LiveState, AppError> {
+    let state = crate::infra::request::state()?;
+    let info = crate::meetups::repo::event_info(&state.db.pool, event).await?.ok_or(AppError::NotFound)?;
+    let stored = super::repo::screen_key_hash(&state.db.pool, event).await?;
+    let by_key = key.as_deref().zip(stored).is_some_and(|(key, hash)| crate::infra::secrets::digest(key) == hash);
+    if !by_key {
+        let user = crate::accounts::auth::require_user().await?;
+        if !crate::participation::api::may_run_the_door(&user, &info) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(super::repo::state(&state.db, event, &info.title, ssr::now_ms()).await?)
+}
+
 /// A checked-in fan's phone (or a runner's view of it): the shared state and their own part.
 #[server(endpoint = "live_phone")]
 pub async fn load_live_phone(event: i64) -> Result<PhoneView, AppError> {

@@ -1,7 +1,7 @@
-//! The files only the door page and the ticket page load, embedded in the binary: the
-//! door's script, the QR reader (WebAssembly, built from `web/qr-decoder` by build.rs),
-//! and the offline helper with its service worker. No other page loads them, so the
-//! home page's budget is untouched.
+//! The files only the door page, the ticket page and the live pages load, embedded in
+//! the binary: the door's script, the QR reader (WebAssembly, built from
+//! `web/qr-decoder` by build.rs), the offline helper with its service worker, and the
+//! live pages' script. No other page loads them, so the home page's budget is untouched.
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 const DOOR_JS: &str = include_str!("../../web/door.js");
 const OFFLINE_JS: &str = include_str!("../../web/offline.js");
 const SERVICE_WORKER_JS: &str = include_str!("../../web/offline-sw.js");
+const LIVE_JS: &str = include_str!("../../web/live.js");
 const QR_DECODER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qr_decoder.wasm"));
 
 /// Where the service worker is served: at the root, so it may keep `/doors/` and
@@ -40,6 +41,7 @@ fn tag(body: &[u8]) -> String {
 static DOOR: Embedded = embedded!(DOOR_JS.as_bytes(), "text/javascript; charset=utf-8");
 static OFFLINE: Embedded = embedded!(OFFLINE_JS.as_bytes(), "text/javascript; charset=utf-8");
 static WORKER: Embedded = embedded!(SERVICE_WORKER_JS.as_bytes(), "text/javascript; charset=utf-8");
+static LIVE: Embedded = embedded!(LIVE_JS.as_bytes(), "text/javascript; charset=utf-8");
 static DECODER: Embedded = embedded!(QR_DECODER_WASM, "application/wasm");
 
 fn serve(file: &'static Embedded, request: &HeaderMap) -> Response {
@@ -62,6 +64,10 @@ async fn offline_script(headers: HeaderMap) -> Response {
     serve(&OFFLINE, &headers)
 }
 
+async fn live_script(headers: HeaderMap) -> Response {
+    serve(&LIVE, &headers)
+}
+
 async fn qr_decoder(headers: HeaderMap) -> Response {
     serve(&DECODER, &headers)
 }
@@ -81,4 +87,5 @@ pub fn routes<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         .route(crate::pages::organizer::door::QR_DECODER, get(qr_decoder))
         .route(crate::pages::fan::ticket::OFFLINE_SCRIPT, get(offline_script))
         .route(SERVICE_WORKER, get(service_worker))
+        .route(crate::pages::live::screen::LIVE_SCRIPT, get(live_script))
 }

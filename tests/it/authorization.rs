@@ -125,6 +125,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     // Live at the meetup: fans take part only with a seat (tests/it/live.rs); those
     // running it are staff or the gathering's organizer.
     ("live_phone", Rule::Staff, &[("event", "{event}")]),
+    ("live_screen", Rule::Staff, &[("event", "{event}"), ("key", "guess")]),
     ("answer_live", Rule::LoggedIn, &[("item", "999999"), ("choice", "0")]),
     ("live_run", Rule::Staff, &[("event", "{event}")]),
     ("save_live_item", Rule::Staff, &[("event", "{event}"), ("kind", "bogus"), ("question", ""), ("options", "")]),

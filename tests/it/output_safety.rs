@@ -140,6 +140,13 @@ async fn typed_markup_comes_back_escaped_everywhere(backend: Backend) {
     let _: () = call(&fan, "leave_feedback", &[("id", gid.clone()), ("rating", "4".into()), ("comment", payload("F1"))]).await;
     page_safe(&host, &format!("/organize/{g}"), &["T1", "Q1", "F1", "N2"]).await;
     page_safe(&host, &format!("/doors/{g}"), &["T1", "N2"]).await;
+    // Live: a poll's question and options, and the lucky draw's winner (the fan).
+    let poll: i64 = call(&host, "save_live_item", &[("event", gid.clone()), ("kind", "poll".into()), ("question", payload("L1")), ("options", format!("{}\nL3", payload("L2")))]).await;
+    let _: () = call(&host, "switch_live_item", &[("item", poll.to_string()), ("action", "open".into())]).await;
+    let _: Value = call(&host, "lucky_draw", &[("event", gid.clone())]).await;
+    page_safe(&host, &format!("/events/{g}/live/run"), &["L1", "L2", "N2"]).await;
+    page_safe(&host, &format!("/events/{g}/live"), &["L1", "L2"]).await;
+    page_safe(&fan, &format!("/events/{g}/play"), &["L1", "L2"]).await;
     page_safe(&fan, &format!("/tickets/{g}"), &["T1", "V1"]).await;
     page_safe(&staff, &format!("/staff/meetups/{g}"), &["T1", "Q1", "F1"]).await;
 

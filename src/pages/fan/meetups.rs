@@ -203,7 +203,11 @@ fn SignupBox(page: MeetupPage, sign_up: ServerAction<SignUp>, cancel: ServerActi
             <p class="ticket">{td!(locale, fan.meetup.ticket_code)} <strong data-testid="ticket-code">{place.ticket_code.clone()}</strong></p>
             {page.ticket_qr.map(|svg| view! { <div class="qr" inner_html=svg></div> })}
             <p class="hint">{td!(locale, fan.meetup.ticket_hint)}</p>
-            <p><a class="button" href=format!("/tickets/{}", page.card.id)>{td!(locale, participation.ticket_page.show_link)}</a></p>
+            <p class="links">
+                <a class="button" href=format!("/tickets/{}", page.card.id)>{td!(locale, participation.ticket_page.show_link)}</a>
+                " "
+                <a class="button secondary" href=format!("/events/{}/play", page.card.id)>{td!(locale, live.phone.link)}</a>
+            </p>
             {cancel_form(td_string!(locale, fan.meetup.cancel_seat), td_string!(locale, fan.meetup.confirm_cancel_seat))}
             {errors}
         }

@@ -6,7 +6,7 @@ use crate::components::meetup_card::seats_label;
 use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use crate::meetups::api::{load_staff_meetup, staff_meetups, ChangeMeetupStatus, PublishMeetup, SaveMeetup};
-use crate::components::door::{CheckInForm, DoorBoardView, DoorSection, PhoneDoorLink};
+use crate::components::door::{CheckInForm, DoorBoardView, DoorSection, LiveRunLink, PhoneDoorLink};
 use crate::participation::api::{door_status, CheckIn, CloseDoor};
 use crate::meetups::{Attendee, EventFormValues, EventKind, EventStatus, StaffMeetup};
 use crate::pages::staff::dashboard::{loading, StaffNav};
@@ -253,6 +253,7 @@ fn ManageMeetup(
         {draw}
         {status_forms}
         <PhoneDoorLink event=card.id />
+        <LiveRunLink event=card.id />
         <CheckInForm action=check_in initial=String::new() autofocus=false event=Some(card.id) />
         <Suspense>{move || Suspend::new(async move { board.await.ok().map(|board| view! { <DoorBoardView board /> }) })}</Suspense>
         // Its own suspense: one awaited resource per `Suspend`.
