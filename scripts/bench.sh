@@ -20,6 +20,10 @@
 #                               (DOOR_TICKETS seated fans, 500), SQLite, PostgreSQL 1 and
 #                               2 processes; then the door's scan-to-result time in
 #                               Chromium with a fake camera (the debug build's e2e run)
+#   scripts/bench.sh live       live at the meetup: LIVE_FANS (500) checked-in fans answer a
+#                               quiz question open-loop (within 10 s, within 1 s), then
+#                               LIVE_STREAMS (1,000) streams hear one change; SQLite,
+#                               PostgreSQL 1 and 2 processes
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead); fails
 #                               (exit 1, saying so) when the home page's first load is over
@@ -148,6 +152,12 @@ for kind, label in (("online", "online (the server's verdict)"), ("offline", "of
     pick = lambda p: t[min(len(t) - 1, round((len(t) - 1) * p))]
     print(f"| {label} | {len(t)} | {pick(0.5)} ms | {pick(0.95)} ms | {t[-1]} ms |")
 PY
+fi
+if [ "$what" = all ] || [ "$what" = live ]; then
+  record live target/release/examples/bench_live sqlite "${LIVE_FANS:-500}" "${LIVE_STREAMS:-1000}" 1
+  for processes in 1 2; do
+    record live target/release/examples/bench_live postgres "${LIVE_FANS:-500}" "${LIVE_STREAMS:-1000}" "$processes"
+  done
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${BENCH_DATABASE:-tongcheng_bench}"
 if [ "$what" = all ]; then

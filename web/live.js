@@ -179,7 +179,9 @@ source.addEventListener("message", (message) => {
   offset = state.now_ms - Date.now();
   render();
   const after = state.current ? `${state.current.id}:${state.current.status}` : "";
-  if (mine && before !== after) refreshMine();
+  // Every phone hears the change at once: their own part is asked for spread over two
+  // seconds, not in one burst.
+  if (mine && before !== after) setTimeout(refreshMine, Math.random() * 2000);
   app.dataset.version = String(state.version);
 });
 source.addEventListener("error", () => {

@@ -233,6 +233,21 @@ impl AppProcesses {
     }
 }
 
+impl AppProcesses {
+    /// Each process's resident memory now (kB, from /proc), in start order.
+    pub fn rss_kb(&self) -> Vec<u64> {
+        self.children
+            .iter()
+            .map(|child| {
+                std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+                    .ok()
+                    .and_then(|status| status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse().ok()))
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+}
+
 impl Drop for AppProcesses {
     fn drop(&mut self) {
         for child in &mut self.children {

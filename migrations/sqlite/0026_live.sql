@@ -55,7 +55,7 @@ CREATE TABLE quiz_winners (
     decided_at  INTEGER NOT NULL,
     PRIMARY KEY (event_id, place)
 );
-CREATE INDEX quiz_winners_user ON quiz_winners (user_id);
+CREATE UNIQUE INDEX quiz_winners_user ON quiz_winners (user_id, event_id);
 
 -- The room's screen opens without logging in, with a link staff make: its key's hash.
 CREATE TABLE live_screens (

@@ -136,6 +136,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
                 // A report about a question hides the question, not the event.
                 Some(question) if action == "hide" => {
                     crate::conversation::repo::set_hidden(&mut tx, question, true).await?;
+                    // Off the room's screen at once.
+                    crate::live::hub::changed(&mut tx, event_id, now).await?;
                     super::repo::log_for_club(&mut tx, club.map(|c| c.0), "question", question, "hide", &reason, who, now).await?;
                 }
                 None if action == "hide" => {
@@ -149,6 +151,8 @@ pub async fn moderate(subject: String, id: i64, action: String, reason: Option<S
             if !crate::conversation::repo::set_hidden(&mut tx, id, action == "hide").await? {
                 return Err(AppError::NotFound);
             }
+            let event: i64 = sqlx::query_scalar("SELECT event_id FROM questions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+            crate::live::hub::changed(&mut tx, event, now).await?;
         }
         _ => return Err(AppError::field("action", crate::msg!(errors.unknown_action))),
     }

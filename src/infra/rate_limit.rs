@@ -40,6 +40,11 @@ pub enum Limit {
     /// Syncs of an event's doors by one account: a busy door sends one a scan or two,
     /// four phones on one account a few hundred in five minutes; more is not a door.
     DoorSync,
+    /// A fan's answers in the live part of a meetup: a question every minute or so,
+    /// pressed a few times at most.
+    LiveAnswer,
+    /// Those running the live part: items saved, opened, closed, copied; draws.
+    LiveRun,
 }
 
 impl Limit {
@@ -58,6 +63,8 @@ impl Limit {
             Limit::Reauthenticate => "reauthenticate",
             Limit::MailToAddress => "mail_to_address",
             Limit::DoorSync => "door_sync",
+            Limit::LiveAnswer => "live_answer",
+            Limit::LiveRun => "live_run",
         }
     }
 
@@ -78,6 +85,8 @@ impl Limit {
             Limit::LoginUnderAttack => (3, 900),
             Limit::MailToAddress => (5, 3_600),
             Limit::DoorSync => (600, 300),
+            Limit::LiveAnswer => (60, 60),
+            Limit::LiveRun => (300, 600),
         }
     }
 }

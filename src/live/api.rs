@@ -48,6 +48,12 @@ pub async fn answer_live(item: i64, choice: i64) -> Result<i64, AppError> {
     if !super::repo::is_checked_in(&state.db.pool, row.event_id, user.id).await? {
         return Err(AppError::field("choice", crate::msg!(live.errors.not_checked_in)));
     }
+    // Those running it see the answers: they do not play.
+    let info = crate::meetups::repo::event_info(&state.db.pool, row.event_id).await?.ok_or(AppError::NotFound)?;
+    if crate::participation::api::may_run_the_door(&user, &info) {
+        return Err(AppError::field("choice", crate::msg!(live.errors.runners_do_not_play)));
+    }
+    state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::LiveAnswer, &[format!("user:{}", user.id)]).await?;
     let now_ms = ssr::now_ms();
     let mut tx = state.db.begin_write().await?;
     // Held: an answer and the item's closing take turns, so none lands after it closed.
@@ -68,8 +74,11 @@ pub async fn answer_live(item: i64, choice: i64) -> Result<i64, AppError> {
         (super::ItemKind::Quiz, Some(correct)) => super::scoring::points(choice == correct, elapsed, limit),
         _ => 0,
     };
-    let stands = super::repo::answer(&mut tx, item, user.id, choice, elapsed, score, crate::infra::clock::now()).await?;
-    super::hub::changed(&mut tx, row.event_id, crate::infra::clock::now()).await?;
+    let (stands, new) = super::repo::answer(&mut tx, item, user.id, choice, elapsed, score, crate::infra::clock::now()).await?;
+    // Pressed again: nothing changed, nobody's screen is told.
+    if new {
+        super::hub::changed(&mut tx, row.event_id, crate::infra::clock::now()).await?;
+    }
     tx.commit().await?;
     Ok(stands)
 }
@@ -78,10 +87,12 @@ pub async fn answer_live(item: i64, choice: i64) -> Result<i64, AppError> {
 #[server(endpoint = "live_run")]
 pub async fn load_live_run(event: i64) -> Result<RunView, AppError> {
     let info = crate::participation::api::event_for_door(event).await?;
+    let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
     let shared = super::repo::state(&state.db, event, &info.title, ssr::now_ms()).await?;
     Ok(RunView {
         items: super::repo::items(&state.db.pool, event, true).await?,
+        bank: super::repo::bank(&state.db.pool, event, user.id, user.role.is_staff()).await?,
         has_screen: super::repo::screen_key_hash(&state.db.pool, event).await?.is_some(),
         quiz_decided: super::repo::quiz_decided(&state.db.pool, event).await?,
         state: shared,
@@ -95,6 +106,7 @@ pub async fn save_live_item(event: i64, kind: String, question: String, options:
     let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
     let item = super::check_item(&kind, &question, &options, correct.as_deref().unwrap_or(""), seconds.as_deref().unwrap_or("")).map_err(ssr::item_errors)?;
+    ssr::limit_runner(&state, user.id).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     let id = super::repo::insert_item(&mut tx, info.id, &item, user.id, now).await?;
@@ -103,18 +115,49 @@ pub async fn save_live_item(event: i64, kind: String, question: String, options:
     Ok(id)
 }
 
+/// Copies a question from the bank (another event its runner may run) into `event`,
+/// as a draft.
+#[server(endpoint = "copy_live_item")]
+pub async fn copy_live_item(item: i64, event: i64) -> Result<i64, AppError> {
+    let info = crate::participation::api::event_for_door(event).await?;
+    let user = crate::accounts::auth::require_user().await?;
+    let state = crate::infra::request::state()?;
+    let source = super::repo::item(&state.db.pool, item).await?.ok_or(AppError::NotFound)?;
+    ssr::limit_runner(&state, user.id).await?;
+    // The source is theirs to read too: another organizer's questions stay theirs.
+    crate::participation::api::event_for_door(source.event_id).await?;
+    let now = crate::infra::clock::now();
+    let mut tx = state.db.begin_write().await?;
+    let copy = super::repo::copy_item(&mut tx, &source, info.id, user.id, now).await?;
+    super::hub::changed(&mut tx, info.id, now).await?;
+    tx.commit().await?;
+    Ok(copy)
+}
+
 /// Opens an item (closing whichever was open; a quiz's time starts) or closes it.
 #[server(endpoint = "switch_live_item")]
 pub async fn switch_live_item(item: i64, action: String) -> Result<(), AppError> {
-    crate::accounts::auth::require_user().await?;
+    let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
     let row = super::repo::item(&state.db.pool, item).await?.ok_or(AppError::NotFound)?;
     crate::participation::api::event_for_door(row.event_id).await?;
+    ssr::limit_runner(&state, user.id).await?;
     let (now, now_ms) = (crate::infra::clock::now(), ssr::now_ms());
     let mut tx = state.db.begin_write().await?;
+    // One item opens at a time per event, whoever presses.
+    super::repo::lock_event(&mut tx, row.event_id).await?;
     let row = super::repo::hold_item(&mut tx, item).await?.ok_or(AppError::NotFound)?;
     match action.as_str() {
-        "open" => super::repo::open_item(&mut tx, &row, now_ms).await?,
+        "open" => {
+            // A closed quiz question showed its answer: opened again, it would be a gift.
+            if row.kind() == super::ItemKind::Quiz && row.status() == super::ItemStatus::Closed {
+                return Err(AppError::field("action", crate::msg!(live.errors.reopen_quiz)));
+            }
+            if row.kind() == super::ItemKind::Quiz && super::repo::quiz_decided(&state.db.pool, row.event_id).await? {
+                return Err(AppError::field("action", crate::msg!(live.errors.quiz_over)));
+            }
+            super::repo::open_item(&mut tx, &row, now_ms).await?
+        }
         "close" => {
             super::repo::close_open_items(&mut tx, row.event_id, now_ms).await?;
         }
@@ -132,11 +175,11 @@ pub async fn lucky_draw(event: i64, team: Option<String>) -> Result<DrawView, Ap
     let info = crate::participation::api::event_for_door(event).await?;
     let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
+    ssr::limit_runner(&state, user.id).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
-    // One draw at a time per event: the event's row is held.
-    let sql = format!("SELECT id FROM events WHERE id = $1 {}", tx.dialect.hold_rows());
-    let _: i64 = sqlx::query_scalar(&sql).bind(event).fetch_one(&mut *tx).await?;
+    // One draw at a time per event.
+    super::repo::lock_event(&mut tx, event).await?;
     let eligible = super::repo::eligible(&mut tx, event, team.as_deref() == Some("exclude"), now).await?;
     let seed = super::lucky::new_seed();
     let winner = super::lucky::pick(&seed, &eligible).ok_or_else(|| AppError::field("draw", crate::msg!(live.errors.nobody_to_draw)))?;
@@ -154,15 +197,27 @@ pub async fn lucky_draw(event: i64, team: Option<String>) -> Result<DrawView, Ap
 pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
     crate::participation::api::event_for_door(event).await?;
     let state = crate::infra::request::state()?;
-    let ranked = super::scoring::standings(&super::repo::quiz_answers(&state.db.pool, event).await?);
-    let winners = super::scoring::winners(&ranked);
-    if winners.is_empty() {
-        return Err(AppError::field("quiz", crate::msg!(live.errors.no_winner)));
-    }
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
+    // Decided once, in turn: the event's row first, then whether it was decided.
+    super::repo::lock_event(&mut tx, event).await?;
     crate::participation::awards::write_the_record_alone(&mut tx).await?;
-    super::repo::decide_quiz(&mut tx, event, &winners, now).await?;
+    let decided: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_winners WHERE event_id = $1").bind(event).fetch_one(&mut *tx).await?;
+    if decided == 0 {
+        if super::repo::quiz_open(&mut tx, event).await? {
+            return Err(AppError::field("quiz", crate::msg!(live.errors.quiz_still_open)));
+        }
+        // A handful of friends at a tiny gathering earn nobody points.
+        if super::repo::quiz_players(&state.db.pool, event).await? < super::QUIZ_MIN_PLAYERS {
+            return Err(AppError::field("quiz", crate::msg!(live.errors.too_few_players, count = super::QUIZ_MIN_PLAYERS)));
+        }
+        let ranked = super::scoring::standings(&super::repo::quiz_answers(&state.db.pool, event).await?);
+        let winners = super::scoring::winners(&ranked);
+        if winners.is_empty() {
+            return Err(AppError::field("quiz", crate::msg!(live.errors.no_winner)));
+        }
+        super::repo::decide_quiz(&mut tx, event, &winners, now).await?;
+    }
     let decided: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT place, user_id, score FROM quiz_winners WHERE event_id = $1 ORDER BY place").bind(event).fetch_all(&mut *tx).await?;
     for (_, fan, _) in &decided {
         crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(*fan), now, &state.config.public_url).await?;
@@ -180,6 +235,7 @@ pub async fn make_screen_link(event: i64) -> Result<String, AppError> {
     let info = crate::participation::api::event_for_door(event).await?;
     let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
+    ssr::limit_runner(&state, user.id).await?;
     let key = crate::infra::secrets::random_secret();
     let mut tx = state.db.begin_write().await?;
     super::repo::set_screen_key(&mut tx, info.id, &ssr::key_hash(&key), user.id, crate::infra::clock::now()).await?;
@@ -212,6 +268,11 @@ pub mod ssr {
             return Err(AppError::Forbidden);
         }
         Ok((state, user, info))
+    }
+
+    /// Those running the live part act often, but not without end.
+    pub async fn limit_runner(state: &AppState, user: i64) -> Result<(), AppError> {
+        state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::LiveRun, &[format!("user:{user}")]).await
     }
 
     pub fn item_errors(problems: Vec<super::super::ItemProblem>) -> AppError {

@@ -26,8 +26,12 @@ pub const OPTION_MAX_CHARS: usize = 60;
 pub const QUIZ_SECONDS: (i64, i64, i64) = (5, 120, 20);
 /// How many places the screen's leaderboard shows.
 pub const LEADERBOARD: usize = 10;
+/// How many earlier questions the question bank offers.
+pub const BANK: i64 = 30;
 /// How many questions the screen's wall shows, most votes first.
 pub const WALL: usize = 8;
+/// The quiz's places are decided only when at least this many fans answered.
+pub const QUIZ_MIN_PLAYERS: i64 = 5;
 /// An answer sent this long after the time ran out still counts (the phone's network).
 pub const LATE_GRACE_MS: i64 = 1_000;
 
@@ -155,11 +159,22 @@ pub struct PhoneView {
     pub me: Myself,
 }
 
+/// A question from an earlier event, to use again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankItem {
+    pub id: i64,
+    pub kind: ItemKind,
+    pub question: String,
+    pub event_title: String,
+}
+
 /// What those running it see: every item, drafts and right answers included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
     pub state: LiveState,
     pub items: Vec<LiveItem>,
+    /// Questions of other events they ran (the newest first), to copy here.
+    pub bank: Vec<BankItem>,
     pub has_screen: bool,
     /// The quiz's result, once decided.
     pub quiz_decided: bool,

@@ -72,6 +72,28 @@ pub async fn insert_item(tx: &mut Tx, event: i64, item: &NewItem, by: i64, now: 
     .await
 }
 
+/// Questions of other events that `user` may run (staff: any; an organizer: their own
+/// gatherings'), newest first: the question bank.
+pub async fn bank(pool: &AnyPool, event: i64, user: i64, staff: bool) -> Result<Vec<super::BankItem>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT i.id, i.kind, i.question, e.title FROM live_items i JOIN events e ON e.id = i.event_id \
+         WHERE i.event_id <> $1 AND ($2 = 1 OR e.organizer_id = $3) ORDER BY i.id DESC LIMIT {}",
+        super::BANK
+    ))
+    .bind(event)
+    .bind(i64::from(staff))
+    .bind(user)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, kind, question, event_title)| super::BankItem { id, kind: ItemKind::parse(&kind).unwrap_or(ItemKind::Poll), question, event_title }).collect())
+}
+
+/// Copies an item into `event` as a draft; the copy's id.
+pub async fn copy_item(tx: &mut Tx, item: &ItemRow, event: i64, by: i64, now: i64) -> Result<i64, sqlx::Error> {
+    let new = NewItem { kind: item.kind(), question: item.question.clone(), options: item.options(), correct: item.correct.map(|c| c as usize), seconds: item.seconds };
+    insert_item(tx, event, &new, by, now).await
+}
+
 pub async fn item(pool: &AnyPool, id: i64) -> Result<Option<ItemRow>, sqlx::Error> {
     sqlx::query_as(&format!("{ITEM} WHERE id = $1")).bind(id).fetch_optional(pool).await
 }
@@ -80,6 +102,13 @@ pub async fn item(pool: &AnyPool, id: i64) -> Result<Option<ItemRow>, sqlx::Erro
 pub async fn hold_item(tx: &mut Tx, id: i64) -> Result<Option<ItemRow>, sqlx::Error> {
     let sql = format!("{ITEM} WHERE id = $1 {}", tx.dialect.hold_rows());
     sqlx::query_as(&sql).bind(id).fetch_optional(&mut **tx).await
+}
+
+/// The event's row, locked: opening items and drawing take turns per event.
+pub async fn lock_event(tx: &mut Tx, event: i64) -> Result<(), sqlx::Error> {
+    let sql = format!("SELECT id FROM events WHERE id = $1 {}", tx.dialect.row_lock());
+    sqlx::query_scalar::<_, i64>(&sql).bind(event).fetch_one(&mut **tx).await?;
+    Ok(())
 }
 
 /// Opens an item (closing whichever was open): a quiz's time starts now.
@@ -105,9 +134,9 @@ pub async fn close_open_items(tx: &mut Tx, event: i64, now_ms: i64) -> Result<u6
 }
 
 /// Records a fan's answer once: pressed again, from any phone, the first stands. The
-/// answer that stands.
-pub async fn answer(tx: &mut Tx, item: i64, user: i64, choice: i64, elapsed_ms: i64, score: i64, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query(
+/// answer that stands, and whether it is this one.
+pub async fn answer(tx: &mut Tx, item: i64, user: i64, choice: i64, elapsed_ms: i64, score: i64, now: i64) -> Result<(i64, bool), sqlx::Error> {
+    let inserted = sqlx::query(
         "INSERT INTO live_answers (item_id, user_id, choice, elapsed_ms, score, answered_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (item_id, user_id) DO NOTHING",
     )
@@ -118,8 +147,11 @@ pub async fn answer(tx: &mut Tx, item: i64, user: i64, choice: i64, elapsed_ms: 
     .bind(score)
     .bind(now)
     .execute(&mut **tx)
-    .await?;
-    sqlx::query_scalar("SELECT choice FROM live_answers WHERE item_id = $1 AND user_id = $2").bind(item).bind(user).fetch_one(&mut **tx).await
+    .await?
+    .rows_affected()
+        == 1;
+    let stands = sqlx::query_scalar("SELECT choice FROM live_answers WHERE item_id = $1 AND user_id = $2").bind(item).bind(user).fetch_one(&mut **tx).await?;
+    Ok((stands, inserted))
 }
 
 pub async fn my_answer(pool: &AnyPool, item: i64, user: i64) -> Result<Option<i64>, sqlx::Error> {
@@ -168,6 +200,20 @@ pub async fn decide_quiz(tx: &mut Tx, event: i64, winners: &[scoring::Total], no
             .rows_affected();
     }
     Ok(written)
+}
+
+/// How many fans answered the event's closed quiz questions.
+pub async fn quiz_players(pool: &AnyPool, event: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(DISTINCT a.user_id) FROM live_answers a JOIN live_items i ON i.id = a.item_id WHERE i.event_id = $1 AND i.kind = 'quiz'")
+        .bind(event)
+        .fetch_one(pool)
+        .await
+}
+
+/// Whether one of the event's quiz questions is open.
+pub async fn quiz_open(tx: &mut Tx, event: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_items WHERE event_id = $1 AND kind = 'quiz' AND status = 'open'").bind(event).fetch_one(&mut **tx).await?;
+    Ok(n > 0)
 }
 
 pub async fn quiz_decided(pool: &AnyPool, event: i64) -> Result<bool, sqlx::Error> {

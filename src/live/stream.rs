@@ -22,6 +22,13 @@ use tokio::sync::broadcast::error::RecvError;
 /// How often a stream checks, without being told, that nothing was missed and that its
 /// listener may still listen.
 const RECHECK: Duration = Duration::from_secs(15);
+/// Changes heard within this time go out as one (500 answers in ten seconds are not
+/// 500 messages to every phone).
+const COALESCE: Duration = Duration::from_millis(200);
+/// Streams one account may have open per event (a phone or two, a laptop), and one
+/// screen link (a few projectors).
+const PER_USER: usize = 4;
+const PER_SCREEN: usize = 20;
 
 #[derive(serde::Deserialize)]
 pub struct StreamQuery {
@@ -33,6 +40,63 @@ pub struct StreamQuery {
 enum Listener {
     Screen(String),
     User(i64),
+}
+
+impl Listener {
+    fn name(&self) -> String {
+        match self {
+            Listener::Screen(key) => format!("screen:{}", crate::infra::secrets::digest(key)),
+            Listener::User(id) => format!("user:{id}"),
+        }
+    }
+
+    fn most(&self) -> usize {
+        match self {
+            Listener::Screen(_) => PER_SCREEN,
+            Listener::User(_) => PER_USER,
+        }
+    }
+}
+
+/// The streams open in this process, per database and event and listener.
+static OPEN: LazyLock<Mutex<HashMap<(usize, i64), HashMap<String, usize>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// One open stream, counted while it lives; the last of an event's streams to close
+/// also drops the event's shared state.
+struct Presence {
+    at: (usize, i64),
+    listener: String,
+}
+
+impl Presence {
+    fn enter(at: (usize, i64), listener: &Listener) -> Option<Presence> {
+        let mut open = OPEN.lock().ok()?;
+        let count = open.entry(at).or_default().entry(listener.name()).or_insert(0);
+        if *count >= listener.most() {
+            return None;
+        }
+        *count += 1;
+        Some(Presence { at, listener: listener.name() })
+    }
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let Ok(mut open) = OPEN.lock() else { return };
+        let Some(event) = open.get_mut(&self.at) else { return };
+        if let Some(count) = event.get_mut(&self.listener) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                event.remove(&self.listener);
+            }
+        }
+        if event.is_empty() {
+            open.remove(&self.at);
+            if let Ok(mut all) = SNAPSHOTS.lock() {
+                all.remove(&self.at);
+            }
+        }
+    }
 }
 
 /// Whether `listener` may (still) follow `event`.
@@ -63,8 +127,23 @@ pub async fn live_stream(State(state): State<AppState>, Path(event): Path<i64>, 
     if !allowed(&state, &info, &listener, &session).await {
         return StatusCode::FORBIDDEN.into_response();
     }
+    let Some(presence) = Presence::enter((state.db.identity(), event), &listener) else {
+        return StatusCode::TOO_MANY_REQUESTS.into_response();
+    };
     let seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let follow = Follow { changes: state.db.live_changes(), state, info: Arc::new(info), listener, session, seen, woke: Instant::now(), checked: Instant::now(), first: true };
+    let follow = Follow {
+        changes: state.db.live_changes(),
+        state,
+        info: Arc::new(info),
+        listener,
+        session,
+        seen,
+        sent: None,
+        fresh_after: Instant::now(),
+        checked: Instant::now(),
+        first: true,
+        _presence: presence,
+    };
     let stream = futures::stream::unfold(follow, |mut follow| async move {
         let json = follow.next().await?;
         Some((Ok::<Event, std::convert::Infallible>(Event::default().id(follow.seen.to_string()).data(json.as_ref())), follow))
@@ -81,9 +160,14 @@ struct Follow {
     session: tower_sessions::Session,
     changes: tokio::sync::broadcast::Receiver<i64>,
     seen: i64,
-    woke: Instant,
+    /// What it sent last: a change committed after a newer-numbered one (PostgreSQL
+    /// numbers changes when they are made, not when they commit) still goes out.
+    sent: Option<u64>,
+    /// A state made after this will do.
+    fresh_after: Instant,
     checked: Instant,
     first: bool,
+    _presence: Presence,
 }
 
 impl Follow {
@@ -100,11 +184,14 @@ impl Follow {
                     return None;
                 }
             }
-            let (version, json) = snapshot(&self.state.db, &self.info, self.woke).await?;
-            if version > self.seen {
-                self.seen = version;
-                return Some(json);
+            let made = snapshot(&self.state.db, &self.info, self.fresh_after).await?;
+            let changed = self.sent.is_some_and(|sent| sent != made.content);
+            if made.version > self.seen || (changed && made.version >= self.seen) {
+                self.seen = made.version;
+                self.sent = Some(made.content);
+                return Some(made.json);
             }
+            self.sent.get_or_insert(made.content);
         }
     }
 
@@ -112,28 +199,41 @@ impl Follow {
     async fn wait(&mut self) -> Option<()> {
         let deadline = tokio::time::sleep(RECHECK);
         tokio::pin!(deadline);
-        loop {
+        let told = loop {
             tokio::select! {
                 heard = self.changes.recv() => match heard {
-                    Ok(event) if event == self.info.id => break,
+                    Ok(event) if event == self.info.id => break true,
                     Ok(_) => continue,
                     // Fell behind: whatever was missed, the state is read afresh.
-                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Lagged(_)) => break true,
                     Err(RecvError::Closed) => return None,
                 },
-                _ = &mut deadline => break,
+                _ = &mut deadline => break false,
             }
+        };
+        if told {
+            // Whatever else changes meanwhile goes out with it; a state made after the
+            // first change heard serves every stream that heard it.
+            let heard = Instant::now();
+            tokio::time::sleep(COALESCE).await;
+            while !matches!(self.changes.try_recv(), Err(tokio::sync::broadcast::error::TryRecvError::Empty | tokio::sync::broadcast::error::TryRecvError::Closed)) {}
+            self.fresh_after = heard;
+        } else {
+            // Only checking: a state up to a second old will do (streams' timers differ).
+            self.fresh_after = Instant::now().checked_sub(Duration::from_secs(1)).unwrap_or_else(Instant::now);
         }
-        self.woke = Instant::now();
         Some(())
     }
 }
 
 /// The state of one event made once for every stream woken by the same change.
+#[derive(Clone)]
 struct Snapshot {
     made: Instant,
     version: i64,
     json: Arc<str>,
+    /// A digest of what it says, the clock aside.
+    content: u64,
 }
 
 type Shared = Arc<tokio::sync::Mutex<Option<Snapshot>>>;
@@ -141,16 +241,16 @@ type Shared = Arc<tokio::sync::Mutex<Option<Snapshot>>>;
 /// Per database (tests run several apps in one process) and event.
 static SNAPSHOTS: LazyLock<Mutex<HashMap<(usize, i64), Shared>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// The event's state as of a moment after `woke`: the one made for another stream
-/// since then, or a fresh one.
-async fn snapshot(db: &Db, info: &crate::meetups::repo::EventInfo, woke: Instant) -> Option<(i64, Arc<str>)> {
+/// The event's state as of a moment after `fresh_after`: the one made for another
+/// stream since then, or a fresh one.
+async fn snapshot(db: &Db, info: &crate::meetups::repo::EventInfo, fresh_after: Instant) -> Option<Snapshot> {
     let shared: Shared = {
         let mut all = SNAPSHOTS.lock().ok()?;
         all.entry((db.identity(), info.id)).or_default().clone()
     };
     let mut slot = shared.lock().await;
-    if let Some(made) = slot.as_ref().filter(|s| s.made >= woke) {
-        return Some((made.version, made.json.clone()));
+    if let Some(made) = slot.as_ref().filter(|s| s.made >= fresh_after) {
+        return Some(made.clone());
     }
     let made = Instant::now();
     let state: LiveState = match super::repo::state(db, info.id, &info.title, super::api::ssr::now_ms()).await {
@@ -161,6 +261,13 @@ async fn snapshot(db: &Db, info: &crate::meetups::repo::EventInfo, woke: Instant
         }
     };
     let json: Arc<str> = serde_json::to_string(&state).ok()?.into();
-    *slot = Some(Snapshot { made, version: state.version, json: json.clone() });
-    Some((state.version, json))
+    let content = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        serde_json::to_string(&LiveState { now_ms: 0, ..state.clone() }).ok()?.hash(&mut hasher);
+        hasher.finish()
+    };
+    let fresh = Snapshot { made, version: state.version, json, content };
+    *slot = Some(fresh.clone());
+    Some(fresh)
 }

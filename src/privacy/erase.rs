@@ -37,6 +37,8 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
+    // Lucky draws the fan won keep the draw, not the name.
+    sqlx::query(&format!("UPDATE live_draws SET winner_name = '{DELETED_NAME}' WHERE winner_id = $1")).bind(user_id).execute(&mut **tx).await?;
     // A door's verdicts that name the fan ("… already in: 19:02 at door A").
     sqlx::query("UPDATE door_scans SET message = '' WHERE registration_id IN (SELECT id FROM registrations WHERE user_id = $1)").bind(user_id).execute(&mut **tx).await?;
     // Logs that name the fan (as the one picked, or as the one acting).

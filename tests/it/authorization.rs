@@ -130,6 +130,7 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("live_run", Rule::Staff, &[("event", "{event}")]),
     ("save_live_item", Rule::Staff, &[("event", "{event}"), ("kind", "bogus"), ("question", ""), ("options", "")]),
     ("switch_live_item", Rule::LoggedIn, &[("item", "999999"), ("action", "open")]),
+    ("copy_live_item", Rule::Staff, &[("item", "999999"), ("event", "{event}")]),
     ("lucky_draw", Rule::Staff, &[("event", "{event}")]),
     ("decide_quiz", Rule::Staff, &[("event", "{event}")]),
     ("screen_link", Rule::Staff, &[("event", "{event}")]),

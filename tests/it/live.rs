@@ -82,6 +82,14 @@ async fn only_checked_in_fans_answer_once_and_in_time(backend: Backend) {
     counts[stood[0] as usize] = 1;
     assert_eq!(run.items[0].counts, counts, "one answer, the one that stood");
     assert_eq!(run.items[0].correct, Some(0));
+    // The question bank: another event's staff see it and copy it, as a draft.
+    let (other, _, _) = crate::door_sync::meetup_with_fans(&app, 1).await;
+    let there: RunView = staff.call("live_run", &[("event", &other.to_string())]).await.unwrap();
+    assert!(there.bank.iter().any(|b| b.id == quiz), "the bank offers the earlier question");
+    let copy: i64 = staff.call("copy_live_item", &[("item", &quiz.to_string()), ("event", &other.to_string())]).await.unwrap();
+    let there: RunView = staff.call("live_run", &[("event", &other.to_string())]).await.unwrap();
+    assert_eq!((there.items.len(), there.items[0].id, there.items[0].status, there.items[0].correct), (1, copy, ItemStatus::Draft, Some(0)));
+    assert_eq!(fans[0].call::<i64>("copy_live_item", &[("item", &quiz.to_string()), ("event", &other.to_string())]).await.unwrap_err().1, AppError::Forbidden);
     // A fan cannot run it.
     assert_eq!(fans[0].call::<()>("switch_live_item", &[("item", &quiz.to_string()), ("action", "open")]).await.unwrap_err().1, AppError::Forbidden);
     assert_eq!(fans[0].call::<RunView>("live_run", &[("event", &event.to_string())]).await.unwrap_err().1, AppError::Forbidden);
@@ -115,17 +123,30 @@ async fn the_lucky_draw_reruns_from_its_seed_and_skips_earlier_winners(backend: 
 
 async fn the_quizs_places_pay_points_and_the_badge_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (event, fans, staff) = under_way(&app, 4, 4).await;
-    for _ in 0..2 {
+    let (event, fans, staff) = under_way(&app, 6, 6).await;
+    let decide = |staff: &Browser| {
+        let staff = staff.clone();
+        async move { staff.call::<Vec<Standing>>("decide_quiz", &[("event", &event.to_string())]).await.map_err(|e| e.1) }
+    };
+    for round in 0..2 {
         let quiz = item(&staff, event, "quiz", "a\nb", "2").await;
         switch(&staff, quiz, "open").await;
+        if round == 0 {
+            let early = decide(&staff).await.unwrap_err();
+            assert_eq!(early.field_text("quiz").map(|t| t.en.clone()), Some("Close the open quiz question first.".into()));
+            // Those running it do not play; they know the answers.
+            assert!(answer(&staff, quiz, 1).await.unwrap_err().field_text("choice").is_some());
+        }
         for (n, fan) in fans.iter().enumerate() {
-            answer(fan, quiz, if n == 3 { 0 } else { 1 }).await.unwrap();
+            answer(fan, quiz, if n == 5 { 0 } else { 1 }).await.unwrap();
         }
         switch(&staff, quiz, "close").await;
+        // Closed, its answer was shown: it never opens again.
+        let reopened = staff.call::<()>("switch_live_item", &[("item", &quiz.to_string()), ("action", "open")]).await.unwrap_err();
+        assert!(reopened.1.field_text("action").is_some(), "{reopened:?}");
     }
     // Decided twice, and twice at once: the places once, paid once.
-    let first: Vec<Standing> = staff.call("decide_quiz", &[("event", &event.to_string())]).await.unwrap();
+    let first: Vec<Standing> = decide(&staff).await.unwrap();
     let id = event.to_string();
     let form = [("event", id.as_str())];
     let (a, b) = tokio::join!(staff.call::<Vec<Standing>>("decide_quiz", &form), staff.call::<Vec<Standing>>("decide_quiz", &form));

@@ -5,7 +5,7 @@
 use crate::components::form::{error_text, field_error, form_error, Field, FormError, SubmitButton};
 use crate::i18n::{td, td_string, Locale};
 use crate::language::use_locale;
-use crate::live::api::{load_live_run, DecideQuiz, LuckyDraw, MakeScreenLink, SaveLiveItem, SwitchLiveItem};
+use crate::live::api::{load_live_run, CopyLiveItem, DecideQuiz, LuckyDraw, MakeScreenLink, SaveLiveItem, SwitchLiveItem};
 use crate::live::{ItemKind, ItemStatus, LiveItem, RunView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -30,11 +30,12 @@ pub fn LiveRunPage() -> impl IntoView {
     let draw = crate::components::flash::server_action::<LuckyDraw>();
     let decide = crate::components::flash::server_action::<DecideQuiz>();
     let screen = crate::components::flash::server_action::<MakeScreenLink>();
+    let copy = crate::components::flash::server_action::<CopyLiveItem>();
     let run = Resource::new(
-        move || (event(), save.version().get(), switch.version().get(), draw.version().get(), decide.version().get(), screen.version().get()),
+        move || (event(), save.version().get(), switch.version().get(), draw.version().get(), decide.version().get(), screen.version().get(), copy.version().get()),
         |(event, ..)| load_live_run(event),
     );
-    let actions = RunActions { save, switch, draw, decide, screen };
+    let actions = RunActions { save, switch, draw, decide, screen, copy };
     view! {
         <Title text=move || td_string!(locale, live.run.title) />
         <Suspense fallback=|| ()>
@@ -55,13 +56,14 @@ struct RunActions {
     draw: ServerAction<LuckyDraw>,
     decide: ServerAction<DecideQuiz>,
     screen: ServerAction<MakeScreenLink>,
+    copy: ServerAction<CopyLiveItem>,
 }
 
 #[component]
 fn RunBody(run: RunView, actions: RunActions) -> impl IntoView {
     let locale = use_locale();
     let event = run.state.event_id;
-    let RunActions { save, switch, draw, decide, screen } = actions;
+    let RunActions { save, switch, draw, decide, screen, copy } = actions;
     let saved = save.value();
     let drawn = draw.value();
     let decided = decide.value();
@@ -104,6 +106,28 @@ fn RunBody(run: RunView, actions: RunActions) -> impl IntoView {
                 <SubmitButton label=td_string!(locale, live.run.save) pending=save.pending() />
                 {move || saved.get().and_then(Result::ok).map(|_| view! { <p class="success" role="status">{td!(locale, live.run.saved)}</p> })}
             </ActionForm>
+        </section>
+        <section class="card">
+            <h2>{td!(locale, live.run.bank)}</h2>
+            <p class="hint">{td!(locale, live.run.bank_hint)}</p>
+            {if run.bank.is_empty() {
+                view! { <p class="empty-state">{td!(locale, live.run.bank_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list" data-testid="live-bank">
+                        {run.bank.into_iter().map(|b| view! {
+                            <li>
+                                <strong>{b.question}</strong> " · " {td_string!(locale, live.run.from, title = b.event_title).to_string()}
+                                <ActionForm action=copy attr:class="inline">
+                                    <input type="hidden" name="item" value=b.id.to_string() />
+                                    <input type="hidden" name="event" value=event.to_string() />
+                                    <button type="submit" class="secondary">{td!(locale, live.run.copy)}</button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </section>
         <section class="card">
             <h2>{td!(locale, live.run.draw_heading)}</h2>
