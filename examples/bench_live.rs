@@ -8,8 +8,9 @@
 //!    rate over 10 s and again (another question) all within 1 s; latency counted from
 //!    each answer's scheduled time; each to the least busy process. Checks one answer
 //!    per fan and question.
-//! 2. Streams: `streams` screens follow the event (by the screen link's key, spread over
-//!    the processes); one change is made; the time until the last stream has it. Each
+//! 2. Streams: `streams` phones follow the event (the fans' sessions, spread over the
+//!    processes); one change is made; the time until the last stream has it (a change
+//!    goes out 200 ms after it is heard, with whatever else changed meanwhile). Each
 //!    process's memory before and after the streams connected.
 //! PostgreSQL needs BENCH_POSTGRES_URL (a database `tongcheng_bench` is recreated).
 #[path = "bench_common/mod.rs"]
@@ -80,8 +81,9 @@ fn answer_row(label: &str, mut latencies: Vec<Duration>, total: Duration) {
 
 /// Opens a stream and reports its first event's id, then the time the first newer one
 /// arrived (measured from `changed`, set by the main task).
-async fn follow(client: reqwest::Client, url: String, ready: Arc<tokio::sync::Barrier>, changed: Arc<tokio::sync::OnceCell<Instant>>) -> Duration {
-    let mut stream = client.get(url).header("Accept", "text/event-stream").send().await.expect("stream");
+async fn follow(client: reqwest::Client, url: String, cookie: String, ready: Arc<tokio::sync::Barrier>, changed: Arc<tokio::sync::OnceCell<Instant>>) -> Duration {
+    let mut stream = client.get(url).header("Accept", "text/event-stream").header("Cookie", cookie).send().await.expect("stream");
+    assert!(stream.status().is_success(), "stream answered {}", stream.status());
     let mut buffer = String::new();
     let mut first: Option<i64> = None;
     loop {
@@ -154,9 +156,8 @@ async fn main() {
         assert_eq!((rows, all), (fans as i64, fans as i64), "one answer per fan");
     }
 
-    // Streams: screens by the screen link's key, spread over the processes.
-    let link: String = post(&staff, &apps.bases[0], None, "screen_link", &[("event", event.to_string())]).await.json().await.expect("link");
-    let key = link.split("key=").nth(1).expect("key").to_string();
+    // Streams: the fans' phones (each fan's session, two streams a fan when there are
+    // twice as many streams as fans), spread over the processes.
     let before = apps.rss_kb();
     let ready = Arc::new(tokio::sync::Barrier::new(streams + 1));
     let changed = Arc::new(tokio::sync::OnceCell::new());
@@ -164,8 +165,9 @@ async fn main() {
     let connecting = Instant::now();
     let followers: Vec<_> = (0..streams)
         .map(|i| {
-            let url = format!("{}/events/{event}/live/stream?key={key}", apps.bases[i % apps.bases.len()]);
-            tokio::spawn(follow(stream_client.clone(), url, ready.clone(), changed.clone()))
+            let url = format!("{}/events/{event}/live/stream", apps.bases[i % apps.bases.len()]);
+            let cookie = cookies[i % fans].lock().expect("lock").clone();
+            tokio::spawn(follow(stream_client.clone(), url, cookie, ready.clone(), changed.clone()))
         })
         .collect();
     ready.wait().await;
