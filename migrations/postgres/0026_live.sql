@@ -50,7 +50,7 @@ CREATE TABLE live_draws (
 CREATE TABLE quiz_winners (
     event_id    BIGINT  NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     place       BIGINT  NOT NULL,
-    user_id     BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id     BIGINT  REFERENCES users (id) ON DELETE SET NULL,  -- the place stays decided
     score       BIGINT  NOT NULL,
     decided_at  BIGINT  NOT NULL,
     PRIMARY KEY (event_id, place)

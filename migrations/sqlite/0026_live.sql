@@ -50,7 +50,7 @@ CREATE TABLE live_draws (
 CREATE TABLE quiz_winners (
     event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     place       INTEGER NOT NULL,
-    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,  -- the place stays decided
     score       INTEGER NOT NULL,
     decided_at  INTEGER NOT NULL,
     PRIMARY KEY (event_id, place)

@@ -109,8 +109,8 @@ pub async fn save_live_item(event: i64, kind: String, question: String, options:
     ssr::limit_runner(&state, user.id).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
+    // A draft shows nowhere but the run page: nobody's screen is told.
     let id = super::repo::insert_item(&mut tx, info.id, &item, user.id, now).await?;
-    super::hub::changed(&mut tx, info.id, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -129,7 +129,6 @@ pub async fn copy_live_item(item: i64, event: i64) -> Result<i64, AppError> {
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     let copy = super::repo::copy_item(&mut tx, &source, info.id, user.id, now).await?;
-    super::hub::changed(&mut tx, info.id, now).await?;
     tx.commit().await?;
     Ok(copy)
 }
@@ -149,8 +148,9 @@ pub async fn switch_live_item(item: i64, action: String) -> Result<(), AppError>
     let row = super::repo::hold_item(&mut tx, item).await?.ok_or(AppError::NotFound)?;
     match action.as_str() {
         "open" => {
-            // A closed quiz question showed its answer: opened again, it would be a gift.
-            if row.kind() == super::ItemKind::Quiz && row.status() == super::ItemStatus::Closed {
+            // A quiz question opens once: closed, it showed its answer (opened again it
+            // would be a gift); open, opening again would restart its time.
+            if row.kind() == super::ItemKind::Quiz && row.status() != super::ItemStatus::Draft {
                 return Err(AppError::field("action", crate::msg!(live.errors.reopen_quiz)));
             }
             if row.kind() == super::ItemKind::Quiz && super::repo::quiz_decided(&state.db.pool, row.event_id).await? {
@@ -196,7 +196,9 @@ pub async fn lucky_draw(event: i64, team: Option<String>) -> Result<DrawView, Ap
 #[server(endpoint = "decide_quiz")]
 pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
     crate::participation::api::event_for_door(event).await?;
+    let user = crate::accounts::auth::require_user().await?;
     let state = crate::infra::request::state()?;
+    ssr::limit_runner(&state, user.id).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     // Decided once, in turn: the event's row first, then whether it was decided.
@@ -217,12 +219,12 @@ pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
             return Err(AppError::field("quiz", crate::msg!(live.errors.no_winner)));
         }
         super::repo::decide_quiz(&mut tx, event, &winners, now).await?;
+        super::hub::changed(&mut tx, event, now).await?;
     }
-    let decided: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT place, user_id, score FROM quiz_winners WHERE event_id = $1 ORDER BY place").bind(event).fetch_all(&mut *tx).await?;
+    let decided: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT place, user_id, score FROM quiz_winners WHERE event_id = $1 AND user_id IS NOT NULL ORDER BY place").bind(event).fetch_all(&mut *tx).await?;
     for (_, fan, _) in &decided {
         crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(*fan), now, &state.config.public_url).await?;
     }
-    super::hub::changed(&mut tx, event, now).await?;
     tx.commit().await?;
     let names = super::repo::names(&state.db.pool, &decided.iter().map(|d| d.1).collect::<Vec<_>>()).await?;
     Ok(decided.into_iter().map(|(place, fan, score)| Standing { place: place as usize, name: names.get(&fan).cloned().unwrap_or_default(), score }).collect())

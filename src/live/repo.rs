@@ -104,10 +104,14 @@ pub async fn hold_item(tx: &mut Tx, id: i64) -> Result<Option<ItemRow>, sqlx::Er
     sqlx::query_as(&sql).bind(id).fetch_optional(&mut **tx).await
 }
 
-/// The event's row, locked: opening items and drawing take turns per event.
+/// Opening items, drawing and deciding the quiz take turns per event: a lock of the
+/// event's live part only (PostgreSQL: a transaction-scoped advisory lock; SQLite has
+/// one writer). Not the event's row: the door takes that row and the record's lock in
+/// an order a live action must not cross. Take it before any other lock.
 pub async fn lock_event(tx: &mut Tx, event: i64) -> Result<(), sqlx::Error> {
-    let sql = format!("SELECT id FROM events WHERE id = $1 {}", tx.dialect.row_lock());
-    sqlx::query_scalar::<_, i64>(&sql).bind(event).fetch_one(&mut **tx).await?;
+    if tx.dialect == crate::infra::db::Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(72110427, CAST($1 AS INTEGER))").bind(event).execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

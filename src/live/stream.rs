@@ -26,7 +26,7 @@ const RECHECK: Duration = Duration::from_secs(15);
 /// 500 messages to every phone).
 const COALESCE: Duration = Duration::from_millis(200);
 /// Streams one account may have open per event (a phone or two, a laptop), and one
-/// screen link (a few projectors).
+/// screen link (a few projectors); one more ends the oldest.
 const PER_USER: usize = 4;
 const PER_SCREEN: usize = 20;
 
@@ -58,43 +58,58 @@ impl Listener {
     }
 }
 
-/// The streams open in this process, per database and event and listener.
-static OPEN: LazyLock<Mutex<HashMap<(usize, i64), HashMap<String, usize>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+/// One open stream: its number and what ends it early.
+type Opened = (u64, Arc<tokio::sync::Notify>);
 
-/// One open stream, counted while it lives; the last of an event's streams to close
-/// also drops the event's shared state.
+/// The streams open in this process, per database and event and listener, oldest first.
+static OPEN: LazyLock<Mutex<HashMap<(usize, i64), HashMap<String, Vec<Opened>>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A map's lock, also after a panic elsewhere left it poisoned (its counts stay right:
+/// every change to them is one statement).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One open stream, counted while it lives. A listener over its limit gets its new
+/// stream and its oldest ends (a phone that changed networks left a connection behind;
+/// refusing the new one would strand it). The last of an event's streams to close also
+/// drops the event's shared state.
 struct Presence {
     at: (usize, i64),
     listener: String,
+    number: u64,
+    ended: Arc<tokio::sync::Notify>,
 }
 
 impl Presence {
-    fn enter(at: (usize, i64), listener: &Listener) -> Option<Presence> {
-        let mut open = OPEN.lock().ok()?;
-        let count = open.entry(at).or_default().entry(listener.name()).or_insert(0);
-        if *count >= listener.most() {
-            return None;
+    fn enter(at: (usize, i64), listener: &Listener) -> Presence {
+        let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ended = Arc::new(tokio::sync::Notify::new());
+        let mut open = lock(&OPEN);
+        let streams = open.entry(at).or_default().entry(listener.name()).or_default();
+        while streams.len() >= listener.most() {
+            let (_, oldest) = streams.remove(0);
+            oldest.notify_one();
         }
-        *count += 1;
-        Some(Presence { at, listener: listener.name() })
+        streams.push((number, ended.clone()));
+        Presence { at, listener: listener.name(), number, ended }
     }
 }
 
 impl Drop for Presence {
     fn drop(&mut self) {
-        let Ok(mut open) = OPEN.lock() else { return };
+        let mut open = lock(&OPEN);
         let Some(event) = open.get_mut(&self.at) else { return };
-        if let Some(count) = event.get_mut(&self.listener) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
+        if let Some(streams) = event.get_mut(&self.listener) {
+            streams.retain(|(number, _)| *number != self.number);
+            if streams.is_empty() {
                 event.remove(&self.listener);
             }
         }
         if event.is_empty() {
             open.remove(&self.at);
-            if let Ok(mut all) = SNAPSHOTS.lock() {
-                all.remove(&self.at);
-            }
+            lock(&SNAPSHOTS).remove(&self.at);
         }
     }
 }
@@ -127,9 +142,7 @@ pub async fn live_stream(State(state): State<AppState>, Path(event): Path<i64>, 
     if !allowed(&state, &info, &listener, &session).await {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let Some(presence) = Presence::enter((state.db.identity(), event), &listener) else {
-        return StatusCode::TOO_MANY_REQUESTS.into_response();
-    };
+    let presence = Presence::enter((state.db.identity(), event), &listener);
     let seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let follow = Follow {
         changes: state.db.live_changes(),
@@ -209,15 +222,25 @@ impl Follow {
                     Err(RecvError::Closed) => return None,
                 },
                 _ = &mut deadline => break false,
+                // The same listener opened one stream too many: this, the oldest, ends.
+                _ = self._presence.ended.notified() => return None,
             }
         };
         if told {
             // Whatever else changes meanwhile goes out with it; a state made after the
-            // first change heard serves every stream that heard it.
+            // first change heard serves every stream that heard it, unless another change
+            // came while waiting (then only a state made after now has it).
             let heard = Instant::now();
             tokio::time::sleep(COALESCE).await;
-            while !matches!(self.changes.try_recv(), Err(tokio::sync::broadcast::error::TryRecvError::Empty | tokio::sync::broadcast::error::TryRecvError::Closed)) {}
-            self.fresh_after = heard;
+            let mut more = false;
+            loop {
+                match self.changes.try_recv() {
+                    Ok(event) => more |= event == self.info.id,
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => more = true,
+                    Err(_) => break,
+                }
+            }
+            self.fresh_after = if more { Instant::now() } else { heard };
         } else {
             // Only checking: a state up to a second old will do (streams' timers differ).
             self.fresh_after = Instant::now().checked_sub(Duration::from_secs(1)).unwrap_or_else(Instant::now);
@@ -244,10 +267,7 @@ static SNAPSHOTS: LazyLock<Mutex<HashMap<(usize, i64), Shared>>> = LazyLock::new
 /// The event's state as of a moment after `fresh_after`: the one made for another
 /// stream since then, or a fresh one.
 async fn snapshot(db: &Db, info: &crate::meetups::repo::EventInfo, fresh_after: Instant) -> Option<Snapshot> {
-    let shared: Shared = {
-        let mut all = SNAPSHOTS.lock().ok()?;
-        all.entry((db.identity(), info.id)).or_default().clone()
-    };
+    let shared: Shared = lock(&SNAPSHOTS).entry((db.identity(), info.id)).or_default().clone();
     let mut slot = shared.lock().await;
     if let Some(made) = slot.as_ref().filter(|s| s.made >= fresh_after) {
         return Some(made.clone());

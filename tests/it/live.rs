@@ -132,6 +132,9 @@ async fn the_quizs_places_pay_points_and_the_badge_once(backend: Backend) {
         let quiz = item(&staff, event, "quiz", "a\nb", "2").await;
         switch(&staff, quiz, "open").await;
         if round == 0 {
+            // Open, its time runs: pressing "open" again does not restart it.
+            let again = staff.call::<()>("switch_live_item", &[("item", &quiz.to_string()), ("action", "open")]).await.unwrap_err();
+            assert!(again.1.field_text("action").is_some(), "{again:?}");
             let early = decide(&staff).await.unwrap_err();
             assert_eq!(early.field_text("quiz").map(|t| t.en.clone()), Some("Close the open quiz question first.".into()));
             // Those running it do not play; they know the answers.
@@ -223,6 +226,24 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     let (newer, state) = next_event(&mut again, &mut String::new(), 0).await;
     assert!(newer > opened, "no repeat of what was seen");
     assert_eq!(state["current"]["counts"], serde_json::json!([0, 1]), "a poll's counts as they come");
+    // A fifth stream of the same fan (a phone that changed networks left some behind):
+    // it opens, and the oldest ends.
+    let mut older = Vec::new();
+    for _ in 0..3 {
+        let mut extra = open_stream(&fans[0], &path, None).await;
+        next_event(&mut extra, &mut String::new(), 0).await;
+        older.push(extra);
+    }
+    let newest = open_stream(&fans[0], &path, None).await;
+    assert_eq!(newest.status(), 200, "never refused");
+    let mut ended = false;
+    while let Ok(Ok(chunk)) = tokio::time::timeout(Duration::from_secs(20), stream.chunk()).await {
+        if chunk.is_none() {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the fan's oldest stream ends");
     // The screen's link: its key opens the stream; a new link retires the old one.
     let link: String = staff.call("screen_link", &[("event", &event.to_string())]).await.unwrap();
     let key = link.split("key=").nth(1).expect("a key").to_string();
