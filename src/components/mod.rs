@@ -11,3 +11,4 @@ pub mod meetup_card;
 pub mod nav;
 pub mod pending;
 pub mod report;
+pub mod share;

@@ -33,6 +33,7 @@ mod ranking;
 mod rate_limits;
 mod schema;
 mod seat_races;
+mod sharing;
 mod security_accounts;
 mod security_http;
 mod security_mail;

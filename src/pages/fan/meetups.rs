@@ -86,8 +86,10 @@ fn MeetupDetail(
     let where_ = [page.card.venue.clone(), page.address.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
     let waitlisted = page.waitlisted;
     let title = card.title.clone();
+    let card_line = format!("{} · {} · {}", card.starts, card.city, card.venue);
     view! {
-        <Title text=title />
+        <Title text=title.clone() />
+        <crate::components::share::ShareTags title description=card_line path=format!("/meetups/{}", card.id) />
         <h1>{card.title.clone()}</h1>
         <p class="when" data-testid="when">{format!("{} – {} ({})", card.starts, page.ends, page.timezone)}</p>
         <p>

@@ -48,7 +48,8 @@ fn Profile(fan: FanPage) -> impl IntoView {
         }.into_any()
     };
     view! {
-        <Title text=title />
+        <Title text=title.clone() />
+        <crate::components::share::ShareTags title description=fan.city.clone() path=format!("/fans/{}", fan.id) />
         <h1>{fan.name.clone()}</h1>
         <p class="fan-summary">
             <a href=format!("/cities/{}", fan.city_id)>{fan.city.clone()}</a>

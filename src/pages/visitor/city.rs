@@ -39,6 +39,7 @@ pub fn CityPage() -> impl IntoView {
                         let here = format!("/cities/{}", c.city_id);
                         view! {
                             <Title text=title.clone() />
+                            <crate::components::share::ShareTags title=title.clone() description=title.clone() path=here.clone() />
                             <h1>{title}</h1>
                             <DateFilter from to errors=c.filter_errors.clone() />
                             {if !c.filter_errors.is_empty() {

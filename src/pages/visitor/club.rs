@@ -68,8 +68,10 @@ fn ClubView(c: Club, actions: ClubActions) -> impl IntoView {
         None if s.fans_needed > 0 => td_string!(locale, clubs.standing_needed, count = s.fans_needed, city = c.city.clone()).to_string(),
         None => s.explanation,
     });
+    let card_line = standing.clone().unwrap_or_else(|| title.clone());
     view! {
         <Title text=title.clone() />
+        <crate::components::share::ShareTags title=title.clone() description=card_line path=format!("/clubs/{}", c.city_id) />
         <h1>{title}</h1>
         <p class="hint">
             {td_string!(locale, clubs.province, province = c.province.clone())} " · "

@@ -17,6 +17,7 @@ pub fn WhereNextPage() -> impl IntoView {
     let standing = Resource::new(move || query.read().get("city"), where_next);
     view! {
         <Title text=move || td_string!(locale, visitor.where_next.title) />
+        <crate::components::share::ShareTags title=td_string!(locale, visitor.where_next.title).to_string() description=td_string!(locale, visitor.where_next.title).to_string() path="/where-next".to_string() />
         <h1>{td!(locale, visitor.where_next.heading)}</h1>
         <p>{td!(locale, visitor.where_next.intro)}</p>
         <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
