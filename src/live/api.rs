@@ -172,10 +172,7 @@ pub async fn switch_live_item(item: i64, action: String) -> Result<(), AppError>
 /// club officers when `team` is "exclude"); the seed goes on the screen and the record.
 #[server(endpoint = "lucky_draw")]
 pub async fn lucky_draw(event: i64, team: Option<String>) -> Result<DrawView, AppError> {
-    let info = crate::participation::api::event_for_door(event).await?;
-    let user = crate::accounts::auth::require_user().await?;
-    let state = crate::infra::request::state()?;
-    ssr::limit_runner(&state, user.id).await?;
+    let (info, user, state) = ssr::runner(event).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     // One draw at a time per event.
@@ -195,13 +192,10 @@ pub async fn lucky_draw(event: i64, team: Option<String>) -> Result<DrawView, Ap
 /// the first the quiz champion's badge (through the participation ledger, once).
 #[server(endpoint = "decide_quiz")]
 pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
-    crate::participation::api::event_for_door(event).await?;
-    let user = crate::accounts::auth::require_user().await?;
-    let state = crate::infra::request::state()?;
-    ssr::limit_runner(&state, user.id).await?;
+    let (_, _, state) = ssr::runner(event).await?;
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
-    // Decided once, in turn: the event's row first, then whether it was decided.
+    // Decided once, in turn: the event's live lock first, then whether it was decided.
     super::repo::lock_event(&mut tx, event).await?;
     crate::participation::awards::write_the_record_alone(&mut tx).await?;
     let decided: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_winners WHERE event_id = $1").bind(event).fetch_one(&mut *tx).await?;
@@ -234,10 +228,7 @@ pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
 /// without logging in. Returns the link, shown to whoever made it.
 #[server(endpoint = "screen_link")]
 pub async fn make_screen_link(event: i64) -> Result<String, AppError> {
-    let info = crate::participation::api::event_for_door(event).await?;
-    let user = crate::accounts::auth::require_user().await?;
-    let state = crate::infra::request::state()?;
-    ssr::limit_runner(&state, user.id).await?;
+    let (info, user, state) = ssr::runner(event).await?;
     let key = crate::infra::secrets::random_secret();
     let mut tx = state.db.begin_write().await?;
     super::repo::set_screen_key(&mut tx, info.id, &ssr::key_hash(&key), user.id, crate::infra::clock::now()).await?;
@@ -270,6 +261,16 @@ pub mod ssr {
             return Err(AppError::Forbidden);
         }
         Ok((state, user, info))
+    }
+
+    /// One who runs the event's live part (staff, or the gathering's organizer), within
+    /// the runners' rate limit: the event, them, and the state.
+    pub async fn runner(event: i64) -> Result<(EventInfo, CurrentUser, AppState), AppError> {
+        let info = crate::participation::api::event_for_door(event).await?;
+        let user = crate::accounts::auth::require_user().await?;
+        let state = crate::infra::request::state()?;
+        limit_runner(&state, user.id).await?;
+        Ok((info, user, state))
     }
 
     /// Those running the live part act often, but not without end.
