@@ -6,7 +6,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 /// One file per namespace and language: `locales/<locale>/<namespace>.json`.
-const NAMESPACES: &[&str] = &["common", "errors", "visitor", "fan", "organizer", "staff", "email", "participation", "festival", "admission", "conversation", "clubs", "live"];
+const NAMESPACES: &[&str] = &["common", "errors", "visitor", "fan", "organizer", "staff", "email", "participation", "festival", "admission", "conversation", "clubs", "live", "sharing"];
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=migrations");

@@ -22,6 +22,7 @@ pub mod meetups;
 pub mod pages;
 pub mod participation;
 pub mod privacy;
+pub mod sharing;
 #[cfg(feature = "ssr")]
 pub mod infra;
 #[cfg(feature = "ssr")]

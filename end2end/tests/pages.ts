@@ -124,15 +124,13 @@ export async function check(page: Page, lang: Lang, url: string, shot?: string) 
   }
 }
 
-/** A fan who registered, confirmed the email and logged in with pages in `lang` (so the
- * account and its mail are in `lang` too), by field names; on a phone. */
-export async function fanIn(browser: Browser, lang: Lang, prefix: string, city: string): Promise<{ page: Page; email: string }> {
-  const page = await newPage(browser, lang, true);
-  const email = `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+/** Registers on `page` (its context keeps what the visitor arrived with), logs in and
+ * confirms the email from the mailbox, by field names. */
+export async function registerAndConfirm(page: Page, email: string, name: string, city: string) {
   await page.goto("/register");
   await expect(page.locator("#city-input")).not.toHaveAttribute("list", /.*/); // the picker is live
   await page.locator("input[name=email]").fill(email);
-  await page.locator("input[name=display_name]").fill(prefix);
+  await page.locator("input[name=display_name]").fill(name);
   await page.locator("input[name=password]").fill("a-good-password");
   await page.locator("input[name=city]").fill(city);
   await page.getByRole("option").filter({ hasText: city }).first().click();
@@ -145,5 +143,13 @@ export async function fanIn(browser: Browser, lang: Lang, prefix: string, city: 
   await page.goto(link ?? "/");
   await page.locator("main form button[type=submit]").click();
   await expect(page.getByTestId("verified")).toBeVisible();
+}
+
+/** A fan who registered, confirmed the email and logged in with pages in `lang` (so the
+ * account and its mail are in `lang` too), by field names; on a phone. */
+export async function fanIn(browser: Browser, lang: Lang, prefix: string, city: string): Promise<{ page: Page; email: string }> {
+  const page = await newPage(browser, lang, true);
+  const email = `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await registerAndConfirm(page, email, prefix, city);
   return { page, email };
 }

@@ -81,9 +81,13 @@ pub async fn register(email: String, display_name: String, password: String, cit
     let now = now();
     let new_user = NewUser { email: &email, display_name: &name, password_hash: &password_hash, home_city_id: city.id, role: Role::Fan, locale: crate::infra::locale::current() };
     let base = &state.config.public_url;
+    // A fan's link brought this visitor? It counts once they confirm (sharing::referrals).
+    let arrival = crate::sharing::arrival::arrival();
+    let logged_in = arrival.is_some() && super::auth::current_user().await?.is_some();
     let mut tx = state.db.begin_write().await?;
     let mail = match repo::insert_user(&mut tx, &new_user, now).await? {
         Some(user_id) => {
+            crate::sharing::referrals::note_registration(&mut tx, user_id, email.as_str(), arrival.clone(), logged_in, now).await?;
             let secret = tokens::issue(&mut tx, user_id, Purpose::VerifyEmail, now).await?;
             templates::verify_email(base, email.as_str(), name.as_str(), &secret)
         }
@@ -96,6 +100,9 @@ pub async fn register(email: String, display_name: String, password: String, cit
         outbox::enqueue(&mut tx, &mail, now).await?;
     }
     tx.commit().await?;
+    if arrival.is_some() {
+        crate::sharing::arrival::clear();
+    }
     session.insert(REGISTERED_EMAIL, email.as_str()).await?;
     redirect_plain_post(REGISTERED_PATH);
     Ok(email.as_str().to_string())
@@ -200,6 +207,10 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
     repo::mark_verified(&mut tx, user_id, now).await?;
     // Among the city's first verified fans? Then the early-fan badge comes with the welcome.
     crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(user_id), now, &state.config.public_url).await?;
+    // Brought by a fan's link: it counts for them now, with any badge it earns.
+    if let Some(referrer) = crate::sharing::referrals::count_confirmed(&mut tx, user_id, now).await? {
+        crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(referrer), now, &state.config.public_url).await?;
+    }
     let name = repo::contact(&mut tx, user_id).await?.map(|c| c.display_name).unwrap_or_default();
     tx.commit().await?;
     leptos_axum::redirect(super::VERIFIED_PATH);

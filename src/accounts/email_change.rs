@@ -64,6 +64,9 @@ pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
     if repo::mark_verified(&mut tx, user_id, now).await? {
         // Confirmed for the first time: as when the first link is used.
         crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(user_id), now, &state.config.public_url).await?;
+        if let Some(referrer) = crate::sharing::referrals::count_confirmed(&mut tx, user_id, now).await? {
+            crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(referrer), now, &state.config.public_url).await?;
+        }
     }
     // Links mailed to the old address stop working.
     tokens::revoke_all(&mut tx, user_id, Purpose::VerifyEmail, now).await?;

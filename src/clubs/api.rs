@@ -176,6 +176,11 @@ pub async fn load_club(city: i64) -> Result<ClubPage, AppError> {
             None => None,
         },
         staff: user.as_ref().is_some_and(|u| u.role.is_staff()),
+        top_bringers: crate::sharing::referrals::top_bringers(&state.db, city, now)
+            .await?
+            .into_iter()
+            .map(|(id, name, figure)| crate::participation::Honoured { id, name, figure, public: true })
+            .collect(),
     })
 }
 

@@ -143,6 +143,8 @@ pub struct ClubPage {
     pub me: Option<Membership>,
     /// Staff see the appointment form and every term.
     pub staff: bool,
+    /// Its fans who brought the most new fans this month (who show their page).
+    pub top_bringers: Vec<crate::participation::Honoured>,
 }
 
 /// A term as an officer, as the fan's page shows it.

@@ -99,9 +99,25 @@ pub fn local_year_start(timestamp: i64, tz: &str) -> (i32, i64) {
     (t.year(), start.map_or(0, |s| s.timestamp()))
 }
 
+/// When the month of `timestamp` began in `tz`.
+pub fn local_month_start(timestamp: i64, tz: &str) -> i64 {
+    use chrono::{Datelike, TimeZone};
+    let Some(t) = local(timestamp, tz) else { return 0 };
+    chrono::NaiveDate::from_ymd_opt(t.year(), t.month(), 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|midnight| t.timezone().from_local_datetime(&midnight).earliest())
+        .map_or(0, |s| s.timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_starts_at_local_midnight_on_the_first() {
+        // 2026-12-04 10:00 UTC is 18:00 in Shanghai; the month began 2026-11-30 16:00 UTC.
+        assert_eq!(local_month_start(1_796_378_400, "Asia/Shanghai"), 1_796_054_400);
+    }
 
     #[test]
     fn chinas_zone_is_beijing_time() {

@@ -12,6 +12,7 @@ pub async fn load_fan_page(id: i64) -> Result<FanPage, AppError> {
     let locale = crate::infra::locale::current();
     let mut page = super::repo::fan_page(&state.db, id, viewer, locale).await?.ok_or(AppError::NotFound)?;
     page.officer_terms = crate::clubs::api::officer_record(&state.db, id, locale).await?;
+    page.brought = crate::sharing::referrals::brought(&state.db, id).await?;
     Ok(page)
 }
 

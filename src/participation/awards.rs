@@ -194,6 +194,13 @@ pub async fn records(tx: &mut Tx, fans: Fans) -> Result<Vec<FanRecord>, sqlx::Er
     for (user_id, wins) in rows {
         by_user.entry(user_id).or_insert_with(|| FanRecord { user_id, ..FanRecord::default() }).quiz_wins = wins;
     }
+    // Fans brought (`sharing::referrals`): counted once the new fan confirmed their email.
+    let (condition, a, b) = fans.condition("r.referrer_id");
+    let sql = format!("SELECT r.referrer_id, COUNT(*) FROM referrals r WHERE r.counted_at IS NOT NULL AND {condition} AND $1 = $1 GROUP BY r.referrer_id");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).bind(0_i64).bind(a).bind(b).fetch_all(&mut **tx).await?;
+    for (user_id, brought) in rows {
+        by_user.entry(user_id).or_insert_with(|| FanRecord { user_id, ..FanRecord::default() }).fans_brought = brought;
+    }
     for (user_id, early) in early_fans(tx, fans).await? {
         by_user.entry(user_id).or_insert_with(|| FanRecord { user_id, ..FanRecord::default() }).early_fan = Some(early);
     }

@@ -22,6 +22,9 @@ pub struct FanRecord {
     pub early_fan: Option<(i64, i64)>,
     /// Live quizzes (智勇大冲关) the fan won (first place).
     pub quiz_wins: i64,
+    /// New fans who came through the fan's links and confirmed their email
+    /// (`sharing::referrals`).
+    pub fans_brought: i64,
 }
 
 /// How many of a city's first verified fans count as its early fans.
@@ -39,6 +42,9 @@ pub enum Badge {
     ThreeCities,
     Festival,
     QuizChampion,
+    Brought1,
+    Brought5,
+    Brought20,
 }
 
 /// One badge and when it is earned.
@@ -59,6 +65,9 @@ pub const RULES: &[Rule] = &[
     Rule { badge: Badge::Organizer10, earned: |r| r.gatherings_with_attendees >= 10 },
     Rule { badge: Badge::Festival, earned: |r| r.festivals_attended >= 1 },
     Rule { badge: Badge::QuizChampion, earned: |r| r.quiz_wins >= 1 },
+    Rule { badge: Badge::Brought1, earned: |r| r.fans_brought >= crate::sharing::BRINGER_BADGES[0] },
+    Rule { badge: Badge::Brought5, earned: |r| r.fans_brought >= crate::sharing::BRINGER_BADGES[1] },
+    Rule { badge: Badge::Brought20, earned: |r| r.fans_brought >= crate::sharing::BRINGER_BADGES[2] },
 ];
 
 /// The badges a record earns, in table order.
@@ -80,6 +89,9 @@ impl Badge {
             Badge::ThreeCities => "three_cities",
             Badge::Festival => "festival",
             Badge::QuizChampion => "quiz_champion",
+            Badge::Brought1 => "brought_1",
+            Badge::Brought5 => "brought_5",
+            Badge::Brought20 => "brought_20",
         }
     }
 
@@ -99,6 +111,9 @@ impl Badge {
             Badge::ThreeCities => td_string!(l, participation.badge.three_cities),
             Badge::Festival => td_string!(l, participation.badge.festival),
             Badge::QuizChampion => td_string!(l, participation.badge.quiz_champion),
+            Badge::Brought1 => td_string!(l, participation.badge.brought_1),
+            Badge::Brought5 => td_string!(l, participation.badge.brought_5),
+            Badge::Brought20 => td_string!(l, participation.badge.brought_20),
         }
     }
 
@@ -114,6 +129,9 @@ impl Badge {
             Badge::ThreeCities => td_string!(l, participation.badge_about.three_cities),
             Badge::Festival => td_string!(l, participation.badge_about.festival),
             Badge::QuizChampion => td_string!(l, participation.badge_about.quiz_champion),
+            Badge::Brought1 => td_string!(l, participation.badge_about.brought_1),
+            Badge::Brought5 => td_string!(l, participation.badge_about.brought_5),
+            Badge::Brought20 => td_string!(l, participation.badge_about.brought_20),
         }
     }
 }
@@ -163,6 +181,17 @@ mod tests {
     fn early_fans_and_festival_goers_are_recognised() {
         assert_eq!(earned(&record(|r| r.early_fan = Some((7, 100)))), vec![Badge::EarlyFan]);
         assert_eq!(earned(&record(|r| r.festivals_attended = 1)), vec![Badge::Festival]);
+    }
+
+    #[test]
+    fn bringing_fans_earns_badges_at_1_5_and_20() {
+        let at = |n| earned(&record(|r| r.fans_brought = n));
+        assert_eq!(at(0), vec![]);
+        assert_eq!(at(1), vec![Badge::Brought1]);
+        assert_eq!(at(4), vec![Badge::Brought1]);
+        assert_eq!(at(5), vec![Badge::Brought1, Badge::Brought5]);
+        assert_eq!(at(19).len(), 2);
+        assert_eq!(at(20), vec![Badge::Brought1, Badge::Brought5, Badge::Brought20]);
     }
 
     #[test]

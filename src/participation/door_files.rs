@@ -1,7 +1,8 @@
 //! The files only the door page, the ticket page and the live pages load, embedded in
 //! the binary: the door's script, the QR reader (WebAssembly, built from
 //! `web/qr-decoder` by build.rs), the offline helper with its service worker, and the
-//! live pages' script. No other page loads them, so the home page's budget is untouched.
+//! live pages' script; and the share button's script (`web/share.js`, loaded by pages
+//! with a share box). No other page loads them, so the home page's budget is untouched.
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,6 +14,7 @@ const DOOR_JS: &str = include_str!("../../web/door.js");
 const OFFLINE_JS: &str = include_str!("../../web/offline.js");
 const SERVICE_WORKER_JS: &str = include_str!("../../web/offline-sw.js");
 const LIVE_JS: &str = include_str!("../../web/live.js");
+const SHARE_JS: &str = include_str!("../../web/share.js");
 const QR_DECODER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qr_decoder.wasm"));
 
 /// Where the service worker is served: at the root, so it may keep `/doors/` and
@@ -42,6 +44,7 @@ static DOOR: Embedded = embedded!(DOOR_JS.as_bytes(), "text/javascript; charset=
 static OFFLINE: Embedded = embedded!(OFFLINE_JS.as_bytes(), "text/javascript; charset=utf-8");
 static WORKER: Embedded = embedded!(SERVICE_WORKER_JS.as_bytes(), "text/javascript; charset=utf-8");
 static LIVE: Embedded = embedded!(LIVE_JS.as_bytes(), "text/javascript; charset=utf-8");
+static SHARE: Embedded = embedded!(SHARE_JS.as_bytes(), "text/javascript; charset=utf-8");
 static DECODER: Embedded = embedded!(QR_DECODER_WASM, "application/wasm");
 
 fn serve(file: &'static Embedded, request: &HeaderMap) -> Response {
@@ -68,6 +71,10 @@ async fn live_script(headers: HeaderMap) -> Response {
     serve(&LIVE, &headers)
 }
 
+async fn share_script(headers: HeaderMap) -> Response {
+    serve(&SHARE, &headers)
+}
+
 async fn qr_decoder(headers: HeaderMap) -> Response {
     serve(&DECODER, &headers)
 }
@@ -88,4 +95,5 @@ pub fn routes<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         .route(crate::pages::fan::ticket::OFFLINE_SCRIPT, get(offline_script))
         .route(SERVICE_WORKER, get(service_worker))
         .route(crate::pages::live::screen::LIVE_SCRIPT, get(live_script))
+        .route(crate::components::share::SHARE_SCRIPT, get(share_script))
 }

@@ -43,6 +43,8 @@ pub struct FanPage {
     pub own: bool,
     /// The fan shows their page to everyone.
     pub public: bool,
+    /// New fans who came through their links and confirmed their email.
+    pub brought: i64,
     /// Their terms as a club officer, newest first, with what they ran.
     pub officer_terms: Vec<crate::clubs::OfficerRecord>,
 }

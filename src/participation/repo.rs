@@ -128,6 +128,7 @@ pub async fn fan_page(db: &Db, id: i64, viewer: Viewer, l: Locale) -> Result<Opt
         own,
         public,
         officer_terms: Vec::new(),
+        brought: 0,
     }))
 }
 

@@ -40,6 +40,8 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
     crate::meetups::engine::leave_upcoming_events(&mut tx, user.id).await?;
     // Then their address and words go from mail, logs and sessions; then the account.
     erase::forget(&mut tx, user.id).await?;
+    // A registration a fan's link brought, deleted within 7 days, never counted for them.
+    crate::sharing::referrals::forget_deleted(&mut tx, user.id, crate::infra::clock::now()).await?;
     repo::delete_user(&mut tx, user.id).await?;
     tx.commit().await?;
     session().await?.flush().await?;

@@ -91,6 +91,7 @@ async fn with_error_status(response: Response) -> Response {
 async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
     let flash = crate::infra::flash::read(request.headers());
+    let arrival = crate::sharing::arrival::cookie_for(&state, request.uri(), request.headers(), crate::infra::clock::now()).await;
     let shown = flash.is_some();
     let context = move || {
         provide(&state, &cities);
@@ -101,6 +102,9 @@ async fn page_handler(State(state): State<AppState>, Extension(cities): Extensio
     // Rendered whole before sending, so pages are complete without JavaScript.
     let handler = leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
     let mut response = with_page_policy(render_patiently(handler, request, RENDER_PATIENCE).await).await;
+    if let Some(arrival) = arrival {
+        response.headers_mut().append(header::SET_COOKIE, arrival);
+    }
     if shown {
         if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie()) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -193,7 +197,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         // Mail apps' one-click unsubscribe; the page at the same URL is Leptos's (GET).
         .route(crate::accounts::unsubscribe::PATH, axum::routing::post(crate::accounts::unsubscribe::one_click))
         .leptos_routes_with_handler(routes, get(page_handler));
-    let router = crate::participation::door_files::routes(router);
+    let router = crate::sharing::poster_route::routes(crate::participation::door_files::routes(router));
     static_files(router, &options)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide(&fallback_state, &fallback_cities),

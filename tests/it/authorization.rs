@@ -69,6 +69,8 @@ const TABLE: &[(&str, Rule, &[(&str, &str)])] = &[
     ("get_current_user", Rule::Anyone, &[]),
     ("load_fan_page", Rule::Anyone, &[("id", "{fan}")]),
     ("load_city_honour", Rule::Anyone, &[("city_id", "1795565")]),
+    // Only ever the caller's own code; nothing for a visitor.
+    ("load_referral_code", Rule::Anyone, &[]),
     ("register", Rule::Anyone, &[("email", "not-an-email"), ("display_name", ""), ("password", ""), ("city", "")]),
     ("login", Rule::Anyone, &[("email", "nobody@example.com"), ("password", "wrong-password")]),
     ("verify_email", Rule::Anyone, &[("token", "bogus")]),

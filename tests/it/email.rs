@@ -89,7 +89,7 @@ async fn a_ticket_arrives_with_its_qr_code_and_calendar_file(backend: Backend) {
     assert!(mail.html.contains("<img src=\"cid:ticket-qr@tongcheng\"") && mail.html.contains(&format!(">{code}</span>")), "{}", mail.html);
     // Read back like a phone would: the picture decodes to this ticket's check-in link.
     let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("a PNG");
-    let mut pixels = vec![0; reader.output_buffer_size()];
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
     let frame = reader.next_frame(&mut pixels).expect("its pixels");
     assert!(frame.width >= 240 && png.len() < 20_000, "big enough to scan, small enough to mail: {} px, {} bytes", frame.width, png.len());
     let width = frame.width as usize;

@@ -166,3 +166,40 @@ async fn ten_thousand_generated_calls_on_sqlite() {
 async fn ten_thousand_generated_calls_on_postgres() {
     common::within_limit(fuzz(Backend::Postgres)).await
 }
+
+/// The share surfaces that are not server functions: posters by any id and pages with
+/// any `?ref=` value, as a visitor and a fan. Never a 5xx; a poster is a PNG or a 404.
+async fn fuzz_share_links(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let city = app.city_id("深圳").await;
+    let event = common::published_event(&app.state.db, city, Some(5)).await.to_string();
+    let callers = [app.browser(), app.fan("fuzz-sharer@example.com", "深圳").await];
+    let handle = tokio::runtime::Handle::current();
+    let checked = tokio::task::spawn_blocking(move || {
+        let config = Config { cases: 400, failure_persistence: None, max_shrink_iters: 50, ..Config::default() };
+        let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+        let shapes = ["/meetups/{}/poster.png", "/festival/{}/poster.png", "/fans/{}/poster.png", "/where-next?ref={}", "/meetups/{}?ref={}", "/register?ref={}"];
+        runner.run(&(0..2usize, 0..shapes.len(), value(), 0..2usize), |(caller, shape, raw, real)| {
+            let filler = if real == 1 && shape == 4 { event.clone() } else { encode(&raw) };
+            let path = shapes[shape].replacen("{}", &filler, 1).replacen("{}", &encode(&raw), 1);
+            let browser = &callers[caller];
+            let (status, kind) = handle.block_on(async {
+                let response = browser.client.get(format!("{}{path}", browser.base)).header("Accept", "text/html").send().await.expect("answered");
+                let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                (response.status(), kind)
+            });
+            prop_assert!(!status.is_server_error(), "{path} -> {status}");
+            if path.contains("poster.png") && status.is_success() {
+                prop_assert_eq!(kind, "image/png");
+            }
+            Ok(())
+        })
+    })
+    .await
+    .expect("the fuzz runner");
+    if let Err(failure) = checked {
+        panic!("{failure}");
+    }
+}
+
+on_both_databases!(fuzz_share_links);

@@ -119,6 +119,12 @@ async fn typed_markup_comes_back_escaped_everywhere(backend: Backend) {
     page_safe(&fan, &format!("/meetups/{g}"), &["T1", "Q1"]).await;
     page_safe(&visitor, &format!("/fans/{fan_id}"), &["N2"]).await;
     page_safe(&fan, &format!("/meetups/{draw}"), &["M1", "MD", "K1"]).await;
+    // The posters of those pages draw the typed title as text, never as markup.
+    for (browser, path) in [(&visitor, format!("/meetups/{g}/poster.png")), (&fan, format!("/meetups/{draw}/poster.png"))] {
+        let response = browser.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"), "{path}");
+    }
     page_safe(&staff, &format!("/staff/meetups/{draw}"), &["M1", "P1"]).await;
     page_safe(&staff, "/staff/moderation", &["R1", "O1", "T1"]).await;
     page_safe(&fan, "/account", &["N2"]).await;

@@ -8,6 +8,9 @@ use common::{Backend, TestApp};
 
 on_both_databases!(public_pages_carry_their_share_card,);
 
+mod posters;
+mod referrals;
+
 /// The `content` of the page's `<meta property|name="{key}">`.
 fn meta(html: &str, key: &str) -> Option<String> {
     let at = html.find(&format!("=\"{key}\""))?;
@@ -33,7 +36,12 @@ async fn public_pages_carry_their_share_card(backend: Backend) {
         }
         assert!(meta(&html, "og:url").is_some_and(|u| u.ends_with(&path) && u.starts_with("http")), "{path}: canonical address");
         assert_eq!(meta(&html, "og:locale").as_deref(), Some("zh_CN"), "{path}");
-        assert_eq!(meta(&html, "twitter:card").as_deref(), Some("summary"), "{path}");
+        // A page with a poster shows it as the card's picture.
+        let poster = meta(&html, "og:image");
+        let card = if poster.is_some() { "summary_large_image" } else { "summary" };
+        assert_eq!(meta(&html, "twitter:card").as_deref(), Some(card), "{path}");
+        assert_eq!(poster.is_some(), path.starts_with("/meetups/"), "{path}: a poster where there is one");
+        assert!(poster.is_none_or(|p| p.starts_with("http") && p.ends_with(&format!("{path}/poster.png"))), "{path}");
         assert!(meta(&html, "og:description").is_some_and(|d| !d.is_empty()), "{path}: a description");
         let (_, english) = en.page(&path).await;
         assert_eq!(meta(&english, "og:locale").as_deref(), Some("en_US"), "{path} in English");

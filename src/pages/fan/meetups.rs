@@ -87,9 +87,10 @@ fn MeetupDetail(
     let waitlisted = page.waitlisted;
     let title = card.title.clone();
     let card_line = format!("{} · {} · {}", card.starts, card.city, card.venue);
+    let shareable = matches!(card.status, crate::meetups::EventStatus::Published | crate::meetups::EventStatus::Postponed);
     view! {
         <Title text=title.clone() />
-        <crate::components::share::ShareTags title description=card_line path=format!("/meetups/{}", card.id) />
+        <crate::components::share::ShareTags title description=card_line path=format!("/meetups/{}", card.id) image=format!("/meetups/{}/poster.png", card.id) />
         <h1>{card.title.clone()}</h1>
         <p class="when" data-testid="when">{format!("{} – {} ({})", card.starts, page.ends, page.timezone)}</p>
         <p>
@@ -114,6 +115,9 @@ fn MeetupDetail(
                 view! { <SignupBox page=page.clone() sign_up cancel /> }.into_any()
             }}
         </section>
+        {shareable.then(|| view! {
+            <crate::components::share::ShareBox title=card.title.clone() path=format!("/meetups/{}", card.id) poster=Some(format!("/meetups/{}/poster.png", card.id)) />
+        })}
         {page.admission.clone().map(|a| view! { <AdmissionRules a capacity=card.capacity /> })}
         <crate::pages::fan::conversation::ConversationSection loaded=conversation />
         {(card.kind == crate::meetups::EventKind::Gathering && page.logged_in).then(|| view! { <ReportForm id=card.id /> })}

@@ -49,7 +49,7 @@ fn Profile(fan: FanPage) -> impl IntoView {
     };
     view! {
         <Title text=title.clone() />
-        <crate::components::share::ShareTags title description=fan.city.clone() path=format!("/fans/{}", fan.id) />
+        <crate::components::share::ShareTags title description=fan.city.clone() path=format!("/fans/{}", fan.id) image=format!("/fans/{}/poster.png", fan.id) />
         <h1>{fan.name.clone()}</h1>
         <p class="fan-summary">
             <a href=format!("/cities/{}", fan.city_id)>{fan.city.clone()}</a>
@@ -57,8 +57,12 @@ fn Profile(fan: FanPage) -> impl IntoView {
             {td_string!(locale, participation.fan.member_since, since = &fan.member_since).to_string()}
         </p>
         <p class="fan-points" data-testid="fan-points"><strong>{td_string!(locale, participation.fan.points, count = fan.points).to_string()}</strong></p>
+        <p class="fan-brought" data-testid="fan-brought">{td_string!(locale, sharing.brought, count = fan.brought).to_string()}</p>
         {fan.early_fan.clone().map(|honour| view! { <p class="badge early-fan" data-testid="early-fan">{honour}</p> })}
         {visibility}
+        {(fan.public || fan.own).then(|| view! {
+            <crate::components::share::ShareBox title=fan.name.clone() path=format!("/fans/{}", fan.id) poster=Some(format!("/fans/{}/poster.png", fan.id)) />
+        })}
         {fan.no_shows.map(|n| view! { <p class="hint" data-testid="fan-no-shows">{td_string!(locale, participation.fan.no_shows, count = n).to_string()}</p> })}
         <section class="card">
             <h2>{td!(locale, participation.fan.badges)}</h2>

@@ -17,6 +17,7 @@ pub fn CityPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or_default();
     let data = Resource::new(move || (id(), query.read().get("from"), query.read().get("to")), |(id, from, to)| load_city_events(id, from, to));
     let honour = Resource::new(id, crate::participation::api::load_city_honour);
+    let standing = Resource::new(move || Some(id().to_string()), crate::staff::api::where_next);
     view! {
         <Suspense fallback=move || view! { <p>{td!(locale, visitor.loading)}</p> }>
             {move || Suspend::new(async move {
@@ -32,6 +33,22 @@ pub fn CityPage() -> impl IntoView {
                                 {move || {
                                     let city = city.clone();
                                     Suspend::new(async move { honour.await.ok().map(|h| view! { <HonourRoll honour=h city /> }) })
+                                }}
+                            </Suspense>
+                        };
+                        let (city, city_id) = (c.city.clone(), c.city_id);
+                        let goal = view! {
+                            <Suspense>
+                                {move || {
+                                    let city = city.clone();
+                                    Suspend::new(async move {
+                                        standing.await.ok().flatten().map(|s| view! {
+                                            <section class="card invite" data-testid="city-invite">
+                                                <crate::pages::visitor::where_next::CityGoal city=city.clone() verified_fans=s.city.figures.verified_fans min_fans=s.min_fans />
+                                                <crate::components::share::ShareBox title=city path=format!("/cities/{city_id}") poster=None invite=true />
+                                            </section>
+                                        })
+                                    })
                                 }}
                             </Suspense>
                         };
@@ -60,6 +77,7 @@ pub fn CityPage() -> impl IntoView {
                                     </ul>
                                 }.into_any()
                             }}
+                            {goal}
                             {roll}
                             <p class="hint calendar-feed">
                                 {td!(locale, visitor.city.calendar)} " " <a class="url" href=c.calendar_url.clone()>{c.calendar_url.clone()}</a>

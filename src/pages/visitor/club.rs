@@ -69,6 +69,7 @@ fn ClubView(c: Club, actions: ClubActions) -> impl IntoView {
         None => s.explanation,
     });
     let card_line = standing.clone().unwrap_or_else(|| title.clone());
+    let title_for_share = title.clone();
     view! {
         <Title text=title.clone() />
         <crate::components::share::ShareTags title=title.clone() description=card_line path=format!("/clubs/{}", c.city_id) />
@@ -79,6 +80,7 @@ fn ClubView(c: Club, actions: ClubActions) -> impl IntoView {
             {td_string!(locale, clubs.followers, count = c.followers)}
         </p>
         {standing.map(|s| view! { <p class="standing" data-testid="club-standing">{s}</p> })}
+        <crate::components::share::ShareBox title=title_for_share path=format!("/clubs/{}", c.city_id) poster=None invite=true />
         <Membership c=c.clone() actions />
         <section class="card">
             <h2>{td!(locale, clubs.officers)}</h2>
@@ -106,6 +108,20 @@ fn ClubView(c: Club, actions: ClubActions) -> impl IntoView {
                     <ul class="club-news" data-testid="club-news">
                         {c.news.iter().cloned().map(|n| view! { <NewsItem n moderator reporter action=actions.hide report=actions.report /> }).collect_view()}
                     </ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="card">
+            <h2>{td!(locale, sharing.top_bringers)}</h2>
+            {if c.top_bringers.is_empty() {
+                view! { <p class="hint" data-testid="top-bringers">{td!(locale, sharing.top_bringers_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="honour-list" data-testid="top-bringers">
+                        {c.top_bringers.iter().cloned().map(|p| view! {
+                            <li><a href=format!("/fans/{}", p.id)>{p.name}</a> <span class="hint">" · " {td_string!(locale, sharing.top_bringer_count, count = p.figure)}</span></li>
+                        }).collect_view()}
+                    </ol>
                 }.into_any()
             }}
         </section>

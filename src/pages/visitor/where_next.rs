@@ -1,6 +1,6 @@
 //! "Where next?": a fan's city and what it needs to host an official meetup.
 use crate::components::city_picker::CityPicker;
-use crate::i18n::{td, td_string, Locale};
+use crate::i18n::{td, td_string};
 use crate::language::use_locale;
 use crate::language::city_name;
 use crate::staff::api::where_next;
@@ -64,7 +64,6 @@ fn Standing(s: CityStanding) -> impl IntoView {
     };
     let city_href = format!("/cities/{}", f.city_id);
     let city_link = td_string!(locale, visitor.where_next.city_page, city = name.clone()).to_string();
-    let share = s.share_url.clone();
     view! {
         <section class="card" data-testid="standing">
             <h2>{name.clone()}</h2>
@@ -72,37 +71,20 @@ fn Standing(s: CityStanding) -> impl IntoView {
             <p>{format!("{fans} · {density}")}</p>
             <p>{td!(locale, visitor.where_next.bring_friends)}</p>
             <p><a href=city_href>{city_link}</a></p>
-            <div class="share">
-                <label for="share-link">{td!(locale, visitor.where_next.share)}</label>
-                <input id="share-link" type="text" readonly value=share.clone() />
-                <CopyButton locale url=share />
-            </div>
+            <CityGoal city=name.clone() verified_fans=f.verified_fans min_fans=s.min_fans />
+            <crate::components::share::ShareBox title=name.clone() path=format!("/where-next?city={}", f.city_id) poster=None invite=true />
         </section>
     }
 }
 
-/// Copies the share link: an island, the one part of this page that runs in the browser.
-#[island]
-#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-fn CopyButton(locale: Locale, url: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
-    view! {
-        <button
-            type="button"
-            class="secondary"
-            data-ready=move || ready.get().then_some("true")
-            on:click=move |_| {
-                #[cfg(feature = "hydrate")]
-                {
-                    let clipboard = window().navigator().clipboard();
-                    let _ = clipboard.write_text(&url);
-                }
-                copied.set(true);
-            }
-        >
-            {move || if copied.get() { td_string!(locale, visitor.where_next.copied) } else { td_string!(locale, visitor.where_next.copy) }}
-        </button>
-    }
+/// How many more confirmed fans the city needs to reach the planner's threshold (or
+/// that it has): the figure the invite-friends action beside it works on.
+#[component]
+pub fn CityGoal(city: String, verified_fans: i64, min_fans: i64) -> impl IntoView {
+    let locale = use_locale();
+    let text = match crate::sharing::fans_to_threshold(verified_fans, min_fans) {
+        Some(count) => td_string!(locale, sharing.goal, city = city, count = group_thousands(count)).to_string(),
+        None => td_string!(locale, sharing.goal_reached, city = city).to_string(),
+    };
+    view! { <p class="city-goal" data-testid="city-goal">{text}</p> }
 }

@@ -1,0 +1,146 @@
+//! Fans who bring fans (issue 28): a visitor who arrives through a fan's link, registers
+//! within 30 days and confirms their email counts once for that fan — never for
+//! themselves, an existing account, another alias of a counted inbox, or a registration
+//! deleted within 7 days; badges at 1, 5 and 20 come once and the backfill reproduces
+//! them; the club page names its top bringers this month.
+use crate::common::{self, Backend, Browser, TestApp};
+
+on_both_databases!(a_referral_counts_once_for_someone_else_after_confirming, registrations_that_do_not_count, badges_for_bringing_fans_come_once_and_backfill_reproduces_them);
+
+async fn code_of(fan: &Browser) -> String {
+    fan.call::<Option<String>>("load_referral_code", &[]).await.expect("a code").expect("logged in")
+}
+
+/// A visitor arriving through `code`'s link on a meetup page.
+async fn arrive(app: &TestApp, code: &str) -> Browser {
+    let visitor = app.browser();
+    let (status, _) = visitor.page(&format!("/where-next?ref={code}")).await;
+    assert!(status.is_success());
+    visitor
+}
+
+async fn register(app: &TestApp, browser: &Browser, email: &str) {
+    let _: String = browser.call("register", &[("email", email), ("display_name", "新米粉"), ("password", "password123"), ("city", "深圳")]).await.expect("register");
+    let _ = app;
+}
+
+async fn confirm(app: &TestApp, browser: &Browser, email: &str) {
+    let token = app.latest_token(email).await;
+    let _: String = browser.call("verify_email", &[("token", &token)]).await.expect("verify");
+}
+
+async fn brought(app: &TestApp, email: &str) -> i64 {
+    let id = common::moderation::user_id(app, email).await;
+    app.scalar(&format!("SELECT COUNT(*) FROM referrals WHERE referrer_id = {id} AND counted_at IS NOT NULL")).await
+}
+
+async fn a_referral_counts_once_for_someone_else_after_confirming(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sharer = app.fan("sharer@example.com", "深圳").await;
+    let code = code_of(&sharer).await;
+    let visitor = arrive(&app, &code).await;
+    register(&app, &visitor, "friend+moments@example.com").await;
+    assert_eq!(brought(&app, "sharer@example.com").await, 0, "not before the new fan confirms");
+    confirm(&app, &visitor, "friend+moments@example.com").await;
+    assert_eq!(brought(&app, "sharer@example.com").await, 1);
+    // The fan's page says so.
+    let id = common::moderation::user_id(&app, "sharer@example.com").await;
+    let (_, page) = sharer.page(&format!("/fans/{id}")).await;
+    assert!(page.contains("Fans brought: 1"), "the fan page shows it");
+    // Another alias of the same inbox, through another fan's link: not again.
+    let other = app.fan("other@example.com", "深圳").await;
+    let again = arrive(&app, &code_of(&other).await).await;
+    register(&app, &again, "friend+weibo@example.com").await;
+    confirm(&app, &again, "friend+weibo@example.com").await;
+    assert_eq!(brought(&app, "other@example.com").await, 0, "one inbox counts once");
+    // The browser that registered forgot the link: a second account from it does not count.
+    let _: () = visitor.call("logout", &[]).await.unwrap();
+    register(&app, &visitor, "second@example.com").await;
+    confirm(&app, &visitor, "second@example.com").await;
+    assert_eq!(brought(&app, "sharer@example.com").await, 1, "the arrival was used");
+    // First touch: a later link does not replace the first.
+    let first = arrive(&app, &code).await;
+    let (_, _) = first.page(&format!("/where-next?ref={}", code_of(&other).await)).await;
+    register(&app, &first, "third@example.com").await;
+    confirm(&app, &first, "third@example.com").await;
+    assert_eq!((brought(&app, "sharer@example.com").await, brought(&app, "other@example.com").await), (2, 0));
+    // Deleted within 7 days: taken back. After: it keeps counting.
+    let _: () = first.call("login", &[("email", "third@example.com"), ("password", "password123")]).await.unwrap();
+    let _: () = first.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
+    assert_eq!(brought(&app, "sharer@example.com").await, 1, "a registration deleted within 7 days never counted");
+    let _: () = visitor.call("logout", &[]).await.unwrap();
+    let _: () = visitor.call("login", &[("email", "friend+moments@example.com"), ("password", "password123")]).await.unwrap();
+    common::execute(&app.state.db, "UPDATE referrals SET registered_at = registered_at - $1", &[8 * 86_400]).await;
+    let _: () = visitor.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
+    assert_eq!(brought(&app, "sharer@example.com").await, 1, "a fan who stayed a week counts for good");
+}
+
+async fn registrations_that_do_not_count(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sharer = app.fan("li.lei@example.com", "深圳").await;
+    let code = code_of(&sharer).await;
+    // Oneself, by another alias.
+    let me = arrive(&app, &code).await;
+    register(&app, &me, "li.lei+alt@example.com").await;
+    confirm(&app, &me, "li.lei+alt@example.com").await;
+    // An existing account, logged in, registering another.
+    let existing = app.fan("existing@example.com", "深圳").await;
+    let _ = existing.page(&format!("/meetups?ref={code}")).await;
+    register(&app, &existing, "existing2@example.com").await;
+    confirm(&app, &existing, "existing2@example.com").await;
+    // An address that has an account already: nothing is registered, nothing counts.
+    let taken = arrive(&app, &code).await;
+    register(&app, &taken, "existing@example.com").await;
+    // Too late: arrived 31 days ago.
+    let mut headers = reqwest::header::HeaderMap::new();
+    let stale = tongcheng::infra::clock::now() - 31 * 86_400;
+    headers.insert(reqwest::header::COOKIE, format!("tc_ref={code}.{stale}").parse().unwrap());
+    let late = app.browser_with(headers);
+    register(&app, &late, "late@example.com").await;
+    confirm(&app, &late, "late@example.com").await;
+    // An unknown code is ignored: the visitor gets no cookie.
+    let stranger = app.browser();
+    let response = stranger.client.get(format!("{}/where-next?ref=zzzzzzzzzz", stranger.base)).send().await.unwrap();
+    assert!(response.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap_or("").starts_with("tc_ref=")), "no cookie for a code nobody has");
+    let response = stranger.client.get(format!("{}/where-next?ref={code}", stranger.base)).send().await.unwrap();
+    let cookie = response.headers().get_all("set-cookie").iter().filter_map(|c| c.to_str().ok()).find(|c| c.starts_with("tc_ref=")).map(str::to_string);
+    assert!(cookie.is_some_and(|c| c.contains("HttpOnly") && c.contains("Max-Age=2592000")), "a known code is remembered 30 days");
+    assert_eq!(brought(&app, "li.lei@example.com").await, 0, "none of these counts");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM referrals").await, 0);
+}
+
+async fn badges_for_bringing_fans_come_once_and_backfill_reproduces_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sharer = app.fan("bringer@example.com", "深圳").await;
+    let _: bool = sharer.call("set_public_profile", &[("public", "on")]).await.unwrap();
+    let code = code_of(&sharer).await;
+    for n in 1..=5 {
+        let visitor = arrive(&app, &code).await;
+        let email = format!("friend{n}@example.com");
+        register(&app, &visitor, &email).await;
+        confirm(&app, &visitor, &email).await;
+    }
+    let id = common::moderation::user_id(&app, "bringer@example.com").await;
+    let badges = |app: &TestApp| {
+        let sql = format!("SELECT COUNT(*) FROM badges WHERE user_id = {id} AND badge IN ('brought_1', 'brought_5', 'brought_20')");
+        let db = app.state.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&db).await.unwrap() }
+    };
+    assert_eq!(badges(&app).await, 2, "the badges at 1 and 5, once each");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM points_ledger WHERE user_id = {id} AND source_key LIKE 'badge:%:brought_%'")).await, 2);
+    let progress = indicatif::ProgressBar::hidden();
+    let nothing = tongcheng::participation::backfill::run(&app.state.db, tongcheng::infra::clock::now(), "http://test", &progress).await.unwrap();
+    assert!(nothing.nothing(), "a consistent record: the backfill finds nothing");
+    common::execute(&app.state.db, "DELETE FROM badges WHERE user_id = $1", &[id]).await;
+    let done = tongcheng::participation::backfill::run(&app.state.db, tongcheng::infra::clock::now(), "http://test", &progress).await.unwrap();
+    assert!(done.settled.badges_awarded >= 2, "the backfill awards them again");
+    assert_eq!(badges(&app).await, 2);
+    // The club names its top bringer this month; the city page says what it needs.
+    let city = app.city_id("深圳").await;
+    let (_, club) = app.browser().page(&format!("/clubs/{city}")).await;
+    let list = club.split("data-testid=\"top-bringers\"").nth(1).expect("the top bringers");
+    assert!(list.contains(&format!("href=\"/fans/{id}\"")), "the bringer is named");
+    let (_, page) = app.browser_in("zh-CN").page(&format!("/cities/{city}")).await;
+    assert!(page.contains("data-testid=\"city-goal\""), "the city page says how far the threshold is");
+    assert!(page.contains("data-testid=\"share-box\""), "with the invite action beside it");
+}
