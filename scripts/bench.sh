@@ -24,6 +24,8 @@
 #                               quiz question open-loop (within 10 s, within 1 s), then
 #                               LIVE_STREAMS (1,000) streams hear one change; SQLite,
 #                               PostgreSQL 1 and 2 processes
+#   scripts/bench.sh posters    posters: POSTERS (200) different posters drawn in-process, then a
+#                               fan's poster over HTTP: drawn, kept copy, 304; SQLite, PostgreSQL
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
 #                               build (BUILD=dev measures the debug build instead); fails
 #                               (exit 1, saying so) when the home page's first load is over
@@ -157,6 +159,11 @@ if [ "$what" = all ] || [ "$what" = live ]; then
   record live target/release/examples/bench_live sqlite "${LIVE_FANS:-500}" "${LIVE_STREAMS:-1000}" 1
   for processes in 1 2; do
     record live target/release/examples/bench_live postgres "${LIVE_FANS:-500}" "${LIVE_STREAMS:-1000}" "$processes"
+  done
+fi
+if [ "$what" = all ] || [ "$what" = posters ]; then
+  for backend in sqlite postgres; do
+    record posters target/release/examples/bench_posters "$backend" "${POSTERS:-200}"
   done
 fi
 psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${BENCH_DATABASE:-tongcheng_bench}"

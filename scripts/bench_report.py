@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
-ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "doors", "live", "weight"]
+ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "doors", "live", "posters", "weight"]
 
 
 def run(*command):

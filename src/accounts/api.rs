@@ -5,7 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     pub use crate::accounts::repo::{self, NewUser};
     pub use crate::accounts::tokens::{self, Purpose};
     pub use crate::accounts::{password, DisplayName, Email, NewPassword, Role, TypedPassword};
@@ -35,6 +35,22 @@ mod ssr {
         if plain_form_post() {
             leptos_axum::redirect(path);
         }
+    }
+
+    /// An address confirmed (the first link, a new address's link, a password reset's):
+    /// the first time, the account counts as a verified fan — the early-fan badge if it
+    /// is among the city's first, and for the fan whose link brought it (with any badge
+    /// that earns them).
+    pub async fn confirm_first_address(tx: &mut crate::infra::db::Tx, user_id: i64, now: i64, base_url: &str) -> Result<(), sqlx::Error> {
+        use crate::participation::awards::{settle, Fans};
+        if !repo::mark_verified(tx, user_id, now).await? {
+            return Ok(());
+        }
+        settle(tx, Fans::One(user_id), now, base_url).await?;
+        if let Some(referrer) = crate::sharing::referrals::count_confirmed(tx, user_id, now).await? {
+            settle(tx, Fans::One(referrer), now, base_url).await?;
+        }
+        Ok(())
     }
 
     pub fn parse_city<'a>(cities: &'a [CityOption], raw: &str) -> Result<&'a CityOption, crate::language::Text> {
@@ -204,13 +220,7 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
     let now = now();
     let mut tx = state.db.begin_write().await?;
     let user_id = tokens::consume(&mut tx, &token, Purpose::VerifyEmail, now).await?.ok_or(AppError::InvalidLink)?;
-    repo::mark_verified(&mut tx, user_id, now).await?;
-    // Among the city's first verified fans? Then the early-fan badge comes with the welcome.
-    crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(user_id), now, &state.config.public_url).await?;
-    // Brought by a fan's link: it counts for them now, with any badge it earns.
-    if let Some(referrer) = crate::sharing::referrals::count_confirmed(&mut tx, user_id, now).await? {
-        crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(referrer), now, &state.config.public_url).await?;
-    }
+    confirm_first_address(&mut tx, user_id, now, &state.config.public_url).await?;
     let name = repo::contact(&mut tx, user_id).await?.map(|c| c.display_name).unwrap_or_default();
     tx.commit().await?;
     leptos_axum::redirect(super::VERIFIED_PATH);
@@ -279,7 +289,8 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     // Older links in the inbox stop working too.
     tokens::revoke_all(&mut tx, user_id, Purpose::ResetPassword, now).await?;
     repo::set_password(&mut tx, user_id, &password_hash, now).await?;
-    repo::mark_verified(&mut tx, user_id, now).await?;
+    // The link came to the inbox: that confirms it, as the first link would have.
+    confirm_first_address(&mut tx, user_id, now, &state.config.public_url).await?;
     tx.commit().await?;
     leptos_axum::redirect("/login?reset=done");
     Ok(())

@@ -51,7 +51,6 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
 /// it, counting it as confirmed. Returns the new address.
 #[server(endpoint = "confirm_email_change")]
 pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
-    use crate::accounts::repo;
     use crate::accounts::tokens::{self, Purpose};
     let state = crate::infra::request::state()?;
     let now = crate::infra::clock::now();
@@ -61,13 +60,8 @@ pub async fn confirm_email_change(token: String) -> Result<String, AppError> {
         Switched::Taken => return Err(AppError::field("new_email", crate::msg!(errors.email_taken_meanwhile))),
         Switched::InvalidLink => return Err(AppError::InvalidLink),
     };
-    if repo::mark_verified(&mut tx, user_id, now).await? {
-        // Confirmed for the first time: as when the first link is used.
-        crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(user_id), now, &state.config.public_url).await?;
-        if let Some(referrer) = crate::sharing::referrals::count_confirmed(&mut tx, user_id, now).await? {
-            crate::participation::awards::settle(&mut tx, crate::participation::awards::Fans::One(referrer), now, &state.config.public_url).await?;
-        }
-    }
+    // Confirmed for the first time? As when the first link is used.
+    crate::accounts::api::ssr::confirm_first_address(&mut tx, user_id, now, &state.config.public_url).await?;
     // Links mailed to the old address stop working.
     tokens::revoke_all(&mut tx, user_id, Purpose::VerifyEmail, now).await?;
     tokens::revoke_all(&mut tx, user_id, Purpose::ResetPassword, now).await?;
@@ -126,11 +120,12 @@ async fn finish(tx: &mut crate::infra::db::Tx, secret: &str, now: i64) -> Result
     if holder.is_some() {
         return Ok(Switched::Taken);
     }
-    let moved = sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3 AND email = $4")
+    let moved = sqlx::query("UPDATE users SET email = $1, updated_at = $2, inbox = $5 WHERE id = $3 AND email = $4")
         .bind(&new)
         .bind(now)
         .bind(user_id)
         .bind(&old)
+        .bind(crate::sharing::inbox::normalize(&new))
         .execute(&mut **tx)
         .await;
     match moved {

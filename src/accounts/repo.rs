@@ -26,8 +26,8 @@ pub struct NewUser<'a> {
 pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: i64) -> Result<Option<i64>, sqlx::Error> {
     // With its secret for unsubscribe links (see `accounts::unsubscribe`).
     let sql = format!(
-        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, created_at, updated_at, unsubscribe_token) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, {}) ON CONFLICT (email) DO NOTHING RETURNING id",
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, created_at, updated_at, inbox, unsubscribe_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, {}) ON CONFLICT (email) DO NOTHING RETURNING id",
         tx.dialect.random_token()
     );
     sqlx::query_scalar(&sql)
@@ -38,6 +38,8 @@ pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: i64) -> Result<Op
     .bind(user.role.as_str())
     .bind(user.locale.as_str())
     .bind(now)
+    // Which inbox it is, however spelt (sharing: aliases of an account are not new fans).
+    .bind(crate::sharing::inbox::normalize(user.email.as_str()))
     .fetch_optional(&mut **tx)
     .await
 }

@@ -26,7 +26,7 @@ pub fn card_text(text: &str) -> String {
 
 /// The tags of a public page at `path` ("/meetups/12").
 #[component]
-pub fn ShareTags(#[prop(into)] title: String, #[prop(into)] description: String, path: String, #[prop(optional)] image: Option<String>) -> impl IntoView {
+pub fn ShareTags(#[prop(into)] title: String, #[prop(into)] description: String, path: String, #[prop(default = None)] image: Option<String>) -> impl IntoView {
     let locale = use_locale();
     let url = format!("{}{path}", public_url());
     let image = image.map(|image| format!("{}{image}", public_url()));

@@ -45,6 +45,9 @@ pub enum Limit {
     LiveAnswer,
     /// Those running the live part: items saved, opened, closed, copied; draws.
     LiveRun,
+    /// New posters drawn for one client (kept ones and "not modified" are free): a fan
+    /// sharing a few events, not a crawler making the server draw every poster.
+    PosterDraw,
 }
 
 impl Limit {
@@ -65,6 +68,7 @@ impl Limit {
             Limit::DoorSync => "door_sync",
             Limit::LiveAnswer => "live_answer",
             Limit::LiveRun => "live_run",
+            Limit::PosterDraw => "poster_draw",
         }
     }
 
@@ -87,6 +91,7 @@ impl Limit {
             Limit::DoorSync => (600, 300),
             Limit::LiveAnswer => (60, 60),
             Limit::LiveRun => (300, 600),
+            Limit::PosterDraw => (60, 600),
         }
     }
 }

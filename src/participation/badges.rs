@@ -47,6 +47,10 @@ pub enum Badge {
     Brought20,
 }
 
+/// The stored names of the badges for fans brought, in the order of
+/// `sharing::BRINGER_BADGES` (taken back with a referral withdrawn within its grace).
+pub const BRINGER_BADGE_KEYS: [&str; 3] = ["brought_1", "brought_5", "brought_20"];
+
 /// One badge and when it is earned.
 pub struct Rule {
     pub badge: Badge,
@@ -89,9 +93,9 @@ impl Badge {
             Badge::ThreeCities => "three_cities",
             Badge::Festival => "festival",
             Badge::QuizChampion => "quiz_champion",
-            Badge::Brought1 => "brought_1",
-            Badge::Brought5 => "brought_5",
-            Badge::Brought20 => "brought_20",
+            Badge::Brought1 => BRINGER_BADGE_KEYS[0],
+            Badge::Brought5 => BRINGER_BADGE_KEYS[1],
+            Badge::Brought20 => BRINGER_BADGE_KEYS[2],
         }
     }
 

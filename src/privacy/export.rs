@@ -62,6 +62,10 @@ const SECTIONS: &[(&str, &str)] = &[
          WHERE organizer_id = $1 ORDER BY id",
     ),
     ("email_changes", "SELECT old_email, new_email, created_at, confirmed_at FROM email_changes WHERE user_id = $1 ORDER BY created_at"),
+    // Sharing: the fan's code, the fans they brought (when, never who), and how they came.
+    ("referral_code", "SELECT code, created_at FROM referral_codes WHERE user_id = $1"),
+    ("fans_brought", "SELECT registered_at, counted_at, withdrawn_at FROM referrals WHERE referrer_id = $1 ORDER BY id"),
+    ("brought_by_a_fan", "SELECT arrived_at, registered_at, counted_at FROM referrals WHERE fan_id = $1"),
 ];
 
 const ACCOUNT: &str = "SELECT u.id, u.email, u.display_name, u.role, u.locale, u.home_city_id, c.name_zh AS home_city_zh, \

@@ -204,8 +204,9 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
             shell,
         ))
         .layer(Extension(cities))
-        // Pages and answers depend on the session: never reused without asking.
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        // Pages and answers depend on the session (a fan's page carries their referral
+        // code): never reused without asking, never kept by a shared cache.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))
         // brotli or gzip for HTML, JSON and uncompressed files (precompressed ones pass as they are).
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -32,10 +32,10 @@ pub struct PosterText {
     pub url: String,
 }
 
-/// Text as SVG takes it: escaped like HTML; control characters (not XML) as spaces, so
-/// a title cannot break the drawing.
+/// Text as SVG takes it: escaped like HTML; what XML does not allow (control
+/// characters, U+FFFE, U+FFFF) as spaces, so no title can break the drawing.
 fn escape(text: &str) -> String {
-    crate::text::escape(&text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>())
+    crate::text::escape(&text.chars().map(|c| if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') { ' ' } else { c }).collect::<String>())
 }
 
 /// The width of `c` in ems, near enough to break lines (CJK is square, Latin narrower).
@@ -127,34 +127,49 @@ static FONTS: LazyLock<Arc<resvg::usvg::fontdb::Database>> = LazyLock::new(|| {
     Arc::new(fonts)
 });
 
-/// A drawn poster: its PNG and the digest naming it (the ETag).
+/// A poster ready to draw: its SVG, and the digest naming it (the ETag) — known before
+/// drawing, so a browser that has it is answered without drawing anything.
 #[derive(Debug, Clone)]
-pub struct Drawn {
-    pub png: Arc<Vec<u8>>,
+pub struct Prepared {
+    pub svg: String,
+    pub title: String,
     pub digest: String,
 }
 
-/// Posters kept by their SVG's digest; emptied when full (they are cheap to draw again).
-static DRAWN: LazyLock<Mutex<HashMap<String, Arc<Vec<u8>>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+pub fn prepare(p: &PosterText) -> Prepared {
+    let svg = svg(p);
+    Prepared { digest: crate::infra::secrets::digest(&svg), svg, title: p.title.clone() }
+}
+
+/// Posters drawn, by digest, with when each was last wanted: the least recently wanted
+/// goes when full.
+static DRAWN: LazyLock<Mutex<HashMap<String, (Arc<Vec<u8>>, u64)>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static TICK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 const KEPT: usize = 512;
 
-/// The poster's PNG, from the cache when this SVG was drawn before.
-pub fn draw(p: &PosterText) -> Result<Drawn, String> {
-    let svg = svg(p);
-    let digest = crate::infra::secrets::digest(&svg);
-    let kept = DRAWN.lock().unwrap_or_else(|e| e.into_inner()).get(&digest).cloned();
-    if let Some(png) = kept {
-        metrics::counter!("tongcheng_posters_total", "cache" => "hit").increment(1);
-        return Ok(Drawn { png, digest });
-    }
-    let png = Arc::new(render(&svg, &p.title)?);
+/// The kept PNG of this poster, if it was drawn before.
+pub fn kept(prepared: &Prepared) -> Option<Arc<Vec<u8>>> {
+    let tick = TICK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut drawn = DRAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let entry = drawn.get_mut(&prepared.digest)?;
+    entry.1 = tick;
+    metrics::counter!("tongcheng_posters_total", "cache" => "hit").increment(1);
+    Some(entry.0.clone())
+}
+
+/// Draws the poster (CPU-bound: call it off the async workers) and keeps it.
+pub fn draw(prepared: &Prepared) -> Result<Arc<Vec<u8>>, String> {
+    let png = Arc::new(render(&prepared.svg, &prepared.title)?);
     metrics::counter!("tongcheng_posters_total", "cache" => "miss").increment(1);
+    let tick = TICK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut drawn = DRAWN.lock().unwrap_or_else(|e| e.into_inner());
     if drawn.len() >= KEPT {
-        drawn.clear();
+        if let Some(oldest) = drawn.iter().min_by_key(|(_, (_, used))| *used).map(|(digest, _)| digest.clone()) {
+            drawn.remove(&oldest);
+        }
     }
-    drawn.insert(digest.clone(), png.clone());
-    Ok(Drawn { png, digest })
+    drawn.insert(prepared.digest.clone(), (png.clone(), tick));
+    Ok(png)
 }
 
 /// Draws `svg` as an opaque RGB PNG whose `Title` text chunk is `title`.
@@ -211,13 +226,23 @@ mod tests {
     #[test]
     fn the_poster_is_a_phone_sized_png_and_the_same_poster_is_drawn_once() {
         let title = format!("缓存测试 {}", std::process::id());
-        let first = draw(&poster(&title)).expect("drawn");
-        let again = draw(&poster(&title)).expect("drawn");
-        assert!(Arc::ptr_eq(&first.png, &again.png), "the second is the kept one");
-        let changed = draw(&poster(&format!("{title}!"))).expect("drawn");
-        assert_ne!(changed.digest, first.digest);
-        let info = png::Decoder::new(std::io::Cursor::new(first.png.as_slice())).read_info().expect("a PNG");
+        let first = prepare(&poster(&title));
+        assert!(kept(&first).is_none(), "not drawn yet");
+        let png = draw(&first).expect("drawn");
+        let again = prepare(&poster(&title));
+        assert_eq!(again.digest, first.digest, "the same poster, the same name");
+        assert!(kept(&again).is_some_and(|k| Arc::ptr_eq(&k, &png)), "the second is the kept one");
+        assert_ne!(prepare(&poster(&format!("{title}!"))).digest, first.digest, "a change is a new poster");
+        let info = png::Decoder::new(std::io::Cursor::new(png.as_slice())).read_info().expect("a PNG");
         assert_eq!((info.info().width, info.info().height), (WIDTH, HEIGHT));
-        assert!(first.png.len() < 150 * 1024, "{} bytes", first.png.len());
+        assert!(png.len() < 150 * 1024, "{} bytes", png.len());
+    }
+
+    #[test]
+    fn characters_xml_refuses_are_drawn_as_spaces() {
+        for odd in ["\u{FFFE}", "\u{FFFF}", "\u{0}", "\u{1b}[31m", "\u{7f}"] {
+            let p = prepare(&poster(&format!("标题{odd}标题")));
+            assert!(render(&p.svg, &p.title).is_ok(), "{odd:?}");
+        }
     }
 }

@@ -7,11 +7,13 @@ use crate::infra::clock::{format_local, now};
 use crate::infra::state::AppState;
 use crate::language::city_name;
 use crate::meetups::{EventKind, EventStatus};
-use axum::extract::{Path, State};
+use crate::infra::rate_limit::{address_key, client_address, Limit};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use std::net::SocketAddr;
 use tower_sessions::Session;
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
@@ -29,33 +31,62 @@ fn internal(error: impl std::fmt::Display) -> Response {
 /// The reader's link to `path`: with their code when logged in.
 async fn link(state: &AppState, session: &Session, path: &str) -> Result<String, sqlx::Error> {
     let url = format!("{}{path}", state.config.public_url);
-    match crate::accounts::auth::user_of_session(&state.db, session).await {
+    match crate::accounts::auth::user_of_session(&state.db, session).await.filter(|u| u.email_verified) {
         Some(user) => Ok(super::with_ref(&url, Some(&super::referrals::code_for(&state.db, user.id, now()).await?))),
         None => Ok(url),
     }
 }
 
-/// Sends the poster (or "not modified" when the browser has this one).
-fn send(text: &PosterText, headers: &HeaderMap) -> Response {
-    let drawn = match poster::draw(text) {
-        Ok(drawn) => drawn,
-        Err(e) => return internal(e),
-    };
-    let tag = format!("\"{}\"", &drawn.digest[..32]);
+/// Posters drawn at once in this process: drawing takes a core for a few milliseconds,
+/// and the site's other requests keep the other.
+static DRAWING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// The client, for the rate limit on drawing (as `infra::request::client_key`).
+fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    address_key(client_address(peer.ip(), forwarded, &state.config.trusted_proxies))
+}
+
+/// Sends the poster: "not modified" when the browser has this one, the kept copy when
+/// it was drawn before, else drawn now (off the async workers, one at a time, within
+/// the client's allowance of new posters).
+async fn send(state: &AppState, peer: SocketAddr, text: &PosterText, headers: &HeaderMap) -> Response {
+    let prepared = poster::prepare(text);
+    let tag = format!("\"{}\"", &prepared.digest[..32]);
     // Per reader (their referral), so private; revalidated, so a changed event shows.
     let cache = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"))];
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
         return (StatusCode::NOT_MODIFIED, cache, [(header::ETAG, tag)]).into_response();
     }
-    let png = drawn.png.as_ref().clone();
-    (cache, [(header::CONTENT_TYPE, "image/png".to_string()), (header::ETAG, tag)], png).into_response()
+    let png = match poster::kept(&prepared) {
+        Some(png) => png,
+        None => {
+            if let Err(e) = state.rate_limits.check(&state.db, Limit::PosterDraw, &[client(state, peer, headers)]).await {
+                return e.into_response();
+            }
+            let Ok(_turn) = DRAWING.acquire().await else { return internal("drawing closed") };
+            match tokio::task::spawn_blocking(move || poster::draw(&prepared)).await {
+                Ok(Ok(png)) => png,
+                Ok(Err(e)) => return internal(e),
+                Err(e) => return internal(e),
+            }
+        }
+    };
+    (cache, [(header::CONTENT_TYPE, "image/png".to_string()), (header::ETAG, tag)], png.as_ref().clone()).into_response()
 }
 
 fn call(l: Locale) -> String {
     td_string!(l, sharing.poster.call).to_string()
 }
 
-async fn meetup_poster(State(state): State<AppState>, Extension(l): Extension<Locale>, session: Session, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+async fn meetup_poster(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(l): Extension<Locale>,
+    session: Session,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
     let event = match crate::meetups::repo::event_info(&state.db.pool, id).await {
         Ok(Some(e)) if matches!(e.status, EventStatus::Published | EventStatus::Postponed) => e,
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),
@@ -85,7 +116,7 @@ async fn meetup_poster(State(state): State<AppState>, Extension(l): Extension<Lo
         Err(e) => return internal(e),
     };
     let text = PosterText { community: community(l), kind: kind.into(), title: event.title, lines, call: call(l), url };
-    send(&text, &headers)
+    send(&state, peer, &text, &headers).await
 }
 
 /// "12 seats left", "full: waiting list open", "sign up for the draw", "open to all".
@@ -102,15 +133,25 @@ fn community(l: Locale) -> String {
     td_string!(l, common.site.name).to_string()
 }
 
-async fn festival_poster(State(state): State<AppState>, Extension(l): Extension<Locale>, session: Session, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let festival: Option<(String, String)> = match sqlx::query_as("SELECT name, festival_day FROM festivals WHERE id = $1").bind(id).fetch_optional(&state.db.pool).await {
-        Ok(f) => f,
-        Err(e) => return internal(e),
-    };
-    let Some((name, day)) = festival else { return StatusCode::NOT_FOUND.into_response() };
+async fn festival_poster(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(l): Extension<Locale>,
+    session: Session,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let festival: Option<(String, String, Option<i64>)> =
+        match sqlx::query_as("SELECT name, festival_day, invited_at FROM festivals WHERE id = $1").bind(id).fetch_optional(&state.db.pool).await {
+            Ok(f) => f,
+            Err(e) => return internal(e),
+        };
+    // Announced festivals only (as its page): one staff are still planning is nobody's yet.
+    let staff = crate::accounts::auth::user_of_session(&state.db, &session).await.is_some_and(|u| u.role.is_staff());
+    let Some((name, day, _)) = festival.filter(|f| f.2.is_some() || staff) else { return StatusCode::NOT_FOUND.into_response() };
     let sessions: Result<(i64, i64, i64, i64), _> = sqlx::query_as(
         "SELECT COUNT(*), COUNT(DISTINCT city_id), CAST(COALESCE(SUM(capacity), 0) AS BIGINT), CAST(COALESCE(SUM(confirmed_count), 0) AS BIGINT) \
-         FROM events WHERE festival_id = $1 AND status = 'published'",
+         FROM events WHERE festival_id = $1 AND status IN ('published', 'postponed')",
     )
     .bind(id)
     .fetch_one(&state.db.pool)
@@ -128,10 +169,17 @@ async fn festival_poster(State(state): State<AppState>, Extension(l): Extension<
         Err(e) => return internal(e),
     };
     let text = PosterText { community: community(l), kind: td_string!(l, sharing.poster.kind_festival).into(), title: name, lines, call: call(l), url };
-    send(&text, &headers)
+    send(&state, peer, &text, &headers).await
 }
 
-async fn fan_poster(State(state): State<AppState>, Extension(l): Extension<Locale>, session: Session, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+async fn fan_poster(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(l): Extension<Locale>,
+    session: Session,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
     let viewer = crate::accounts::auth::user_of_session(&state.db, &session).await;
     let fan: Option<(String, i64, String, String)> = match sqlx::query_as(
         "SELECT u.display_name, u.public_profile, c.name_zh, c.name_en FROM users u JOIN cities c ON c.id = u.home_city_id \
@@ -172,5 +220,5 @@ async fn fan_poster(State(state): State<AppState>, Extension(l): Extension<Local
         Err(e) => return internal(e),
     };
     let text = PosterText { community: community(l), kind: td_string!(l, sharing.poster.kind_fan).into(), title: name, lines, call: call(l), url };
-    send(&text, &headers)
+    send(&state, peer, &text, &headers).await
 }

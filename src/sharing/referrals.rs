@@ -32,35 +32,58 @@ pub async fn code_for(db: &Db, user_id: i64, now: i64) -> Result<String, sqlx::E
     Err(sqlx::Error::RowNotFound)
 }
 
-/// The fan whose code this is, if any: (id, email).
-pub async fn referrer(db: &Db, code: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT u.id, u.email FROM referral_codes r JOIN users u ON u.id = r.user_id WHERE r.code = $1")
+/// The verified fan whose code this is, if any.
+pub async fn referrer(db: &Db, code: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT u.id FROM referral_codes r JOIN users u ON u.id = r.user_id WHERE r.code = $1 AND u.email_verified_at IS NOT NULL")
         .bind(code)
         .fetch_optional(&db.pool)
         .await
 }
 
+/// The stored name of an inbox: a digest salted with this install's own secret, so the
+/// row a deleted account leaves behind does not give its address away to a guess.
+async fn inbox_key(tx: &mut Tx, inbox: &str) -> Result<String, sqlx::Error> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('referral_salt', $1) ON CONFLICT (key) DO NOTHING")
+        .bind(crate::infra::secrets::random_secret())
+        .execute(&mut **tx)
+        .await?;
+    let salt: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'referral_salt'").fetch_one(&mut **tx).await?;
+    Ok(digest(&format!("{salt}:{inbox}")))
+}
+
+/// Whether another account (the referrer's included) has this inbox: an alias of an
+/// existing account is never a new fan.
+async fn inbox_has_another_account(tx: &mut Tx, inbox: &str, fan_id: i64) -> Result<bool, sqlx::Error> {
+    let other: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE inbox = $1 AND id <> $2 LIMIT 1").bind(inbox).bind(fan_id).fetch_optional(&mut **tx).await?;
+    Ok(other.is_some())
+}
+
 /// At registration (in its transaction): notes that the link of the fan with `code`
-/// brought the new account, if the rule lets it count. `true` if noted.
+/// brought the new account, if the rules let it count. `true` if noted.
 pub async fn note_registration(tx: &mut Tx, fan_id: i64, fan_email: &str, arrival: Option<(String, i64)>, logged_in: bool, now: i64) -> Result<bool, sqlx::Error> {
     let Some((code, arrived_at)) = arrival else { return Ok(false) };
-    let referrer: Option<(i64, String)> =
-        sqlx::query_as("SELECT u.id, u.email FROM referral_codes r JOIN users u ON u.id = r.user_id WHERE r.code = $1")
-            .bind(&code)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let referrer: Option<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM referral_codes r JOIN users u ON u.id = r.user_id WHERE r.code = $1 AND u.email_verified_at IS NOT NULL",
+    )
+    .bind(&code)
+    .fetch_optional(&mut **tx)
+    .await?;
     let Some((referrer_id, referrer_email)) = referrer else { return Ok(false) };
     let new_inbox = inbox::normalize(fan_email);
-    if super::referral_rule(arrived_at, now, &inbox::normalize(&referrer_email), &new_inbox, logged_in).is_err() || referrer_id == fan_id {
+    if super::referral_rule(arrived_at, now, &inbox::normalize(&referrer_email), &new_inbox, logged_in).is_err()
+        || referrer_id == fan_id
+        || inbox_has_another_account(tx, &new_inbox, fan_id).await?
+    {
         return Ok(false);
     }
     // One row per inbox ever: an alias of an inbox already brought does not count again.
+    let key = inbox_key(tx, &new_inbox).await?;
     let noted = sqlx::query(
         "INSERT INTO referrals (referrer_id, fan_id, inbox, arrived_at, registered_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
     .bind(referrer_id)
     .bind(fan_id)
-    .bind(digest(&new_inbox))
+    .bind(key)
     .bind(arrived_at)
     .bind(now)
     .execute(&mut **tx)
@@ -69,34 +92,57 @@ pub async fn note_registration(tx: &mut Tx, fan_id: i64, fan_email: &str, arriva
 }
 
 /// When the new fan confirms an address: from now on they count. The address confirmed
-/// is the one checked (it may have been changed since registering): the referrer's own
-/// inbox, or one already brought, takes the referral back. Returns the referrer to
-/// settle (their badges), once.
+/// is the one checked (it may have been changed since registering): another account's
+/// inbox (the referrer's included), or one already brought, withdraws the referral.
+/// Returns the referrer to settle (their badges), once.
 pub async fn count_confirmed(tx: &mut Tx, fan_id: i64, now: i64) -> Result<Option<i64>, sqlx::Error> {
     let row: Option<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT r.id, r.referrer_id, u.email, b.email FROM referrals r JOIN users u ON u.id = r.fan_id JOIN users b ON b.id = r.referrer_id \
-         WHERE r.fan_id = $1 AND r.counted_at IS NULL",
+        "SELECT r.id, r.referrer_id, r.inbox, u.email FROM referrals r JOIN users u ON u.id = r.fan_id \
+         WHERE r.fan_id = $1 AND r.counted_at IS NULL AND r.withdrawn_at IS NULL",
     )
     .bind(fan_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((id, referrer, email, referrer_email)) = row else { return Ok(None) };
+    let Some((id, referrer, noted, email)) = row else { return Ok(None) };
     let inbox = inbox::normalize(&email);
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM referrals WHERE inbox = $1 AND id <> $2").bind(digest(&inbox)).bind(id).fetch_optional(&mut **tx).await?;
-    if taken.is_some() || inbox == inbox::normalize(&referrer_email) {
-        sqlx::query("DELETE FROM referrals WHERE id = $1").bind(id).execute(&mut **tx).await?;
+    let key = inbox_key(tx, &inbox).await?;
+    let mut counts = !inbox_has_another_account(tx, &inbox, fan_id).await?;
+    if counts && key != noted {
+        // Another registration may be noting this inbox right now: the unique index
+        // decides, and losing is "brought already", not an error.
+        sqlx::query("SAVEPOINT referral_inbox").execute(&mut **tx).await?;
+        match sqlx::query("UPDATE referrals SET inbox = $1 WHERE id = $2").bind(&key).bind(id).execute(&mut **tx).await {
+            Ok(_) => sqlx::query("RELEASE SAVEPOINT referral_inbox").execute(&mut **tx).await.map(|_| ())?,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                sqlx::query("ROLLBACK TO SAVEPOINT referral_inbox").execute(&mut **tx).await?;
+                counts = false;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !counts {
+        sqlx::query("UPDATE referrals SET withdrawn_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
         return Ok(None);
     }
-    sqlx::query("UPDATE referrals SET counted_at = $1, inbox = $2 WHERE id = $3").bind(now).bind(digest(&inbox)).bind(id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE referrals SET counted_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut **tx).await?;
     Ok(Some(referrer))
 }
 
-/// Before an account is deleted: a registration younger than the grace period never
-/// counted; an older one keeps counting (the row loses its fan by `ON DELETE SET NULL`).
+/// Before an account is deleted: a registration younger than the grace period is
+/// withdrawn (its inbox stays used: brought once is brought), and the bringer's badges
+/// it alone earned are taken back with their points; an older one keeps counting (the
+/// row loses its fan by `ON DELETE SET NULL`).
 pub async fn forget_deleted(tx: &mut Tx, fan_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    let registered: Option<i64> = sqlx::query_scalar("SELECT registered_at FROM referrals WHERE fan_id = $1").bind(fan_id).fetch_optional(&mut **tx).await?;
-    if registered.is_some_and(|at| super::deletion_takes_back(at, now)) {
-        sqlx::query("DELETE FROM referrals WHERE fan_id = $1").bind(fan_id).execute(&mut **tx).await?;
+    let row: Option<(i64, i64)> = sqlx::query_as("SELECT referrer_id, registered_at FROM referrals WHERE fan_id = $1").bind(fan_id).fetch_optional(&mut **tx).await?;
+    let Some((referrer, _)) = row.filter(|(_, registered_at)| super::deletion_takes_back(*registered_at, now)) else { return Ok(()) };
+    crate::participation::awards::write_the_record_alone(tx).await?;
+    sqlx::query("UPDATE referrals SET counted_at = NULL, withdrawn_at = $1 WHERE fan_id = $2").bind(now).bind(fan_id).execute(&mut **tx).await?;
+    let brought: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE referrer_id = $1 AND counted_at IS NOT NULL").bind(referrer).fetch_one(&mut **tx).await?;
+    for (threshold, badge) in super::BRINGER_BADGES.iter().zip(crate::participation::badges::BRINGER_BADGE_KEYS) {
+        if brought < *threshold {
+            sqlx::query("DELETE FROM badges WHERE user_id = $1 AND badge = $2").bind(referrer).bind(badge).execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM points_ledger WHERE source_key = $1").bind(format!("badge:{referrer}:{badge}")).execute(&mut **tx).await?;
+        }
     }
     Ok(())
 }
@@ -116,7 +162,7 @@ pub async fn top_bringers(db: &Db, city_id: i64, now: i64) -> Result<Vec<(i64, S
     let since = crate::infra::clock::local_month_start(now, tz.as_deref().unwrap_or("Asia/Shanghai"));
     sqlx::query_as(
         "SELECT u.id, u.display_name, COUNT(*) AS n FROM referrals r JOIN users u ON u.id = r.referrer_id \
-         WHERE u.home_city_id = $1 AND u.public_profile = 1 AND r.counted_at >= $2 \
+         WHERE u.home_city_id = $1 AND u.public_profile = 1 AND u.email_verified_at IS NOT NULL AND r.counted_at >= $2 \
          GROUP BY u.id, u.display_name ORDER BY n DESC, u.id LIMIT $3",
     )
     .bind(city_id)

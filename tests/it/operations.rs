@@ -60,7 +60,7 @@ async fn pages_are_compressed_and_revalidated(backend: Backend) {
     for encoding in ["br", "gzip"] {
         let response = page(encoding).await.expect("page");
         assert_eq!(response.headers()["content-encoding"], encoding);
-        assert_eq!(response.headers()["cache-control"], "no-cache");
+        assert_eq!(response.headers()["cache-control"], "private, no-cache");
         let vary: Vec<&str> = response.headers().get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect();
         assert!(vary.iter().any(|v| v.contains("Accept-Language")), "{vary:?}");
         let sent = response.bytes().await.expect("body").len();

@@ -56,7 +56,7 @@ fn Festival(page: Page, sign_up: ServerAction<SignUp>, switch: ServerAction<Swit
     let next = format!("/login?next=/festival/{}", page.id);
     view! {
         <Title text=page.name.clone() />
-        <crate::components::share::ShareTags title=page.name.clone() description=td_string!(locale, festival.day, day = page.day.clone()).to_string() path=format!("/festival/{}", page.id) image=format!("/festival/{}/poster.png", page.id) />
+        <crate::components::share::ShareTags title=page.name.clone() description=td_string!(locale, festival.day, day = page.day.clone()).to_string() path=format!("/festival/{}", page.id) image=Some(format!("/festival/{}/poster.png", page.id)) />
         <h1>{page.name.clone()}</h1>
         <p class="when" data-testid="festival-day">{td_string!(locale, festival.day, day = page.day.clone())}</p>
         <crate::components::share::ShareBox title=page.name.clone() path=format!("/festival/{}", page.id) poster=Some(format!("/festival/{}/poster.png", page.id)) />

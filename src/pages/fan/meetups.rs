@@ -90,7 +90,7 @@ fn MeetupDetail(
     let shareable = matches!(card.status, crate::meetups::EventStatus::Published | crate::meetups::EventStatus::Postponed);
     view! {
         <Title text=title.clone() />
-        <crate::components::share::ShareTags title description=card_line path=format!("/meetups/{}", card.id) image=format!("/meetups/{}/poster.png", card.id) />
+        <crate::components::share::ShareTags title description=card_line path=format!("/meetups/{}", card.id) image=shareable.then(|| format!("/meetups/{}/poster.png", card.id)) />
         <h1>{card.title.clone()}</h1>
         <p class="when" data-testid="when">{format!("{} – {} ({})", card.starts, page.ends, page.timezone)}</p>
         <p>

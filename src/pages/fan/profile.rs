@@ -49,7 +49,7 @@ fn Profile(fan: FanPage) -> impl IntoView {
     };
     view! {
         <Title text=title.clone() />
-        <crate::components::share::ShareTags title description=fan.city.clone() path=format!("/fans/{}", fan.id) image=format!("/fans/{}/poster.png", fan.id) />
+        <crate::components::share::ShareTags title description=fan.city.clone() path=format!("/fans/{}", fan.id) image=Some(format!("/fans/{}/poster.png", fan.id)) />
         <h1>{fan.name.clone()}</h1>
         <p class="fan-summary">
             <a href=format!("/cities/{}", fan.city_id)>{fan.city.clone()}</a>

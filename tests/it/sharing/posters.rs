@@ -94,7 +94,11 @@ async fn posters_exist_only_for_public_pages(backend: Backend) {
     // The festival's poster.
     common::execute(&app.state.db, "INSERT INTO festivals (name, description, festival_day, opens_at, created_at, updated_at) VALUES ('米粉节 2027', '', '2027-04-06', $1, $1, $1)", &[0]).await;
     let festival = app.scalar("SELECT MAX(id) FROM festivals").await;
-    let (status, _, png) = fetch(&visitor, &format!("/festival/{festival}/poster.png"), None).await;
+    let poster = format!("/festival/{festival}/poster.png");
+    assert_eq!(fetch(&visitor, &poster, None).await.0, 404, "a festival not announced yet has no poster");
+    assert_eq!(fetch(&common::staff_browser(&app).await, &poster, None).await.0, 200, "staff preparing it see theirs");
+    common::execute(&app.state.db, "UPDATE festivals SET invited_at = $1 WHERE id = $2", &[1, festival]).await;
+    let (status, _, png) = fetch(&visitor, &poster, None).await;
     assert_eq!(status, 200);
     assert_eq!(decode(&png).0, "米粉节 2027");
     // A fan's poster: theirs to share; others see it only when the page is public.

@@ -64,15 +64,39 @@ async fn a_referral_counts_once_for_someone_else_after_confirming(backend: Backe
     register(&app, &first, "third@example.com").await;
     confirm(&app, &first, "third@example.com").await;
     assert_eq!((brought(&app, "sharer@example.com").await, brought(&app, "other@example.com").await), (2, 0));
-    // Deleted within 7 days: taken back. After: it keeps counting.
+    // Deleted within 7 days: taken back, with the badge it alone earned; the inbox stays
+    // brought. After 7 days: it keeps counting.
+    let sharer_id = common::moderation::user_id(&app, "sharer@example.com").await;
+    let badge = format!("SELECT COUNT(*) FROM badges WHERE user_id = {sharer_id} AND badge = 'brought_1'");
     let _: () = first.call("login", &[("email", "third@example.com"), ("password", "password123")]).await.unwrap();
     let _: () = first.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
     assert_eq!(brought(&app, "sharer@example.com").await, 1, "a registration deleted within 7 days never counted");
+    assert_eq!(app.scalar(&badge).await, 1, "one fan still brought: the first badge stays");
+    let again = arrive(&app, &code).await;
+    register(&app, &again, "third+back@example.com").await;
+    confirm(&app, &again, "third+back@example.com").await;
+    assert_eq!(brought(&app, "sharer@example.com").await, 1, "a withdrawn inbox is not brought again");
     let _: () = visitor.call("logout", &[]).await.unwrap();
     let _: () = visitor.call("login", &[("email", "friend+moments@example.com"), ("password", "password123")]).await.unwrap();
     common::execute(&app.state.db, "UPDATE referrals SET registered_at = registered_at - $1", &[8 * 86_400]).await;
     let _: () = visitor.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
     assert_eq!(brought(&app, "sharer@example.com").await, 1, "a fan who stayed a week counts for good");
+    // The only fan brought, deleted within the week: the badge goes with it, and its points.
+    let late = arrive(&app, &code_of(&other).await).await;
+    register(&app, &late, "fourth@example.com").await;
+    confirm(&app, &late, "fourth@example.com").await;
+    let other_id = common::moderation::user_id(&app, "other@example.com").await;
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM badges WHERE user_id = {other_id} AND badge = 'brought_1'")).await, 1);
+    let _: () = late.call("login", &[("email", "fourth@example.com"), ("password", "password123")]).await.unwrap();
+    let _: () = late.call("delete_account", &[("password", "password123"), ("confirm", "on")]).await.unwrap();
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM badges WHERE user_id = {other_id} AND badge = 'brought_1'")).await, 0, "taken back");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM points_ledger WHERE source_key = 'badge:{other_id}:brought_1'")).await, 0);
+    // What the sharer's data export says: their code and when fans came, never who.
+    let export = sharer.client.get(format!("{}{}", sharer.base, tongcheng::privacy::EXPORT_PATH)).send().await.unwrap().text().await.unwrap();
+    let export: serde_json::Value = serde_json::from_str(&export).expect("the export is JSON");
+    assert_eq!(export["referral_code"][0]["code"], code.as_str());
+    assert_eq!(export["fans_brought"].as_array().map(Vec::len), Some(2), "one counted, one withdrawn: {export}");
+    assert!(!export.to_string().contains("friend"), "nobody else's address");
 }
 
 async fn registrations_that_do_not_count(backend: Backend) {
@@ -88,9 +112,18 @@ async fn registrations_that_do_not_count(backend: Backend) {
     let _ = existing.page(&format!("/meetups?ref={code}")).await;
     register(&app, &existing, "existing2@example.com").await;
     confirm(&app, &existing, "existing2@example.com").await;
-    // An address that has an account already: nothing is registered, nothing counts.
+    // An address that has an account already: nothing is registered, nothing counts;
+    // nor does an alias of it, though it is a new account.
     let taken = arrive(&app, &code).await;
     register(&app, &taken, "existing@example.com").await;
+    let alias = arrive(&app, &code).await;
+    register(&app, &alias, "existing+again@example.com").await;
+    confirm(&app, &alias, "existing+again@example.com").await;
+    // Nor a fan who has not confirmed their own email yet: their code brings nobody.
+    let unverified = app.browser();
+    let _: String = unverified.call("register", &[("email", "pending@example.com"), ("display_name", "P"), ("password", "password123"), ("city", "深圳")]).await.unwrap();
+    unverified.login("pending@example.com", "password123").await;
+    assert_eq!(unverified.call::<Option<String>>("load_referral_code", &[]).await.unwrap(), None, "no code before confirming");
     // Too late: arrived 31 days ago.
     let mut headers = reqwest::header::HeaderMap::new();
     let stale = tongcheng::infra::clock::now() - 31 * 86_400;
