@@ -23,15 +23,6 @@ use tongcheng::infra::clock::now;
 
 const STAFF: &str = "live@bench.local";
 
-/// Lets this program and the app processes it starts hold thousands of connections.
-fn raise_open_files() {
-    let limit = libc::rlimit { rlim_cur: 65_536, rlim_max: 65_536 };
-    // SAFETY: setrlimit reads the struct it is given; failing leaves the old limit.
-    unsafe {
-        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-    }
-}
-
 async fn post(client: &reqwest::Client, base: &str, cookie: Option<&str>, endpoint: &str, form: &[(&str, String)]) -> reqwest::Response {
     let mut request = client.post(format!("{base}/api/{endpoint}")).form(form);
     if let Some(cookie) = cookie {
@@ -110,7 +101,7 @@ async fn main() {
     if args.get(1).map(String::as_str) == Some("serve") {
         return bench_common::serve(&args[2], &args[3]).await;
     }
-    raise_open_files();
+    bench_common::raise_open_files();
     let backend = args.get(1).cloned().unwrap_or_else(|| "sqlite".into());
     let fans: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(500);
     let streams: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1000);

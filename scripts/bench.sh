@@ -24,6 +24,11 @@
 #                               quiz question open-loop (within 10 s, within 1 s), then
 #                               LIVE_STREAMS (1,000) streams hear one change; SQLite,
 #                               PostgreSQL 1 and 2 processes
+#   scripts/bench.sh flash      the flash sale at full size, open loop: FLASH_FANS (100,000)
+#                               signed-in fans; the knee (FLASH_KNEE rates, 1,000–3,000/s),
+#                               the refresh storm, then the moment at FLASH_RATE (1,700/s),
+#                               5 % pressing twice; SQLite, PostgreSQL 1 and 2 processes
+#                               (the last three times, profiled: docs/flash-flamegraph.svg)
 #   scripts/bench.sh posters    posters: POSTERS (200) different posters drawn in-process, then a
 #                               fan's poster over HTTP: drawn, kept copy, 304; SQLite, PostgreSQL
 #   scripts/bench.sh weight     page weight and 4G time to interactive of the release
@@ -47,8 +52,8 @@ if [ -z "${BENCH_POSTGRES_URL:-}" ]; then
   if psql "$socket_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then BENCH_POSTGRES_URL=$socket_url; fi
 fi
 export BENCH_POSTGRES_URL
-# The PostgreSQL database the benchmarks recreate (another name keeps concurrent runs apart).
-export BENCH_DATABASE="${BENCH_DATABASE:-tongcheng_bench}"
+# Each benchmark on PostgreSQL makes a database of its own, named for the run (set
+# BENCH_DATABASE to choose one instead).
 # Each program's output is kept under target/bench/latest; a full run (no argument)
 # rewrites BENCHMARKS.md's "Latest full run" section from them (scripts/bench_report.py).
 results=target/bench/latest
@@ -161,12 +166,28 @@ if [ "$what" = all ] || [ "$what" = live ]; then
     record live target/release/examples/bench_live postgres "${LIVE_FANS:-500}" "${LIVE_STREAMS:-1000}" "$processes"
   done
 fi
+if [ "$what" = all ] || [ "$what" = flash ]; then
+  fans="${FLASH_FANS:-100000}" rate="${FLASH_RATE:-1700}" knee="${FLASH_KNEE:-1000,1500,2000,2500,3000}"
+  record flash target/release/examples/bench_flash sqlite 1 "$fans" "$rate" "$knee" 1
+  record flash target/release/examples/bench_flash postgres 1 "$fans" "$rate" "$knee" 1
+  # The headline: PostgreSQL, 2 processes, the moment three times (the spread), the
+  # first profiled with perf and drawn as a flame graph (inferno, from crates.io).
+  FLASH_PROFILE=target/bench/flash.perf record flash target/release/examples/bench_flash postgres 2 "$fans" "$rate" "$knee" 3
+  if [ -s target/bench/flash.perf ]; then
+    command -v inferno-flamegraph >/dev/null || cargo install inferno --locked --quiet
+    perf script -i target/bench/flash.perf 2>/dev/null | inferno-collapse-perf | inferno-flamegraph --title "One app process during the moment (PostgreSQL, 2 processes)" > docs/flash-flamegraph.svg
+    echo "Flame graph: docs/flash-flamegraph.svg" | tee -a "$results/flash.md"
+  fi
+fi
 if [ "$what" = all ] || [ "$what" = posters ]; then
   for backend in sqlite postgres; do
     record posters target/release/examples/bench_posters "$backend" "${POSTERS:-200}"
   done
 fi
-psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${BENCH_DATABASE:-tongcheng_bench}"
+# Each run made its own database (examples/bench_common: a fresh name, nobody to push out).
+for db in $(psql "$BENCH_POSTGRES_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'tongcheng\_bench%'"); do
+  psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db" 2>/dev/null || echo "left $db (still in use)"
+done
 if [ "$what" = all ]; then
   # Over budget, the figures still go into BENCHMARKS.md; the run then fails.
   weight

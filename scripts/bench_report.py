@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
-ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "doors", "live", "posters", "weight"]
+ORDER = ["ranking", "signup", "festival", "admission", "invitations", "participation", "doors", "live", "posters", "flash", "weight"]
 
 
 def run(*command):

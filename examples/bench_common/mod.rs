@@ -1,23 +1,32 @@
 //! What the sign-up benchmarks share: a fresh database, a burst of work over N
 //! concurrent tasks, latency summaries, and fans logged in over HTTP.
 #![allow(dead_code)]
+pub mod open_loop;
+pub mod smtp;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A fresh database: a SQLite file in `dir`, or PostgreSQL's `tongcheng_bench` (or
-/// BENCH_DATABASE, so that two benchmarks can run side by side), recreated on the server
-/// at BENCH_POSTGRES_URL.
+/// A fresh database: a SQLite file in `dir`, or on the PostgreSQL server at
+/// BENCH_POSTGRES_URL a new database named for this run (`tongcheng_bench_<time>_<pid>`,
+/// or BENCH_DATABASE when set). A fresh name never has to push anyone out: dropping a
+/// database others are connected to (autovacuum, a benchmark that was killed) needs
+/// rights a benchmark should not need. Earlier runs' databases are dropped when nobody
+/// uses them any more; one still in use is left for a later run.
 pub async fn database_url(backend: &str, dir: &std::path::Path) -> String {
     match backend {
         "sqlite" => format!("sqlite://{}/bench.db", dir.display()),
         _ => {
             use sqlx::Connection;
             let admin = std::env::var("BENCH_POSTGRES_URL").expect("BENCH_POSTGRES_URL");
-            let name = std::env::var("BENCH_DATABASE").unwrap_or_else(|_| "tongcheng_bench".into());
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "BENCH_DATABASE: lowercase letters and _ only");
+            let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let name = std::env::var("BENCH_DATABASE").unwrap_or_else(|_| format!("tongcheng_bench_{stamp}_{}", std::process::id()));
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "BENCH_DATABASE: lowercase letters, digits and _ only");
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.expect("drop");
+            let old: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tongcheng\\_bench%'").fetch_all(&mut conn).await.expect("list");
+            for db in old.iter().filter(|db| **db == name || std::env::var("BENCH_DATABASE").is_err()) {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db}")).execute(&mut conn).await;
+            }
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create");
             format!("{}/{name}", admin.rsplit_once('/').expect("db name").0)
         }
@@ -137,7 +146,7 @@ pub async fn logged_in(base: &str, email: &str, password: &str) -> reqwest::Clie
 /// The app's settings for a benchmark on `url`, listening at `addr`.
 pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
-    let vars = [
+    let mut vars: std::collections::HashMap<String, String> = [
         ("DATABASE_URL", url),
         ("SITE_ADDR", addr),
         ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"),
@@ -146,6 +155,10 @@ pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    // A benchmark that counts mail at its SMTP sink tells its app processes where it is.
+    if let Ok(smtp) = std::env::var("BENCH_SMTP_URL") {
+        vars.insert("SMTP_URL".into(), smtp);
+    }
     tongcheng::infra::config::Config::from_vars(&vars).expect("config")
 }
 
@@ -236,15 +249,32 @@ impl AppProcesses {
 impl AppProcesses {
     /// Each process's resident memory now (kB, from /proc), in start order.
     pub fn rss_kb(&self) -> Vec<u64> {
-        self.children
-            .iter()
-            .map(|child| {
-                std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-                    .ok()
-                    .and_then(|status| status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse().ok()))
-                    .unwrap_or(0)
-            })
-            .collect()
+        rss_of(&self.pids())
+    }
+
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(std::process::Child::id).collect()
+    }
+}
+
+/// The resident memory of processes (kB, from /proc; 0 for one that is gone).
+pub fn rss_of(pids: &[u32]) -> Vec<u64> {
+    pids.iter()
+        .map(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .ok()
+                .and_then(|status| status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse().ok()))
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Lets this program and the app processes it starts hold thousands of connections.
+pub fn raise_open_files() {
+    let limit = libc::rlimit { rlim_cur: 65_536, rlim_max: 65_536 };
+    // SAFETY: setrlimit reads the struct it is given; failing leaves the old limit.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
     }
 }
 
