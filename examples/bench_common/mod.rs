@@ -96,21 +96,10 @@ pub async fn log_in_all(client: &reqwest::Client, base: &str, fans: usize) -> Ar
         let (client, base, cookies) = (c.clone(), b.clone(), k.clone());
         async move {
             let email = tongcheng::server::seed::demo_email(i as u64 + 1);
-            let response = client
-                .post(format!("{base}/api/login"))
-                .form(&[("email", email.as_str()), ("password", tongcheng::server::seed::DEMO_PASSWORD)])
-                .send()
-                .await
-                .expect("login");
+            let response = client.post(format!("{base}/api/login")).form(&[("email", email.as_str()), ("password", tongcheng::server::seed::DEMO_PASSWORD)]).send().await.expect("login");
             // Every cookie the log-in sets (the session's, and the language's since log-in
             // remembers it): the session cookie is not always the first.
-            let cookie: Vec<&str> = response
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .filter_map(|c| c.split(';').next())
-                .collect();
+            let cookie: Vec<&str> = response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).filter_map(|c| c.split(';').next()).collect();
             assert!(response.status().is_success(), "log-in answered {}", response.status());
             *cookies[i].lock().expect("lock") = cookie.join("; ");
         }
@@ -122,13 +111,7 @@ pub async fn log_in_all(client: &reqwest::Client, base: &str, fans: usize) -> Ar
 /// One press of "sign up" for `event` as the fan with session `cookie`; it must succeed.
 pub async fn press_sign_up(client: &reqwest::Client, apps: &LeastBusy, cookie: String, event: i64) {
     apps.send(|base| async move {
-        let response = client
-            .post(format!("{base}/api/sign_up"))
-            .header("Cookie", cookie)
-            .form(&[("id", event.to_string())])
-            .send()
-            .await
-            .expect("sign-up");
+        let response = client.post(format!("{base}/api/sign_up")).header("Cookie", cookie).form(&[("id", event.to_string())]).send().await.expect("sign-up");
         assert!(response.status().is_success(), "sign-up answered {}", response.status());
         response.bytes().await.expect("body");
     })
@@ -146,15 +129,10 @@ pub async fn logged_in(base: &str, email: &str, password: &str) -> reqwest::Clie
 /// The app's settings for a benchmark on `url`, listening at `addr`.
 pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
-    let mut vars: std::collections::HashMap<String, String> = [
-        ("DATABASE_URL", url),
-        ("SITE_ADDR", addr),
-        ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"),
-        ("DB_MAX_CONNECTIONS", db_connections.as_str()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    let mut vars: std::collections::HashMap<String, String> = [("DATABASE_URL", url), ("SITE_ADDR", addr), ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"), ("DB_MAX_CONNECTIONS", db_connections.as_str())]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     // A benchmark that counts mail at its SMTP sink tells its app processes where it is.
     if let Ok(smtp) = std::env::var("BENCH_SMTP_URL") {
         vars.insert("SMTP_URL".into(), smtp);

@@ -128,4 +128,3 @@ pub async fn mint_sessions(db: &tongcheng::infra::db::Db, users: &[(i64, i64)]) 
     }
     cookies
 }
-

@@ -71,4 +71,3 @@ fn quick_ack(fd: std::os::fd::RawFd) {
         libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_QUICKACK, (&on as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t);
     }
 }
-

@@ -10,6 +10,8 @@ pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod retention;
 #[cfg(feature = "ssr")]
+pub mod rush;
+#[cfg(feature = "ssr")]
 pub mod templates;
 #[cfg(feature = "ssr")]
 pub mod worker;

@@ -180,12 +180,15 @@ struct ClaimedRow {
     list_unsubscribe: Option<String>,
 }
 
-/// Leases up to `limit` due messages to this worker and counts the attempt.
-pub async fn claim_due(db: &Db, limit: i64, now: i64) -> Result<Claim, sqlx::Error> {
+/// Leases up to `limit` due messages to this worker and counts the attempt; during a
+/// rush (`rush`), none of the kinds that can wait.
+pub async fn claim_due(db: &Db, limit: i64, now: i64, rush: bool) -> Result<Claim, sqlx::Error> {
+    // Spelt out, so the planner uses the partial index of mail that cannot wait.
+    let urgent = if rush { format!("AND kind NOT IN ('{}')", super::rush::DEFERRABLE.join("', '")) } else { String::new() };
     let sql = format!(
         "UPDATE outbox SET locked_until = $1, lease_token = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
-                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) {urgent} \
                       ORDER BY id LIMIT $4 {}) \
          RETURNING id, recipient, subject, body_text, body_html, attempts, attachments, list_unsubscribe",
         db.dialect.skip_locked()

@@ -22,6 +22,7 @@ on_both_databases!(
     an_error_recording_a_failure_never_resends_delivered_mail,
     a_worker_whose_lease_ran_out_cannot_mark_messages,
     a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap,
+    during_a_rush_waiting_list_notices_wait_and_tickets_do_not,
 );
 
 async fn register(app: &TestApp, email: &str) {
@@ -147,7 +148,7 @@ async fn a_dead_workers_lease_expires_and_the_message_is_retried(backend: Backen
     outbox::enqueue(&mut tx, &sample("lease", "lease@example.com"), now()).await.unwrap();
     tx.commit().await.unwrap();
     // A worker claims the message and dies before sending it.
-    let claimed = outbox::claim_due(&db, 10, now()).await.unwrap();
+    let claimed = outbox::claim_due(&db, 10, now(), false).await.unwrap();
     assert_eq!(claimed.messages.len(), 1);
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 0, "leased to the dead worker");
@@ -271,11 +272,11 @@ async fn a_worker_whose_lease_ran_out_cannot_mark_messages(backend: Backend) {
     let smtp = SmtpServer::start();
     let (db, _database) = bare_database(backend).await;
     queue(&db, &[("slow", "slow@example.com")]).await;
-    let stale = outbox::claim_due(&db, 10, now()).await.unwrap();
+    let stale = outbox::claim_due(&db, 10, now(), false).await.unwrap();
     // Its lease runs out; another worker claims and delivers the message.
     common::execute(&db, "UPDATE outbox SET locked_until = $1", &[now() - 1]).await;
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
-    let fresh = outbox::claim_due(&db, 10, now()).await.unwrap();
+    let fresh = outbox::claim_due(&db, 10, now(), false).await.unwrap();
     assert_eq!(fresh.messages.len(), 1);
     // The first worker comes back and tries to record a failure, then a delivery.
     let error = outbox::DeliveryError::transient("timeout");
@@ -305,4 +306,23 @@ async fn a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap(backend
     assert_eq!(to.len(), 250, "each message once");
     let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetch_one(&db.pool).await.unwrap();
     assert_eq!(sent, 250);
+}
+
+/// During a sign-up rush (`email::rush`) the worker claims mail that cannot wait —
+/// tickets, account mail — and leaves the waiting-list notices for after it.
+async fn during_a_rush_waiting_list_notices_wait_and_tickets_do_not(backend: Backend) {
+    let (db, _database) = bare_database(backend).await;
+    let mut tx = db.begin_write().await.unwrap();
+    for (kind, key) in [("waitlisted", "w1"), ("seat_confirmed", "t1"), ("waitlisted", "w2"), ("verify_email", "v1")] {
+        outbox::enqueue(&mut tx, &OutgoingEmail { kind, ..sample(key, &format!("{key}@example.com")) }, now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let urgent = outbox::claim_due(&db, 10, now(), true).await.unwrap();
+    let mut to: Vec<&str> = urgent.messages.iter().map(|m| m.recipient.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["t1@example.com", "v1@example.com"], "the ticket and the account mail, not the notices");
+    let after = outbox::claim_due(&db, 10, now(), false).await.unwrap();
+    let mut to: Vec<&str> = after.messages.iter().map(|m| m.recipient.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["w1@example.com", "w2@example.com"], "once the rush is over, the notices");
 }

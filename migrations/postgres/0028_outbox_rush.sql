@@ -1,0 +1,3 @@
+-- Mail that cannot wait (src/email/rush.rs): during a sign-up rush the outbox worker
+-- claims only these, so it must find them without reading past the waiting-list notices.
+CREATE INDEX outbox_urgent ON outbox (id) WHERE status = 'pending' AND kind NOT IN ('waitlisted');

@@ -1,0 +1,47 @@
+//! Mail that can wait waits for the rush to pass. When sign-up opens like a flash sale,
+//! nearly every press puts a fan on the waiting list and queues a "you are number N"
+//! notice; delivering those as they come took the cores the presses needed (at 1,200
+//! presses a second on two cores, p99 2.6 s with the notices going out, 12 ms without:
+//! BENCHMARKS.md, issue 29). So while this process has taken a sign-up within
+//! `QUIET_AFTER`, its outbox worker delivers everything else at once — tickets, account
+//! mail — and leaves the waiting-list notices until the presses stop. The page already
+//! showed each fan their number; the email follows seconds later.
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Kinds of mail held during a rush.
+pub const DEFERRABLE: &[&str] = &["waitlisted"];
+/// How long after the last sign-up the rush is over.
+pub const QUIET_AFTER: Duration = Duration::from_secs(3);
+
+static LAST_SIGN_UP_MS: AtomicI64 = AtomicI64::new(0);
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A sign-up was just taken by this process.
+pub fn note_sign_up() {
+    LAST_SIGN_UP_MS.store(now_ms(), Ordering::Relaxed);
+}
+
+/// Whether a rush is on: a sign-up within `QUIET_AFTER`.
+pub fn on() -> bool {
+    is_rush(LAST_SIGN_UP_MS.load(Ordering::Relaxed), now_ms())
+}
+
+fn is_rush(last_ms: i64, now_ms: i64) -> bool {
+    last_ms > 0 && now_ms - last_ms < QUIET_AFTER.as_millis() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rush_lasts_until_the_presses_have_stopped_for_a_while() {
+        assert!(!is_rush(0, 10_000), "no sign-up yet");
+        assert!(is_rush(10_000, 10_000 + 2_999));
+        assert!(!is_rush(10_000, 10_000 + 3_000));
+    }
+}
