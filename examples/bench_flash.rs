@@ -39,7 +39,7 @@ const P99_GOAL: Duration = Duration::from_millis(100);
 
 /// A published meetup with `SEATS` seats whose sign-up opens `opens_in` seconds from now.
 async fn meetup(db: &Db, title: &str, opens_in: i64) -> i64 {
-    let mut tx = db.begin_write().await.expect("tx");
+    let mut tx = write(db).await;
     let start = now() + 86_400 * 7;
     let event = NewEvent {
         kind: tongcheng::meetups::EventKind::Official,
@@ -74,6 +74,28 @@ async fn check(db: &Db, event: i64, fans: usize) -> String {
     }
 }
 
+/// Sessions as of fans who were on the site a moment ago: an active session is saved
+/// again every 5 minutes of use, and fans waiting for the opening have just been on the
+/// page. (Made anew before each phase, so no phase pays for the renewals of the last.)
+async fn fresh_sessions(db: &Db, users: &[(i64, i64, String)]) -> Arc<Vec<String>> {
+    let mut tx = write(db).await;
+    sqlx::query("DELETE FROM sessions").execute(&mut *tx).await.expect("sessions");
+    tx.commit().await.expect("commit");
+    Arc::new(open_loop::mint_sessions(db, &users.iter().map(|(id, v, _)| (*id, *v)).collect::<Vec<_>>()).await)
+}
+
+/// A write transaction of the benchmark's own: on SQLite the app's writer may hold the
+/// file for a moment, so a busy database is tried again.
+async fn write(db: &Db) -> tongcheng::infra::db::Tx {
+    for _ in 0..40 {
+        if let Ok(tx) = db.begin_write().await {
+            return tx;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    db.begin_write().await.expect("tx")
+}
+
 /// Waits until the outbox has delivered what earlier phases queued (at most 10
 /// minutes): each phase is measured as its own moment, with its own mail.
 async fn quiet(db: &Db) {
@@ -95,6 +117,10 @@ fn ms(d: Duration) -> String {
 fn row(label: &str, answers: &[Answer], sent_over: Duration) -> bool {
     let (p50, p99, p999, max) = open_loop::percentiles(answers);
     let failed = answers.iter().filter(|a| a.status != 200).count();
+    let mut statuses: Vec<u16> = answers.iter().filter(|a| a.status != 200).map(|a| a.status).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    let failed = if failed == 0 { "0".to_string() } else { format!("{failed} ({statuses:?})") };
     let rate = answers.len() as f64 / sent_over.as_secs_f64().max(0.001);
     println!("| {label} | {} | {rate:.0}/s | {} | {} | {} | {} | {failed} |", answers.len(), ms(p50), ms(p99), ms(p999), ms(max));
     p99 <= P99_GOAL
@@ -175,7 +201,7 @@ async fn main() {
     tongcheng::server::seed::seed_demo(&db, fans as u64, false).await.expect("seed");
     let apps = bench_common::AppProcesses::start(&url, processes).await;
     let users: Vec<(i64, i64, String)> = sqlx::query_as("SELECT id, session_version, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id").fetch_all(&db.pool).await.expect("fans");
-    let cookies = Arc::new(open_loop::mint_sessions(&db, &users.iter().map(|(id, v, _)| (*id, *v)).collect::<Vec<_>>()).await);
+    let mut cookies = fresh_sessions(&db, &users).await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(4_096).build().expect("client");
     println!(
         "backend: {backend} ({}); app processes: {processes}; {fans} fans signed in (sessions made in the database); {SEATS} seats; set-up {:.0} s",
@@ -224,6 +250,7 @@ async fn main() {
             let n = ((r * KNEE_SECONDS) as usize).min(fans);
             let fans_here = (first_fan..first_fan + n).map(|f| f % fans).collect::<Vec<_>>();
             first_fan += n;
+            cookies = fresh_sessions(&db, &users).await;
             let event = meetup(&db, "Knee", 0).await;
             let due: Vec<Due> = open_loop::schedule(0..n, *r, TWICE, Duration::ZERO).into_iter().map(|d| Due { fan: fans_here[d.fan], ..d }).collect();
             let answers = presses(&client, &apps.bases, &cookies, event, &due).await;
@@ -246,6 +273,7 @@ async fn main() {
 
     // 3. The refresh storm, sign-up opening in the middle of it.
     if phases.contains("storm") {
+        cookies = fresh_sessions(&db, &users).await;
         let storm = meetup(&db, "Storm", half as i64).await;
         let storm_started = Instant::now();
         let page_due = open_loop::schedule(0..(page_rate * storm_secs as f64) as usize, page_rate, 0.0, Duration::ZERO);
@@ -286,6 +314,7 @@ async fn main() {
         let mut memory = Vec::new();
         for run in 1..=runs {
             quiet(&db).await;
+            cookies = fresh_sessions(&db, &users).await;
             let event = meetup(&db, "The moment", 0).await;
             let due = open_loop::schedule(0..fans, rate, TWICE, Duration::ZERO);
             let profile = (run == 1).then(|| std::env::var("FLASH_PROFILE").ok()).flatten().map(|path| {

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{Backend, TestApp};
 
-on_both_databases!(public_pages_carry_their_share_card,);
+on_both_databases!(public_pages_carry_their_share_card, typed_markup_stays_escaped_in_share_cards);
 
 mod posters;
 mod referrals;
@@ -54,4 +54,34 @@ async fn public_pages_carry_their_share_card(backend: Backend) {
     let _: bool = fan.call("set_public_profile", &[("public", "on")]).await.unwrap();
     let (_, public) = app.browser().page(&format!("/fans/{fan_id}")).await;
     assert!(meta(&public, "og:url").is_some_and(|u| u.ends_with(&format!("/fans/{fan_id}"))));
+}
+
+/// What organizers and staff type reaches the cards of the festival, a gathering and a
+/// fan's page as text: escaped in every tag, never markup.
+async fn typed_markup_stays_escaped_in_share_cards(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let payload = "<script>alert(1)</script>\"'<img src=x>";
+    let staff = common::staff_browser(&app).await;
+    let day = chrono::DateTime::from_timestamp(tongcheng::infra::clock::now() + 30 * 86_400, 0).unwrap().format("%Y-%m-%d").to_string();
+    let opens = chrono::DateTime::from_timestamp(tongcheng::infra::clock::now() + 3_600, 0).unwrap().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string();
+    let festival: i64 = staff.call("save_festival", &[("id", ""), ("name", payload), ("description", payload), ("day", &day), ("opens", &opens)]).await.expect("festival");
+    common::execute(&app.state.db, "UPDATE festivals SET invited_at = $1 WHERE id = $2", &[1, festival]).await;
+    let city = app.city_id("深圳").await;
+    let gathering = common::published_event(&app.state.db, city, Some(5)).await;
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    sqlx::query("UPDATE events SET title = $1, venue = $1 WHERE id = $2").bind(payload).bind(gathering).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let fan = app.fan("markup@example.com", "深圳").await;
+    let fan_id = common::moderation::user_id(&app, "markup@example.com").await;
+    common::execute(&app.state.db, "UPDATE events SET kind = 'gathering', organizer_id = $1 WHERE id = $2", &[fan_id, gathering]).await;
+    let _: String = fan.call("update_display_name", &[("display_name", "<b>Fan</b>\"'")]).await.expect("name");
+    let _: bool = fan.call("set_public_profile", &[("public", "on")]).await.unwrap();
+    for path in [format!("/festival/{festival}"), format!("/meetups/{gathering}"), format!("/fans/{fan_id}")] {
+        let (status, html) = app.browser_in("zh-CN").page(&path).await;
+        assert!(status.is_success(), "{path}: {status}");
+        let title = meta(&html, "og:title").unwrap_or_else(|| panic!("{path}: a card"));
+        assert!(title.contains("&lt;") && !title.contains('<'), "{path}: the title is text: {title}");
+        assert!(!html.contains("<script>alert(1)") && !html.contains("<img src=x>") && !html.contains("<b>Fan</b>"), "{path}: no markup got through");
+        assert!(meta(&html, "og:image").is_some_and(|i| i.ends_with("/poster.png")), "{path}: its poster is the picture");
+    }
 }
