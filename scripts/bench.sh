@@ -175,7 +175,8 @@ if [ "$what" = all ] || [ "$what" = flash ]; then
   FLASH_PROFILE=target/bench/flash.perf record flash target/release/examples/bench_flash postgres 2 "$fans" "$rate" "$knee" 3
   if [ -s target/bench/flash.perf ]; then
     command -v inferno-flamegraph >/dev/null || cargo install inferno --locked --quiet
-    perf script -i target/bench/flash.perf 2>/dev/null | inferno-collapse-perf | inferno-flamegraph --title "One app process during the moment (PostgreSQL, 2 processes)" > docs/flash-flamegraph.svg
+    # No debuginfod (no network here: perf would wait for it) and no inline frames (addr2line is slow).
+    DEBUGINFOD_URLS= perf script --no-inline -i target/bench/flash.perf 2>/dev/null | inferno-collapse-perf | inferno-flamegraph --title "One app process during the moment (PostgreSQL, 2 processes)" > docs/flash-flamegraph.svg
     echo "Flame graph: docs/flash-flamegraph.svg" | tee -a "$results/flash.md"
   fi
 fi
