@@ -64,7 +64,7 @@ async fn main() {
     let processes: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(1).clamp(1, 2);
     // The app's database pool (its default unless BENCH_DB_CONNECTIONS says otherwise).
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS")
-        .unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
+        .unwrap_or_else(|_| tongcheng::infra::config::default_db_connections().to_string());
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(&backend, dir.path()).await;
     let config = bench_common::config(&url, "127.0.0.1:0");

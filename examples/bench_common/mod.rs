@@ -128,7 +128,7 @@ pub async fn logged_in(base: &str, email: &str, password: &str) -> reqwest::Clie
 
 /// The app's settings for a benchmark on `url`, listening at `addr`.
 pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
-    let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::DEFAULT_DB_CONNECTIONS.to_string());
+    let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::default_db_connections().to_string());
     let mut vars: std::collections::HashMap<String, String> = [("DATABASE_URL", url), ("SITE_ADDR", addr), ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"), ("DB_MAX_CONNECTIONS", db_connections.as_str())]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -180,22 +180,38 @@ struct ClaimedRow {
     list_unsubscribe: Option<String>,
 }
 
-/// Leases up to `limit` due messages to this worker and counts the attempt; during a
-/// rush (`rush`), none of the kinds that can wait.
-pub async fn claim_due(db: &Db, limit: i64, now: i64, rush: bool) -> Result<Claim, sqlx::Error> {
-    // Spelt out, so the planner uses the partial index of mail that cannot wait.
-    let urgent = if rush { format!("AND kind NOT IN ('{}')", super::rush::DEFERRABLE.join("', '")) } else { String::new() };
+/// Leases up to `limit` due messages matching `condition` (trusted SQL) under `token`.
+async fn claim(db: &Db, tx: &mut Tx, condition: &str, limit: i64, now: i64, token: &str) -> Result<Vec<ClaimedRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE outbox SET locked_until = $1, lease_token = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
-                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) {urgent} \
+                      WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) {condition} \
                       ORDER BY id LIMIT $4 {}) \
          RETURNING id, recipient, subject, body_text, body_html, attempts, attachments, list_unsubscribe",
         db.dialect.skip_locked()
     );
+    sqlx::query_as(&sql).bind(now + LEASE_SECS).bind(token).bind(now).bind(limit).fetch_all(&mut **tx).await
+}
+
+/// Leases up to `limit` due messages to this worker and counts the attempt. During a
+/// rush (`rush`), mail that cannot wait first, then of the kinds that can only those
+/// held `rush::HOLD_AT_MOST` already (so a rush that never ends cannot hold them forever).
+pub async fn claim_due(db: &Db, limit: i64, now: i64, rush: bool) -> Result<Claim, sqlx::Error> {
     let token = crate::infra::secrets::random_secret();
     let mut tx = db.begin_write().await?;
-    let rows: Vec<ClaimedRow> = sqlx::query_as(&sql).bind(now + LEASE_SECS).bind(&token).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+    let rows = if rush {
+        // Spelt out, so the planner uses the partial indexes (`outbox_urgent`, `outbox_held`).
+        let kinds = format!("('{}')", super::rush::DEFERRABLE.join("', '"));
+        let mut rows = claim(db, &mut tx, &format!("AND kind NOT IN {kinds}"), limit, now, &token).await?;
+        let room = limit - rows.len() as i64;
+        if room > 0 {
+            let held_since = now - super::rush::HOLD_AT_MOST.as_secs() as i64;
+            rows.extend(claim(db, &mut tx, &format!("AND kind IN {kinds} AND created_at <= {held_since}"), room, now, &token).await?);
+        }
+        rows
+    } else {
+        claim(db, &mut tx, "", limit, now, &token).await?
+    };
     tx.commit().await?;
     let mut messages: Vec<Claimed> = rows
         .into_iter()

@@ -13,6 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const DEFERRABLE: &[&str] = &["waitlisted"];
 /// How long after the last sign-up the rush is over.
 pub const QUIET_AFTER: Duration = Duration::from_secs(3);
+/// The longest a notice is held: a rush that never stops (or a steady stream of
+/// sign-ups) still lets the oldest notices out.
+pub const HOLD_AT_MOST: Duration = Duration::from_secs(60);
 
 static LAST_SIGN_UP_MS: AtomicI64 = AtomicI64::new(0);
 

@@ -4,9 +4,14 @@ use crate::i18n::{td_string, Locale};
 use std::collections::HashMap;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tongcheng.db";
-/// A small pool: with more connections than cores, a burst of sign-ups makes PostgreSQL
-/// slower, not faster (see BENCHMARKS.md).
-pub const DEFAULT_DB_CONNECTIONS: u32 = 8;
+/// A small pool, two connections per core: with more connections than the cores can
+/// serve, a burst of sign-ups makes PostgreSQL slower, not faster (on 2 cores, 4 per
+/// process answered 1,400 presses a second with a median of 6 ms, 8 with 37 ms to
+/// 1.7 s: BENCHMARKS.md, issue 29).
+pub fn default_db_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    (2 * cores).clamp(4, 16)
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -141,7 +146,7 @@ impl Config {
             smtp_url,
             mail_from,
             session_secret,
-            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", DEFAULT_DB_CONNECTIONS, l)?,
+            db_max_connections: parse_number(get("DB_MAX_CONNECTIONS"), "DB_MAX_CONNECTIONS", default_db_connections(), l)?,
             auth_attempts_per_minute: parse_number(get("AUTH_ATTEMPTS_PER_MINUTE"), "AUTH_ATTEMPTS_PER_MINUTE", 20, l)?,
             trusted_proxies: parse_addresses(get("TRUSTED_PROXIES"), "TRUSTED_PROXIES", l)?,
             session_idle_days,

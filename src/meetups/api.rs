@@ -118,9 +118,12 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
     }
     let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
     let locale = crate::language::locale_from_tag(&user.email_language);
-    // A rush is on: the waiting-list notices wait for it to pass (`email::rush`).
-    crate::email::rush::note_sign_up();
     let place = super::engine::Events::current()?.sign_up_writing_in(id, &fan, locale).await;
+    if place.is_ok() {
+        // A rush is on: the waiting-list notices wait for it to pass (`email::rush`). Only
+        // places taken count, so refused presses cannot hold the mail back.
+        crate::email::rush::note_sign_up();
+    }
     let outcome = match &place {
         Ok(p) if p.status == super::PlaceStatus::Confirmed => "confirmed",
         Ok(_) => "waitlisted",

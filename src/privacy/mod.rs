@@ -36,6 +36,9 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
         return Err(AppError::field("delete_password", crate::msg!(errors.wrong_password)));
     }
     let mut tx = crate::meetups::engine::Events::current()?.begin().await?;
+    // Withdrawing a referral below may take back badges: the record's lock comes first,
+    // in the order every writer of badges takes it (before any event's row).
+    crate::participation::awards::write_the_record_alone(&mut tx).await?;
     // Seats at events to come pass to the next fans waiting before the account goes.
     crate::meetups::engine::leave_upcoming_events(&mut tx, user.id).await?;
     // Then their address and words go from mail, logs and sessions; then the account.

@@ -96,11 +96,12 @@ async fn insert_batch(
     let rows: Vec<String> = (0..count)
         .map(|i| {
             let p = i * 6 + 1;
-            format!("(${}, ${}, ${}, ${}, 'fan', $1, ${}, ${}, ${}, {token})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 5, p + 6)
+            // Demo addresses have no aliases: the inbox is the address.
+            format!("(${}, ${}, ${}, ${}, 'fan', $1, ${}, ${}, ${}, ${}, {token})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 5, p + 6, p + 1)
         })
         .collect();
     let sql = format!(
-        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, email_verified_at, created_at, updated_at, unsubscribe_token) \
+        "INSERT INTO users (email, display_name, password_hash, home_city_id, role, locale, email_verified_at, created_at, updated_at, inbox, unsubscribe_token) \
          VALUES {} ON CONFLICT (email) DO NOTHING",
         rows.join(", ")
     );

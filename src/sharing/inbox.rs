@@ -3,16 +3,13 @@
 //! fans"): lower case; the part of the local name from the first `+` on is dropped
 //! (`li+moments@qq.com` is `li@qq.com`) for every provider; for Gmail, dots in the local
 //! name are dropped too and googlemail.com is gmail.com.
-const DOTS_IGNORED: &[&str] = &["gmail.com", "googlemail.com"];
-
 pub fn normalize(email: &str) -> String {
     let email = email.trim().to_lowercase();
-    let Some((local, domain)) = email.rsplit_once('@') else { return email };
-    let local = local.split('+').next().unwrap_or(local);
-    if DOTS_IGNORED.contains(&domain) {
-        return format!("{}@gmail.com", local.replace('.', ""));
+    if !email.contains('@') {
+        return email;
     }
-    format!("{local}@{domain}")
+    // The same reading as `users.inbox`, which decides whether an account exists already.
+    crate::accounts::canonical_inbox(&email)
 }
 
 #[cfg(test)]

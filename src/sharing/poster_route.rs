@@ -28,12 +28,12 @@ fn internal(error: impl std::fmt::Display) -> Response {
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
-/// The reader's link to `path`: with their code when logged in.
-async fn link(state: &AppState, session: &Session, path: &str) -> Result<String, sqlx::Error> {
+/// The reader's link to `path` (with their code when logged in), and who they are.
+async fn link(state: &AppState, session: &Session, path: &str) -> Result<(String, Option<i64>), sqlx::Error> {
     let url = format!("{}{path}", state.config.public_url);
     match crate::accounts::auth::user_of_session(&state.db, session).await.filter(|u| u.email_verified) {
-        Some(user) => Ok(super::with_ref(&url, Some(&super::referrals::code_for(&state.db, user.id, now()).await?))),
-        None => Ok(url),
+        Some(user) => Ok((super::with_ref(&url, Some(&super::referrals::code_for(&state.db, user.id, now()).await?)), Some(user.id))),
+        None => Ok((url, None)),
     }
 }
 
@@ -41,8 +41,12 @@ async fn link(state: &AppState, session: &Session, path: &str) -> Result<String,
 /// and the site's other requests keep the other.
 static DRAWING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-/// The client, for the rate limit on drawing (as `infra::request::client_key`).
-fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
+/// Whose allowance a new poster takes: the logged-in reader's (many fans may share one
+/// address behind a campus or carrier NAT), else the client address's.
+fn client(state: &AppState, peer: SocketAddr, reader: Option<i64>, headers: &HeaderMap) -> String {
+    if let Some(id) = reader {
+        return format!("user:{id}");
+    }
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     address_key(client_address(peer.ip(), forwarded, &state.config.trusted_proxies))
 }
@@ -50,7 +54,7 @@ fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
 /// Sends the poster: "not modified" when the browser has this one, the kept copy when
 /// it was drawn before, else drawn now (off the async workers, one at a time, within
 /// the client's allowance of new posters).
-async fn send(state: &AppState, peer: SocketAddr, text: &PosterText, headers: &HeaderMap) -> Response {
+async fn send(state: &AppState, peer: SocketAddr, reader: Option<i64>, text: &PosterText, headers: &HeaderMap) -> Response {
     let prepared = poster::prepare(text);
     let tag = format!("\"{}\"", &prepared.digest[..32]);
     // Per reader (their referral), so private; revalidated, so a changed event shows.
@@ -61,11 +65,16 @@ async fn send(state: &AppState, peer: SocketAddr, text: &PosterText, headers: &H
     let png = match poster::kept(&prepared) {
         Some(png) => png,
         None => {
-            if let Err(e) = state.rate_limits.check(&state.db, Limit::PosterDraw, &[client(state, peer, headers)]).await {
+            if let Err(e) = state.rate_limits.check(&state.db, Limit::PosterDraw, &[client(state, peer, reader, headers)]).await {
                 return e.into_response();
             }
-            let Ok(_turn) = DRAWING.acquire().await else { return internal("drawing closed") };
-            match tokio::task::spawn_blocking(move || poster::draw(&prepared)).await {
+            let Ok(turn) = DRAWING.acquire().await else { return internal("drawing closed") };
+            // The turn goes with the drawing: a reader who hangs up does not free it early.
+            let drawing = tokio::task::spawn_blocking(move || {
+                let _turn = turn;
+                poster::draw(&prepared)
+            });
+            match drawing.await {
                 Ok(Ok(png)) => png,
                 Ok(Err(e)) => return internal(e),
                 Err(e) => return internal(e),
@@ -111,12 +120,12 @@ async fn meetup_poster(
         (EventKind::Gathering, _) => td_string!(l, sharing.poster.kind_gathering),
         _ => td_string!(l, sharing.poster.kind_meetup),
     };
-    let url = match link(&state, &session, &format!("/meetups/{id}")).await {
+    let (url, reader) = match link(&state, &session, &format!("/meetups/{id}")).await {
         Ok(url) => url,
         Err(e) => return internal(e),
     };
     let text = PosterText { community: community(l), kind: kind.into(), title: event.title, lines, call: call(l), url };
-    send(&state, peer, &text, &headers).await
+    send(&state, peer, reader, &text, &headers).await
 }
 
 /// "12 seats left", "full: waiting list open", "sign up for the draw", "open to all".
@@ -164,12 +173,12 @@ async fn festival_poster(
     if count > 0 {
         lines.push(seats_line(l, Some(capacity), confirmed, false));
     }
-    let url = match link(&state, &session, &format!("/festival/{id}")).await {
+    let (url, reader) = match link(&state, &session, &format!("/festival/{id}")).await {
         Ok(url) => url,
         Err(e) => return internal(e),
     };
     let text = PosterText { community: community(l), kind: td_string!(l, sharing.poster.kind_festival).into(), title: name, lines, call: call(l), url };
-    send(&state, peer, &text, &headers).await
+    send(&state, peer, reader, &text, &headers).await
 }
 
 async fn fan_poster(
@@ -215,10 +224,10 @@ async fn fan_poster(
     if brought > 0 {
         lines.push(td_string!(l, sharing.brought, count = brought).to_string());
     }
-    let url = match link(&state, &session, &format!("/fans/{id}")).await {
+    let (url, reader) = match link(&state, &session, &format!("/fans/{id}")).await {
         Ok(url) => url,
         Err(e) => return internal(e),
     };
     let text = PosterText { community: community(l), kind: td_string!(l, sharing.poster.kind_fan).into(), title: name, lines, call: call(l), url };
-    send(&state, peer, &text, &headers).await
+    send(&state, peer, reader, &text, &headers).await
 }

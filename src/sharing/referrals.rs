@@ -52,9 +52,12 @@ async fn inbox_key(tx: &mut Tx, inbox: &str) -> Result<String, sqlx::Error> {
 }
 
 /// Whether another account (the referrer's included) has this inbox: an alias of an
-/// existing account is never a new fan.
-async fn inbox_has_another_account(tx: &mut Tx, inbox: &str, fan_id: i64) -> Result<bool, sqlx::Error> {
-    let other: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE inbox = $1 AND id <> $2 LIMIT 1").bind(inbox).bind(fan_id).fetch_optional(&mut **tx).await?;
+/// existing account is never a new fan. `verified_only` when confirming: an alias
+/// registered since by someone who cannot open the inbox must not take the count away.
+async fn inbox_has_another_account(tx: &mut Tx, inbox: &str, fan_id: i64, verified_only: bool) -> Result<bool, sqlx::Error> {
+    let verified = if verified_only { "AND email_verified_at IS NOT NULL" } else { "" };
+    let sql = format!("SELECT id FROM users WHERE inbox = $1 AND id <> $2 {verified} LIMIT 1");
+    let other: Option<i64> = sqlx::query_scalar(&sql).bind(inbox).bind(fan_id).fetch_optional(&mut **tx).await?;
     Ok(other.is_some())
 }
 
@@ -72,7 +75,7 @@ pub async fn note_registration(tx: &mut Tx, fan_id: i64, fan_email: &str, arriva
     let new_inbox = inbox::normalize(fan_email);
     if super::referral_rule(arrived_at, now, &inbox::normalize(&referrer_email), &new_inbox, logged_in).is_err()
         || referrer_id == fan_id
-        || inbox_has_another_account(tx, &new_inbox, fan_id).await?
+        || inbox_has_another_account(tx, &new_inbox, fan_id, false).await?
     {
         return Ok(false);
     }
@@ -106,7 +109,7 @@ pub async fn count_confirmed(tx: &mut Tx, fan_id: i64, now: i64) -> Result<Optio
     let Some((id, referrer, noted, email)) = row else { return Ok(None) };
     let inbox = inbox::normalize(&email);
     let key = inbox_key(tx, &inbox).await?;
-    let mut counts = !inbox_has_another_account(tx, &inbox, fan_id).await?;
+    let mut counts = !inbox_has_another_account(tx, &inbox, fan_id, true).await?;
     if counts && key != noted {
         // Another registration may be noting this inbox right now: the unique index
         // decides, and losing is "brought already", not an error.
