@@ -181,12 +181,12 @@ struct ClaimedRow {
 }
 
 /// Leases up to `limit` due messages matching `condition` (trusted SQL) under `token`.
-async fn claim(db: &Db, tx: &mut Tx, condition: &str, limit: i64, now: i64, token: &str) -> Result<Vec<ClaimedRow>, sqlx::Error> {
+async fn claim(db: &Db, tx: &mut Tx, condition: &str, order: &str, limit: i64, now: i64, token: &str) -> Result<Vec<ClaimedRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE outbox SET locked_until = $1, lease_token = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
                       WHERE status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) {condition} \
-                      ORDER BY id LIMIT $4 {}) \
+                      ORDER BY {order} LIMIT $4 {}) \
          RETURNING id, recipient, subject, body_text, body_html, attempts, attachments, list_unsubscribe",
         db.dialect.skip_locked()
     );
@@ -202,15 +202,15 @@ pub async fn claim_due(db: &Db, limit: i64, now: i64, rush: bool) -> Result<Clai
     let rows = if rush {
         // Spelt out, so the planner uses the partial indexes (`outbox_urgent`, `outbox_held`).
         let kinds = format!("('{}')", super::rush::DEFERRABLE.join("', '"));
-        let mut rows = claim(db, &mut tx, &format!("AND kind NOT IN {kinds}"), limit, now, &token).await?;
+        let mut rows = claim(db, &mut tx, &format!("AND kind NOT IN {kinds}"), "id", limit, now, &token).await?;
         let room = limit - rows.len() as i64;
         if room > 0 {
             let held_since = now - super::rush::HOLD_AT_MOST.as_secs() as i64;
-            rows.extend(claim(db, &mut tx, &format!("AND kind IN {kinds} AND created_at <= {held_since}"), room, now, &token).await?);
+            rows.extend(claim(db, &mut tx, &format!("AND kind IN {kinds} AND created_at <= {held_since}"), "created_at, id", room, now, &token).await?);
         }
         rows
     } else {
-        claim(db, &mut tx, "", limit, now, &token).await?
+        claim(db, &mut tx, "", "id", limit, now, &token).await?
     };
     tx.commit().await?;
     let mut messages: Vec<Claimed> = rows
