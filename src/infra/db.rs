@@ -20,8 +20,7 @@ pub struct Db {
     /// connections are read-only (`PRAGMA query_only`): every write takes `begin_write`.
     pub pool: AnyPool,
     /// Write transactions go here. On SQLite this pool has one connection, so writers
-    /// queue in the process instead of spinning on the file lock; on PostgreSQL it is a
-    /// pool the size of the read pool, so reads never queue behind writers.
+    /// queue in the process instead of spinning on the file lock.
     writer: AnyPool,
     pub dialect: Dialect,
     /// Wakes the outbox worker when a transaction that queued mail commits.
@@ -101,12 +100,17 @@ impl Db {
                 Ok(Db { pool, writer, dialect, mail_waiting, changes })
             }
             Dialect::Postgres => {
-                // Reads and writes have pools of their own, as on SQLite: in a sign-up
-                // burst the presses queue for a writer, and a page being read does not
-                // wait behind them (BENCHMARKS.md, the refresh storm).
-                let pool = postgres_pool(url, max_connections).await?;
-                let writer = postgres_pool(url, max_connections).await?;
-                Ok(Db { pool, writer, dialect, mail_waiting, changes })
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    // No ping before every use: it cost a round trip per statement's
+                    // connection. A connection the server dropped fails its next query
+                    // (503, `AppError::Unavailable`) and is replaced.
+                    .test_before_acquire(false)
+                    .connect(url)
+                    .await
+                    .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.connect_postgres, error = e)))?;
+                Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting, changes })
             }
         }
     }
@@ -220,19 +224,6 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, String> {
 /// refused, no connection free in time) rather than a fault in what was asked.
 pub fn is_unreachable(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
-}
-
-async fn postgres_pool(url: &str, max_connections: u32) -> Result<AnyPool, String> {
-    AnyPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        // No ping before every use: it cost a round trip per statement's connection. A
-        // connection the server dropped fails its next query (503, `AppError::Unavailable`)
-        // and is replaced.
-        .test_before_acquire(false)
-        .connect(url)
-        .await
-        .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.connect_postgres, error = e)))
 }
 
 async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result<AnyPool, String> {
