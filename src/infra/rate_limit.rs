@@ -213,6 +213,12 @@ pub fn address_key(address: std::net::IpAddr) -> String {
     }
 }
 
+/// The rate-limit key of the client behind `peer` (the forwarded address when `peer`
+/// is a trusted proxy): what server functions and plain routes both count by.
+pub fn client_key(peer: std::net::IpAddr, forwarded_for: Option<&str>, trusted: &[std::net::IpAddr]) -> String {
+    address_key(client_address(peer, forwarded_for, trusted))
+}
+
 /// The client's address: the connection's peer, unless that peer is a trusted reverse
 /// proxy; then the nearest address in `X-Forwarded-For` that is not a trusted proxy
 /// (addresses further left were written by the client and prove nothing).

@@ -30,5 +30,5 @@ pub async fn client_key() -> String {
     let trusted = state().map(|s| s.config.trusted_proxies.clone()).unwrap_or_default();
     let forwarded = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string));
-    super::rate_limit::address_key(super::rate_limit::client_address(addr.ip(), forwarded.as_deref(), &trusted))
+    super::rate_limit::client_key(addr.ip(), forwarded.as_deref(), &trusted)
 }

@@ -7,7 +7,7 @@ use crate::infra::clock::{format_local, now};
 use crate::infra::state::AppState;
 use crate::language::city_name;
 use crate::meetups::{EventKind, EventStatus};
-use crate::infra::rate_limit::{address_key, client_address, Limit};
+use crate::infra::rate_limit::{client_key, Limit};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,7 +48,7 @@ fn client(state: &AppState, peer: SocketAddr, reader: Option<i64>, headers: &Hea
         return format!("user:{id}");
     }
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    address_key(client_address(peer.ip(), forwarded, &state.config.trusted_proxies))
+    client_key(peer.ip(), forwarded, &state.config.trusted_proxies)
 }
 
 /// Sends the poster: "not modified" when the browser has this one, the kept copy when
