@@ -6,7 +6,7 @@
 //! (no 100,000 argon2 log-ins), on `processes` (1 or 2) app processes sharing the
 //! database, tickets mailed to an SMTP sink on loopback. Then, in one run:
 //! 1. Closed loop, for comparison and for the HTTP share: 20,000 sign-ups as fast as 64
-//!    connections go, through the raw engine (`engine::sign_up`, no HTTP) and over HTTP.
+//!    connections go, through the raw engine (the sign-up desk, no HTTP) and over HTTP.
 //! 2. The knee: 10 s of presses at each of `knee rates` (1000,1500,2000,2500,3000 a
 //!    second), every fan once, 5 % twice within 200 ms; latency from each press's due
 //!    time. The knee is the first rate whose p99 passes 100 ms.
@@ -216,13 +216,16 @@ async fn main() {
         println!("| run | throughput | median | p99 | total |");
         println!("|---|---|---|---|---|");
         let raw_event = meetup(&db, "Raw", 0).await;
-        let (d, u) = (db.clone(), Arc::new(users.clone()));
+        // The engine as the server function uses it: through the sign-up desk.
+        let events = tongcheng::meetups::engine::Events::new(db.clone(), "http://bench", tongcheng::infra::clock::Clock::System);
+        let desk = tongcheng::meetups::desk::SignUpDesk::open(events.clone());
+        let u = Arc::new(users.clone());
         let (latencies, total) = burst(closed, 64, move |i| {
-            let (db, users) = (d.clone(), u.clone());
+            let (events, desk, users) = (events.clone(), desk.clone(), u.clone());
             async move {
                 let (id, _, email) = &users[i];
-                let fan = tongcheng::meetups::engine::Fan { id: *id, email, name: "Fan" };
-                tongcheng::meetups::engine::Events::new(db, "http://bench", tongcheng::infra::clock::Clock::System).sign_up(raw_event, &fan).await.expect("raw sign-up");
+                let fan = tongcheng::meetups::desk::Presser { id: *id, email: email.clone(), name: "Fan".into(), locale: Default::default() };
+                desk.sign_up(&events, raw_event, fan).await.expect("raw sign-up");
             }
         })
         .await;

@@ -147,6 +147,29 @@ impl Dialect {
             Dialect::Sqlite => "UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter, waitlist_left",
         }
     }
+
+    /// Takes `$2` numbers on event `$1`'s waiting list at once, one row each: the number
+    /// and `waitlist_left`. PostgreSQL's numbers increase along the rows but another
+    /// transaction may take some in between; SQLite's rows are the block's last number.
+    pub fn take_waitlist_numbers(self) -> &'static str {
+        match self {
+            Dialect::Postgres => {
+                "SELECT nextval(format('waitlist_event_%s', e.id)::regclass), e.waitlist_left \
+                 FROM events e CROSS JOIN generate_series(1, CAST($2 AS BIGINT)) WHERE e.id = $1"
+            }
+            Dialect::Sqlite => "UPDATE events SET waitlist_counter = waitlist_counter + $2 WHERE id = $1 RETURNING waitlist_counter, waitlist_left",
+        }
+    }
+
+    /// Locks the row of table alias `e` for an update of its counters: other such
+    /// updates wait, holders of `lock_against_status_change` do not (PostgreSQL
+    /// `FOR NO KEY UPDATE`, what the `UPDATE` itself would take).
+    pub fn lock_for_counters(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR NO KEY UPDATE OF e",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub rate_limits: Arc<RateLimits>,
+    /// Where presses of "sign up" are served together (`meetups::desk`).
+    pub sign_ups: crate::meetups::desk::SignUpDesk,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -116,9 +116,9 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
     if !user.email_verified {
         return Err(AppError::field("signup", crate::msg!(errors.confirm_email_to_sign_up)));
     }
-    let fan = super::engine::Fan { id: user.id, email: &user.email, name: &user.display_name };
-    let locale = crate::language::locale_from_tag(&user.email_language);
-    let place = super::engine::Events::current()?.sign_up_writing_in(id, &fan, locale).await;
+    let fan = super::desk::Presser { id: user.id, email: user.email.clone(), name: user.display_name.clone(), locale: crate::language::locale_from_tag(&user.email_language) };
+    let state = crate::infra::request::state()?;
+    let place = state.sign_ups.sign_up(&super::engine::Events::current()?, id, fan).await;
     if place.is_ok() {
         // A rush is on: the waiting-list notices wait for it to pass (`email::rush`). Only
         // places taken count, so refused presses cannot hold the mail back.

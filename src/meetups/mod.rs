@@ -9,6 +9,8 @@ pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
+pub mod desk;
+#[cfg(feature = "ssr")]
 pub mod feeds;
 pub mod ics;
 #[cfg(feature = "ssr")]

@@ -108,6 +108,91 @@ pub async fn settle_waitlisted(tx: &mut Tx, claimed: &Claimed, event_id: i64, no
     .await
 }
 
+/// A registration made by `register_many`.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Registered {
+    pub id: i64,
+    pub user_id: i64,
+    pub ticket_code: String,
+}
+
+/// Inserts a placeholder registration (as `claim` does, status `cancelled`, ticket code
+/// made by the database) for each of `user_ids` that has none at the event, in the
+/// order of the fans (two transactions registering the same fans take their keys in
+/// one order, so neither waits for the other in a circle); returns those inserted. A
+/// fan registered by a transaction still under way is waited for and left out.
+pub async fn register_many(tx: &mut Tx, event_id: i64, user_ids: &[i64], now: i64) -> Result<Vec<Registered>, sqlx::Error> {
+    let (per_row_random, code) = super::tickets::sql_codes(tx.dialect);
+    let sql = format!(
+        "INSERT INTO registrations (event_id, user_id, status, ticket_code, created_at, updated_at, generation) \
+         SELECT $1, f.c0, 'cancelled', {code}, $3, $3, 0 FROM (SELECT j.c0, {per_row_random} AS r FROM {} j) f ORDER BY f.c0 \
+         ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id, user_id, ticket_code",
+        tx.dialect.json_rows("$2", 1)
+    );
+    sqlx::query_as(&sql).bind(event_id).bind(json_ids(user_ids.iter().map(|id| [*id]))).bind(now).fetch_all(&mut **tx).await
+}
+
+/// Locks the event's seat count for this transaction (see `Dialect::lock_for_counters`):
+/// its capacity and confirmed seats.
+pub async fn lock_seat_count(tx: &mut Tx, event_id: i64) -> Result<(Option<i64>, i64), sqlx::Error> {
+    let sql = format!("SELECT e.capacity, e.confirmed_count FROM events e WHERE e.id = $1 {}", tx.dialect.lock_for_counters());
+    sqlx::query_as(&sql).bind(event_id).fetch_one(&mut **tx).await
+}
+
+/// Takes `seats` seats at once; false (nothing taken) if fewer are free.
+pub async fn take_seats(tx: &mut Tx, event_id: i64, seats: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let taken = sqlx::query(
+        "UPDATE events SET confirmed_count = confirmed_count + $2, updated_at = $3 \
+         WHERE id = $1 AND (capacity IS NULL OR confirmed_count + $2 <= capacity)",
+    )
+    .bind(event_id)
+    .bind(seats)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
+/// Moves fresh placeholders (`register_many`) to a seat; how many moved.
+pub async fn confirm_many(tx: &mut Tx, registration_ids: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "UPDATE registrations SET status = 'confirmed', generation = 1, updated_at = $2 \
+         WHERE id IN (SELECT j.c0 FROM {} j) AND status = 'cancelled' AND generation = 0",
+        tx.dialect.json_rows("$1", 1)
+    );
+    Ok(sqlx::query(&sql).bind(json_ids(registration_ids.iter().map(|id| [*id]))).bind(now).execute(&mut **tx).await?.rows_affected())
+}
+
+/// Takes `count` numbers on the event's waiting list, in increasing order, and the count
+/// of fans who have left it.
+pub async fn take_waitlist_numbers(tx: &mut Tx, event_id: i64, count: usize) -> Result<(Vec<i64>, i64), sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(tx.dialect.take_waitlist_numbers()).bind(event_id).bind(count as i64).fetch_all(&mut **tx).await?;
+    let left = rows.first().map_or(0, |(_, left)| *left);
+    let mut numbers: Vec<i64> = match tx.dialect {
+        // One row: the block's last number.
+        crate::infra::dialect::Dialect::Sqlite => rows.first().map(|(last, _)| (last - count as i64 + 1..=*last).collect()).unwrap_or_default(),
+        crate::infra::dialect::Dialect::Postgres => rows.into_iter().map(|(number, _)| number).collect(),
+    };
+    numbers.sort_unstable();
+    Ok((numbers, left))
+}
+
+/// Moves fresh placeholders to the waiting list: `[registration, number]` each; how many moved.
+pub async fn waitlist_many(tx: &mut Tx, numbered: &[[i64; 2]], now: i64) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "UPDATE registrations SET status = 'waitlisted', waitlist_seq = j.c1, generation = 1, updated_at = $2 \
+         FROM {} j WHERE registrations.id = j.c0 AND registrations.status = 'cancelled' AND registrations.generation = 0",
+        tx.dialect.json_rows("$1", 2)
+    );
+    Ok(sqlx::query(&sql).bind(json_ids(numbered.iter().copied())).bind(now).execute(&mut **tx).await?.rows_affected())
+}
+
+/// Rows of numbers as one JSON array, for `Dialect::json_rows`.
+fn json_ids<const N: usize>(rows: impl Iterator<Item = [i64; N]>) -> String {
+    let rows: Vec<String> = rows.map(|row| format!("{row:?}")).collect();
+    format!("[{}]", rows.join(","))
+}
+
 /// A fan moved from the waiting list to a seat.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Promoted {

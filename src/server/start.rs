@@ -113,6 +113,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let state = AppState {
         leptos_options: leptos_options(&config)?,
         rate_limits: Arc::new(RateLimits::new(config.auth_attempts_per_minute)),
+        sign_ups: crate::meetups::desk::SignUpDesk::open(crate::meetups::engine::Events::new(db.clone(), &config.public_url, crate::infra::clock::Clock::System)),
         config: Arc::new(config),
         db: db.clone(),
     };

@@ -34,6 +34,7 @@ mod rate_limits;
 mod schema;
 mod seat_races;
 mod sharing;
+mod sign_up_desk;
 mod security_accounts;
 mod security_http;
 mod security_mail;

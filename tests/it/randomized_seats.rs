@@ -1,5 +1,6 @@
 //! The seat engine's safety net: thousands of random, interleaved operations from many
-//! tasks over two database pools (two app processes), then every invariant of DESIGN.md.
+//! tasks over two database pools (two app processes, each with its sign-up desk), then
+//! every invariant of DESIGN.md.
 //! Two of the events are sessions of one festival, where a fan also switches between
 //! sessions and may hold one place in the whole festival.
 //!
@@ -12,6 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tongcheng::error::AppError;
 use tongcheng::infra::clock::Clock;
+use tongcheng::meetups::desk::{Presser, SignUpDesk};
 use tongcheng::meetups::engine::{self, Events, Fan};
 use tongcheng::meetups::repo::{self, EventChanges, NewEvent};
 use tongcheng::meetups::PlaceStatus;
@@ -102,10 +104,21 @@ async fn check_in(db: &Db, event: i64, user: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// A double click: two sign-ups by one fan at once, each through another process.
-async fn double_click(pools: &[Db; 2], event: i64, fan: &Fan<'_>) -> Result<(), AppError> {
-    let (first, second) = (engine(&pools[0]), engine(&pools[1]));
-    let (a, b) = tokio::join!(first.sign_up(event, fan), second.sign_up(event, fan));
+/// Two app processes: each its database pool and its sign-up desk.
+type Processes = [(Db, SignUpDesk); 2];
+
+/// A sign-up through a process's desk, as the server function makes it.
+async fn press(process: &(Db, SignUpDesk), event: i64, fan: &Fan<'_>) -> Result<tongcheng::meetups::Place, AppError> {
+    let presser = Presser { id: fan.id, email: fan.email.to_string(), name: fan.name.to_string(), locale: Default::default() };
+    process.1.sign_up(&engine(&process.0), event, presser).await
+}
+
+/// A double click: two sign-ups by one fan at once, each through another process (one
+/// by its desk, one by the engine directly, in either order).
+async fn double_click(processes: &Processes, event: i64, fan: &Fan<'_>, desk_first: bool) -> Result<(), AppError> {
+    let (by_desk, by_engine) = if desk_first { (&processes[0], &processes[1]) } else { (&processes[1], &processes[0]) };
+    let engine = engine(&by_engine.0);
+    let (a, b) = tokio::join!(press(by_desk, event, fan), engine.sign_up(event, fan));
     let (a, b) = (a?, b?);
     // Both see one registration (its status may move on between the answers).
     assert_eq!(a.registration_id, b.registration_id, "a double click holds one place");
@@ -124,18 +137,19 @@ async fn festival(db: &Db, sessions: [i64; 2], created_by: i64) -> i64 {
     id
 }
 
-async fn run(pools: &[Db; 2], db: &Db, op: Op, event: i64, fan: &Fan<'_>) -> Result<(), AppError> {
+async fn run(processes: &Processes, process: usize, op: Op, event: i64, fan: &Fan<'_>) -> Result<(), AppError> {
+    let db = &processes[process].0;
     match op {
         Op::Switch => {
             let Some(festival) = repo::event_info(&db.pool, event).await?.and_then(|e| e.festival_id) else { return Ok(()) };
             tongcheng::festival::switch::switch(&engine(db), festival, event, fan).await.map(drop)
         }
-        Op::SignUp => engine(db).sign_up(event, fan).await.map(drop),
-        Op::DoubleSignUp => double_click(pools, event, fan).await,
+        Op::SignUp => press(&processes[process], event, fan).await.map(drop),
+        Op::DoubleSignUp => double_click(processes, event, fan, process == 0).await,
         Op::Cancel => engine(db).cancel(event, fan.id).await,
         Op::ReSignUp => {
             engine(db).cancel(event, fan.id).await.or_else(expected)?;
-            double_click(pools, event, fan).await
+            double_click(processes, event, fan, process == 1).await
         }
         Op::ChangeCapacity(capacity) => change_capacity(db, event, capacity).await,
         Op::CheckIn => check_in(db, event, fan.id).await,
@@ -165,11 +179,11 @@ async fn random_operations_keep_every_invariant(backend: Backend) {
     let events = [event(&app.state.db, city, 8).await, event(&app.state.db, city, 5).await, event(&app.state.db, city, 4).await, event(&app.state.db, city, 3).await];
     festival(&app.state.db, [events[2], events[3]], fans[0].0).await;
     let second_process = Db::connect(&app.database.url, 8).await.expect("second pool");
-    let pools = [app.state.db.clone(), second_process];
+    let processes: Processes = [app.state.db.clone(), second_process].map(|db| (db.clone(), SignUpDesk::open(engine(&db))));
 
     let mut tasks = Vec::new();
     for task in 0..TASKS {
-        let (pools, fans) = (pools.clone(), fans.clone());
+        let (processes, fans) = (processes.clone(), fans.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed.wrapping_add(task));
             for step in 0..ops {
@@ -183,8 +197,8 @@ async fn random_operations_keep_every_invariant(backend: Backend) {
                     (_, n) => events[2 + n % 2],
                 };
                 let (id, email) = &fans[rng.gen_range(0..fans.len())];
-                let db = &pools[rng.gen_range(0..2)];
-                if let Err(error) = run(&pools, db, op, event, &Fan { id: *id, email, name: "Fan" }).await.or_else(expected) {
+                let process = rng.gen_range(0..2);
+                if let Err(error) = run(&processes, process, op, event, &Fan { id: *id, email, name: "Fan" }).await.or_else(expected) {
                     panic!("TONGCHENG_SEED={seed}: task {task}, step {step}, {op:?} on event {event}: {error:?}");
                 }
             }

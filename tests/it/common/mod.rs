@@ -73,23 +73,27 @@ pub fn events(db: &tongcheng::infra::db::Db) -> tongcheng::meetups::engine::Even
     tongcheng::meetups::engine::Events::new(db.clone(), "http://t", tongcheng::infra::clock::Clock::System)
 }
 
-/// Every fan presses "sign up" at once (through the engine, no HTTP); the answers come
-/// back in the order of `fans`.
+/// Every fan presses "sign up" at once (through a sign-up desk as the server function
+/// does, no HTTP); the answers come back in the order of `fans`.
 pub fn spawn_sign_ups(
     db: &tongcheng::infra::db::Db,
     event: i64,
     fans: &[(i64, String)],
 ) -> Vec<tokio::task::JoinHandle<Result<tongcheng::meetups::Place, AppError>>> {
-    use tongcheng::meetups::engine::Fan;
+    let desk = tongcheng::meetups::desk::SignUpDesk::open(events(db));
     fans.iter()
         .cloned()
         .map(|(id, email)| {
-            let db = db.clone();
-            tokio::spawn(async move {
-                events(&db).sign_up(event, &Fan { id, email: &email, name: "Fan" }).await
-            })
+            let (db, desk) = (db.clone(), desk.clone());
+            tokio::spawn(async move { desk.sign_up(&events(&db), event, presser(&db, id, &email).await).await })
         })
         .collect()
+}
+
+/// The fan `id` pressing, with the language of their emails as in the database.
+pub async fn presser(db: &tongcheng::infra::db::Db, id: i64, email: &str) -> tongcheng::meetups::desk::Presser {
+    let locale = tongcheng::accounts::repo::locale(db, id).await.expect("locale").unwrap_or_default();
+    tongcheng::meetups::desk::Presser { id, email: email.to_string(), name: "Fan".into(), locale }
 }
 
 /// Every fan presses "sign up" at once; each must get a definite answer.

@@ -1,0 +1,256 @@
+//! The sign-up desk: presses of "sign up" served together, one transaction per event
+//! per turn. When sign-up opens like a flash sale, one transaction per press costs the
+//! database a commit, a look at the event row and some eight round trips for every fan;
+//! the desk (one task per process) takes every press that arrived while its last turn
+//! ran (at most `MOST_PER_TURN`) and, for each event, registers the fans new to it with
+//! a handful of statements: the free seats go in the order the presses arrived, the
+//! rest get the next numbers on the waiting list, their emails are queued, and it
+//! commits once. So the busier the moment, the more fans share a commit.
+//!
+//! The desk does only that common case. A fan who already had a registration there (a
+//! double click, a retry, a second tab, or a sign-up after cancelling), a festival
+//! session, an event not taking sign-ups, and every press of a turn that failed go to
+//! the engine's own sign-up (`Events::sign_up_writing_in`), which answers the rest and
+//! explains refusals: one set of rules, two ways through it.
+use super::engine::{Events, Fan};
+use super::places;
+use super::repo::{self, EventLock};
+use super::{emails, signup_state, EventStatus, Place, PlaceStatus, SignupState};
+use crate::email::outbox;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Presses one turn takes at most (a turn's statements stay small).
+const MOST_PER_TURN: usize = 256;
+/// Presses waiting for the desk before a new press waits to be queued.
+const QUEUE: usize = 16_384;
+
+/// The fan pressing, as the desk needs them.
+#[derive(Debug, Clone)]
+pub struct Presser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// The language of their emails.
+    pub locale: Locale,
+}
+
+/// What a turn answers a press.
+#[derive(Debug)]
+pub enum Answer {
+    /// A seat or a place on the waiting list, given in this turn.
+    Placed(Place),
+    /// The fan had a registration there before this turn (or pressed twice in it).
+    HadOne,
+    /// For the engine's own sign-up (see the module).
+    Engine,
+}
+
+struct Press {
+    event_id: i64,
+    fan: Presser,
+    answer: oneshot::Sender<Answer>,
+}
+
+/// The handle: cheap to clone; the task serving it stops when every handle is gone.
+#[derive(Clone)]
+pub struct SignUpDesk {
+    presses: mpsc::Sender<Press>,
+    served: Arc<Served>,
+}
+
+/// What a desk has done so far.
+#[derive(Default)]
+struct Served {
+    turns: AtomicU64,
+    placed: AtomicU64,
+}
+
+impl SignUpDesk {
+    /// Opens the desk: its task serves presses with `events` (needs a Tokio runtime).
+    pub fn open(events: Events) -> SignUpDesk {
+        let (presses, waiting) = mpsc::channel(QUEUE);
+        let served = Arc::new(Served::default());
+        tokio::spawn(serve(events, waiting, served.clone()));
+        SignUpDesk { presses, served }
+    }
+
+    /// Turns taken (one per event per batch of presses) and fans placed by them, since
+    /// the desk opened.
+    pub fn served(&self) -> (u64, u64) {
+        (self.served.turns.load(Ordering::Relaxed), self.served.placed.load(Ordering::Relaxed))
+    }
+
+    /// Signs a fan up (see `Events::sign_up`): a seat if one is free, else the waiting
+    /// list; pressing again returns the place the fan already has.
+    pub async fn sign_up(&self, events: &Events, event_id: i64, fan: Presser) -> Result<Place, AppError> {
+        let (answer, answered) = oneshot::channel();
+        let press = Press { event_id, fan: fan.clone(), answer };
+        // A desk that has stopped (it never should) leaves the engine to answer.
+        let answer = match self.presses.send(press).await {
+            Ok(()) => answered.await.unwrap_or(Answer::Engine),
+            Err(_) => Answer::Engine,
+        };
+        let through_engine = || async {
+            let fan_ref = Fan { id: fan.id, email: &fan.email, name: &fan.name };
+            events.sign_up_writing_in(event_id, &fan_ref, fan.locale).await
+        };
+        match answer {
+            Answer::Placed(place) => Ok(place),
+            Answer::HadOne => match events.place(event_id, fan.id).await? {
+                Some(place) if place.status != PlaceStatus::Cancelled => Ok(place),
+                _ => through_engine().await,
+            },
+            Answer::Engine => through_engine().await,
+        }
+    }
+}
+
+/// The desk's task: a turn for every batch of presses waiting.
+async fn serve(events: Events, mut waiting: mpsc::Receiver<Press>, served: Arc<Served>) {
+    let mut turn = Vec::with_capacity(MOST_PER_TURN);
+    while waiting.recv_many(&mut turn, MOST_PER_TURN).await > 0 {
+        // One event at a time, in the order of their first press.
+        while let Some(event_id) = turn.first().map(|p| p.event_id) {
+            let (these, rest): (Vec<Press>, Vec<Press>) = turn.drain(..).partition(|p| p.event_id == event_id);
+            turn = rest;
+            serve_event(&events, event_id, these, &served).await;
+        }
+    }
+}
+
+async fn serve_event(events: &Events, event_id: i64, presses: Vec<Press>, served: &Served) {
+    let fans: Vec<&Presser> = presses.iter().map(|p| &p.fan).collect();
+    let answers = match take_turn(events, event_id, &fans).await {
+        Ok(answers) => answers,
+        Err(error) => {
+            tracing::warn!(%error, event_id, presses = presses.len(), "a sign-up turn failed; its presses go through the engine one by one");
+            Vec::new()
+        }
+    };
+    let placed = answers.iter().filter(|a| matches!(a, Answer::Placed(_))).count() as u64;
+    served.turns.fetch_add(1, Ordering::Relaxed);
+    served.placed.fetch_add(placed, Ordering::Relaxed);
+    metrics::histogram!("signup_turn_presses").record(presses.len() as f64);
+    let mut answers = answers.into_iter();
+    for press in presses {
+        // The fan may have given up waiting: nobody to answer is no error.
+        let _ = press.answer.send(answers.next().unwrap_or(Answer::Engine));
+    }
+}
+
+/// One turn at one event: answers for `fans` (one per press, in order).
+async fn take_turn(events: &Events, event_id: i64, fans: &[&Presser]) -> Result<Vec<Answer>, AppError> {
+    let engine = || fans.iter().map(|_| Answer::Engine).collect();
+    let mut tx = events.begin().await?;
+    let now = tx.now;
+    let Some(event) = repo::event_info_locked(&mut tx, event_id, EventLock::AgainstStatusChange).await? else {
+        return Ok(engine());
+    };
+    let open = signup_state(event.status, event.signup_opens_at, event.signup_closes_at, event.starts_at, now) == SignupState::Open;
+    if !open || event.status != EventStatus::Published || event.awaiting_draw || event.festival_id.is_some() {
+        return Ok(engine());
+    }
+    let mut user_ids: Vec<i64> = fans.iter().map(|f| f.id).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let registered: std::collections::HashMap<i64, places::Registered> =
+        places::register_many(&mut tx, event_id, &user_ids, now).await?.into_iter().map(|r| (r.user_id, r)).collect();
+    let new = first_presses_of_new_fans(fans, |id| registered.contains_key(&id));
+    let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
+    let seats = match new.is_empty() || !looks_free {
+        true => 0,
+        false => {
+            let (capacity, confirmed) = places::lock_seat_count(&mut tx, event_id).await?;
+            let seats = seats_for(new.len(), capacity, confirmed);
+            if seats > 0 && !places::take_seats(&mut tx, event_id, seats as i64, now).await? {
+                tracing::error!(event_id, seats, "the seats counted under lock were not free");
+                return Err(AppError::Internal);
+            }
+            seats
+        }
+    };
+    let (seated, waiting) = new.split_at(seats);
+    let registration = |i: &usize| &registered[&fans[*i].id];
+    let seated_ids: Vec<i64> = seated.iter().map(|i| registration(i).id).collect();
+    let (numbers, left) = match waiting.is_empty() {
+        true => (Vec::new(), 0),
+        false => places::take_waitlist_numbers(&mut tx, event_id, waiting.len()).await?,
+    };
+    let numbered: Vec<[i64; 2]> = waiting.iter().zip(&numbers).map(|(i, number)| [registration(i).id, *number]).collect();
+    let settled = places::confirm_many(&mut tx, &seated_ids, now).await? + places::waitlist_many(&mut tx, &numbered, now).await?;
+    if settled != new.len() as u64 || numbers.len() != waiting.len() {
+        tracing::error!(event_id, settled, new = new.len(), "fresh registrations changed within their turn");
+        return Err(AppError::Internal);
+    }
+    let base_url = tx.base_url().to_string();
+    let mut answers: Vec<Answer> = fans.iter().map(|_| Answer::HadOne).collect();
+    let mut mails = Vec::with_capacity(new.len());
+    for i in seated {
+        let (fan, r) = (fans[*i], registration(i));
+        mails.push(emails::seat_confirmed(fan.locale, &event, &fan.email, &fan.name, &r.ticket_code, r.id, 1, &base_url, false));
+        answers[*i] = Answer::Placed(Place { registration_id: r.id, status: PlaceStatus::Confirmed, position: None, ticket_code: Some(r.ticket_code.clone()), checked_in: false });
+    }
+    for (i, number) in waiting.iter().zip(&numbers) {
+        let (fan, r) = (fans[*i], registration(i));
+        let position = super::place_on_joining(*number, left);
+        mails.push(emails::waitlisted(fan.locale, &event, &fan.email, &fan.name, position, r.id, 1, &base_url));
+        answers[*i] = Answer::Placed(Place { registration_id: r.id, status: PlaceStatus::Waitlisted, position: Some(position), ticket_code: None, checked_in: false });
+    }
+    outbox::enqueue_all(&mut tx, &mails, now).await?;
+    tx.commit().await?;
+    // As after a single sign-up (`Events::sign_up_writing_in`): a seat freed while these
+    // fans joined the list is given now; whoever moved up reads their place again.
+    if !waiting.is_empty() && events.fill_free_seats(event_id).await? > 0 {
+        for i in waiting {
+            answers[*i] = Answer::HadOne;
+        }
+    }
+    Ok(answers)
+}
+
+/// Which presses of a turn (in arrival order) are the first of a fan new to the event:
+/// their indexes. `is_new` tells whether the fan was registered by this turn.
+pub fn first_presses_of_new_fans(fans: &[&Presser], is_new: impl Fn(i64) -> bool) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    (0..fans.len()).filter(|&i| is_new(fans[i].id) && seen.insert(fans[i].id)).collect()
+}
+
+/// How many of `asking` fans get a seat when `confirmed` of `capacity` are taken.
+pub fn seats_for(asking: usize, capacity: Option<i64>, confirmed: i64) -> usize {
+    match capacity {
+        None => asking,
+        Some(capacity) => asking.min((capacity - confirmed).max(0) as usize),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn presser(id: i64) -> Presser {
+        Presser { id, email: format!("{id}@x"), name: String::new(), locale: Locale::default() }
+    }
+
+    #[test]
+    fn seats_go_as_far_as_they_reach() {
+        assert_eq!(seats_for(10, Some(500), 495), 5, "the last five seats");
+        assert_eq!(seats_for(3, Some(500), 495), 3);
+        assert_eq!(seats_for(3, Some(500), 500), 0, "full");
+        assert_eq!(seats_for(3, Some(10), 12), 0, "over capacity after it was lowered");
+        assert_eq!(seats_for(7, None, 10_000), 7, "no limit");
+    }
+
+    #[test]
+    fn each_new_fan_counts_once_in_arrival_order() {
+        let (a, b, c) = (presser(3), presser(1), presser(2));
+        let fans = vec![&a, &b, &a, &c, &b];
+        // Fan 2 had a registration before the turn.
+        assert_eq!(first_presses_of_new_fans(&fans, |id| id != 2), vec![0, 1]);
+        assert_eq!(first_presses_of_new_fans(&fans, |_| true), vec![0, 1, 3]);
+        assert!(first_presses_of_new_fans(&fans, |_| false).is_empty());
+    }
+}

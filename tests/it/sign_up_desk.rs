@@ -1,0 +1,110 @@
+//! The sign-up desk (`meetups::desk`): presses served together, one transaction per
+//! turn, from two app processes at once; and what it leaves to the engine.
+use crate::common;
+
+use common::{assert_invariants, demo_fans, events, presser, published_event, Backend, TestApp};
+use tongcheng::error::AppError;
+use tongcheng::infra::clock::now;
+use tongcheng::infra::db::Db;
+use tongcheng::meetups::desk::SignUpDesk;
+use tongcheng::meetups::{Place, PlaceStatus};
+
+on_both_databases!(
+    a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_each,
+    the_desk_leaves_refusals_and_returning_fans_to_the_engine,
+);
+
+const FANS: usize = 120;
+const SEATS: i64 = 30;
+
+async fn count(db: &Db, sql: &str, event: i64) -> i64 {
+    sqlx::query_scalar(sql).bind(event).fetch_one(&db.pool).await.unwrap()
+}
+
+async fn a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_each(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, FANS as u64).await;
+    let db = &app.state.db;
+    // One fan reads Chinese: their mail must be in Chinese, the others' in English.
+    common::execute(db, "UPDATE users SET locale = 'zh-CN' WHERE id = $1", &[fans[7].0]).await;
+    let event = published_event(db, app.city_id("深圳").await, Some(SEATS)).await;
+    let other = Db::connect(&app.database.url, 4).await.unwrap();
+    let desks = [(db.clone(), SignUpDesk::open(events(db))), (other.clone(), SignUpDesk::open(events(&other)))];
+    // Every fan presses once through one process; every tenth presses again through the other.
+    let mut presses = Vec::new();
+    for (i, (id, email)) in fans.iter().enumerate() {
+        for second in [false, true].into_iter().take(if i % 10 == 0 { 2 } else { 1 }) {
+            let (db, desk) = desks[(i + second as usize) % 2].clone();
+            let fan = presser(&db, *id, email).await;
+            presses.push((i, tokio::spawn(async move { desk.sign_up(&events(&db), event, fan).await })));
+        }
+    }
+    let mut answers: Vec<Vec<Place>> = vec![Vec::new(); FANS];
+    for (i, press) in presses {
+        answers[i].push(press.await.unwrap().expect("every press is answered with a place"));
+    }
+
+    assert_eq!(count(db, "SELECT confirmed_count FROM events WHERE id = $1", event).await, SEATS);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'confirmed'", event).await, SEATS, "not one seat oversold");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM registrations WHERE event_id = $1", event).await, FANS as i64, "one registration per fan");
+    for (i, places) in answers.iter().enumerate() {
+        assert!(places.iter().all(|p| p.registration_id == places[0].registration_id && p.status == places[0].status), "fan {i}: {places:?}");
+    }
+    let seated = answers.iter().filter(|p| p[0].status == PlaceStatus::Confirmed).count() as i64;
+    assert_eq!(seated, SEATS, "the answers agree with the seats");
+    let mut tickets: Vec<&str> = answers.iter().filter_map(|p| p[0].ticket_code.as_deref()).collect();
+    tickets.sort();
+    tickets.dedup();
+    assert_eq!(tickets.len() as i64, SEATS, "a ticket each");
+    // The waiting fans were told places 1…90, each once.
+    let mut told: Vec<i64> = answers.iter().filter(|p| p[0].status == PlaceStatus::Waitlisted).map(|p| p[0].position.expect("a position")).collect();
+    told.sort();
+    assert_eq!(told, (1..=FANS as i64 - SEATS).collect::<Vec<_>>());
+    // One email per fan: a ticket for each seat, a number for each fan waiting.
+    let mails: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT kind, recipient, subject FROM outbox WHERE event_id = $1").bind(event).fetch_all(&db.pool).await.unwrap();
+    let of_kind = |kind: &str| mails.iter().filter(|(k, _, _)| k == kind).count() as i64;
+    assert_eq!((of_kind("seat_confirmed"), of_kind("waitlisted"), mails.len() as i64), (SEATS, FANS as i64 - SEATS, FANS as i64), "{mails:?}");
+    let chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for (_, to, subject) in &mails {
+        assert_eq!(chinese(subject), *to == fans[7].1, "{to}: {subject}");
+    }
+    // The presses were served together: fewer turns than presses, all of them placed by turns.
+    let (turns, placed) = [&desks[0].1, &desks[1].1].iter().map(|d| d.served()).fold((0, 0), |(t, p), (a, b)| (t + a, p + b));
+    assert!(turns < FANS as u64, "{turns} turns for {FANS} fans");
+    assert_eq!(placed, FANS as u64, "every fan placed by a desk's turn");
+    assert_invariants(db).await;
+}
+
+async fn the_desk_leaves_refusals_and_returning_fans_to_the_engine(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, 3).await;
+    let db = &app.state.db;
+    let desk = SignUpDesk::open(events(db));
+    let press = |event: i64, i: usize| {
+        let desk = desk.clone();
+        let (id, email) = fans[i].clone();
+        async move { desk.sign_up(&events(db), event, presser(db, id, &email).await).await }
+    };
+    // Not open yet: the engine's message, with the opening time.
+    let later = published_event(db, app.city_id("深圳").await, Some(1)).await;
+    common::execute(db, "UPDATE events SET signup_opens_at = $1 WHERE id = $2", &[now() + 3600, later]).await;
+    match press(later, 0).await {
+        Err(AppError::Invalid(errors)) => assert!(format!("{errors:?}").contains("signup"), "{errors:?}"),
+        other => panic!("not open yet: {other:?}"),
+    }
+    assert_eq!(count(db, "SELECT COUNT(*) FROM registrations WHERE event_id = $1", later).await, 0, "nothing kept");
+    // A fan who cancelled gets a place again (through the engine: they had a registration).
+    let event = published_event(db, app.city_id("深圳").await, Some(1)).await;
+    assert_eq!(press(event, 0).await.unwrap().status, PlaceStatus::Confirmed);
+    assert_eq!(press(event, 1).await.unwrap().position, Some(1));
+    events(db).cancel(event, fans[0].0).await.unwrap();
+    let again = press(event, 0).await.unwrap();
+    assert_eq!((again.status, again.position), (PlaceStatus::Waitlisted, Some(1)), "the freed seat went to the fan waiting");
+    assert_eq!(press(event, 1).await.unwrap().status, PlaceStatus::Confirmed, "pressing again shows the seat");
+    // A cancelled meetup: the engine's refusal.
+    events(db).change_status(event, "cancelled", &|_| Ok(())).await.unwrap();
+    assert!(matches!(press(event, 2).await, Err(AppError::Invalid(_))));
+    assert_eq!(desk.served().1, 2, "only the first two presses were placed by the desk itself");
+    assert_invariants(db).await;
+}
