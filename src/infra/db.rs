@@ -28,7 +28,12 @@ pub struct Db {
     /// Events whose live state changed (their ids), for this process's live streams:
     /// told on commit, and by other processes through the database (`live::hub`).
     changes: tokio::sync::broadcast::Sender<i64>,
+    /// Tells this database handle from every other one opened in this process.
+    identity: usize,
 }
+
+/// Numbers handed to database handles as they open (`Db::identity`).
+static OPENED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A write transaction. Reads and writes go through it as through a connection
 /// (`&mut *tx`); committing it wakes the outbox worker if it queued mail.
@@ -92,12 +97,13 @@ impl Db {
             .ok_or_else(|| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.database_url, got = format!("{url:?}"))))?;
         let mail_waiting = Arc::new(Notify::new());
         let (changes, _) = tokio::sync::broadcast::channel(CHANGES_WAITING);
+        let identity = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match dialect {
             Dialect::Sqlite => {
                 let url = sqlite_url_creating_file(url)?;
                 let pool = sqlite_pool(&url, max_connections, true).await?;
                 let writer = sqlite_pool(&url, 1, false).await?;
-                Ok(Db { pool, writer, dialect, mail_waiting, changes })
+                Ok(Db { pool, writer, dialect, mail_waiting, changes, identity })
             }
             Dialect::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -110,7 +116,7 @@ impl Db {
                     .connect(url)
                     .await
                     .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.connect_postgres, error = e)))?;
-                Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting, changes })
+                Ok(Db { writer: pool.clone(), pool, dialect, mail_waiting, changes, identity })
             }
         }
     }
@@ -157,9 +163,10 @@ impl Db {
         let _ = self.changes.send(event);
     }
 
-    /// Tells one database (and its process's streams) from another in the same process.
+    /// Tells one database handle (and its process's streams and caches) from another in
+    /// the same process; never reused, unlike an address.
     pub fn identity(&self) -> usize {
-        Arc::as_ptr(&self.mail_waiting) as usize
+        self.identity
     }
 
     /// What the outbox worker waits on between rounds.

@@ -161,6 +161,25 @@ impl Dialect {
         }
     }
 
+    /// `ids` as one value to bind for `in_id_list`.
+    pub fn id_list(self, ids: &[i64]) -> String {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        match self {
+            Dialect::Postgres => format!("{{{}}}", ids.join(",")),
+            Dialect::Sqlite => format!("[{}]", ids.join(",")),
+        }
+    }
+
+    /// "is one of the list bound at `param`" (made by `id_list`), found by an index:
+    /// PostgreSQL plans an array's members as index lookups, where a set of rows from
+    /// JSON may be guessed small and joined by scanning the whole table.
+    pub fn in_id_list(self, param: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("= ANY(CAST({param} AS BIGINT[]))"),
+            Dialect::Sqlite => format!("IN (SELECT value FROM json_each({param}))"),
+        }
+    }
+
     /// Locks the row of table alias `e` for an update of its counters: other such
     /// updates wait, holders of `lock_against_status_change` do not (PostgreSQL
     /// `FOR NO KEY UPDATE`, what the `UPDATE` itself would take).

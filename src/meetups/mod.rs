@@ -23,6 +23,8 @@ pub mod reminders;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod tickets;
+#[cfg(feature = "ssr")]
+pub mod waiting_ranks;
 
 pub use form::{EventFormValues, EventKind};
 use crate::i18n::{td_string, Locale};

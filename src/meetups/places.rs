@@ -1,7 +1,7 @@
 //! Storage of places: registrations, seat counts and waiting-list numbers. The seat
 //! engine (`engine`) decides; these statements are its only way to the tables.
 use super::{Place, PlaceStatus};
-use crate::infra::db::{Db, Tx};
+use crate::infra::db::{Db, Dialect, Tx};
 
 /// Takes a seat if one is free: the database refuses to go past the capacity.
 pub async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::Error> {
@@ -129,7 +129,8 @@ pub async fn register_many(tx: &mut Tx, event_id: i64, user_ids: &[i64], now: i6
          ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id, user_id, ticket_code",
         tx.dialect.json_rows("$2", 1)
     );
-    sqlx::query_as(&sql).bind(event_id).bind(json_ids(user_ids.iter().map(|id| [*id]))).bind(now).fetch_all(&mut **tx).await
+    let fans = format!("[{}]", user_ids.iter().map(|id| format!("[{id}]")).collect::<Vec<_>>().join(","));
+    sqlx::query_as(&sql).bind(event_id).bind(fans).bind(now).fetch_all(&mut **tx).await
 }
 
 /// Locks the event's seat count for this transaction (see `Dialect::lock_for_counters`):
@@ -155,12 +156,16 @@ pub async fn take_seats(tx: &mut Tx, event_id: i64, seats: i64, now: i64) -> Res
 
 /// Moves fresh placeholders (`register_many`) to a seat; how many moved.
 pub async fn confirm_many(tx: &mut Tx, registration_ids: &[i64], now: i64) -> Result<u64, sqlx::Error> {
+    if registration_ids.is_empty() {
+        return Ok(0);
+    }
     let sql = format!(
         "UPDATE registrations SET status = 'confirmed', generation = 1, updated_at = $2 \
-         WHERE id IN (SELECT j.c0 FROM {} j) AND status = 'cancelled' AND generation = 0",
-        tx.dialect.json_rows("$1", 1)
+         WHERE id {} AND status = 'cancelled' AND generation = 0",
+        tx.dialect.in_id_list("$1")
     );
-    Ok(sqlx::query(&sql).bind(json_ids(registration_ids.iter().map(|id| [*id]))).bind(now).execute(&mut **tx).await?.rows_affected())
+    let ids = tx.dialect.id_list(registration_ids);
+    Ok(sqlx::query(&sql).bind(ids).bind(now).execute(&mut **tx).await?.rows_affected())
 }
 
 /// Takes `count` numbers on the event's waiting list, in increasing order, and the count
@@ -170,27 +175,33 @@ pub async fn take_waitlist_numbers(tx: &mut Tx, event_id: i64, count: usize) -> 
     let left = rows.first().map_or(0, |(_, left)| *left);
     let mut numbers: Vec<i64> = match tx.dialect {
         // One row: the block's last number.
-        crate::infra::dialect::Dialect::Sqlite => rows.first().map(|(last, _)| (last - count as i64 + 1..=*last).collect()).unwrap_or_default(),
-        crate::infra::dialect::Dialect::Postgres => rows.into_iter().map(|(number, _)| number).collect(),
+        Dialect::Sqlite => rows.first().map(|(last, _)| (last - count as i64 + 1..=*last).collect()).unwrap_or_default(),
+        Dialect::Postgres => rows.into_iter().map(|(number, _)| number).collect(),
     };
     numbers.sort_unstable();
     Ok((numbers, left))
 }
 
-/// Moves fresh placeholders to the waiting list: `[registration, number]` each; how many moved.
+/// Moves fresh placeholders to the waiting list: `[registration, number]` each; how many
+/// moved. The registrations are found by their keys (PostgreSQL, handed a set of rows
+/// from JSON, may guess it small and scan the whole table for it instead).
 pub async fn waitlist_many(tx: &mut Tx, numbered: &[[i64; 2]], now: i64) -> Result<u64, sqlx::Error> {
+    if numbered.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = numbered.iter().map(|[id, _]| *id).collect();
+    let numbers: Vec<i64> = numbered.iter().map(|[_, number]| *number).collect();
+    let (dialect, ids, numbers) = (tx.dialect, tx.dialect.id_list(&ids), tx.dialect.id_list(&numbers));
+    let number = match dialect {
+        Dialect::Postgres => "(CAST($3 AS BIGINT[]))[array_position(CAST($1 AS BIGINT[]), id)]",
+        Dialect::Sqlite => "(SELECT n.value FROM json_each($3) n JOIN json_each($1) i ON i.key = n.key WHERE i.value = registrations.id)",
+    };
     let sql = format!(
-        "UPDATE registrations SET status = 'waitlisted', waitlist_seq = j.c1, generation = 1, updated_at = $2 \
-         FROM {} j WHERE registrations.id = j.c0 AND registrations.status = 'cancelled' AND registrations.generation = 0",
-        tx.dialect.json_rows("$1", 2)
+        "UPDATE registrations SET status = 'waitlisted', waitlist_seq = {number}, generation = 1, updated_at = $2 \
+         WHERE id {} AND status = 'cancelled' AND generation = 0",
+        dialect.in_id_list("$1")
     );
-    Ok(sqlx::query(&sql).bind(json_ids(numbered.iter().copied())).bind(now).execute(&mut **tx).await?.rows_affected())
-}
-
-/// Rows of numbers as one JSON array, for `Dialect::json_rows`.
-fn json_ids<const N: usize>(rows: impl Iterator<Item = [i64; N]>) -> String {
-    let rows: Vec<String> = rows.map(|row| format!("{row:?}")).collect();
-    format!("[{}]", rows.join(","))
+    Ok(sqlx::query(&sql).bind(ids).bind(now).bind(numbers).execute(&mut **tx).await?.rows_affected())
 }
 
 /// A fan moved from the waiting list to a seat.
@@ -275,13 +286,7 @@ pub async fn place(db: &Db, event_id: i64, user_id: i64) -> Result<Option<Place>
     };
     let status = PlaceStatus::from_db(&row.status)?;
     let position = match row.waitlist_seq.filter(|_| status == PlaceStatus::Waitlisted) {
-        Some(seq) => Some(
-            sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq <= $2")
-                .bind(event_id)
-                .bind(seq)
-                .fetch_one(&db.pool)
-                .await?,
-        ),
+        Some(seq) => Some(super::waiting_ranks::place(db, event_id, seq).await?),
         None => None,
     };
     Ok(Some(Place {

@@ -229,11 +229,9 @@ pub async fn festival_sessions(db: &Db, festival_id: i64) -> Result<Vec<EventInf
     rows.into_iter().map(event_from_row).collect()
 }
 
+/// Fans on the event's waiting list (see `waiting_ranks` for long lists).
 pub async fn waitlisted_count(db: &Db, event_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'")
-        .bind(event_id)
-        .fetch_one(&db.pool)
-        .await
+    super::waiting_ranks::waiting(db, event_id).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -2,7 +2,7 @@
 //! turn, from two app processes at once; and what it leaves to the engine.
 use crate::common;
 
-use common::{assert_invariants, demo_fans, events, presser, published_event, Backend, TestApp};
+use common::{assert_invariants, demo_fans, events, presser, published_event, sign_up_all, Backend, TestApp};
 use tongcheng::error::AppError;
 use tongcheng::infra::clock::now;
 use tongcheng::infra::db::Db;
@@ -12,6 +12,7 @@ use tongcheng::meetups::{Place, PlaceStatus};
 on_both_databases!(
     a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_each,
     the_desk_leaves_refusals_and_returning_fans_to_the_engine,
+    places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time,
 );
 
 const FANS: usize = 120;
@@ -106,5 +107,47 @@ async fn the_desk_leaves_refusals_and_returning_fans_to_the_engine(backend: Back
     events(db).change_status(event, "cancelled", &|_| Ok(())).await.unwrap();
     assert!(matches!(press(event, 2).await, Err(AppError::Invalid(_))));
     assert_eq!(desk.served().1, 2, "only the first two presses were placed by the desk itself");
+    assert_invariants(db).await;
+}
+
+/// Past 2,000 waiting, places come from the list's numbers kept in the process
+/// (`meetups::waiting_ranks`); they must agree with the database's count.
+async fn places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, 2_600).await;
+    let db = &app.state.db;
+    let event = published_event(db, app.city_id("深圳").await, Some(10)).await;
+    let first = sign_up_all(&app, event, &fans[..2_590]).await;
+    let waiting_fans: Vec<usize> = (0..first.len()).filter(|i| first[*i].status == PlaceStatus::Waitlisted).collect();
+    let exact = |user: i64| {
+        let db = db.clone();
+        async move {
+            let sql = "SELECT COUNT(*) FROM registrations w JOIN registrations me ON me.event_id = w.event_id AND me.user_id = $2 \
+                       WHERE w.event_id = $1 AND w.status = 'waitlisted' AND w.waitlist_seq <= me.waitlist_seq";
+            sqlx::query_scalar::<_, i64>(sql).bind(event).bind(user).fetch_one(&db.pool).await.unwrap()
+        }
+    };
+    let place = |user: i64| async move { tongcheng::meetups::places::place(db, event, user).await.unwrap().unwrap().position.unwrap() };
+    let waiting = || async { tongcheng::meetups::repo::waitlisted_count(db, event).await.unwrap() };
+    assert_eq!(waiting().await, 2_580);
+    for i in [0, 1, 500, 1_999, 2_001, 2_579].map(|n| waiting_fans[n]) {
+        let user = fans[i].0;
+        assert_eq!(place(user).await, exact(user).await, "fan {i}");
+    }
+    // Fans who join after the list was read are counted on top of it, exactly.
+    let late = sign_up_all(&app, event, &fans[2_590..]).await;
+    assert_eq!(waiting().await, 2_590);
+    for (i, answer) in late.iter().enumerate() {
+        let user = fans[2_590 + i].0;
+        assert_eq!(place(user).await, exact(user).await, "late fan {i}");
+        assert_eq!(answer.position, Some(exact(user).await), "the answer to the press");
+    }
+    // A fan ahead who leaves is counted out at the latest when the list is read again
+    // (within a second): until then a place may be one too many, never too few.
+    let told = |position: i64| fans[waiting_fans.iter().copied().find(|i| first[*i].position == Some(position)).expect("told")].0;
+    events(db).cancel(event, told(100)).await.unwrap();
+    let user = told(2_000);
+    let shown = place(user).await;
+    assert!((exact(user).await..=exact(user).await + 1).contains(&shown), "{shown}");
     assert_invariants(db).await;
 }
