@@ -133,8 +133,7 @@ pub async fn draw_transaction(
     let waiting = order.len() - seats;
     if waiting > 0 {
         // Later sign-ups queue behind the whole list, written or not yet.
-        let sql = tx.dialect.set_waitlist_number();
-        sqlx::query(sql).bind(event_id).bind(waiting as i64).execute(&mut **tx).await?;
+        sqlx::query("UPDATE events SET waitlist_counter = $2 WHERE id = $1").bind(event_id).bind(waiting as i64).execute(&mut **tx).await?;
         let (from, last) = (seats as i64 + 1, order.len() as i64);
         let to = (from + batches.in_draw.max(1)).min(last + 1);
         waiting::write_positions(&mut tx, event_id, seats as i64, from, to).await?;

@@ -128,39 +128,6 @@ impl Dialect {
         }
     }
 
-    /// Makes `$2` the last number handed out on event `$1`'s waiting list (after the
-    /// draw filled it in one statement).
-    pub fn set_waitlist_number(self) -> &'static str {
-        match self {
-            Dialect::Postgres => "SELECT setval(format('waitlist_event_%s', CAST($1 AS BIGINT))::regclass, CAST($2 AS BIGINT))",
-            Dialect::Sqlite => "UPDATE events SET waitlist_counter = $2 WHERE id = $1",
-        }
-    }
-
-    /// Takes the next number on an event's waiting list (`$1`: the event), returning it
-    /// and `waitlist_left`. PostgreSQL: the event's own sequence, which locks nothing, so
-    /// fans joining a full meetup commit in parallel. SQLite (one writer anyway): a
-    /// counter on the event.
-    pub fn next_waitlist_number(self) -> &'static str {
-        match self {
-            Dialect::Postgres => "SELECT nextval(format('waitlist_event_%s', id)::regclass), waitlist_left FROM events WHERE id = $1",
-            Dialect::Sqlite => "UPDATE events SET waitlist_counter = waitlist_counter + 1 WHERE id = $1 RETURNING waitlist_counter, waitlist_left",
-        }
-    }
-
-    /// Takes `$2` numbers on event `$1`'s waiting list at once, one row each: the number
-    /// and `waitlist_left`. PostgreSQL's numbers increase along the rows but another
-    /// transaction may take some in between; SQLite's rows are the block's last number.
-    pub fn take_waitlist_numbers(self) -> &'static str {
-        match self {
-            Dialect::Postgres => {
-                "SELECT nextval(format('waitlist_event_%s', e.id)::regclass), e.waitlist_left \
-                 FROM events e CROSS JOIN generate_series(1, CAST($2 AS BIGINT)) WHERE e.id = $1"
-            }
-            Dialect::Sqlite => "UPDATE events SET waitlist_counter = waitlist_counter + $2 WHERE id = $1 RETURNING waitlist_counter, waitlist_left",
-        }
-    }
-
     /// `ids` as one value to bind for `in_id_list`.
     pub fn id_list(self, ids: &[i64]) -> String {
         let ids: Vec<String> = ids.iter().map(i64::to_string).collect();

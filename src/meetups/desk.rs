@@ -1,11 +1,11 @@
 //! The sign-up desk: presses of "sign up" served together, one transaction per event
 //! per turn. When sign-up opens like a flash sale, one transaction per press costs the
 //! database a commit, a look at the event row and some eight round trips for every fan;
-//! the desk (one task per process) takes every press that arrived while its last turn
-//! ran (at most `MOST_PER_TURN`) and, for each event, registers the fans new to it with
-//! a handful of statements: the free seats go in the order the presses arrived, the
-//! rest get the next numbers on the waiting list, their emails are queued, and it
-//! commits once. So the busier the moment, the more fans share a commit.
+//! the desk (in each process, one task per event being pressed) takes every press that
+//! arrived while its last turn ran (at most `MOST_PER_TURN`) and registers the fans new
+//! to the event with a handful of statements: the free seats go in the order the presses
+//! arrived, the rest get the next numbers on the waiting list, their emails are queued,
+//! and it commits once. So the busier the moment, the more fans share a commit.
 //!
 //! The desk does only that common case. A fan who already had a registration there (a
 //! double click, a retry, a second tab, or a sign-up after cancelling), a festival
@@ -20,12 +20,14 @@ use crate::email::outbox;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// Presses one turn takes at most (a turn's statements stay small).
 const MOST_PER_TURN: usize = 256;
-/// Presses waiting for the desk before a new press waits to be queued.
+/// Presses waiting in one event's lane before a new press waits to be queued.
 const QUEUE: usize = 16_384;
 
 /// The fan pressing, as the desk needs them.
@@ -50,17 +52,24 @@ pub enum Answer {
 }
 
 struct Press {
-    event_id: i64,
     fan: Presser,
     answer: oneshot::Sender<Answer>,
 }
 
-/// The handle: cheap to clone; the task serving it stops when every handle is gone.
+/// The handle: cheap to clone. Each event pressed has its own lane (a queue and the task
+/// serving it), so a turn that waits at one event (its row locked by a cancellation
+/// notifying thousands) holds up no other; a lane idle for `LANE_IDLE` ends.
 #[derive(Clone)]
 pub struct SignUpDesk {
-    presses: mpsc::Sender<Press>,
+    events: Events,
+    lanes: Arc<Mutex<HashMap<i64, mpsc::Sender<Press>>>>,
     served: Arc<Served>,
 }
+
+/// Lanes open at once; presses to further events go straight to the engine.
+const MOST_LANES: usize = 256;
+/// How long a lane waits for presses before it ends.
+const LANE_IDLE: Duration = Duration::from_secs(30);
 
 /// What a desk has done so far.
 #[derive(Default)]
@@ -70,12 +79,9 @@ struct Served {
 }
 
 impl SignUpDesk {
-    /// Opens the desk: its task serves presses with `events` (needs a Tokio runtime).
+    /// Opens the desk: its lanes serve presses with `events` (needs a Tokio runtime).
     pub fn open(events: Events) -> SignUpDesk {
-        let (presses, waiting) = mpsc::channel(QUEUE);
-        let served = Arc::new(Served::default());
-        tokio::spawn(serve(events, waiting, served.clone()));
-        SignUpDesk { presses, served }
+        SignUpDesk { events, lanes: Arc::default(), served: Arc::default() }
     }
 
     /// Turns taken (one per event per batch of presses) and fans placed by them, since
@@ -88,11 +94,14 @@ impl SignUpDesk {
     /// list; pressing again returns the place the fan already has.
     pub async fn sign_up(&self, events: &Events, event_id: i64, fan: Presser) -> Result<Place, AppError> {
         let (answer, answered) = oneshot::channel();
-        let press = Press { event_id, fan: fan.clone(), answer };
-        // A desk that has stopped (it never should) leaves the engine to answer.
-        let answer = match self.presses.send(press).await {
-            Ok(()) => answered.await.unwrap_or(Answer::Engine),
-            Err(_) => Answer::Engine,
+        let press = Press { fan: fan.clone(), answer };
+        // Without a lane, or when its task has just ended, the engine answers.
+        let answer = match self.lane(event_id) {
+            Some(lane) => match lane.send(press).await {
+                Ok(()) => answered.await.unwrap_or(Answer::Engine),
+                Err(_) => Answer::Engine,
+            },
+            None => Answer::Engine,
         };
         let through_engine = || async {
             let fan_ref = Fan { id: fan.id, email: &fan.email, name: &fan.name };
@@ -107,18 +116,38 @@ impl SignUpDesk {
             Answer::Engine => through_engine().await,
         }
     }
+
+    /// The event's lane, opened if need be; `None` when too many are open.
+    fn lane(&self, event_id: i64) -> Option<mpsc::Sender<Press>> {
+        let mut lanes = self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(lane) = lanes.get(&event_id).filter(|lane| !lane.is_closed()) {
+            return Some(lane.clone());
+        }
+        lanes.retain(|_, lane| !lane.is_closed());
+        if lanes.len() >= MOST_LANES {
+            return None;
+        }
+        let (lane, waiting) = mpsc::channel(QUEUE);
+        lanes.insert(event_id, lane.clone());
+        tokio::spawn(serve(self.events.clone(), event_id, waiting, self.served.clone()));
+        Some(lane)
+    }
 }
 
-/// The desk's task: a turn for every batch of presses waiting.
-async fn serve(events: Events, mut waiting: mpsc::Receiver<Press>, served: Arc<Served>) {
+/// A lane's task: a turn for every batch of presses waiting, until none come for a while.
+async fn serve(events: Events, event_id: i64, mut waiting: mpsc::Receiver<Press>, served: Arc<Served>) {
     let mut turn = Vec::with_capacity(MOST_PER_TURN);
-    while waiting.recv_many(&mut turn, MOST_PER_TURN).await > 0 {
-        // One event at a time, in the order of their first press.
-        while let Some(event_id) = turn.first().map(|p| p.event_id) {
-            let (these, rest): (Vec<Press>, Vec<Press>) = turn.drain(..).partition(|p| p.event_id == event_id);
-            turn = rest;
-            serve_event(&events, event_id, these, &served).await;
+    while let Ok(taken) = tokio::time::timeout(LANE_IDLE, waiting.recv_many(&mut turn, MOST_PER_TURN)).await {
+        if taken == 0 {
+            return;
         }
+        serve_event(&events, event_id, std::mem::take(&mut turn), &served).await;
+    }
+    // Idle: presses sent from now on fail to arrive and go to the engine; any already
+    // queued are answered first.
+    waiting.close();
+    while let Some(press) = waiting.recv().await {
+        serve_event(&events, event_id, vec![press], &served).await;
     }
 }
 

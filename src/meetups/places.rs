@@ -29,12 +29,6 @@ pub async fn confirmed_count(tx: &mut Tx, event_id: i64) -> Result<i64, sqlx::Er
     sqlx::query_scalar("SELECT confirmed_count FROM events WHERE id = $1").bind(event_id).fetch_one(&mut **tx).await
 }
 
-/// The next number on the event's waiting list and the count of fans who have left
-/// it (see `Dialect::next_waitlist_number`).
-pub async fn next_waitlist_number(tx: &mut Tx, event_id: i64) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(tx.dialect.next_waitlist_number()).bind(event_id).fetch_one(&mut **tx).await
-}
-
 /// Records that a fan left the waiting list (cancelled, or promoted to a seat).
 pub async fn count_left_waitlist(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE events SET waitlist_left = waitlist_left + 1 WHERE id = $1").bind(event_id).execute(&mut **tx).await?;
@@ -88,24 +82,11 @@ pub async fn settle(tx: &mut Tx, claimed: &Claimed, status: PlaceStatus, waitlis
 
 /// Moves a claimed registration to the end of the waiting list (guarded like `settle`);
 /// returns its number and the count of fans who have left the list, or `None` if the
-/// registration changed meanwhile. On PostgreSQL one statement takes the number from
-/// the event's sequence and settles (this runs for nearly every fan of a burst).
+/// registration changed meanwhile.
 pub async fn settle_waitlisted(tx: &mut Tx, claimed: &Claimed, event_id: i64, now: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    if tx.dialect == crate::infra::dialect::Dialect::Sqlite {
-        let (number, left) = next_waitlist_number(tx, event_id).await?;
-        return Ok(settle(tx, claimed, PlaceStatus::Waitlisted, Some(number), now).await?.map(|_| (number, left)));
-    }
-    sqlx::query_as(
-        "UPDATE registrations r SET status = 'waitlisted', waitlist_seq = nextval(format('waitlist_event_%s', r.event_id)::regclass), \
-                generation = $2 + 1, updated_at = $3 \
-         WHERE r.id = $1 AND r.status = 'cancelled' AND r.generation = $2 \
-         RETURNING r.waitlist_seq, (SELECT e.waitlist_left FROM events e WHERE e.id = r.event_id)",
-    )
-    .bind(claimed.id)
-    .bind(claimed.generation)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await
+    let (numbers, left) = take_waitlist_numbers(tx, event_id, 1).await?;
+    let Some(number) = numbers.first().copied() else { return Ok(None) };
+    Ok(settle(tx, claimed, PlaceStatus::Waitlisted, Some(number), now).await?.map(|_| (number, left)))
 }
 
 /// A registration made by `register_many`.
@@ -168,18 +149,18 @@ pub async fn confirm_many(tx: &mut Tx, registration_ids: &[i64], now: i64) -> Re
     Ok(sqlx::query(&sql).bind(ids).bind(now).execute(&mut **tx).await?.rows_affected())
 }
 
-/// Takes `count` numbers on the event's waiting list, in increasing order, and the count
-/// of fans who have left it.
+/// Takes the next `count` numbers on the event's waiting list, in order, and the count
+/// of fans who have left it. The counter is on the event's row, locked until commit:
+/// numbers commit in the order they were taken, and a transaction that rolls back gives
+/// them back (see migrations/postgres/0029).
 pub async fn take_waitlist_numbers(tx: &mut Tx, event_id: i64, count: usize) -> Result<(Vec<i64>, i64), sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(tx.dialect.take_waitlist_numbers()).bind(event_id).bind(count as i64).fetch_all(&mut **tx).await?;
-    let left = rows.first().map_or(0, |(_, left)| *left);
-    let mut numbers: Vec<i64> = match tx.dialect {
-        // One row: the block's last number.
-        Dialect::Sqlite => rows.first().map(|(last, _)| (last - count as i64 + 1..=*last).collect()).unwrap_or_default(),
-        Dialect::Postgres => rows.into_iter().map(|(number, _)| number).collect(),
-    };
-    numbers.sort_unstable();
-    Ok((numbers, left))
+    let (last, left): (i64, i64) =
+        sqlx::query_as("UPDATE events SET waitlist_counter = waitlist_counter + $2 WHERE id = $1 RETURNING waitlist_counter, waitlist_left")
+            .bind(event_id)
+            .bind(count as i64)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(((last - count as i64 + 1..=last).collect(), left))
 }
 
 /// Moves fresh placeholders to the waiting list: `[registration, number]` each; how many

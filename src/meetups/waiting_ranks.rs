@@ -20,7 +20,7 @@ const LISTS_KEPT: usize = 64;
 
 /// One long list's numbers, as read at `read_at`.
 struct Numbers {
-    sorted: Vec<i64>,
+    sorted: Arc<Vec<i64>>,
     read_at: Instant,
 }
 
@@ -62,29 +62,38 @@ fn lists() -> std::sync::MutexGuard<'static, HashMap<(usize, i64), List>> {
     LISTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The place from the kept numbers (read again when stale), plus the fans who joined
-/// since they were read.
+/// The place from the kept numbers (read again when stale: one reader reads, the others
+/// wait for it), plus the fans who joined since they were read (counted with the list
+/// let go, so readers do not queue behind each other's counts). A list read at any
+/// moment holds every number below its last that is still waiting: numbers commit in
+/// the order they are taken (`places::take_waitlist_numbers`).
 async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64, sqlx::Error> {
-    let mut kept = list.lock().await;
-    if kept.as_ref().is_none_or(|n| n.read_at.elapsed() > FRESH_FOR) {
-        let sorted: Vec<i64> =
-            sqlx::query_scalar("SELECT waitlist_seq FROM registrations WHERE event_id = $1 AND status = 'waitlisted' ORDER BY waitlist_seq")
-                .bind(event_id)
-                .fetch_all(&db.pool)
-                .await?;
-        if sorted.len() as i64 <= COUNTED_EXACTLY {
-            // Short again: exact counts from now on.
-            lists().remove(&(db.identity(), event_id));
+    let sorted = {
+        let mut kept = list.lock().await;
+        match kept.as_ref().filter(|n| n.read_at.elapsed() <= FRESH_FOR) {
+            Some(numbers) => numbers.sorted.clone(),
+            None => {
+                let sorted: Arc<Vec<i64>> = Arc::new(
+                    sqlx::query_scalar("SELECT waitlist_seq FROM registrations WHERE event_id = $1 AND status = 'waitlisted' ORDER BY waitlist_seq")
+                        .bind(event_id)
+                        .fetch_all(&db.pool)
+                        .await?,
+                );
+                if sorted.len() as i64 <= COUNTED_EXACTLY {
+                    // Short again: exact counts from now on.
+                    lists().remove(&(db.identity(), event_id));
+                }
+                *kept = Some(Numbers { sorted: sorted.clone(), read_at: Instant::now() });
+                sorted
+            }
         }
-        *kept = Some(Numbers { sorted, read_at: Instant::now() });
-    }
-    let Some(numbers) = kept.as_ref() else { return Ok(0) };
-    let last = numbers.sorted.last().copied().unwrap_or(i64::MIN);
+    };
+    let last = sorted.last().copied().unwrap_or(i64::MIN);
     let joined_since = match number > last {
         true => count(db, event_id, last, number, None).await?,
         false => 0,
     };
-    Ok(rank_in(&numbers.sorted, number) + joined_since)
+    Ok(rank_in(&sorted, number) + joined_since)
 }
 
 /// How many of `sorted` are at most `number`.

@@ -13,6 +13,7 @@ on_both_databases!(
     a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_each,
     the_desk_leaves_refusals_and_returning_fans_to_the_engine,
     places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time,
+    a_turn_waiting_at_one_event_holds_up_no_other,
 );
 
 const FANS: usize = 120;
@@ -149,5 +150,39 @@ async fn places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time(
     let user = told(2_000);
     let shown = place(user).await;
     assert!((exact(user).await..=exact(user).await + 1).contains(&shown), "{shown}");
+    assert_invariants(db).await;
+}
+
+/// Each event has its own lane: while a cancellation holds one meetup's row (and the
+/// turn signing fans up there waits for it), fans of another meetup are answered.
+/// PostgreSQL only: SQLite's one writer orders every write anyway.
+async fn a_turn_waiting_at_one_event_holds_up_no_other(backend: Backend) {
+    if backend == Backend::Sqlite {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, 2).await;
+    let db = &app.state.db;
+    let city = app.city_id("深圳").await;
+    let (held, free) = (published_event(db, city, Some(5)).await, published_event(db, city, Some(5)).await);
+    let desk = SignUpDesk::open(events(db));
+    // Another process starts cancelling the first meetup and holds its row.
+    let other = Db::connect(&app.database.url, 1).await.unwrap();
+    let mut cancelling = other.begin_write().await.unwrap();
+    sqlx::query("SELECT id FROM events WHERE id = $1 FOR UPDATE").bind(held).fetch_one(&mut *cancelling).await.unwrap();
+    let waiting = {
+        let (desk, db, fan) = (desk.clone(), db.clone(), presser(db, fans[0].0, &fans[0].1).await);
+        tokio::spawn(async move { desk.sign_up(&events(&db), held, fan).await })
+    };
+    // Until the press waits for the row's lock.
+    let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+    while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(30), desk.sign_up(&events(db), free, presser(db, fans[1].0, &fans[1].1).await)).await;
+    assert_eq!(answered.expect("answered while the other meetup is held").unwrap().status, PlaceStatus::Confirmed);
+    assert!(!waiting.is_finished(), "the first press still waits");
+    cancelling.commit().await.unwrap();
+    assert_eq!(waiting.await.unwrap().unwrap().status, PlaceStatus::Confirmed);
     assert_invariants(db).await;
 }
