@@ -157,6 +157,10 @@ pub fn row(label: &str, mut times: Vec<Duration>) {
 /// `PROGRAM serve URL ADDR`: the benchmark program as an app process on the database
 /// at `URL` (what [`AppProcesses`] starts). Returns only when killed.
 pub async fn serve(url: &str, addr: &str) {
+    // RUST_LOG=warn (say) shows what the app logs, e.g. why a press was answered 500.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tongcheng::server::telemetry::init_logging(false);
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     let _app = tongcheng::server::start::start(config(url, addr), listener).await.expect("start");
     std::future::pending::<()>().await;
