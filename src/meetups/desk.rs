@@ -233,7 +233,15 @@ async fn take_turn(events: &Events, event_id: i64, fans: &[&Presser]) -> Result<
     tx.commit().await?;
     // As after a single sign-up (`Events::sign_up_writing_in`): a seat freed while these
     // fans joined the list is given now; whoever moved up reads their place again.
-    if !waiting.is_empty() && events.fill_free_seats(event_id).await? > 0 {
+    // The turn has committed: a failure here must not send its presses round again.
+    let moved_up = match waiting.is_empty() {
+        true => Ok(0),
+        false => events.fill_free_seats(event_id).await,
+    };
+    if let Err(error) = &moved_up {
+        tracing::warn!(%error, event_id, "filling seats after a sign-up turn (the sweeper will)");
+    }
+    if !matches!(moved_up, Ok(0)) {
         for i in waiting {
             answers[*i] = Answer::HadOne;
         }
