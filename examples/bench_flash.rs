@@ -225,14 +225,14 @@ async fn main() {
         let raw_event = meetup(&db, "Raw", 0).await;
         // The engine as the server function uses it: through the sign-up desk.
         let events = tongcheng::meetups::engine::Events::new(db.clone(), "http://bench", tongcheng::infra::clock::Clock::System);
-        let desk = tongcheng::meetups::desk::SignUpDesk::open(events.clone());
+        let desk = tongcheng::meetups::desk::SignUpDesk::open(events);
         let u = Arc::new(users.clone());
         let (latencies, total) = burst(closed, 64, move |i| {
-            let (events, desk, users) = (events.clone(), desk.clone(), u.clone());
+            let (desk, users) = (desk.clone(), u.clone());
             async move {
                 let (id, _, email) = &users[i];
                 let fan = tongcheng::meetups::desk::Presser { id: *id, email: email.clone(), name: "Fan".into(), locale: Default::default() };
-                desk.sign_up(&events, raw_event, fan).await.expect("raw sign-up");
+                desk.sign_up(raw_event, fan).await.expect("raw sign-up");
             }
         })
         .await;

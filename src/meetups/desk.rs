@@ -92,7 +92,7 @@ impl SignUpDesk {
 
     /// Signs a fan up (see `Events::sign_up`): a seat if one is free, else the waiting
     /// list; pressing again returns the place the fan already has.
-    pub async fn sign_up(&self, events: &Events, event_id: i64, fan: Presser) -> Result<Place, AppError> {
+    pub async fn sign_up(&self, event_id: i64, fan: Presser) -> Result<Place, AppError> {
         let (answer, answered) = oneshot::channel();
         let press = Press { fan: fan.clone(), answer };
         // Without a lane, or when its task has just ended, the engine answers.
@@ -105,11 +105,11 @@ impl SignUpDesk {
         };
         let through_engine = || async {
             let fan_ref = Fan { id: fan.id, email: &fan.email, name: &fan.name };
-            events.sign_up_writing_in(event_id, &fan_ref, fan.locale).await
+            self.events.sign_up_writing_in(event_id, &fan_ref, fan.locale).await
         };
         match answer {
             Answer::Placed(place) => Ok(place),
-            Answer::HadOne => match events.place(event_id, fan.id).await? {
+            Answer::HadOne => match self.events.place(event_id, fan.id).await? {
                 Some(place) if place.status != PlaceStatus::Cancelled => Ok(place),
                 _ => through_engine().await,
             },

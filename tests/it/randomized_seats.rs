@@ -110,7 +110,7 @@ type Processes = [(Db, SignUpDesk); 2];
 /// A sign-up through a process's desk, as the server function makes it.
 async fn press(process: &(Db, SignUpDesk), event: i64, fan: &Fan<'_>) -> Result<tongcheng::meetups::Place, AppError> {
     let presser = Presser { id: fan.id, email: fan.email.to_string(), name: fan.name.to_string(), locale: Default::default() };
-    process.1.sign_up(&engine(&process.0), event, presser).await
+    process.1.sign_up(event, presser).await
 }
 
 /// A double click: two sign-ups by one fan at once, each through another process (one

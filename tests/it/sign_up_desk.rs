@@ -38,7 +38,7 @@ async fn a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_
         for second in [false, true].into_iter().take(if i % 10 == 0 { 2 } else { 1 }) {
             let (db, desk) = desks[(i + second as usize) % 2].clone();
             let fan = presser(&db, *id, email).await;
-            presses.push((i, tokio::spawn(async move { desk.sign_up(&events(&db), event, fan).await })));
+            presses.push((i, tokio::spawn(async move { desk.sign_up(event, fan).await })));
         }
     }
     let mut answers: Vec<Vec<Place>> = vec![Vec::new(); FANS];
@@ -86,7 +86,7 @@ async fn the_desk_leaves_refusals_and_returning_fans_to_the_engine(backend: Back
     let press = |event: i64, i: usize| {
         let desk = desk.clone();
         let (id, email) = fans[i].clone();
-        async move { desk.sign_up(&events(db), event, presser(db, id, &email).await).await }
+        async move { desk.sign_up(event, presser(db, id, &email).await).await }
     };
     // Not open yet: the engine's message, with the opening time.
     let later = published_event(db, app.city_id("深圳").await, Some(1)).await;
@@ -171,15 +171,15 @@ async fn a_turn_waiting_at_one_event_holds_up_no_other(backend: Backend) {
     let mut cancelling = other.begin_write().await.unwrap();
     sqlx::query("SELECT id FROM events WHERE id = $1 FOR UPDATE").bind(held).fetch_one(&mut *cancelling).await.unwrap();
     let waiting = {
-        let (desk, db, fan) = (desk.clone(), db.clone(), presser(db, fans[0].0, &fans[0].1).await);
-        tokio::spawn(async move { desk.sign_up(&events(&db), held, fan).await })
+        let (desk, fan) = (desk.clone(), presser(db, fans[0].0, &fans[0].1).await);
+        tokio::spawn(async move { desk.sign_up(held, fan).await })
     };
     // Until the press waits for the row's lock.
     let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
     while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
         tokio::task::yield_now().await;
     }
-    let answered = tokio::time::timeout(std::time::Duration::from_secs(30), desk.sign_up(&events(db), free, presser(db, fans[1].0, &fans[1].1).await)).await;
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(30), desk.sign_up(free, presser(db, fans[1].0, &fans[1].1).await)).await;
     assert_eq!(answered.expect("answered while the other meetup is held").unwrap().status, PlaceStatus::Confirmed);
     assert!(!waiting.is_finished(), "the first press still waits");
     cancelling.commit().await.unwrap();

@@ -85,7 +85,7 @@ pub fn spawn_sign_ups(
         .cloned()
         .map(|(id, email)| {
             let (db, desk) = (db.clone(), desk.clone());
-            tokio::spawn(async move { desk.sign_up(&events(&db), event, presser(&db, id, &email).await).await })
+            tokio::spawn(async move { desk.sign_up(event, presser(&db, id, &email).await).await })
         })
         .collect()
 }
