@@ -6,6 +6,10 @@ use crate::infra::request::{session, state, SESSION_VERSION, USER_ID};
 /// The logged-in user, or `None`. A session whose password has since been reset is
 /// no longer valid.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    crate::infra::request::PageReads::once(0, read_current_user).await
+}
+
+async fn read_current_user() -> Result<Option<CurrentUser>, AppError> {
     let session = session().await?;
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);

@@ -29,7 +29,10 @@ mod ssr {
             && event.status == crate::meetups::EventStatus::Published
             && event.signup_opens_at.is_none_or(|o| at >= o)
             && a.application_closes_at.is_some_and(|c| at < c);
-        let mine = match user_id {
+        // First come, first served: nobody has applied (the mode changes only while
+        // nobody has, `repo::save_settings`), so there is nothing to count or show.
+        let by_draw = a.mode() == Admission::Draw;
+        let mine = match user_id.filter(|_| by_draw) {
             Some(user) => repo::my_application(db, event.id, user).await?.map(|(answer, picked)| MyApplication { answer, picked }),
             None => None,
         };
@@ -46,7 +49,7 @@ mod ssr {
             open,
             drawn: a.drawn_at.is_some(),
             question: a.application_question.clone(),
-            applicants: repo::count_applied(&db.pool, event.id).await?.0,
+            applicants: if by_draw { repo::count_applied(&db.pool, event.id).await?.0 } else { 0 },
             weights: config.draw_weights,
             rule: config.no_show_rule,
             mine,

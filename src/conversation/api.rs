@@ -14,7 +14,7 @@ mod ssr {
     /// The event, if the viewer may see its page (as `load_meetup` decides).
     pub async fn visible_event(id: i64, user: Option<&CurrentUser>) -> Result<EventInfo, AppError> {
         let state = crate::infra::request::state()?;
-        let event = crate::meetups::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+        let event = crate::meetups::repo::event_for_page(&state.db, id).await?.ok_or(AppError::NotFound)?;
         let staff = user.is_some_and(|u| u.role.is_staff());
         let organizer = user.is_some_and(|u| event.organizer.as_ref().is_some_and(|(id, _)| *id == u.id));
         if !staff && !organizer && !event.status.shown_to_fans() {
@@ -59,18 +59,15 @@ pub async fn load_conversation(id: i64) -> Result<Conversation, AppError> {
     let user = crate::accounts::auth::current_user().await?;
     let event = ssr::visible_event(id, user.as_ref()).await?;
     let state = crate::infra::request::state()?;
-    let door_closed = repo::door_closed_at(&state.db, id).await?.flatten().is_some();
+    let door_closed = event.door_closed_at.is_some();
     let viewer = user.as_ref().map(|u| u.id);
     let mut questions = repo::questions(&state.db, id, viewer, false, false).await?;
     rank(&mut questions);
     let (place, applied, outcome, given, asked) = match viewer {
-        Some(uid) => (
-            ssr::place_status(repo::place_status(&state.db, id, uid).await?)?,
-            repo::live_application(&state.db.pool, "", id, uid).await?,
-            repo::outcome(&state.db.pool, id, uid).await?,
-            repo::given(&state.db, id, uid).await?,
-            repo::asked(&state.db.pool, id, uid).await?,
-        ),
+        Some(uid) => {
+            let s = repo::standing(&state.db, id, uid).await?;
+            (ssr::place_status(s.place)?, s.applied, s.outcome, s.given, s.asked)
+        }
         None => (None, false, None, None, 0),
     };
     let now = crate::infra::clock::now();
@@ -98,7 +95,7 @@ pub async fn ask_question(id: i64, body: String) -> Result<i64, AppError> {
     errors.into_result()?;
     state.rate_limits.check(&state.db, crate::infra::rate_limit::Limit::Question, &[format!("user:{}", user.id)]).await?;
     let event = ssr::visible_event(id, Some(&user)).await?;
-    let door_closed = repo::door_closed_at(&state.db, id).await?.flatten().is_some();
+    let door_closed = event.door_closed_at.is_some();
     let now = crate::infra::clock::now();
     let mut tx = state.db.begin_write().await?;
     // The fan's registration (or application) is locked: questions asked at once are
@@ -132,7 +129,7 @@ pub async fn vote_question(id: i64) -> Result<bool, AppError> {
         return Err(AppError::NotFound);
     }
     let event = ssr::visible_event(question.event_id, Some(&user)).await?;
-    let door_closed = repo::door_closed_at(&state.db, event.id).await?.flatten().is_some();
+    let door_closed = event.door_closed_at.is_some();
     let place = ssr::place_status(repo::place_status(&state.db, event.id, user.id).await?)?;
     let applied = !ssr::holds_place(place) && repo::live_application(&state.db.pool, "", event.id, user.id).await?;
     let rule = ask_rule(true, place, applied, event.status, crate::infra::clock::now(), event.ends_at, door_closed);
@@ -177,8 +174,8 @@ pub async fn leave_feedback(id: i64, rating: Option<String>, comment: Option<Str
     }
     let comment = crate::infra::form::multiline(&mut errors, "comment", &comment.unwrap_or_default(), COMMENT_MAX_CHARS, false);
     errors.into_result()?;
-    ssr::visible_event(id, Some(&user)).await?;
-    let door_closed = repo::door_closed_at(&state.db, id).await?.flatten().is_some();
+    let event = ssr::visible_event(id, Some(&user)).await?;
+    let door_closed = event.door_closed_at.is_some();
     let mut tx = state.db.begin_write().await?;
     if !may_rate(repo::outcome(&mut *tx, id, user.id).await?.as_deref()) {
         let message = if door_closed { crate::msg!(conversation.errors.only_attendees) } else { crate::msg!(conversation.errors.not_yet) };

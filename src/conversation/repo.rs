@@ -3,8 +3,33 @@ use super::{FeedbackSummary, QuestionView};
 use crate::infra::db::{Db, Tx};
 
 /// When the event's door closed; `None` for an unknown event, `Some(None)` while open.
-pub async fn door_closed_at(db: &Db, event_id: i64) -> Result<Option<Option<i64>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT door_closed_at FROM events WHERE id = $1").bind(event_id).fetch_optional(&db.pool).await
+/// Where a fan stands with an event, as its conversation needs it: their place's status,
+/// a live application to an undrawn meetup, the door's verdict, the feedback they gave
+/// and how many questions they asked. One statement: the meetup page is read by every
+/// fan waiting for sign-up to open.
+pub struct Standing {
+    pub place: Option<String>,
+    pub applied: bool,
+    pub outcome: Option<String>,
+    pub given: Option<(i64, String)>,
+    pub asked: i64,
+}
+
+pub async fn standing(db: &Db, event_id: i64, user_id: i64) -> Result<Standing, sqlx::Error> {
+    let (place, applied, outcome, rating, comment, asked): (Option<String>, i64, Option<String>, Option<i64>, Option<String>, i64) = sqlx::query_as(
+        "SELECT (SELECT status FROM registrations WHERE event_id = $1 AND user_id = $2), \
+                CAST((SELECT COUNT(*) FROM applications a JOIN events e ON e.id = a.event_id \
+                      WHERE a.event_id = $1 AND a.user_id = $2 AND a.status = 'applied' AND e.admission = 'draw' AND e.drawn_at IS NULL) AS BIGINT), \
+                (SELECT outcome FROM attendance WHERE event_id = $1 AND user_id = $2), \
+                (SELECT rating FROM feedback WHERE event_id = $1 AND user_id = $2), \
+                (SELECT comment FROM feedback WHERE event_id = $1 AND user_id = $2), \
+                CAST((SELECT COUNT(*) FROM questions WHERE event_id = $1 AND user_id = $2) AS BIGINT)",
+    )
+    .bind(event_id)
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(Standing { place, applied: applied > 0, outcome, given: rating.map(|r| (r, comment.unwrap_or_default())), asked })
 }
 
 #[derive(sqlx::FromRow)]
@@ -141,11 +166,6 @@ pub async fn question_of_report(tx: &mut Tx, report_id: i64) -> Result<Option<i6
 /// What the door recorded for a fan at an event ('attended' or 'no_show').
 pub async fn outcome(executor: impl sqlx::Executor<'_, Database = sqlx::Any>, event_id: i64, user_id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT outcome FROM attendance WHERE event_id = $1 AND user_id = $2").bind(event_id).bind(user_id).fetch_optional(executor).await
-}
-
-/// The rating and comment a fan left for an event.
-pub async fn given(db: &Db, event_id: i64, user_id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT rating, comment FROM feedback WHERE event_id = $1 AND user_id = $2").bind(event_id).bind(user_id).fetch_optional(&db.pool).await
 }
 
 /// Stores a fan's feedback; `false` if they had already left some (the unique key decides).

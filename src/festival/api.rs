@@ -222,7 +222,7 @@ pub async fn load_staff_festival(id: i64) -> Result<StaffFestival, AppError> {
             starts: card.starts,
             capacity: e.capacity.unwrap_or_default(),
             confirmed: e.confirmed,
-            waitlisted: crate::meetups::repo::waitlisted_count(&state.db, e.id).await?,
+            waitlisted: crate::meetups::repo::waitlisted_count(&state.db, &e).await?,
             invitations,
         });
     }

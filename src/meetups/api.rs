@@ -67,7 +67,7 @@ mod ssr {
             address: e.address.clone(),
             ends: format_local(e.ends_at, &e.timezone, locale),
             timezone: crate::infra::clock::zone_label(&e.timezone, locale),
-            waitlisted: super::super::repo::waitlisted_count(db, e.id).await?,
+            waitlisted: super::super::repo::waitlisted_count(db, e).await?,
             signup: signup_state(e.status, e.signup_opens_at, e.signup_closes_at, e.starts_at, now()),
             signup_opens: e.signup_opens_at.map(|t| format_local(t, &e.timezone, locale)),
             signup_closes: e.signup_closes_at.map(|t| format_local(t, &e.timezone, locale)),
@@ -94,7 +94,7 @@ pub async fn upcoming_meetups() -> Result<Vec<MeetupCard>, AppError> {
 pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::current_user().await?;
-    let event = super::repo::event_info(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    let event = super::repo::event_for_page(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let is_staff = user.as_ref().is_some_and(|u| u.role.is_staff());
     let is_organizer = user.as_ref().is_some_and(|u| event.organizer.as_ref().is_some_and(|(id, _)| *id == u.id));
     if !is_staff && !is_organizer && !matches!(event.status, super::EventStatus::Published | super::EventStatus::Postponed | super::EventStatus::Cancelled) {

@@ -321,6 +321,8 @@ mod tests {
             organizer: None,
             festival_id: None,
             awaiting_draw: false,
+            door_closed_at: None,
+            waitlist_numbered: 0,
         }
     }
 

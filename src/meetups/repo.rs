@@ -63,11 +63,16 @@ pub struct EventInfo {
     /// Admission by draw that has not run yet: sign-ups wait for the draw. Read with
     /// the event so the sign-up transaction needs no statement of its own for it.
     pub awaiting_draw: bool,
+    /// When the door closed (attendance final), if it has.
+    pub door_closed_at: Option<i64>,
+    /// Waiting-list numbers handed out so far: none, and nobody waits.
+    pub waitlist_numbered: i64,
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.kind, e.status, e.title, e.description, e.city_id, c.name_zh || ' ' || c.name_en AS city, c.timezone, \
      e.venue, e.address, e.starts_at, e.ends_at, e.capacity, e.confirmed_count AS confirmed, e.signup_opens_at, e.signup_closes_at, \
-     e.organizer_id, o.display_name AS organizer_name, e.festival_id, e.admission, e.drawn_at";
+     e.organizer_id, o.display_name AS organizer_name, e.festival_id, e.admission, e.drawn_at, e.door_closed_at, \
+     e.waitlist_counter AS waitlist_numbered";
 
 /// Events with their city and organizer.
 const EVENT_FROM: &str = "FROM events e JOIN cities c ON c.id = e.city_id LEFT JOIN users o ON o.id = e.organizer_id";
@@ -95,10 +100,12 @@ struct EventRow {
     festival_id: Option<i64>,
     admission: String,
     drawn_at: Option<i64>,
+    door_closed_at: Option<i64>,
+    waitlist_numbered: i64,
 }
 
 fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
-    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name, festival_id, admission, drawn_at } = row;
+    let EventRow { id, kind, status, title, description, city_id, city, timezone, venue, address, starts_at, ends_at, capacity, confirmed, signup_opens_at, signup_closes_at, organizer_id, organizer_name, festival_id, admission, drawn_at, door_closed_at, waitlist_numbered } = row;
     Ok(EventInfo {
         id,
         kind: EventKind::from_db(&kind)?,
@@ -119,6 +126,8 @@ fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
         organizer: organizer_id.zip(organizer_name),
         festival_id,
         awaiting_draw: crate::admission::awaits_draw(&admission, drawn_at),
+        door_closed_at,
+        waitlist_numbered,
     })
 }
 
@@ -126,6 +135,12 @@ pub async fn event_info<'c, E: Executor<'c, Database = Any>>(executor: E, id: i6
     let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1");
     let row: Option<EventRow> = sqlx::query_as(&sql).bind(id).fetch_optional(executor).await?;
     row.map(event_from_row).transpose()
+}
+
+/// The event as a page shows it: read once per page render (`PageReads`), however many
+/// of the page's sections need it.
+pub async fn event_for_page(db: &crate::infra::db::Db, id: i64) -> Result<Option<EventInfo>, sqlx::Error> {
+    crate::infra::request::PageReads::once(id, || event_info(&db.pool, id)).await
 }
 
 /// How a transaction holds an event while it decides on places.
@@ -230,8 +245,11 @@ pub async fn festival_sessions(db: &Db, festival_id: i64) -> Result<Vec<EventInf
 }
 
 /// Fans on the event's waiting list (see `waiting_ranks` for long lists).
-pub async fn waitlisted_count(db: &Db, event_id: i64) -> Result<i64, sqlx::Error> {
-    super::waiting_ranks::waiting(db, event_id).await
+pub async fn waitlisted_count(db: &Db, event: &EventInfo) -> Result<i64, sqlx::Error> {
+    if event.waitlist_numbered == 0 {
+        return Ok(0);
+    }
+    super::waiting_ranks::waiting(db, event.id).await
 }
 
 #[derive(sqlx::FromRow)]

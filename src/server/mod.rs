@@ -4,6 +4,7 @@ pub mod cli;
 mod cli_help;
 mod health;
 mod locale;
+pub mod page_cache;
 mod routes;
 pub mod seed;
 pub mod start;

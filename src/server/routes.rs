@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use crate::cities::Catalogue;
 use crate::components::flash::Flash;
+use super::page_cache::{Lookup, PageCache};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
@@ -88,13 +89,30 @@ async fn with_error_status(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, request: Request<Body>) -> Response {
+async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, Extension(cache): Extension<PageCache>, request: Request<Body>) -> Response {
+    let language = request.extensions().get::<crate::infra::locale::RequestLocale>().map_or_else(String::new, |l| format!("{}{}", crate::i18n::I18nLocaleTrait::as_str(l.locale), if l.chosen { "!" } else { "" }));
+    let kept = match cache.lookup(&request, &language) {
+        Lookup::Hit(page) => return page,
+        Lookup::Render { key, keep: true } => Some(key),
+        Lookup::Render { .. } | Lookup::Private => None,
+    };
+    let response = render_page(state, cities, request).await;
+    match kept {
+        Some(key) => cache.keep(key, response).await,
+        None => response,
+    }
+}
+
+async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
+    let page_request = crate::infra::request::PageRequest::new();
+    request.extensions_mut().insert(page_request);
     let flash = crate::infra::flash::read(request.headers());
     let arrival = crate::sharing::arrival::cookie_for(&state, request.uri(), request.headers(), crate::infra::clock::now()).await;
     let shown = flash.is_some();
     let context = move || {
         provide(&state, &cities);
+        provide_context(crate::infra::request::PageReads::new(page_request));
         if let Some(flash) = flash.clone() {
             provide_context(flash);
         }
@@ -204,6 +222,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
             shell,
         ))
         .layer(Extension(cities))
+        .layer(Extension(PageCache::default()))
         // Pages and answers depend on the session (a fan's page carries their referral
         // code): never reused without asking, never kept by a shared cache.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))

@@ -25,6 +25,7 @@ mod languages;
 mod live;
 mod locale_catalogue;
 mod meetups;
+mod page_cache;
 mod operations;
 mod output_safety;
 mod participation;

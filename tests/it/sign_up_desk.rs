@@ -129,7 +129,7 @@ async fn places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time(
         }
     };
     let place = |user: i64| async move { tongcheng::meetups::places::place(db, event, user).await.unwrap().unwrap().position.unwrap() };
-    let waiting = || async { tongcheng::meetups::repo::waitlisted_count(db, event).await.unwrap() };
+    let waiting = || async { tongcheng::meetups::waiting_ranks::waiting(db, event).await.unwrap() };
     assert_eq!(waiting().await, 2_580);
     for i in [0, 1, 500, 1_999, 2_001, 2_579].map(|n| waiting_fans[n]) {
         let user = fans[i].0;
