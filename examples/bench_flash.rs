@@ -77,11 +77,21 @@ async fn check(db: &Db, event: i64, fans: usize) -> String {
 /// Sessions as of fans who were on the site a moment ago: an active session is saved
 /// again every 5 minutes of use, and fans waiting for the opening have just been on the
 /// page. (Made anew before each phase, so no phase pays for the renewals of the last.)
+///
+/// On PostgreSQL the database is then vacuumed: between two flash sales autovacuum has
+/// long cleared the last one's dead rows (100,000 sessions replaced, registrations and
+/// mail updated), but here phases follow within seconds and autovacuum would run in
+/// the middle of the next one, on the same two cores. FLASH_NO_VACUUM=1 measures the
+/// phases back to back instead.
 async fn fresh_sessions(db: &Db, users: &[(i64, i64, String)]) -> Arc<Vec<String>> {
     let mut tx = write(db).await;
     sqlx::query("DELETE FROM sessions").execute(&mut *tx).await.expect("sessions");
     tx.commit().await.expect("commit");
-    Arc::new(open_loop::mint_sessions(db, &users.iter().map(|(id, v, _)| (*id, *v)).collect::<Vec<_>>()).await)
+    let cookies = Arc::new(open_loop::mint_sessions(db, &users.iter().map(|(id, v, _)| (*id, *v)).collect::<Vec<_>>()).await);
+    if db.dialect == tongcheng::infra::dialect::Dialect::Postgres && std::env::var_os("FLASH_NO_VACUUM").is_none() {
+        sqlx::query("VACUUM (ANALYZE)").execute(&db.pool).await.expect("vacuum");
+    }
+    cookies
 }
 
 /// A write transaction of the benchmark's own: on SQLite the app's writer may hold the

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Rewrites the "Latest full run" section of BENCHMARKS.md from one run of
 scripts/bench.sh: the machine, then each benchmark's tables as the programs printed them.
-Usage: bench_report.py RESULTS_DIR BENCHMARKS.md"""
+Usage: bench_report.py RESULTS_DIR BENCHMARKS.md [NAME...]
+With names (a single benchmark run alone, e.g. `scripts/bench.sh flash`), only those
+benchmarks' subsections are replaced, each saying when and at which commit it ran; the
+rest of the section stays as the last full run left it."""
 import datetime
 import os
 import platform
@@ -59,5 +62,28 @@ def main(results, path):
     open(path, "w").write(text)
 
 
+def replace_some(results, path, names):
+    text = open(path).read()
+    if START not in text or END not in text:
+        return main(results, path)
+    head, rest = text.split(START, 1)
+    block, tail = rest.split(END, 1)
+    for name in names:
+        file = os.path.join(results, f"{name}.md")
+        if not os.path.exists(file):
+            continue
+        when = machine()[0].replace("- When: ", "")
+        section = f"### {name}\n\nRun alone ({when}); the machine as above.\n\n{tables(file)}\n"
+        pattern = re.compile(rf"^### {re.escape(name)}\n.*?(?=^### |\Z)", re.S | re.M)
+        if pattern.search(block):
+            block = pattern.sub(lambda _: section + "\n", block, count=1)
+        else:
+            block = block.rstrip("\n") + "\n\n" + section + "\n"
+    open(path, "w").write(head + START + block.rstrip("\n") + "\n\n" + END + tail)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) > 3:
+        replace_some(sys.argv[1], sys.argv[2], sys.argv[3:])
+    else:
+        main(sys.argv[1], sys.argv[2])

@@ -45,3 +45,9 @@ pub fn hydrate() {
         let _ = html.set_attribute("data-hydrated", "true");
     }
 }
+
+/// Every server binary (the app, its benchmarks and tests) allocates with mimalloc
+/// (see Cargo.toml).
+#[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
