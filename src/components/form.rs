@@ -139,6 +139,9 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 /// An error of a page's data, as the page shows it.
 pub fn error_text(e: AppError) -> AnyView {
     let locale = use_locale();
+    // A page showing an error is nobody's to share (`server::page_cache`).
+    #[cfg(feature = "ssr")]
+    crate::infra::headers::mark_page_error();
     view! { <p class="form-error" role="alert">{e.message(locale)}</p> }.into_any()
 }
 

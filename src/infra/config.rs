@@ -49,6 +49,11 @@ pub struct Config {
     /// Tickets still check in this long after an event ends (late arrivals count as
     /// attended); then the door closes by itself.
     pub check_in_grace_minutes: u32,
+    /// A page a visitor without cookies asks for this many times within
+    /// `hot_page_seconds` is hot: one render serves the next `hot_page_seconds` of
+    /// such visitors (`server::page_cache`).
+    pub hot_page_views: u32,
+    pub hot_page_seconds: u32,
     /// The draw's weights (DRAW_WEIGHT_FIRST_TIMER_PCT, DRAW_WEIGHT_PASSED_OVER_PCT,
     /// DRAW_WEIGHT_NO_SHOW_PCT), shown to fans before they apply.
     pub draw_weights: crate::admission::DrawWeights,
@@ -153,6 +158,8 @@ impl Config {
             session_max_days,
             mail_retention_days: parse_number(get("MAIL_RETENTION_DAYS"), "MAIL_RETENTION_DAYS", 7, l)?,
             check_in_grace_minutes: parse_number(get("CHECK_IN_GRACE_MINUTES"), "CHECK_IN_GRACE_MINUTES", 120, l)?,
+            hot_page_views: parse_number(get("HOT_PAGE_VIEWS"), "HOT_PAGE_VIEWS", 20, l)?,
+            hot_page_seconds: parse_number(get("HOT_PAGE_SECONDS"), "HOT_PAGE_SECONDS", 1, l)?,
         })
     }
 
@@ -249,6 +256,8 @@ mod tests {
             ("SESSION_IDLE_DAYS", "31"),
             ("SESSION_MAX_DAYS", "-1"),
             ("MAIL_RETENTION_DAYS", "a week"),
+            ("HOT_PAGE_VIEWS", "0"),
+            ("HOT_PAGE_SECONDS", "1.5"),
         ];
         for (name, value) in cases {
             let error = config(&[(name, value)]).unwrap_err();

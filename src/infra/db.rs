@@ -225,14 +225,21 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, String> {
     }
 }
 
-/// A pool of SQLite connections; `read_only` ones refuse every write, so nothing can
-/// bypass the single writer.
 /// Whether a database error means the database is out of reach (connection lost or
-/// refused, no connection free in time) rather than a fault in what was asked.
+/// refused, no connection free in time, an SQLite file still locked when its busy
+/// timeout ran out) rather than a fault in what was asked: the user is asked to try
+/// again, with 503, not told of an error of ours.
 pub fn is_unreachable(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => true,
+        // SQLITE_BUSY (PostgreSQL's codes are five characters).
+        sqlx::Error::Database(e) => e.code().as_deref() == Some("5"),
+        _ => false,
+    }
 }
 
+/// A pool of SQLite connections; `read_only` ones refuse every write, so nothing can
+/// bypass the single writer.
 async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result<AnyPool, String> {
     AnyPoolOptions::new()
         .max_connections(max_connections)

@@ -32,6 +32,17 @@ pub fn set_page_policy() {
     }
 }
 
+/// Marks a page rendered with an error in it (a header the page handler takes off
+/// again): such a page is never kept for other visitors.
+pub const PAGE_ERROR: &str = "x-page-error";
+
+/// Called while a page renders an error.
+pub fn mark_page_error() {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(HeaderName::from_static(PAGE_ERROR), HeaderValue::from_static("1"));
+    }
+}
+
 /// Called while a page renders: the service worker may keep this page for offline use
 /// (a door the user may run, a ticket they hold; never an error or a log-in page).
 pub fn keep_offline() {

@@ -1,9 +1,10 @@
 //! Hot pages as a visitor sees them, kept for a second. Before a flash sale opens,
 //! thousands reload the meetup page; a visitor's copy (no cookies: no session, no
 //! flash, no arrival) is the same for all of them in one language, so once a page is
-//! asked for often (`HOT_VIEWS` in a second) one render serves the next second's
-//! visitors, each with a fresh nonce. A page asked for now and then is always rendered
-//! afresh, so nobody who edits a page and looks at it sees an old copy.
+//! asked for often (`HOT_PAGE_VIEWS` within `HOT_PAGE_SECONDS`, 20 in 1 s) one render
+//! serves the next second's visitors, each with a fresh nonce. A page asked for now and
+//! then is always rendered afresh, so nobody who edits a page and looks at it sees an
+//! old copy.
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use axum::body::Bytes;
@@ -11,10 +12,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Views of one page in one second that make it hot.
-pub const HOT_VIEWS: u32 = 20;
-/// How long a visitor's copy stands.
-pub const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Pages kept at most (a storm is about a few pages; anything past this is dropped).
 const PAGES_KEPT: usize = 256;
 
@@ -38,68 +35,94 @@ struct Copy {
 struct Page {
     window_started: Option<Instant>,
     views: u32,
-    /// Hot until then: a second after `HOT_VIEWS` views came within one, or after the
+    /// Hot until then: `fresh_for` after enough views came within it, or after the
     /// copy made while it was hot (a slow render does not cool the page down).
     hot_until: Option<Instant>,
     copy: Option<Copy>,
 }
 
 /// The decision for one view of a page: counts it, and says whether it is hot.
-fn count_view(page: &mut Page, now: Instant) -> bool {
+fn count_view(page: &mut Page, now: Instant, rule: Rule) -> bool {
     match page.window_started {
-        Some(start) if now.duration_since(start) < FRESH_FOR => page.views += 1,
+        Some(start) if now.duration_since(start) < rule.fresh_for => page.views += 1,
         _ => {
             page.window_started = Some(now);
             page.views = 1;
         }
     }
-    if page.views >= HOT_VIEWS {
-        page.hot_until = Some(now + FRESH_FOR);
+    if page.views >= rule.hot_views {
+        page.hot_until = Some(now + rule.fresh_for);
     }
     page.hot_until.is_some_and(|until| now < until)
 }
 
-#[derive(Clone, Default)]
-pub struct PageCache(Arc<Mutex<HashMap<Key, Page>>>);
+/// When a page is hot, and how long its copy stands.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    pub hot_views: u32,
+    pub fresh_for: Duration,
+}
+
+impl Rule {
+    pub fn of(config: &crate::infra::config::Config) -> Rule {
+        Rule { hot_views: config.hot_page_views, fresh_for: Duration::from_secs(config.hot_page_seconds.into()) }
+    }
+}
+
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Arc<Mutex<HashMap<Key, Page>>>,
+    rule: Rule,
+}
 
 /// What `PageCache::lookup` found.
 pub enum Lookup {
     /// A copy to send (already given its own nonce).
     Hit(Response<Body>),
-    /// Render it; `keep` says whether to keep the result.
-    Render { key: Key, keep: bool },
+    /// Render it; `keep` says whether to keep the result (as of `started`: a copy is as
+    /// old as the data its render read, not as the moment the render ended).
+    Render { key: Key, keep: bool, started: Instant },
     /// Not a visitor's page: render it, keep nothing.
     Private,
 }
 
 impl PageCache {
+    pub fn new(rule: Rule) -> PageCache {
+        PageCache { pages: Arc::default(), rule }
+    }
+
     fn pages(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Page>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Counts a view and answers it from a copy when the page is hot and has one.
     pub fn lookup(&self, request: &Request<Body>, language: &str) -> Lookup {
         let Some(key) = visitor_key(request, language) else { return Lookup::Private };
         let now = Instant::now();
-        let mut pages = self.pages();
-        if pages.len() >= PAGES_KEPT && !pages.contains_key(&key) {
-            pages.retain(|_, page| page.hot_until.is_some_and(|until| now < until) || page.window_started.is_some_and(|s| now.duration_since(s) < FRESH_FOR));
-            if pages.len() >= PAGES_KEPT {
-                return Lookup::Render { key, keep: false };
+        let copy = {
+            let mut pages = self.pages();
+            if pages.len() >= PAGES_KEPT && !pages.contains_key(&key) {
+                make_room(&mut pages, now, self.rule.fresh_for);
             }
-        }
-        let page = pages.entry(key.clone()).or_default();
-        let hot = count_view(page, now);
-        match page.copy.as_ref().filter(|c| hot && now.duration_since(c.made) < FRESH_FOR) {
-            Some(copy) => Lookup::Hit(with_fresh_nonce(copy.clone())),
-            None => Lookup::Render { key, keep: hot },
-        }
+            let page = pages.entry(key.clone()).or_default();
+            let hot = count_view(page, now, self.rule);
+            match page.copy.as_ref().filter(|c| hot && now.duration_since(c.made) < self.rule.fresh_for) {
+                Some(copy) => copy.clone(),
+                None => return Lookup::Render { key, keep: hot, started: now },
+            }
+        };
+        // The nonce is replaced with the map let go: hits do not queue behind each other.
+        Lookup::Hit(with_fresh_nonce(copy))
     }
 
-    /// Keeps a rendered page for the next second's visitors, when it can be shared: a
-    /// success, setting no cookie, with the nonce its policy names.
-    pub async fn keep(&self, key: Key, response: Response<Body>) -> Response<Body> {
-        if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+    /// Keeps a page rendered from `started` for the next second's visitors, when it can
+    /// be shared: a success without an error in it, setting no cookie, with the nonce its
+    /// policy names, and newer than the copy already kept.
+    pub async fn keep(&self, key: Key, started: Instant, response: Response<Body>) -> Response<Body> {
+        let shareable = response.status() == StatusCode::OK
+            && !response.headers().contains_key(header::SET_COOKIE)
+            && !response.headers().contains_key(crate::infra::headers::PAGE_ERROR);
+        if !shareable {
             return response;
         }
         let (parts, body) = response.into_parts();
@@ -107,13 +130,26 @@ impl PageCache {
             return Response::from_parts(parts, Body::empty());
         };
         if let Some(nonce) = policy_nonce(&parts.headers) {
-            let copy = Copy { headers: parts.headers.clone(), body: body.clone(), nonce, made: Instant::now() };
+            let copy = Copy { headers: parts.headers.clone(), body: body.clone(), nonce, made: started };
             if let Some(page) = self.pages().get_mut(&key) {
-                page.hot_until = page.hot_until.max(Some(copy.made + FRESH_FOR));
-                page.copy = Some(copy);
+                if page.copy.as_ref().is_none_or(|kept| kept.made < started) {
+                    page.hot_until = page.hot_until.max(Some(Instant::now() + self.rule.fresh_for));
+                    page.copy = Some(copy);
+                }
             }
         }
         Response::from_parts(parts, Body::from(body))
+    }
+}
+
+/// Room for another page: the cold ones go, and if every page is warm, the one whose
+/// views started longest ago (a burst of new addresses cannot keep a hot page out).
+fn make_room(pages: &mut HashMap<Key, Page>, now: Instant, fresh_for: Duration) {
+    pages.retain(|_, page| page.hot_until.is_some_and(|until| now < until) || page.window_started.is_some_and(|s| now.duration_since(s) < fresh_for));
+    while pages.len() >= PAGES_KEPT {
+        let coldest = pages.iter().filter(|(_, p)| !p.hot_until.is_some_and(|until| now < until)).min_by_key(|(_, p)| p.window_started).map(|(k, _)| k.clone());
+        let Some(coldest) = coldest.or_else(|| pages.iter().min_by_key(|(_, p)| p.window_started).map(|(k, _)| k.clone())) else { break };
+        pages.remove(&coldest);
     }
 }
 
@@ -142,13 +178,14 @@ fn policy_nonce(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The copy with a nonce of its own: a nonce is only worth anything if nobody can know
-/// it before the page arrives.
+/// it before the page arrives. Every occurrence goes (Leptos also writes it in the
+/// hydration links' `crossorigin`); 128 random bits match nothing else.
 fn with_fresh_nonce(copy: Copy) -> Response<Body> {
     let nonce = fresh_nonce();
-    let page = String::from_utf8_lossy(&copy.body).replace(&format!("nonce=\"{}\"", copy.nonce), &format!("nonce=\"{nonce}\""));
+    let page = String::from_utf8_lossy(&copy.body).replace(&copy.nonce, &nonce);
     let mut headers = copy.headers;
     if let Some(policy) = headers.get(header::CONTENT_SECURITY_POLICY).and_then(|p| p.to_str().ok()) {
-        if let Ok(value) = HeaderValue::from_str(&policy.replace(&format!("'nonce-{}'", copy.nonce), &format!("'nonce-{nonce}'"))) {
+        if let Ok(value) = HeaderValue::from_str(&policy.replace(&copy.nonce, &nonce)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
     }
@@ -178,18 +215,36 @@ mod tests {
         request.body(Body::empty()).unwrap()
     }
 
+    const RULE: Rule = Rule { hot_views: 20, fresh_for: Duration::from_secs(1) };
+
     #[test]
     fn a_page_is_hot_after_enough_views_within_a_second() {
         let mut page = Page::default();
         let start = Instant::now();
-        for _ in 1..HOT_VIEWS {
-            assert!(!count_view(&mut page, start));
+        for _ in 1..RULE.hot_views {
+            assert!(!count_view(&mut page, start, RULE));
         }
-        assert!(count_view(&mut page, start + Duration::from_millis(900)));
-        assert!(count_view(&mut page, start + Duration::from_millis(1_500)), "hot for a second after");
-        assert!(!count_view(&mut page, start + Duration::from_millis(2_000)), "then cool: a view or two does not warm it");
-        let quiet: Vec<bool> = (0..HOT_VIEWS).map(|i| count_view(&mut page, start + Duration::from_millis(2_100 + 60 * i as u64))).collect();
-        assert!(quiet.iter().all(|hot| !hot), "{HOT_VIEWS} views spread over more than a second stay cool");
+        assert!(count_view(&mut page, start + Duration::from_millis(900), RULE));
+        assert!(count_view(&mut page, start + Duration::from_millis(1_500), RULE), "hot for a second after");
+        assert!(!count_view(&mut page, start + Duration::from_millis(2_000), RULE), "then cool: a view or two does not warm it");
+        let quiet: Vec<bool> = (0..RULE.hot_views).map(|i| count_view(&mut page, start + Duration::from_millis(2_100 + 60 * i as u64), RULE)).collect();
+        assert!(quiet.iter().all(|hot| !hot), "views spread over more than a second stay cool");
+    }
+
+    #[test]
+    fn a_full_map_makes_room_for_a_new_page_without_dropping_a_hot_one() {
+        let now = Instant::now();
+        let mut pages: HashMap<Key, Page> = HashMap::new();
+        for i in 0..PAGES_KEPT {
+            let page = Page { window_started: Some(now - Duration::from_millis(i as u64)), views: 1, hot_until: None, copy: None };
+            pages.insert(Key { path: format!("/x/{i}"), language: "en".into() }, page);
+        }
+        let hot = Key { path: "/x/0".into(), language: "en".into() };
+        pages.get_mut(&hot).unwrap().hot_until = Some(now + Duration::from_secs(1));
+        make_room(&mut pages, now, RULE.fresh_for);
+        assert!(pages.len() < PAGES_KEPT);
+        assert!(pages.contains_key(&hot), "the hot page stays");
+        assert!(!pages.contains_key(&Key { path: format!("/x/{}", PAGES_KEPT - 1), language: "en".into() }), "the longest-counted cold page goes");
     }
 
     #[test]
@@ -208,10 +263,14 @@ mod tests {
     fn a_copy_goes_out_with_a_nonce_of_its_own() {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("script-src 'self' 'nonce-OLD1'"));
-        let copy = Copy { headers, body: Bytes::from_static(b"<script nonce=\"OLD1\">x</script>"), nonce: "OLD1".into(), made: Instant::now() };
+        let body = Bytes::from_static(b"<link crossorigin=\"OLD1\"><script nonce=\"OLD1\">x</script>");
+        let copy = Copy { headers, body, nonce: "OLD1".into(), made: Instant::now() };
         let response = with_fresh_nonce(copy);
         let nonce = policy_nonce(response.headers()).unwrap();
         assert_ne!(nonce, "OLD1");
         assert_eq!(nonce.len(), 22);
+        let page = futures::executor::block_on(axum::body::to_bytes(response.into_body(), usize::MAX)).unwrap();
+        let page = String::from_utf8(page.to_vec()).unwrap();
+        assert!(!page.contains("OLD1") && page.matches(&nonce).count() == 2, "{page}");
     }
 }

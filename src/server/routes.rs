@@ -93,14 +93,16 @@ async fn page_handler(State(state): State<AppState>, Extension(cities): Extensio
     let language = request.extensions().get::<crate::infra::locale::RequestLocale>().map_or_else(String::new, |l| format!("{}{}", crate::i18n::I18nLocaleTrait::as_str(l.locale), if l.chosen { "!" } else { "" }));
     let kept = match cache.lookup(&request, &language) {
         Lookup::Hit(page) => return page,
-        Lookup::Render { key, keep: true } => Some(key),
+        Lookup::Render { key, keep: true, started } => Some((key, started)),
         Lookup::Render { .. } | Lookup::Private => None,
     };
     let response = render_page(state, cities, request).await;
-    match kept {
-        Some(key) => cache.keep(key, response).await,
+    let mut response = match kept {
+        Some((key, started)) => cache.keep(key, started, response).await,
         None => response,
-    }
+    };
+    response.headers_mut().remove(crate::infra::headers::PAGE_ERROR);
+    response
 }
 
 async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Body>) -> Response {
@@ -197,6 +199,17 @@ async fn with_page_policy(response: Response) -> Response {
     Response::from_parts(parts, Body::from(html))
 }
 
+/// Every request runs under a reactive owner of its own. leptos_axum makes a server
+/// function's owner (and a static file's) a child of whatever owner the thread ran last,
+/// which may be another request's page, whose contexts (its reads, its response
+/// options) this request would then find. A fresh root cuts that line; pages make their
+/// own roots anyway.
+async fn in_own_owner(request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let root = leptos::prelude::Owner::new_root(None);
+    let run = root.with(|| leptos::reactive::computed::ScopedFuture::new(next.run(request)));
+    run.await
+}
+
 pub fn build(state: AppState, cities: Catalogue) -> Router {
     let routes = generate_route_list(App);
     let (fallback_state, fallback_cities) = (state.clone(), cities.clone());
@@ -222,7 +235,8 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
             shell,
         ))
         .layer(Extension(cities))
-        .layer(Extension(PageCache::default()))
+        .layer(Extension(PageCache::new(super::page_cache::Rule::of(&state.config))))
+        .layer(axum::middleware::from_fn(in_own_owner))
         // Pages and answers depend on the session (a fan's page carries their referral
         // code): never reused without asking, never kept by a shared cache.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))
