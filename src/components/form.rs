@@ -145,6 +145,16 @@ pub fn error_text(e: AppError) -> AnyView {
     view! { <p class="form-error" role="alert">{e.message(locale)}</p> }.into_any()
 }
 
+/// A section's data, or nothing when it failed to load (the section is left out; the
+/// page, missing it, is then nobody's to share).
+pub fn loaded<T>(result: Result<T, AppError>) -> Option<T> {
+    #[cfg(feature = "ssr")]
+    if result.is_err() {
+        crate::infra::headers::mark_page_error();
+    }
+    result.ok()
+}
+
 /// `SubmitButton` for forms whose labels are closures over the page's catalogue.
 pub fn submit_button(
     pending: Memo<bool>,

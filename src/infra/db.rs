@@ -232,8 +232,12 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, String> {
 pub fn is_unreachable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => true,
-        // SQLITE_BUSY (PostgreSQL's codes are five characters).
-        sqlx::Error::Database(e) => e.code().as_deref() == Some("5"),
+        // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
+        sqlx::Error::Database(e) => e
+            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+            .and_then(|e| sqlx::error::DatabaseError::code(e))
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5),
         _ => false,
     }
 }

@@ -39,10 +39,11 @@ pub async fn client_key() -> String {
 /// provide it: a render changes nothing, so what was read stays true until it ends.
 /// Server functions called on their own read afresh.
 ///
-/// The reads belong to one request (`PageRequest`, in that request's extensions): Leptos
-/// makes a server function's owner a child of whatever owner the thread last ran, which
-/// can be another request's page, so its contexts can be inherited across requests. A
-/// lookup that finds another request's reads ignores them.
+/// The reads belong to one request (`PageRequest`, in that request's extensions): left
+/// to itself leptos_axum makes a server function's owner a child of whatever owner the
+/// thread last ran, which can be another request's page. Every request runs under a root
+/// of its own (`server::routes::in_own_owner`); should anything still find another
+/// request's reads, the token makes it read afresh.
 #[derive(Clone)]
 pub struct PageReads {
     request: PageRequest,

@@ -2,9 +2,10 @@
 //! thousands reload the meetup page; a visitor's copy (no cookies: no session, no
 //! flash, no arrival) is the same for all of them in one language, so once a page is
 //! asked for often (`HOT_PAGE_VIEWS` within `HOT_PAGE_SECONDS`, 20 in 1 s) one render
-//! serves the next second's visitors, each with a fresh nonce. A page asked for now and
-//! then is always rendered afresh, so nobody who edits a page and looks at it sees an
-//! old copy.
+//! serves the next second's visitors, each with a fresh nonce; one render at a time
+//! replaces the copy (under load a render takes longer than the copy lasts: the others
+//! meanwhile get the copy it replaces). A page asked for now and then is always rendered
+//! afresh, so nobody who edits a page and looks at it sees an old copy.
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use axum::body::Bytes;
@@ -39,6 +40,41 @@ struct Page {
     /// copy made while it was hot (a slow render does not cool the page down).
     hot_until: Option<Instant>,
     copy: Option<Copy>,
+    /// When the render that will replace the copy began, if one is running: one render
+    /// per page at a time, the others meanwhile get the copy it replaces.
+    rendering_since: Option<Instant>,
+}
+
+/// How long past its second a copy may still go out while its successor renders.
+const STALE_AT_MOST: Duration = Duration::from_secs(5);
+/// A render running longer than this is taken for lost (its visitor left, it stalled).
+const RENDER_AT_MOST: Duration = Duration::from_secs(10);
+
+/// What to do with one view of a page.
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    Copy,
+    Render { keep: bool },
+}
+
+/// Counts a view and decides: a fresh copy goes out; a stale one too while another
+/// visitor's render replaces it; otherwise this view renders (and, if the page is hot,
+/// its render replaces the copy).
+fn decide(page: &mut Page, now: Instant, rule: Rule) -> Decision {
+    if !count_view(page, now, rule) {
+        return Decision::Render { keep: false };
+    }
+    let age = page.copy.as_ref().map(|c| now.saturating_duration_since(c.made));
+    let rendering = page.rendering_since.is_some_and(|since| now.saturating_duration_since(since) < RENDER_AT_MOST);
+    match age {
+        Some(age) if age < rule.fresh_for => Decision::Copy,
+        Some(age) if rendering && age < rule.fresh_for + STALE_AT_MOST => Decision::Copy,
+        _ if rendering => Decision::Render { keep: false },
+        _ => {
+            page.rendering_since = Some(now);
+            Decision::Render { keep: true }
+        }
+    }
 }
 
 /// The decision for one view of a page: counts it, and says whether it is hot.
@@ -51,7 +87,7 @@ fn count_view(page: &mut Page, now: Instant, rule: Rule) -> bool {
         }
     }
     if page.views >= rule.hot_views {
-        page.hot_until = Some(now + rule.fresh_for);
+        page.hot_until = page.hot_until.max(Some(now + rule.fresh_for));
     }
     page.hot_until.is_some_and(|until| now < until)
 }
@@ -105,10 +141,10 @@ impl PageCache {
                 make_room(&mut pages, now, self.rule.fresh_for);
             }
             let page = pages.entry(key.clone()).or_default();
-            let hot = count_view(page, now, self.rule);
-            match page.copy.as_ref().filter(|c| hot && now.duration_since(c.made) < self.rule.fresh_for) {
-                Some(copy) => copy.clone(),
-                None => return Lookup::Render { key, keep: hot, started: now },
+            match (decide(page, now, self.rule), page.copy.as_ref()) {
+                (Decision::Copy, Some(copy)) => copy.clone(),
+                (Decision::Render { keep }, _) => return Lookup::Render { key, keep, started: now },
+                (Decision::Copy, None) => return Lookup::Render { key, keep: false, started: now },
             }
         };
         // The nonce is replaced with the map let go: hits do not queue behind each other.
@@ -119,6 +155,9 @@ impl PageCache {
     /// be shared: a success without an error in it, setting no cookie, with the nonce its
     /// policy names, and newer than the copy already kept.
     pub async fn keep(&self, key: Key, started: Instant, response: Response<Body>) -> Response<Body> {
+        if let Some(page) = self.pages().get_mut(&key) {
+            page.rendering_since = None;
+        }
         let shareable = response.status() == StatusCode::OK
             && !response.headers().contains_key(header::SET_COOKIE)
             && !response.headers().contains_key(crate::infra::headers::PAGE_ERROR);
@@ -232,11 +271,29 @@ mod tests {
     }
 
     #[test]
+    fn one_render_at_a_time_replaces_a_hot_pages_copy() {
+        let start = Instant::now();
+        let copy = |made| Copy { headers: HeaderMap::new(), body: Bytes::new(), nonce: "n".into(), made };
+        let mut page = Page { window_started: Some(start), views: RULE.hot_views, hot_until: Some(start + RULE.fresh_for), ..Page::default() };
+        let at = |ms| start + Duration::from_millis(ms);
+        assert_eq!(decide(&mut page, at(10), RULE), Decision::Render { keep: true }, "no copy yet: this view makes it");
+        assert_eq!(decide(&mut page, at(20), RULE), Decision::Render { keep: false }, "no copy to give while it renders");
+        page.rendering_since = None;
+        page.copy = Some(copy(at(10)));
+        page.hot_until = Some(at(60_000));
+        assert_eq!(decide(&mut page, at(500), RULE), Decision::Copy, "fresh");
+        assert_eq!(decide(&mut page, at(1_200), RULE), Decision::Render { keep: true }, "stale: the next view renders");
+        assert_eq!(decide(&mut page, at(1_300), RULE), Decision::Copy, "the others get the stale copy meanwhile");
+        assert_eq!(decide(&mut page, at(6_100), RULE), Decision::Render { keep: false }, "never older than 5 s past its second");
+        assert_eq!(decide(&mut page, at(11_300), RULE), Decision::Render { keep: true }, "a render lost for 10 s is given up");
+    }
+
+    #[test]
     fn a_full_map_makes_room_for_a_new_page_without_dropping_a_hot_one() {
         let now = Instant::now();
         let mut pages: HashMap<Key, Page> = HashMap::new();
         for i in 0..PAGES_KEPT {
-            let page = Page { window_started: Some(now - Duration::from_millis(i as u64)), views: 1, hot_until: None, copy: None };
+            let page = Page { window_started: Some(now - Duration::from_millis(i as u64)), views: 1, ..Page::default() };
             pages.insert(Key { path: format!("/x/{i}"), language: "en".into() }, page);
         }
         let hot = Key { path: "/x/0".into(), language: "en".into() };

@@ -206,7 +206,10 @@ async fn with_page_policy(response: Response) -> Response {
 /// own roots anyway.
 async fn in_own_owner(request: Request<Body>, next: axum::middleware::Next) -> Response {
     let root = leptos::prelude::Owner::new_root(None);
-    let run = root.with(|| leptos::reactive::computed::ScopedFuture::new(next.run(request)));
+    // `new_root` makes the root the thread's current owner: the future keeps it, the
+    // thread lets it go.
+    let run = leptos::reactive::computed::ScopedFuture::new_untracked(next.run(request));
+    root.unset();
     run.await
 }
 

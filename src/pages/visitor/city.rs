@@ -32,7 +32,7 @@ pub fn CityPage() -> impl IntoView {
                             <Suspense>
                                 {move || {
                                     let city = city.clone();
-                                    Suspend::new(async move { honour.await.ok().map(|h| view! { <HonourRoll honour=h city /> }) })
+                                    Suspend::new(async move { crate::components::form::loaded(honour.await).map(|h| view! { <HonourRoll honour=h city /> }) })
                                 }}
                             </Suspense>
                         };
@@ -42,7 +42,7 @@ pub fn CityPage() -> impl IntoView {
                                 {move || {
                                     let city = city.clone();
                                     Suspend::new(async move {
-                                        standing.await.ok().flatten().map(|s| view! {
+                                        crate::components::form::loaded(standing.await).flatten().map(|s| view! {
                                             <section class="card invite" data-testid="city-invite">
                                                 <crate::pages::visitor::where_next::CityGoal city=city.clone() verified_fans=s.city.figures.verified_fans min_fans=s.min_fans />
                                                 <crate::components::share::ShareBox title=city path=format!("/cities/{city_id}") poster=None invite=true />

@@ -28,7 +28,7 @@ pub fn HomePage() -> impl IntoView {
                     _ => view! { <Intro /> }.into_any(),
                 }
             })}
-            {move || Suspend::new(async move { view! { <TopCities cities=top.await.unwrap_or_default() /> } })}
+            {move || Suspend::new(async move { view! { <TopCities cities=crate::components::form::loaded(top.await).unwrap_or_default() /> } })}
         </Suspense>
     }
 }
