@@ -47,11 +47,11 @@ pub async fn event_admission<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(ex
 /// or an application (a switch would strand them). The close of applications may
 /// move, but never into the past (that would draw at once
 /// and shut out fans about to apply), and every move is logged with who made it.
+///
+/// The caller holds the event row for update (`meetups::editing` locks it, or inserted
+/// it): applications and sign-ups hold it shared, so none lands between the count
+/// below and the switch.
 pub async fn save_settings(tx: &mut Tx, event_id: i64, settings: &Settings, editor: (i64, &str), now: i64) -> Result<(), AppError> {
-    // The event row held against applications and sign-ups (they hold it shared): none
-    // can land between the count below and the switch.
-    let lock = format!("SELECT e.id FROM events e WHERE e.id = $1 {}", tx.dialect.lock_for_status_change());
-    sqlx::query(&lock).bind(event_id).execute(&mut **tx).await?;
     let current = event_admission(&mut **tx, event_id).await?.ok_or(AppError::NotFound)?;
     let status: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(event_id).fetch_one(&mut **tx).await?;
     let moved = current.application_closes_at != settings.closes_at && current.drawn_at.is_none();
