@@ -89,7 +89,10 @@ async fn fresh_sessions(db: &Db, users: &[(i64, i64, String)]) -> Arc<Vec<String
     tx.commit().await.expect("commit");
     let cookies = Arc::new(open_loop::mint_sessions(db, &users.iter().map(|(id, v, _)| (*id, *v)).collect::<Vec<_>>()).await);
     if db.dialect == tongcheng::infra::dialect::Dialect::Postgres && std::env::var_os("FLASH_NO_VACUUM").is_none() {
-        sqlx::query("VACUUM (ANALYZE)").execute(&db.pool).await.expect("vacuum");
+        // The app's own tables (the whole database would fill the server log with
+        // warnings about shared catalogs only a superuser may vacuum).
+        let tables: String = sqlx::query_scalar("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = 'public'").fetch_one(&db.pool).await.expect("tables");
+        sqlx::query(&format!("VACUUM (ANALYZE) {tables}")).execute(&db.pool).await.expect("vacuum");
     }
     cookies
 }
@@ -140,6 +143,7 @@ fn row(label: &str, answers: &[Answer], sent_over: Duration) -> bool {
     let failed = if failed == 0 { "0".to_string() } else { format!("{failed} ({statuses:?})") };
     let rate = answers.len() as f64 / sent_over.as_secs_f64().max(0.001);
     println!("| {label} | {} | {rate:.0}/s | {} | {} | {} | {} | {failed} |", answers.len(), ms(p50), ms(p99), ms(p999), ms(max));
+    open_loop::save_timeline(label, answers);
     p99 <= P99_GOAL
 }
 
@@ -148,40 +152,20 @@ fn header() {
     println!("|---|---|---|---|---|---|---|---|");
 }
 
-/// Presses of "sign up" for `event`, open loop, spread over the app processes in turn.
-async fn presses(client: &reqwest::Client, bases: &[String], cookies: &Arc<Vec<String>>, event: i64, due: &[Due]) -> Vec<Answer> {
+/// Presses of "sign up" for `event`, open loop, each to the app process with the fewest
+/// requests in flight (as README's proxy, `least_conn`).
+async fn presses(client: &reqwest::Client, apps: &Arc<bench_common::LeastBusy>, cookies: &Arc<Vec<String>>, event: i64, due: &[Due]) -> Vec<Answer> {
     let start = Instant::now() + Duration::from_millis(20);
-    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     open_loop::run(start, due, |fan| {
-        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        open_loop::sent(client.post(format!("{}/api/sign_up", bases[n % bases.len()])).header("Cookie", &cookies[fan]).form(&[("id", event.to_string())]))
+        let (base, in_flight) = apps.pick();
+        let press = open_loop::sent(client.post(format!("{base}/api/sign_up")).header("Cookie", &cookies[fan]).form(&[("id", event.to_string())]));
+        async move {
+            let status = press.await;
+            drop(in_flight);
+            status
+        }
     })
     .await
-}
-
-/// Peak resident memory of each app process while `work` runs (sampled every 100 ms).
-async fn with_peak_memory<T>(apps: &bench_common::AppProcesses, work: impl std::future::Future<Output = T>) -> (T, Vec<u64>) {
-    let peak = Arc::new(std::sync::Mutex::new(apps.rss_kb()));
-    let pids = apps.pids();
-    let (sampled, stop) = (peak.clone(), Arc::new(std::sync::atomic::AtomicBool::new(false)));
-    let stopping = stop.clone();
-    let sampler = tokio::spawn(async move {
-        while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
-            let now = bench_common::rss_of(&pids);
-            {
-                let mut peak = sampled.lock().expect("peak");
-                for (p, n) in peak.iter_mut().zip(now) {
-                    *p = (*p).max(n);
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
-    let out = work.await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let _ = sampler.await;
-    let peak = peak.lock().expect("peak").clone();
-    (out, peak)
 }
 
 #[tokio::main]
@@ -220,6 +204,7 @@ async fn main() {
     let users: Vec<(i64, i64, String)> = sqlx::query_as("SELECT id, session_version, email FROM users WHERE email LIKE 'demo-fan-%' ORDER BY id").fetch_all(&db.pool).await.expect("fans");
     let mut cookies = fresh_sessions(&db, &users).await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(4_096).build().expect("client");
+    let busy = Arc::new(bench_common::LeastBusy::new(apps.bases.clone()));
     println!(
         "backend: {backend} ({}); app processes: {processes}; {fans} fans signed in (sessions made in the database); {SEATS} seats; set-up {:.0} s",
         bench_common::link(&url),
@@ -273,7 +258,7 @@ async fn main() {
             cookies = fresh_sessions(&db, &users).await;
             let event = meetup(&db, "Knee", 0).await;
             let due: Vec<Due> = open_loop::schedule(0..n, *r, TWICE, Duration::ZERO).into_iter().map(|d| Due { fan: fans_here[d.fan], ..d }).collect();
-            let answers = presses(&client, &apps.bases, &cookies, event, &due).await;
+            let answers = presses(&client, &busy, &cookies, event, &due).await;
             let within = row(&format!("{r:.0}/s"), &answers, due.last().map_or(Duration::ZERO, |d| d.at));
             println!("|  check | {} | | | | | | |", check(&db, event, n).await);
             quiet(&db).await;
@@ -300,21 +285,27 @@ async fn main() {
         let storm_fans = ((rate * (storm_secs - half) as f64) as usize).min(fans);
         // The first press a second after opening: the meetup's opening time is whole seconds.
         let press_due = open_loop::schedule(0..storm_fans, rate, TWICE, Duration::from_secs(half + 1));
-        let (pc, pb, pk) = (client.clone(), apps.bases.clone(), cookies.clone());
+        let (pc, pb, pk) = (client.clone(), busy.clone(), cookies.clone());
         let pages = tokio::spawn(async move {
-            let counter = std::sync::atomic::AtomicUsize::new(0);
             open_loop::run(storm_started, &page_due, |n| {
-                let k = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let mut request = pc.get(format!("{}/meetups/{storm}", pb[k % pb.len()])).header("Accept", "text/html");
+                let (base, in_flight) = pb.pick();
+                let mut request = pc.get(format!("{base}/meetups/{storm}")).header("Accept", "text/html");
                 if n % 2 == 0 {
                     request = request.header("Cookie", &pk[n % pk.len()]);
                 }
-                open_loop::sent(request)
+                let page = open_loop::sent(request);
+                async move {
+                    let status = page.await;
+                    drop(in_flight);
+                    status
+                }
             })
             .await
         });
-        let signups = presses(&client, &apps.bases, &cookies, storm, &press_due).await;
+        let cpu = bench_common::cpu::CpuUse::start();
+        let signups = presses(&client, &busy, &cookies, storm, &press_due).await;
         let pages = pages.await.expect("pages");
+        let cpu = cpu.finish(&apps.pids());
         println!("\nThe refresh storm: the meetup page reloaded at {page_rate:.0}/s for {storm_secs} s (half logged in); sign-up opens at {half} s, then {rate:.0} presses a second:");
         header();
         let opened = Duration::from_secs(half + 1);
@@ -323,6 +314,7 @@ async fn main() {
         row("page, while sign-ups run", &during, Duration::from_secs(storm_secs) - opened);
         row("sign-up presses", &signups, Duration::from_secs(storm_secs - half));
         println!("|  check | {} | | | | | | |", check(&db, storm, storm_fans).await);
+        println!("{cpu}.");
 
         quiet(&db).await;
     }
@@ -331,7 +323,7 @@ async fn main() {
     if phases.contains("moment") {
         println!("\nThe moment: {fans} fans at {rate:.0} presses a second (about {:.0} s), 5 % twice within 200 ms; latency from each press's due time:", fans as f64 / rate);
         header();
-        let mut memory = Vec::new();
+        let (mut memory, mut cpu_use) = (Vec::new(), Vec::new());
         for run in 1..=runs {
             quiet(&db).await;
             cookies = fresh_sessions(&db, &users).await;
@@ -345,7 +337,9 @@ async fn main() {
                     .spawn()
                     .expect("perf")
             });
-            let (answers, peak) = with_peak_memory(&apps, presses(&client, &apps.bases, &cookies, event, &due)).await;
+            let cpu = bench_common::cpu::CpuUse::start();
+            let (answers, peak) = apps.peak_memory_during(presses(&client, &busy, &cookies, event, &due)).await;
+            cpu_use.push(cpu.finish(&apps.pids()));
             if let Some(mut perf) = profile {
                 let _ = perf.wait();
             }
@@ -390,6 +384,9 @@ async fn main() {
         }
         let peaks: Vec<String> = memory.iter().map(|p| p.iter().map(|kb| format!("{:.0} MB", *kb as f64 / 1024.0)).collect::<Vec<_>>().join(" + ")).collect();
         println!("Peak resident memory of the app process{} during each run: {}.", if processes == 2 { "es" } else { "" }, peaks.join("; "));
+        for (run, cpu) in cpu_use.iter().enumerate() {
+            println!("Run {}: {cpu}.", run + 1);
+        }
         if let Ok(path) = std::env::var("FLASH_PROFILE") {
             println!("Profile of the first app process during run 1: {path}.");
         }

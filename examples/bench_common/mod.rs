@@ -1,6 +1,7 @@
 //! What the sign-up benchmarks share: a fresh database, a burst of work over N
 //! concurrent tasks, latency summaries, and fans logged in over HTTP.
 #![allow(dead_code)]
+pub mod cpu;
 pub mod open_loop;
 pub mod smtp;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -193,6 +194,26 @@ impl LeastBusy {
         request(self.bases[chosen].clone()).await;
         self.in_flight[chosen].fetch_sub(1, Ordering::SeqCst);
     }
+
+    /// The least busy process's base URL, counted in flight until the guard is dropped
+    /// (for requests sent without waiting, open loop).
+    pub fn pick(self: &Arc<Self>) -> (String, InFlight) {
+        let chosen = (0..self.bases.len()).min_by_key(|&b| self.in_flight[b].load(Ordering::SeqCst)).unwrap_or(0);
+        self.in_flight[chosen].fetch_add(1, Ordering::SeqCst);
+        (self.bases[chosen].clone(), InFlight { busy: self.clone(), chosen })
+    }
+}
+
+/// A request in flight at one process (`LeastBusy::pick`).
+pub struct InFlight {
+    busy: Arc<LeastBusy>,
+    chosen: usize,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.busy.in_flight[self.chosen].fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The app processes a burst goes to: this program started again `processes` times
@@ -212,7 +233,13 @@ impl AppProcesses {
         for _ in 0..processes {
             let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
             let addr = format!("127.0.0.1:{port}");
-            let child = std::process::Command::new(std::env::current_exe().expect("exe")).args(["serve", url, &addr]).spawn().expect("app process");
+            let mut command = std::process::Command::new(std::env::current_exe().expect("exe"));
+            // APP_WORKER_THREADS=N: the app processes' Tokio workers (tokio reads
+            // TOKIO_WORKER_THREADS), leaving this load generator its own.
+            if let Ok(workers) = std::env::var("APP_WORKER_THREADS") {
+                command.env("TOKIO_WORKER_THREADS", workers);
+            }
+            let child = command.args(["serve", url, &addr]).spawn().expect("app process");
             apps.children.push(child);
             let base = format!("http://{addr}");
             // Polls until it answers (setup, not measured).
@@ -236,6 +263,31 @@ impl AppProcesses {
 
     pub fn pids(&self) -> Vec<u32> {
         self.children.iter().map(std::process::Child::id).collect()
+    }
+
+    /// Peak resident memory of each app process while `work` runs (sampled every 100 ms).
+    pub async fn peak_memory_during<T>(&self, work: impl std::future::Future<Output = T>) -> (T, Vec<u64>) {
+        let peak = Arc::new(std::sync::Mutex::new(self.rss_kb()));
+        let pids = self.pids();
+        let (sampled, stop) = (peak.clone(), Arc::new(std::sync::atomic::AtomicBool::new(false)));
+        let stopping = stop.clone();
+        let sampler = tokio::spawn(async move {
+            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = rss_of(&pids);
+                {
+                    let mut peak = sampled.lock().expect("peak");
+                    for (p, n) in peak.iter_mut().zip(now) {
+                        *p = (*p).max(n);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let out = work.await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = sampler.await;
+        let peak = peak.lock().expect("peak").clone();
+        (out, peak)
     }
 }
 

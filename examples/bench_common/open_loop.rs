@@ -79,6 +79,16 @@ pub fn sent(request: reqwest::RequestBuilder) -> impl Future<Output = u16> + Sen
     }
 }
 
+/// FLASH_TIMELINE=DIR: every answer (due ms, took µs, status) to DIR/<label>.csv, to
+/// see when the slow ones came.
+pub fn save_timeline(label: &str, answers: &[Answer]) {
+    if let Ok(dir) = std::env::var("FLASH_TIMELINE") {
+        let lines: String = answers.iter().map(|a| format!("{},{},{}\n", a.due.as_millis(), a.took.as_micros(), a.status)).collect();
+        let name: String = label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(format!("{dir}/{name}.csv"), lines));
+    }
+}
+
 /// Latency percentiles of some answers: (p50, p99, p99.9, max).
 pub fn percentiles(answers: &[Answer]) -> (Duration, Duration, Duration, Duration) {
     let mut took: Vec<Duration> = answers.iter().map(|a| a.took).collect();
@@ -111,16 +121,19 @@ pub async fn mint_sessions(db: &tongcheng::infra::db::Db, users: &[(i64, i64)]) 
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
             let record = Record { id, data, expiry_date: expiry };
-            rows.push((id.to_string(), serde_json::to_string(&record).expect("record")));
+            rows.push((id.to_string(), serde_json::to_string(&record).expect("record"), *user));
             let mut jar = CookieJar::new();
             jar.signed_mut(&key).add(Cookie::new("tongcheng_session", id.to_string()));
             cookies.push(format!("tongcheng_session={}", jar.get("tongcheng_session").expect("signed").value()));
         }
-        let values: Vec<String> = (0..rows.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
-        let sql = format!("INSERT INTO sessions (id, data, expires_at) VALUES {}", values.join(", "));
+        let values: Vec<String> = (0..rows.len()).map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4)).collect();
+        let sql = format!("INSERT INTO sessions (id, data, expires_at, user_id) VALUES {}", values.join(", "));
         let mut insert = sqlx::query(&sql);
-        for (id, data) in rows {
-            insert = insert.bind(id).bind(data).bind(now + 7 * 86_400);
+        for (id, data, user) in rows {
+            // FLASH_SESSION_USER_APART=1: stored as before the sessions' user_id column, so the
+            // app reads each session's user in a statement of its own (to compare).
+            let user = std::env::var_os("FLASH_SESSION_USER_APART").is_none().then_some(user);
+            insert = insert.bind(id).bind(data).bind(now + 7 * 86_400).bind(user);
         }
         let mut tx = db.begin_write().await.expect("tx");
         insert.execute(&mut *tx).await.expect("sessions");

@@ -103,33 +103,72 @@ struct CurrentUserRow {
     locale: String,
 }
 
+impl CurrentUserRow {
+    fn into_current(self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            role: Role::parse(&self.role).unwrap_or(Role::Fan),
+            email_verified: self.email_verified_at.is_some(),
+            wants_invitations: self.wants_invitations == 1,
+            public_profile: self.public_profile == 1,
+            home_city: HomeCity { id: self.city_id, name_zh: self.name_zh, name_en: self.name_en, province_en: self.province_en, verified_fans: self.verified_fans },
+            pending_email: self.pending_email,
+            email_language: self.locale,
+        }
+    }
+}
+
+/// `CurrentUserRow`'s columns from `users u` and `cities c`, the time bound by `$now`.
+macro_rules! current_user_columns {
+    ($now:literal) => {
+        concat!(
+            "u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, u.public_profile, \
+             c.id AS city_id, c.name_zh, c.name_en, c.province_en, c.verified_fans, u.locale, \
+             (SELECT MAX(x.new_email) FROM email_changes x WHERE x.user_id = u.id AND x.used_at IS NULL AND x.expires_at > ",
+            $now,
+            ") AS pending_email"
+        )
+    };
+}
+
 /// The user behind a session, if the session's version still matches (a password
 /// reset bumps it, logging out every other session).
 pub async fn load_current(db: &Db, user_id: i64, session_version: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let row: Option<CurrentUserRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.role, u.email_verified_at, u.wants_invitations, u.public_profile, \
-                c.id AS city_id, c.name_zh, c.name_en, c.province_en, c.verified_fans, \
-                (SELECT MAX(x.new_email) FROM email_changes x WHERE x.user_id = u.id AND x.used_at IS NULL AND x.expires_at > $3) AS pending_email, u.locale \
-         FROM users u JOIN cities c ON c.id = u.home_city_id \
-         WHERE u.id = $1 AND u.session_version = $2",
-    )
+    let row: Option<CurrentUserRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        current_user_columns!("$3"),
+        " FROM users u JOIN cities c ON c.id = u.home_city_id WHERE u.id = $1 AND u.session_version = $2"
+    ))
     .bind(user_id)
     .bind(session_version)
     .bind(crate::infra::clock::now())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| CurrentUser {
-        id: r.id,
-        email: r.email,
-        display_name: r.display_name,
-        role: Role::parse(&r.role).unwrap_or(Role::Fan),
-        email_verified: r.email_verified_at.is_some(),
-        wants_invitations: r.wants_invitations == 1,
-        public_profile: r.public_profile == 1,
-        home_city: HomeCity { id: r.city_id, name_zh: r.name_zh, name_en: r.name_en, province_en: r.province_en, verified_fans: r.verified_fans },
-        pending_email: r.pending_email,
-        email_language: r.locale,
-    }))
+    Ok(row.map(CurrentUserRow::into_current))
+}
+
+/// The user a session is logged in as, read with the session itself
+/// (`infra::session_store::Companion`); `auth::current_user` still checks that it is
+/// the session's user and version.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct SessionUser {
+    pub session_version: i64,
+    pub user: CurrentUser,
+}
+
+pub const SESSION_USER: crate::infra::session_store::Companion = crate::infra::session_store::Companion {
+    columns: concat!(current_user_columns!("$2"), ", u.session_version"),
+    joins: "LEFT JOIN users u ON u.id = s.user_id LEFT JOIN cities c ON c.id = u.home_city_id",
+    decode: session_user,
+};
+
+fn session_user(row: &sqlx::any::AnyRow) -> Option<serde_json::Value> {
+    use sqlx::{FromRow, Row};
+    let session_version: i64 = row.try_get::<Option<i64>, _>("session_version").ok().flatten()?;
+    let user = CurrentUserRow::from_row(row).ok()?.into_current();
+    serde_json::to_value(SessionUser { session_version, user }).ok()
 }
 
 /// Where and how to write to a fan.

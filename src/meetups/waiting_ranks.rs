@@ -5,7 +5,11 @@
 //! this process keeps the list's numbers, sorted, read at most `FRESH_FOR` ago, ranks in
 //! memory and counts in the database only the fans who joined since it was read. So on
 //! a long list a fan who left within the last second still counts for those behind
-//! them until the next read; short lists are always exact.
+//! them until the next read; short lists are always exact. A read adds only the numbers
+//! taken since the last one unless fans have left since (the event's `waitlist_left`
+//! moved) or the whole list was last read `READ_WHOLE_EVERY` ago: in a flash sale the
+//! list only grows, and reading it whole each second was the database's biggest read
+//! (100,000 numbers a second at the end of the minute).
 use crate::infra::db::Db;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -17,11 +21,17 @@ const COUNTED_EXACTLY: i64 = 2_000;
 const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Lists kept before the unused ones are forgotten.
 const LISTS_KEPT: usize = 64;
+/// A list is read whole at least this often, even when no departure was counted.
+const READ_WHOLE_EVERY: Duration = Duration::from_secs(10);
 
 /// One long list's numbers, as read at `read_at`.
 struct Numbers {
     sorted: Arc<Vec<i64>>,
     read_at: Instant,
+    /// The event's count of fans who left the list, read before the list was last read
+    /// whole, at `whole_at`.
+    left: i64,
+    whole_at: Instant,
 }
 
 type List = Arc<tokio::sync::Mutex<Option<Numbers>>>;
@@ -73,17 +83,13 @@ async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64,
         match kept.as_ref().filter(|n| n.read_at.elapsed() <= FRESH_FOR) {
             Some(numbers) => numbers.sorted.clone(),
             None => {
-                let sorted: Arc<Vec<i64>> = Arc::new(
-                    sqlx::query_scalar("SELECT waitlist_seq FROM registrations WHERE event_id = $1 AND status = 'waitlisted' ORDER BY waitlist_seq")
-                        .bind(event_id)
-                        .fetch_all(&db.pool)
-                        .await?,
-                );
-                if sorted.len() as i64 <= COUNTED_EXACTLY {
+                let numbers = read(db, event_id, kept.take()).await?;
+                if numbers.sorted.len() as i64 <= COUNTED_EXACTLY {
                     // Short again: exact counts from now on.
                     lists().remove(&(db.identity(), event_id));
                 }
-                *kept = Some(Numbers { sorted: sorted.clone(), read_at: Instant::now() });
+                let sorted = numbers.sorted.clone();
+                *kept = Some(numbers);
                 sorted
             }
         }
@@ -94,6 +100,44 @@ async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64,
         false => 0,
     };
     Ok(rank_in(&sorted, number) + joined_since)
+}
+
+/// The list's numbers now: `before` and those taken since, or (fans having left since,
+/// or the whole list read long ago) the whole list. Departures are counted before the
+/// list is read, so one counted while it is read shows at the next read.
+async fn read(db: &Db, event_id: i64, before: Option<Numbers>) -> Result<Numbers, sqlx::Error> {
+    let left: i64 = sqlx::query_scalar("SELECT waitlist_left FROM events WHERE id = $1").bind(event_id).fetch_optional(&db.pool).await?.unwrap_or(0);
+    let waiting_after = |after: i64| {
+        sqlx::query_scalar("SELECT waitlist_seq FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq > $2 ORDER BY waitlist_seq")
+            .bind(event_id)
+            .bind(after)
+            .fetch_all(&db.pool)
+    };
+    match before.filter(|b| b.left == left && b.whole_at.elapsed() < READ_WHOLE_EVERY) {
+        Some(before) => {
+            let last = before.sorted.last().copied().unwrap_or(i64::MIN);
+            let joined: Vec<i64> = waiting_after(last).await?;
+            let mut sorted = Arc::unwrap_or_clone(before.sorted);
+            sorted.extend(joined);
+            Ok(Numbers { sorted: Arc::new(sorted), read_at: Instant::now(), ..before })
+        }
+        None => {
+            let whole_at = Instant::now();
+            let sorted = waiting_after(i64::MIN).await?;
+            Ok(Numbers { sorted: Arc::new(sorted), read_at: Instant::now(), left, whole_at })
+        }
+    }
+}
+
+/// Makes the kept numbers of the event's list stale, as a second later (for tests: the
+/// next place is read, not taken from what was kept).
+pub async fn make_stale(db: &Db, event_id: i64) {
+    let list = lists().get(&(db.identity(), event_id)).cloned();
+    if let Some(list) = list {
+        if let Some(numbers) = list.lock().await.as_mut() {
+            numbers.read_at = Instant::now().checked_sub(FRESH_FOR * 2).unwrap_or(numbers.read_at);
+        }
+    }
 }
 
 /// How many of `sorted` are at most `number`.

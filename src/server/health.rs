@@ -16,12 +16,19 @@ pub async fn healthz() -> Response {
     Json(json!({ "status": "ok" })).into_response()
 }
 
+/// `SELECT what` over the pending mail of each kind, joined by `join`: the outbox has
+/// an index for each (`email::outbox::claim`), none for all pending mail.
+fn over_pending_mail(what: &str, condition: &str, join: &str) -> String {
+    let kinds = format!("('{}')", crate::email::rush::DEFERRABLE.join("', '"));
+    [format!("kind NOT IN {kinds}"), format!("kind IN {kinds}")]
+        .map(|kind| format!("SELECT {what} FROM outbox WHERE status = 'pending' AND {kind} {condition}"))
+        .join(join)
+}
+
 /// Seconds the oldest due, undelivered message has waited (0 when none waits).
 async fn oldest_due_mail_age(state: &AppState, now: i64) -> Result<i64, sqlx::Error> {
-    let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1")
-        .bind(now)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let sql = format!("SELECT MIN(t) FROM ({}) due", over_pending_mail("MIN(next_attempt_at) AS t", "AND next_attempt_at <= $1", " UNION ALL "));
+    let oldest: Option<i64> = sqlx::query_scalar(&sql).bind(now).fetch_one(&state.db.pool).await?;
     Ok(oldest.map_or(0, |t| now - t))
 }
 
@@ -68,7 +75,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
     let now = crate::infra::clock::now();
     let outbox: Result<(i64, i64), sqlx::Error> = async {
-        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetch_one(&state.db.pool).await?;
+        let pending: i64 = sqlx::query_scalar(&format!("SELECT ({})", over_pending_mail("COUNT(*)", "", ") + ("))).fetch_one(&state.db.pool).await?;
         Ok((pending, oldest_due_mail_age(&state, now).await?))
     }
     .await;

@@ -102,7 +102,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let db = open_database(&config).await?;
     let cities = crate::cities::repo::options(&db).await.map_err(|e| e.to_string())?;
     let mailer = Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?.with_rate_limit(config.mail_per_second);
-    let store = DbSessionStore::new(db.clone());
+    let store = DbSessionStore::new(db.clone()).reading_with(crate::accounts::repo::SESSION_USER);
     let sessions = SessionManagerLayer::new(store.clone())
         .with_name("tongcheng_session")
         .with_http_only(true)

@@ -143,6 +143,11 @@ async fn places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time(
         assert_eq!(place(user).await, exact(user).await, "late fan {i}");
         assert_eq!(answer.position, Some(exact(user).await), "the answer to the press");
     }
+    // Read again, the list adds only the numbers taken since: still exact.
+    tongcheng::meetups::waiting_ranks::make_stale(db, event).await;
+    for i in [2_590, 2_599] {
+        assert_eq!(place(fans[i].0).await, exact(fans[i].0).await, "fan {i}, read again");
+    }
     // A fan ahead who leaves is counted out at the latest when the list is read again
     // (within a second): until then a place may be one too many, never too few.
     let told = |position: i64| fans[waiting_fans.iter().copied().find(|i| first[*i].position == Some(position)).expect("told")].0;
@@ -150,6 +155,11 @@ async fn places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time(
     let user = told(2_000);
     let shown = place(user).await;
     assert!((exact(user).await..=exact(user).await + 1).contains(&shown), "{shown}");
+    // The departure was counted: the next read takes the whole list again.
+    tongcheng::meetups::waiting_ranks::make_stale(db, event).await;
+    for user in [user, told(101), fans[2_599].0] {
+        assert_eq!(place(user).await, exact(user).await, "after the departure");
+    }
     assert_invariants(db).await;
 }
 

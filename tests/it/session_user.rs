@@ -1,0 +1,85 @@
+//! The logged-in user read with the session in one statement (issue 29: a press of
+//! "sign up" reads one row less): what was read is the session's own user as it is now,
+//! never stored, and never another user's.
+use crate::common;
+
+use common::{Backend, TestApp};
+use std::str::FromStr;
+use tongcheng::infra::session_store::{DbSessionStore, COMPANION};
+use tower_sessions::session::Id;
+use tower_sessions::SessionStore;
+
+on_both_databases!(
+    the_session_brings_its_user_and_never_stores_it,
+    a_change_to_the_user_shows_on_the_next_request,
+    a_session_row_naming_another_user_never_logs_in_as_them,
+);
+
+/// The logged-in session's id and stored record.
+async fn stored_session(app: &TestApp) -> (String, String) {
+    sqlx::query_as("SELECT id, data FROM sessions WHERE data LIKE '%\"user_id\":%'").fetch_one(&app.state.db.pool).await.unwrap()
+}
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&app.state.db.pool).await.unwrap()
+}
+
+async fn run(app: &TestApp, sql: &str, binds: &[i64], text: Option<&str>) {
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut query = sqlx::query(sql);
+    if let Some(text) = text {
+        query = query.bind(text.to_string());
+    }
+    for n in binds {
+        query = query.bind(*n);
+    }
+    query.execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn the_session_brings_its_user_and_never_stores_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let browser = app.fan("companion@example.com", "杭州").await;
+    let me = user_id(&app, "companion@example.com").await;
+    let (id, data) = stored_session(&app).await;
+    let column: Option<i64> = sqlx::query_scalar("SELECT user_id FROM sessions WHERE id = $1").bind(&id).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(column, Some(me), "the session row names its user");
+    assert!(!data.contains(COMPANION), "what is read with a session is not stored: {data}");
+
+    let store = DbSessionStore::new(app.state.db.clone()).reading_with(tongcheng::accounts::repo::SESSION_USER);
+    let record = store.load(&Id::from_str(&id).unwrap()).await.unwrap().expect("the session");
+    let read: tongcheng::accounts::repo::SessionUser = serde_json::from_value(record.data[COMPANION].clone()).unwrap();
+    assert_eq!((read.user.id, read.user.email.as_str(), read.user.home_city.name_zh.as_str()), (me, "companion@example.com", "杭州"));
+
+    // A record saved with its companion (as when a request changes its session): the
+    // companion is not stored.
+    store.save(&record).await.unwrap();
+    let (_, data) = stored_session(&app).await;
+    assert!(!data.contains(COMPANION), "a save strips it: {data}");
+    assert_eq!(browser.current_user().await.map(|u| u.id), Some(me));
+}
+
+async fn a_change_to_the_user_shows_on_the_next_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let browser = app.fan("renamed@example.com", "成都").await;
+    let me = user_id(&app, "renamed@example.com").await;
+    assert_eq!(browser.current_user().await.map(|u| u.display_name), Some("Fan".to_string()));
+    run(&app, "UPDATE users SET display_name = $1 WHERE id = $2", &[me], Some("新名字")).await;
+    assert_eq!(browser.current_user().await.map(|u| u.display_name), Some("新名字".to_string()));
+    // A password changed elsewhere (the version bumped) ends this session.
+    run(&app, "UPDATE users SET session_version = session_version + 1 WHERE id = $1", &[me], None).await;
+    assert!(browser.current_user().await.is_none());
+}
+
+async fn a_session_row_naming_another_user_never_logs_in_as_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.fan("other@example.com", "武汉").await;
+    let browser = app.fan("mine@example.com", "重庆").await;
+    let (me, other) = (user_id(&app, "mine@example.com").await, user_id(&app, "other@example.com").await);
+    let (id, _) = sqlx::query_as::<_, (String, String)>("SELECT id, data FROM sessions WHERE user_id = $1").bind(me).fetch_one(&app.state.db.pool).await.unwrap();
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    sqlx::query("UPDATE sessions SET user_id = $1 WHERE id = $2").bind(other).bind(&id).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let user = browser.current_user().await.expect("still logged in");
+    assert_eq!((user.id, user.email.as_str()), (me, "mine@example.com"), "the session's own user, read again");
+}
