@@ -27,7 +27,7 @@ mod locale_catalogue;
 mod meetups;
 mod page_cache;
 mod operations;
-mod outbox_plans;
+mod flash_plans;
 mod output_safety;
 mod participation;
 mod randomized_seats;
