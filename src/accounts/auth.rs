@@ -30,22 +30,22 @@ async fn read_current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// The user read with the session when this request began (`repo::SESSION_USER`), if
 /// it is the session's user at the session's version; otherwise (a log-in or a password
-/// change since, a session stored before the companion) it is read again. A server
-/// function that changes its own user and reads it back in one call would see the row as
-/// it was: none does.
+/// change since, a session stored before the companion) it is read again. So a request
+/// sees the user as at its start (a role taken away while it runs counts from the next
+/// request), and a server function that changes its own user and reads it back in one
+/// call would see the row as it was: none does.
 async fn read_with_session(session: &tower_sessions::Session, user_id: i64, version: i64) -> Option<CurrentUser> {
     let read = session.get::<repo::SessionUser>(crate::infra::session_store::COMPANION).await.ok().flatten()?;
     (read.user.id == user_id && read.session_version == version).then_some(read.user)
 }
 
-/// The logged-in user of a plain HTTP route (a download, not a server function);
-/// `None` when nobody is, or the session is no longer valid.
+/// The logged-in user of a plain HTTP route (a download, a live stream), read now;
+/// `None` when nobody is, or the session is no longer valid. Not from what was read with
+/// the session: a stream holds its session for hours and asks again to see a lost role
+/// or a password reset.
 pub async fn user_of_session(db: &crate::infra::db::Db, session: &tower_sessions::Session) -> Option<CurrentUser> {
     let user_id = session.get::<i64>(USER_ID).await.ok().flatten()?;
     let version = session.get::<i64>(SESSION_VERSION).await.ok().flatten().unwrap_or(-1);
-    if let Some(user) = read_with_session(session, user_id, version).await {
-        return Some(user);
-    }
     repo::load_current(db, user_id, version).await.ok().flatten()
 }
 

@@ -219,17 +219,22 @@ async fn claim(db: &Db, tx: &mut Tx, held: Option<i64>, limit: i64, now: i64, to
     }
 }
 
-/// Leases up to `limit` due messages to this worker and counts the attempt: mail that
-/// cannot wait first, then notices of the kinds that can, oldest first. During a rush
-/// (`rush`) only those held `rush::HOLD_AT_MOST` already (so a rush that never ends
-/// cannot hold them forever).
+/// Leases up to `limit` due messages to this worker and counts the attempt. During a
+/// rush (`rush`), mail that cannot wait first, then of the kinds that can only those held
+/// `rush::HOLD_AT_MOST` already (so a rush that never ends cannot hold them forever).
+/// Otherwise half a batch is kept for those notices, oldest first, so a long queue of
+/// other mail (a city-wide invitation at the mail rate) does not hold them back.
 pub async fn claim_due(db: &Db, limit: i64, now: i64, rush: bool) -> Result<Claim, sqlx::Error> {
     let token = crate::infra::secrets::random_secret();
     let mut tx = db.begin_write().await?;
-    let mut rows = claim(db, &mut tx, None, limit, now, &token).await?;
+    let queued_by = if rush { now - super::rush::HOLD_AT_MOST.as_secs() as i64 } else { i64::MAX };
+    let mut rows = match rush {
+        true => Vec::new(),
+        false => claim(db, &mut tx, Some(queued_by), (limit / 2).max(1), now, &token).await?,
+    };
+    rows.extend(claim(db, &mut tx, None, limit - rows.len() as i64, now, &token).await?);
     let room = limit - rows.len() as i64;
     if room > 0 {
-        let queued_by = if rush { now - super::rush::HOLD_AT_MOST.as_secs() as i64 } else { i64::MAX };
         rows.extend(claim(db, &mut tx, Some(queued_by), room, now, &token).await?);
     }
     tx.commit().await?;

@@ -7,7 +7,8 @@
 //! a long list a fan who left within the last second still counts for those behind
 //! them until the next read; short lists are always exact. A read adds only the numbers
 //! taken since the last one unless fans have left since (the event's `waitlist_left`
-//! moved) or the whole list was last read `READ_WHOLE_EVERY` ago: in a flash sale the
+//! moved), a draw is still writing its places (`draw_pending_from`: numbers below the
+//! last may still appear) or the whole list was last read `READ_WHOLE_EVERY` ago: in a flash sale the
 //! list only grows, and reading it whole each second was the database's biggest read
 //! (100,000 numbers a second at the end of the minute).
 use crate::infra::db::Db;
@@ -28,9 +29,10 @@ const READ_WHOLE_EVERY: Duration = Duration::from_secs(10);
 struct Numbers {
     sorted: Arc<Vec<i64>>,
     read_at: Instant,
-    /// The event's count of fans who left the list, read before the list was last read
-    /// whole, at `whole_at`.
+    /// The event's count of fans who left the list, and whether a draw was still writing
+    /// places, read before the list was last read whole, at `whole_at`.
     left: i64,
+    drawing: bool,
     whole_at: Instant,
 }
 
@@ -106,14 +108,18 @@ async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64,
 /// or the whole list read long ago) the whole list. Departures are counted before the
 /// list is read, so one counted while it is read shows at the next read.
 async fn read(db: &Db, event_id: i64, before: Option<Numbers>) -> Result<Numbers, sqlx::Error> {
-    let left: i64 = sqlx::query_scalar("SELECT waitlist_left FROM events WHERE id = $1").bind(event_id).fetch_optional(&db.pool).await?.unwrap_or(0);
+    let (left, drawing): (i64, bool) = sqlx::query_as::<_, (i64, Option<i64>)>("SELECT waitlist_left, draw_pending_from FROM events WHERE id = $1")
+        .bind(event_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map_or((0, false), |(left, pending)| (left, pending.is_some()));
     let waiting_after = |after: i64| {
         sqlx::query_scalar("SELECT waitlist_seq FROM registrations WHERE event_id = $1 AND status = 'waitlisted' AND waitlist_seq > $2 ORDER BY waitlist_seq")
             .bind(event_id)
             .bind(after)
             .fetch_all(&db.pool)
     };
-    match before.filter(|b| b.left == left && b.whole_at.elapsed() < READ_WHOLE_EVERY) {
+    match before.filter(|b| b.left == left && !b.drawing && !drawing && b.whole_at.elapsed() < READ_WHOLE_EVERY) {
         Some(before) => {
             let last = before.sorted.last().copied().unwrap_or(i64::MIN);
             let joined: Vec<i64> = waiting_after(last).await?;
@@ -124,7 +130,7 @@ async fn read(db: &Db, event_id: i64, before: Option<Numbers>) -> Result<Numbers
         None => {
             let whole_at = Instant::now();
             let sorted = waiting_after(i64::MIN).await?;
-            Ok(Numbers { sorted: Arc::new(sorted), read_at: Instant::now(), left, whole_at })
+            Ok(Numbers { sorted: Arc::new(sorted), read_at: Instant::now(), left, drawing, whole_at })
         }
     }
 }

@@ -51,6 +51,8 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
         let sql = format!("UPDATE {table} SET {name} = '{DELETED_NAME}' WHERE {id} = $1");
         sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?;
     }
+    // The account's own sessions (every session stored since 0030 names its user).
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
     for address in &held {
         let literal = like_literal(&address.email);
         // Browsers' sessions that remember the address (one that registered it).

@@ -330,4 +330,18 @@ async fn during_a_rush_waiting_list_notices_wait_and_tickets_do_not(backend: Bac
     let after = outbox::claim_due(&db, 10, now(), false).await.unwrap();
     let to: Vec<&str> = after.messages.iter().map(|m| m.recipient.as_str()).collect();
     assert_eq!(to, ["w2@example.com"], "once the rush is over, the rest");
+    // Outside a rush a long queue of other mail does not hold the notices back: half of
+    // each batch is theirs.
+    let mut tx = db.begin_write().await.unwrap();
+    for n in 0..10 {
+        let key = format!("i{n}");
+        outbox::enqueue(&mut tx, &OutgoingEmail { kind: "invitation", ..sample(&key, &format!("{key}@example.com")) }, now()).await.unwrap();
+    }
+    for key in ["w3", "w4"] {
+        outbox::enqueue(&mut tx, &OutgoingEmail { kind: "waitlisted", ..sample(key, &format!("{key}@example.com")) }, now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let batch = outbox::claim_due(&db, 4, now(), false).await.unwrap();
+    let notices = batch.messages.iter().filter(|m| m.recipient.starts_with('w')).count();
+    assert_eq!((batch.messages.len(), notices), (4, 2), "two notices and two invitations");
 }

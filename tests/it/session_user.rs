@@ -13,6 +13,7 @@ on_both_databases!(
     the_session_brings_its_user_and_never_stores_it,
     a_change_to_the_user_shows_on_the_next_request,
     a_session_row_naming_another_user_never_logs_in_as_them,
+    a_session_held_open_sees_its_user_change,
 );
 
 /// The logged-in session's id and stored record.
@@ -82,4 +83,20 @@ async fn a_session_row_naming_another_user_never_logs_in_as_them(backend: Backen
     tx.commit().await.unwrap();
     let user = browser.current_user().await.expect("still logged in");
     assert_eq!((user.id, user.email.as_str()), (me, "mine@example.com"), "the session's own user, read again");
+}
+
+/// A live stream holds its session for hours and asks now and then whether its listener
+/// may still listen: what was read with the session when it opened must not answer.
+async fn a_session_held_open_sees_its_user_change(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.fan("held@example.com", "杭州").await;
+    let me = user_id(&app, "held@example.com").await;
+    let (id, _) = stored_session(&app).await;
+    let store = std::sync::Arc::new(DbSessionStore::new(app.state.db.clone()).reading_with(tongcheng::accounts::repo::SESSION_USER));
+    let session = tower_sessions::Session::new(Some(Id::from_str(&id).unwrap()), store, None);
+    let user_of_session = || tongcheng::accounts::auth::user_of_session(&app.state.db, &session);
+    assert_eq!(user_of_session().await.map(|u| u.id), Some(me), "the session, loaded with its user");
+    // The password reset elsewhere: every other session ends.
+    run(&app, "UPDATE users SET session_version = session_version + 1 WHERE id = $1", &[me], None).await;
+    assert!(user_of_session().await.is_none(), "the held session sees it at its next check");
 }
