@@ -193,7 +193,7 @@ pub fn claim_sql(dialect: crate::infra::dialect::Dialect, held: bool) -> String 
     // indexes apply. (An index of every pending message was dropped: after the outbox had
     // been analysed idle the planner took it for the notices, reading them all and
     // sorting, 26 ms a claim with 14,000 held, instead of stopping at the first.)
-    let kinds = format!("('{}')", super::rush::DEFERRABLE.join("', '"));
+    let kinds = super::rush::deferrable_sql();
     let (condition, order) = match held {
         true => (format!("kind IN {kinds} AND created_at <= $5"), "created_at, id"),
         false => (format!("kind NOT IN {kinds}"), "id"),

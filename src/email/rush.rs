@@ -11,6 +11,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Kinds of mail held during a rush.
 pub const DEFERRABLE: &[&str] = &["waitlisted"];
+
+/// `DEFERRABLE` as an SQL list, `('waitlisted')`: spelt out in statements so the planner
+/// sees that the outbox's partial indexes (`outbox_urgent`, `outbox_held`) apply.
+pub fn deferrable_sql() -> String {
+    format!("('{}')", DEFERRABLE.join("', '"))
+}
 /// How long after the last sign-up the rush is over.
 pub const QUIET_AFTER: Duration = Duration::from_secs(3);
 /// The longest a notice is held: a rush that never stops (or a steady stream of

@@ -19,7 +19,7 @@ pub async fn healthz() -> Response {
 /// `SELECT what` over the pending mail of each kind, joined by `join`: the outbox has
 /// an index for each (`email::outbox::claim`), none for all pending mail.
 fn over_pending_mail(what: &str, condition: &str, join: &str) -> String {
-    let kinds = format!("('{}')", crate::email::rush::DEFERRABLE.join("', '"));
+    let kinds = crate::email::rush::deferrable_sql();
     [format!("kind NOT IN {kinds}"), format!("kind IN {kinds}")]
         .map(|kind| format!("SELECT {what} FROM outbox WHERE status = 'pending' AND {kind} {condition}"))
         .join(join)
