@@ -74,6 +74,32 @@ async fn check(db: &Db, event: i64, fans: usize) -> String {
     }
 }
 
+/// The check after presses some of which were answered "busy, press again" (503):
+/// exactly the fans answered 200 are registered — none of those told busy, unless
+/// another of their presses got through (fans whose press got no answer may be either).
+async fn check_as_answered(db: &Db, event: i64, users: &[(i64, i64, String)], due: &[Due], answers: &[Answer]) -> String {
+    use std::collections::HashSet;
+    let mut through = HashSet::new();
+    let mut unknown = HashSet::new();
+    for (d, a) in due.iter().zip(answers) {
+        match a.status {
+            200 => through.insert(users[d.fan].0),
+            0 => unknown.insert(users[d.fan].0),
+            _ => false,
+        };
+    }
+    let registered: HashSet<i64> = sqlx::query_scalar("SELECT user_id FROM registrations WHERE event_id = $1").bind(event).fetch_all(&db.pool).await.expect("registered").into_iter().collect();
+    let missing = through.difference(&registered).count();
+    let unexpected = registered.iter().filter(|id| !through.contains(id) && !unknown.contains(id)).count();
+    let busy = due.iter().zip(answers).filter(|(_, a)| a.status == 503).map(|(d, _)| users[d.fan].0).collect::<HashSet<_>>().difference(&through).count();
+    let seats = check(db, event, registered.len()).await;
+    if missing == 0 && unexpected == 0 {
+        format!("{seats}; {} fans answered 200 all registered, {busy} told only \"busy\" (503) left nothing", through.len())
+    } else {
+        format!("FAILED: {missing} fans answered 200 without a registration, {unexpected} registered though told only \"busy\"; {seats}")
+    }
+}
+
 /// Sessions as of fans who were on the site a moment ago: an active session is saved
 /// again every 5 minutes of use, and fans waiting for the opening have just been on the
 /// page. (Made anew before each phase, so no phase pays for the renewals of the last.)
@@ -313,7 +339,7 @@ async fn main() {
         row("page, before opening", &before, opened);
         row("page, while sign-ups run", &during, Duration::from_secs(storm_secs) - opened);
         row("sign-up presses", &signups, Duration::from_secs(storm_secs - half));
-        println!("|  check | {} | | | | | | |", check(&db, storm, storm_fans).await);
+        println!("|  check | {} | | | | | | |", check_as_answered(&db, storm, &users, &press_due, &signups).await);
         println!("{cpu}.");
 
         quiet(&db).await;

@@ -66,6 +66,10 @@ pub enum AppError {
     /// The database cannot be reached right now: worth trying again shortly.
     #[error("The site cannot reach its database right now. Please try again in a moment.")]
     Unavailable,
+    /// So many fans pressed at once that this press waited its longest without a turn
+    /// (`infra::press_queue`): nothing was done, pressing again is safe.
+    #[error("Very many fans are signing up right now and your press did not get through. Please press again.")]
+    Busy,
     #[error("Could not reach the server. Please try again.")]
     Transport(String),
 }
@@ -104,6 +108,7 @@ impl AppError {
             AppError::MailboxOff => crate::msg!(errors.mailbox_off),
             AppError::Internal => crate::msg!(errors.internal),
             AppError::Unavailable => crate::msg!(errors.unavailable),
+            AppError::Busy => crate::msg!(errors.busy),
             AppError::Transport(_) => crate::msg!(errors.transport),
         })
     }
@@ -138,7 +143,7 @@ impl AppError {
             AppError::MailboxOff => StatusCode::NOT_FOUND,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

@@ -40,12 +40,13 @@ pub(crate) mod ssr {
     /// An address confirmed (the first link, a new address's link, a password reset's):
     /// the first time, the account counts as a verified fan — the early-fan badge if it
     /// is among the city's first, and for the fan whose link brought it (with any badge
-    /// that earns them).
+    /// that earns them); and its own referral code.
     pub async fn confirm_first_address(tx: &mut crate::infra::db::Tx, user_id: i64, now: i64, base_url: &str) -> Result<(), sqlx::Error> {
         use crate::participation::awards::{settle, Fans};
         if !repo::mark_verified(tx, user_id, now).await? {
             return Ok(());
         }
+        crate::sharing::referrals::give_code(tx, user_id, now).await?;
         settle(tx, Fans::One(user_id), now, base_url).await?;
         if let Some(referrer) = crate::sharing::referrals::count_confirmed(tx, user_id, now).await? {
             settle(tx, Fans::One(referrer), now, base_url).await?;

@@ -54,6 +54,11 @@ pub struct Config {
     /// such visitors (`server::page_cache`).
     pub hot_page_views: u32,
     pub hot_page_seconds: u32,
+    /// Presses (sign up, apply) this process serves at once; the rest wait their turn
+    /// before touching the database, so pages stay quick in a rush (`infra::press_queue`).
+    pub presses_at_once: u32,
+    /// A press without a turn this long is answered "busy, press again", nothing done.
+    pub press_wait_seconds: u32,
     /// The draw's weights (DRAW_WEIGHT_FIRST_TIMER_PCT, DRAW_WEIGHT_PASSED_OVER_PCT,
     /// DRAW_WEIGHT_NO_SHOW_PCT), shown to fans before they apply.
     pub draw_weights: crate::admission::DrawWeights,
@@ -160,6 +165,8 @@ impl Config {
             check_in_grace_minutes: parse_number(get("CHECK_IN_GRACE_MINUTES"), "CHECK_IN_GRACE_MINUTES", 120, l)?,
             hot_page_views: parse_number(get("HOT_PAGE_VIEWS"), "HOT_PAGE_VIEWS", 20, l)?,
             hot_page_seconds: parse_number(get("HOT_PAGE_SECONDS"), "HOT_PAGE_SECONDS", 1, l)?,
+            presses_at_once: parse_number(get("PRESSES_AT_ONCE"), "PRESSES_AT_ONCE", 8, l)?,
+            press_wait_seconds: parse_number(get("PRESS_WAIT_SECONDS"), "PRESS_WAIT_SECONDS", 10, l)?,
         })
     }
 
@@ -258,6 +265,8 @@ mod tests {
             ("MAIL_RETENTION_DAYS", "a week"),
             ("HOT_PAGE_VIEWS", "0"),
             ("HOT_PAGE_SECONDS", "1.5"),
+            ("PRESSES_AT_ONCE", "0"),
+            ("PRESS_WAIT_SECONDS", "ten"),
         ];
         for (name, value) in cases {
             let error = config(&[(name, value)]).unwrap_err();

@@ -118,7 +118,8 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
     }
     let fan = super::desk::Presser { id: user.id, email: user.email.clone(), name: user.display_name.clone(), locale: crate::language::locale_from_tag(&user.email_language) };
     let state = crate::infra::request::state()?;
-    let place = state.sign_ups.sign_up(id, fan).await;
+    // Waiting at the desk costs nothing: the next press may read its fan meanwhile.
+    let place = state.sign_ups.sign_up_then(id, fan, crate::infra::press_queue::turn_done).await;
     if place.is_ok() {
         // A rush is on: the waiting-list notices wait for it to pass (`email::rush`). Only
         // places taken count, so refused presses cannot hold the mail back.

@@ -93,12 +93,21 @@ impl SignUpDesk {
     /// Signs a fan up (see `Events::sign_up`): a seat if one is free, else the waiting
     /// list; pressing again returns the place the fan already has.
     pub async fn sign_up(&self, event_id: i64, fan: Presser) -> Result<Place, AppError> {
+        self.sign_up_then(event_id, fan, || ()).await
+    }
+
+    /// The same; `queued` runs once the press waits in its event's lane (from then on
+    /// it costs nothing until its turn: `infra::press_queue` lets the next press in).
+    pub async fn sign_up_then(&self, event_id: i64, fan: Presser, queued: impl FnOnce()) -> Result<Place, AppError> {
         let (answer, answered) = oneshot::channel();
         let press = Press { fan: fan.clone(), answer };
         // Without a lane, or when its task has just ended, the engine answers.
         let answer = match self.lane(event_id) {
             Some(lane) => match lane.send(press).await {
-                Ok(()) => answered.await.unwrap_or(Answer::Engine),
+                Ok(()) => {
+                    queued();
+                    answered.await.unwrap_or(Answer::Engine)
+                }
                 Err(_) => Answer::Engine,
             },
             None => Answer::Engine,

@@ -78,6 +78,7 @@ pub async fn seed_demo(db: &Db, fans: u64, show_progress: bool) -> Result<u64, S
     bar.finish();
     let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
     crate::cities::repo::recount_verified_fans(&mut tx).await.map_err(|e| e.to_string())?;
+    crate::sharing::referrals::give_codes_to_verified(&mut tx, db.dialect, now).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(added)
 }
@@ -155,7 +156,9 @@ pub async fn create_staff(
             id
         }
     };
-    repo::mark_verified(&mut tx, user_id, now).await.map_err(|e| e.to_string())?;
+    if repo::mark_verified(&mut tx, user_id, now).await.map_err(|e| e.to_string())? {
+        crate::sharing::referrals::give_code(&mut tx, user_id, now).await.map_err(|e| e.to_string())?;
+    }
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(generated)
 }

@@ -136,6 +136,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
         .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))
         .layer(sessions)
+        .layer(from_fn_with_state(crate::infra::press_queue::PressQueue::of(&state.config), crate::infra::press_queue::in_turn))
         .layer(from_fn(crate::infra::body_limit::limit_body))
         .layer(from_fn(crate::infra::headers::add_security_headers))
         .layer(PropagateRequestIdLayer::new(super::telemetry::REQUEST_ID))

@@ -6,23 +6,52 @@ use crate::infra::db::{Db, Tx};
 use crate::infra::secrets::digest;
 use rand::RngCore;
 
-/// The fan's referral code, made on first use.
+/// A new random code (32^10 of them: a clash is unlikely, and only means another try).
+fn new_code() -> String {
+    let mut bytes = [0u8; super::CODE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    super::code_from(bytes)
+}
+
+/// Gives a fan their code when their address is confirmed, so that the pages showing it
+/// (the share box on every meetup page) only ever read it: a page view that wrote would
+/// cost a commit for each fan's first look during a refresh storm. A clash with another
+/// fan's code leaves them without one until `code_for` makes one.
+pub async fn give_code(tx: &mut Tx, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO referral_codes (user_id, code, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(new_code())
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Gives every verified fan without a code one (fans seeded in bulk; migration 0032 did
+/// the same for accounts confirmed before codes were made on confirmation). The codes
+/// are ten hexadecimal digits with 0 and 1 written g and h: within the code alphabet.
+pub async fn give_codes_to_verified(tx: &mut Tx, dialect: crate::infra::dialect::Dialect, now: i64) -> Result<u64, sqlx::Error> {
+    let code = match dialect {
+        crate::infra::dialect::Dialect::Sqlite => "replace(replace(lower(hex(randomblob(5))), '0', 'g'), '1', 'h')",
+        crate::infra::dialect::Dialect::Postgres => "translate(substr(md5(random()::text || u.id::text), 1, 10), '01', 'gh')",
+    };
+    let sql = format!(
+        "INSERT INTO referral_codes (user_id, code, created_at) SELECT u.id, {code}, $1 FROM users u \
+         WHERE u.email_verified_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM referral_codes r WHERE r.user_id = u.id) ON CONFLICT DO NOTHING"
+    );
+    sqlx::query(&sql).bind(now).execute(&mut **tx).await.map(|done| done.rows_affected())
+}
+
+/// The fan's referral code: given when their address was confirmed, made here for the
+/// rare fan without one.
 pub async fn code_for(db: &Db, user_id: i64, now: i64) -> Result<String, sqlx::Error> {
     let kept: Option<String> = sqlx::query_scalar("SELECT code FROM referral_codes WHERE user_id = $1").bind(user_id).fetch_optional(&db.pool).await?;
     if let Some(code) = kept {
         return Ok(code);
     }
     let mut tx = db.begin_write().await?;
-    // 32^10 codes: a collision is unlikely, but a second try costs nothing.
     for _ in 0..4 {
-        let mut bytes = [0u8; super::CODE_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        sqlx::query("INSERT INTO referral_codes (user_id, code, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(user_id)
-            .bind(super::code_from(bytes))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        give_code(&mut tx, user_id, now).await?;
         let code: Option<String> = sqlx::query_scalar("SELECT code FROM referral_codes WHERE user_id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
         if let Some(code) = code {
             tx.commit().await?;

@@ -5,7 +5,7 @@
 //! them; the club page names its top bringers this month.
 use crate::common::{self, Backend, Browser, TestApp};
 
-on_both_databases!(a_referral_counts_once_for_someone_else_after_confirming, registrations_that_do_not_count, badges_for_bringing_fans_come_once_and_backfill_reproduces_them);
+on_both_databases!(a_referral_counts_once_for_someone_else_after_confirming, codes_are_given_on_confirmation_so_pages_only_read_them, registrations_that_do_not_count, badges_for_bringing_fans_come_once_and_backfill_reproduces_them);
 
 async fn code_of(fan: &Browser) -> String {
     fan.call::<Option<String>>("load_referral_code", &[]).await.expect("a code").expect("logged in")
@@ -176,4 +176,26 @@ async fn badges_for_bringing_fans_come_once_and_backfill_reproduces_them(backend
     let (_, page) = app.browser_in("zh-CN").page(&format!("/cities/{city}")).await;
     assert!(page.contains("data-testid=\"city-goal\""), "the city page says how far the threshold is");
     assert!(page.contains("data-testid=\"share-box\""), "with the invite action beside it");
+}
+
+/// A fan's code is given when their address is confirmed (and to fans seeded in bulk),
+/// so the share box on every page only reads it: a page view that wrote would cost a
+/// commit per fan during a refresh storm.
+async fn codes_are_given_on_confirmation_so_pages_only_read_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fan = app.fan("early-code@example.com", "深圳").await;
+    let id = common::moderation::user_id(&app, "early-code@example.com").await;
+    let code: String = sqlx::query_scalar("SELECT code FROM referral_codes WHERE user_id = $1").bind(id).fetch_one(&app.state.db.pool).await.expect("a code on confirmation");
+    assert_eq!(tongcheng::sharing::parse_code(&code).as_deref(), Some(code.as_str()));
+    assert_eq!(code_of(&fan).await, code, "the share box shows the code given");
+    let unconfirmed = app.browser();
+    register(&app, &unconfirmed, "later@example.com").await;
+    let later = common::moderation::user_id(&app, "later@example.com").await;
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM referral_codes WHERE user_id = {later}")).await, 0, "no code before confirming");
+
+    // Fans seeded in bulk get theirs in one statement, each valid.
+    tongcheng::server::seed::seed_demo(&app.state.db, 50, false).await.expect("seed");
+    let codes: Vec<String> = sqlx::query_scalar("SELECT r.code FROM referral_codes r JOIN users u ON u.id = r.user_id WHERE u.email LIKE 'demo-fan-%'").fetch_all(&app.state.db.pool).await.expect("codes");
+    assert_eq!(codes.len(), 50);
+    assert!(codes.iter().all(|c| tongcheng::sharing::parse_code(c).as_deref() == Some(c.as_str())), "{codes:?}");
 }
