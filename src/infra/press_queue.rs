@@ -92,8 +92,12 @@ pub async fn in_turn(State(queue): State<PressQueue>, mut request: Request, next
     let Some(turn) = queue.turn().await else {
         metrics::counter!("presses_busy_total").increment(1);
         // The page's script reads the error as server functions send it (and shows it
-        // beside the button); a form posted without it gets the sentence in both languages.
-        let mut busy = if accepts_html { AppError::Busy.into_response() } else { AppError::Busy.into_json_response() };
+        // beside the button); a form posted without it goes back to its page, which
+        // shows it there too (else the sentence in both languages).
+        let mut busy = match accepts_html {
+            true => back_with_busy(&request).unwrap_or_else(|| AppError::Busy.into_response()),
+            false => AppError::Busy.into_json_response(),
+        };
         busy.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
         return busy;
     };
@@ -104,6 +108,23 @@ pub async fn in_turn(State(queue): State<PressQueue>, mut request: Request, next
     let response = next.run(request).await;
     drop(turn);
     response
+}
+
+/// A plain form's press told busy goes back to the page it came from, with the error
+/// in the URL as Leptos puts it after a server function's error (`__path`, `__err`), so
+/// the page shows it beside the button. Only the Referer's path and query are kept: the
+/// redirect never leaves the site.
+fn back_with_busy(request: &Request) -> Option<Response> {
+    let referer = url::Url::parse(request.headers().get(axum::http::header::REFERER)?.to_str().ok()?).ok()?;
+    let path = referer.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    let mut page = format!("http://site{path}{}", referer.query().map(|q| format!("?{q}")).unwrap_or_default());
+    leptos::server_fn::error::ServerFnUrlError::<AppError>::strip_error_info(&mut page);
+    let back = leptos::server_fn::error::ServerFnUrlError::new(request.uri().path(), AppError::Busy).to_url(&page).ok()?;
+    let location = format!("{}?{}", back.path(), back.query().unwrap_or_default());
+    Some((axum::http::StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, location)]).into_response())
 }
 
 /// Gives the press's turn to the next press before the press is over. The sign-up desk
@@ -176,7 +197,25 @@ mod tests {
         plain.headers_mut().insert(axum::http::header::ACCEPT, axum::http::HeaderValue::from_static("text/html"));
         let (status, body) = answer(within(site.clone().oneshot(plain)).await).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(body.contains("请再按一次") && body.contains("Please press again"), "a plain form gets both languages: {body}");
+        assert!(body.contains("请再按一次") && body.contains("Please press again"), "a plain form without a Referer gets both languages: {body}");
+        for (referer, back) in [("http://x.example/meetups/1?__path=%2Fapi%2Fsign_up&__err=old", "/meetups/1"), ("http://x.example//evil.example/a", "")] {
+            let mut plain = request("POST", "/api/sign_up");
+            plain.headers_mut().insert(axum::http::header::ACCEPT, axum::http::HeaderValue::from_static("text/html"));
+            plain.headers_mut().insert(axum::http::header::REFERER, axum::http::HeaderValue::from_static(referer));
+            let Ok(answer) = within(site.clone().oneshot(plain)).await;
+            let location = answer.headers().get(axum::http::header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
+            if back.is_empty() {
+                assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE, "never back to another site: {location}");
+                continue;
+            }
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+            let url = url::Url::parse(&format!("http://site{location}")).expect("a local address");
+            assert_eq!(url.path(), back);
+            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            assert_eq!(pairs.iter().filter(|(k, _)| k == "__err").count(), 1, "{location}");
+            let err = pairs.iter().find(|(k, _)| k == "__err").map(|(_, v)| v.as_str()).unwrap_or_default();
+            assert_eq!(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(err), AppError::Busy, "the page shows it beside the button");
+        }
         release.notify_one();
         let first = first.await.ok().and_then(Result::ok).map(|r| r.status());
         assert_eq!(first, Some(StatusCode::OK));
