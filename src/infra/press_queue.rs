@@ -1,5 +1,5 @@
-//! Presses that take places (sign up, apply for a seat, a festival session) wait here, in this process, in
-//! the order they came, before they touch the database. When more fans press than the
+//! Presses that take places (sign up, apply for a seat, a festival session) wait here,
+//! in this process, in the order they came, before they touch the database. When more fans press than the
 //! two cores can serve (a sign-up opening in the middle of a refresh storm: 1,785 presses
 //! and 400 page loads a second), every request slows down unless some wait: without this
 //! queue each waiting press also waited in the pool's queue (its session, its account)
@@ -31,9 +31,9 @@ pub struct PressQueue {
     give_way: Duration,
 }
 
-/// Pages being answered in this process beyond which a press with a turn waits for them,
-/// for at most `GIVE_WAY`: pages go first, but a site always busy with pages still
-/// takes sign-ups.
+/// Pages being answered in this process beyond which a press waits for them before
+/// taking a turn, for at most `GIVE_WAY`: pages go first, but a site always busy with
+/// pages still takes sign-ups.
 const PAGES_AHEAD: usize = 1;
 const GIVE_WAY: Duration = Duration::from_millis(50);
 
