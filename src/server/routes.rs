@@ -140,7 +140,9 @@ const RENDER_ATTEMPTS: usize = 3;
 /// Renders a page; a render that stalls is dropped and the page rendered again. Leptos
 /// 0.8 occasionally never resolves a `<Suspense>` during server rendering (a race in
 /// its suspense bookkeeping, leptos-rs/leptos#4851 and #4673: idle, no error), which
-/// would leave the visitor waiting forever. Pages are reads, so rendering again is safe.
+/// would leave the visitor waiting forever. The stall may also come after the page's
+/// head has gone out (the resources' chunks that follow it), so the whole body is
+/// awaited here, within the same patience. Pages are reads, so rendering again is safe.
 async fn render_patiently<H, F, R>(handler: H, request: Request<Body>, patience: std::time::Duration) -> Response
 where
     H: Fn(Request<Body>) -> F,
@@ -150,8 +152,16 @@ where
     let (parts, _) = request.into_parts();
     for attempt in 1..=RENDER_ATTEMPTS {
         let fresh = Request::from_parts(parts.clone(), Body::empty());
-        match tokio::time::timeout(patience, handler(fresh)).await {
-            Ok(response) => return response.into_response(),
+        let whole = async {
+            let (head, body) = handler(fresh).await.into_response().into_parts();
+            axum::body::to_bytes(body, usize::MAX).await.map(|body| Response::from_parts(head, Body::from(body)))
+        };
+        match tokio::time::timeout(patience, whole).await {
+            Ok(Ok(response)) => return response,
+            Ok(Err(error)) => {
+                tracing::warn!(path = parts.uri.path(), attempt, %error, "a page's body broke off; rendering it again");
+                metrics::counter!("page_renders_stalled_total").increment(1);
+            }
             Err(_) => {
                 tracing::warn!(path = parts.uri.path(), attempt, "a page stopped rendering; rendering it again");
                 metrics::counter!("page_renders_stalled_total").increment(1);
@@ -161,6 +171,16 @@ where
     // Both languages: the locale is the page's, which never rendered.
     let busy = crate::msg!(errors.internal);
     (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], format!("{}\n{}", busy.zh, busy.en)).into_response()
+}
+
+/// Everything no route names: a file under the site root, else the "page not found"
+/// page. That page renders like every other (suspense and all), so it is rendered
+/// patiently too: a stalled 404 once left a visitor waiting for a minute.
+async fn not_found_or_file(state: AppState, cities: Catalogue, request: Request<Body>) -> Response {
+    let context_state = state.clone();
+    let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(move || provide(&context_state, &cities), shell);
+    let attempt = move |request: Request<Body>| handler(request.uri().clone(), State(state.clone()), request);
+    render_patiently(attempt, request, RENDER_PATIENCE).await
 }
 
 /// Static files under /pkg. With hashed names (release builds) a name never changes
@@ -233,10 +253,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         .leptos_routes_with_handler(routes, get(page_handler));
     let router = crate::sharing::poster_route::routes(crate::participation::door_files::routes(router));
     static_files(router, &options)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide(&fallback_state, &fallback_cities),
-            shell,
-        ))
+        .fallback(move |request: Request<Body>| not_found_or_file(fallback_state.clone(), fallback_cities.clone(), request))
         .layer(Extension(cities))
         .layer(Extension(PageCache::new(super::page_cache::Rule::of(&state.config))))
         .layer(axum::middleware::from_fn(in_own_owner))
@@ -311,6 +328,28 @@ mod tests {
         let response = render_patiently(stalling(2, &calls), Request::new(Body::empty()), Duration::from_millis(20)).await;
         assert_eq!(body(response).await, (StatusCode::OK, "the page".to_string()));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_page_whose_body_stalls_after_its_head_is_rendered_again() {
+        use futures::StreamExt as _;
+        let calls = AtomicUsize::new(0);
+        let handler = |_| {
+            let call = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let head = futures::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"<html>the head")) });
+                if call == 0 {
+                    // The head goes out, the rest never comes.
+                    Body::from_stream(head.chain(futures::stream::pending()))
+                } else {
+                    Body::from_stream(head.chain(futures::stream::once(async { Ok(axum::body::Bytes::from_static(b" and the rest</html>")) })))
+                }
+            }
+        };
+        let response = render_patiently(handler, Request::new(Body::empty()), Duration::from_millis(20)).await;
+        let whole = tokio::time::timeout(Duration::from_secs(5), body(response)).await.expect("the body arrives whole, not stalled");
+        assert_eq!(whole, (StatusCode::OK, "<html>the head and the rest</html>".to_string()));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
