@@ -109,17 +109,17 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates a session that still exists, never makes one: a request under way when
+    /// its session ended (logged out, "log out other devices", expired) must not bring it
+    /// back by saving what it loaded before. New sessions come through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (data, user_id) = stored(record)?;
-        let upsert = sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id",
-        )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
-        .bind(user_id);
-        self.write(upsert).await.map_err(backend)?;
+        let update = sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, user_id = $4 WHERE id = $1")
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(user_id);
+        self.write(update).await.map_err(backend)?;
         Ok(())
     }
 

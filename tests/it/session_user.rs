@@ -14,6 +14,7 @@ on_both_databases!(
     a_change_to_the_user_shows_on_the_next_request,
     a_session_row_naming_another_user_never_logs_in_as_them,
     a_session_held_open_sees_its_user_change,
+    a_request_under_way_when_its_session_ended_does_not_bring_it_back,
 );
 
 /// The logged-in session's id and stored record.
@@ -99,4 +100,20 @@ async fn a_session_held_open_sees_its_user_change(backend: Backend) {
     // The password reset elsewhere: every other session ends.
     run(&app, "UPDATE users SET session_version = session_version + 1 WHERE id = $1", &[me], None).await;
     assert!(user_of_session().await.is_none(), "the held session sees it at its next check");
+}
+
+/// A request that loaded its session before the fan logged out (or another device ended
+/// it) saves what it loaded at its end: the session stays ended.
+async fn a_request_under_way_when_its_session_ended_does_not_bring_it_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let browser = app.fan("racing@example.com", "成都").await;
+    let (id, _) = stored_session(&app).await;
+    let store = DbSessionStore::new(app.state.db.clone()).reading_with(tongcheng::accounts::repo::SESSION_USER);
+    let session = Id::from_str(&id).unwrap();
+    let under_way = store.load(&session).await.unwrap().expect("the session, loaded by a request under way");
+    let _: () = browser.call("logout", &[]).await.unwrap();
+    store.save(&under_way).await.unwrap();
+    assert!(store.load(&session).await.unwrap().is_none(), "the ended session stays ended");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id = $1").bind(&id).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(rows, 0);
 }
