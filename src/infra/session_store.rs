@@ -110,8 +110,8 @@ impl SessionStore for DbSessionStore {
     }
 
     /// Updates a session that still exists, never makes one: a request under way when
-    /// its session ended (logged out, "log out other devices", expired) must not bring it
-    /// back by saving what it loaded before. New sessions come through `create`.
+    /// its session ended (logged out, the account erased, swept once expired) must not
+    /// bring it back by saving what it loaded before. New sessions come through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (data, user_id) = stored(record)?;
         let update = sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, user_id = $4 WHERE id = $1")

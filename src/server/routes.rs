@@ -180,7 +180,14 @@ async fn not_found_or_file(state: AppState, cities: Catalogue, request: Request<
     let context_state = state.clone();
     let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(move || provide(&context_state, &cities), shell);
     let attempt = move |request: Request<Body>| handler(request.uri().clone(), State(state.clone()), request);
-    render_patiently(attempt, request, RENDER_PATIENCE).await
+    let response = render_patiently(attempt, request, RENDER_PATIENCE).await;
+    // The 404 page needs its scripts' policy like every page; a file must not be searched
+    // for a nonce.
+    let page = response.headers().get(header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    match page {
+        true => with_page_policy(response).await,
+        false => response,
+    }
 }
 
 /// Static files under /pkg. With hashed names (release builds) a name never changes
