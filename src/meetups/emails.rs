@@ -134,11 +134,16 @@ impl OutgoingEmail {
 pub const TICKET_QR: &str = "ticket-qr@tongcheng";
 
 #[allow(clippy::too_many_arguments)]
+/// The outbox key of a place's "you are number N" notice (`places` withdraws it by this).
+pub fn waitlist_notice_key(registration: i64, generation: i64) -> String {
+    format!("waitlist:{registration}:{generation}")
+}
+
 pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {
     let url = meetup_url(base, event);
     About {
         kind: "waitlisted",
-        key: format!("waitlist:{registration}:{generation}"),
+        key: waitlist_notice_key(registration, generation),
         to,
         subject: td_string!(l, email.meetup.waitlisted.subject, title = &event.title).to_string(),
         body: Body {

@@ -203,14 +203,18 @@ pub async fn promote_first_waiting(tx: &mut Tx, event_id: i64, now: i64) -> Resu
          RETURNING id, user_id, ticket_code, generation",
         tx.dialect.skip_locked()
     );
-    sqlx::query_as(&sql).bind(event_id).bind(now).fetch_optional(&mut **tx).await
+    let promoted: Option<Promoted> = sqlx::query_as(&sql).bind(event_id).bind(now).fetch_optional(&mut **tx).await?;
+    if let Some(p) = &promoted {
+        withdraw_waitlist_notice(tx, p.id, p.generation - 1).await?;
+    }
+    Ok(promoted)
 }
 
 /// Cancels the fan's place if it has `status`; whether it had.
 pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceStatus, now: i64) -> Result<bool, sqlx::Error> {
-    let cancelled: Option<i64> = sqlx::query_scalar(
+    let cancelled: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE registrations SET status = 'cancelled', waitlist_seq = NULL, updated_at = $1 \
-         WHERE event_id = $2 AND user_id = $3 AND status = $4 RETURNING id",
+         WHERE event_id = $2 AND user_id = $3 AND status = $4 RETURNING id, generation",
     )
     .bind(now)
     .bind(event_id)
@@ -218,7 +222,21 @@ pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceSt
     .bind(status.as_str())
     .fetch_optional(&mut **tx)
     .await?;
+    if let Some((id, generation)) = cancelled.filter(|_| status == PlaceStatus::Waitlisted) {
+        withdraw_waitlist_notice(tx, id, generation).await?;
+    }
     Ok(cancelled.is_some())
+}
+
+/// A place that left the waiting list (moved up, given up) before its "you are number
+/// N" notice went out (held while a rush is on, or the mail server down) loses the
+/// notice: a fan told of their seat is never told afterwards that they wait.
+async fn withdraw_waitlist_notice(tx: &mut Tx, registration: i64, generation: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1 AND status = 'pending'")
+        .bind(super::emails::waitlist_notice_key(registration, generation))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The events where a fan holds a place (seat or waiting list).

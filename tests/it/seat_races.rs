@@ -15,6 +15,7 @@ on_both_databases!(
     the_sweeper_fills_seats_left_free_even_from_two_processes,
     lowering_the_capacity_while_fans_sign_up_is_a_field_message,
     a_sign_up_racing_the_meetups_cancellation_is_refused_or_told,
+    a_notice_of_the_waiting_list_not_yet_sent_is_withdrawn_when_the_fan_moves_up_or_leaves,
 );
 
 fn fan(fans: &[(i64, String)], i: usize) -> Fan<'_> {
@@ -219,5 +220,39 @@ async fn a_sign_up_racing_the_meetups_cancellation_is_refused_or_told(backend: B
         .await;
         assert_eq!(untold, 0, "round {round}: {answered} fans got a place; every one of them is told of the cancellation");
     }
+    assert_invariants(db).await;
+}
+
+/// The "you are number N" notice waits while a rush is on (or the mail server is down);
+/// a fan who moves up to a seat, or leaves the list, before it goes out never gets it.
+async fn a_notice_of_the_waiting_list_not_yet_sent_is_withdrawn_when_the_fan_moves_up_or_leaves(backend: Backend) {
+    // A mail server nobody answers on: every message stays queued, as held ones do.
+    let smtp = format!("smtp://127.0.0.1:{}", common::smtp::free_port());
+    let app = TestApp::spawn_with(backend, &[("SMTP_URL", &smtp)]).await;
+    let fans = demo_fans(&app, 3).await;
+    let db = &app.state.db;
+    let event = published_event(db, app.city_id("深圳").await, Some(1)).await;
+    let mut places = Vec::new();
+    for fan in fans.chunks(1) {
+        places.extend(sign_up_all(&app, event, fan).await);
+    }
+    assert_eq!(places.iter().map(|p| p.status).collect::<Vec<_>>(), [PlaceStatus::Confirmed, PlaceStatus::Waitlisted, PlaceStatus::Waitlisted]);
+    let mail = |to: &str| {
+        let to = to.to_string();
+        async move {
+            let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM outbox WHERE recipient = $1 AND event_id = $2 ORDER BY id").bind(to).bind(event).fetch_all(&db.pool).await.unwrap();
+            kinds
+        }
+    };
+    assert_eq!(mail(&fans[1].1).await, ["waitlisted"], "queued, not yet sent");
+    assert_eq!(mail(&fans[2].1).await, ["waitlisted"]);
+
+    // The seat frees: the first fan waiting moves up and is told of the seat only.
+    events(db).cancel(event, fans[0].0).await.unwrap();
+    assert_eq!(status(db, event, fans[1].0).await, PlaceStatus::Confirmed);
+    assert_eq!(mail(&fans[1].1).await, ["seat_promoted"], "never told they wait after being given the seat");
+    // The other leaves the list before hearing of it: nothing goes out about it.
+    events(db).cancel(event, fans[2].0).await.unwrap();
+    assert!(!mail(&fans[2].1).await.contains(&"waitlisted".to_string()), "{:?}", mail(&fans[2].1).await);
     assert_invariants(db).await;
 }
