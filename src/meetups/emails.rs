@@ -133,12 +133,12 @@ impl OutgoingEmail {
 /// The ticket QR code's `Content-ID` in the ticket email.
 pub const TICKET_QR: &str = "ticket-qr@tongcheng";
 
-#[allow(clippy::too_many_arguments)]
 /// The outbox key of a place's "you are number N" notice (`places` withdraws it by this).
 pub fn waitlist_notice_key(registration: i64, generation: i64) -> String {
     format!("waitlist:{registration}:{generation}")
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {
     let url = meetup_url(base, event);
     About {

@@ -200,6 +200,7 @@ impl Events {
         if target == EventStatus::Cancelled {
             // Fans of a cancelled festival session may choose another.
             crate::festival::places::release_event(&mut tx, id).await?;
+            places::withdraw_waitlist_notices_of(&mut tx, id, now).await?;
         }
         let event = EventInfo { status: target, ..event };
         repo::notify_attendees(&mut tx, &emails::notice(&event, status, &self.base_url), id, &now.to_string(), now).await?;

@@ -205,7 +205,7 @@ pub async fn promote_first_waiting(tx: &mut Tx, event_id: i64, now: i64) -> Resu
     );
     let promoted: Option<Promoted> = sqlx::query_as(&sql).bind(event_id).bind(now).fetch_optional(&mut **tx).await?;
     if let Some(p) = &promoted {
-        withdraw_waitlist_notice(tx, p.id, p.generation - 1).await?;
+        withdraw_waitlist_notice(tx, p.id, p.generation - 1, now).await?;
     }
     Ok(promoted)
 }
@@ -223,23 +223,35 @@ pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceSt
     .fetch_optional(&mut **tx)
     .await?;
     if let Some((id, generation)) = cancelled.filter(|_| status == PlaceStatus::Waitlisted) {
-        withdraw_waitlist_notice(tx, id, generation).await?;
+        withdraw_waitlist_notice(tx, id, generation, now).await?;
     }
     Ok(cancelled.is_some())
 }
 
-/// A place that left the waiting list (moved up, given up) before its "you are number
-/// N" notice went out (held while a rush is on, or the mail server down) loses the
-/// notice: a fan told of their seat is never told afterwards that they wait.
-async fn withdraw_waitlist_notice(tx: &mut Tx, registration: i64, generation: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1 AND status = 'pending'")
-        .bind(super::emails::waitlist_notice_key(registration, generation))
+/// A cancelled meetup's waiting list hears of the cancellation, not of its numbers
+/// afterwards: the notices still waiting to go out are withdrawn (as below).
+pub async fn withdraw_waitlist_notices_of(tx: &mut Tx, event_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM outbox WHERE kind = 'waitlisted' AND status = 'pending' AND event_id = $1 AND (locked_until IS NULL OR locked_until <= $2)")
+        .bind(event_id)
+        .bind(now)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-/// The events where a fan holds a place (seat or waiting list).
+/// A place that left the waiting list (moved up, given up) before its "you are number
+/// N" notice went out (held while a rush is on, or the mail server down) loses the
+/// notice: a fan told of their seat is never told afterwards that they wait. One the
+/// outbox worker has already taken (leased) is on its way and stays recorded.
+async fn withdraw_waitlist_notice(tx: &mut Tx, registration: i64, generation: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $2)")
+        .bind(super::emails::waitlist_notice_key(registration, generation))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The events that have not started where the fan holds a place.
 pub async fn upcoming_events_of(tx: &mut Tx, user_id: i64, now: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(

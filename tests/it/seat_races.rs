@@ -62,7 +62,7 @@ async fn re_signing_up_after_cancelling_pressed_at_once_takes_one_place(backend:
 
 async fn cancelling_at_a_cancelled_or_finished_meetup_promotes_nobody(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let fans = demo_fans(&app, 4).await;
+    let fans = demo_fans(&app, 5).await;
     let db = &app.state.db;
     let city = app.city_id("广州").await;
     let cancelled = published_event(db, city, Some(1)).await;
@@ -229,14 +229,14 @@ async fn a_notice_of_the_waiting_list_not_yet_sent_is_withdrawn_when_the_fan_mov
     // A mail server nobody answers on: every message stays queued, as held ones do.
     let smtp = format!("smtp://127.0.0.1:{}", common::smtp::free_port());
     let app = TestApp::spawn_with(backend, &[("SMTP_URL", &smtp)]).await;
-    let fans = demo_fans(&app, 3).await;
+    let fans = demo_fans(&app, 5).await;
     let db = &app.state.db;
     let event = published_event(db, app.city_id("深圳").await, Some(1)).await;
     let mut places = Vec::new();
     for fan in fans.chunks(1) {
         places.extend(sign_up_all(&app, event, fan).await);
     }
-    assert_eq!(places.iter().map(|p| p.status).collect::<Vec<_>>(), [PlaceStatus::Confirmed, PlaceStatus::Waitlisted, PlaceStatus::Waitlisted]);
+    assert_eq!(places.iter().map(|p| p.status).collect::<Vec<_>>(), [PlaceStatus::Confirmed, PlaceStatus::Waitlisted, PlaceStatus::Waitlisted, PlaceStatus::Waitlisted, PlaceStatus::Waitlisted]);
     let mail = |to: &str| {
         let to = to.to_string();
         async move {
@@ -254,5 +254,14 @@ async fn a_notice_of_the_waiting_list_not_yet_sent_is_withdrawn_when_the_fan_mov
     // The other leaves the list before hearing of it: nothing goes out about it.
     events(db).cancel(event, fans[2].0).await.unwrap();
     assert!(!mail(&fans[2].1).await.contains(&"waitlisted".to_string()), "{:?}", mail(&fans[2].1).await);
+    // One the outbox worker has already taken to send is on its way: it stays recorded.
+    common::execute(db, "UPDATE outbox SET locked_until = $1 WHERE kind = 'waitlisted' AND event_id = $2 AND recipient = (SELECT email FROM users WHERE id = $3)", &[now() + 400, event, fans[4].0]).await;
+    events(db).cancel(event, fans[4].0).await.unwrap();
+    assert_eq!(mail(&fans[4].1).await.first().map(String::as_str), Some("waitlisted"));
     assert_invariants(db).await;
+    // The meetup is called off: the one still waiting hears of that, not of their number.
+    assert_eq!(mail(&fans[3].1).await, ["waitlisted"]);
+    events(db).change_status(event, "cancelled", &|_| Ok(())).await.unwrap();
+    let told = mail(&fans[3].1).await;
+    assert!(!told.contains(&"waitlisted".to_string()) && !told.is_empty(), "{told:?}");
 }
