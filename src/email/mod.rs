@@ -14,6 +14,8 @@ pub mod rush;
 #[cfg(feature = "ssr")]
 pub mod templates;
 #[cfg(feature = "ssr")]
+pub mod withdrawal;
+#[cfg(feature = "ssr")]
 pub mod worker;
 
 use serde::{Deserialize, Serialize};

@@ -231,25 +231,14 @@ pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceSt
 /// A cancelled meetup's waiting list hears of the cancellation, not of its numbers
 /// afterwards: the notices still waiting to go out are withdrawn (as below).
 pub async fn withdraw_waitlist_notices_of(tx: &mut Tx, event_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM outbox WHERE kind = 'waitlisted' AND status = 'pending' AND event_id = $1 AND (locked_until IS NULL OR locked_until <= $2)")
-        .bind(event_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    crate::email::withdrawal::withdraw_of_event(tx, "waitlisted", event_id, now).await
 }
 
 /// A place that left the waiting list (moved up, given up) before its "you are number
 /// N" notice went out (held while a rush is on, or the mail server down) loses the
-/// notice: a fan told of their seat is never told afterwards that they wait. One the
-/// outbox worker has already taken (leased) is on its way and stays recorded.
+/// notice: a fan told of their seat is never told afterwards that they wait.
 async fn withdraw_waitlist_notice(tx: &mut Tx, registration: i64, generation: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $2)")
-        .bind(super::emails::waitlist_notice_key(registration, generation))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    crate::email::withdrawal::withdraw(tx, &super::emails::waitlist_notice_key(registration, generation), now).await
 }
 
 /// The events that have not started where the fan holds a place.
