@@ -130,7 +130,7 @@ pub async fn logged_in(base: &str, email: &str, password: &str) -> reqwest::Clie
 /// The app's settings for a benchmark on `url`, listening at `addr`.
 pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     let db_connections = std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| tongcheng::infra::config::default_db_connections().to_string());
-    let mut vars: std::collections::HashMap<String, String> = [("DATABASE_URL", url), ("SITE_ADDR", addr), ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"), ("DB_MAX_CONNECTIONS", db_connections.as_str())]
+    let mut vars: std::collections::HashMap<String, String> = [("DATABASE_URL", url), ("SITE_ADDR", addr), ("AUTH_ATTEMPTS_PER_MINUTE", "1000000"), ("DB_MAX_CONNECTIONS", db_connections.as_str()), ("METRICS_TOKEN", METRICS_TOKEN)]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
@@ -139,6 +139,23 @@ pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
         vars.insert("SMTP_URL".into(), smtp);
     }
     tongcheng::infra::config::Config::from_vars(&vars).expect("config")
+}
+
+/// The app processes' `/metrics` token in a benchmark.
+pub const METRICS_TOKEN: &str = "bench-metrics-token";
+
+/// Sign-up turns the app processes at `bases` have taken so far, and the presses they
+/// served (from `/metrics`).
+pub async fn turns_taken(client: &reqwest::Client, bases: &[String]) -> (u64, u64) {
+    let mut total = (0, 0);
+    for base in bases {
+        let Ok(response) = client.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await else { continue };
+        let text = response.text().await.unwrap_or_default();
+        let value = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0) as u64;
+        total.0 += value("signup_turn_presses_count ");
+        total.1 += value("signup_turn_presses_sum ");
+    }
+    total
 }
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -17,5 +17,6 @@ pub mod rate_limit;
 pub mod request;
 pub mod secrets;
 pub mod session_policy;
+pub mod session_reads;
 pub mod session_store;
 pub mod state;

@@ -3,6 +3,7 @@
 //! writer like every other write (`Db::begin_write`).
 use super::clock::now;
 use super::db::Db;
+use super::session_reads::SessionReads;
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -10,8 +11,9 @@ use tower_sessions::session_store::{self, SessionStore};
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
-    /// Reads a session and its companion (`Companion`) in one statement.
-    load_sql: std::sync::Arc<str>,
+    /// Reads a session and its companion (`Companion`) in one statement, shared by the
+    /// reads that arrive together.
+    reads: SessionReads,
     companion: Option<fn(&sqlx::any::AnyRow) -> Option<serde_json::Value>>,
 }
 
@@ -33,13 +35,22 @@ pub const COMPANION: &str = "_read_with_session";
 
 impl DbSessionStore {
     pub fn new(db: Db) -> Self {
-        DbSessionStore { db, load_sql: "SELECT s.data FROM sessions s WHERE s.id = $1 AND s.expires_at > $2".into(), companion: None }
+        let reads = SessionReads::start(db.clone(), |ids| format!("SELECT s.id AS session_id, s.data FROM sessions s WHERE s.id IN ({ids}) AND s.expires_at > $2"));
+        DbSessionStore { db, reads, companion: None }
     }
 
-    /// The same store, reading `companion` with each session.
-    pub fn reading_with(self, companion: Companion) -> Self {
-        let load_sql = format!("SELECT s.data, {} FROM sessions s {} WHERE s.id = $1 AND s.expires_at > $2", companion.columns, companion.joins);
-        DbSessionStore { load_sql: load_sql.into(), companion: Some(companion.decode), ..self }
+    /// A store that reads `companion` with each session.
+    pub fn with_companion(db: Db, companion: Companion) -> Self {
+        let (columns, joins) = (companion.columns, companion.joins);
+        let reads = SessionReads::start(db.clone(), move |ids| {
+            format!("SELECT s.id AS session_id, s.data, {columns} FROM sessions s {joins} WHERE s.id IN ({ids}) AND s.expires_at > $2")
+        });
+        DbSessionStore { db, reads, companion: Some(companion.decode) }
+    }
+
+    /// Statements that have read sessions so far (reads arriving together share one).
+    pub fn statements_run(&self) -> u64 {
+        self.reads.statements_run()
     }
 
     /// Removes expired sessions; run now and then by the background worker.
@@ -69,8 +80,9 @@ impl std::fmt::Debug for DbSessionStore {
 /// the error's text), so the request is answered "try again" rather than "our fault".
 pub const UNREACHABLE: &str = "database unreachable";
 
-fn backend(error: sqlx::Error) -> session_store::Error {
-    if crate::infra::db::is_unreachable(&error) {
+fn backend(error: impl std::borrow::Borrow<sqlx::Error>) -> session_store::Error {
+    let error = error.borrow();
+    if crate::infra::db::is_unreachable(error) {
         session_store::Error::Backend(format!("{UNREACHABLE}: {error}"))
     } else {
         session_store::Error::Backend(error.to_string())
@@ -125,7 +137,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         use sqlx::Row;
-        let row = sqlx::query(&self.load_sql).bind(id.to_string()).bind(now()).fetch_optional(&self.db.pool).await.map_err(backend)?;
+        let row = self.reads.read(id.to_string()).await.map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(backend)?;
         let mut record: Record = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;

@@ -102,7 +102,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let db = open_database(&config).await?;
     let cities = crate::cities::repo::options(&db).await.map_err(|e| e.to_string())?;
     let mailer = Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?.with_rate_limit(config.mail_per_second);
-    let store = DbSessionStore::new(db.clone()).reading_with(crate::accounts::repo::SESSION_USER);
+    let store = DbSessionStore::with_companion(db.clone(), crate::accounts::repo::SESSION_USER);
     let sessions = SessionManagerLayer::new(store.clone())
         .with_name("tongcheng_session")
         .with_http_only(true)
@@ -110,13 +110,13 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         .with_secure(config.secure_cookies())
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(config.session_idle_days.into())))
         .with_signed(session_key(&config, &db).await?);
-    let state = AppState {
+    let state = AppState::new(crate::infra::state::AppServices {
         leptos_options: leptos_options(&config)?,
         rate_limits: Arc::new(RateLimits::new(config.auth_attempts_per_minute)),
         sign_ups: crate::meetups::desk::SignUpDesk::open(crate::meetups::engine::Events::new(db.clone(), &config.public_url, crate::infra::clock::Clock::System)),
         config: Arc::new(config),
         db: db.clone(),
-    };
+    });
     super::telemetry::metrics();
     let shutdown = CancellationToken::new();
     let worker = tokio::spawn(worker::run(db.clone(), mailer, db.mail_waiting(), shutdown.clone()));

@@ -15,6 +15,7 @@ on_both_databases!(
     a_session_row_naming_another_user_never_logs_in_as_them,
     a_session_held_open_sees_its_user_change,
     a_request_under_way_when_its_session_ended_does_not_bring_it_back,
+    sessions_read_together_each_find_their_own,
 );
 
 /// The logged-in session's id and stored record.
@@ -48,7 +49,7 @@ async fn the_session_brings_its_user_and_never_stores_it(backend: Backend) {
     assert_eq!(column, Some(me), "the session row names its user");
     assert!(!data.contains(COMPANION), "what is read with a session is not stored: {data}");
 
-    let store = DbSessionStore::new(app.state.db.clone()).reading_with(tongcheng::accounts::repo::SESSION_USER);
+    let store = DbSessionStore::with_companion(app.state.db.clone(), tongcheng::accounts::repo::SESSION_USER);
     let record = store.load(&Id::from_str(&id).unwrap()).await.unwrap().expect("the session");
     let read: tongcheng::accounts::repo::SessionUser = serde_json::from_value(record.data[COMPANION].clone()).unwrap();
     assert_eq!((read.user.id, read.user.email.as_str(), read.user.home_city.name_zh.as_str()), (me, "companion@example.com", "杭州"));
@@ -93,7 +94,7 @@ async fn a_session_held_open_sees_its_user_change(backend: Backend) {
     app.fan("held@example.com", "杭州").await;
     let me = user_id(&app, "held@example.com").await;
     let (id, _) = stored_session(&app).await;
-    let store = std::sync::Arc::new(DbSessionStore::new(app.state.db.clone()).reading_with(tongcheng::accounts::repo::SESSION_USER));
+    let store = std::sync::Arc::new(DbSessionStore::with_companion(app.state.db.clone(), tongcheng::accounts::repo::SESSION_USER));
     let session = tower_sessions::Session::new(Some(Id::from_str(&id).unwrap()), store, None);
     let user_of_session = || tongcheng::accounts::auth::user_of_session(&app.state.db, &session);
     assert_eq!(user_of_session().await.map(|u| u.id), Some(me), "the session, loaded with its user");
@@ -108,7 +109,7 @@ async fn a_request_under_way_when_its_session_ended_does_not_bring_it_back(backe
     let app = TestApp::spawn(backend).await;
     let browser = app.fan("racing@example.com", "成都").await;
     let (id, _) = stored_session(&app).await;
-    let store = DbSessionStore::new(app.state.db.clone()).reading_with(tongcheng::accounts::repo::SESSION_USER);
+    let store = DbSessionStore::with_companion(app.state.db.clone(), tongcheng::accounts::repo::SESSION_USER);
     let session = Id::from_str(&id).unwrap();
     let under_way = store.load(&session).await.unwrap().expect("the session, loaded by a request under way");
     let _: () = browser.call("logout", &[]).await.unwrap();
@@ -116,4 +117,38 @@ async fn a_request_under_way_when_its_session_ended_does_not_bring_it_back(backe
     assert!(store.load(&session).await.unwrap().is_none(), "the ended session stays ended");
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id = $1").bind(&id).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(rows, 0);
+}
+
+/// Reads that arrive together share one statement (`infra::session_reads`): each still
+/// gets its own session and user, and a gone or expired session stays gone.
+async fn sessions_read_together_each_find_their_own(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for n in 0..5 {
+        app.fan(&format!("together{n}@example.com"), "杭州").await;
+    }
+    let mut sessions: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT id, user_id FROM sessions WHERE user_id IS NOT NULL").fetch_all(&app.state.db.pool).await.unwrap();
+    assert_eq!(sessions.len(), 5);
+    // One that expired a moment ago, and one that never was.
+    let expired = Id::default().to_string();
+    run(&app, "INSERT INTO sessions (id, data, expires_at, user_id) SELECT $1, data, 1, user_id FROM sessions WHERE user_id IS NOT NULL LIMIT 1", &[], Some(&expired)).await;
+    sessions.push((expired, None));
+    sessions.push((Id::default().to_string(), None));
+
+    let store = DbSessionStore::with_companion(app.state.db.clone(), tongcheng::accounts::repo::SESSION_USER);
+    // Each asked for several times, all at once, in an order unlike the rows'.
+    let asked: Vec<&(String, Option<i64>)> = (0..8).flat_map(|_| sessions.iter().rev()).collect();
+    let ids: Vec<Id> = asked.iter().map(|(id, _)| Id::from_str(id).unwrap()).collect();
+    let found = futures::future::join_all(ids.iter().map(|id| store.load(id))).await;
+    for ((id, user), record) in asked.iter().zip(found) {
+        let record = record.unwrap();
+        let read = record.as_ref().map(|r| {
+            assert_eq!(r.id.to_string(), *id, "the record of the session asked for");
+            serde_json::from_value::<tongcheng::accounts::repo::SessionUser>(r.data[COMPANION].clone()).unwrap().user.id
+        });
+        assert_eq!(read, *user, "session {id}");
+    }
+    // They did share statements: fans queued behind a statement under way wait for the
+    // next, which reads them all.
+    assert!(store.statements_run() < asked.len() as u64 / 2, "{} statements for {} reads", store.statements_run(), asked.len());
 }
