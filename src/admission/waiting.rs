@@ -54,7 +54,7 @@ pub async fn write_positions(tx: &mut EventTx, event_id: i64, seats: i64, from: 
     let from_where = "FROM draw_entries d JOIN users u ON u.id = d.user_id \
                       WHERE d.event_id = $1 AND d.selected = 0 AND d.position >= $2 AND d.position < $3";
     let number = format!("d.position - {seats}");
-    outbox::enqueue_numbered_copies(tx, &mail, &format!("draw:{event_id}:"), "d.user_id", &number, from_where, &[event_id, from, to], now).await?;
+    outbox::enqueue_numbered_copies(tx, &mail, &crate::meetups::emails::draw_notice_prefix(event_id), "d.user_id", &number, from_where, &[event_id, from, to], now).await?;
     // Fans now wait who were not on the list a moment ago: a seat freed meanwhile is theirs.
     tx.may_free_a_seat(event_id);
     Ok(())

@@ -138,6 +138,12 @@ pub fn waitlist_notice_key(registration: i64, generation: i64) -> String {
     format!("waitlist:{registration}:{generation}")
 }
 
+/// The outbox keys of a draw's "not this time, you are number N" notices start with
+/// this; the fan's id follows (`admission::waiting` queues them, `places` withdraws one).
+pub fn draw_notice_prefix(event_id: i64) -> String {
+    format!("draw:{event_id}:")
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {
     let url = meetup_url(base, event);

@@ -205,7 +205,7 @@ pub async fn promote_first_waiting(tx: &mut Tx, event_id: i64, now: i64) -> Resu
     );
     let promoted: Option<Promoted> = sqlx::query_as(&sql).bind(event_id).bind(now).fetch_optional(&mut **tx).await?;
     if let Some(p) = &promoted {
-        withdraw_waitlist_notice(tx, p.id, p.generation - 1, now).await?;
+        withdraw_waitlist_notices(tx, (event_id, p.user_id), p.id, p.generation - 1, now).await?;
     }
     Ok(promoted)
 }
@@ -223,22 +223,32 @@ pub async fn cancel_if(tx: &mut Tx, event_id: i64, user_id: i64, status: PlaceSt
     .fetch_optional(&mut **tx)
     .await?;
     if let Some((id, generation)) = cancelled.filter(|_| status == PlaceStatus::Waitlisted) {
-        withdraw_waitlist_notice(tx, id, generation, now).await?;
+        withdraw_waitlist_notices(tx, (event_id, user_id), id, generation, now).await?;
     }
     Ok(cancelled.is_some())
 }
 
+/// Kinds of mail that tell a fan their number on the waiting list: the sign-up's and
+/// the draw's ("not this time, you are number N").
+const WAITING_NOTICES: [&str; 2] = ["waitlisted", "draw_waitlisted"];
+
 /// A cancelled meetup's waiting list hears of the cancellation, not of its numbers
 /// afterwards: the notices still waiting to go out are withdrawn (as below).
 pub async fn withdraw_waitlist_notices_of(tx: &mut Tx, event_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    crate::email::withdrawal::withdraw_of_event(tx, "waitlisted", event_id, now).await
+    for kind in WAITING_NOTICES {
+        crate::email::withdrawal::withdraw_of_event(tx, kind, event_id, now).await?;
+    }
+    Ok(())
 }
 
 /// A place that left the waiting list (moved up, given up) before its "you are number
-/// N" notice went out (held while a rush is on, or the mail server down) loses the
-/// notice: a fan told of their seat is never told afterwards that they wait.
-async fn withdraw_waitlist_notice(tx: &mut Tx, registration: i64, generation: i64, now: i64) -> Result<(), sqlx::Error> {
-    crate::email::withdrawal::withdraw(tx, &super::emails::waitlist_notice_key(registration, generation), now).await
+/// N" notice went out (held while a rush is on, the mail server down, or behind a
+/// draw's hundred thousand) loses the notice, the sign-up's and the draw's: a fan told
+/// of their seat is never told afterwards that they wait.
+async fn withdraw_waitlist_notices(tx: &mut Tx, (event_id, user_id): (i64, i64), registration: i64, generation: i64, now: i64) -> Result<(), sqlx::Error> {
+    crate::email::withdrawal::withdraw(tx, &super::emails::waitlist_notice_key(registration, generation), now).await?;
+    let draw_notice = format!("{}{user_id}", super::emails::draw_notice_prefix(event_id));
+    crate::email::withdrawal::withdraw(tx, &draw_notice, now).await
 }
 
 /// The events that have not started where the fan holds a place.
