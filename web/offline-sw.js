@@ -27,13 +27,17 @@ self.addEventListener("fetch", (event) => {
     (async () => {
       try {
         const response = await fetch(request);
-        const cache = await caches.open(CACHE);
-        if (worthKeeping(request, response)) {
-          await cache.put(request, response.clone());
-        } else if (request.mode === "navigate") {
+        // The site's files are kept only beside a kept page: once logging out has
+        // cleared the cache (Clear-Site-Data), the next page's files, fetched while this
+        // worker still runs, must not make it again.
+        const page = request.mode === "navigate";
+        const keep = worthKeeping(request, response);
+        if (keep && (page || (await caches.has(CACHE)))) {
+          await (await caches.open(CACHE)).put(request, response.clone());
+        } else if (!keep && page && (await caches.has(CACHE))) {
           // No longer this user's ticket or door (cancelled, signed out, role gone):
           // the copy kept earlier goes too.
-          await cache.delete(request, { ignoreVary: true });
+          await (await caches.open(CACHE)).delete(request, { ignoreVary: true });
         }
         return response;
       } catch (offline) {
