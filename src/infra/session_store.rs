@@ -14,7 +14,7 @@ pub struct DbSessionStore {
     /// Reads a session and its companion (`Companion`) in one statement, shared by the
     /// reads that arrive together.
     reads: SessionReads,
-    companion: Option<fn(&sqlx::any::AnyRow) -> Option<serde_json::Value>>,
+    companion: fn(&sqlx::any::AnyRow) -> Option<serde_json::Value>,
 }
 
 /// What the app reads with every session, in the same statement: the logged-in user (a
@@ -34,18 +34,13 @@ pub struct Companion {
 pub const COMPANION: &str = "_read_with_session";
 
 impl DbSessionStore {
-    pub fn new(db: Db) -> Self {
-        let reads = SessionReads::start(db.clone(), |ids| format!("SELECT s.id AS session_id, s.data FROM sessions s WHERE s.id IN ({ids}) AND s.expires_at > $2"));
-        DbSessionStore { db, reads, companion: None }
-    }
-
     /// A store that reads `companion` with each session.
     pub fn with_companion(db: Db, companion: Companion) -> Self {
         let (columns, joins) = (companion.columns, companion.joins);
         let reads = SessionReads::start(db.clone(), move |ids| {
             format!("SELECT s.id AS session_id, s.data, {columns} FROM sessions s {joins} WHERE s.id IN ({ids}) AND s.expires_at > $2")
         });
-        DbSessionStore { db, reads, companion: Some(companion.decode) }
+        DbSessionStore { db, reads, companion: companion.decode }
     }
 
     /// Statements that have read sessions so far (reads arriving together share one).
@@ -143,7 +138,7 @@ impl SessionStore for DbSessionStore {
         let mut record: Record = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         // Never one the client could have stored: a stored record has none.
         record.data.remove(COMPANION);
-        if let Some(value) = self.companion.and_then(|decode| decode(&row)) {
+        if let Some(value) = (self.companion)(&row) {
             record.data.insert(COMPANION.to_string(), value);
         }
         Ok(Some(record))

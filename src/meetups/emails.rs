@@ -144,6 +144,11 @@ pub fn draw_notice_prefix(event_id: i64) -> String {
     format!("draw:{event_id}:")
 }
 
+/// The outbox key of the draw's notice to one fan.
+pub fn draw_notice_key(event_id: i64, user_id: i64) -> String {
+    format!("{}{user_id}", draw_notice_prefix(event_id))
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn waitlisted(l: Locale, event: &EventInfo, to: &str, name: &str, position: i64, registration: i64, generation: i64, base: &str) -> OutgoingEmail {
     let url = meetup_url(base, event);

@@ -247,8 +247,7 @@ pub async fn withdraw_waitlist_notices_of(tx: &mut Tx, event_id: i64, now: i64) 
 /// of their seat is never told afterwards that they wait.
 async fn withdraw_waitlist_notices(tx: &mut Tx, (event_id, user_id): (i64, i64), registration: i64, generation: i64, now: i64) -> Result<(), sqlx::Error> {
     crate::email::withdrawal::withdraw(tx, &super::emails::waitlist_notice_key(registration, generation), now).await?;
-    let draw_notice = format!("{}{user_id}", super::emails::draw_notice_prefix(event_id));
-    crate::email::withdrawal::withdraw(tx, &draw_notice, now).await
+    crate::email::withdrawal::withdraw(tx, &super::emails::draw_notice_key(event_id, user_id), now).await
 }
 
 /// The events that have not started where the fan holds a place.
