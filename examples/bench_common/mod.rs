@@ -138,6 +138,9 @@ pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     if let Ok(smtp) = std::env::var("BENCH_SMTP_URL") {
         vars.insert("SMTP_URL".into(), smtp);
     }
+    if let Ok(at_once) = std::env::var("PRESSES_AT_ONCE") {
+        vars.insert("PRESSES_AT_ONCE".into(), at_once);
+    }
     tongcheng::infra::config::Config::from_vars(&vars).expect("config")
 }
 

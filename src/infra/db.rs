@@ -121,6 +121,25 @@ impl Db {
         }
     }
 
+    /// The same database through connections of its own (at most `most`, named `name` in
+    /// `pg_stat_activity`), opened when first used, so that their sockets belong to the
+    /// runtime that uses them; call it inside that runtime (the pool's housekeeping goes
+    /// there). `None` on SQLite, which keeps its one writer.
+    pub fn with_own_connections(&self, most: u32, name: &str) -> Option<Db> {
+        match self.dialect {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => {
+                let mut connect = (*self.pool.connect_options()).clone();
+                let url = &mut connect.database_url;
+                let kept: Vec<(String, String)> =
+                    url.query_pairs().filter(|(key, _)| key != "application_name").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+                url.query_pairs_mut().clear().extend_pairs(kept).append_pair("application_name", name);
+                let pool = self.pool.options().clone().max_connections(most).min_connections(0).connect_lazy_with(connect);
+                Some(Db { writer: pool.clone(), pool, ..self.clone() })
+            }
+        }
+    }
+
     fn migrator(&self) -> sqlx::migrate::Migrator {
         match self.dialect {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite"),

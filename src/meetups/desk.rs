@@ -64,6 +64,25 @@ pub struct SignUpDesk {
     events: Events,
     lanes: Arc<Mutex<HashMap<i64, mpsc::Sender<Press>>>>,
     served: Arc<Served>,
+    thread: Arc<DeskThread>,
+}
+
+/// Connections the desk's thread opens to the database (its own, see `DeskThread`), and
+/// their name in PostgreSQL's `pg_stat_activity`.
+const DESK_CONNECTIONS: u32 = 4;
+pub const DESK_CONNECTION_NAME: &str = "tongcheng sign-up desk";
+
+/// The lanes run on a thread of their own, with connections of their own: a turn is
+/// the one thing every press waits for, and on the requests' runtime each of its round
+/// trips waited behind the requests the workers were serving (the last turn's answers,
+/// the next one's sessions): a turn took 6.5 ms there against 4.3 ms without HTTP
+/// (BENCHMARKS.md, issue 29).
+struct DeskThread {
+    runtime: tokio::runtime::Handle,
+    /// The engine on the desk's own connections.
+    events: Events,
+    /// Dropped with the last handle: the thread closes its connections and ends.
+    _closing: oneshot::Sender<()>,
 }
 
 /// Lanes open at once; presses to further events go straight to the engine.
@@ -81,7 +100,8 @@ struct Served {
 impl SignUpDesk {
     /// Opens the desk: its lanes serve presses with `events` (needs a Tokio runtime).
     pub fn open(events: Events) -> SignUpDesk {
-        SignUpDesk { events, lanes: Arc::default(), served: Arc::default() }
+        let thread = DeskThread::start(&events);
+        SignUpDesk { events, lanes: Arc::default(), served: Arc::default(), thread: Arc::new(thread) }
     }
 
     /// Turns taken (one per event per batch of presses) and fans placed by them, since
@@ -138,8 +158,53 @@ impl SignUpDesk {
         }
         let (lane, waiting) = mpsc::channel(QUEUE);
         lanes.insert(event_id, lane.clone());
-        tokio::spawn(serve(self.events.clone(), event_id, waiting, self.served.clone()));
+        self.thread.runtime.spawn(serve(self.thread.events.clone(), event_id, waiting, self.served.clone()));
         Some(lane)
+    }
+}
+
+impl DeskThread {
+    fn start(events: &Events) -> DeskThread {
+        let (closing, closed) = oneshot::channel::<()>();
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(error) => return DeskThread::beside_requests(events, closing, &error),
+        };
+        let handle = runtime.handle().clone();
+        // The pool's housekeeping goes to the desk's runtime; its connections open there
+        // when a turn first needs one.
+        let own_db = {
+            let _inside = handle.enter();
+            events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME)
+        };
+        let closing_db = own_db.clone();
+        // The runtime goes to the thread once it runs: were the thread refused, it is
+        // shut down here without waiting (dropping it inside a runtime would panic).
+        let (give, take) = std::sync::mpsc::channel::<tokio::runtime::Runtime>();
+        let started = std::thread::Builder::new().name("sign-up desk".into()).spawn(move || {
+            let Ok(runtime) = take.recv() else { return };
+            runtime.block_on(async move {
+                let _ = closed.await;
+                if let Some(db) = closing_db {
+                    db.close().await;
+                }
+            })
+        });
+        if let Err(error) = started {
+            runtime.shutdown_background();
+            return DeskThread::beside_requests(events, closing, &error);
+        }
+        if let Err(refused) = give.send(runtime) {
+            refused.0.shutdown_background();
+        }
+        let events = Events { db: own_db.unwrap_or_else(|| events.db.clone()), ..events.clone() };
+        DeskThread { runtime: handle, events, _closing: closing }
+    }
+
+    /// Without a thread of its own (the system refused one), the desk runs as before.
+    fn beside_requests(events: &Events, closing: oneshot::Sender<()>, error: &dyn std::fmt::Display) -> DeskThread {
+        tracing::error!(%error, "the sign-up desk's thread did not start; its turns run beside the requests");
+        DeskThread { runtime: tokio::runtime::Handle::current(), events: events.clone(), _closing: closing }
     }
 }
 

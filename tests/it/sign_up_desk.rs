@@ -14,6 +14,8 @@ on_both_databases!(
     the_desk_leaves_refusals_and_returning_fans_to_the_engine,
     places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time,
     a_turn_waiting_at_one_event_holds_up_no_other,
+    turns_are_taken_while_the_requests_runtime_is_busy,
+    a_desk_put_away_closes_its_connections,
 );
 
 const FANS: usize = 120;
@@ -195,4 +197,65 @@ async fn a_turn_waiting_at_one_event_holds_up_no_other(backend: Backend) {
     cancelling.commit().await.unwrap();
     assert_eq!(waiting.await.unwrap().unwrap().status, PlaceStatus::Confirmed);
     assert_invariants(db).await;
+}
+
+/// The desk takes its turns on a thread of its own: a press waiting at the desk is
+/// served while the one thread of the runtime serving requests is busy (not awaiting).
+async fn turns_are_taken_while_the_requests_runtime_is_busy(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, 1).await;
+    let db = &app.state.db;
+    let event = published_event(db, app.city_id("深圳").await, Some(5)).await;
+    let (engine, fan) = (events(db), presser(db, fans[0].0, &fans[0].1).await);
+    let (turns, answer) = tokio::task::spawn_blocking(move || {
+        let requests = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        requests.block_on(async move {
+            let desk = SignUpDesk::open(engine);
+            let (queued, waiting) = tokio::sync::oneshot::channel();
+            let press = {
+                let desk = desk.clone();
+                tokio::spawn(async move { desk.sign_up_then(event, fan, move || { let _ = queued.send(()); }).await })
+            };
+            waiting.await.unwrap();
+            // From here until the turn is taken this runtime's only thread never yields.
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while desk.served().0 == 0 && std::time::Instant::now() < until {
+                std::thread::yield_now();
+            }
+            (desk.served().0, press.await.unwrap())
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(turns, 1, "the turn was taken while the requests' runtime was busy");
+    assert_eq!(answer.unwrap().status, PlaceStatus::Confirmed);
+    assert_invariants(db).await;
+}
+
+/// The desk's own connections (PostgreSQL: named in `pg_stat_activity`) close when the
+/// desk is put away: an app made and dropped many times (the tests) leaves none open.
+async fn a_desk_put_away_closes_its_connections(backend: Backend) {
+    if backend == Backend::Sqlite {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, 1).await;
+    let db = &app.state.db;
+    let event = published_event(db, app.city_id("深圳").await, Some(5)).await;
+    let desk_connections = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1")
+            .bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    let desk = SignUpDesk::open(events(db));
+    assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
+    assert!(desk_connections().await >= 1, "the turn went through the desk's own connection");
+    drop(desk);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while desk_connections().await > 0 && std::time::Instant::now() < until {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(desk_connections().await, 0, "closed with the desk");
 }
