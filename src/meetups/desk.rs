@@ -81,7 +81,12 @@ struct DeskThread {
     runtime: tokio::runtime::Handle,
     /// The engine on the desk's own connections.
     events: Events,
-    /// Dropped with the last handle: the thread closes its connections and ends.
+    /// Those connections (PostgreSQL; SQLite shares the app's one writer).
+    own_db: Option<crate::infra::db::Db>,
+    /// Held by every lane: the thread ends once none is left.
+    lanes_alive: mpsc::Sender<()>,
+    /// Dropped with the last handle: the thread waits for the lanes to answer what they
+    /// hold, closes its connections and ends.
     _closing: oneshot::Sender<()>,
 }
 
@@ -102,6 +107,15 @@ impl SignUpDesk {
     pub fn open(events: Events) -> SignUpDesk {
         let thread = DeskThread::start(&events);
         SignUpDesk { events, lanes: Arc::default(), served: Arc::default(), thread: Arc::new(thread) }
+    }
+
+    /// Puts the desk away (the app stopping): lanes answer the presses queued and end;
+    /// waits for the desk's own connections to be given back and closes them.
+    pub async fn close(&self) {
+        self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        if let Some(db) = &self.thread.own_db {
+            db.close().await;
+        }
     }
 
     /// Turns taken (one per event per batch of presses) and fans placed by them, since
@@ -158,7 +172,12 @@ impl SignUpDesk {
         }
         let (lane, waiting) = mpsc::channel(QUEUE);
         lanes.insert(event_id, lane.clone());
-        self.thread.runtime.spawn(serve(self.thread.events.clone(), event_id, waiting, self.served.clone()));
+        let alive = self.thread.lanes_alive.clone();
+        let lane_task = serve(self.thread.events.clone(), event_id, waiting, self.served.clone());
+        self.thread.runtime.spawn(async move {
+            lane_task.await;
+            drop(alive);
+        });
         Some(lane)
     }
 }
@@ -168,7 +187,7 @@ impl DeskThread {
         let (closing, closed) = oneshot::channel::<()>();
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => runtime,
-            Err(error) => return DeskThread::beside_requests(events, closing, &error),
+            Err(error) => return DeskThread::beside_requests(events, closing, mpsc::channel(1).0, &error),
         };
         let handle = runtime.handle().clone();
         // The pool's housekeeping goes to the desk's runtime; its connections open there
@@ -178,6 +197,7 @@ impl DeskThread {
             events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME)
         };
         let closing_db = own_db.clone();
+        let (lanes_alive, mut lanes_ended) = mpsc::channel::<()>(1);
         // The runtime goes to the thread once it runs: were the thread refused, it is
         // shut down here without waiting (dropping it inside a runtime would panic).
         let (give, take) = std::sync::mpsc::channel::<tokio::runtime::Runtime>();
@@ -185,6 +205,8 @@ impl DeskThread {
             let Ok(runtime) = take.recv() else { return };
             runtime.block_on(async move {
                 let _ = closed.await;
+                // Every lane's handle has gone: each answers what it holds, then ends.
+                let _ = lanes_ended.recv().await;
                 if let Some(db) = closing_db {
                     db.close().await;
                 }
@@ -192,19 +214,19 @@ impl DeskThread {
         });
         if let Err(error) = started {
             runtime.shutdown_background();
-            return DeskThread::beside_requests(events, closing, &error);
+            return DeskThread::beside_requests(events, closing, lanes_alive, &error);
         }
         if let Err(refused) = give.send(runtime) {
             refused.0.shutdown_background();
         }
-        let events = Events { db: own_db.unwrap_or_else(|| events.db.clone()), ..events.clone() };
-        DeskThread { runtime: handle, events, _closing: closing }
+        let events = Events { db: own_db.clone().unwrap_or_else(|| events.db.clone()), ..events.clone() };
+        DeskThread { runtime: handle, events, own_db, lanes_alive, _closing: closing }
     }
 
     /// Without a thread of its own (the system refused one), the desk runs as before.
-    fn beside_requests(events: &Events, closing: oneshot::Sender<()>, error: &dyn std::fmt::Display) -> DeskThread {
+    fn beside_requests(events: &Events, closing: oneshot::Sender<()>, lanes_alive: mpsc::Sender<()>, error: &dyn std::fmt::Display) -> DeskThread {
         tracing::error!(%error, "the sign-up desk's thread did not start; its turns run beside the requests");
-        DeskThread { runtime: tokio::runtime::Handle::current(), events: events.clone(), _closing: closing }
+        DeskThread { runtime: tokio::runtime::Handle::current(), events: events.clone(), own_db: None, lanes_alive, _closing: closing }
     }
 }
 

@@ -70,7 +70,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 impl RunningApp {
     /// Stops taking requests, lets those in flight and the outbox worker's batch
-    /// finish (for at most `SHUTDOWN_GRACE`), then closes the database pool.
+    /// finish (for at most `SHUTDOWN_GRACE`), then closes the database pools (the
+    /// sign-up desk's, then the app's).
     pub async fn stop(self) {
         self.shutdown.cancel();
         let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
@@ -81,6 +82,7 @@ impl RunningApp {
         if finished.is_err() {
             tracing::warn!("requests or mail still in progress after {SHUTDOWN_GRACE:?}; stopping anyway");
         }
+        self.state.sign_ups.close().await;
         self.state.db.close().await;
     }
 }
