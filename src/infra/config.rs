@@ -56,6 +56,8 @@ pub struct Config {
     pub hot_page_seconds: u32,
     /// Presses (sign up, apply) this process serves at once; the rest wait their turn
     /// before touching the database, so pages stay quick in a rush (`infra::press_queue`).
+    /// Default 8: 32 served one process's closed loop 12 % faster, but with two processes
+    /// pages in the storm and the moment's tail were worse (BENCHMARKS.md, 2026-12-05 night).
     pub presses_at_once: u32,
     /// A press without a turn this long is answered "busy, press again", nothing done.
     pub press_wait_seconds: u32,
