@@ -441,11 +441,15 @@ async fn main() {
                 vec![1; tickets.len()]
             } else {
                 loop {
-                    let ids: std::collections::HashMap<String, usize> = received.lock().expect("sink").iter().fold(std::collections::HashMap::new(), |mut seen, (id, _)| {
-                        *seen.entry(id.clone()).or_default() += 1;
+                    // Counted by outbox row in one pass: the sink holds every mail of the
+                    // run (and of the runs before), and it waits for this lock to add more.
+                    let rows: std::collections::HashMap<i64, usize> = received.lock().expect("sink").iter().fold(std::collections::HashMap::new(), |mut seen, (id, _)| {
+                        if let Some(row) = id.strip_prefix("<outbox-").and_then(|rest| rest.split('@').next()).and_then(|row| row.parse().ok()) {
+                            *seen.entry(row).or_default() += 1;
+                        }
                         seen
                     });
-                    let delivered: Vec<usize> = tickets.iter().map(|(id, _)| ids.iter().filter(|(m, _)| m.starts_with(&format!("<outbox-{id}@"))).map(|(_, n)| *n).sum()).collect();
+                    let delivered: Vec<usize> = tickets.iter().map(|(id, _)| rows.get(id).copied().unwrap_or(0)).collect();
                     if delivered.iter().all(|n| *n >= 1) || waited.elapsed() > Duration::from_secs(180) {
                         break delivered;
                     }
