@@ -75,11 +75,10 @@ pub fn wrap(text: &str, size: f32, width: f32, max: usize) -> Vec<String> {
 
 /// The QR code of `url` as one SVG path in a `side`-pixel square at (x, y).
 fn qr_code(url: &str, x: f32, y: f32, side: f32) -> String {
-    let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) else { return String::new() };
-    let width = qr.width();
+    let Some((width, modules)) = crate::email::qr::encode(url.as_bytes()) else { return String::new() };
     let module = side / (width + 8) as f32; // a quiet zone of four modules each side
     let mut path = String::new();
-    for (i, colour) in qr.to_colors().iter().enumerate() {
+    for (i, colour) in modules.iter().enumerate() {
         if *colour == qrcode::Color::Dark {
             path.push_str(&format!("M{} {}h1v1h-1z", i % width + 4, i / width + 4));
         }
