@@ -99,9 +99,9 @@ fn lists() -> std::sync::MutexGuard<'static, HashMap<(usize, i64), Arc<List>>> {
 ///
 /// Stale numbers are read again by one task; meanwhile the others rank with the numbers
 /// it is replacing (plus those joined since, as always): reading 100,000 numbers whole
-/// takes a while, and every press and page asking waited for it — a spike in the
-/// moment's latency every 10 s (BENCHMARKS.md, issue 29). Only the first read is
-/// waited for.
+/// takes a while, and every press and page asking waited for it. (The moment's latency
+/// spikes about every 10 s stayed without that wait: BENCHMARKS.md, issue 29.) Only the
+/// first read is waited for.
 async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64, sqlx::Error> {
     let sorted = match list.fresh() {
         Some(sorted) => sorted,
