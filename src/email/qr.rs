@@ -53,7 +53,7 @@ fn masked_best(canvas: &Canvas, width: usize) -> Vec<Color> {
 /// The crate's penalty score of a masked code (`width`² modules, dark or not, row by
 /// row): runs of five or more alike, 2×2 blocks alike, finder-like patterns, and the
 /// balance of dark and light.
-pub fn penalty(width: usize, dark: &[bool]) -> u32 {
+fn penalty(width: usize, dark: &[bool]) -> u32 {
     // Columns as rows of a transposed copy: every line is then a slice.
     let transposed: Vec<bool> = (0..width * width).map(|i| dark[(i % width) * width + i / width]).collect();
     let mut score = 0;
