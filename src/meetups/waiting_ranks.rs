@@ -2,14 +2,13 @@
 //! to theirs; the database counts that a row at a time (about 10 ms at 85,000 waiting),
 //! and in a flash sale every meetup page and every second press asks. Up to
 //! `COUNTED_EXACTLY` the database counts (exact, and the count stops there); beyond,
-//! this process keeps the list's numbers, sorted, read at most `FRESH_FOR` ago (a
-//! moment longer while one task reads them again), ranks in memory and counts in the
-//! database only the fans who joined since it was read. So on a long list a fan who
-//! left within the last second still counts for those behind them until the next
-//! read; short lists are always exact. A read adds only the numbers taken since the
-//! last one unless fans have left since (the event's `waitlist_left` moved), a draw is
-//! still writing its places (`draw_pending_from`: numbers below the last may still
-//! appear) or the whole list was last read `READ_WHOLE_EVERY` ago: in a flash sale the
+//! this process keeps the list's numbers, sorted, read at most `FRESH_FOR` ago, ranks in
+//! memory and counts in the database only the fans who joined since it was read. So on
+//! a long list a fan who left within the last second still counts for those behind
+//! them until the next read; short lists are always exact. A read adds only the numbers
+//! taken since the last one unless fans have left since (the event's `waitlist_left`
+//! moved), a draw is still writing its places (`draw_pending_from`: numbers below the
+//! last may still appear) or the whole list was last read `READ_WHOLE_EVERY` ago: in a flash sale the
 //! list only grows, and reading it whole each second was the database's biggest read
 //! (100,000 numbers a second at the end of the minute).
 use crate::infra::db::Db;
@@ -27,7 +26,6 @@ const LISTS_KEPT: usize = 64;
 const READ_WHOLE_EVERY: Duration = Duration::from_secs(10);
 
 /// One long list's numbers, as read at `read_at`.
-#[derive(Clone)]
 struct Numbers {
     sorted: Arc<Vec<i64>>,
     read_at: Instant,
@@ -38,26 +36,10 @@ struct Numbers {
     whole_at: Instant,
 }
 
-/// One long list as this process knows it: the numbers last read, and the lock of the
-/// one task reading it again.
-#[derive(Default)]
-struct List {
-    numbers: Mutex<Option<Numbers>>,
-    reading: Arc<tokio::sync::Mutex<()>>,
-}
-
-impl List {
-    fn last_read(&self) -> Option<Numbers> {
-        self.numbers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
-    }
-
-    fn fresh(&self) -> Option<Arc<Vec<i64>>> {
-        self.last_read().filter(|n| n.read_at.elapsed() <= FRESH_FOR).map(|n| n.sorted)
-    }
-}
+type List = Arc<tokio::sync::Mutex<Option<Numbers>>>;
 
 /// The long lists this process knows, by database handle and event.
-static LISTS: LazyLock<Mutex<HashMap<(usize, i64), Arc<List>>>> = LazyLock::new(Default::default);
+static LISTS: LazyLock<Mutex<HashMap<(usize, i64), List>>> = LazyLock::new(Default::default);
 
 /// Everyone waiting at the event.
 pub async fn waiting(db: &Db, event_id: i64) -> Result<i64, sqlx::Error> {
@@ -87,32 +69,32 @@ pub async fn place(db: &Db, event_id: i64, number: i64) -> Result<i64, sqlx::Err
     ranked(db, event_id, number, &list).await
 }
 
-fn lists() -> std::sync::MutexGuard<'static, HashMap<(usize, i64), Arc<List>>> {
+fn lists() -> std::sync::MutexGuard<'static, HashMap<(usize, i64), List>> {
     // A panic elsewhere while the map was held leaves it usable.
     LISTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The place from the kept numbers, plus the fans who joined since they were read
-/// (counted with the list let go, so askers do not queue behind each other's counts).
-/// A list read at any moment holds every number below its last that is still waiting:
-/// numbers commit in the order they are taken (`places::take_waitlist_numbers`).
-///
-/// Stale numbers are read again by one task; meanwhile the others rank with the numbers
-/// it is replacing (plus those joined since, as always): reading 100,000 numbers whole
-/// takes a while, and every press and page asking waited for it. (The moment's latency
-/// spikes about every 10 s stayed without that wait: BENCHMARKS.md, issue 29.) Only the
-/// first read is waited for.
+/// The place from the kept numbers (read again when stale: one reader reads, the others
+/// wait for it), plus the fans who joined since they were read (counted with the list
+/// let go, so readers do not queue behind each other's counts). A list read at any
+/// moment holds every number below its last that is still waiting: numbers commit in
+/// the order they are taken (`places::take_waitlist_numbers`).
 async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64, sqlx::Error> {
-    let sorted = match list.fresh() {
-        Some(sorted) => sorted,
-        None => match (list.reading.try_lock(), list.last_read()) {
-            (Ok(_reading), _) => read_again(db, event_id, list).await?,
-            (Err(_), Some(stale)) => stale.sorted,
-            (Err(_), None) => {
-                let _reading = list.reading.lock().await;
-                read_again(db, event_id, list).await?
+    let sorted = {
+        let mut kept = list.lock().await;
+        match kept.as_ref().filter(|n| n.read_at.elapsed() <= FRESH_FOR) {
+            Some(numbers) => numbers.sorted.clone(),
+            None => {
+                let numbers = read(db, event_id, kept.take()).await?;
+                if numbers.sorted.len() as i64 <= COUNTED_EXACTLY {
+                    // Short again: exact counts from now on.
+                    lists().remove(&(db.identity(), event_id));
+                }
+                let sorted = numbers.sorted.clone();
+                *kept = Some(numbers);
+                sorted
             }
-        },
+        }
     };
     let last = sorted.last().copied().unwrap_or(i64::MIN);
     let joined_since = match number > last {
@@ -120,21 +102,6 @@ async fn ranked(db: &Db, event_id: i64, number: i64, list: &List) -> Result<i64,
         false => 0,
     };
     Ok(rank_in(&sorted, number) + joined_since)
-}
-
-/// Reads the list again unless another task just did; the caller holds `list.reading`.
-async fn read_again(db: &Db, event_id: i64, list: &List) -> Result<Arc<Vec<i64>>, sqlx::Error> {
-    if let Some(sorted) = list.fresh() {
-        return Ok(sorted);
-    }
-    let numbers = read(db, event_id, list.last_read()).await?;
-    if numbers.sorted.len() as i64 <= COUNTED_EXACTLY {
-        // Short again: exact counts from now on.
-        lists().remove(&(db.identity(), event_id));
-    }
-    let sorted = numbers.sorted.clone();
-    *list.numbers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(numbers);
-    Ok(sorted)
 }
 
 /// The list's numbers now: `before` and those taken since, or (fans having left since,
@@ -173,17 +140,10 @@ async fn read(db: &Db, event_id: i64, before: Option<Numbers>) -> Result<Numbers
 pub async fn make_stale(db: &Db, event_id: i64) {
     let list = lists().get(&(db.identity(), event_id)).cloned();
     if let Some(list) = list {
-        if let Some(numbers) = list.numbers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_mut() {
+        if let Some(numbers) = list.lock().await.as_mut() {
             numbers.read_at = Instant::now().checked_sub(FRESH_FOR * 2).unwrap_or(numbers.read_at);
         }
     }
-}
-
-/// Holds the event's list as its reader does, until the guard is dropped (for tests:
-/// askers meanwhile rank with the numbers kept). `None` for a list not kept.
-pub async fn hold_reading(db: &Db, event_id: i64) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-    let list = lists().get(&(db.identity(), event_id)).cloned()?;
-    Some(list.reading.clone().lock_owned().await)
 }
 
 /// How many of `sorted` are at most `number`.

@@ -150,13 +150,6 @@ async fn places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time(
     for i in [2_590, 2_599] {
         assert_eq!(place(fans[i].0).await, exact(fans[i].0).await, "fan {i}, read again");
     }
-    // While one task reads the list again, askers rank with the numbers kept (they do
-    // not wait for it): the place is still exact, as nobody left.
-    tongcheng::meetups::waiting_ranks::make_stale(db, event).await;
-    let reading = tongcheng::meetups::waiting_ranks::hold_reading(db, event).await.expect("a long list is kept");
-    let asked = tokio::time::timeout(std::time::Duration::from_secs(30), place(fans[2_599].0)).await.expect("answered while the list is read");
-    assert_eq!(asked, exact(fans[2_599].0).await);
-    drop(reading);
     // A fan ahead who leaves is counted out at the latest when the list is read again
     // (within a second): until then a place may be one too many, never too few.
     let told = |position: i64| fans[waiting_fans.iter().copied().find(|i| first[*i].position == Some(position)).expect("told")].0;
