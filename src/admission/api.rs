@@ -16,39 +16,42 @@ mod ssr {
     use crate::meetups::EventKind;
 
     /// What the meetup page shows about admission: the draw's rules and the fan's
-    /// application for a draw, the no-show rule at every official meetup.
-    pub async fn meetup_admission(db: &Db, event: &EventInfo, user_id: Option<i64>, config: &crate::infra::config::Config) -> Result<Option<MeetupAdmission>, sqlx::Error> {
-        let Some(a) = repo::event_admission(&db.pool, event.id).await? else { return Ok(None) };
+    /// application for a draw, the no-show rule at every official meetup. `seat_holder`:
+    /// the fan holds a confirmed seat (only they can be asked to reconfirm).
+    ///
+    /// First come, first served reads nothing more: nobody has applied (the mode changes
+    /// only while nobody has, `repo::save_settings`), and the meetup page of a flash sale
+    /// is read by every fan waiting for it to open.
+    pub async fn meetup_admission(db: &Db, event: &EventInfo, fan: Option<(i64, bool)>, config: &crate::infra::config::Config) -> Result<Option<MeetupAdmission>, sqlx::Error> {
         let official = event.kind == EventKind::Official;
-        if a.mode() == Admission::FirstCome && !official {
+        let by_draw = event.admission == Admission::Draw;
+        if !by_draw && !official {
             return Ok(None);
         }
+        let draw = if by_draw { repo::event_admission(&db.pool, event.id).await? } else { None };
         let locale = crate::infra::locale::current();
         let at = now();
-        let open = a.awaiting_draw()
+        let open = event.awaiting_draw
             && event.status == crate::meetups::EventStatus::Published
             && event.signup_opens_at.is_none_or(|o| at >= o)
-            && a.application_closes_at.is_some_and(|c| at < c);
-        // First come, first served: nobody has applied (the mode changes only while
-        // nobody has, `repo::save_settings`), so there is nothing to count or show.
-        let by_draw = a.mode() == Admission::Draw;
-        let mine = match user_id.filter(|_| by_draw) {
-            Some(user) => repo::my_application(db, event.id, user).await?.map(|(answer, picked)| MyApplication { answer, picked }),
+            && draw.as_ref().and_then(|a| a.application_closes_at).is_some_and(|c| at < c);
+        let mine = match fan.filter(|_| by_draw) {
+            Some((user, _)) => repo::my_application(db, event.id, user).await?.map(|(answer, picked)| MyApplication { answer, picked }),
             None => None,
         };
-        let reconfirm = match user_id {
-            Some(user) => super::super::reconfirm::state(db, event.id, user)
+        let reconfirm = match fan {
+            Some((user, true)) => super::super::reconfirm::state(db, event.id, user)
                 .await?
                 .map(|(due, confirmed)| Reconfirm { due: format_local(due, &event.timezone, locale), confirmed }),
-            None => None,
+            _ => None,
         };
         Ok(Some(MeetupAdmission {
-            admission: a.mode(),
+            admission: event.admission,
             official,
-            closes: a.application_closes_at.map(|c| format_local(c, &event.timezone, locale)),
+            closes: draw.as_ref().and_then(|a| a.application_closes_at).map(|c| format_local(c, &event.timezone, locale)),
             open,
-            drawn: a.drawn_at.is_some(),
-            question: a.application_question.clone(),
+            drawn: draw.as_ref().is_some_and(|a| a.drawn_at.is_some()),
+            question: draw.as_ref().map(|a| a.application_question.clone()).unwrap_or_default(),
             applicants: if by_draw { repo::count_applied(&db.pool, event.id).await?.0 } else { 0 },
             weights: config.draw_weights,
             rule: config.no_show_rule,

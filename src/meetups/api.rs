@@ -104,8 +104,9 @@ pub async fn load_meetup(id: i64) -> Result<MeetupPage, AppError> {
         Some(u) => super::places::place(&state.db, id, u.id).await?,
         None => None,
     };
+    let seat_holder = place.as_ref().is_some_and(|p| p.status == super::PlaceStatus::Confirmed);
     let mut page = ssr::page(&state.db, &event, place, &state.config.public_url, user.is_some()).await?;
-    page.admission = crate::admission::api::meetup_admission(&state.db, &event, user.as_ref().map(|u| u.id), &state.config).await?;
+    page.admission = crate::admission::api::meetup_admission(&state.db, &event, user.as_ref().map(|u| (u.id, seat_holder)), &state.config).await?;
     Ok(page)
 }
 

@@ -336,6 +336,7 @@ mod tests {
             signup_closes_at: None,
             organizer: None,
             festival_id: None,
+            admission: crate::admission::Admission::FirstCome,
             awaiting_draw: false,
             door_closed_at: None,
             waitlist_numbered: 0,

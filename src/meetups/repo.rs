@@ -60,6 +60,8 @@ pub struct EventInfo {
     pub organizer: Option<(i64, String)>,
     /// For a festival session: its festival (one place per fan per festival).
     pub festival_id: Option<i64>,
+    /// How it gives its seats: first come, or by draw.
+    pub admission: crate::admission::Admission,
     /// Admission by draw that has not run yet: sign-ups wait for the draw. Read with
     /// the event so the sign-up transaction needs no statement of its own for it.
     pub awaiting_draw: bool,
@@ -126,6 +128,7 @@ fn event_from_row(row: EventRow) -> Result<EventInfo, sqlx::Error> {
         organizer: organizer_id.zip(organizer_name),
         festival_id,
         awaiting_draw: crate::admission::awaits_draw(&admission, drawn_at),
+        admission: crate::admission::Admission::parse(&admission).unwrap_or_default(),
         door_closed_at,
         waitlist_numbered,
     })

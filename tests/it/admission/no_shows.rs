@@ -7,7 +7,11 @@ use tongcheng::infra::clock::{now, Clock};
 use tongcheng::meetups::engine::{Events, Fan};
 use tongcheng::meetups::PlaceStatus;
 
-on_both_databases!(a_fan_with_no_shows_reconfirms_or_the_seat_passes_on, cancelling_more_than_a_day_ahead_is_never_a_no_show);
+on_both_databases!(
+    a_fan_with_no_shows_reconfirms_or_the_seat_passes_on,
+    cancelling_more_than_a_day_ahead_is_never_a_no_show,
+    a_first_come_page_reads_a_reconfirmation_only_for_a_seat_holder
+);
 
 async fn a_fan_with_no_shows_reconfirms_or_the_seat_passes_on(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -69,4 +73,28 @@ async fn cancelling_more_than_a_day_ahead_is_never_a_no_show(backend: Backend) {
     tx.commit().await.unwrap();
     assert_eq!((closed.attended, closed.no_shows), (1, 1));
     assert_eq!(count(db, &format!("SELECT COUNT(*) FROM attendance WHERE event_id = $1 AND user_id = {}", fans[0].0), event).await, 0, "the fan who cancelled is not a no-show");
+}
+
+/// The meetup page of a first-come official meetup (a flash sale's, reloaded by every
+/// fan waiting for it to open) reads nothing about a draw, and a fan's reconfirmation
+/// only when they hold a seat: with the database out of reach, nothing else can fail.
+async fn a_first_come_page_reads_a_reconfirmation_only_for_a_seat_holder(backend: Backend) {
+    use tongcheng::admission::api::meetup_admission;
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    let config = &app.state.config;
+    let id = common::published_event(db, app.city_id("深圳").await, Some(10)).await;
+    let event = tongcheng::meetups::repo::event_info(&db.pool, id).await.unwrap().unwrap();
+    let unreachable = tongcheng::infra::db::Db::connect(&app.database.url, 1).await.unwrap();
+    unreachable.pool.close().await;
+    let shown = meetup_admission(&unreachable, &event, Some((1, false)), config).await.expect("nothing read").expect("an official meetup");
+    assert_eq!(shown.admission, tongcheng::admission::Admission::FirstCome);
+    assert!(shown.official && shown.reconfirm.is_none() && shown.mine.is_none());
+    assert!(meetup_admission(&unreachable, &event, None, config).await.is_ok(), "a visitor");
+    assert!(meetup_admission(&unreachable, &event, Some((1, true)), config).await.is_err(), "a seat holder's reconfirmation is read");
+    // By draw, the draw's settings are read.
+    execute(db, "UPDATE events SET admission = 'draw' WHERE id = $1", &[id]).await;
+    let by_draw = tongcheng::meetups::repo::event_info(&db.pool, id).await.unwrap().unwrap();
+    assert!(meetup_admission(&unreachable, &by_draw, None, config).await.is_err());
+    assert_eq!(meetup_admission(db, &by_draw, None, config).await.unwrap().unwrap().admission, tongcheng::admission::Admission::Draw);
 }
