@@ -12,6 +12,8 @@ pub mod qr;
 #[cfg(feature = "ssr")]
 pub mod retention;
 #[cfg(feature = "ssr")]
+pub mod retries;
+#[cfg(feature = "ssr")]
 pub mod rush;
 #[cfg(feature = "ssr")]
 pub mod templates;

@@ -158,7 +158,7 @@ pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
             items.push((ssr::card(&event), place));
         }
     }
-    Ok(MyMeetups { items, calendar_feed: super::repo::has_calendar_feed(&state.db, user.id).await? })
+    Ok(MyMeetups { items, calendar_feed: super::feeds::has_calendar_feed(&state.db, user.id).await? })
 }
 
 /// Makes a new link to the fan's personal calendar feed and returns it; the old link
@@ -168,7 +168,7 @@ pub async fn new_calendar_link() -> Result<String, AppError> {
     let state = crate::infra::request::state()?;
     let user = crate::accounts::auth::require_user().await?;
     let mut tx = state.db.begin_write().await?;
-    let secret = super::repo::new_calendar_secret(&mut tx, user.id).await?;
+    let secret = super::feeds::new_calendar_secret(&mut tx, user.id).await?;
     tx.commit().await?;
     Ok(format!("{}/calendar/me/{secret}.ics", state.config.public_url))
 }

@@ -1,8 +1,9 @@
-//! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan, and the
-//! attendee export (CSV) for staff and organizers.
+//! Plain HTTP endpoints: calendar feeds (.ics) for a city and for a fan (with the fan's
+//! feed secret), and the attendee export (CSV) for staff and organizers.
 use super::repo::{self, EventInfo};
 use crate::i18n::{td_string, Locale};
 use crate::infra::clock::now;
+use crate::infra::db::{Db, Tx};
 use crate::infra::state::AppState;
 use axum::extract::{Path, State};
 use axum::Extension;
@@ -49,7 +50,7 @@ pub async fn personal_feed(State(state): State<AppState>, Extension(locale): Ext
     let Some(secret) = file.strip_suffix(".ics") else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let user = match repo::user_by_calendar_secret(&state.db, secret).await {
+    let user = match user_by_calendar_secret(&state.db, secret).await {
         Ok(Some(user)) => user,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return internal(e, locale),
@@ -123,6 +124,31 @@ pub async fn attendees_csv(State(state): State<AppState>, Extension(locale): Ext
     }
     let disposition = format!("attachment; filename=\"meetup-{id}-attendees.csv\"");
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response()
+}
+
+/// A new secret for the fan's personal calendar feed; the old link stops working. Only
+/// its SHA-256 is kept, so the link is shown once, when it is made.
+pub async fn new_calendar_secret(tx: &mut Tx, user_id: i64) -> Result<String, sqlx::Error> {
+    let secret = crate::infra::secrets::random_secret();
+    sqlx::query("UPDATE users SET calendar_secret_hash = $1 WHERE id = $2")
+        .bind(crate::infra::secrets::digest(&secret))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(secret)
+}
+
+/// Whether the fan has a calendar link that works.
+pub async fn has_calendar_feed(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    let hash: Option<Option<String>> = sqlx::query_scalar("SELECT calendar_secret_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await?;
+    Ok(hash.flatten().is_some())
+}
+
+pub async fn user_by_calendar_secret(db: &Db, secret: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, display_name FROM users WHERE calendar_secret_hash = $1")
+        .bind(crate::infra::secrets::digest(secret))
+        .fetch_optional(&db.pool)
+        .await
 }
 
 #[cfg(test)]

@@ -385,28 +385,3 @@ pub async fn cities_within(db: &Db, city_id: i64, radius_km: f64) -> Result<Vec<
         .map(|(id, _, _)| id)
         .collect())
 }
-
-/// A new secret for the fan's personal calendar feed; the old link stops working. Only
-/// its SHA-256 is kept, so the link is shown once, when it is made.
-pub async fn new_calendar_secret(tx: &mut Tx, user_id: i64) -> Result<String, sqlx::Error> {
-    let secret = crate::infra::secrets::random_secret();
-    sqlx::query("UPDATE users SET calendar_secret_hash = $1 WHERE id = $2")
-        .bind(crate::infra::secrets::digest(&secret))
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(secret)
-}
-
-/// Whether the fan has a calendar link that works.
-pub async fn has_calendar_feed(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
-    let hash: Option<Option<String>> = sqlx::query_scalar("SELECT calendar_secret_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await?;
-    Ok(hash.flatten().is_some())
-}
-
-pub async fn user_by_calendar_secret(db: &Db, secret: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, display_name FROM users WHERE calendar_secret_hash = $1")
-        .bind(crate::infra::secrets::digest(secret))
-        .fetch_optional(&db.pool)
-        .await
-}
