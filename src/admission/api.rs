@@ -16,8 +16,9 @@ mod ssr {
     use crate::meetups::EventKind;
 
     /// What the meetup page shows about admission: the draw's rules and the fan's
-    /// application for a draw, the no-show rule at every official meetup. `seat_holder`:
-    /// the fan holds a confirmed seat (only they can be asked to reconfirm).
+    /// application for a draw, the no-show rule at every official meetup. `fan`: the
+    /// logged-in fan and whether they hold a confirmed seat (only a seat holder can be
+    /// asked to reconfirm).
     ///
     /// First come, first served reads nothing more: nobody has applied (the mode changes
     /// only while nobody has, `repo::save_settings`), and the meetup page of a flash sale
