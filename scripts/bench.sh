@@ -103,7 +103,13 @@ if [ "$what" = weight ]; then
   exit "$weight_status"
 fi
 
-cargo build --release --features ssr --examples
+# One benchmark builds only its own program: from a fresh checkout the release build is
+# most of a single benchmark's time (bench_flash alone: 11.5 min cold on 2 cores).
+if [ "$what" = all ]; then
+  cargo build --release --features ssr --examples
+else
+  cargo build --release --features ssr --example "bench_$what"
+fi
 if [ "$what" = all ] || [ "$what" = ranking ]; then
   for backend in sqlite postgres; do
     record ranking target/release/examples/bench_ranking "$backend" "${FANS:-1000000}" "${REQUESTS:-200}"
