@@ -39,7 +39,7 @@ use tongcheng::infra::clock::now;
 use tongcheng::infra::db::Db;
 use tongcheng::meetups::repo::{insert_event, NewEvent};
 
-pub const SEATS: i64 = 500;
+const SEATS: i64 = 500;
 const TWICE: f64 = 0.05;
 const CLOSED_LOOP_FANS: usize = 20_000;
 const KNEE_SECONDS: f64 = 10.0;
