@@ -16,7 +16,9 @@ psql "$TEST_POSTGRES_URL" -qtAc "SELECT datname FROM pg_database WHERE datname L
 # cargo-leptos builds debug views type-erased (`--cfg erase_components`); the tests use
 # the same flag, so both builds share one set of artifacts. Without it the views' type
 # names made a cold build directory of tens of gigabytes (CI ran out of disk).
-RUSTFLAGS="--cfg erase_components" cargo test --features ssr
+# CI keeps only the tail of the output: a failure's message must not scroll away
+# behind its backtrace.
+RUST_BACKTRACE=0 RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 # After the tests: `cargo test` rebuilds target/debug/tongcheng with the dev-dependencies'
 # features, and that server does not hydrate cargo-leptos's WASM. Building the site last
 # gives the end-to-end tests the server that matches it.

@@ -196,24 +196,41 @@ async fn sweep_free_seats_forever(state: AppState) {
 /// `RunningApp::stop`) and returns, so the process exits 0.
 pub async fn serve(config: Config) -> Result<(), String> {
     let addr = leptos_options(&config)?.site_addr;
+    // Take over SIGTERM before the port opens: one that arrived between the first answer
+    // and a later sign-up of the handler killed the process outright, requests in flight
+    // and all. One that arrives while the migrations run stops the site once started.
+    let stopped = stop_signal();
     let listener = TcpListener::bind(addr).await.map_err(|e| format!("SITE_ADDR: {}", td_string!(terminal(), email.cli.setting.listen, addr = addr, error = e)))?;
     let app = start(config, listener).await?;
     tracing::info!("Tongcheng is running at {}", app.state.config.public_url);
-    stop_signal().await;
+    stopped.await;
     tracing::info!("shutting down: finishing requests in flight and the mail being sent");
     app.stop().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn stop_signal() {
+/// Takes over SIGTERM and Ctrl-C at once (not when first polled); the future ends
+/// when either arrives.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+    let terminate = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (terminate, interrupt) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            }
+            (Ok(mut only), Err(_)) | (Err(_), Ok(mut only)) => {
+                only.recv().await;
+            }
+            (Err(error), Err(_)) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM or Ctrl-C; stop the process with SIGKILL");
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }

@@ -45,6 +45,7 @@ on_both_databases!(
     health_and_readiness_need_no_session_and_tell_what_is_wrong,
     metrics_need_the_token_and_count_what_matters,
     sigterm_finishes_the_request_in_flight_and_exits_zero,
+    a_sigterm_as_soon_as_the_port_opens_still_stops_gracefully,
     pages_are_compressed_and_revalidated,
 );
 
@@ -176,7 +177,7 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_zero(backend: Backend)
     .await
     .unwrap();
     let (answer, code, logs, _) = outcome;
-    assert!(answer.starts_with("HTTP/1.1 422"), "the request in flight was answered: {answer:.300}");
+    assert!(answer.starts_with("HTTP/1.1 422"), "the request in flight was answered: {answer:.300}; exit {code:?}, logs:\n{}", logs.join("\n"));
     assert!(answer.contains("\"Invalid\""), "with the server's own answer (wrong password): {answer}");
     assert_eq!(code, Some(0), "exit 0 after SIGTERM; logs:\n{}", logs.join("\n"));
     // Logs are JSON lines, and request logs carry the request id.
@@ -185,4 +186,26 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_zero(backend: Backend)
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:#?}");
     let request_log = parsed.iter().find(|l| l["span"]["path"] == "/api/login").unwrap_or_else(|| panic!("a log line of the request: {logs:#?}"));
     assert!(request_log["span"]["id"].as_str().is_some_and(|id| id.len() >= 32), "with its request id: {request_log}");
+}
+
+/// A deploy may stop a server that has just started: the port opens before the
+/// migrations run, and a SIGTERM then must not kill the process outright (it did while
+/// the handler was set up only after the site started serving).
+async fn a_sigterm_as_soon_as_the_port_opens_still_stops_gracefully(backend: Backend) {
+    let database = fresh_database(backend).await;
+    let url = database.url.clone();
+    let (code, logs) = tokio::task::spawn_blocking(move || {
+        let server = Server::launch(&url, &[], None);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err() {
+            assert!(Instant::now() < deadline, "the port never opened");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        server.signal("TERM");
+        server.wait(Duration::from_secs(60))
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "exit 0, not killed by the signal; logs:\n{}", logs.join("\n"));
+    assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:#?}");
 }

@@ -18,6 +18,21 @@ impl Server {
     /// With more settings; logs go to `log` when given (a busy server would fill a pipe
     /// nobody reads and stall).
     pub fn start_with(database_url: &str, settings: &[(&str, &str)], log: Option<&Path>) -> Server {
+        let mut server = Self::launch(database_url, settings, log);
+        // The port opens before the migrations have run: wait for an HTTP answer.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !server.answers() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server exited before serving: {status}");
+            }
+            assert!(Instant::now() < deadline, "the server did not start serving");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// The process just started: it may not even listen yet.
+    pub fn launch(database_url: &str, settings: &[(&str, &str)], log: Option<&Path>) -> Server {
         let port = super::smtp::free_port();
         let stderr = match log {
             Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).expect("log file")),
@@ -35,17 +50,7 @@ impl Server {
             .stderr(stderr)
             .spawn()
             .expect("start tongcheng serve");
-        let mut server = Server { child, port };
-        // The port opens before the migrations have run: wait for an HTTP answer.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !server.answers() {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("the server exited before serving: {status}");
-            }
-            assert!(Instant::now() < deadline, "the server did not start serving");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
+        Server { child, port }
     }
 
     /// Whether `/healthz` answers 200.
@@ -78,20 +83,21 @@ impl Server {
     pub fn wait(mut self, limit: Duration) -> (Option<i32>, Vec<String>) {
         use std::io::BufRead;
         let deadline = Instant::now() + limit;
-        let status = loop {
+        let (status, late) = loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
+                break (status, false);
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("still running {limit:?} after the signal");
+                break (self.child.wait().expect("reaped"), true);
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let lines = match self.child.stderr.take() {
+        let lines: Vec<String> = match self.child.stderr.take() {
             Some(stderr) => std::io::BufReader::new(stderr).lines().map_while(Result::ok).collect(),
             None => Vec::new(),
         };
+        assert!(!late, "still running {limit:?} after the signal; its logs:\n{}", lines.join("\n"));
         (status.code(), lines)
     }
 }
