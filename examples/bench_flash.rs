@@ -305,7 +305,7 @@ async fn main() {
             let due: Vec<Due> = open_loop::schedule(0..n, *r, TWICE, Duration::ZERO).into_iter().map(|d| Due { fan: fans_here[d.fan], ..d }).collect();
             let answers = presses(&client, &busy, &cookies, event, &due).await;
             let within = row(&format!("{r:.0}/s"), &answers, due.last().map_or(Duration::ZERO, |d| d.at));
-            println!("|  check | {} | | | | | | |", checks::check(&db, event, n).await);
+            println!("|  check | {} | | | | | | |", checks::check_presses(&db, event, n, &users, &due, &answers).await);
             quiet(&db).await;
             if !within && knee_at.is_none() {
                 knee_at = Some(*r);
@@ -399,7 +399,7 @@ async fn main() {
                 let _ = perf.wait();
             }
             row(&format!("run {run}"), &answers, due.last().map_or(Duration::ZERO, |d| d.at));
-            let checked = checks::check(&db, event, fans).await;
+            let checked = checks::check_presses(&db, event, fans, &users, &due, &answers).await;
             let tickets = checks::tickets(&db, event, smtp.then_some(&received)).await;
             println!("|  check | {checked}; {tickets} | | | | | | |");
             memory.push(peak);

@@ -23,6 +23,15 @@ pub async fn check(db: &Db, event: i64, fans: usize) -> String {
     }
 }
 
+/// `check` when every press was answered 200 (all `fans` registered), else
+/// `check_as_answered`: a press turned away "busy" registers nobody.
+pub async fn check_presses(db: &Db, event: i64, fans: usize, users: &[(i64, i64, String)], due: &[Due], answers: &[Answer]) -> String {
+    match answers.iter().all(|a| a.status == 200) {
+        true => check(db, event, fans).await,
+        false => check_as_answered(db, event, users, due, answers).await,
+    }
+}
+
 /// The check after presses some of which were answered "busy, press again" (503):
 /// exactly the fans answered 200 are registered — none of those told busy, unless
 /// another of their presses got through (fans whose press got no answer may be either).

@@ -61,6 +61,9 @@ pub struct Config {
     pub presses_at_once: u32,
     /// A press without a turn this long is answered "busy, press again", nothing done.
     pub press_wait_seconds: u32,
+    /// Pages slower than this halve the presses served at once, quick ones bring them
+    /// back (`infra::press_pace`); 0 leaves them at `presses_at_once`. Default 25 ms.
+    pub press_page_target_ms: u32,
     /// The draw's weights (DRAW_WEIGHT_FIRST_TIMER_PCT, DRAW_WEIGHT_PASSED_OVER_PCT,
     /// DRAW_WEIGHT_NO_SHOW_PCT), shown to fans before they apply.
     pub draw_weights: crate::admission::DrawWeights,
@@ -169,6 +172,7 @@ impl Config {
             hot_page_seconds: parse_number(get("HOT_PAGE_SECONDS"), "HOT_PAGE_SECONDS", 1, l)?,
             presses_at_once: parse_number(get("PRESSES_AT_ONCE"), "PRESSES_AT_ONCE", 8, l)?,
             press_wait_seconds: parse_number(get("PRESS_WAIT_SECONDS"), "PRESS_WAIT_SECONDS", 10, l)?,
+            press_page_target_ms: parse_number(get("PRESS_PAGE_TARGET_MS"), "PRESS_PAGE_TARGET_MS", 25, l)?,
         })
     }
 

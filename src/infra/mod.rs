@@ -12,6 +12,8 @@ pub mod flash;
 pub mod form;
 pub mod headers;
 pub mod locale;
+pub mod press_line;
+pub mod press_pace;
 pub mod press_queue;
 pub mod rate_limit;
 pub mod request;

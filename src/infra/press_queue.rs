@@ -8,15 +8,18 @@
 //! covers reading the press's session and fan; a sign-up then gives it back and waits
 //! at the sign-up desk, which serves all presses waiting there together (`turn_done`).
 //! A press that waits longer than `press_wait_seconds` is answered "busy, press again"
-//! with nothing done (pressing again is safe: a sign-up is idempotent).
+//! with nothing done (pressing again is safe: a sign-up is idempotent); so, at once, is
+//! a press arriving behind one that has already waited half that (`press_line`).
 use crate::error::AppError;
 use crate::infra::config::Config;
+use crate::infra::press_line::{self, PressLine};
+use crate::infra::press_pace::{Held, Pace};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::watch;
 
 /// The server functions whose presses queue.
 pub const PATHS: &[&str] = &["/api/sign_up", "/api/apply_for_seat", "/api/switch_session"];
@@ -25,11 +28,20 @@ pub const PATHS: &[&str] = &["/api/sign_up", "/api/apply_for_seat", "/api/switch
 /// semaphore is fair); and the pages being answered, which go first.
 #[derive(Clone)]
 pub struct PressQueue {
-    turns: Arc<Semaphore>,
+    turns: Pace,
     wait_at_most: Duration,
     pages: Arc<watch::Sender<usize>>,
     give_way: Duration,
+    line: PressLine,
+    turn_away_after: Duration,
 }
+
+/// The share of `press_wait_seconds` the press longest in line may have waited before
+/// newcomers are told busy at once: half (5 s by default) keeps the line to about five
+/// seconds of arrivals (8,900 connections at the moment's 1,785 presses a second, inside
+/// the open-file limits) while a line that drains in time takes everyone (at 2 s, a
+/// storm's line emptied and refilled in turns and a third of its fans were told busy).
+const TURN_AWAY_SHARE: u32 = 2;
 
 /// Pages being answered in this process beyond which a press waits for them before
 /// taking a turn, for at most `GIVE_WAY`: pages go first, but a site always busy with
@@ -38,24 +50,41 @@ const PAGES_AHEAD: usize = 1;
 const GIVE_WAY: Duration = Duration::from_millis(50);
 
 impl PressQueue {
-    /// As the settings say (`PRESSES_AT_ONCE`, `PRESS_WAIT_SECONDS`).
+    /// As the settings say (`PRESSES_AT_ONCE`, `PRESS_WAIT_SECONDS`, `PRESS_PAGE_TARGET_MS`).
     pub fn of(config: &Config) -> PressQueue {
-        PressQueue::new(config.presses_at_once as usize, Duration::from_secs(config.press_wait_seconds.into()), GIVE_WAY)
+        let target = Some(Duration::from_millis(config.press_page_target_ms.into())).filter(|t| !t.is_zero());
+        PressQueue::paced(config.presses_at_once as usize, Duration::from_secs(config.press_wait_seconds.into()), GIVE_WAY, target)
     }
 
     pub fn new(at_once: usize, wait_at_most: Duration, give_way: Duration) -> PressQueue {
-        PressQueue { turns: Arc::new(Semaphore::new(at_once.max(1))), wait_at_most, pages: Arc::new(watch::channel(0).0), give_way }
+        PressQueue::paced(at_once, wait_at_most, give_way, None)
+    }
+
+    fn paced(at_once: usize, wait_at_most: Duration, give_way: Duration, page_target: Option<Duration>) -> PressQueue {
+        PressQueue {
+            turns: Pace::new(at_once, page_target),
+            wait_at_most,
+            pages: Arc::new(watch::channel(0).0),
+            give_way,
+            line: PressLine::default(),
+            turn_away_after: wait_at_most / TURN_AWAY_SHARE,
+        }
     }
 
     /// A turn, once the pages ahead have been answered (or `give_way` has passed);
-    /// `None` after `wait_at_most`.
-    async fn turn(&self) -> Option<OwnedSemaphorePermit> {
+    /// `None` after `wait_at_most`, or at once behind a line that has waited too long.
+    async fn turn(&self) -> Option<Held> {
+        if press_line::turns_away(self.line.longest_waited(), self.turn_away_after) {
+            metrics::counter!("presses_turned_away_total").increment(1);
+            return None;
+        }
+        let _in_line = self.line.join();
         let mut pages = self.pages.subscribe();
         let turn = async {
             // Before taking a turn: a press giving way while holding one would hold up
             // the presses behind it too.
             let _ = tokio::time::timeout(self.give_way, pages.wait_for(|n| *n <= PAGES_AHEAD)).await;
-            self.turns.clone().acquire_owned().await.ok()
+            self.turns.turn().await
         };
         tokio::time::timeout(self.wait_at_most, turn).await.ok().flatten()
     }
@@ -76,7 +105,7 @@ impl PressQueue {
 /// A press's turn, in its request's extensions, so the press can give it up early
 /// (`turn_done`).
 #[derive(Clone, Default)]
-pub struct Turn(Arc<Mutex<Option<OwnedSemaphorePermit>>>);
+pub struct Turn(Arc<Mutex<Option<Held>>>);
 
 /// Middleware (outside the session layer, so a waiting press has not read its session
 /// yet): a press runs in its turn; every other request passes.
@@ -84,7 +113,10 @@ pub async fn in_turn(State(queue): State<PressQueue>, mut request: Request, next
     let accepts_html = request.headers().get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if request.method() == axum::http::Method::GET && accepts_html {
         let _page = queue.page();
-        return next.run(request).await;
+        let started = tokio::time::Instant::now();
+        let response = next.run(request).await;
+        queue.turns.page_took(started.elapsed());
+        return response;
     }
     if request.method() != axum::http::Method::POST || !PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
@@ -224,6 +256,35 @@ mod tests {
         within(started.notified()).await;
         release.notify_one();
         assert_eq!(third.await.ok().and_then(Result::ok).map(|r| r.status()), Some(StatusCode::OK));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn behind_a_line_that_has_waited_too_long_a_press_is_told_busy_at_once() {
+        let (release, started) = (Arc::new(tokio::sync::Notify::new()), Arc::new(tokio::sync::Notify::new()));
+        const TURN_AWAY: Duration = Duration::from_secs(1800);
+        let queue = PressQueue::new(1, Duration::from_secs(3600), GIVE_WAY);
+        let site = site(queue.clone(), release.clone(), started.clone());
+        let first = tokio::spawn(site.clone().oneshot(request("POST", "/api/sign_up")));
+        within(started.notified()).await;
+        let second = tokio::spawn(site.clone().oneshot(request("POST", "/api/sign_up")));
+        while queue.line.longest_waited().is_none() {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::advance(TURN_AWAY - Duration::from_millis(1)).await;
+        assert!(queue.line.longest_waited().is_some_and(|w| w < TURN_AWAY));
+        tokio::time::advance(Duration::from_millis(1)).await;
+        // At once: paused, the clock would jump to the end of a wait (`within`'s first).
+        let (status, body) = answer(within(site.clone().oneshot(request("POST", "/api/sign_up"))).await).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "the press ahead waited {TURN_AWAY:?}: busy at once");
+        assert_eq!(serde_json::from_str::<AppError>(&body).ok(), Some(AppError::Busy));
+        // The press in line keeps its place and goes in when the turn comes free.
+        release.notify_one();
+        within(started.notified()).await;
+        release.notify_one();
+        for press in [first, second] {
+            assert_eq!(press.await.ok().and_then(Result::ok).map(|r| r.status()), Some(StatusCode::OK));
+        }
+        assert_eq!(queue.line.longest_waited(), None, "nobody left in line");
     }
 
     /// Fails a test that would otherwise hang (a guard, not a synchronisation).

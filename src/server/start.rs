@@ -200,6 +200,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // and a later sign-up of the handler killed the process outright, requests in flight
     // and all. One that arrives while the migrations run stops the site once started.
     let stopped = stop_signal();
+    raise_open_files_limit();
     let listener = TcpListener::bind(addr).await.map_err(|e| format!("SITE_ADDR: {}", td_string!(terminal(), email.cli.setting.listen, addr = addr, error = e)))?;
     let app = start(config, listener).await?;
     tracing::info!("Tongcheng is running at {}", app.state.config.public_url);
@@ -208,6 +209,17 @@ pub async fn serve(config: Config) -> Result<(), String> {
     app.stop().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every connection is an open file, and in a rush each waiting press holds one: the
+/// usual soft limit (1,024) would stop the site accepting anyone (and axum then pauses
+/// accepting for a second at a time). Raised to the hard limit the system allows.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < 16_384 => tracing::warn!(limit, "few open files allowed: a rush may exhaust them (raise the hard limit, `ulimit -Hn`)"),
+        Ok(limit) => tracing::debug!(limit, "open files allowed"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open-files limit"),
+    }
 }
 
 /// Takes over SIGTERM and Ctrl-C at once (not when first polled); the future ends
