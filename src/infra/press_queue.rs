@@ -261,8 +261,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn behind_a_line_that_has_waited_too_long_a_press_is_told_busy_at_once() {
         let (release, started) = (Arc::new(tokio::sync::Notify::new()), Arc::new(tokio::sync::Notify::new()));
-        const TURN_AWAY: Duration = Duration::from_secs(1800);
-        let queue = PressQueue::new(1, Duration::from_secs(3600), GIVE_WAY);
+        const WAIT: Duration = Duration::from_secs(3600);
+        const TURN_AWAY: Duration = WAIT.checked_div(TURN_AWAY_SHARE).expect("a share");
+        let queue = PressQueue::new(1, WAIT, GIVE_WAY);
         let site = site(queue.clone(), release.clone(), started.clone());
         let first = tokio::spawn(site.clone().oneshot(request("POST", "/api/sign_up")));
         within(started.notified()).await;
