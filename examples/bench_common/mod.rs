@@ -323,12 +323,14 @@ pub fn rss_of(pids: &[u32]) -> Vec<u64> {
         .collect()
 }
 
-/// Lets this program and the app processes it starts hold thousands of connections.
+/// Lets this program and the app processes it starts hold thousands of connections:
+/// the soft limit raised to the hard one (asking for more than that failed silently),
+/// and said when it is low (the open-loop phases hold a connection per waiting request).
 pub fn raise_open_files() {
-    let limit = libc::rlimit { rlim_cur: 65_536, rlim_max: 65_536 };
-    // SAFETY: setrlimit reads the struct it is given; failing leaves the old limit.
-    unsafe {
-        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < 65_536 => println!("(open files allowed: {limit}; a queue of waiting requests may exhaust them)"),
+        Ok(_) => {}
+        Err(error) => println!("(cannot raise the open-files limit: {error})"),
     }
 }
 
