@@ -30,6 +30,8 @@
 mod bench_common;
 #[path = "bench_flash/checks.rs"]
 mod checks;
+#[path = "bench_flash/stages.rs"]
+mod stages;
 
 use bench_common::open_loop::{self, Answer, Due};
 use bench_common::{burst, database_url, summary};
@@ -358,18 +360,20 @@ async fn main() {
             .await
         });
         let cpu = bench_common::cpu::CpuUse::start();
-        let signups = presses(&client, &busy, &cookies, storm, &press_due).await;
+        let opened = Duration::from_secs(half + 1);
+        let marks = stages::marks(storm_started + opened, "the first 2 s of sign-ups");
+        let (signups, stages) = stages::around(&client, &apps.bases, marks, presses(&client, &busy, &cookies, storm, &press_due)).await;
         let pages = pages.await.expect("pages");
         let cpu = cpu.finish(&apps.pids());
         println!("\nThe refresh storm: the meetup page reloaded at {page_rate:.0}/s for {storm_secs} s (half logged in); sign-up opens at {half} s, then {rate:.0} presses a second:");
         header();
-        let opened = Duration::from_secs(half + 1);
         let (before, during): (Vec<Answer>, Vec<Answer>) = pages.into_iter().partition(|a| a.due < opened);
         row("page, before opening", &before, opened);
         row("page, while sign-ups run", &during, Duration::from_secs(storm_secs) - opened);
         row("sign-up presses", &signups, Duration::from_secs(storm_secs - half));
         println!("|  check | {} | | | | | | |", checks::check_as_answered(&db, storm, &users, &press_due, &signups).await);
         println!("{cpu}.");
+        println!("\nInside the app processes, {stages}");
 
         quiet(&db).await;
     }
@@ -378,7 +382,7 @@ async fn main() {
     if phases.contains("moment") {
         println!("\nThe moment: {fans} fans at {rate:.0} presses a second (about {:.0} s), 5 % twice within 200 ms; latency from each press's due time:", fans as f64 / rate);
         header();
-        let (mut memory, mut cpu_use) = (Vec::new(), Vec::new());
+        let (mut memory, mut cpu_use, mut inside) = (Vec::new(), Vec::new(), Vec::new());
         for run in 1..=runs {
             quiet(&db).await;
             cookies = fresh_sessions(&db, &users).await;
@@ -393,8 +397,10 @@ async fn main() {
                     .expect("perf")
             });
             let cpu = bench_common::cpu::CpuUse::start();
-            let (answers, peak) = apps.peak_memory_during(presses(&client, &busy, &cookies, event, &due)).await;
+            let marks = stages::marks(Instant::now(), "the first 2 s");
+            let ((answers, peak), stages) = stages::around(&client, &apps.bases, marks, apps.peak_memory_during(presses(&client, &busy, &cookies, event, &due))).await;
             cpu_use.push(cpu.finish(&apps.pids()));
+            inside.push(stages);
             if let Some(mut perf) = profile {
                 let _ = perf.wait();
             }
@@ -408,6 +414,9 @@ async fn main() {
         println!("Peak resident memory of the app process{} during each run: {}.", if processes == 2 { "es" } else { "" }, peaks.join("; "));
         for (run, cpu) in cpu_use.iter().enumerate() {
             println!("Run {}: {cpu}.", run + 1);
+        }
+        for (run, stages) in inside.iter().enumerate() {
+            println!("\nRun {}, inside the app processes, {stages}", run + 1);
         }
         if let Ok(path) = std::env::var("FLASH_PROFILE") {
             println!("Profile of the first app process during run 1: {path}.");

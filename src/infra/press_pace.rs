@@ -47,7 +47,7 @@ impl Pace {
     /// Waits for a turn (in arrival order).
     pub async fn turn(&self) -> Option<Held> {
         let permit = self.turns.clone().acquire_owned().await.ok()?;
-        Some(Held { permit: Some(permit), pace: self.clone() })
+        Some(Held { permit: Some(permit), pace: self.clone(), since: std::time::Instant::now() })
     }
 
     /// A page was answered in `took`.
@@ -80,11 +80,14 @@ impl Pace {
 pub struct Held {
     permit: Option<OwnedSemaphorePermit>,
     pace: Pace,
+    since: std::time::Instant,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
         if let Some(permit) = self.permit.take() {
+            // What a press does in its turn (its session and fan read) takes this long.
+            metrics::histogram!("press_turn_held_seconds").record(self.since.elapsed().as_secs_f64());
             self.pace.give_back(permit);
         }
     }
@@ -117,7 +120,7 @@ mod tests {
         assert_eq!(pace.allowed(), 2);
         drop(held);
         // Two of the four turns given back left circulation.
-        let again: Vec<Held> = (0..4).filter_map(|_| pace.turns.clone().try_acquire_owned().ok().map(|p| Held { permit: Some(p), pace: pace.clone() })).collect();
+        let again: Vec<Held> = (0..4).filter_map(|_| pace.turns.clone().try_acquire_owned().ok().map(|p| Held { permit: Some(p), pace: pace.clone(), since: std::time::Instant::now() })).collect();
         assert_eq!(again.len(), 2, "only the turns allowed");
         for _ in 0..QUICK_PAGES_TO_GROW {
             pace.page_took(Duration::from_millis(1));

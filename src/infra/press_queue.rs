@@ -79,6 +79,7 @@ impl PressQueue {
             return None;
         }
         let _in_line = self.line.join();
+        let arrived = tokio::time::Instant::now();
         let mut pages = self.pages.subscribe();
         let turn = async {
             // Before taking a turn: a press giving way while holding one would hold up
@@ -86,7 +87,11 @@ impl PressQueue {
             let _ = tokio::time::timeout(self.give_way, pages.wait_for(|n| *n <= PAGES_AHEAD)).await;
             self.turns.turn().await
         };
-        tokio::time::timeout(self.wait_at_most, turn).await.ok().flatten()
+        let turn = tokio::time::timeout(self.wait_at_most, turn).await.ok().flatten();
+        if turn.is_some() {
+            metrics::histogram!("press_line_seconds").record(arrived.elapsed().as_secs_f64());
+        }
+        turn
     }
 
     /// Counts a page until the guard is dropped.
@@ -115,12 +120,15 @@ pub async fn in_turn(State(queue): State<PressQueue>, mut request: Request, next
         let _page = queue.page();
         let started = tokio::time::Instant::now();
         let response = next.run(request).await;
-        queue.turns.page_took(started.elapsed());
+        let took = started.elapsed();
+        queue.turns.page_took(took);
+        metrics::histogram!("page_in_app_seconds").record(took.as_secs_f64());
         return response;
     }
     if request.method() != axum::http::Method::POST || !PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
+    let arrived = tokio::time::Instant::now();
     let Some(turn) = queue.turn().await else {
         metrics::counter!("presses_busy_total").increment(1);
         // The page's script reads the error as server functions send it (and shows it
@@ -139,6 +147,8 @@ pub async fn in_turn(State(queue): State<PressQueue>, mut request: Request, next
     request.extensions_mut().insert(turn.clone());
     let response = next.run(request).await;
     drop(turn);
+    // With the stages' own times (line, turn, desk), where a press's time goes.
+    metrics::histogram!("press_in_app_seconds").record(arrived.elapsed().as_secs_f64());
     response
 }
 

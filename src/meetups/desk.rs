@@ -140,7 +140,10 @@ impl SignUpDesk {
             Some(lane) => match lane.send(press).await {
                 Ok(()) => {
                     queued();
-                    answered.await.unwrap_or(Answer::Engine)
+                    let queued_at = std::time::Instant::now();
+                    let answer = answered.await.unwrap_or(Answer::Engine);
+                    metrics::histogram!("signup_desk_wait_seconds").record(queued_at.elapsed().as_secs_f64());
+                    answer
                 }
                 Err(_) => Answer::Engine,
             },
@@ -249,7 +252,12 @@ async fn serve(events: Events, event_id: i64, mut waiting: mpsc::Receiver<Press>
 
 async fn serve_event(events: &Events, event_id: i64, presses: Vec<Press>, served: &Served) {
     let fans: Vec<&Presser> = presses.iter().map(|p| &p.fan).collect();
-    let answers = match take_turn(events, event_id, &fans).await {
+    let started = std::time::Instant::now();
+    let taken = take_turn(events, event_id, &fans).await;
+    let took = started.elapsed();
+    metrics::histogram!("signup_turn_seconds").record(took.as_secs_f64());
+    tracing::debug!(event_id, presses = presses.len(), took_ms = took.as_secs_f64() * 1000.0, "a sign-up turn");
+    let answers = match taken {
         Ok(answers) => answers,
         Err(error) => {
             tracing::warn!(%error, event_id, presses = presses.len(), "a sign-up turn failed; its presses go through the engine one by one");

@@ -164,25 +164,35 @@ pub async fn take_waitlist_numbers(tx: &mut Tx, event_id: i64, count: usize) -> 
 }
 
 /// Moves fresh placeholders to the waiting list: `[registration, number]` each; how many
-/// moved. The registrations are found by their keys (PostgreSQL, handed a set of rows
-/// from JSON, may guess it small and scan the whole table for it instead).
+/// moved. Each registration is found by its key and given its number once: PostgreSQL,
+/// handed a set of rows from JSON, may guess it small and scan the whole table for it, so
+/// it gets arrays; SQLite joins the pairs (a lookup of each number by correlated
+/// subqueries over the lists cost O(n³) a turn: 2 s for 256 presses, BENCHMARKS.md).
 pub async fn waitlist_many(tx: &mut Tx, numbered: &[[i64; 2]], now: i64) -> Result<u64, sqlx::Error> {
     if numbered.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<i64> = numbered.iter().map(|[id, _]| *id).collect();
-    let numbers: Vec<i64> = numbered.iter().map(|[_, number]| *number).collect();
-    let (dialect, ids, numbers) = (tx.dialect, tx.dialect.id_list(&ids), tx.dialect.id_list(&numbers));
-    let number = match dialect {
-        Dialect::Postgres => "(CAST($3 AS BIGINT[]))[array_position(CAST($1 AS BIGINT[]), id)]",
-        Dialect::Sqlite => "(SELECT n.value FROM json_each($3) n JOIN json_each($1) i ON i.key = n.key WHERE i.value = registrations.id)",
+    let query = match tx.dialect {
+        Dialect::Postgres => sqlx::query(
+            "UPDATE registrations SET status = 'waitlisted', generation = 1, updated_at = $2, \
+             waitlist_seq = (CAST($3 AS BIGINT[]))[array_position(CAST($1 AS BIGINT[]), id)] \
+             WHERE id = ANY(CAST($1 AS BIGINT[])) AND status = 'cancelled' AND generation = 0",
+        )
+        .bind(Dialect::Postgres.id_list(&numbered.iter().map(|[id, _]| *id).collect::<Vec<_>>()))
+        .bind(now)
+        .bind(Dialect::Postgres.id_list(&numbered.iter().map(|[_, number]| *number).collect::<Vec<_>>())),
+        Dialect::Sqlite => {
+            let pairs = format!("[{}]", numbered.iter().map(|[id, number]| format!("[{id},{number}]")).collect::<Vec<_>>().join(","));
+            sqlx::query(
+                "UPDATE registrations SET status = 'waitlisted', generation = 1, updated_at = $2, waitlist_seq = p.number \
+                 FROM (SELECT value ->> 0 AS id, value ->> 1 AS number FROM json_each($1)) AS p \
+                 WHERE registrations.id = p.id AND registrations.status = 'cancelled' AND registrations.generation = 0",
+            )
+            .bind(pairs)
+            .bind(now)
+        }
     };
-    let sql = format!(
-        "UPDATE registrations SET status = 'waitlisted', waitlist_seq = {number}, generation = 1, updated_at = $2 \
-         WHERE id {} AND status = 'cancelled' AND generation = 0",
-        dialect.in_id_list("$1")
-    );
-    Ok(sqlx::query(&sql).bind(ids).bind(now).bind(numbers).execute(&mut **tx).await?.rows_affected())
+    Ok(query.execute(&mut **tx).await?.rows_affected())
 }
 
 /// A fan moved from the waiting list to a seat.

@@ -136,6 +136,13 @@ async fn metrics_need_the_token_and_count_what_matters(backend: Backend) {
         "outbox_pending",
         "outbox_oldest_due_age_seconds",
         "db_pool_connections_in_use",
+        // Where a press's time goes (the flash-sale benchmark reads them), and a page's.
+        "press_line_seconds_bucket",
+        "press_turn_held_seconds_bucket",
+        "signup_desk_wait_seconds_bucket",
+        "signup_turn_seconds_bucket",
+        "press_in_app_seconds_bucket",
+        "page_in_app_seconds_bucket",
     ] {
         assert!(body.contains(expected), "metrics lack {expected}:\n{body}");
     }

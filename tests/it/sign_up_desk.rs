@@ -64,6 +64,11 @@ async fn a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_
     let mut told: Vec<i64> = answers.iter().filter(|p| p[0].status == PlaceStatus::Waitlisted).map(|p| p[0].position.expect("a position")).collect();
     told.sort();
     assert_eq!(told, (1..=FANS as i64 - SEATS).collect::<Vec<_>>());
+    // Each waits at the number they were told: the list's numbers went to the right fans.
+    for (i, places) in answers.iter().enumerate().filter(|(_, p)| p[0].status == PlaceStatus::Waitlisted) {
+        let kept = tongcheng::meetups::places::place(db, event, fans[i].0).await.unwrap().and_then(|p| p.position);
+        assert_eq!(kept, places[0].position, "fan {i}");
+    }
     // One email per fan: a ticket for each seat, a number for each fan waiting.
     let mails: Vec<(String, String, String)> =
         sqlx::query_as("SELECT kind, recipient, subject FROM outbox WHERE event_id = $1").bind(event).fetch_all(&db.pool).await.unwrap();
