@@ -7,9 +7,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 /// Quick pages in a row after which one more press may hold a turn.
 const QUICK_PAGES_TO_GROW: usize = 8;
+/// Without a slow page for this long, one more press may hold a turn: with no pages to
+/// say so (a moment after its storm), the turns would otherwise stay as the last slow
+/// page left them (one: 28,000 fans told busy in a moment, BENCHMARKS.md).
+const CALM: Duration = Duration::from_millis(100);
 
 /// The turns allowed after a page that took `took`, and the quick pages in a row since.
 pub fn next_allowed(allowed: usize, most: usize, quick_in_a_row: usize, took: Duration, target: Duration) -> (usize, usize) {
@@ -36,18 +41,21 @@ struct State {
     allowed: usize,
     circulating: usize,
     quick_in_a_row: usize,
+    /// The last slow page, or the last growth for calm, whichever came later.
+    calm_since: Instant,
 }
 
 impl Pace {
     pub fn new(most: usize, target: Option<Duration>) -> Pace {
         let most = most.max(1);
-        Pace { turns: Arc::new(Semaphore::new(most)), state: Arc::new(Mutex::new(State { allowed: most, circulating: most, quick_in_a_row: 0 })), most, target }
+        Pace { turns: Arc::new(Semaphore::new(most)), state: Arc::new(Mutex::new(State { allowed: most, circulating: most, quick_in_a_row: 0, calm_since: Instant::now() })), most, target }
     }
 
     /// Waits for a turn (in arrival order).
     pub async fn turn(&self) -> Option<Held> {
+        self.grow_if_calm();
         let permit = self.turns.clone().acquire_owned().await.ok()?;
-        Some(Held { permit: Some(permit), pace: self.clone(), since: std::time::Instant::now() })
+        Some(Held { permit: Some(permit), pace: self.clone(), since: Instant::now() })
     }
 
     /// A page was answered in `took`.
@@ -55,7 +63,25 @@ impl Pace {
         let Some(target) = self.target else { return };
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         (state.allowed, state.quick_in_a_row) = next_allowed(state.allowed, self.most, state.quick_in_a_row, took, target);
-        // Growing adds turns at once; shrinking takes them back as presses give them up.
+        if took > target {
+            state.calm_since = Instant::now();
+        }
+        self.circulate(&mut state);
+    }
+
+    /// One more turn when no page has been slow for `CALM` (pressed on, pages or not).
+    fn grow_if_calm(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.target.is_none() || state.allowed >= self.most || state.calm_since.elapsed() < CALM {
+            return;
+        }
+        state.allowed += 1;
+        state.calm_since = Instant::now();
+        self.circulate(&mut state);
+    }
+
+    /// Growing adds turns at once; shrinking takes them back as presses give them up.
+    fn circulate(&self, state: &mut State) {
         if state.allowed > state.circulating {
             self.turns.add_permits(state.allowed - state.circulating);
             state.circulating = state.allowed;
@@ -80,7 +106,7 @@ impl Pace {
 pub struct Held {
     permit: Option<OwnedSemaphorePermit>,
     pace: Pace,
-    since: std::time::Instant,
+    since: Instant,
 }
 
 impl Drop for Held {
@@ -120,7 +146,7 @@ mod tests {
         assert_eq!(pace.allowed(), 2);
         drop(held);
         // Two of the four turns given back left circulation.
-        let again: Vec<Held> = (0..4).filter_map(|_| pace.turns.clone().try_acquire_owned().ok().map(|p| Held { permit: Some(p), pace: pace.clone(), since: std::time::Instant::now() })).collect();
+        let again: Vec<Held> = (0..4).filter_map(|_| pace.turns.clone().try_acquire_owned().ok().map(|p| Held { permit: Some(p), pace: pace.clone(), since: Instant::now() })).collect();
         assert_eq!(again.len(), 2, "only the turns allowed");
         for _ in 0..QUICK_PAGES_TO_GROW {
             pace.page_took(Duration::from_millis(1));
@@ -128,6 +154,29 @@ mod tests {
         assert_eq!(pace.allowed(), 3);
         assert!(pace.turns.clone().try_acquire_owned().is_ok(), "one more turn once pages are quick");
         drop(again);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_slow_pages_the_turns_come_back_with_time_alone() {
+        let pace = Pace::new(4, Some(TARGET));
+        pace.page_took(Duration::from_millis(100));
+        pace.page_took(Duration::from_millis(100));
+        assert_eq!(pace.allowed(), 1);
+        tokio::time::advance(CALM - Duration::from_millis(1)).await;
+        drop(pace.turn().await);
+        assert_eq!(pace.allowed(), 1, "not calm for long enough yet");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        drop(pace.turn().await);
+        assert_eq!(pace.allowed(), 2, "calm: one more, though no page came");
+        pace.page_took(Duration::from_millis(100));
+        tokio::time::advance(CALM / 2).await;
+        drop(pace.turn().await);
+        assert_eq!(pace.allowed(), 1, "a slow page starts the calm again");
+        for _ in 0..10 {
+            tokio::time::advance(CALM).await;
+            drop(pace.turn().await);
+        }
+        assert_eq!(pace.allowed(), 4, "never more than the setting");
     }
 
     #[tokio::test]
