@@ -1,9 +1,9 @@
 //! How many presses may hold a turn at once, paced by how quickly pages are answered:
 //! halved when a page took longer than the target, one more after a run of quick pages
-//! (additive increase, multiplicative decrease). A press holds its turn while it reads
-//! its session and fan and goes to the desk; fewer turns mean fewer presses a second,
-//! and the cores they leave go to pages. Presses not let in wait in line and are told
-//! "busy" as the line says (`press_line`).
+//! or after `CALM` without a slow one (additive increase, multiplicative decrease). A
+//! press holds its turn while it reads its session and fan and goes to the desk; fewer
+//! turns mean fewer presses a second, and the cores they leave go to pages. Presses not
+//! let in wait in line and are told "busy" as the line says (`press_line`).
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
