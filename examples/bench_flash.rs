@@ -218,7 +218,7 @@ async fn closed_loop(db: &Db, apps: &bench_common::AppProcesses, client: &reqwes
         let raw = raws.last().map_or(f64::NAN, |(_, rate)| *rate);
 
         let http_event = meetup(db, "Closed loop", 0).await;
-        let turns_before = bench_common::turns_taken(client, &apps.bases).await;
+        let turns_before = stages::read(client, &apps.bases).await;
         let cpu = bench_common::cpu::CpuUse::start();
         let (c, b, k) = (client.clone(), Arc::new(bench_common::LeastBusy::new(apps.bases.clone())), cookies.clone());
         let (latencies, total) = burst(fans, 64, move |i| {
@@ -227,7 +227,7 @@ async fn closed_loop(db: &Db, apps: &bench_common::AppProcesses, client: &reqwes
         })
         .await;
         let http = summary(&format!("HTTP POST /api/sign_up, round {round}"), latencies, total);
-        let turns = bench_common::turns_taken(client, &apps.bases).await.0 - turns_before.0;
+        let turns = stages::read(client, &apps.bases).await.count_since(&turns_before, "signup_turn_presses");
         notes.push(format!("Round {round}, HTTP: {turns} turns of the desk; {}.", cpu.finish(&apps.pids())));
         let against: Vec<String> = raws.iter().map(|(desks, rate)| format!("{:.0}% of the raw engine with {desks} desk(s)", http / rate * 100.0)).collect();
         notes.push(format!("Round {round}: HTTP {}; check: {}.", against.join(", "), checks::check(db, http_event, fans).await));

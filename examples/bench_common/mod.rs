@@ -147,20 +147,6 @@ pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
 /// The app processes' `/metrics` token in a benchmark.
 pub const METRICS_TOKEN: &str = "bench-metrics-token";
 
-/// Sign-up turns the app processes at `bases` have taken so far, and the presses they
-/// served (from `/metrics`).
-pub async fn turns_taken(client: &reqwest::Client, bases: &[String]) -> (u64, u64) {
-    let mut total = (0, 0);
-    for base in bases {
-        let Ok(response) = client.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await else { continue };
-        let text = response.text().await.unwrap_or_default();
-        let value = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0) as u64;
-        total.0 += value("signup_turn_presses_count ");
-        total.1 += value("signup_turn_presses_sum ");
-    }
-    total
-}
-
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }

@@ -110,6 +110,12 @@ impl Snapshot {
         }
     }
 
+    /// Times `name` was recorded between `before` and this snapshot.
+    pub fn count_since(&self, before: &Snapshot, name: &str) -> u64 {
+        let count = |s: &Snapshot| s.0.get(name).map_or(0.0, |h| h.count);
+        (count(self) - count(before)) as u64
+    }
+
     /// What happened between `before` and this snapshot, one table row per stage.
     pub fn since(&self, before: &Snapshot) -> String {
         let mut rows = vec!["| stage (inside the app processes) | times | mean | p50 at most | p99 at most |".to_string(), "|---|---|---|---|---|".to_string()];
