@@ -3,7 +3,7 @@
 //! the outbox worker when it commits mail.
 pub use super::dialect::Dialect;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use crate::i18n::td_string;
 use crate::infra::locale::terminal;
 use std::path::Path;
@@ -287,6 +287,18 @@ async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result
                 Ok(())
             })
         })
+        // A timer dropped at shutdown between sqlx's BEGIN and the `Transaction` it makes
+        // leaves its connection inside a transaction nobody can end (the next BEGIN
+        // fails); such a connection is closed, which rolls it back, never lent again.
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    // A dropped `Transaction` queued its rollback: let it run first.
+                    conn.ping().await?;
+                }
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .connect(url)
         .await
         .map_err(|e| format!("DATABASE_URL: {}", td_string!(terminal(), email.cli.setting.open_sqlite, error = e)))
@@ -303,5 +315,25 @@ mod tests {
         assert_eq!(sqlite_url_creating_file(&url).unwrap(), format!("{url}?mode=rwc"));
         assert!(dir.is_dir());
         assert!(sqlite_url_creating_file("sqlite::memory:").is_err());
+    }
+
+    /// As when a timer is dropped at shutdown after BEGIN ran but before sqlx made the
+    /// `Transaction` that would roll it back.
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_is_not_lent_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}/a.db", dir.path().display()), 2).await.unwrap();
+        db.writer.execute("CREATE TABLE t (x INTEGER)").await.unwrap();
+        let mut conn = db.writer.acquire().await.unwrap();
+        let mut abandoned = conn.begin_with(db.dialect.begin_write()).await.unwrap();
+        abandoned.execute("INSERT INTO t VALUES (1)").await.unwrap();
+        std::mem::forget(abandoned);
+        drop(conn);
+
+        let mut tx = db.begin_write().await.expect("the next write begins");
+        tx.execute("INSERT INTO t VALUES (2)").await.unwrap();
+        tx.commit().await.unwrap();
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t").fetch_all(&db.pool).await.unwrap();
+        assert_eq!(rows, vec![2], "the abandoned write was rolled back");
     }
 }
