@@ -32,6 +32,8 @@ mod bench_common;
 mod checks;
 #[path = "bench_flash/stages.rs"]
 mod stages;
+#[path = "bench_flash/storm.rs"]
+mod storm;
 
 use bench_common::open_loop::{self, Answer, Due};
 use bench_common::{burst, database_url, summary};
@@ -258,7 +260,6 @@ async fn main() {
     let runs: usize = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(1).max(1);
     let page_rate: f64 = std::env::var("PAGE_RATE").ok().and_then(|r| r.parse().ok()).unwrap_or(400.0);
     let storm_secs: u64 = std::env::var("STORM_SECONDS").ok().and_then(|r| r.parse().ok()).unwrap_or(60);
-    let half = storm_secs / 2;
     // FLASH_PHASES picks some of them (e.g. "moment" to profile just that).
     let phases = std::env::var("FLASH_PHASES").unwrap_or_else(|_| "closed,knee,storm,moment".into());
 
@@ -335,47 +336,7 @@ async fn main() {
 
     // 3. The refresh storm, sign-up opening in the middle of it.
     if phases.contains("storm") {
-        cookies = fresh_sessions(&db, &users).await;
-        let storm = meetup(&db, "Storm", half as i64).await;
-        let storm_started = Instant::now();
-        let page_due = open_loop::schedule(0..(page_rate * storm_secs as f64) as usize, page_rate, 0.0, Duration::ZERO);
-        let storm_fans = ((rate * (storm_secs - half) as f64) as usize).min(fans);
-        // The first press a second after opening: the meetup's opening time is whole seconds.
-        let press_due = open_loop::schedule(0..storm_fans, rate, TWICE, Duration::from_secs(half + 1));
-        let (pc, pb, pk) = (client.clone(), busy.clone(), cookies.clone());
-        let pages = tokio::spawn(async move {
-            open_loop::run(storm_started, &page_due, |n| {
-                let (base, in_flight) = pb.pick();
-                let mut request = pc.get(format!("{base}/meetups/{storm}")).header("Accept", "text/html");
-                if n % 2 == 0 {
-                    request = request.header("Cookie", &pk[n % pk.len()]);
-                }
-                let page = open_loop::sent(request);
-                async move {
-                    let status = page.await;
-                    drop(in_flight);
-                    status
-                }
-            })
-            .await
-        });
-        let cpu = bench_common::cpu::CpuUse::start();
-        let opened = Duration::from_secs(half + 1);
-        let marks = stages::marks(storm_started + opened, "the first 2 s of sign-ups");
-        let (signups, stages) = stages::around(&client, &apps.bases, marks, presses(&client, &busy, &cookies, storm, &press_due)).await;
-        let pages = pages.await.expect("pages");
-        let cpu = cpu.finish(&apps.pids());
-        println!("\nThe refresh storm: the meetup page reloaded at {page_rate:.0}/s for {storm_secs} s (half logged in); sign-up opens at {half} s, then {rate:.0} presses a second:");
-        header();
-        let (before, during): (Vec<Answer>, Vec<Answer>) = pages.into_iter().partition(|a| a.due < opened);
-        row("page, before opening", &before, opened);
-        row("page, while sign-ups run", &during, Duration::from_secs(storm_secs) - opened);
-        row("sign-up presses", &signups, Duration::from_secs(storm_secs - half));
-        println!("|  check | {} | | | | | | |", checks::check_as_answered(&db, storm, &users, &press_due, &signups).await);
-        println!("{cpu}.");
-        println!("\nInside the app processes, {stages}");
-
-        quiet(&db).await;
+        storm::run(&db, &apps, &client, &busy, &users, storm::Storm { rate, fans, page_rate, storm_secs }).await;
     }
 
     // 4. The moment, at full size.

@@ -13,7 +13,7 @@
 //! the engine's own sign-up (`Events::sign_up_writing_in`), which answers the rest and
 //! explains refusals: one set of rules, two ways through it.
 use super::engine::{Events, Fan};
-use super::places;
+use super::{desk_places, places};
 use super::repo::{self, EventLock};
 use super::{emails, signup_state, EventStatus, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
@@ -290,16 +290,16 @@ async fn take_turn(events: &Events, event_id: i64, fans: &[&Presser]) -> Result<
     let mut user_ids: Vec<i64> = fans.iter().map(|f| f.id).collect();
     user_ids.sort_unstable();
     user_ids.dedup();
-    let registered: std::collections::HashMap<i64, places::Registered> =
-        places::register_many(&mut tx, event_id, &user_ids, now).await?.into_iter().map(|r| (r.user_id, r)).collect();
+    let registered: std::collections::HashMap<i64, desk_places::Registered> =
+        desk_places::register_many(&mut tx, event_id, &user_ids, now).await?.into_iter().map(|r| (r.user_id, r)).collect();
     let new = first_presses_of_new_fans(fans, |id| registered.contains_key(&id));
     let looks_free = event.capacity.is_none_or(|capacity| event.confirmed < capacity);
     let seats = match new.is_empty() || !looks_free {
         true => 0,
         false => {
-            let (capacity, confirmed) = places::lock_seat_count(&mut tx, event_id).await?;
+            let (capacity, confirmed) = desk_places::lock_seat_count(&mut tx, event_id).await?;
             let seats = seats_for(new.len(), capacity, confirmed);
-            if seats > 0 && !places::take_seats(&mut tx, event_id, seats as i64, now).await? {
+            if seats > 0 && !desk_places::take_seats(&mut tx, event_id, seats as i64, now).await? {
                 tracing::error!(event_id, seats, "the seats counted under lock were not free");
                 return Err(AppError::Internal);
             }
@@ -314,7 +314,7 @@ async fn take_turn(events: &Events, event_id: i64, fans: &[&Presser]) -> Result<
         false => places::take_waitlist_numbers(&mut tx, event_id, waiting.len()).await?,
     };
     let numbered: Vec<[i64; 2]> = waiting.iter().zip(&numbers).map(|(i, number)| [registration(i).id, *number]).collect();
-    let settled = places::confirm_many(&mut tx, &seated_ids, now).await? + places::waitlist_many(&mut tx, &numbered, now).await?;
+    let settled = desk_places::confirm_many(&mut tx, &seated_ids, now).await? + desk_places::waitlist_many(&mut tx, &numbered, now).await?;
     if settled != new.len() as u64 || numbers.len() != waiting.len() {
         tracing::error!(event_id, settled, new = new.len(), "fresh registrations changed within their turn");
         return Err(AppError::Internal);

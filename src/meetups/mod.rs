@@ -11,6 +11,8 @@ pub mod engine;
 #[cfg(feature = "ssr")]
 pub mod desk;
 #[cfg(feature = "ssr")]
+mod desk_places;
+#[cfg(feature = "ssr")]
 pub mod feeds;
 pub mod ics;
 #[cfg(feature = "ssr")]
