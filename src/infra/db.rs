@@ -296,7 +296,11 @@ async fn sqlite_pool(url: &str, max_connections: u32, read_only: bool) -> Result
                     // A dropped `Transaction` queued its rollback: let it run first.
                     conn.ping().await?;
                 }
-                Ok(!conn.is_in_transaction())
+                let stuck = conn.is_in_transaction();
+                if stuck {
+                    tracing::warn!("a database connection came back inside a transaction; closed, which rolls it back");
+                }
+                Ok(!stuck)
             })
         })
         .connect(url)
@@ -335,5 +339,21 @@ mod tests {
         tx.commit().await.unwrap();
         let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t").fetch_all(&db.pool).await.unwrap();
         assert_eq!(rows, vec![2], "the abandoned write was rolled back");
+    }
+
+    /// A transaction dropped the usual way keeps its connection (the one writer is not
+    /// reopened after every write that gave up).
+    #[tokio::test]
+    async fn a_dropped_transaction_keeps_its_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}/a.db", dir.path().display()), 2).await.unwrap();
+        // A temporary table lives only as long as its connection.
+        db.writer.execute("CREATE TEMP TABLE only_here (x INTEGER)").await.unwrap();
+        let mut given_up = db.begin_write().await.unwrap();
+        given_up.execute("INSERT INTO only_here VALUES (1)").await.unwrap();
+        drop(given_up);
+        let mut tx = db.begin_write().await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.only_here").fetch_one(&mut *tx).await.expect("the same connection");
+        assert_eq!(rows, 0, "rolled back");
     }
 }
