@@ -4,12 +4,16 @@ import { defineConfig } from "@playwright/test";
 // its address and a staff login in the environment.
 export default defineConfig({
   testDir: "./tests",
-  timeout: 60_000,
-  expect: { timeout: 15_000 },
+  // Hang guards, not speed claims: scripts/test.sh runs the two databases' suites side
+  // by side on two cores, and a test then takes up to twice as long.
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
   fullyParallel: false,
   workers: 1,
   retries: 0,
   reporter: [["list"]],
+  // One folder per run: scripts/test.sh runs the two databases' suites side by side.
+  outputDir: process.env.E2E_OUTPUT ?? "test-results",
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
     browserName: "chromium",

@@ -17,6 +17,8 @@ case "$backend" in
   *) echo "unknown backend $backend" >&2; exit 2 ;;
 esac
 export SITE_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port"
+# Traces of failures, apart per backend (the two suites may run side by side).
+export E2E_OUTPUT="test-results/$backend"
 export STAFF_EMAIL=staff@tongcheng.local STAFF_PASSWORD=e2e-staff-password
 # Every browser here logs in from 127.0.0.1, many times a minute; the limits themselves
 # are tested in tests/it/rate_limits.rs.
