@@ -35,13 +35,7 @@ postgres=$!
 sqlite_status=0 postgres_status=0
 wait $sqlite || sqlite_status=$?
 wait $postgres || postgres_status=$?
-for backend in sqlite postgres; do
-  status_var="${backend}_status"
-  [ "${!status_var}" = 0 ] && cat "$logs/$backend"
-done
-for backend in sqlite postgres; do
-  status_var="${backend}_status"
-  [ "${!status_var}" = 0 ] || cat "$logs/$backend"
-done
+if [ $sqlite_status = 0 ]; then order="sqlite postgres"; else order="postgres sqlite"; fi
+for backend in $order; do cat "$logs/$backend"; done
 rm -rf "$logs"
 [ $sqlite_status = 0 ] && [ $postgres_status = 0 ]

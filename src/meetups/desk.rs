@@ -299,7 +299,7 @@ async fn take_turn(events: &Events, event_id: i64, fans: &[&Presser]) -> Result<
         false => {
             let (capacity, confirmed) = desk_places::lock_seat_count(&mut tx, event_id).await?;
             let seats = seats_for(new.len(), capacity, confirmed);
-            if seats > 0 && !desk_places::take_seats(&mut tx, event_id, seats as i64, now).await? {
+            if seats > 0 && !places::take_seats(&mut tx, event_id, seats as i64, now).await? {
                 tracing::error!(event_id, seats, "the seats counted under lock were not free");
                 return Err(AppError::Internal);
             }

@@ -34,20 +34,6 @@ pub async fn lock_seat_count(tx: &mut Tx, event_id: i64) -> Result<(Option<i64>,
     sqlx::query_as(&sql).bind(event_id).fetch_one(&mut **tx).await
 }
 
-/// Takes `seats` seats at once; false (nothing taken) if fewer are free.
-pub async fn take_seats(tx: &mut Tx, event_id: i64, seats: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let taken = sqlx::query(
-        "UPDATE events SET confirmed_count = confirmed_count + $2, updated_at = $3 \
-         WHERE id = $1 AND (capacity IS NULL OR confirmed_count + $2 <= capacity)",
-    )
-    .bind(event_id)
-    .bind(seats)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(taken.rows_affected() == 1)
-}
-
 /// Moves fresh placeholders (`register_many`) to a seat; how many moved.
 pub async fn confirm_many(tx: &mut Tx, registration_ids: &[i64], now: i64) -> Result<u64, sqlx::Error> {
     if registration_ids.is_empty() {

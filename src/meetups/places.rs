@@ -6,15 +6,21 @@ use crate::infra::db::{Db, Tx};
 
 /// Takes a seat if one is free: the database refuses to go past the capacity.
 pub async fn take_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let taken: Option<i64> = sqlx::query_scalar(
-        "UPDATE events SET confirmed_count = confirmed_count + 1, updated_at = $2 \
-         WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity) RETURNING confirmed_count",
+    take_seats(tx, event_id, 1, now).await
+}
+
+/// Takes `seats` seats at once; false (nothing taken) if fewer are free.
+pub async fn take_seats(tx: &mut Tx, event_id: i64, seats: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let taken = sqlx::query(
+        "UPDATE events SET confirmed_count = confirmed_count + $2, updated_at = $3 \
+         WHERE id = $1 AND (capacity IS NULL OR confirmed_count + $2 <= capacity)",
     )
     .bind(event_id)
+    .bind(seats)
     .bind(now)
-    .fetch_optional(&mut **tx)
+    .execute(&mut **tx)
     .await?;
-    Ok(taken.is_some())
+    Ok(taken.rows_affected() == 1)
 }
 
 pub async fn release_seat(tx: &mut Tx, event_id: i64, now: i64) -> Result<(), sqlx::Error> {
