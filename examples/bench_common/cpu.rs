@@ -25,20 +25,23 @@ fn ticks_by_process() -> HashMap<u32, (String, u64)> {
     out
 }
 
-/// Clock ticks the whole machine has been busy (all but idle and waiting for I/O).
-fn busy_ticks() -> u64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return 0 };
-    let Some(cpu) = stat.lines().next() else { return 0 };
+/// Clock ticks the whole machine has been busy (all but idle and waiting for I/O), and
+/// of those, the ticks the host gave to other machines (steal): a run slower than the
+/// last with the same code may have had less of the cores than it seemed.
+fn busy_ticks() -> (u64, u64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return (0, 0) };
+    let Some(cpu) = stat.lines().next() else { return (0, 0) };
     let fields: Vec<u64> = cpu.split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
     // user nice system idle iowait irq softirq steal (guest time is counted in user).
-    fields.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, t)| t).sum()
+    let busy = fields.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, t)| t).sum();
+    (busy, fields.get(7).copied().unwrap_or(0))
 }
 
 /// The CPU of one run, measured between `start` and `finish`.
 pub struct CpuUse {
     started: Instant,
     before: HashMap<u32, (String, u64)>,
-    busy_before: u64,
+    busy_before: (u64, u64),
 }
 
 impl CpuUse {
@@ -53,7 +56,8 @@ impl CpuUse {
         // SAFETY: sysconf only reads a constant.
         let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
         let me = std::process::id();
-        let busy = busy_ticks().saturating_sub(self.busy_before);
+        let (busy_now, steal_now) = busy_ticks();
+        let (busy, steal) = (busy_now.saturating_sub(self.busy_before.0), steal_now.saturating_sub(self.busy_before.1));
         let (mut apps, mut postgres, mut generator) = (0u64, 0u64, 0u64);
         for (pid, (comm, used)) in &after {
             // A process that started during the run counts from zero.
@@ -66,16 +70,17 @@ impl CpuUse {
                 generator += used;
             }
         }
-        let other = busy.saturating_sub(apps + postgres + generator);
+        let other = busy.saturating_sub(apps + postgres + generator + steal);
         let share = |ticks: u64| ticks as f64 / hz / wall * 100.0;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         format!(
-            "CPU during the run (100 % = one core busy; {cores} cores = {}) — app processes {:.0} %, PostgreSQL {:.0} %, load generator and SMTP sink {:.0} %, everything else {:.0} %, idle {:.0} %",
+            "CPU during the run (100 % = one core busy; {cores} cores = {}) — app processes {:.0} %, PostgreSQL {:.0} %, load generator and SMTP sink {:.0} %, everything else {:.0} %, taken by the host (steal) {:.0} %, idle {:.0} %",
             cores * 100,
             share(apps),
             share(postgres),
             share(generator),
             share(other),
+            share(steal),
             (cores as f64 * 100.0 - share(busy)).max(0.0)
         )
     }

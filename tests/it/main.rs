@@ -34,6 +34,7 @@ mod randomized_seats;
 mod ranking;
 mod rate_limits;
 mod schema;
+mod seat_engine;
 mod seat_races;
 mod sharing;
 mod sign_up_desk;
