@@ -13,6 +13,8 @@ use tokio::sync::Notify;
 
 /// Changes a slow live stream may fall behind by before it skips to the newest state.
 const CHANGES_WAITING: usize = 1024;
+/// A connection of `with_own_connections` idle longer than this is pinged before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct Db {
@@ -121,11 +123,12 @@ impl Db {
         }
     }
 
-    /// The same database through connections of its own (at most `most`, named `name` in
-    /// `pg_stat_activity`), opened when first used, so that their sockets belong to the
-    /// runtime that uses them; call it inside that runtime (the pool's housekeeping goes
-    /// there). `None` on SQLite, which keeps its one writer.
-    pub fn with_own_connections(&self, most: u32, name: &str) -> Option<Db> {
+    /// The same database through `count` connections of its own (named `name` in
+    /// `pg_stat_activity`), kept open however long they idle; call it inside the runtime
+    /// that will use them, so that their sockets belong to it (the pool's housekeeping
+    /// goes there too), and open them with `open_all`. `None` on SQLite, which keeps its
+    /// one writer.
+    pub fn with_own_connections(&self, count: u32, name: &str) -> Option<Db> {
         match self.dialect {
             Dialect::Sqlite => None,
             Dialect::Postgres => {
@@ -134,8 +137,47 @@ impl Db {
                 let kept: Vec<(String, String)> =
                     url.query_pairs().filter(|(key, _)| key != "application_name").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
                 url.query_pairs_mut().clear().extend_pairs(kept).append_pair("application_name", name);
-                let pool = self.pool.options().clone().max_connections(most).min_connections(0).connect_lazy_with(connect);
+                // Never closed for idling (opened ahead by `open_all`), so one idle for a
+                // while is tried first: the server may have restarted meanwhile, and a
+                // dead connection would fail the turn that drew it. Busy ones go untried.
+                let pool = self
+                    .pool
+                    .options()
+                    .clone()
+                    .max_connections(count)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .before_acquire(|connection, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > IDLE_BEFORE_PING {
+                                sqlx::Connection::ping(connection).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
+                    .connect_lazy_with(connect);
                 Some(Db { writer: pool.clone(), pool, ..self.clone() })
+            }
+        }
+    }
+
+    /// Opens every connection the pool may hold (`with_own_connections`) and has each plan
+    /// a statement over `tables`, so the server has read their definitions into that
+    /// connection's caches: the first real statements then need neither. What failed to
+    /// open is logged; it opens when first used.
+    pub async fn open_all(&self, tables: &[&str]) {
+        let count = self.pool.options().get_max_connections() as usize;
+        let warm = format!("SELECT 1 FROM {} WHERE false", tables.join(", "));
+        let opened = futures::future::join_all((0..count).map(|_| self.pool.acquire())).await;
+        for connection in opened {
+            let warmed = match connection {
+                Ok(mut connection) => sqlx::query(&warm).persistent(false).execute(&mut *connection).await.map(|_| ()),
+                Err(error) => Err(error),
+            };
+            match warmed {
+                // The app stopped meanwhile.
+                Ok(()) | Err(sqlx::Error::PoolClosed) => {}
+                Err(error) => tracing::warn!(%error, "a connection opened ahead of use failed"),
             }
         }
     }

@@ -67,10 +67,12 @@ pub struct SignUpDesk {
     thread: Arc<DeskThread>,
 }
 
-/// Connections the desk's thread opens to the database (its own, see `DeskThread`), and
-/// their name in PostgreSQL's `pg_stat_activity`.
+/// Connections the desk's thread keeps open to the database (its own, see `DeskThread`),
+/// and their name in PostgreSQL's `pg_stat_activity`.
 const DESK_CONNECTIONS: u32 = 4;
 pub const DESK_CONNECTION_NAME: &str = "tongcheng sign-up desk";
+/// The tables a turn reads and writes.
+const DESK_TABLES: &[&str] = &["events", "cities", "users", "registrations", "outbox"];
 
 /// The lanes run on a thread of their own, with connections of their own: a turn is
 /// the one thing every press waits for, and on the requests' runtime each of its round
@@ -193,12 +195,17 @@ impl DeskThread {
             Err(error) => return DeskThread::beside_requests(events, closing, mpsc::channel(1).0, &error),
         };
         let handle = runtime.handle().clone();
-        // The pool's housekeeping goes to the desk's runtime; its connections open there
-        // when a turn first needs one.
+        // The pool's housekeeping goes to the desk's runtime, and its connections open
+        // there.
         let own_db = {
             let _inside = handle.enter();
             events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME)
         };
+        // Open and warm them now: a sale's first second is the desk's busiest, and
+        // connections opened by its first turns made them wait (BENCHMARKS.md, issue 29).
+        if let Some(db) = own_db.clone() {
+            handle.spawn(async move { db.open_all(DESK_TABLES).await });
+        }
         let closing_db = own_db.clone();
         let (lanes_alive, mut lanes_ended) = mpsc::channel::<()>(1);
         // The runtime goes to the thread once it runs: were the thread refused, it is

@@ -15,7 +15,7 @@ on_both_databases!(
     places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time,
     a_turn_waiting_at_one_event_holds_up_no_other,
     turns_are_taken_while_the_requests_runtime_is_busy,
-    a_desk_put_away_closes_its_connections,
+    a_desk_opens_its_connections_ahead_and_closes_them_when_put_away,
 );
 
 const FANS: usize = 120;
@@ -239,7 +239,9 @@ async fn turns_are_taken_while_the_requests_runtime_is_busy(backend: Backend) {
 
 /// The desk's own connections (PostgreSQL: named in `pg_stat_activity`) close when the
 /// desk is put away: an app made and dropped many times (the tests) leaves none open.
-async fn a_desk_put_away_closes_its_connections(backend: Backend) {
+/// A desk opens its connections when it opens (a sale's first turns must not wait for
+/// them) and closes them when put away.
+async fn a_desk_opens_its_connections_ahead_and_closes_them_when_put_away(backend: Backend) {
     if backend == Backend::Sqlite {
         return;
     }
@@ -247,21 +249,34 @@ async fn a_desk_put_away_closes_its_connections(backend: Backend) {
     let fans = demo_fans(&app, 1).await;
     let db = &app.state.db;
     let event = published_event(db, app.city_id("深圳").await, Some(5)).await;
+    // Open connections of desks (the app's own and this test's have one name), once
+    // each has planned a statement (it is idle again, its query the warm-up).
     let desk_connections = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1")
-            .bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND state = 'idle' AND query LIKE 'SELECT 1 FROM events%'",
+        )
+        .bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
     };
+    let until = |count: i64| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while desk_connections().await != count && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        desk_connections().await
+    };
+    assert_eq!(until(4).await, 4, "the app's desk opened its four at start");
     let desk = SignUpDesk::open(events(db));
+    assert_eq!(until(8).await, 8, "and this one its four, before any press");
     assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
-    assert!(desk_connections().await >= 1, "the turn went through the desk's own connection");
     drop(desk);
-    // (The app's own desk has the same name; no press went through it here.)
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while desk_connections().await > 0 && std::time::Instant::now() < until {
+    let total = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let open = || async { sqlx::query_scalar::<_, i64>(total).bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME).fetch_one(&db.pool).await.unwrap() };
+    while open().await > 4 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(desk_connections().await, 0, "closed with the desk");
+    assert_eq!(open().await, 4, "this desk's closed with it; the app's stay open");
 }
