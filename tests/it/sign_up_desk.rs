@@ -237,10 +237,9 @@ async fn turns_are_taken_while_the_requests_runtime_is_busy(backend: Backend) {
     assert_invariants(db).await;
 }
 
-/// The desk's own connections (PostgreSQL: named in `pg_stat_activity`) close when the
-/// desk is put away: an app made and dropped many times (the tests) leaves none open.
-/// A desk opens its connections when it opens (a sale's first turns must not wait for
-/// them) and closes them when put away.
+/// A desk opens its own connections (PostgreSQL: named in `pg_stat_activity`) when it
+/// opens, so a sale's first turns need not wait for them, and closes them when put
+/// away: an app made and dropped many times (the tests) leaves none open.
 async fn a_desk_opens_its_connections_ahead_and_closes_them_when_put_away(backend: Backend) {
     if backend == Backend::Sqlite {
         return;
@@ -249,34 +248,23 @@ async fn a_desk_opens_its_connections_ahead_and_closes_them_when_put_away(backen
     let fans = demo_fans(&app, 1).await;
     let db = &app.state.db;
     let event = published_event(db, app.city_id("深圳").await, Some(5)).await;
-    // Open connections of desks (the app's own and this test's have one name), once
-    // each has planned a statement (it is idle again, its query the warm-up).
-    let desk_connections = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND state = 'idle' AND query LIKE 'SELECT 1 FROM events%'",
-        )
-        .bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-    };
-    let until = |count: i64| async move {
+    // Desks' connections (the app's own and this test's have one name) matching `also`,
+    // once there are `count` of them (or after 30 s, whatever there are then).
+    let settled = |also: &'static str, count: i64| async move {
+        let sql = format!("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 {also}");
+        let now = || async { sqlx::query_scalar::<_, i64>(&sql).bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME).fetch_one(&db.pool).await.unwrap() };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while desk_connections().await != count && std::time::Instant::now() < deadline {
+        while now().await != count && std::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        desk_connections().await
+        now().await
     };
-    assert_eq!(until(4).await, 4, "the app's desk opened its four at start");
+    // Warmed: idle again after planning the warm-up statement.
+    let warmed = "AND state = 'idle' AND query LIKE 'SELECT 1 FROM events%'";
+    assert_eq!(settled(warmed, 4).await, 4, "the app's desk opened its four at start");
     let desk = SignUpDesk::open(events(db));
-    assert_eq!(until(8).await, 8, "and this one its four, before any press");
+    assert_eq!(settled(warmed, 8).await, 8, "and this one its four, before any press");
     assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
     drop(desk);
-    let total = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let open = || async { sqlx::query_scalar::<_, i64>(total).bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME).fetch_one(&db.pool).await.unwrap() };
-    while open().await > 4 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(open().await, 4, "this desk's closed with it; the app's stay open");
+    assert_eq!(settled("", 4).await, 4, "this desk's closed with it; the app's stay open");
 }
