@@ -51,6 +51,11 @@ impl CpuUse {
 
     /// "apps 61 %, PostgreSQL 52 %, load generator 38 %, other 9 % (of one core; 2 cores = 200 %)".
     pub fn finish(self, app_pids: &[u32]) -> String {
+        self.finish_as("during the run", app_pids)
+    }
+
+    /// As `finish`, the stretch measured named `stretch` ("during the run").
+    pub fn finish_as(self, stretch: &str, app_pids: &[u32]) -> String {
         let after = ticks_by_process();
         let wall = self.started.elapsed().as_secs_f64().max(0.001);
         // SAFETY: sysconf only reads a constant.
@@ -74,7 +79,7 @@ impl CpuUse {
         let share = |ticks: u64| ticks as f64 / hz / wall * 100.0;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         format!(
-            "CPU during the run (100 % = one core busy; {cores} cores = {}) — app processes {:.0} %, PostgreSQL {:.0} %, load generator and SMTP sink {:.0} %, everything else {:.0} %, taken by the host (steal) {:.0} %, idle {:.0} %",
+            "CPU {stretch} (100 % = one core busy; {cores} cores = {}) — app processes {:.0} %, PostgreSQL {:.0} %, load generator and SMTP sink {:.0} %, everything else {:.0} %, taken by the host (steal) {:.0} %, idle {:.0} %",
             cores * 100,
             share(apps),
             share(postgres),

@@ -43,12 +43,20 @@ pub async fn run(db: &Db, apps: &bench_common::AppProcesses, client: &reqwest::C
         })
         .await
     });
-    let cpu = bench_common::cpu::CpuUse::start();
     let opened = Duration::from_secs(half + 1);
+    // The CPU of the two halves apart: pages alone, then pages and presses (what the
+    // cores had left for pages once the presses came).
+    let (cpu_pages, app_pids) = (bench_common::cpu::CpuUse::start(), apps.pids());
+    let opening = tokio::spawn(async move {
+        // A benchmark's timer (not a test's): the split lands near the opening.
+        tokio::time::sleep_until((storm_started + opened).into()).await;
+        (cpu_pages.finish_as("before the opening, pages only", &app_pids), bench_common::cpu::CpuUse::start())
+    });
     let marks = stages::marks(storm_started + opened, "the first 2 s of sign-ups");
     let (signups, stages) = stages::around(client, &apps.bases, marks, presses(client, busy, &cookies, storm, &press_due)).await;
     let pages = pages.await.expect("pages");
-    let cpu = cpu.finish(&apps.pids());
+    let (cpu_before, cpu_during) = opening.await.expect("opening");
+    let cpu = format!("{cpu_before}.\n{}", cpu_during.finish_as("while sign-ups run, pages and presses", &apps.pids()));
     println!("\nThe refresh storm: the meetup page reloaded at {page_rate:.0}/s for {storm_secs} s (half logged in); sign-up opens at {half} s, then {rate:.0} presses a second:");
     header();
     let (before, during): (Vec<Answer>, Vec<Answer>) = pages.into_iter().partition(|a| a.due < opened);
