@@ -205,6 +205,12 @@ impl LeastBusy {
     /// (for requests sent without waiting, open loop).
     pub fn pick(self: &Arc<Self>) -> (String, InFlight) {
         let chosen = (0..self.bases.len()).min_by_key(|&b| self.in_flight[b].load(Ordering::SeqCst)).unwrap_or(0);
+        self.pick_one(chosen)
+    }
+
+    /// The process `chosen`'s base URL, counted in flight as `pick`'s.
+    pub fn pick_one(self: &Arc<Self>, chosen: usize) -> (String, InFlight) {
+        let chosen = chosen.min(self.bases.len().saturating_sub(1));
         self.in_flight[chosen].fetch_add(1, Ordering::SeqCst);
         (self.bases[chosen].clone(), InFlight { busy: self.clone(), chosen })
     }
