@@ -25,6 +25,9 @@
 //!    With FLASH_PROFILE=path, `perf record` samples the first app process during the
 //!    first run (a flame graph is drawn from it by scripts/bench.sh).
 //!
+//! Presses go to the least busy app process, or all to the first with
+//! FLASH_PRESSES_TO_ONE=1 (pages still to the least busy). FLASH_PHASES picks phases.
+//!
 //! PostgreSQL needs BENCH_POSTGRES_URL (a fresh database is made for the run).
 #[path = "bench_common/mod.rs"]
 mod bench_common;
