@@ -26,7 +26,8 @@
 //!    first run (a flame graph is drawn from it by scripts/bench.sh).
 //!
 //! Presses go to the least busy app process, or all to the first with
-//! FLASH_PRESSES_TO_ONE=1 (pages still to the least busy). FLASH_PHASES picks phases.
+//! FLASH_PRESSES_TO_ONE=1 (pages still to the least busy). FLASH_PHASES picks phases;
+//! FLASH_VACUUM_BETWEEN=1 vacuums the grown tables between the moment's runs.
 //!
 //! PostgreSQL needs BENCH_POSTGRES_URL (a fresh database is made for the run).
 #[path = "bench_common/mod.rs"]
@@ -352,6 +353,13 @@ async fn main() {
         let (mut memory, mut cpu_use, mut inside) = (Vec::new(), Vec::new(), Vec::new());
         for run in 1..=runs {
             quiet(&db).await;
+            // FLASH_VACUUM_BETWEEN=1 (PostgreSQL): the tables the last run grew vacuumed
+            // before the next, to see what autovacuum inside a run costs it.
+            if run > 1 && db.dialect == tongcheng::infra::db::Dialect::Postgres && std::env::var_os("FLASH_VACUUM_BETWEEN").is_some() {
+                for table in ["registrations", "outbox", "events"] {
+                    sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&db.pool).await.expect("vacuum");
+                }
+            }
             cookies = fresh_sessions(&db, &users).await;
             let event = meetup(&db, "The moment", 0).await;
             let due = open_loop::schedule(0..fans, rate, TWICE, Duration::ZERO);
