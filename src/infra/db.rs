@@ -13,8 +13,9 @@ use tokio::sync::Notify;
 
 /// Changes a slow live stream may fall behind by before it skips to the newest state.
 const CHANGES_WAITING: usize = 1024;
-/// A connection of `with_own_connections` idle longer than this is pinged before use.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(60);
+/// How long a connection of `with_own_connections` may idle before it is pinged before
+/// use (the sign-up desk's: a minute).
+pub const IDLE_BEFORE_PING: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct Db {
@@ -126,9 +127,9 @@ impl Db {
     /// The same database through `count` connections of its own (named `name` in
     /// `pg_stat_activity`), kept open however long they idle; call it inside the runtime
     /// that will use them, so that their sockets belong to it (the pool's housekeeping
-    /// goes there too), and open them with `open_all`. `None` on SQLite, which keeps its
-    /// one writer.
-    pub fn with_own_connections(&self, count: u32, name: &str) -> Option<Db> {
+    /// goes there too), and open them with `open_all`; one idle over `ping_after_idle` is
+    /// pinged before use. `None` on SQLite, which keeps its one writer.
+    pub fn with_own_connections(&self, count: u32, name: &str, ping_after_idle: Duration) -> Option<Db> {
         match self.dialect {
             Dialect::Sqlite => None,
             Dialect::Postgres => {
@@ -147,9 +148,9 @@ impl Db {
                     .max_connections(count)
                     .idle_timeout(None)
                     .max_lifetime(None)
-                    .before_acquire(|connection, meta| {
+                    .before_acquire(move |connection, meta| {
                         Box::pin(async move {
-                            if meta.idle_for > IDLE_BEFORE_PING {
+                            if meta.idle_for > ping_after_idle {
                                 sqlx::Connection::ping(connection).await?;
                             }
                             Ok(true)

@@ -199,7 +199,7 @@ impl DeskThread {
         // there.
         let own_db = {
             let _inside = handle.enter();
-            events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME)
+            events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME, crate::infra::db::IDLE_BEFORE_PING)
         };
         // Open and warm them now: a sale's first second is the desk's busiest, and
         // connections opened by its first turns made them wait (BENCHMARKS.md, issue 29).

@@ -16,6 +16,7 @@ on_both_databases!(
     a_turn_waiting_at_one_event_holds_up_no_other,
     turns_are_taken_while_the_requests_runtime_is_busy,
     a_desk_opens_its_connections_ahead_and_closes_them_when_put_away,
+    a_kept_connection_the_server_dropped_while_idle_is_replaced_before_use,
 );
 
 const FANS: usize = 120;
@@ -267,4 +268,34 @@ async fn a_desk_opens_its_connections_ahead_and_closes_them_when_put_away(backen
     assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
     drop(desk);
     assert_eq!(settled("", 4).await, 4, "this desk's closed with it; the app's stay open");
+}
+
+/// A desk's connections are kept however long they idle, so one the server dropped
+/// meanwhile (a restart, an administrator) must not fail the turn that draws it: idle
+/// past its threshold, it is pinged first and replaced. Without the ping (a threshold
+/// never reached) the same dead connection fails its statement — what the ping is for.
+async fn a_kept_connection_the_server_dropped_while_idle_is_replaced_before_use(backend: Backend) {
+    if backend == Backend::Sqlite {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    let name = "tongcheng kept connection test";
+    let ask = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).bind(name).fetch_one(&db.pool).await.unwrap() };
+    let count = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+    let drop_them = "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+    for (ping_after_idle, replaced) in [(std::time::Duration::ZERO, true), (std::time::Duration::from_secs(3600), false)] {
+        let kept = db.with_own_connections(1, name, ping_after_idle).unwrap();
+        kept.open_all(&["events"]).await;
+        assert_eq!(ask(count).await, 1, "opened ahead");
+        assert_eq!(ask(drop_them).await, 1);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while ask(count).await != 0 && std::time::Instant::now() < deadline {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(ask(count).await, 0, "the server dropped it");
+        let answer = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&kept.pool).await;
+        assert_eq!(answer.is_ok(), replaced, "ping after {ping_after_idle:?} idle: {answer:?}");
+        kept.pool.close().await;
+    }
 }
