@@ -13,9 +13,6 @@ use tokio::sync::Notify;
 
 /// Changes a slow live stream may fall behind by before it skips to the newest state.
 const CHANGES_WAITING: usize = 1024;
-/// How long a connection of `with_own_connections` may idle before it is pinged before
-/// use (the sign-up desk's: a minute).
-pub const IDLE_BEFORE_PING: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct Db {

@@ -71,6 +71,8 @@ pub struct SignUpDesk {
 /// and their name in PostgreSQL's `pg_stat_activity`.
 const DESK_CONNECTIONS: u32 = 4;
 pub const DESK_CONNECTION_NAME: &str = "tongcheng sign-up desk";
+/// Idle this long, a desk connection is pinged before a turn uses it (`with_own_connections`).
+const DESK_PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 /// The tables a turn reads and writes.
 const DESK_TABLES: &[&str] = &["events", "cities", "users", "registrations", "outbox"];
 
@@ -199,7 +201,7 @@ impl DeskThread {
         // there.
         let own_db = {
             let _inside = handle.enter();
-            events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME, crate::infra::db::IDLE_BEFORE_PING)
+            events.db.with_own_connections(DESK_CONNECTIONS, DESK_CONNECTION_NAME, DESK_PING_AFTER_IDLE)
         };
         // Open and warm them now: a sale's first second is the desk's busiest, and
         // connections opened by its first turns made them wait (BENCHMARKS.md, issue 29).

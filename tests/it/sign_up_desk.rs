@@ -249,25 +249,15 @@ async fn a_desk_opens_its_connections_ahead_and_closes_them_when_put_away(backen
     let fans = demo_fans(&app, 1).await;
     let db = &app.state.db;
     let event = published_event(db, app.city_id("深圳").await, Some(5)).await;
-    // Desks' connections (the app's own and this test's have one name) matching `also`,
-    // once there are `count` of them (or after 30 s, whatever there are then).
-    let settled = |also: &'static str, count: i64| async move {
-        let sql = format!("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 {also}");
-        let now = || async { sqlx::query_scalar::<_, i64>(&sql).bind(tongcheng::meetups::desk::DESK_CONNECTION_NAME).fetch_one(&db.pool).await.unwrap() };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while now().await != count && std::time::Instant::now() < deadline {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        now().await
-    };
-    // Warmed: idle again after planning the warm-up statement.
-    let warmed = "AND state = 'idle' AND query LIKE 'SELECT 1 FROM events%'";
-    assert_eq!(settled(warmed, 4).await, 4, "the app's desk opened its four at start");
+    // Warmed: idle again after planning the warm-up statement. (The app's own desk and
+    // this test's have one name.)
+    let (name, warmed) = (tongcheng::meetups::desk::DESK_CONNECTION_NAME, "AND state = 'idle' AND query LIKE 'SELECT 1 FROM events%'");
+    assert_eq!(connections_named(db, name, warmed, 4).await, 4, "the app's desk opened its four at start");
     let desk = SignUpDesk::open(events(db));
-    assert_eq!(settled(warmed, 8).await, 8, "and this one its four, before any press");
+    assert_eq!(connections_named(db, name, warmed, 8).await, 8, "and this one its four, before any press");
     assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
     drop(desk);
-    assert_eq!(settled("", 4).await, 4, "this desk's closed with it; the app's stay open");
+    assert_eq!(connections_named(db, name, "", 4).await, 4, "this desk's closed with it; the app's stay open");
 }
 
 /// A desk's connections are kept however long they idle, so one the server dropped
@@ -281,21 +271,34 @@ async fn a_kept_connection_the_server_dropped_while_idle_is_replaced_before_use(
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
     let name = "tongcheng kept connection test";
-    let ask = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).bind(name).fetch_one(&db.pool).await.unwrap() };
-    let count = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
     let drop_them = "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
     for (ping_after_idle, replaced) in [(std::time::Duration::ZERO, true), (std::time::Duration::from_secs(3600), false)] {
         let kept = db.with_own_connections(1, name, ping_after_idle).unwrap();
         kept.open_all(&["events"]).await;
-        assert_eq!(ask(count).await, 1, "opened ahead");
-        assert_eq!(ask(drop_them).await, 1);
+        assert_eq!(connections_named(db, name, "", 1).await, 1, "opened ahead");
+        // Back in the pool (sqlx pings a connection as it returns, on a task of its own:
+        // dropped before that, it would be replaced there, not by the ping under test).
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while ask(count).await != 0 && std::time::Instant::now() < deadline {
+        while kept.pool.num_idle() != 1 && std::time::Instant::now() < deadline {
             tokio::task::yield_now().await;
         }
-        assert_eq!(ask(count).await, 0, "the server dropped it");
+        assert_eq!(kept.pool.num_idle(), 1, "returned to the pool");
+        assert_eq!(sqlx::query_scalar::<_, i64>(drop_them).bind(name).fetch_one(&db.pool).await.unwrap(), 1);
+        assert_eq!(connections_named(db, name, "", 0).await, 0, "the server dropped it");
         let answer = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&kept.pool).await;
         assert_eq!(answer.is_ok(), replaced, "ping after {ping_after_idle:?} idle: {answer:?}");
         kept.pool.close().await;
     }
+}
+
+/// Connections named `name` in this test's database (and matching `also`), once there are
+/// `count` of them (or after 30 s, whatever there are then).
+async fn connections_named(db: &Db, name: &str, also: &str, count: i64) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 {also}");
+    let now = || async { sqlx::query_scalar::<_, i64>(&sql).bind(name).fetch_one(&db.pool).await.unwrap() };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while now().await != count && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    now().await
 }
