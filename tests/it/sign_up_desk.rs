@@ -71,13 +71,22 @@ async fn a_burst_through_two_desks_seats_the_capacity_and_numbers_the_rest_once_
         assert_eq!(kept, places[0].position, "fan {i}");
     }
     // One email per fan: a ticket for each seat, a number for each fan waiting.
-    let mails: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT kind, recipient, subject FROM outbox WHERE event_id = $1").bind(event).fetch_all(&db.pool).await.unwrap();
-    let of_kind = |kind: &str| mails.iter().filter(|(k, _, _)| k == kind).count() as i64;
+    let mails: Vec<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT kind, recipient, subject, body_text, body_html FROM outbox WHERE event_id = $1").bind(event).fetch_all(&db.pool).await.unwrap();
+    let of_kind = |kind: &str| mails.iter().filter(|(k, ..)| k == kind).count() as i64;
     assert_eq!((of_kind("seat_confirmed"), of_kind("waitlisted"), mails.len() as i64), (SEATS, FANS as i64 - SEATS, FANS as i64), "{mails:?}");
     let chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    for (_, to, subject) in &mails {
+    for (_, to, subject, ..) in &mails {
         assert_eq!(chinese(subject), *to == fans[7].1, "{to}: {subject}");
+    }
+    // Each waiting fan's notice names the place they were told (the desk fills it in as
+    // it takes the numbers), in their language, in the text and the HTML.
+    for (i, places) in answers.iter().enumerate().filter(|(_, p)| p[0].status == PlaceStatus::Waitlisted) {
+        let position = places[0].position.expect("a position");
+        let (_, _, _, text, html) = mails.iter().find(|(kind, to, ..)| kind == "waitlisted" && *to == fans[i].1).expect("a notice");
+        let named = if i == 7 { format!("候补第 {position} 位") } else { format!("number {position} on the waiting list") };
+        assert!(text.contains(&named) && html.contains(&named), "fan {i}: {text}");
+        assert!(!text.contains("{{") && !html.contains("{{"), "no placeholder left: {text}");
     }
     // The presses were served together: fewer turns than presses, all of them placed by turns.
     let (turns, placed) = [&desks[0].1, &desks[1].1].iter().map(|d| d.served()).fold((0, 0), |(t, p), (a, b)| (t + a, p + b));
