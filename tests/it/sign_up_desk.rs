@@ -14,6 +14,7 @@ on_both_databases!(
     the_desk_leaves_refusals_and_returning_fans_to_the_engine,
     places_on_a_long_waiting_list_are_ranked_without_counting_it_each_time,
     a_turn_waiting_at_one_event_holds_up_no_other,
+    a_seat_freed_while_a_turn_waits_for_the_numbers_goes_to_the_fan_it_numbered,
     turns_are_taken_while_the_requests_runtime_is_busy,
     a_desk_opens_its_connections_ahead_and_closes_them_when_put_away,
     a_kept_connection_the_server_dropped_while_idle_is_replaced_before_use,
@@ -211,6 +212,39 @@ async fn a_turn_waiting_at_one_event_holds_up_no_other(backend: Backend) {
     assert!(!waiting.is_finished(), "the first press still waits");
     cancelling.commit().await.unwrap();
     assert_eq!(waiting.await.unwrap().unwrap().status, PlaceStatus::Confirmed);
+    assert_invariants(db).await;
+}
+
+/// A turn that saw the meetup full and waits for its counters while another process
+/// frees a seat (here: the capacity raised, committed without filling it, as if that
+/// process's fill had looked before this fan was on the list) gives the seat once it
+/// has numbered the fan. PostgreSQL only: SQLite's one writer never interleaves them.
+async fn a_seat_freed_while_a_turn_waits_for_the_numbers_goes_to_the_fan_it_numbered(backend: Backend) {
+    if backend == Backend::Sqlite {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let fans = demo_fans(&app, 2).await;
+    let db = &app.state.db;
+    let event = published_event(db, app.city_id("深圳").await, Some(1)).await;
+    let desk = SignUpDesk::open(events(db));
+    assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
+    let other = Db::connect(&app.database.url, 1).await.unwrap();
+    let mut freeing = other.begin_write().await.unwrap();
+    sqlx::query("UPDATE events SET capacity = capacity + 1 WHERE id = $1").bind(event).execute(&mut *freeing).await.unwrap();
+    let press = {
+        let (desk, fan) = (desk.clone(), presser(db, fans[1].0, &fans[1].1).await);
+        tokio::spawn(async move { desk.sign_up(event, fan).await })
+    };
+    // Until the turn, which read the meetup full, waits for the counters' row.
+    let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+    while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    freeing.commit().await.unwrap();
+    let place = press.await.unwrap().unwrap();
+    assert_eq!(place.status, PlaceStatus::Confirmed, "the freed seat went to the fan the turn put on the list: {place:?}");
+    assert_eq!(count(db, "SELECT confirmed_count FROM events WHERE id = $1", event).await, 2);
     assert_invariants(db).await;
 }
 
