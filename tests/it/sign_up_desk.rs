@@ -203,10 +203,7 @@ async fn a_turn_waiting_at_one_event_holds_up_no_other(backend: Backend) {
         tokio::spawn(async move { desk.sign_up(held, fan).await })
     };
     // Until the press waits for the row's lock.
-    let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
-    while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
-        tokio::task::yield_now().await;
-    }
+    until_a_statement_waits_for_a_lock(db).await;
     let answered = tokio::time::timeout(std::time::Duration::from_secs(30), desk.sign_up(free, presser(db, fans[1].0, &fans[1].1).await)).await;
     assert_eq!(answered.expect("answered while the other meetup is held").unwrap().status, PlaceStatus::Confirmed);
     assert!(!waiting.is_finished(), "the first press still waits");
@@ -237,10 +234,7 @@ async fn a_seat_freed_while_a_turn_waits_for_the_numbers_goes_to_the_fan_it_numb
         tokio::spawn(async move { desk.sign_up(event, fan).await })
     };
     // Until the turn, which read the meetup full, waits for the counters' row.
-    let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
-    while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
-        tokio::task::yield_now().await;
-    }
+    until_a_statement_waits_for_a_lock(db).await;
     freeing.commit().await.unwrap();
     let place = press.await.unwrap().unwrap();
     assert_eq!(place.status, PlaceStatus::Confirmed, "the freed seat went to the fan the turn put on the list: {place:?}");
@@ -344,4 +338,12 @@ async fn connections_named(db: &Db, name: &str, also: &str, count: i64) -> i64 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     now().await
+}
+
+/// Returns once a statement in this test's database waits for a lock (PostgreSQL).
+async fn until_a_statement_waits_for_a_lock(db: &Db) {
+    let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+    while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
 }
