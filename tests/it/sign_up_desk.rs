@@ -340,10 +340,13 @@ async fn connections_named(db: &Db, name: &str, also: &str, count: i64) -> i64 {
     now().await
 }
 
-/// Returns once a statement in this test's database waits for a lock (PostgreSQL).
+/// Returns once a statement in this test's database waits for a lock (PostgreSQL);
+/// fails the test if none does within 30 s.
 async fn until_a_statement_waits_for_a_lock(db: &Db) {
     let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while sqlx::query_scalar::<_, i64>(lock_waits).fetch_one(&db.pool).await.unwrap() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no statement waited for the lock held");
         tokio::task::yield_now().await;
     }
 }
