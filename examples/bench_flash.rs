@@ -27,7 +27,8 @@
 //!
 //! Presses go to the least busy app process, or all to the first with
 //! FLASH_PRESSES_TO_ONE=1 (pages still to the least busy). FLASH_PHASES picks phases;
-//! FLASH_VACUUM_BETWEEN=1 vacuums the grown tables between the moment's runs.
+//! FLASH_VACUUM_BETWEEN=1 vacuums the grown tables between the moment's runs;
+//! FLASH_DESK_WAITS=1 samples what the desks' connections wait for (`bench_flash/waits.rs`).
 //!
 //! PostgreSQL needs BENCH_POSTGRES_URL (a fresh database is made for the run).
 #[path = "bench_common/mod.rs"]
@@ -38,6 +39,8 @@ mod checks;
 mod stages;
 #[path = "bench_flash/storm.rs"]
 mod storm;
+#[path = "bench_flash/waits.rs"]
+mod waits;
 
 use bench_common::open_loop::{self, Answer, Due};
 use bench_common::{burst, database_url, summary};
@@ -350,7 +353,7 @@ async fn main() {
     if phases.contains("moment") {
         println!("\nThe moment: {fans} fans at {rate:.0} presses a second (about {:.0} s), 5 % twice within 200 ms; latency from each press's due time:", fans as f64 / rate);
         header();
-        let (mut memory, mut cpu_use, mut inside) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut memory, mut cpu_use, mut inside, mut waited) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for run in 1..=runs {
             quiet(&db).await;
             // FLASH_VACUUM_BETWEEN=1 (PostgreSQL): the tables the last run grew vacuumed
@@ -371,10 +374,13 @@ async fn main() {
                     .spawn()
                     .expect("perf")
             });
-            let cpu = bench_common::cpu::CpuUse::start();
+            let (cpu, waits) = (bench_common::cpu::CpuUse::start(), waits::start(&db));
             let marks = stages::marks(Instant::now(), "the first 2 s");
             let ((answers, peak), stages) = stages::around(&client, &apps.bases, marks, apps.peak_memory_during(presses(&client, &busy, &cookies, event, &due))).await;
             cpu_use.push(cpu.finish(&apps.pids()));
+            if let Some(waits) = waits {
+                waited.push(format!("Run {run}, {}.", waits.finish().await));
+            }
             inside.push(stages);
             if let Some(mut perf) = profile {
                 let _ = perf.wait();
@@ -390,6 +396,7 @@ async fn main() {
         for (run, cpu) in cpu_use.iter().enumerate() {
             println!("Run {}: {cpu}.", run + 1);
         }
+        waited.iter().for_each(|line| println!("{line}"));
         for (run, stages) in inside.iter().enumerate() {
             println!("\nRun {}, inside the app processes, {stages}", run + 1);
         }
