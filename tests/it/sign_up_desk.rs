@@ -195,15 +195,8 @@ async fn a_turn_waiting_at_one_event_holds_up_no_other(backend: Backend) {
     let (held, free) = (published_event(db, city, Some(5)).await, published_event(db, city, Some(5)).await);
     let desk = SignUpDesk::open(events(db));
     // Another process starts cancelling the first meetup and holds its row.
-    let other = Db::connect(&app.database.url, 1).await.unwrap();
-    let mut cancelling = other.begin_write().await.unwrap();
-    sqlx::query("SELECT id FROM events WHERE id = $1 FOR UPDATE").bind(held).fetch_one(&mut *cancelling).await.unwrap();
-    let waiting = {
-        let (desk, fan) = (desk.clone(), presser(db, fans[0].0, &fans[0].1).await);
-        tokio::spawn(async move { desk.sign_up(held, fan).await })
-    };
-    // Until the press waits for the row's lock.
-    until_a_statement_waits_for_a_lock(db).await;
+    let hold = "SELECT id FROM events WHERE id = $1 FOR UPDATE";
+    let (cancelling, waiting) = press_while_another_process_holds(&app, &desk, held, hold, &fans[0]).await;
     let answered = tokio::time::timeout(std::time::Duration::from_secs(30), desk.sign_up(free, presser(db, fans[1].0, &fans[1].1).await)).await;
     assert_eq!(answered.expect("answered while the other meetup is held").unwrap().status, PlaceStatus::Confirmed);
     assert!(!waiting.is_finished(), "the first press still waits");
@@ -226,15 +219,9 @@ async fn a_seat_freed_while_a_turn_waits_for_the_numbers_goes_to_the_fan_it_numb
     let event = published_event(db, app.city_id("深圳").await, Some(1)).await;
     let desk = SignUpDesk::open(events(db));
     assert_eq!(desk.sign_up(event, presser(db, fans[0].0, &fans[0].1).await).await.unwrap().status, PlaceStatus::Confirmed);
-    let other = Db::connect(&app.database.url, 1).await.unwrap();
-    let mut freeing = other.begin_write().await.unwrap();
-    sqlx::query("UPDATE events SET capacity = capacity + 1 WHERE id = $1").bind(event).execute(&mut *freeing).await.unwrap();
-    let press = {
-        let (desk, fan) = (desk.clone(), presser(db, fans[1].0, &fans[1].1).await);
-        tokio::spawn(async move { desk.sign_up(event, fan).await })
-    };
-    // Until the turn, which read the meetup full, waits for the counters' row.
-    until_a_statement_waits_for_a_lock(db).await;
+    // The turn reads the meetup full, then waits for the counters' row.
+    let raise = "UPDATE events SET capacity = capacity + 1 WHERE id = $1";
+    let (freeing, press) = press_while_another_process_holds(&app, &desk, event, raise, &fans[1]).await;
     freeing.commit().await.unwrap();
     let place = press.await.unwrap().unwrap();
     assert_eq!(place.status, PlaceStatus::Confirmed, "the freed seat went to the fan the turn put on the list: {place:?}");
@@ -338,6 +325,26 @@ async fn connections_named(db: &Db, name: &str, also: &str, count: i64) -> i64 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     now().await
+}
+
+/// Another process (a connection of its own) runs `hold` on `event` in a transaction it
+/// keeps open; `fan` then presses sign-up at `desk`. Returns that transaction and the
+/// press, once a statement waits for a lock the transaction holds (PostgreSQL).
+async fn press_while_another_process_holds(
+    app: &TestApp,
+    desk: &SignUpDesk,
+    event: i64,
+    hold: &str,
+    fan: &(i64, String),
+) -> (tongcheng::infra::db::Tx, tokio::task::JoinHandle<Result<Place, AppError>>) {
+    let db = &app.state.db;
+    let other = Db::connect(&app.database.url, 1).await.unwrap();
+    let mut holding = other.begin_write().await.unwrap();
+    sqlx::query(hold).bind(event).execute(&mut *holding).await.unwrap();
+    let (desk, presser) = (desk.clone(), presser(db, fan.0, &fan.1).await);
+    let press = tokio::spawn(async move { desk.sign_up(event, presser).await });
+    until_a_statement_waits_for_a_lock(db).await;
+    (holding, press)
 }
 
 /// Returns once a statement in this test's database waits for a lock (PostgreSQL);
