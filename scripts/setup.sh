@@ -2,6 +2,8 @@
 # Installs what this project needs and is missing; skips what is already there.
 #   scripts/setup.sh build   Rust toolchain + wasm32 target, cargo-leptos, wasm-bindgen-cli
 #   scripts/setup.sh test    the above, plus Chromium, Playwright, aiosmtpd, a running PostgreSQL
+# The parts alone, for scripts/test.sh to run side by side with the first compile:
+#   scripts/setup.sh toolchain | site-tools | test-tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-build}"
@@ -16,11 +18,15 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-install_rust() {
+install_toolchain() {
   if ! rustup toolchain install "$TOOLCHAIN" --profile minimal --target wasm32-unknown-unknown -c rustfmt,clippy >/dev/null 2>&1; then
     say "rustup could not fetch the toolchain or its wasm32 target; using ../shared/toolchain/wasm32.sh"
     as_root bash ../shared/toolchain/wasm32.sh
   fi
+}
+
+# What builds the site (`cargo leptos build`): about 12 minutes of compiling on 2 cores.
+install_site_tools() {
   . scripts/toolchain-env.sh
   if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 13 minutes on 2 cores)"
@@ -106,6 +112,12 @@ start_postgres() {
   fi
 }
 
-install_rust
-[ "$what" = test ] && install_test_tools
-say "ready"
+case "$what" in
+  build) install_toolchain; install_site_tools ;;
+  test) install_toolchain; install_site_tools; install_test_tools ;;
+  toolchain) install_toolchain ;;
+  site-tools) install_site_tools ;;
+  test-tools) install_test_tools ;;
+  *) echo "usage: scripts/setup.sh build|test|toolchain|site-tools|test-tools" >&2; exit 2 ;;
+esac
+say "ready ($what)"
