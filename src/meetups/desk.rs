@@ -14,6 +14,7 @@
 //! explains refusals: one set of rules, two ways through it.
 use super::engine::{Events, Fan};
 use super::{desk_places, places};
+use super::desk_rules::{first_presses_of_new_fans, next_turn_waits_until, seats_for};
 use super::repo::{self, EventLock};
 use super::{emails, signup_state, EventStatus, Place, PlaceStatus, SignupState};
 use crate::email::outbox;
@@ -22,7 +23,7 @@ use crate::i18n::Locale;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Presses one turn takes at most (a turn's statements stay small).
@@ -245,10 +246,19 @@ impl DeskThread {
 /// A lane's task: a turn for every batch of presses waiting, until none come for a while.
 async fn serve(events: Events, event_id: i64, mut waiting: mpsc::Receiver<Press>, served: Arc<Served>) {
     let mut turn = Vec::with_capacity(MOST_PER_TURN);
+    let mut last_began: Option<Instant> = None;
     while let Ok(taken) = tokio::time::timeout(LANE_IDLE, waiting.recv_many(&mut turn, MOST_PER_TURN)).await {
         if taken == 0 {
             return;
         }
+        if let Some(due) = next_turn_waits_until(last_began, Instant::now(), turn.len()) {
+            tokio::time::sleep_until(due.into()).await;
+            while turn.len() < MOST_PER_TURN {
+                let Ok(press) = waiting.try_recv() else { break };
+                turn.push(press);
+            }
+        }
+        last_began = Some(Instant::now());
         serve_event(&events, event_id, std::mem::take(&mut turn), &served).await;
     }
     // Idle: presses sent from now on fail to arrive and go to the engine; any already
@@ -360,47 +370,4 @@ async fn take_turn(events: &Events, event_id: i64, fans: &[&Presser]) -> Result<
         }
     }
     Ok(answers)
-}
-
-/// Which presses of a turn (in arrival order) are the first of a fan new to the event:
-/// their indexes. `is_new` tells whether the fan was registered by this turn.
-pub fn first_presses_of_new_fans(fans: &[&Presser], is_new: impl Fn(i64) -> bool) -> Vec<usize> {
-    let mut seen = std::collections::HashSet::new();
-    (0..fans.len()).filter(|&i| is_new(fans[i].id) && seen.insert(fans[i].id)).collect()
-}
-
-/// How many of `asking` fans get a seat when `confirmed` of `capacity` are taken.
-pub fn seats_for(asking: usize, capacity: Option<i64>, confirmed: i64) -> usize {
-    match capacity {
-        None => asking,
-        Some(capacity) => asking.min((capacity - confirmed).max(0) as usize),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn presser(id: i64) -> Presser {
-        Presser { id, email: format!("{id}@x"), name: String::new(), locale: Locale::default() }
-    }
-
-    #[test]
-    fn seats_go_as_far_as_they_reach() {
-        assert_eq!(seats_for(10, Some(500), 495), 5, "the last five seats");
-        assert_eq!(seats_for(3, Some(500), 495), 3);
-        assert_eq!(seats_for(3, Some(500), 500), 0, "full");
-        assert_eq!(seats_for(3, Some(10), 12), 0, "over capacity after it was lowered");
-        assert_eq!(seats_for(7, None, 10_000), 7, "no limit");
-    }
-
-    #[test]
-    fn each_new_fan_counts_once_in_arrival_order() {
-        let (a, b, c) = (presser(3), presser(1), presser(2));
-        let fans = vec![&a, &b, &a, &c, &b];
-        // Fan 2 had a registration before the turn.
-        assert_eq!(first_presses_of_new_fans(&fans, |id| id != 2), vec![0, 1]);
-        assert_eq!(first_presses_of_new_fans(&fans, |_| true), vec![0, 1, 3]);
-        assert!(first_presses_of_new_fans(&fans, |_| false).is_empty());
-    }
 }
