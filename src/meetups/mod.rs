@@ -12,6 +12,7 @@ pub mod engine;
 pub mod desk;
 #[cfg(feature = "ssr")]
 mod desk_places;
+#[cfg(feature = "ssr")]
 pub mod desk_rules;
 #[cfg(feature = "ssr")]
 pub mod feeds;
