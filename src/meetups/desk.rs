@@ -2,7 +2,8 @@
 //! per turn. When sign-up opens like a flash sale, one transaction per press costs the
 //! database a commit, a look at the event row and some eight round trips for every fan;
 //! the desk (in each process, one task per event being pressed) takes every press that
-//! arrived while its last turn ran (at most `MOST_PER_TURN`) and registers the fans new
+//! arrived while its last turn ran (at most `MOST_PER_TURN`; right after a turn it waits
+//! a few milliseconds for company, `desk_rules::next_turn_waits_until`) and registers the fans new
 //! to the event with a handful of statements: the free seats go in the order the presses
 //! arrived, the rest get the next numbers on the waiting list, their emails are queued,
 //! and it commits once. So the busier the moment, the more fans share a commit.
