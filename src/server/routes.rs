@@ -261,14 +261,18 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
     let router = crate::sharing::poster_route::routes(crate::participation::door_files::routes(router));
     static_files(router, &options)
         .fallback(move |request: Request<Body>| not_found_or_file(fallback_state.clone(), fallback_cities.clone(), request))
-        .layer(Extension(cities))
-        .layer(Extension(PageCache::new(super::page_cache::Rule::of(&state.config))))
-        .layer(axum::middleware::from_fn(in_own_owner))
-        // Pages and answers depend on the session (a fan's page carries their referral
-        // code): never reused without asking, never kept by a shared cache.
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))
-        // brotli or gzip for HTML, JSON and uncompressed files (precompressed ones pass as they are).
-        .layer(CompressionLayer::new())
+        // One stack, outermost first (why one: server::start).
+        .layer(
+            ServiceBuilder::new()
+                // brotli or gzip for HTML, JSON and uncompressed files (precompressed ones pass as they are).
+                .layer(CompressionLayer::new())
+                // Pages and answers depend on the session (a fan's page carries their referral
+                // code): never reused without asking, never kept by a shared cache.
+                .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))
+                .layer(axum::middleware::from_fn(in_own_owner))
+                .layer(Extension(PageCache::new(super::page_cache::Rule::of(&state.config))))
+                .layer(Extension(cities)),
+        )
         .with_state(state)
 }
 

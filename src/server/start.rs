@@ -132,22 +132,26 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         spawn_until(&shutdown, crate::clubs::digest::digests_forever(state.clone()));
     }
     let origin = PublicOrigin(state.config.public_origin().into());
-    let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities)))
-        .layer(from_fn(crate::infra::locale::resolve))
-        .layer(from_fn(super::telemetry::record_request))
-        .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
-        .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))
-        .layer(sessions)
-        .layer(from_fn_with_state(crate::infra::press_queue::PressQueue::of(&state.config), crate::infra::press_queue::in_turn))
-        .layer(from_fn(crate::infra::body_limit::limit_body))
-        .layer(from_fn(crate::infra::headers::add_security_headers))
-        .layer(PropagateRequestIdLayer::new(super::telemetry::REQUEST_ID))
+    // One stack, outermost first, applied once: `Router::layer` per middleware nests a
+    // boxed route per layer, and each request cloned every box below each level
+    // (a tenth of the app's CPU on a sign-up, BENCHMARKS.md 2026-12-07).
+    let middleware = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(super::telemetry::REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(super::telemetry::request_span)
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
-        .layer(SetRequestIdLayer::new(super::telemetry::REQUEST_ID, MakeRequestUuid));
+        .layer(PropagateRequestIdLayer::new(super::telemetry::REQUEST_ID))
+        .layer(from_fn(crate::infra::headers::add_security_headers))
+        .layer(from_fn(crate::infra::body_limit::limit_body))
+        .layer(from_fn_with_state(crate::infra::press_queue::PressQueue::of(&state.config), crate::infra::press_queue::in_turn))
+        .layer(sessions)
+        .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))
+        .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
+        .layer(from_fn(super::telemetry::record_request))
+        .layer(from_fn(crate::infra::locale::resolve));
+    let app = super::routes::build(state.clone(), crate::cities::Catalogue(Arc::new(cities))).layer(middleware);
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let stop = shutdown.clone();
     let server = tokio::spawn(async move {
