@@ -123,8 +123,8 @@ pub async fn mint_sessions(db: &tongcheng::infra::db::Db, users: &[(i64, i64)]) 
             let record = Record { id, data, expiry_date: expiry };
             rows.push((id.to_string(), serde_json::to_string(&record).expect("record"), *user));
             let mut jar = CookieJar::new();
-            jar.signed_mut(&key).add(Cookie::new("tongcheng_session", id.to_string()));
-            cookies.push(format!("tongcheng_session={}", jar.get("tongcheng_session").expect("signed").value()));
+            jar.signed_mut(&key).add(Cookie::new(tongcheng::server::start::SESSION_COOKIE, id.to_string()));
+            cookies.push(format!("{}={}", tongcheng::server::start::SESSION_COOKIE, jar.get(tongcheng::server::start::SESSION_COOKIE).expect("signed").value()));
         }
         let values: Vec<String> = (0..rows.len()).map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4)).collect();
         let sql = format!("INSERT INTO sessions (id, data, expires_at, user_id) VALUES {}", values.join(", "));

@@ -183,7 +183,20 @@ impl Config {
 
     /// Cookies get the `Secure` flag when the site is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        url::Url::parse(&self.public_url).is_ok_and(|url| url.scheme() == "https")
+    }
+
+    /// The name a cookie of this site goes by: over HTTPS with the `__Host-` prefix, which
+    /// browsers accept only with `Secure`, `Path=/` and no `Domain` — so a page on a
+    /// sibling subdomain cannot plant a session (or an arrival) for this one. Plain HTTP
+    /// (development, tests) cannot carry it.
+    pub fn cookie_name(&self, name: &str) -> String {
+        if self.secure_cookies() { format!("__Host-{name}") } else { name.to_string() }
+    }
+
+    /// `; Secure` for a `Set-Cookie` written by hand, when the site is served over HTTPS.
+    pub fn cookie_secure_flag(&self) -> &'static str {
+        if self.secure_cookies() { "; Secure" } else { "" }
     }
 }
 

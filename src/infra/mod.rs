@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod flash;
 pub mod form;
 pub mod headers;
+pub mod host_cookies;
 pub mod locale;
 pub mod press_line;
 pub mod press_pace;

@@ -99,6 +99,9 @@ fn spawn_until(shutdown: &CancellationToken, work: impl std::future::Future<Outp
     });
 }
 
+/// The session cookie's name (with `__Host-` over HTTPS: `Config::cookie_name`).
+pub const SESSION_COOKIE: &str = "tongcheng_session";
+
 /// Serves the site on `listener` and starts the background workers; returns at once.
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, String> {
     let db = open_database(&config).await?;
@@ -106,7 +109,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let mailer = Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?.with_rate_limit(config.mail_per_second);
     let store = DbSessionStore::with_companion(db.clone(), crate::accounts::repo::SESSION_USER);
     let sessions = SessionManagerLayer::new(store.clone())
-        .with_name("tongcheng_session")
+        .with_name(config.cookie_name(SESSION_COOKIE))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
@@ -146,6 +149,11 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         .layer(from_fn(crate::infra::headers::add_security_headers))
         .layer(from_fn(crate::infra::body_limit::limit_body))
         .layer(from_fn_with_state(crate::infra::press_queue::PressQueue::of(&state.config), crate::infra::press_queue::in_turn))
+        // Outside the sessions: it sees the session cookie's removal (log-out).
+        .layer(from_fn_with_state(
+            crate::infra::host_cookies::HostCookies { secure: state.config.secure_cookies(), retired: &[SESSION_COOKIE, crate::sharing::REF_COOKIE] },
+            crate::infra::host_cookies::enforce,
+        ))
         .layer(sessions)
         .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))
         .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))

@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, Uri};
 /// browser has none yet. Unknown codes are ignored.
 pub async fn cookie_for(state: &AppState, uri: &Uri, headers: &HeaderMap, now: i64) -> Option<HeaderValue> {
     let code = url::form_urlencoded::parse(uri.query()?.as_bytes()).find(|(k, _)| k == REF_PARAM).and_then(|(_, v)| parse_code(&v))?;
-    if crate::infra::headers::cookie(headers, REF_COOKIE).and_then(parse_arrival).is_some() {
+    let name = state.config.cookie_name(REF_COOKIE);
+    if crate::infra::headers::cookie(headers, &name).and_then(parse_arrival).is_some() {
         return None;
     }
     match super::referrals::referrer(&state.db, &code).await {
@@ -20,21 +21,25 @@ pub async fn cookie_for(state: &AppState, uri: &Uri, headers: &HeaderMap, now: i
             return None;
         }
     }
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{REF_COOKIE}={code}.{now}; Path=/; Max-Age={ARRIVAL_WINDOW_SECS}; HttpOnly; SameSite=Lax{secure}")).ok()
+    let secure = state.config.cookie_secure_flag();
+    HeaderValue::from_str(&format!("{name}={code}.{now}; Path=/; Max-Age={ARRIVAL_WINDOW_SECS}; HttpOnly; SameSite=Lax{secure}")).ok()
 }
 
 /// The remembered arrival of the request being served (a server function's).
 pub fn arrival() -> Option<(String, i64)> {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-    crate::infra::headers::cookie(&parts.headers, REF_COOKIE).and_then(parse_arrival)
+    let config = &crate::infra::request::state().ok()?.config;
+    crate::infra::headers::cookie(&parts.headers, &config.cookie_name(REF_COOKIE)).and_then(parse_arrival)
 }
 
 /// Clears the cookie once a registration has used it.
 pub fn clear() {
+    let Ok(state) = crate::infra::request::state() else { return };
+    let (name, secure) = (state.config.cookie_name(REF_COOKIE), state.config.cookie_secure_flag());
     if let (Some(options), Ok(value)) = (
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&format!("{REF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")),
+        // A `__Host-` cookie is replaced only by one that is `Secure` too.
+        HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")),
     ) {
         options.append_header(axum::http::header::SET_COOKIE, value);
     }

@@ -5,7 +5,7 @@
 //! them; the club page names its top bringers this month.
 use crate::common::{self, Backend, Browser, TestApp};
 
-on_both_databases!(a_referral_counts_once_for_someone_else_after_confirming, codes_are_given_on_confirmation_so_pages_only_read_them, registrations_that_do_not_count, badges_for_bringing_fans_come_once_and_backfill_reproduces_them);
+on_both_databases!(a_referral_counts_once_for_someone_else_after_confirming, codes_are_given_on_confirmation_so_pages_only_read_them, registrations_that_do_not_count, badges_for_bringing_fans_come_once_and_backfill_reproduces_them, behind_https_the_cookies_are_host_only);
 
 async fn code_of(fan: &Browser) -> String {
     fan.call::<Option<String>>("load_referral_code", &[]).await.expect("a code").expect("logged in")
@@ -198,4 +198,52 @@ async fn codes_are_given_on_confirmation_so_pages_only_read_them(backend: Backen
     let codes: Vec<String> = sqlx::query_scalar("SELECT r.code FROM referral_codes r JOIN users u ON u.id = r.user_id WHERE u.email LIKE 'demo-fan-%'").fetch_all(&app.state.db.pool).await.expect("codes");
     assert_eq!(codes.len(), 50);
     assert!(codes.iter().all(|c| tongcheng::sharing::parse_code(c).as_deref() == Some(c.as_str())), "{codes:?}");
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all("set-cookie").iter().filter_map(|c| c.to_str().ok()).map(str::to_string).collect()
+}
+
+/// Served over HTTPS, the session and the arrival cookies carry the `__Host-` prefix
+/// (browsers then insist on `Secure`, `Path=/` and no `Domain`), so a page on a sibling
+/// subdomain cannot plant either; the app reads and clears them under that name. (Over
+/// plain HTTP, as in the other tests, the names stay bare: the prefix needs `Secure`.)
+async fn behind_https_the_cookies_are_host_only(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("PUBLIC_URL", "https://tongcheng.example")]).await;
+    tongcheng::server::seed::seed_demo(&app.state.db, 1, false).await.expect("seed");
+    let code: String = sqlx::query_scalar("SELECT code FROM referral_codes").fetch_one(&app.state.db.pool).await.expect("a code");
+    let host_only = |cookie: &str| {
+        let attributes: Vec<String> = cookie.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
+        attributes.iter().any(|a| a == "secure") && attributes.iter().any(|a| a == "path=/") && !attributes.iter().any(|a| a.starts_with("domain="))
+    };
+    let visitor = app.browser();
+    let arrived = visitor.client.get(format!("{}/where-next?ref={code}", visitor.base)).send().await.unwrap();
+    let cookies = set_cookies(&arrived);
+    assert!(cookies.iter().any(|c| c.starts_with(&format!("__Host-tc_ref={code}.")) && host_only(c)), "{cookies:?}");
+    assert!(!cookies.iter().any(|c| c.starts_with("tc_ref=")), "{cookies:?}");
+    // The browser sends it back (a test client keeps no Secure cookie over plain HTTP):
+    // registering reads it under that name and clears it the same way.
+    let arrival = format!("__Host-tc_ref={code}.{}", tongcheng::infra::clock::now());
+    let form = [("email", "https-friend@example.com"), ("display_name", "新米粉"), ("password", "password123"), ("city", "深圳")];
+    let registered = visitor.client.post(format!("{}/api/register", visitor.base)).header(reqwest::header::COOKIE, arrival).form(&form).send().await.unwrap();
+    assert!(registered.status().is_success(), "{}", registered.status());
+    let cookies = set_cookies(&registered);
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-tc_ref=;") && c.contains("Max-Age=0") && host_only(c)), "cleared: {cookies:?}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM referrals").await, 1, "the arrival was read");
+    let logged_in = visitor.client.post(format!("{}/api/login", visitor.base)).form(&[("email", "https-friend@example.com"), ("password", "password123")]).send().await.unwrap();
+    assert!(logged_in.status().is_success(), "{}", logged_in.status());
+    let cookies = set_cookies(&logged_in);
+    let session = cookies.iter().find(|c| c.starts_with("__Host-tongcheng_session=") && c.contains("HttpOnly") && host_only(c)).expect("a host-only session cookie");
+    let session = session.split(';').next().unwrap_or_default().to_string();
+    // Logging out removes it the same way (a removal without Secure is ignored by browsers).
+    let logged_out = visitor.client.post(format!("{}/api/logout", visitor.base)).header(reqwest::header::COOKIE, session).send().await.unwrap();
+    assert!(logged_out.status().is_success(), "{}", logged_out.status());
+    let cookies = set_cookies(&logged_out);
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-tongcheng_session=;") && c.contains("Max-Age=0") && host_only(c)), "removed: {cookies:?}");
+    // Cookies under the bare names (from before the prefix) are removed once.
+    let old = visitor.client.get(format!("{}/where-next", visitor.base)).header(reqwest::header::COOKIE, format!("tongcheng_session=old; tc_ref={code}.1")).send().await.unwrap();
+    let cookies = set_cookies(&old);
+    for name in ["tongcheng_session", "tc_ref"] {
+        assert!(cookies.iter().any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0") && host_only(c)), "{name} removed: {cookies:?}");
+    }
 }

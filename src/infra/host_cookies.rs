@@ -1,0 +1,81 @@
+//! Over HTTPS the site's cookies are named `__Host-…` (`Config::cookie_name`), which
+//! browsers accept only with `Secure` — their removal too. tower-sessions writes a
+//! session's removal (log-out, an ended session) from the cookie the browser sent, name
+//! and value only, without `Secure`: the browser would ignore it and keep sending a dead
+//! session, whose pages are then never the shared visitor's copy. This layer adds the
+//! flag. It also removes, once, the bare-named cookies of an HTTPS site from before the
+//! prefix (nothing reads them any more; left, they would keep pages private too).
+use axum::extract::{Request, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+#[derive(Clone)]
+pub struct HostCookies {
+    /// Served over HTTPS: the names carry the prefix.
+    pub secure: bool,
+    /// The bare names the prefixed cookies replaced.
+    pub retired: &'static [&'static str],
+}
+
+pub async fn enforce(State(host): State<HostCookies>, request: Request, next: Next) -> Response {
+    if !host.secure {
+        return next.run(request).await;
+    }
+    let stale: Vec<&str> = host.retired.iter().copied().filter(|name| super::headers::cookie(request.headers(), name).is_some()).collect();
+    let mut response = next.run(request).await;
+    secure_host_cookies(response.headers_mut());
+    for name in stale {
+        if let Ok(removal) = HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure")) {
+            response.headers_mut().append(SET_COOKIE, removal);
+        }
+    }
+    response
+}
+
+/// Adds `Secure` to every `__Host-` cookie set without it.
+pub fn secure_host_cookies(headers: &mut HeaderMap) {
+    let needs_flag = |value: &HeaderValue| {
+        let text = value.to_str().unwrap_or("");
+        text.starts_with("__Host-") && !text.split(';').skip(1).any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
+    };
+    if !headers.get_all(SET_COOKIE).iter().any(needs_flag) {
+        return;
+    }
+    let cookies: Vec<HeaderValue> = headers.get_all(SET_COOKIE).iter().cloned().collect();
+    headers.remove(SET_COOKIE);
+    for cookie in cookies {
+        let fixed = if needs_flag(&cookie) { HeaderValue::from_str(&format!("{}; Secure", cookie.to_str().unwrap_or(""))).unwrap_or(cookie) } else { cookie };
+        headers.append(SET_COOKIE, fixed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_cookies(values: &[&'static str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(SET_COOKIE, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn a_host_cookie_removed_without_secure_gets_it() {
+        let mut headers = set_cookies(&["__Host-s=; Path=/; Max-Age=0", "lang=en; Path=/", "__Host-r=x; Path=/; Secure; HttpOnly"]);
+        secure_host_cookies(&mut headers);
+        let all: Vec<&str> = headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(all, ["__Host-s=; Path=/; Max-Age=0; Secure", "lang=en; Path=/", "__Host-r=x; Path=/; Secure; HttpOnly"]);
+    }
+
+    #[test]
+    fn cookies_already_right_are_left_alone() {
+        let mut headers = set_cookies(&["__Host-s=v; secure; Path=/", "other=1"]);
+        secure_host_cookies(&mut headers);
+        let all: Vec<&str> = headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(all, ["__Host-s=v; secure; Path=/", "other=1"]);
+    }
+}
