@@ -190,8 +190,8 @@ impl Config {
     /// browsers accept only with `Secure`, `Path=/` and no `Domain` — so a page on a
     /// sibling subdomain cannot plant a session (or an arrival) for this one. Plain HTTP
     /// (development, tests) cannot carry it.
-    pub fn cookie_name(&self, name: &str) -> String {
-        if self.secure_cookies() { format!("__Host-{name}") } else { name.to_string() }
+    pub fn cookie_name(&self, name: &'static str) -> std::borrow::Cow<'static, str> {
+        if self.secure_cookies() { format!("__Host-{name}").into() } else { name.into() }
     }
 
     /// `; Secure` for a `Set-Cookie` written by hand, when the site is served over HTTPS.

@@ -15,7 +15,8 @@ fn is_secret(name: &str) -> bool {
 }
 
 /// The `Set-Cookie` value for a flash, dropping the typed fields if it would be too big.
-pub fn set_cookie(flash: &Flash, secure: bool) -> Option<String> {
+/// `name` is `COOKIE` as the site names it (`Config::cookie_name`).
+pub fn set_cookie(flash: &Flash, name: &str, secure: bool) -> Option<String> {
     let mut flash = flash.clone();
     flash.fields.retain(|(name, _)| !is_secret(name));
     let mut value = ENGINE.encode(serde_json::to_vec(&flash).ok()?);
@@ -27,16 +28,17 @@ pub fn set_cookie(flash: &Flash, secure: bool) -> Option<String> {
         return None;
     }
     let secure = if secure { "; Secure" } else { "" };
-    Some(format!("{COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{secure}"))
+    Some(format!("{name}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{secure}"))
 }
 
 /// Removes the flash once a page has shown it.
-pub fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
 }
 
-pub fn read(headers: &HeaderMap) -> Option<Flash> {
-    let value = super::headers::cookie(headers, COOKIE)?;
+pub fn read(headers: &HeaderMap, name: &str) -> Option<Flash> {
+    let value = super::headers::cookie(headers, name)?;
     serde_json::from_slice(&ENGINE.decode(value).ok()?).ok()
 }
 
@@ -46,10 +48,10 @@ mod tests {
     use axum::http::{header, HeaderValue};
 
     fn round_trip(flash: &Flash) -> Option<Flash> {
-        let cookie = set_cookie(flash, false)?;
+        let cookie = set_cookie(flash, COOKIE, false)?;
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_str(cookie.split(';').next()?).ok()?);
-        read(&headers)
+        read(&headers, COOKIE)
     }
 
     #[test]

@@ -53,7 +53,7 @@ async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Ext
         let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await;
         return with_error_status(response.into_response()).await;
     }
-    let secure = state.config.secure_cookies();
+    let (secure, flash_name) = (state.config.secure_cookies(), state.config.cookie_name(crate::infra::flash::COOKIE));
     let path = request.uri().path().to_string();
     let response = handle_server_fns_with_context(move || provide(&state, &cities), request).await.into_response();
     if !response.status().is_redirection() {
@@ -68,7 +68,7 @@ async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Ext
     } else {
         Flash { path, ok: Some(String::from_utf8_lossy(&answer).into_owned()), fields: Vec::new() }
     };
-    if let Some(value) = crate::infra::flash::set_cookie(&flash, secure).and_then(|c| HeaderValue::from_str(&c).ok()) {
+    if let Some(value) = crate::infra::flash::set_cookie(&flash, &flash_name, secure).and_then(|c| HeaderValue::from_str(&c).ok()) {
         parts.headers.append(header::SET_COOKIE, value);
     }
     Response::from_parts(parts, Body::from(answer))
@@ -109,7 +109,8 @@ async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Bo
     let options = state.leptos_options.clone();
     let page_request = crate::infra::request::PageRequest::new();
     request.extensions_mut().insert(page_request);
-    let flash = crate::infra::flash::read(request.headers());
+    let flash_cookie = (state.config.cookie_name(crate::infra::flash::COOKIE), state.config.secure_cookies());
+    let flash = crate::infra::flash::read(request.headers(), &flash_cookie.0);
     let arrival = crate::sharing::arrival::cookie_for(&state, request.uri(), request.headers(), crate::infra::clock::now()).await;
     let shown = flash.is_some();
     let context = move || {
@@ -126,7 +127,7 @@ async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Bo
         response.headers_mut().append(header::SET_COOKIE, arrival);
     }
     if shown {
-        if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie()) {
+        if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie(&flash_cookie.0, flash_cookie.1)) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }

@@ -151,7 +151,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         .layer(from_fn_with_state(crate::infra::press_queue::PressQueue::of(&state.config), crate::infra::press_queue::in_turn))
         // Outside the sessions: it sees the session cookie's removal (log-out).
         .layer(from_fn_with_state(
-            crate::infra::host_cookies::HostCookies { secure: state.config.secure_cookies(), retired: &[SESSION_COOKIE, crate::sharing::REF_COOKIE] },
+            crate::infra::host_cookies::HostCookies { secure: state.config.secure_cookies(), retired: &[SESSION_COOKIE, crate::sharing::REF_COOKIE, crate::infra::flash::COOKIE] },
             crate::infra::host_cookies::enforce,
         ))
         .layer(sessions)

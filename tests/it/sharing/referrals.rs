@@ -240,10 +240,20 @@ async fn behind_https_the_cookies_are_host_only(backend: Backend) {
     assert!(logged_out.status().is_success(), "{}", logged_out.status());
     let cookies = set_cookies(&logged_out);
     assert!(cookies.iter().any(|c| c.starts_with("__Host-tongcheng_session=;") && c.contains("Max-Age=0") && host_only(c)), "removed: {cookies:?}");
+    // A plain form post's answer (no WASM yet) rides the flash cookie, under the prefix too,
+    // and the page that shows it removes it the same way.
+    let form = [("email", "https-friend@example.com"), ("password", "wrong-password")];
+    let posted = visitor.client.post(format!("{}/api/login", visitor.base)).header(reqwest::header::ACCEPT, "text/html").form(&form).send().await.unwrap();
+    let cookies = set_cookies(&posted);
+    let flash = cookies.iter().find(|c| c.starts_with("__Host-tongcheng_flash=") && host_only(c)).expect(&format!("a host-only flash: {cookies:?}"));
+    let flash = flash.split(';').next().unwrap_or_default().to_string();
+    let shown = visitor.client.get(format!("{}/login", visitor.base)).header(reqwest::header::COOKIE, flash).send().await.unwrap();
+    let cookies = set_cookies(&shown);
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-tongcheng_flash=;") && c.contains("Max-Age=0") && host_only(c)), "flash removed: {cookies:?}");
     // Cookies under the bare names (from before the prefix) are removed once.
-    let old = visitor.client.get(format!("{}/where-next", visitor.base)).header(reqwest::header::COOKIE, format!("tongcheng_session=old; tc_ref={code}.1")).send().await.unwrap();
+    let old = visitor.client.get(format!("{}/where-next", visitor.base)).header(reqwest::header::COOKIE, format!("tongcheng_session=old; tc_ref={code}.1; tongcheng_flash=x")).send().await.unwrap();
     let cookies = set_cookies(&old);
-    for name in ["tongcheng_session", "tc_ref"] {
+    for name in ["tongcheng_session", "tc_ref", "tongcheng_flash"] {
         assert!(cookies.iter().any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0") && host_only(c)), "{name} removed: {cookies:?}");
     }
 }
