@@ -2,36 +2,33 @@
 //! browsers accept only with `Secure` — their removal too. tower-sessions writes a
 //! session's removal (log-out, an ended session) from the cookie the browser sent, name
 //! and value only, without `Secure`: the browser would ignore it and keep sending a dead
-//! session, whose pages are then never the shared visitor's copy. This layer adds the
-//! flag. It also removes, once, the bare-named cookies of an HTTPS site from before the
-//! prefix (nothing reads them any more; left, they would keep pages private too).
-use axum::extract::{Request, State};
+//! session, whose pages are then never the shared visitor's copy. `secure_removals` adds
+//! the flag to every response (a plain map of the response, mounted over HTTPS only: a
+//! `from_fn` layer here cost a fifth of the app's CPU per request, measured). Pages also
+//! remove, once, the bare-named cookies of before the prefix (`remove_retired`).
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
-#[derive(Clone)]
-pub struct HostCookies {
-    /// Served over HTTPS: the names carry the prefix.
-    pub secure: bool,
-    /// The bare names the prefixed cookies replaced.
-    pub retired: &'static [&'static str],
+/// The response with `Secure` on every `__Host-` cookie it sets (for `map_response`).
+pub fn secure_removals(mut response: Response) -> Response {
+    secure_host_cookies(response.headers_mut());
+    response
 }
 
-pub async fn enforce(State(host): State<HostCookies>, request: Request, next: Next) -> Response {
-    if !host.secure {
-        return next.run(request).await;
-    }
-    let stale: Vec<&str> = host.retired.iter().copied().filter(|name| super::headers::cookie(request.headers(), name).is_some()).collect();
-    let mut response = next.run(request).await;
-    secure_host_cookies(response.headers_mut());
-    for name in stale {
+/// Which of the bare-named cookies (`retired`) the request still carries: over HTTPS
+/// nothing reads them any more, and any cookie keeps a visitor's pages private.
+pub fn retired_sent(request: &HeaderMap, retired: &[&'static str]) -> Vec<&'static str> {
+    retired.iter().copied().filter(|name| super::headers::cookie(request, name).is_some()).collect()
+}
+
+/// Removes the cookies `names` (bare names, set before the prefix) from the browser.
+pub fn remove_retired(response: &mut HeaderMap, names: &[&str]) {
+    for name in names {
         if let Ok(removal) = HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure")) {
-            response.headers_mut().append(SET_COOKIE, removal);
+            response.append(SET_COOKIE, removal);
         }
     }
-    response
 }
 
 /// Adds `Secure` to every `__Host-` cookie set without it.

@@ -111,6 +111,7 @@ async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Bo
     request.extensions_mut().insert(page_request);
     let flash_cookie = (state.config.cookie_name(crate::infra::flash::COOKIE), state.config.secure_cookies());
     let flash = crate::infra::flash::read(request.headers(), &flash_cookie.0);
+    let retired_cookies = if flash_cookie.1 { crate::infra::host_cookies::retired_sent(request.headers(), &super::start::PREFIXED_COOKIES) } else { Vec::new() };
     let arrival = crate::sharing::arrival::cookie_for(&state, request.uri(), request.headers(), crate::infra::clock::now()).await;
     let shown = flash.is_some();
     let context = move || {
@@ -131,6 +132,7 @@ async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Bo
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
+    crate::infra::host_cookies::remove_retired(response.headers_mut(), &retired_cookies);
     response
 }
 

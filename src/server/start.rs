@@ -101,6 +101,9 @@ fn spawn_until(shutdown: &CancellationToken, work: impl std::future::Future<Outp
 
 /// The session cookie's name (with `__Host-` over HTTPS: `Config::cookie_name`).
 pub const SESSION_COOKIE: &str = "tongcheng_session";
+/// The bare names of the cookies that carry `__Host-` over HTTPS; pages remove them
+/// (`infra::host_cookies::remove_retired`).
+pub const PREFIXED_COOKIES: [&str; 3] = [SESSION_COOKIE, crate::sharing::REF_COOKIE, crate::infra::flash::COOKIE];
 
 /// Serves the site on `listener` and starts the background workers; returns at once.
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, String> {
@@ -150,10 +153,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
         .layer(from_fn(crate::infra::body_limit::limit_body))
         .layer(from_fn_with_state(crate::infra::press_queue::PressQueue::of(&state.config), crate::infra::press_queue::in_turn))
         // Outside the sessions: it sees the session cookie's removal (log-out).
-        .layer(from_fn_with_state(
-            crate::infra::host_cookies::HostCookies { secure: state.config.secure_cookies(), retired: &[SESSION_COOKIE, crate::sharing::REF_COOKIE, crate::infra::flash::COOKIE] },
-            crate::infra::host_cookies::enforce,
-        ))
+        .option_layer(state.config.secure_cookies().then(|| tower::util::MapResponseLayer::new(crate::infra::host_cookies::secure_removals)))
         .layer(sessions)
         .layer(from_fn_with_state(crate::infra::session_policy::SessionPolicy::of(&state.config), crate::infra::session_policy::enforce))
         .layer(from_fn_with_state(origin, crate::infra::csrf::refuse_cross_site_writes))
