@@ -183,7 +183,9 @@ impl Config {
 
     /// Cookies get the `Secure` flag when the site is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
-        url::Url::parse(&self.public_url).is_ok_and(|url| url.scheme() == "https")
+        // Asked on every page render: a prefix check, in any case (`PUBLIC_URL` is a valid
+        // URL, checked at start).
+        self.public_url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
     }
 
     /// The name a cookie of this site goes by: over HTTPS with the `__Host-` prefix, which

@@ -3,8 +3,8 @@
 //! session's removal (log-out, an ended session) from the cookie the browser sent, name
 //! and value only, without `Secure`: the browser would ignore it and keep sending a dead
 //! session, whose pages are then never the shared visitor's copy. `secure_removals` adds
-//! the flag to every response (a plain map of the response, mounted over HTTPS only: a
-//! `from_fn` layer here cost a fifth of the app's CPU per request, measured). Pages also
+//! the flag to every response (a plain map of the response, mounted over HTTPS only, the
+//! lightest layer there is). Pages also
 //! remove, once, the bare-named cookies of before the prefix (`remove_retired`).
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};

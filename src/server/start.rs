@@ -140,7 +140,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     let origin = PublicOrigin(state.config.public_origin().into());
     // One stack, outermost first, applied once: `Router::layer` per middleware nests a
     // boxed route per layer, and each request cloned every box below each level
-    // (a tenth of the app's CPU on a sign-up, BENCHMARKS.md 2026-12-07).
+    // (a third of the time hyper and the middleware took on a sign-up, BENCHMARKS.md 2026-12-07).
     let middleware = tower::ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(super::telemetry::REQUEST_ID, MakeRequestUuid))
         .layer(
