@@ -6,6 +6,10 @@
 //! `QUIET_AFTER`, its outbox worker delivers everything else at once — tickets, account
 //! mail — and leaves the waiting-list notices until the presses stop. The page already
 //! showed each fan their number; the email follows seconds later.
+//!
+//! A rush is also on in every process while any of them queues notices (`anywhere`):
+//! with presses routed to one process, or the desk working elsewhere, the others'
+//! workers delivered the notices on the same cores during the sale.
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -39,6 +43,25 @@ pub fn on() -> bool {
     is_rush(LAST_SIGN_UP_MS.load(Ordering::Relaxed), now_ms())
 }
 
+/// The probe of `anywhere`: when the newest notice still held was queued (the last
+/// entry of the `outbox_held` index).
+pub fn newest_held_sql() -> String {
+    format!("SELECT created_at FROM outbox WHERE status = 'pending' AND kind IN {} ORDER BY created_at DESC LIMIT 1", deferrable_sql())
+}
+
+/// Whether a rush is on in any process sharing the database: a notice of a kind that
+/// waits was queued within `QUIET_AFTER` (the sign-up desk queues one for every fan it
+/// puts on a waiting list, whichever process it runs in).
+pub async fn anywhere(db: &crate::infra::db::Db, now: i64) -> Result<bool, sqlx::Error> {
+    let newest: Option<i64> = sqlx::query_scalar(&newest_held_sql()).fetch_optional(&db.pool).await?;
+    Ok(newest.is_some_and(|queued| queued_lately(queued, now)))
+}
+
+/// Queued at `queued` (unix seconds), within `QUIET_AFTER` of `now`.
+fn queued_lately(queued: i64, now: i64) -> bool {
+    now - queued < QUIET_AFTER.as_secs() as i64
+}
+
 fn is_rush(last_ms: i64, now_ms: i64) -> bool {
     last_ms > 0 && now_ms - last_ms < QUIET_AFTER.as_millis() as i64
 }
@@ -52,5 +75,12 @@ mod tests {
         assert!(!is_rush(0, 10_000), "no sign-up yet");
         assert!(is_rush(10_000, 10_000 + 2_999));
         assert!(!is_rush(10_000, 10_000 + 3_000));
+    }
+
+    #[test]
+    fn a_notice_queued_in_the_last_seconds_means_a_rush_somewhere() {
+        assert!(queued_lately(100, 100));
+        assert!(queued_lately(100, 102));
+        assert!(!queued_lately(100, 103), "quiet for QUIET_AFTER");
     }
 }

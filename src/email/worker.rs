@@ -26,7 +26,9 @@ pub async fn drain_once(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> 
 async fn drain(db: &Db, mailer: &Mailer, shutdown: &CancellationToken) -> Result<usize, sqlx::Error> {
     let mut attempted = 0;
     while !shutdown.is_cancelled() {
-        let claim = outbox::claim_due(db, BATCH, now(), super::rush::on()).await?;
+        // This process's presses first: the probe costs a statement.
+        let rush = super::rush::on() || super::rush::anywhere(db, now()).await?;
+        let claim = outbox::claim_due(db, BATCH, now(), rush).await?;
         if claim.messages.is_empty() {
             break;
         }

@@ -23,6 +23,7 @@ on_both_databases!(
     a_worker_whose_lease_ran_out_cannot_mark_messages,
     a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap,
     during_a_rush_waiting_list_notices_wait_and_tickets_do_not,
+    a_worker_holds_the_notices_another_process_is_queueing,
 );
 
 async fn register(app: &TestApp, email: &str) {
@@ -308,6 +309,22 @@ async fn a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap(backend
     assert_eq!(sent, 250);
 }
 
+/// Notices queued this moment by a desk in another process (this one has taken no
+/// sign-up lately): its worker holds them too, and sends the ticket.
+async fn a_worker_holds_the_notices_another_process_is_queueing(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let (db, _database) = bare_database(backend).await;
+    let mut tx = db.begin_write().await.unwrap();
+    for (kind, key) in [("waitlisted", "w1"), ("seat_confirmed", "t1")] {
+        outbox::enqueue(&mut tx, &OutgoingEmail { kind, ..sample(key, &format!("{key}@example.com")) }, now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
+    assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 1, "the ticket only");
+    assert_eq!(status_of(&db, "t1@example.com").await.0, "sent");
+    assert_eq!(status_of(&db, "w1@example.com").await, ("pending".to_string(), 0), "held, not tried");
+}
+
 /// During a sign-up rush (`email::rush`) the worker claims mail that cannot wait —
 /// tickets, account mail — and leaves the waiting-list notices for after it.
 async fn during_a_rush_waiting_list_notices_wait_and_tickets_do_not(backend: Backend) {
@@ -317,6 +334,9 @@ async fn during_a_rush_waiting_list_notices_wait_and_tickets_do_not(backend: Bac
         outbox::enqueue(&mut tx, &OutgoingEmail { kind, ..sample(key, &format!("{key}@example.com")) }, now()).await.unwrap();
     }
     tx.commit().await.unwrap();
+    // Notices just queued: a rush is on wherever they came from (another process's desk).
+    assert!(tongcheng::email::rush::anywhere(&db, now()).await.unwrap());
+    assert!(!tongcheng::email::rush::anywhere(&db, now() + 3).await.unwrap(), "none queued for three seconds");
     let urgent = outbox::claim_due(&db, 10, now(), true).await.unwrap();
     let mut to: Vec<&str> = urgent.messages.iter().map(|m| m.recipient.as_str()).collect();
     to.sort_unstable();
