@@ -103,11 +103,14 @@ pub async fn enqueue_all(tx: &mut Tx, mails: &[OutgoingEmail], now: i64) -> Resu
         }
         queued += query.execute(&mut **tx).await?.rows_affected();
     }
-    // During a rush, notices that wait for it to pass do not wake the worker (each turn
-    // of the sign-up desk queues some: waking for them was two empty claims a turn); it
-    // finds them when it next looks (`worker::POLL`).
+    // Notices that wait for the rush to pass start one (or keep it on) and do not wake
+    // the worker (each turn of the sign-up desk queues some: waking for them was two
+    // empty claims a turn); it finds them when it next looks (`worker::POLL`).
     let deferrable = |m: &OutgoingEmail| super::rush::DEFERRABLE.contains(&m.kind);
-    if !mails.is_empty() && (!mails.iter().all(deferrable) || !super::rush::on()) {
+    if mails.iter().any(deferrable) {
+        super::rush::note_held_mail();
+    }
+    if !mails.iter().all(deferrable) {
         tx.queued_mail();
     }
     Ok(queued)
@@ -180,19 +183,17 @@ async fn claim(db: &Db, tx: &mut Tx, held: Option<i64>, limit: i64, now: i64, to
     }
 }
 
-/// Leases up to `limit` due messages to this worker and counts the attempt. During a
-/// rush (`rush`), mail that cannot wait first, then of the kinds that can only those held
-/// `rush::HOLD_AT_MOST` already (so a rush that never ends cannot hold them forever).
-/// Otherwise half a batch is kept for those notices, oldest first, so a long queue of
-/// other mail (a city-wide invitation at the mail rate) does not hold them back.
+/// Leases up to `limit` due messages to this worker and counts the attempt. Half a batch
+/// is kept for the notices of the kinds that can wait (`rush::DEFERRABLE`), oldest
+/// first — during a rush (`rush`) only those held `rush::HOLD_AT_MOST` already — so
+/// neither a rush that never ends nor a long queue of other mail (a city-wide
+/// invitation at the mail rate) holds them back; the rest of the batch is mail that
+/// cannot wait, then more notices if room is left.
 pub async fn claim_due(db: &Db, limit: i64, now: i64, rush: bool) -> Result<Claim, sqlx::Error> {
     let token = crate::infra::secrets::random_secret();
     let mut tx = db.begin_write().await?;
     let queued_by = if rush { now - super::rush::HOLD_AT_MOST.as_secs() as i64 } else { i64::MAX };
-    let mut rows = match rush {
-        true => Vec::new(),
-        false => claim(db, &mut tx, Some(queued_by), (limit / 2).max(1), now, &token).await?,
-    };
+    let mut rows = claim(db, &mut tx, Some(queued_by), (limit / 2).max(1), now, &token).await?;
     rows.extend(claim(db, &mut tx, None, limit - rows.len() as i64, now, &token).await?);
     let room = limit - rows.len() as i64;
     if room > 0 {

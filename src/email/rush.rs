@@ -2,14 +2,14 @@
 //! nearly every press puts a fan on the waiting list and queues a "you are number N"
 //! notice; delivering those as they come took the cores the presses needed (at 1,200
 //! presses a second on two cores, p99 2.6 s with the notices going out, 12 ms without:
-//! BENCHMARKS.md, issue 29). So while this process has taken a sign-up within
-//! `QUIET_AFTER`, its outbox worker delivers everything else at once — tickets, account
-//! mail — and leaves the waiting-list notices until the presses stop. The page already
-//! showed each fan their number; the email follows seconds later.
-//!
-//! A rush is also on in every process while any of them queues notices (`anywhere`):
-//! with presses routed to one process, or the desk working elsewhere, the others'
-//! workers delivered the notices on the same cores during the sale.
+//! BENCHMARKS.md, issue 29). So while notices are being queued — by this process
+//! (`note_held_mail`) or by any process sharing the database (`anywhere`: with presses
+//! routed to one process, or the desk working elsewhere, the others' workers delivered
+//! them on the same cores during the sale) — the outbox workers deliver everything else
+//! at once (tickets, account mail) and leave the waiting-list notices until the presses
+//! stop, or until they have waited `HOLD_AT_MOST`. The page already showed each fan
+//! their number; the email follows seconds later. Only new places queue a notice, so
+//! pressing again cannot hold anyone's mail back.
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,45 +21,50 @@ pub const DEFERRABLE: &[&str] = &["waitlisted"];
 pub fn deferrable_sql() -> String {
     format!("('{}')", DEFERRABLE.join("', '"))
 }
-/// How long after the last sign-up the rush is over.
+/// How long after the last notice queued the rush is over (2–3 s for `anywhere`, which
+/// sees whole seconds).
 pub const QUIET_AFTER: Duration = Duration::from_secs(3);
 /// The longest a notice is held: a rush that never stops (or a steady stream of
 /// sign-ups) still lets the oldest notices out.
 pub const HOLD_AT_MOST: Duration = Duration::from_secs(60);
 
-static LAST_SIGN_UP_MS: AtomicI64 = AtomicI64::new(0);
+static LAST_HELD_MAIL_MS: AtomicI64 = AtomicI64::new(0);
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// A sign-up was just taken by this process.
-pub fn note_sign_up() {
-    LAST_SIGN_UP_MS.store(now_ms(), Ordering::Relaxed);
+/// This process has just queued mail of a kind that waits (`outbox::enqueue_all`).
+pub fn note_held_mail() {
+    LAST_HELD_MAIL_MS.store(now_ms(), Ordering::Relaxed);
 }
 
-/// Whether a rush is on: a sign-up within `QUIET_AFTER`.
+/// Whether a rush is on in this process: mail that waits queued within `QUIET_AFTER`.
 pub fn on() -> bool {
-    is_rush(LAST_SIGN_UP_MS.load(Ordering::Relaxed), now_ms())
+    is_rush(LAST_HELD_MAIL_MS.load(Ordering::Relaxed), now_ms())
 }
 
-/// The probe of `anywhere`: when the newest notice still held was queued (the last
-/// entry of the `outbox_held` index).
-pub fn newest_held_sql() -> String {
-    format!("SELECT created_at FROM outbox WHERE status = 'pending' AND kind IN {} ORDER BY created_at DESC LIMIT 1", deferrable_sql())
+/// The probe of `anywhere` (`$1` the start of the quiet window, `$2` its end): a range of
+/// the `outbox_held` index's leading column, one entry read at most.
+pub fn recently_held_sql() -> String {
+    format!("SELECT created_at FROM outbox WHERE status = 'pending' AND kind IN {} AND created_at > $1 AND created_at <= $2 LIMIT 1", deferrable_sql())
 }
 
 /// Whether a rush is on in any process sharing the database: a notice of a kind that
 /// waits was queued within `QUIET_AFTER` (the sign-up desk queues one for every fan it
-/// puts on a waiting list, whichever process it runs in).
+/// puts on a waiting list, whichever process it runs in). A notice dated further ahead
+/// than that (a process's clock running fast) does not count: it would hold everyone's.
 pub async fn anywhere(db: &crate::infra::db::Db, now: i64) -> Result<bool, sqlx::Error> {
-    let newest: Option<i64> = sqlx::query_scalar(&newest_held_sql()).fetch_optional(&db.pool).await?;
-    Ok(newest.is_some_and(|queued| queued_lately(queued, now)))
+    let (from, to) = quiet_window(now);
+    let found: Option<i64> = sqlx::query_scalar(&recently_held_sql()).bind(from).bind(to).fetch_optional(&db.pool).await?;
+    Ok(found.is_some())
 }
 
-/// Queued at `queued` (unix seconds), within `QUIET_AFTER` of `now`.
-fn queued_lately(queued: i64, now: i64) -> bool {
-    now - queued < QUIET_AFTER.as_secs() as i64
+/// The creation times (unix seconds, after the first, up to the second) that mean a
+/// rush at `now`.
+fn quiet_window(now: i64) -> (i64, i64) {
+    let quiet = QUIET_AFTER.as_secs() as i64;
+    (now - quiet, now + quiet)
 }
 
 fn is_rush(last_ms: i64, now_ms: i64) -> bool {
@@ -79,8 +84,10 @@ mod tests {
 
     #[test]
     fn a_notice_queued_in_the_last_seconds_means_a_rush_somewhere() {
-        assert!(queued_lately(100, 100));
-        assert!(queued_lately(100, 102));
-        assert!(!queued_lately(100, 103), "quiet for QUIET_AFTER");
+        let (from, to) = quiet_window(100);
+        let rush = |queued: i64| queued > from && queued <= to;
+        assert!(rush(100) && rush(98), "queued this second or two seconds ago");
+        assert!(!rush(97), "quiet for QUIET_AFTER");
+        assert!(rush(103) && !rush(104), "a clock a little fast counts, one far ahead does not");
     }
 }

@@ -26,9 +26,7 @@ pub async fn drain_once(db: &Db, mailer: &Mailer) -> Result<usize, sqlx::Error> 
 async fn drain(db: &Db, mailer: &Mailer, shutdown: &CancellationToken) -> Result<usize, sqlx::Error> {
     let mut attempted = 0;
     while !shutdown.is_cancelled() {
-        // This process's presses first: the probe costs a statement.
-        let rush = super::rush::on() || super::rush::anywhere(db, now()).await?;
-        let claim = outbox::claim_due(db, BATCH, now(), rush).await?;
+        let claim = outbox::claim_due(db, BATCH, now(), rush_now(db, super::rush::on()).await).await?;
         if claim.messages.is_empty() {
             break;
         }
@@ -40,6 +38,17 @@ async fn drain(db: &Db, mailer: &Mailer, shutdown: &CancellationToken) -> Result
         }
     }
     Ok(attempted)
+}
+
+/// Whether notices wait now: a rush in this process (`local`, asked first: the probe
+/// costs a statement) or in another (`rush::anywhere`). A failed probe counts as a rush:
+/// tickets still go out, notices wait at most `rush::HOLD_AT_MOST`.
+pub async fn rush_now(db: &Db, local: bool) -> bool {
+    local
+        || super::rush::anywhere(db, now()).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "looking for a rush in another process");
+            true
+        })
 }
 
 async fn deliver_batch(db: &Db, mailer: &Mailer, claim: &outbox::Claim) -> Result<(), sqlx::Error> {

@@ -121,11 +121,6 @@ pub async fn sign_up(id: i64) -> Result<Place, AppError> {
     let state = crate::infra::request::state()?;
     // Waiting at the desk costs nothing: the next press may read its fan meanwhile.
     let place = state.sign_ups.sign_up_then(id, fan, crate::infra::press_queue::turn_done).await;
-    if place.is_ok() {
-        // A rush is on: the waiting-list notices wait for it to pass (`email::rush`). Only
-        // places taken count, so refused presses cannot hold the mail back.
-        crate::email::rush::note_sign_up();
-    }
     let outcome = match &place {
         Ok(p) if p.status == super::PlaceStatus::Confirmed => "confirmed",
         Ok(_) => "waitlisted",

@@ -309,8 +309,8 @@ async fn a_big_batch_goes_out_concurrently_once_each_within_the_rate_cap(backend
     assert_eq!(sent, 250);
 }
 
-/// Notices queued this moment by a desk in another process (this one has taken no
-/// sign-up lately): its worker holds them too, and sends the ticket.
+/// Notices queued this moment by a desk in another process: a worker holds them too
+/// (even one whose own process queued none lately), and sends the ticket.
 async fn a_worker_holds_the_notices_another_process_is_queueing(backend: Backend) {
     let smtp = SmtpServer::start();
     let (db, _database) = bare_database(backend).await;
@@ -319,6 +319,7 @@ async fn a_worker_holds_the_notices_another_process_is_queueing(backend: Backend
         outbox::enqueue(&mut tx, &OutgoingEmail { kind, ..sample(key, &format!("{key}@example.com")) }, now()).await.unwrap();
     }
     tx.commit().await.unwrap();
+    assert!(worker::rush_now(&db, false).await, "a rush, though not in this process");
     let mailer = Mailer::from_config(Some(&smtp.url()), "Tongcheng <noreply@tongcheng.local>").unwrap();
     assert_eq!(worker::drain_once(&db, &mailer).await.unwrap(), 1, "the ticket only");
     assert_eq!(status_of(&db, "t1@example.com").await.0, "sent");
@@ -364,4 +365,11 @@ async fn during_a_rush_waiting_list_notices_wait_and_tickets_do_not(backend: Bac
     let batch = outbox::claim_due(&db, 4, now(), false).await.unwrap();
     let notices = batch.messages.iter().filter(|m| m.recipient.starts_with('w')).count();
     assert_eq!((batch.messages.len(), notices), (4, 2), "two notices and two invitations");
+    // In a rush too: a notice held too long keeps its half of a batch behind that queue.
+    let mut tx = db.begin_write().await.unwrap();
+    outbox::enqueue(&mut tx, &OutgoingEmail { kind: "waitlisted", ..sample("w5", "w5@example.com") }, held_since).await.unwrap();
+    tx.commit().await.unwrap();
+    let batch = outbox::claim_due(&db, 2, now(), true).await.unwrap();
+    let to: Vec<&str> = batch.messages.iter().map(|m| m.recipient.as_str()).collect();
+    assert!(to.contains(&"w5@example.com"), "{to:?}");
 }
