@@ -198,7 +198,7 @@ impl Config {
 
     /// `; Secure` for a `Set-Cookie` written by hand, when the site is served over HTTPS.
     pub fn cookie_secure_flag(&self) -> &'static str {
-        if self.secure_cookies() { "; Secure" } else { "" }
+        super::headers::secure_attribute(self.secure_cookies())
     }
 }
 

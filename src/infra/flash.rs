@@ -27,14 +27,8 @@ pub fn set_cookie(flash: &Flash, name: &str, secure: bool) -> Option<String> {
     if value.len() > MAX_BYTES {
         return None;
     }
-    let secure = if secure { "; Secure" } else { "" };
+    let secure = super::headers::secure_attribute(secure);
     Some(format!("{name}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{secure}"))
-}
-
-/// Removes the flash once a page has shown it.
-pub fn clear_cookie(name: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
 }
 
 pub fn read(headers: &HeaderMap, name: &str) -> Option<Flash> {

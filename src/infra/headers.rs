@@ -53,6 +53,17 @@ pub fn keep_offline() {
     }
 }
 
+/// `; Secure` for a `Set-Cookie` written by hand, when the site is served over HTTPS.
+pub fn secure_attribute(secure: bool) -> &'static str {
+    if secure { "; Secure" } else { "" }
+}
+
+/// The `Set-Cookie` value removing the site's cookie `name` (the attributes it was set
+/// with: a `__Host-` cookie is replaced only by one that is `Secure` too).
+pub fn cookie_removal(name: &str, secure: bool) -> String {
+    format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}", secure_attribute(secure))
+}
+
 /// The value of the request's cookie `name`.
 pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers

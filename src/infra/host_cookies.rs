@@ -25,7 +25,7 @@ pub fn retired_sent(request: &HeaderMap, retired: &[&'static str]) -> Vec<&'stat
 /// Removes the cookies `names` (bare names, set before the prefix) from the browser.
 pub fn remove_retired(response: &mut HeaderMap, names: &[&str]) {
     for name in names {
-        if let Ok(removal) = HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure")) {
+        if let Ok(removal) = HeaderValue::from_str(&super::headers::cookie_removal(name, true)) {
             response.append(SET_COOKIE, removal);
         }
     }

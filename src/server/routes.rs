@@ -128,7 +128,8 @@ async fn render_page(state: AppState, cities: Catalogue, mut request: Request<Bo
         response.headers_mut().append(header::SET_COOKIE, arrival);
     }
     if shown {
-        if let Ok(value) = HeaderValue::from_str(&crate::infra::flash::clear_cookie(&flash_cookie.0, flash_cookie.1)) {
+        // Removed once the page has shown it.
+        if let Ok(value) = HeaderValue::from_str(&crate::infra::headers::cookie_removal(&flash_cookie.0, flash_cookie.1)) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }

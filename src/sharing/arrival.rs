@@ -35,12 +35,8 @@ pub fn arrival() -> Option<(String, i64)> {
 /// Clears the cookie once a registration has used it.
 pub fn clear() {
     let Ok(state) = crate::infra::request::state() else { return };
-    let (name, secure) = (state.config.cookie_name(REF_COOKIE), state.config.cookie_secure_flag());
-    if let (Some(options), Ok(value)) = (
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        // A `__Host-` cookie is replaced only by one that is `Secure` too.
-        HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")),
-    ) {
+    let removal = crate::infra::headers::cookie_removal(&state.config.cookie_name(REF_COOKIE), state.config.secure_cookies());
+    if let (Some(options), Ok(value)) = (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&removal)) {
         options.append_header(axum::http::header::SET_COOKIE, value);
     }
 }
