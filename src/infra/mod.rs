@@ -23,3 +23,4 @@ pub mod session_policy;
 pub mod session_reads;
 pub mod session_store;
 pub mod state;
+pub mod statistics;

@@ -5,6 +5,8 @@
 //! The look for a rush in another process reads one entry of that index at most.
 //! The check for a free seat while fans wait, after every sign-up turn, finds the first
 //! fan waiting through the list's index, not by scanning older meetups' rows.
+//! A plan a connection made while a table was empty is made again once the table has
+//! outgrown its statistics (`infra::statistics`), not after autovacuum's nap.
 use crate::common;
 
 use common::{fresh_database, Backend};
@@ -15,6 +17,7 @@ use tongcheng::infra::db::Db;
 on_both_databases!(
     claims_read_their_own_index_after_the_outbox_was_analysed_idle,
     the_free_seat_check_reads_the_waiting_list_by_its_index,
+    a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_statistics,
 );
 
 /// The indexes a plan (`EXPLAIN` text) reads.
@@ -84,4 +87,67 @@ async fn the_free_seat_check_reads_the_waiting_list_by_its_index(backend: Backen
     assert!(!plan.contains("Seq Scan on registrations"), "{plan}");
     assert!(indexes(&plan).contains(&"registrations_queue".to_string()), "{plan}");
     assert!(tongcheng::meetups::places::seat_free_while_fans_wait(db, new).await.unwrap(), "a seat is free and fans wait");
+}
+
+async fn a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_statistics(backend: Backend) {
+    use tongcheng::infra::statistics::analyse_outgrown;
+    let database = fresh_database(backend).await;
+    let db = Db::connect(&database.url, 4).await.unwrap();
+    db.migrate().await.unwrap();
+    if backend == Backend::Sqlite {
+        // No statistics, no plans kept on them: nothing to do.
+        assert!(analyse_outgrown(&db, 1).await.unwrap().is_empty());
+        return;
+    }
+    // A young site: the sessions table analysed empty, and a connection that has planned
+    // its look-up of a session since (as every pooled connection has by its sixth).
+    sqlx::query("ANALYZE sessions").execute(&db.pool).await.unwrap();
+    let mut reader = db.pool.acquire().await.unwrap();
+    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut *reader).await.unwrap();
+    sqlx::query("PREPARE look (TEXT) AS SELECT data FROM sessions WHERE id = $1").execute(&mut *reader).await.unwrap();
+    assert!(look_plan(&mut reader).await.starts_with("Seq Scan on sessions"));
+    // Then the rush: thousands of rows before autovacuum wakes. The plan made on the empty
+    // table stays.
+    let mut writer = db.pool.acquire().await.unwrap();
+    sqlx::query("INSERT INTO sessions (id, data, expires_at) SELECT 's-' || n, '{}', $1 FROM generate_series(1, 3000) n").bind(now() + 3_600).execute(&mut *writer).await.unwrap();
+    sqlx::query("SELECT pg_stat_force_next_flush()").execute(&mut *writer).await.unwrap();
+    drop(writer);
+    assert!(look_plan(&mut reader).await.starts_with("Seq Scan on sessions"));
+    until_counted(&db, "n_live_tup", 3_000).await;
+    // Another process at it: this one leaves the table alone.
+    let mut other = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(72110433)").execute(&mut *other).await.unwrap();
+    assert!(analyse_outgrown(&db, 1_000).await.unwrap().is_empty());
+    other.rollback().await.unwrap();
+    // Grown by fewer rows than asked for: left to autovacuum.
+    assert!(analyse_outgrown(&db, 5_000).await.unwrap().is_empty());
+    assert_eq!(analyse_outgrown(&db, 1_000).await.unwrap(), ["sessions"]);
+    // Every connection plans the look-up again, by the key.
+    assert_eq!(indexes(&look_plan(&mut reader).await), ["sessions_pkey"]);
+    // And once analysed, the table is left alone until it outgrows these statistics:
+    // changes alone do not count (every row updated, twice).
+    let mut writer = db.pool.acquire().await.unwrap();
+    for _ in 0..2 {
+        sqlx::query("UPDATE sessions SET data = '{\"a\":1}'").execute(&mut *writer).await.unwrap();
+    }
+    sqlx::query("SELECT pg_stat_force_next_flush()").execute(&mut *writer).await.unwrap();
+    drop(writer);
+    until_counted(&db, "n_mod_since_analyze", 6_000).await;
+    assert!(analyse_outgrown(&db, 1_000).await.unwrap().is_empty());
+}
+
+/// The plan the connection keeps for the statement `look` (prepared with SQL).
+async fn look_plan(reader: &mut sqlx::pool::PoolConnection<sqlx::Any>) -> String {
+    sqlx::query_scalar::<_, String>("EXPLAIN EXECUTE look ('s-1')").fetch_all(&mut **reader).await.unwrap().join("\n")
+}
+
+/// Waits until the statistics views count `at_least` in `column` for the sessions table:
+/// a backend sends its counts a moment after it goes idle.
+async fn until_counted(db: &Db, column: &str, at_least: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let counted = format!("SELECT {column} FROM pg_stat_user_tables WHERE relname = 'sessions'");
+    while sqlx::query_scalar::<_, i64>(&counted).fetch_one(&db.pool).await.unwrap() < at_least {
+        assert!(std::time::Instant::now() < deadline, "the writes never reached the statistics views");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
