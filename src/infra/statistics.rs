@@ -19,10 +19,12 @@ use std::time::Duration;
 pub const CHECK_EVERY: Duration = Duration::from_secs(2);
 /// Rows a table must have gained since its statistics before it is analysed here.
 pub const GROWN_BY_AT_LEAST: i64 = 1_000;
-/// A rough look (a sample of 3,000 rows rather than the default 30,000): it is taken in the middle of a rush, where a full one of the outbox
-/// cost PostgreSQL 250 ms of a core, and a plan needs the table's size more than fine
-/// statistics. Autovacuum takes full ones after its nap.
-const ROUGHLY: &str = "SET LOCAL default_statistics_target = 10";
+/// A rough look (a sample of 3,000 rows rather than the default 30,000): it is taken
+/// in the middle of a rush, where a full one of the outbox cost PostgreSQL 250 ms of a
+/// core, and a plan needs the table's size more than fine statistics; autovacuum takes
+/// full ones after its nap. And no waiting behind a lock (a migration, someone's
+/// `VACUUM FULL`): the next look tries again.
+const ROUGHLY: &str = "SELECT set_config('default_statistics_target', '10', true), set_config('lock_timeout', '1s', true)";
 /// Taken for the look and the analysis: one process does them at a time.
 const ONE_AT_A_TIME: &str = "SELECT pg_try_advisory_xact_lock(72110433)";
 

@@ -121,7 +121,15 @@ async fn a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_s
     other.rollback().await.unwrap();
     // Grown by fewer rows than asked for: left to autovacuum.
     assert!(analyse_outgrown(&db, 5_000).await.unwrap().is_empty());
+    // A lock held on the table (a migration, say): no waiting behind it past a second.
+    let mut migrating = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE sessions IN SHARE UPDATE EXCLUSIVE MODE").execute(&mut *migrating).await.unwrap();
+    assert!(analyse_outgrown(&db, 1_000).await.is_err());
+    migrating.rollback().await.unwrap();
     assert_eq!(analyse_outgrown(&db, 1_000).await.unwrap(), ["sessions"]);
+    // Roughly: ten buckets, not a hundred.
+    let buckets = "SELECT CAST(array_length(histogram_bounds, 1) AS BIGINT) FROM pg_stats WHERE tablename = 'sessions' AND attname = 'id'";
+    assert_eq!(sqlx::query_scalar::<_, i64>(buckets).fetch_one(&db.pool).await.unwrap(), 11);
     // Every connection plans the look-up again, by the key.
     assert_eq!(indexes(&look_plan(&mut reader).await), ["sessions_pkey"]);
     // And once analysed, the table is left alone until it outgrows these statistics:
