@@ -18,6 +18,7 @@ on_both_databases!(
     claims_read_their_own_index_after_the_outbox_was_analysed_idle,
     the_free_seat_check_reads_the_waiting_list_by_its_index,
     a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_statistics,
+    a_running_app_analyses_a_table_that_outgrew_its_statistics,
 );
 
 /// The indexes a plan (`EXPLAIN` text) reads.
@@ -30,6 +31,13 @@ async fn claims_read_their_own_index_after_the_outbox_was_analysed_idle(backend:
         // SQLite keeps no statistics unless asked (ANALYZE): its plans follow the indexes.
         return;
     }
+    // Analysed as autovacuum does, and roughly, as `infra::statistics` does in a rush.
+    for target in ["100", "10"] {
+        claims_after_the_outbox_was_analysed_idle(backend, target).await;
+    }
+}
+
+async fn claims_after_the_outbox_was_analysed_idle(backend: Backend, statistics_target: &str) {
     let database = fresh_database(backend).await;
     let db = Db::connect(&database.url, 2).await.unwrap();
     db.migrate().await.unwrap();
@@ -39,7 +47,10 @@ async fn claims_read_their_own_index_after_the_outbox_was_analysed_idle(backend:
                 SELECT 'old-' || n, CASE WHEN n % 100 = 0 THEN 'seat_confirmed' ELSE 'waitlisted' END, n || '@example.com', 's', 't', 'h', '[]', $1, $1, 'sent', $1 \
                 FROM generate_series(1, 20000) n";
     sqlx::query(past).bind(t - 3_600).execute(&db.pool).await.unwrap();
-    sqlx::query("ANALYZE outbox").execute(&db.pool).await.unwrap();
+    let mut analysing = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('default_statistics_target', $1, true)").bind(statistics_target).execute(&mut *analysing).await.unwrap();
+    sqlx::query("ANALYZE outbox").execute(&mut *analysing).await.unwrap();
+    analysing.commit().await.unwrap();
     // The next sale: thousands of notices held, none old enough to go out.
     let held = "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, attachments, next_attempt_at, created_at) \
                 SELECT 'new-' || n, 'waitlisted', n || '@example.org', 's', 't', 'h', '[]', $1, $1 FROM generate_series(1, 15000) n";
@@ -96,7 +107,7 @@ async fn a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_s
     db.migrate().await.unwrap();
     if backend == Backend::Sqlite {
         // No statistics, no plans kept on them: nothing to do.
-        assert!(analyse_outgrown(&db, 1).await.unwrap().is_empty());
+        assert!(analysed(&db, 1).await.is_empty());
         return;
     }
     // A young site: the sessions table analysed empty, and a connection that has planned
@@ -117,16 +128,19 @@ async fn a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_s
     // Another process at it: this one leaves the table alone.
     let mut other = db.pool.begin().await.unwrap();
     sqlx::query("SELECT pg_advisory_xact_lock(72110433)").execute(&mut *other).await.unwrap();
-    assert!(analyse_outgrown(&db, 1_000).await.unwrap().is_empty());
+    assert!(analysed(&db, 1_000).await.is_empty());
     other.rollback().await.unwrap();
     // Grown by fewer rows than asked for: left to autovacuum.
-    assert!(analyse_outgrown(&db, 5_000).await.unwrap().is_empty());
+    assert!(analysed(&db, 5_000).await.is_empty());
     // A lock held on the table (a migration, say): no waiting behind it past a second.
     let mut migrating = db.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE sessions IN SHARE UPDATE EXCLUSIVE MODE").execute(&mut *migrating).await.unwrap();
-    assert!(analyse_outgrown(&db, 1_000).await.is_err());
+    let looked = analyse_outgrown(&db, 1_000).await;
+    assert!(looked.analysed.is_empty());
+    let error = looked.failed.expect("the lock waited for").to_string();
+    assert!(error.contains("lock timeout"), "{error}");
     migrating.rollback().await.unwrap();
-    assert_eq!(analyse_outgrown(&db, 1_000).await.unwrap(), ["sessions"]);
+    assert_eq!(analysed(&db, 1_000).await, ["sessions"]);
     // Roughly: ten buckets, not a hundred.
     let buckets = "SELECT CAST(array_length(histogram_bounds, 1) AS BIGINT) FROM pg_stats WHERE tablename = 'sessions' AND attname = 'id'";
     assert_eq!(sqlx::query_scalar::<_, i64>(buckets).fetch_one(&db.pool).await.unwrap(), 11);
@@ -141,7 +155,7 @@ async fn a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_s
     sqlx::query("SELECT pg_stat_force_next_flush()").execute(&mut *writer).await.unwrap();
     drop(writer);
     until_counted(&db, "n_mod_since_analyze", 6_000).await;
-    assert!(analyse_outgrown(&db, 1_000).await.unwrap().is_empty());
+    assert!(analysed(&db, 1_000).await.is_empty());
 }
 
 /// The plan the connection keeps for the statement `look` (prepared with SQL).
@@ -158,4 +172,36 @@ async fn until_counted(db: &Db, column: &str, at_least: i64) {
         assert!(std::time::Instant::now() < deadline, "the writes never reached the statistics views");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The tables one look analysed; it must not have failed.
+async fn analysed(db: &Db, grown_by_at_least: i64) -> Vec<String> {
+    let looked = tongcheng::infra::statistics::analyse_outgrown(db, grown_by_at_least).await;
+    assert!(looked.failed.is_none(), "{:?}", looked.failed);
+    looked.analysed
+}
+
+async fn a_running_app_analyses_a_table_that_outgrew_its_statistics(backend: Backend) {
+    if backend == Backend::Sqlite {
+        return;
+    }
+    let app = common::TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    // Autovacuum kept out of it (it naps a minute, but may come by within the test).
+    sqlx::query("CREATE TABLE grown (id BIGINT PRIMARY KEY) WITH (autovacuum_enabled = false)").execute(&db.pool).await.unwrap();
+    sqlx::query("ANALYZE grown").execute(&db.pool).await.unwrap();
+    let mut writer = db.pool.acquire().await.unwrap();
+    sqlx::query("INSERT INTO grown SELECT n FROM generate_series(1, 3000) n").execute(&mut *writer).await.unwrap();
+    sqlx::query("SELECT pg_stat_force_next_flush()").execute(&mut *writer).await.unwrap();
+    drop(writer);
+    // The app's own look (every 2 s) finds it once the counts have reached the views.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let counted = "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = to_regclass('grown')";
+    while sqlx::query_scalar::<_, i64>(counted).fetch_one(&db.pool).await.unwrap() < 3_000 {
+        assert!(std::time::Instant::now() < deadline, "the app never analysed the grown table");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // By its own connection, not one of the requests' pool.
+    let own = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tongcheng statistics'";
+    assert_eq!(sqlx::query_scalar::<_, i64>(own).fetch_one(&db.pool).await.unwrap(), 1);
 }
