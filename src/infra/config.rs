@@ -195,11 +195,6 @@ impl Config {
     pub fn cookie_name(&self, name: &'static str) -> std::borrow::Cow<'static, str> {
         if self.secure_cookies() { format!("__Host-{name}").into() } else { name.into() }
     }
-
-    /// `; Secure` for a `Set-Cookie` written by hand, when the site is served over HTTPS.
-    pub fn cookie_secure_flag(&self) -> &'static str {
-        super::headers::secure_attribute(self.secure_cookies())
-    }
 }
 
 /// `NAME: what is wrong`, for the one line a wrong setting stops the server with.

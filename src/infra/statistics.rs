@@ -28,7 +28,7 @@ const MOST_AT_ONCE: usize = 8;
 /// autovacuum's next analysis (after a tenth more changes). No waiting long behind a lock
 /// (a migration, someone's `VACUUM FULL`): a later look tries again. Longer than the
 /// wait after which autovacuum, if it holds the table, gives way (`deadlock_timeout`, 1 s).
-const ROUGHLY: &str = "SELECT set_config('default_statistics_target', '10', true), set_config('lock_timeout', '3s', true)";
+const ANALYSIS_SETTINGS: &str = "SELECT set_config('default_statistics_target', '10', true), set_config('lock_timeout', '3s', true)";
 /// Taken for each analysis: one process analyses at a time.
 const ONE_AT_A_TIME: &str = "SELECT pg_try_advisory_xact_lock(72110433)";
 /// The app's own tables: plain tables in the schema of its migrations.
@@ -88,7 +88,7 @@ async fn analyse(db: &Db, table: i64, grown_by_at_least: i64) -> Result<bool, sq
     }
     let still: Option<(i64, String)> = sqlx::query_as(&outgrown_sql(true)).bind(grown_by_at_least).bind(table).fetch_optional(&mut *tx).await?;
     let Some((_, name)) = still else { return Ok(false) };
-    sqlx::query(ROUGHLY).execute(&mut *tx).await?;
+    sqlx::query(ANALYSIS_SETTINGS).execute(&mut *tx).await?;
     // Not kept prepared: one statement per table, run a handful of times in a table's life.
     sqlx::query(&format!("ANALYZE {name}")).persistent(false).execute(&mut *tx).await?;
     tx.commit().await?;

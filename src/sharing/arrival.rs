@@ -21,7 +21,7 @@ pub async fn cookie_for(state: &AppState, uri: &Uri, headers: &HeaderMap, now: i
             return None;
         }
     }
-    let secure = state.config.cookie_secure_flag();
+    let secure = crate::infra::headers::secure_attribute(state.config.secure_cookies());
     HeaderValue::from_str(&format!("{name}={code}.{now}; Path=/; Max-Age={ARRIVAL_WINDOW_SECS}; HttpOnly; SameSite=Lax{secure}")).ok()
 }
 
