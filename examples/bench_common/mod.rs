@@ -138,8 +138,11 @@ pub fn config(url: &str, addr: &str) -> tongcheng::infra::config::Config {
     if let Ok(smtp) = std::env::var("BENCH_SMTP_URL") {
         vars.insert("SMTP_URL".into(), smtp);
     }
-    if let Ok(at_once) = std::env::var("PRESSES_AT_ONCE") {
-        vars.insert("PRESSES_AT_ONCE".into(), at_once);
+    // Settings an experiment may change, as the app reads them.
+    for name in ["PRESSES_AT_ONCE", "ANALYSE_GROWN_TABLES"] {
+        if let Ok(value) = std::env::var(name) {
+            vars.insert(name.into(), value);
+        }
     }
     tongcheng::infra::config::Config::from_vars(&vars).expect("config")
 }

@@ -81,7 +81,9 @@ pub fn qr_svg(text: &str) -> Option<String> {
 
 /// Pixels per QR module in the PNG, and the quiet zone around it (in modules): a ticket's
 /// code (version 4–5) comes out about 300 px square, readable at arm's length off a phone.
+#[cfg(feature = "ssr")]
 const PNG_MODULE: usize = 8;
+#[cfg(feature = "ssr")]
 const QUIET_ZONE: usize = 4;
 
 /// A PNG QR code of `text` (black on white, greyscale); `None` if the text is too long.

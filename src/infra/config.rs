@@ -36,6 +36,9 @@ pub struct Config {
     /// Whether this process queues the weekly club digest on Fridays (`CLUB_DIGESTS=off`
     /// leaves it to `tongcheng send-digest` or another process).
     pub club_digests: bool,
+    /// Whether this process analyses a PostgreSQL table that outgrew its statistics
+    /// (`infra::statistics`; `ANALYSE_GROWN_TABLES=off` leaves them to autovacuum).
+    pub analyse_grown_tables: bool,
     /// Messages a second this process may send (a provider's limit); `None`: no cap.
     pub mail_per_second: Option<u32>,
     /// Bearer token for `/metrics`; without one the endpoint is off.
@@ -114,11 +117,8 @@ impl Config {
             Some("json") => true,
             Some(other) => return Err(wrong("LOG_FORMAT", td_string!(l, email.cli.setting.log_format, got = format!("{other:?}")))),
         };
-        let club_digests = match get("CLUB_DIGESTS").as_deref() {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => return Err(wrong("CLUB_DIGESTS", td_string!(l, email.cli.setting.on_off, got = format!("{other:?}")))),
-        };
+        let club_digests = parse_on_off(get("CLUB_DIGESTS"), "CLUB_DIGESTS", l)?;
+        let analyse_grown_tables = parse_on_off(get("ANALYSE_GROWN_TABLES"), "ANALYSE_GROWN_TABLES", l)?;
         let metrics_token = get("METRICS_TOKEN");
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(wrong("METRICS_TOKEN", td_string!(l, email.cli.setting.too_short, min = 16)));
@@ -154,6 +154,7 @@ impl Config {
             mail_per_second,
             json_logs,
             club_digests,
+            analyse_grown_tables,
             metrics_token,
             database_url,
             site_addr,
@@ -224,6 +225,15 @@ fn parse_addresses(raw: Option<String>, name: &str, l: Locale) -> Result<Vec<std
         .collect()
 }
 
+/// `on` (the default) or `off`.
+fn parse_on_off(raw: Option<String>, name: &str, l: Locale) -> Result<bool, String> {
+    match raw.as_deref() {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(wrong(name, td_string!(l, email.cli.setting.on_off, got = format!("{other:?}")))),
+    }
+}
+
 fn parse_number(raw: Option<String>, name: &str, default: u32, l: Locale) -> Result<u32, String> {
     match raw {
         None => Ok(default),
@@ -249,6 +259,8 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(c.smtp_url.is_none());
         assert!(!c.secure_cookies());
+        assert!(c.club_digests && c.analyse_grown_tables);
+        assert!(!config(&[("ANALYSE_GROWN_TABLES", "off")]).unwrap().analyse_grown_tables);
     }
 
     #[test]
@@ -273,6 +285,8 @@ mod tests {
             ("DB_MAX_CONNECTIONS", "0"),
             ("AUTH_ATTEMPTS_PER_MINUTE", "many"),
             ("LOG_FORMAT", "xml"),
+            ("CLUB_DIGESTS", "yes"),
+            ("ANALYSE_GROWN_TABLES", "no"),
             ("MAIL_PER_SECOND", "0"),
             ("METRICS_TOKEN", "short"),
             ("SESSION_IDLE_DAYS", "0"),

@@ -132,7 +132,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     spawn_until(&shutdown, crate::meetups::reminders::remind_forever(state.clone()));
     spawn_until(&shutdown, crate::participation::door::close_doors_forever(state.clone()));
     spawn_until(&shutdown, sweep_free_seats_forever(state.clone()));
-    spawn_until(&shutdown, crate::infra::statistics::analyse_outgrown_forever(state.db.clone()));
+    if state.config.analyse_grown_tables {
+        spawn_until(&shutdown, crate::infra::statistics::analyse_outgrown_forever(state.db.clone()));
+    }
     spawn_until(&shutdown, crate::live::hub::listen_forever(state.db.clone(), state.config.database_url.clone()));
     spawn_until(&shutdown, crate::admission::run::admission_timers_forever(state.clone()));
     if state.config.club_digests {
