@@ -132,7 +132,7 @@ async fn a_plan_made_while_a_table_was_empty_is_made_again_once_it_outgrew_its_s
     other.rollback().await.unwrap();
     // Grown by fewer rows than asked for: left to autovacuum.
     assert!(analysed(&db, 5_000).await.is_empty());
-    // A lock held on the table (a migration, say): no waiting behind it past a second.
+    // A lock held on the table (a migration, say): no waiting behind it past the lock timeout (3 s).
     let mut migrating = db.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE sessions IN SHARE UPDATE EXCLUSIVE MODE").execute(&mut *migrating).await.unwrap();
     let looked = analyse_outgrown(&db, 1_000).await;
