@@ -1,7 +1,8 @@
 //! `GET /account/export.json`: everything the site holds about the logged-in fan, as
 //! one JSON file: the account, their places, applications, attendance, points, badges,
-//! what they wrote (questions, feedback, reports, applications to organize, gatherings)
-//! and the mail sent to them. Secrets are left out: the password hash, the calendar
+//! what they wrote (questions, feedback, reports, applications to organize, gatherings,
+//! club news and messages), their clubs, their answers and wins at the meetups' live
+//! screens, and the mail sent to them. Secrets are left out: the password hash, the calendar
 //! feed's secret, and the secret of every link in the mail (`without_links`).
 use super::addresses;
 use crate::infra::state::AppState;
@@ -12,60 +13,122 @@ use axum::Extension;
 use serde_json::{Map, Value};
 use sqlx::{Column, Row};
 
-/// Each section: its name in the file, and the query listing the fan's rows (`$1`).
-const SECTIONS: &[(&str, &str)] = &[
+/// Each section: its name in the file, the column that names the fan in the table it
+/// lists (`table.column`: every such column is here or in `NOT_EXPORTED`, checked by a
+/// test), and the query listing the fan's rows (`$1`).
+pub const SECTIONS: &[(&str, &str, &str)] = &[
     (
         "registrations",
+        "registrations.user_id",
         "SELECT r.event_id, e.title, e.starts_at, r.status, r.waitlist_seq, r.ticket_code, r.checked_in_at, r.created_at, r.updated_at \
          FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.user_id = $1 ORDER BY r.id",
     ),
     (
         "applications",
+        "applications.user_id",
         "SELECT a.event_id, e.title, a.status, a.answer, a.picked_at, a.created_at, a.updated_at \
          FROM applications a JOIN events e ON e.id = a.event_id WHERE a.user_id = $1 ORDER BY a.id",
     ),
-    ("draws", "SELECT event_id, position, selected, drawn_at FROM draw_entries WHERE user_id = $1 ORDER BY drawn_at"),
+    ("draws", "draw_entries.user_id", "SELECT event_id, position, selected, drawn_at FROM draw_entries WHERE user_id = $1 ORDER BY drawn_at"),
     (
         "reconfirmations",
+        "reconfirmations.user_id",
         "SELECT event_id, asked_at, due_at, confirmed_at, released_at FROM reconfirmations WHERE user_id = $1 ORDER BY asked_at",
     ),
-    ("festival_places", "SELECT festival_id, event_id, created_at FROM festival_places WHERE user_id = $1 ORDER BY created_at"),
+    ("festival_places", "festival_places.user_id", "SELECT festival_id, event_id, created_at FROM festival_places WHERE user_id = $1 ORDER BY created_at"),
     (
         "attendance",
+        "attendance.user_id",
         "SELECT a.event_id, e.title, a.outcome, a.recorded_at FROM attendance a JOIN events e ON e.id = a.event_id \
          WHERE a.user_id = $1 ORDER BY a.recorded_at",
     ),
-    ("points", "SELECT amount, reason, created_at FROM points_ledger WHERE user_id = $1 ORDER BY id"),
-    ("badges", "SELECT badge, earned_at, city_id, city_rank FROM badges WHERE user_id = $1 ORDER BY earned_at"),
+    ("points", "points_ledger.user_id", "SELECT amount, reason, created_at FROM points_ledger WHERE user_id = $1 ORDER BY id"),
+    ("badges", "badges.user_id", "SELECT badge, earned_at, city_id, city_rank FROM badges WHERE user_id = $1 ORDER BY earned_at"),
     (
         "questions",
+        "questions.user_id",
         "SELECT q.id, q.event_id, e.title, q.body, q.answered_at, q.hidden, q.created_at FROM questions q \
          JOIN events e ON e.id = q.event_id WHERE q.user_id = $1 ORDER BY q.id",
     ),
-    ("question_votes", "SELECT question_id, created_at FROM question_votes WHERE user_id = $1 ORDER BY created_at"),
+    ("question_votes", "question_votes.user_id", "SELECT question_id, created_at FROM question_votes WHERE user_id = $1 ORDER BY created_at"),
     (
         "feedback",
+        "feedback.user_id",
         "SELECT f.event_id, e.title, f.rating, f.comment, f.created_at FROM feedback f JOIN events e ON e.id = f.event_id \
          WHERE f.user_id = $1 ORDER BY f.created_at",
     ),
     (
         "reports",
+        "reports.reporter_id",
         "SELECT event_id, question_id, category, details, status, created_at FROM reports WHERE reporter_id = $1 ORDER BY id",
     ),
     (
         "organizer_applications",
+        "organizer_applications.user_id",
         "SELECT city_id, reason, status, decision_reason, created_at, decided_at FROM organizer_applications WHERE user_id = $1 ORDER BY id",
     ),
     (
         "gatherings",
+        "events.organizer_id",
         "SELECT id, title, description, venue, address, starts_at, ends_at, capacity, status, created_at FROM events \
          WHERE organizer_id = $1 ORDER BY id",
     ),
-    ("email_changes", "SELECT old_email, new_email, created_at, confirmed_at FROM email_changes WHERE user_id = $1 ORDER BY created_at"),
+    ("email_changes", "email_changes.user_id", "SELECT old_email, new_email, created_at, confirmed_at FROM email_changes WHERE user_id = $1 ORDER BY created_at"),
     // Sharing: the fan's code, the fans they brought (when, never who), and how they came.
-    ("referral_code", "SELECT code, created_at FROM referral_codes WHERE user_id = $1"),
-    ("fans_brought", "SELECT registered_at, counted_at, withdrawn_at FROM referrals WHERE referrer_id = $1 ORDER BY id"),
-    ("brought_by_a_fan", "SELECT arrived_at, registered_at, counted_at FROM referrals WHERE fan_id = $1"),
+    ("referral_code", "referral_codes.user_id", "SELECT code, created_at FROM referral_codes WHERE user_id = $1"),
+    ("fans_brought", "referrals.referrer_id", "SELECT registered_at, counted_at, withdrawn_at FROM referrals WHERE referrer_id = $1 ORDER BY id"),
+    ("brought_by_a_fan", "referrals.fan_id", "SELECT arrived_at, registered_at, counted_at FROM referrals WHERE fan_id = $1"),
+    (
+        "admission_decisions",
+        "admission_log.fan_id",
+        "SELECT event_id, action, created_at FROM admission_log WHERE fan_id = $1 ORDER BY id",
+    ),
+    // Clubs: the offices held, the clubs followed, and what the fan wrote as an officer or reported.
+    (
+        "club_offices",
+        "club_officers.user_id",
+        "SELECT city_id, role, starts_at, ends_at, ended_at, reason, created_at FROM club_officers WHERE user_id = $1 ORDER BY id",
+    ),
+    ("clubs_followed", "club_follows.user_id", "SELECT city_id, created_at FROM club_follows WHERE user_id = $1 ORDER BY created_at"),
+    ("club_news_written", "club_news.author_id", "SELECT id, city_id, title, body, status, created_at FROM club_news WHERE author_id = $1 ORDER BY id"),
+    (
+        "club_messages_written",
+        "club_messages.author_id",
+        "SELECT id, city_id, subject, body, recipients, created_at FROM club_messages WHERE author_id = $1 ORDER BY id",
+    ),
+    (
+        "club_news_reports",
+        "club_news_reports.reporter_id",
+        "SELECT news_id, category, details, status, created_at FROM club_news_reports WHERE reporter_id = $1 ORDER BY id",
+    ),
+    // Live at the meetup: the fan's answers to polls and quizzes, their quiz places and lucky draws won.
+    (
+        "live_answers",
+        "live_answers.user_id",
+        "SELECT i.event_id, i.kind, i.question, i.options, a.choice, a.score, a.elapsed_ms, a.answered_at FROM live_answers a \
+         JOIN live_items i ON i.id = a.item_id WHERE a.user_id = $1 ORDER BY a.answered_at",
+    ),
+    ("quiz_places", "quiz_winners.user_id", "SELECT event_id, place, score, decided_at FROM quiz_winners WHERE user_id = $1 ORDER BY decided_at"),
+    ("lucky_draws_won", "live_draws.winner_id", "SELECT event_id, round, winner_name, drawn_at FROM live_draws WHERE winner_id = $1 ORDER BY drawn_at"),
+];
+
+/// The columns naming a user that the export leaves out, and why: a one-time link's
+/// secret never leaves, and what staff, officers or door keepers did at work is the
+/// site's record of that work (the people it concerned find it in their own sections).
+pub const NOT_EXPORTED: &[(&str, &str)] = &[
+    ("tokens.user_id", "one-time links' secrets"),
+    ("events.created_by", "staff's work"),
+    ("events.drawn_by", "staff's work"),
+    ("festivals.created_by", "staff's work"),
+    ("host_decisions.decided_by", "staff's work"),
+    ("moderation_log.staff_id", "staff's work"),
+    ("applications.picked_by", "staff's work"),
+    ("admission_log.actor_id", "staff's work"),
+    ("club_officers.appointed_by", "staff's work"),
+    ("live_items.created_by", "organizers' work"),
+    ("live_draws.drawn_by", "organizers' work"),
+    ("live_screens.created_by", "organizers' work"),
+    ("door_scans.user_id", "the door keeper's work (the fan's own check-in is in registrations)"),
 ];
 
 const ACCOUNT: &str = "SELECT u.id, u.email, u.display_name, u.role, u.locale, u.home_city_id, c.name_zh AS home_city_zh, \
@@ -105,7 +168,7 @@ pub async fn collect(db: &crate::infra::db::Db, user_id: i64) -> Result<Value, s
     out.insert("exported_at".into(), Value::from(crate::infra::clock::now()));
     let account = sqlx::query(ACCOUNT).bind(user_id).fetch_optional(&mut *conn).await?;
     out.insert("account".into(), account.as_ref().map_or(Value::Null, object));
-    for (name, sql) in SECTIONS {
+    for (name, _, sql) in SECTIONS {
         let rows = sqlx::query(sql).bind(user_id).fetch_all(&mut *conn).await?;
         out.insert((*name).into(), Value::Array(rows.iter().map(object).collect()));
     }

@@ -13,7 +13,11 @@ use tongcheng::error::AppError;
 use tongcheng::infra::clock::now;
 use tongcheng::meetups::Place;
 
-on_both_databases!(a_fan_downloads_everything_about_them, deleting_an_account_leaves_no_trace_but_keeps_the_counts);
+on_both_databases!(
+    a_fan_downloads_everything_about_them,
+    every_column_naming_a_user_is_exported_or_explained,
+    deleting_an_account_leaves_no_trace_but_keeps_the_counts
+);
 
 /// What a fan did: their browser, the meetup they attended, the draw they applied to.
 struct Life {
@@ -51,6 +55,20 @@ async fn a_life(app: &TestApp, staff: &Browser, email: &str, name: &str) -> Life
     for code in [place.ticket_code.expect("ticket"), theirs.ticket_code.expect("ticket")] {
         let _: String = staff.call("check_in", &[("code", &code), ("event", &id)]).await.expect("check in");
     }
+    // At the meetup they answer the quiz (the neighbour does not), and both win a lucky draw.
+    let form = [("event", id.as_str()), ("kind", "quiz"), ("question", "小米的第一款手机是？"), ("options", "小米1\n小米2"), ("correct", "1"), ("seconds", "30")];
+    let quiz: i64 = staff.call("save_live_item", &form).await.expect("quiz");
+    let quiz = quiz.to_string();
+    let _: () = staff.call("switch_live_item", &[("item", quiz.as_str()), ("action", "open")]).await.expect("open");
+    let _: i64 = fan.call("answer_live", &[("item", quiz.as_str()), ("choice", "0")]).await.expect("answer");
+    let _: () = staff.call("switch_live_item", &[("item", quiz.as_str()), ("action", "close")]).await.expect("close");
+    // A quiz decides its places from five answers on: theirs is written as if it had.
+    let me = app.scalar(&format!("SELECT id FROM users WHERE email = '{email}'")).await;
+    execute(&app.state.db, "INSERT INTO quiz_winners (event_id, place, user_id, score, decided_at) VALUES ($1, 1, $2, 100, $3)", &[event, me, now()]).await;
+    for _ in 0..2 {
+        let _: Value = staff.call("lucky_draw", &[("event", id.as_str()), ("team", "exclude")]).await.expect("draw");
+    }
+    let _: bool = fan.call("follow_club", &[("city", &app.city_id("北京").await.to_string())]).await.expect("follow");
     let _: Value = staff.call("close_door", &[("id", &id), ("confirm", "on")]).await.expect("close the door");
     let _: () = fan.call("leave_feedback", &[("id", &id), ("rating", "5"), ("comment", "Great evening, thanks")]).await.expect("rate");
 
@@ -102,9 +120,39 @@ async fn a_fan_downloads_everything_about_them(backend: Backend) {
     assert!(kinds.contains(&"verify_email") && kinds.contains(&"seat_confirmed"), "{kinds:?}");
     assert!(rows(&data, "emails").iter().all(|m| m["recipient"] == "owner@example.com"), "only mail sent to them");
 
+    let answers = rows(&data, "live_answers");
+    assert_eq!((answers.len(), answers[0]["question"].as_str(), answers[0]["choice"].as_i64()), (1, Some("小米的第一款手机是？"), Some(0)));
+    assert_eq!(rows(&data, "quiz_places")[0]["place"].as_i64(), Some(1));
+    assert_eq!(rows(&data, "lucky_draws_won").len(), 1, "one of the two draws, the other the neighbour's");
+    assert_eq!(rows(&data, "clubs_followed")[0]["city_id"].as_i64(), Some(app.city_id("北京").await));
+
     assert!(!file.contains("Buy cheap followers"), "another fan's words are not theirs");
     assert!(!file.contains("neighbour@example.com"), "nor another fan's address");
     assert!(!file.contains("argon2") && !file.contains("password_hash"), "no secrets");
+}
+
+/// A table that names a user (a column referring to `users`) is a section of the export,
+/// or the export says why not: a table added later cannot be forgotten.
+async fn every_column_naming_a_user_is_exported_or_explained(backend: Backend) {
+    use tongcheng::privacy::export::{NOT_EXPORTED, SECTIONS};
+    let app = TestApp::spawn(backend).await;
+    let sql = match app.state.db.dialect {
+        tongcheng::infra::db::Dialect::Sqlite => {
+            "SELECT m.name || '.' || f.\"from\" FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f.\"table\" = 'users'"
+        }
+        tongcheng::infra::db::Dialect::Postgres => {
+            "SELECT CAST(c.conrelid::regclass AS TEXT) || '.' || CAST(a.attname AS TEXT) FROM pg_constraint c \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) WHERE c.contype = 'f' AND c.confrelid = 'users'::regclass"
+        }
+    };
+    let mut naming: Vec<String> = sqlx::query_scalar(sql).fetch_all(&app.state.db.pool).await.unwrap();
+    naming.sort();
+    naming.dedup();
+    assert!(naming.len() > 30, "{naming:?}");
+    let mut listed: Vec<String> = SECTIONS.iter().map(|(_, whose, _)| whose.to_string()).chain(NOT_EXPORTED.iter().map(|(column, _)| column.to_string())).collect();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(naming, listed, "every column naming a user, exported or explained (and nothing else listed)");
 }
 
 /// Every (table, column) whose text holds `needle` (lower-case), with how many rows.
