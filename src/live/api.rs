@@ -10,8 +10,10 @@ use leptos::prelude::*;
 pub async fn load_live_screen(event: i64, key: Option<String>) -> Result<super::LiveState, AppError> {
     let state = crate::infra::request::state()?;
     let info = crate::meetups::repo::event_info(&state.db.pool, event).await?.ok_or(AppError::NotFound)?;
-    let stored = super::repo::screen_key_hash(&state.db.pool, event).await?;
-    let by_key = key.as_deref().zip(stored).is_some_and(|(key, hash)| crate::infra::secrets::digest(key) == hash);
+    let by_key = match key.as_deref() {
+        Some(key) => super::repo::screen_key_opens(&state.db.pool, &info, key, crate::infra::clock::now()).await?,
+        None => false,
+    };
     if !by_key {
         let user = crate::accounts::auth::require_user().await?;
         if !crate::participation::api::may_run_the_door(&user, &info) {

@@ -34,6 +34,15 @@ pub const WALL: usize = 8;
 pub const QUIZ_MIN_PLAYERS: i64 = 5;
 /// An answer sent this long after the time ran out still counts (the phone's network).
 pub const LATE_GRACE_MS: i64 = 1_000;
+/// How long after its meetup ends the room's screen link still opens (the results on
+/// the screen while the room empties). A link is a secret anyone who saw the screen's
+/// address bar may hold: after that only those running the meetup, logged in, see it.
+pub const SCREEN_LINK_AFTER_END_SECS: i64 = 6 * 3600;
+
+/// Whether the room's screen link of a meetup ending at `ends_at` still opens at `now`.
+pub fn screen_link_opens(ends_at: i64, now: i64) -> bool {
+    now < ends_at + SCREEN_LINK_AFTER_END_SECS
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -263,6 +272,14 @@ mod tests {
         assert_eq!(check_item("quiz", "Q?", "a\nb", "2", "2").unwrap_err(), vec![ItemProblem::Seconds]);
         assert_eq!(check_item("quiz", "Q?", "a\nb", "2", "121").unwrap_err(), vec![ItemProblem::Seconds]);
         assert_eq!(check_item("poll", "Q?", "a\nb", "", "").unwrap().correct, None, "a poll has no right answer");
+    }
+
+    #[test]
+    fn the_screen_link_opens_until_hours_after_the_meetup() {
+        let ends = 1_000_000;
+        assert!(screen_link_opens(ends, ends - 3600), "during the meetup");
+        assert!(screen_link_opens(ends, ends + SCREEN_LINK_AFTER_END_SECS - 1), "the results as the room empties");
+        assert!(!screen_link_opens(ends, ends + SCREEN_LINK_AFTER_END_SECS), "then no more");
     }
 
     #[test]

@@ -268,6 +268,16 @@ pub async fn screen_key_hash(pool: &AnyPool, event: i64) -> Result<Option<String
     sqlx::query_scalar("SELECT key_hash FROM live_screens WHERE event_id = $1").bind(event).fetch_optional(pool).await
 }
 
+/// Whether `key` is the event's current screen link's, and the link still opens
+/// (`screen_link_opens`).
+pub async fn screen_key_opens(pool: &AnyPool, event: &crate::meetups::repo::EventInfo, key: &str, now: i64) -> Result<bool, sqlx::Error> {
+    if !super::screen_link_opens(event.ends_at, now) {
+        return Ok(false);
+    }
+    let stored = screen_key_hash(pool, event.id).await?;
+    Ok(stored.is_some_and(|hash| crate::infra::secrets::digest(key) == hash))
+}
+
 /// The number of the event's latest change (0 before any).
 pub async fn version(pool: &AnyPool, event: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM live_changes WHERE event_id = $1").bind(event).fetch_one(pool).await

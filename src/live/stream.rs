@@ -117,10 +117,7 @@ impl Drop for Presence {
 /// Whether `listener` may (still) follow `event`.
 async fn allowed(state: &AppState, event: &crate::meetups::repo::EventInfo, listener: &Listener, session: &tower_sessions::Session) -> bool {
     match listener {
-        Listener::Screen(key) => {
-            let stored = super::repo::screen_key_hash(&state.db.pool, event.id).await.ok().flatten();
-            stored.is_some_and(|hash| crate::infra::secrets::digest(key) == hash)
-        }
+        Listener::Screen(key) => super::repo::screen_key_opens(&state.db.pool, event, key, crate::infra::clock::now()).await.unwrap_or(false),
         Listener::User(id) => match crate::accounts::auth::user_of_session(&state.db, session).await {
             Some(user) if user.id == *id => {
                 crate::participation::api::may_run_the_door(&user, event) || super::repo::has_seat(&state.db.pool, event.id, user.id).await.unwrap_or(false)

@@ -252,6 +252,18 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     let _: String = staff.call("screen_link", &[("event", &event.to_string())]).await.unwrap();
     assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 403);
     assert_eq!(open_stream(&screen, &format!("{path}?key=guess"), None).await.status(), 403);
+    // A link opens until hours after the meetup ends, the stream and the screen's state alike.
+    let link: String = staff.call("screen_link", &[("event", &event.to_string())]).await.unwrap();
+    let key = link.split("key=").nth(1).expect("a key").to_string();
+    let by_key = [("event", event.to_string()), ("key", key.clone())];
+    let by_key: Vec<(&str, &str)> = by_key.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert!(screen.call::<serde_json::Value>("live_screen", &by_key).await.is_ok());
+    let ended = tongcheng::infra::clock::now() - tongcheng::live::SCREEN_LINK_AFTER_END_SECS;
+    common::execute(&app.state.db, "UPDATE events SET starts_at = $1 - 7200, ends_at = $1 WHERE id = $2", &[ended, event]).await;
+    assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 403, "the link's time is over");
+    assert_eq!(screen.call::<serde_json::Value>("live_screen", &by_key).await.unwrap_err().1, AppError::Unauthorized);
+    let run: RunView = staff.call("live_run", &[("event", &event.to_string())]).await.unwrap();
+    assert_eq!(run.state.event_id, event, "those running it still see it, logged in");
 }
 
 /// Two app processes on one PostgreSQL: a change made through one reaches a stream

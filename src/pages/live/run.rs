@@ -165,7 +165,7 @@ fn RunBody(run: RunView, actions: RunActions) -> impl IntoView {
                 <SubmitButton label=td_string!(locale, live.run.screen_make) pending=screen.pending() class="secondary" />
             </ActionForm>
             {move || link.get().and_then(Result::ok).map(|url| view! {
-                <p>{td!(locale, live.run.screen_made)}</p>
+                <p>{td!(locale, live.run.screen_made, hours = crate::live::SCREEN_LINK_AFTER_END_SECS / 3600)}</p>
                 <p><a href=url.clone() data-testid="screen-link" class="screen-link">{url.clone()}</a></p>
             })}
         </section>
