@@ -26,6 +26,26 @@ pub async fn touch(db: &Db, event: i64) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
+/// How long the numbered changes are kept. A row per answer, vote and check-in adds up
+/// to millions a year, and only each event's newest is ever read again (its number is
+/// the version streams compare with the last they saw, `repo::version`).
+pub const CHANGES_KEPT_SECS: i64 = 86_400;
+
+/// Forgets the changes made before `before`, but each event's newest; how many went.
+/// Run hourly with the other housekeeping.
+pub async fn forget_old_changes(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "DELETE FROM live_changes WHERE created_at < $1 \
+         AND id < (SELECT MAX(newest.id) FROM live_changes newest WHERE newest.event_id = live_changes.event_id)",
+    )
+    .bind(before)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
 /// On PostgreSQL: hears other processes' changes and tells this one's streams, for as
 /// long as the process runs (reconnecting after a lost connection).
 pub async fn listen_forever(db: Db, database_url: String) {

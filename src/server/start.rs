@@ -174,7 +174,8 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
     Ok(RunningApp { addr, state, shutdown, server, worker })
 }
 
-/// Hourly: deletes expired sessions and blanks the text of old mail.
+/// Hourly: deletes expired sessions, blanks the text of old mail, forgets old rate-limit
+/// counts and old live changes.
 async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
     loop {
         if let Err(error) = store.delete_expired().await {
@@ -186,6 +187,9 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
         }
         if let Err(error) = crate::infra::rate_limit::forget_old(&db, crate::infra::clock::now()).await {
             tracing::warn!(%error, "forgetting old rate-limit counts");
+        }
+        if let Err(error) = crate::live::hub::forget_old_changes(&db, crate::infra::clock::now() - crate::live::hub::CHANGES_KEPT_SECS).await {
+            tracing::warn!(%error, "forgetting old live changes");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

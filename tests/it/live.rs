@@ -15,6 +15,7 @@ on_both_databases!(
     the_lucky_draw_reruns_from_its_seed_and_skips_earlier_winners,
     the_quizs_places_pay_points_and_the_badge_once,
     the_stream_is_for_those_who_may_follow_it,
+    old_changes_are_forgotten_but_each_events_newest,
 );
 
 /// A meetup under way with `n` seated demo fans, the first `checked` of them checked in
@@ -264,6 +265,30 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     assert_eq!(screen.call::<serde_json::Value>("live_screen", &by_key).await.unwrap_err().1, AppError::Unauthorized);
     let run: RunView = staff.call("live_run", &[("event", &event.to_string())]).await.unwrap();
     assert_eq!(run.state.event_id, event, "those running it still see it, logged in");
+}
+
+/// The numbered changes of a day ago go, hourly, but each event's newest: its number is
+/// the version a stream compares with the last it saw, and stays.
+async fn old_changes_are_forgotten_but_each_events_newest(backend: Backend) {
+    use tongcheng::live::hub::{forget_old_changes, CHANGES_KEPT_SECS};
+    let app = TestApp::spawn(backend).await;
+    let city = app.city_id("深圳").await;
+    let (busy, quiet) = (common::published_event(&app.state.db, city, Some(10)).await, common::published_event(&app.state.db, city, Some(10)).await);
+    let now = tongcheng::infra::clock::now();
+    let old = now - CHANGES_KEPT_SECS - 60;
+    for (event, at) in [(busy, old), (quiet, old), (busy, old), (quiet, old), (busy, old), (busy, now)] {
+        common::execute(&app.state.db, "INSERT INTO live_changes (event_id, created_at) VALUES ($1, $2)", &[event, at]).await;
+    }
+    let version = |event: i64| {
+        let pool = app.state.db.pool.clone();
+        async move { tongcheng::live::repo::version(&pool, event).await.unwrap() }
+    };
+    let before = (version(busy).await, version(quiet).await);
+    assert_eq!(forget_old_changes(&app.state.db, now - CHANGES_KEPT_SECS).await.unwrap(), 4, "three of the busy event's, one of the quiet one's");
+    assert_eq!((version(busy).await, version(quiet).await), before, "the versions stay");
+    let left = app.scalar(&format!("SELECT COUNT(*) FROM live_changes WHERE event_id IN ({busy}, {quiet})")).await;
+    assert_eq!(left, 2, "each event's newest");
+    assert_eq!(forget_old_changes(&app.state.db, now - CHANGES_KEPT_SECS).await.unwrap(), 0, "done once");
 }
 
 /// Two app processes on one PostgreSQL: a change made through one reaches a stream
