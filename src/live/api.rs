@@ -231,6 +231,10 @@ pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
 #[server(endpoint = "screen_link")]
 pub async fn make_screen_link(event: i64) -> Result<String, AppError> {
     let (info, user, state) = ssr::runner(event).await?;
+    // A link made once its time is over would open nothing.
+    if !super::screen_link_opens(info.ends_at, crate::infra::clock::now()) {
+        return Err(AppError::field("screen", crate::msg!(live.errors.screen_over, hours = super::SCREEN_LINK_AFTER_END_SECS / 3600)));
+    }
     let key = crate::infra::secrets::random_secret();
     let mut tx = state.db.begin_write().await?;
     super::repo::set_screen_key(&mut tx, info.id, &ssr::key_hash(&key), user.id, crate::infra::clock::now()).await?;

@@ -269,9 +269,9 @@ pub async fn screen_key_hash(pool: &AnyPool, event: i64) -> Result<Option<String
 }
 
 /// Whether `key` is the event's current screen link's, and the link still opens
-/// (`screen_link_opens`).
+/// (`screen_link_opens`; never at a cancelled meetup).
 pub async fn screen_key_opens(pool: &AnyPool, event: &crate::meetups::repo::EventInfo, key: &str, now: i64) -> Result<bool, sqlx::Error> {
-    if !super::screen_link_opens(event.ends_at, now) {
+    if event.status == crate::meetups::EventStatus::Cancelled || !super::screen_link_opens(event.ends_at, now) {
         return Ok(false);
     }
     let stored = screen_key_hash(pool, event.id).await?;

@@ -114,8 +114,11 @@ impl Drop for Presence {
     }
 }
 
-/// Whether `listener` may (still) follow `event`.
-async fn allowed(state: &AppState, event: &crate::meetups::repo::EventInfo, listener: &Listener, session: &tower_sessions::Session) -> bool {
+/// Whether `listener` may (still) follow the event, as it is now (its end moved, or
+/// cancelled, since the stream began).
+async fn allowed(state: &AppState, event: i64, listener: &Listener, session: &tower_sessions::Session) -> bool {
+    let Ok(Some(event)) = crate::meetups::repo::event_info(&state.db.pool, event).await else { return false };
+    let event = &event;
     match listener {
         Listener::Screen(key) => super::repo::screen_key_opens(&state.db.pool, event, key, crate::infra::clock::now()).await.unwrap_or(false),
         Listener::User(id) => match crate::accounts::auth::user_of_session(&state.db, session).await {
@@ -131,12 +134,16 @@ pub async fn live_stream(State(state): State<AppState>, Path(event): Path<i64>, 
     let Ok(Some(info)) = crate::meetups::repo::event_info(&state.db.pool, event).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let listener = match (query.key, crate::accounts::auth::user_of_session(&state.db, &session).await) {
+    let user = crate::accounts::auth::user_of_session(&state.db, &session).await;
+    let listener = match (query.key, user) {
+        // A link whose time is over, opened by someone logged in who runs the meetup:
+        // they follow it as themselves (the page opened for them the same way).
+        (Some(key), Some(user)) if !super::repo::screen_key_opens(&state.db.pool, &info, &key, crate::infra::clock::now()).await.unwrap_or(false) => Listener::User(user.id),
         (Some(key), _) => Listener::Screen(key),
         (None, Some(user)) => Listener::User(user.id),
         (None, None) => return StatusCode::UNAUTHORIZED.into_response(),
     };
-    if !allowed(&state, &info, &listener, &session).await {
+    if !allowed(&state, info.id, &listener, &session).await {
         return StatusCode::FORBIDDEN.into_response();
     }
     let presence = Presence::enter((state.db.identity(), event), &listener);
@@ -190,7 +197,7 @@ impl Follow {
             self.first = false;
             if self.checked.elapsed() >= RECHECK {
                 self.checked = Instant::now();
-                if !allowed(&self.state, &self.info, &self.listener, &self.session).await {
+                if !allowed(&self.state, self.info.id, &self.listener, &self.session).await {
                     return None;
                 }
             }

@@ -1,7 +1,7 @@
 //! What deleting an account removes beyond its row (whose foreign keys remove or unsign
 //! the rest): the fan's address and words wherever else they were written down. Counts
 //! stay: the outbox keeps one row per message sent (kind, meetup, status, times), logs
-//! keep their entries, questions and reports stay, unsigned, and so do the places,
+//! keep their entries, questions, reports and club posts stay, unsigned, and so do the places,
 //! attendance, ratings and votes of events that had started (migration 0020).
 use super::addresses::{self, like_literal};
 use crate::infra::db::Tx;
@@ -37,6 +37,7 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
+    forget_in_clubs(tx, user_id).await?;
     // Lucky draws the fan won keep the draw, not the name.
     sqlx::query(&format!("UPDATE live_draws SET winner_name = '{DELETED_NAME}' WHERE winner_id = $1")).bind(user_id).execute(&mut **tx).await?;
     // A door's verdicts that name the fan ("… already in: 19:02 at door A").
@@ -64,5 +65,44 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// What the fan did as a club's officer stays (the club's record), unsigned: the log
+/// of their appointment, their posts and messages lose their name, the mail that carried their messages
+/// loses its words (as an organizer's), and the weekly digests sent with their posts
+/// lose theirs where they name them. A digest still waiting to go is left as it is: it
+/// carries other clubs' news too, and all mail loses its words after `MAIL_RETENTION_DAYS`.
+async fn forget_in_clubs(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    let digested: Vec<(String, String)> = sqlx::query_as("SELECT DISTINCT digest_week, author_name FROM club_news WHERE author_id = $1 AND digest_week IS NOT NULL")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for (week, name) in digested {
+        sqlx::query(
+            "UPDATE outbox SET body_text = '', body_html = '' WHERE kind = 'club_digest' AND status <> 'pending' \
+             AND idempotency_key LIKE $1 ESCAPE '\\' AND body_text LIKE $2 ESCAPE '\\'",
+        )
+        .bind(format!("digest:{}:%", like_literal(&week)))
+        .bind(format!("%{}%", like_literal(&name)))
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE outbox SET body_text = '', body_html = '' WHERE kind = 'club_message' \
+         AND EXISTS (SELECT 1 FROM club_messages m WHERE m.author_id = $1 AND outbox.idempotency_key LIKE 'club_message:' || CAST(m.id AS TEXT) || ':%')",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    for table in ["club_news", "club_messages"] {
+        sqlx::query(&format!("UPDATE {table} SET author_name = '{DELETED_NAME}' WHERE author_id = $1")).bind(user_id).execute(&mut **tx).await?;
+    }
+    // The club's log names whom staff appointed (`appoint {role} {name}`).
+    let appointed = format!(
+        "UPDATE moderation_log SET action = (SELECT 'appoint ' || o.role || ' {DELETED_NAME}' FROM club_officers o WHERE o.id = moderation_log.subject_id) \
+         WHERE subject = 'officer' AND action LIKE 'appoint %' AND subject_id IN (SELECT id FROM club_officers WHERE user_id = $1)"
+    );
+    sqlx::query(&appointed).bind(user_id).execute(&mut **tx).await?;
     Ok(())
 }

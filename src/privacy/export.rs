@@ -112,11 +112,40 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("lucky_draws_won", "live_draws.winner_id", "SELECT event_id, round, winner_name, drawn_at FROM live_draws WHERE winner_id = $1 ORDER BY drawn_at"),
 ];
 
-/// The columns naming a user that the export leaves out, and why: a one-time link's
-/// secret never leaves, and what staff, officers or door keepers did at work is the
-/// site's record of that work (the people it concerned find it in their own sections).
+/// Sections found through the fan's own rows rather than a column naming them.
+const FOUND_THROUGH_THEIRS: &[(&str, &str)] = &[
+    // Staff's and officers' decisions about the fan and what they wrote or ran (who
+    // decided stays out: another person).
+    (
+        "decisions_about_them",
+        "SELECT l.subject, l.subject_id, l.action, l.reason, l.created_at FROM moderation_log l \
+         WHERE (l.subject = 'organizer' AND l.subject_id = $1) \
+            OR (l.subject = 'application' AND l.subject_id IN (SELECT a.id FROM organizer_applications a WHERE a.user_id = $1)) \
+            OR (l.subject = 'report' AND l.subject_id IN (SELECT r.id FROM reports r WHERE r.reporter_id = $1)) \
+            OR (l.subject = 'officer' AND l.subject_id IN (SELECT o.id FROM club_officers o WHERE o.user_id = $1)) \
+            OR (l.subject = 'gathering' AND l.subject_id IN (SELECT e.id FROM events e WHERE e.organizer_id = $1)) \
+            OR (l.subject = 'question' AND l.subject_id IN (SELECT q.id FROM questions q WHERE q.user_id = $1)) \
+            OR (l.subject = 'news' AND l.subject_id IN (SELECT n.id FROM club_news n WHERE n.author_id = $1)) \
+         ORDER BY l.id",
+    ),
+    // Every scan of their tickets at a door (a ticket shown twice is there too).
+    (
+        "door_scans_of_their_tickets",
+        "SELECT s.event_id, s.door, s.outcome, s.scanned_at FROM door_scans s JOIN registrations r ON r.id = s.registration_id \
+         WHERE r.user_id = $1 ORDER BY s.scanned_at",
+    ),
+];
+
+/// The columns naming a user (by a foreign key: the test reads them from the schema)
+/// that the export leaves out, and why: what staff, officers or door keepers did at
+/// work is the site's record of that work — the export is the fan's, and the people a
+/// decision concerned find it in their own sections (`decisions_about_them`) — and one-time
+/// links are kept only as hashes, useless to anyone. Also left out, without a foreign
+/// key: the sessions (the log-ins themselves), rate-limit counts, the ids of everyone
+/// who could win a lucky draw (`live_draws.eligible`: others' ids; a draw the fan won is
+/// theirs) and the names logs keep of who decided.
 pub const NOT_EXPORTED: &[(&str, &str)] = &[
-    ("tokens.user_id", "one-time links' secrets"),
+    ("tokens.user_id", "one-time links' hashes"),
     ("events.created_by", "staff's work"),
     ("events.drawn_by", "staff's work"),
     ("festivals.created_by", "staff's work"),
@@ -168,7 +197,7 @@ pub async fn collect(db: &crate::infra::db::Db, user_id: i64) -> Result<Value, s
     out.insert("exported_at".into(), Value::from(crate::infra::clock::now()));
     let account = sqlx::query(ACCOUNT).bind(user_id).fetch_optional(&mut *conn).await?;
     out.insert("account".into(), account.as_ref().map_or(Value::Null, object));
-    for (name, _, sql) in SECTIONS {
+    for (name, sql) in SECTIONS.iter().map(|(name, _, sql)| (name, sql)).chain(FOUND_THROUGH_THEIRS.iter().map(|(name, sql)| (name, sql))) {
         let rows = sqlx::query(sql).bind(user_id).fetch_all(&mut *conn).await?;
         out.insert((*name).into(), Value::Array(rows.iter().map(object).collect()));
     }

@@ -88,6 +88,15 @@ async fn a_fan_downloads_everything_about_them(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let staff = staff(&app).await;
     let life = a_life(&app, &staff, "owner@example.com", "Data Owner").await;
+    // Staff approved them as an organizer, and a phone at the door scanned both tickets.
+    apply_and_approve(&staff, &life.fan, "owner@example.com").await;
+    execute(
+        &app.state.db,
+        "INSERT INTO door_scans (event_id, door, scan_id, registration_id, outcome, scanned_at, received_at) \
+         SELECT r.event_id, 'A', 'scan-' || CAST(r.id AS TEXT), r.id, 'admitted', $1, $1 FROM registrations r WHERE r.event_id = $2",
+        &[now(), life.event],
+    )
+    .await;
 
     let anonymous = app.browser().client.get(format!("{}/account/export.json", app.base)).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
@@ -125,6 +134,11 @@ async fn a_fan_downloads_everything_about_them(backend: Backend) {
     assert_eq!(rows(&data, "quiz_places")[0]["place"].as_i64(), Some(1));
     assert_eq!(rows(&data, "lucky_draws_won").len(), 1, "one of the two draws, the other the neighbour's");
     assert_eq!(rows(&data, "clubs_followed")[0]["city_id"].as_i64(), Some(app.city_id("北京").await));
+    let scans = rows(&data, "door_scans_of_their_tickets");
+    assert_eq!((scans.len(), scans[0]["door"].as_str()), (1, Some("A")), "their ticket's scan, not the neighbour's: {scans:?}");
+    let decisions = rows(&data, "decisions_about_them");
+    assert_eq!((decisions[0]["subject"].as_str(), decisions[0]["action"].as_str()), (Some("application"), Some("approve")), "{decisions:?}");
+    assert!(decisions.iter().all(|d| d.get("staff_name").is_none() && d.get("staff_id").is_none()), "not who decided: {decisions:?}");
 
     assert!(!file.contains("Buy cheap followers"), "another fan's words are not theirs");
     assert!(!file.contains("neighbour@example.com"), "nor another fan's address");
@@ -196,8 +210,28 @@ async fn deleting_an_account_leaves_no_trace_but_keeps_the_counts(backend: Backe
     let _: Place = guest.call("sign_up", &[("id", &gathering.to_string())]).await.unwrap();
     let sent: u64 = fan.call("message_attendees", &[("id", &gathering.to_string()), ("subject", "Bring a phone"), ("body", "See you there")]).await.unwrap();
     assert_eq!(sent, 1);
+    // ... and, as their club's president, posted news (which the weekly digest carried)
+    // and wrote to the club's members.
+    let shenzhen = app.city_id("深圳").await.to_string();
+    let until = tongcheng::text::date_label(now() + 365 * 86_400);
+    let appointment = [("city", shenzhen.as_str()), ("email", "vanish@example.com"), ("role", "president"), ("until", until.as_str()), ("reason", "Runs the club chat")];
+    let _: i64 = staff.call("appoint_officer", &appointment).await.expect("appoint");
+    let _: i64 = fan.call("post_club_news", &[("city", shenzhen.as_str()), ("title", "Hotpot night"), ("body", "Hotpot on Friday")]).await.expect("post");
+    let members: u64 = fan.call("message_club_members", &[("city", shenzhen.as_str()), ("subject", "Club call"), ("body", "Bring friends")]).await.expect("message");
+    assert!(members > 0);
+    assert!(tongcheng::clubs::digest::queue_week(&app.state.db, &app.state.config.public_url, now()).await.unwrap() > 0, "a digest");
+    execute(&app.state.db, "UPDATE outbox SET status = 'sent', sent_at = $1 WHERE kind IN ('club_digest', 'club_message')", &[now()]).await;
     let before = traces(&app, "vanish").await;
-    for place in ["outbox.recipient", "outbox.body_text", "admission_log.fan_name", "sessions.data", "rate_limit_hits.limit_key", "email_changes.old_email"] {
+    for place in [
+        "outbox.recipient",
+        "outbox.body_text",
+        "admission_log.fan_name",
+        "sessions.data",
+        "rate_limit_hits.limit_key",
+        "email_changes.old_email",
+        "club_news.author_name",
+        "club_messages.author_name",
+    ] {
         assert!(before.iter().any(|t| t.starts_with(&format!("{place}:"))), "the test puts the fan in {place}: {before:?}");
     }
     let counts = |app: &TestApp| {

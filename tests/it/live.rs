@@ -259,12 +259,18 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     let by_key = [("event", event.to_string()), ("key", key.clone())];
     let by_key: Vec<(&str, &str)> = by_key.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert!(screen.call::<serde_json::Value>("live_screen", &by_key).await.is_ok());
+    common::execute(&app.state.db, "UPDATE events SET status = 'cancelled' WHERE id = $1 AND $1 > 0", &[event]).await;
+    assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 403, "not at a cancelled meetup");
+    common::execute(&app.state.db, "UPDATE events SET status = 'published' WHERE id = $1 AND $1 > 0", &[event]).await;
     let ended = tongcheng::infra::clock::now() - tongcheng::live::SCREEN_LINK_AFTER_END_SECS;
     common::execute(&app.state.db, "UPDATE events SET starts_at = $1 - 7200, ends_at = $1 WHERE id = $2", &[ended, event]).await;
     assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 403, "the link's time is over");
     assert_eq!(screen.call::<serde_json::Value>("live_screen", &by_key).await.unwrap_err().1, AppError::Unauthorized);
     let run: RunView = staff.call("live_run", &[("event", &event.to_string())]).await.unwrap();
     assert_eq!(run.state.event_id, event, "those running it still see it, logged in");
+    assert_eq!(open_stream(&staff, &format!("{path}?key={key}"), None).await.status(), 200, "as themselves, with the old link");
+    let late = staff.call::<String>("screen_link", &[("event", &event.to_string())]).await.unwrap_err().1;
+    assert!(matches!(&late, AppError::Invalid(errors) if errors.get("screen").is_some()), "no new link once its time is over: {late:?}");
 }
 
 /// The numbered changes of a day ago go, hourly, but each event's newest: its number is

@@ -162,6 +162,7 @@ fn RunBody(run: RunView, actions: RunActions) -> impl IntoView {
             <ActionForm action=screen attr:class="form">
                 <input type="hidden" name="event" value=event.to_string() />
                 <FormError error=form_error(link) />
+                <p class="field-error" role="alert">{field_error(link, "screen")}</p>
                 <SubmitButton label=td_string!(locale, live.run.screen_make) pending=screen.pending() class="secondary" />
             </ActionForm>
             {move || link.get().and_then(Result::ok).map(|url| view! {
