@@ -268,7 +268,8 @@ pub async fn mark_failed_attempt(db: &Db, claim: &Claim, message: &Claimed, erro
 pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL WHERE id = $2 AND status = 'failed' AND recipient <> $3",
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
+         WHERE id = $2 AND status = 'failed' AND recipient <> $3 AND body_text <> ''",
     )
     .bind(now)
     .bind(id)
@@ -281,11 +282,12 @@ pub async fn retry_failed(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Erro
 }
 
 /// Messages that could not be delivered and may be retried, newest first, for staff
-/// (mail to deleted accounts is not among them).
+/// (mail to deleted accounts is not among them, nor mail whose words are gone: by
+/// retention, or with their deleted author — sent again it would arrive empty).
 pub async fn failed(db: &Db, limit: i64) -> Result<Vec<super::FailedMail>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, recipient, subject, attempts, created_at, COALESCE(last_error, '') AS last_error FROM outbox \
-         WHERE status = 'failed' AND recipient <> $2 ORDER BY id DESC LIMIT $1",
+         WHERE status = 'failed' AND recipient <> $2 AND body_text <> '' ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .bind(ERASED_RECIPIENT)

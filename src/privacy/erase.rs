@@ -11,6 +11,11 @@ use crate::email::outbox::ERASED_RECIPIENT;
 /// What logs show instead of a deleted fan's name.
 pub const DELETED_NAME: &str = "—";
 
+/// For mail whose words go with its author: what was not sent yet never will be (sent
+/// empty it would tell its readers nothing), and it is not offered for another try.
+const UNSENT_GOES_NOWHERE: &str = "last_error = CASE WHEN status = 'pending' THEN 'its author deleted their account' ELSE last_error END, \
+     status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END";
+
 /// Anonymises everything about `user_id` outside its own rows; run in the deleting
 /// transaction, before the account's row goes.
 pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
@@ -30,10 +35,10 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     );
     addresses::bind_held(sqlx::query(&sql), user_id, &held).execute(&mut **tx).await?;
     // Mail to others that quotes the fan: their messages as an organizer.
-    sqlx::query(
-        "UPDATE outbox SET body_text = '', body_html = '' \
-         WHERE kind = 'organizer_message' AND event_id IN (SELECT id FROM events WHERE organizer_id = $1)",
-    )
+    sqlx::query(&format!(
+        "UPDATE outbox SET body_text = '', body_html = '', {UNSENT_GOES_NOWHERE} \
+         WHERE kind = 'organizer_message' AND event_id IN (SELECT id FROM events WHERE organizer_id = $1)"
+    ))
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
@@ -88,10 +93,10 @@ async fn forget_in_clubs(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query(
-        "UPDATE outbox SET body_text = '', body_html = '' WHERE kind = 'club_message' \
-         AND EXISTS (SELECT 1 FROM club_messages m WHERE m.author_id = $1 AND outbox.idempotency_key LIKE 'club_message:' || CAST(m.id AS TEXT) || ':%')",
-    )
+    sqlx::query(&format!(
+        "UPDATE outbox SET body_text = '', body_html = '', {UNSENT_GOES_NOWHERE} WHERE kind = 'club_message' \
+         AND EXISTS (SELECT 1 FROM club_messages m WHERE m.author_id = $1 AND outbox.idempotency_key LIKE 'club_message:' || CAST(m.id AS TEXT) || ':%')"
+    ))
     .bind(user_id)
     .execute(&mut **tx)
     .await?;

@@ -221,6 +221,8 @@ async fn deleting_an_account_leaves_no_trace_but_keeps_the_counts(backend: Backe
     assert!(members > 0);
     assert!(tongcheng::clubs::digest::queue_week(&app.state.db, &app.state.config.public_url, now()).await.unwrap() > 0, "a digest");
     execute(&app.state.db, "UPDATE outbox SET status = 'sent', sent_at = $1 WHERE kind IN ('club_digest', 'club_message')", &[now()]).await;
+    // Their message to the gathering's guest has not gone out yet (its next try is later).
+    execute(&app.state.db, "UPDATE outbox SET status = 'pending', sent_at = NULL, next_attempt_at = $1 WHERE kind = 'organizer_message'", &[now() + 86_400]).await;
     let before = traces(&app, "vanish").await;
     for place in [
         "outbox.recipient",
@@ -281,10 +283,16 @@ async fn deleting_an_account_leaves_no_trace_but_keeps_the_counts(backend: Backe
     assert_eq!(counts(&app).await, counted, "the counts stay");
     let unsent = app.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND recipient = 'deleted@deleted.invalid'").await;
     assert_eq!(unsent, 0, "mail not yet sent to them never will be");
+    let quoting = app.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'organizer_message' AND status = 'failed' AND body_text = ''").await;
+    assert_eq!(quoting, 1, "their message to the gathering's guest, not sent yet, will not go out empty");
+    let empty = app.scalar("SELECT id FROM outbox WHERE kind = 'organizer_message'").await;
     assert_eq!(app.text(&format!("SELECT title FROM events WHERE id = {}", life.event)).await, "Test meetup");
     // Mail to a deleted account is not offered to staff for another try, and cannot be.
     let failed: Vec<FailedMail> = staff.call("failed_mail", &[]).await.unwrap();
     assert!(failed.iter().all(|m| m.id != undelivered), "no retry offered for mail to a deleted account: {failed:?}");
+    assert!(failed.iter().all(|m| m.id != empty), "nor for mail whose words went with its author: {failed:?}");
+    let again = staff.call::<()>("retry_mail", &[("id", &empty.to_string())]).await;
+    assert!(matches!(again, Err((StatusCode::UNPROCESSABLE_ENTITY, AppError::Invalid(_)))), "{again:?}");
     let retried = staff.call::<()>("retry_mail", &[("id", &undelivered.to_string())]).await;
     assert!(matches!(retried, Err((StatusCode::UNPROCESSABLE_ENTITY, AppError::Invalid(_)))), "{retried:?}");
     // The meetup's own page still counts them.
