@@ -1,8 +1,8 @@
 //! What deleting an account removes beyond its row (whose foreign keys remove or unsign
 //! the rest): the fan's address and words wherever else they were written down. Counts
 //! stay: the outbox keeps one row per message sent (kind, meetup, status, times), logs
-//! keep their entries, questions, reports and club posts stay, unsigned, and so do the places,
-//! attendance, ratings and votes of events that had started (migration 0020).
+//! keep their entries, questions, reports and club posts stay, unsigned, and so do the
+//! places, attendance, ratings and votes of events that had started (migration 0020).
 use super::addresses::{self, like_literal};
 use crate::infra::db::Tx;
 
@@ -47,8 +47,11 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(&format!("UPDATE live_draws SET winner_name = '{DELETED_NAME}' WHERE winner_id = $1")).bind(user_id).execute(&mut **tx).await?;
     // A door's verdicts that name the fan ("… already in: 19:02 at door A").
     sqlx::query("UPDATE door_scans SET message = '' WHERE registration_id IN (SELECT id FROM registrations WHERE user_id = $1)").bind(user_id).execute(&mut **tx).await?;
-    // Logs that name the fan (as the one picked, or as the one acting).
+    // Logs that name the fan (as the one picked, or as the one acting), and their club
+    // posts and messages (after `forget_in_clubs` found the digests quoting the name).
     for (table, name, id) in [
+        ("club_news", "author_name", "author_id"),
+        ("club_messages", "author_name", "author_id"),
         ("admission_log", "fan_name", "fan_id"),
         ("admission_log", "actor_name", "actor_id"),
         ("moderation_log", "staff_name", "staff_id"),
@@ -73,10 +76,10 @@ pub async fn forget(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// What the fan did as a club's officer stays (the club's record), unsigned: the log
-/// of their appointment, their posts and messages lose their name, the mail that carried their messages
-/// loses its words (as an organizer's), and the weekly digests sent with their posts
-/// lose theirs where they name them. A digest still waiting to go is left as it is: it
+/// What the fan did as a club's officer stays (the club's record), unsigned: the log of
+/// their appointment loses their name (their posts and messages too, in `forget`), the
+/// mail that carried their messages loses its words (as an organizer's), and the weekly
+/// digests sent with their posts lose theirs where they name them. A digest still waiting to go is left as it is: it
 /// carries other clubs' news too, and all mail loses its words after `MAIL_RETENTION_DAYS`.
 async fn forget_in_clubs(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     let digested: Vec<(String, String)> = sqlx::query_as("SELECT DISTINCT digest_week, author_name FROM club_news WHERE author_id = $1 AND digest_week IS NOT NULL")
@@ -100,9 +103,6 @@ async fn forget_in_clubs(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
-    for table in ["club_news", "club_messages"] {
-        sqlx::query(&format!("UPDATE {table} SET author_name = '{DELETED_NAME}' WHERE author_id = $1")).bind(user_id).execute(&mut **tx).await?;
-    }
     // The club's log names whom staff appointed (`appoint {role} {name}`).
     let appointed = format!(
         "UPDATE moderation_log SET action = (SELECT 'appoint ' || o.role || ' {DELETED_NAME}' FROM club_officers o WHERE o.id = moderation_log.subject_id) \
