@@ -6,7 +6,6 @@
 const app = document.getElementById("live-app");
 const EVENT = Number(app.dataset.event);
 const MODE = app.dataset.mode;
-const KEY = app.dataset.key;
 const TEXT = JSON.parse(app.dataset.text);
 const LANG = document.documentElement.lang || "zh-CN";
 const say = (key, vars = {}) => (TEXT[key] ?? key).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
@@ -172,7 +171,8 @@ function render() {
 if (mine) refreshMine();
 render();
 
-const source = new EventSource(`/events/${EVENT}/live/stream${KEY ? `?key=${encodeURIComponent(KEY)}` : ""}`);
+// The room's screen shows its key as the cookie its link left (sent under /events/{id}/live only).
+const source = new EventSource(`/events/${EVENT}/live/stream`);
 source.addEventListener("message", (message) => {
   const before = state.current ? `${state.current.id}:${state.current.status}` : "";
   state = JSON.parse(message.data);

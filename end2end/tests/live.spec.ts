@@ -47,6 +47,8 @@ test("a quiz question and a lucky draw, on the room's screen and three phones", 
   // The screen: not logged in, from the link.
   const screen = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
   await screen.goto(link);
+  // The key goes on into a cookie for this screen: the address bar, in the room's sight, shows none.
+  await expect(screen).toHaveURL(new RegExp(`/events/${event}/live$`));
   await expect(screen.locator("#live-app")).toHaveAttribute("data-ready", "true");
   await expect(screen.getByTestId("live-checked-in")).toContainText("3");
 

@@ -10,6 +10,9 @@ use leptos::prelude::*;
 pub async fn load_live_screen(event: i64, key: Option<String>) -> Result<super::LiveState, AppError> {
     let state = crate::infra::request::state()?;
     let info = crate::meetups::repo::event_info(&state.db.pool, event).await?.ok_or(AppError::NotFound)?;
+    // The link's key from the address (an API caller's), or as the page's first visit
+    // left it (`screen_key`).
+    let key = key.or_else(super::screen_key::of_request);
     let by_key = match key.as_deref() {
         Some(key) => super::repo::screen_key_opens(&state.db.pool, &info, key, crate::infra::clock::now()).await?,
         None => false,
@@ -231,7 +234,10 @@ pub async fn decide_quiz(event: i64) -> Result<Vec<Standing>, AppError> {
 #[server(endpoint = "screen_link")]
 pub async fn make_screen_link(event: i64) -> Result<String, AppError> {
     let (info, user, state) = ssr::runner(event).await?;
-    // A link made once its time is over would open nothing.
+    // A link that would open nothing is not made: the meetup cancelled, or its time over.
+    if info.status == crate::meetups::EventStatus::Cancelled {
+        return Err(AppError::field("screen", crate::msg!(common.signup.cancelled)));
+    }
     if !super::screen_link_opens(info.ends_at, crate::infra::clock::now()) {
         return Err(AppError::field("screen", crate::msg!(live.errors.screen_over, hours = super::SCREEN_LINK_AFTER_END_SECS / 3600)));
     }

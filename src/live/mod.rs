@@ -14,6 +14,8 @@ pub mod hub;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
+pub mod screen_key;
+#[cfg(feature = "ssr")]
 pub mod stream;
 
 use serde::{Deserialize, Serialize};

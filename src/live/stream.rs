@@ -135,7 +135,7 @@ pub async fn live_stream(State(state): State<AppState>, Path(event): Path<i64>, 
         return StatusCode::NOT_FOUND.into_response();
     };
     let user = crate::accounts::auth::user_of_session(&state.db, &session).await;
-    let listener = match (query.key, user) {
+    let listener = match (query.key.or_else(|| super::screen_key::from_cookie(&headers)), user) {
         // A link whose time is over, opened by someone logged in who runs the meetup:
         // they follow it as themselves (the page opened for them the same way).
         (Some(key), Some(user)) if !super::repo::screen_key_opens(&state.db.pool, &info, &key, crate::infra::clock::now()).await.unwrap_or(false) => Listener::User(user.id),

@@ -90,6 +90,9 @@ async fn with_error_status(response: Response) -> Response {
 }
 
 async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, Extension(cache): Extension<PageCache>, request: Request<Body>) -> Response {
+    if let Some(without_key) = crate::live::screen_key::trade_for_cookie(request.uri(), state.config.secure_cookies()) {
+        return without_key;
+    }
     let language = request.extensions().get::<crate::infra::locale::RequestLocale>().map_or_else(String::new, |l| format!("{}{}", crate::i18n::I18nLocaleTrait::as_str(l.locale), if l.chosen { "!" } else { "" }));
     let kept = match cache.lookup(&request, &language) {
         Lookup::Hit(page) => return page,

@@ -250,6 +250,17 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     let key = link.split("key=").nth(1).expect("a key").to_string();
     let screen = app.browser();
     assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 200);
+    // Opened, the link goes on without its key, which the browser keeps for that screen
+    // only: the page and the stream open with it, and the page never shows it.
+    let page = format!("/events/{event}/live");
+    let opened = screen.client.get(format!("{}{page}?key={key}", screen.base)).send().await.expect("link");
+    assert_eq!((opened.status().as_u16(), opened.headers()["location"].to_str().unwrap()), (303, page.as_str()));
+    let (status, html) = screen.page(&page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"live-app\"") && !html.contains(&key), "the screen, without its key in the page");
+    assert_eq!(open_stream(&screen, &path, None).await.status(), 200, "the stream, by the cookie");
+    let (_, elsewhere) = app.browser().page(&page).await;
+    assert!(!elsewhere.contains("id=\"live-app\""), "another browser without the cookie is not shown the screen");
     let _: String = staff.call("screen_link", &[("event", &event.to_string())]).await.unwrap();
     assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 403);
     assert_eq!(open_stream(&screen, &format!("{path}?key=guess"), None).await.status(), 403);
@@ -261,6 +272,8 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     assert!(screen.call::<serde_json::Value>("live_screen", &by_key).await.is_ok());
     common::execute(&app.state.db, "UPDATE events SET status = 'cancelled' WHERE id = $1 AND $1 > 0", &[event]).await;
     assert_eq!(open_stream(&screen, &format!("{path}?key={key}"), None).await.status(), 403, "not at a cancelled meetup");
+    let refused = staff.call::<String>("screen_link", &[("event", &event.to_string())]).await.unwrap_err().1;
+    assert!(matches!(&refused, AppError::Invalid(errors) if errors.get("screen").is_some()), "no new link at a cancelled meetup: {refused:?}");
     common::execute(&app.state.db, "UPDATE events SET status = 'published' WHERE id = $1 AND $1 > 0", &[event]).await;
     let ended = tongcheng::infra::clock::now() - tongcheng::live::SCREEN_LINK_AFTER_END_SECS;
     common::execute(&app.state.db, "UPDATE events SET starts_at = $1 - 7200, ends_at = $1 WHERE id = $2", &[ended, event]).await;

@@ -11,7 +11,7 @@ use crate::live::{ItemStatus, LiveItem, LiveState, PhoneView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
 
 /// The live pages' script (`participation::door_files` serves it).
@@ -26,21 +26,17 @@ fn event_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
 pub fn LiveScreenPage() -> impl IntoView {
     let locale = use_locale();
     let event = event_param();
-    let key = use_query_map().read_untracked().get("key");
-    let for_load = key.clone();
-    let state = Resource::new(event, move |event| load_live_screen(event, for_load.clone()));
+    // The link's key arrives as a cookie (`live::screen_key`): never in the page.
+    let state = Resource::new(event, move |event| load_live_screen(event, None));
     view! {
         <Title text=move || td_string!(locale, live.run.title) />
         <Suspense fallback=|| ()>
-            {move || {
-                let key = key.clone();
-                Suspend::new(async move {
-                    match state.await {
-                        Ok(state) => view! { <LiveView state mode="screen" key=key.unwrap_or_default() /> }.into_any(),
-                        Err(e) => error_text(e),
-                    }
-                })
-            }}
+            {move || Suspend::new(async move {
+                match state.await {
+                    Ok(state) => view! { <LiveView state mode="screen" /> }.into_any(),
+                    Err(e) => error_text(e),
+                }
+            })}
         </Suspense>
     }
 }
@@ -60,7 +56,7 @@ pub fn LivePhonePage() -> impl IntoView {
                         let event = state.event_id;
                         view! {
                             {(!me.checked_in).then(|| view! { <p class="notice" data-testid="live-not-checked-in">{td!(locale, live.phone.not_checked_in)}</p> })}
-                            <LiveView state=state.clone() mode="phone" key=String::new() />
+                            <LiveView state=state.clone() mode="phone" />
                             <div id="live-me" data-answered=me.answered.map(|a| a.to_string()) data-checked-in=me.checked_in.to_string()>
                                 {phone_answer(locale, &state, me.answered, me.checked_in, answer)}
                                 <p class="hint" data-testid="live-my-score">
@@ -112,13 +108,13 @@ fn phone_answer(locale: Locale, state: &LiveState, answered: Option<usize>, chec
 
 /// What a screen and a phone both show, drawn by the server first.
 #[component]
-fn LiveView(state: LiveState, mode: &'static str, key: String) -> impl IntoView {
+fn LiveView(state: LiveState, mode: &'static str) -> impl IntoView {
     let locale = use_locale();
     let texts = serde_json::to_string(&live_texts(locale)).unwrap_or_default();
     let json = serde_json::to_string(&state).unwrap_or_default();
     let heading = if mode == "screen" { state.title.clone() } else { td_string!(locale, live.phone.heading, title = state.title.clone()).to_string() };
     view! {
-        <div class=format!("live live-{mode}") id="live-app" data-event=state.event_id data-mode=mode data-key=key data-text=texts data-state=json>
+        <div class=format!("live live-{mode}") id="live-app" data-event=state.event_id data-mode=mode data-text=texts data-state=json>
             <h1>{heading}</h1>
             <p class="hint" id="live-status" data-testid="live-checked-in">{td_string!(locale, live.screen.checked_in, count = state.checked_in).to_string()}</p>
             <section id="live-current" data-testid="live-current">{state.current.map(|item| current_item(locale, item))}</section>
