@@ -219,3 +219,13 @@ pub async fn manifest(db: &Db, info: &EventInfo, grace: i64) -> Result<DoorManif
         closes_at: info.ends_at + grace,
     })
 }
+
+/// Forgets the scans of meetups that ended before `ended_before` (hourly housekeeping,
+/// `door_sync::SCANS_KEPT_DAYS` after); how many went. A door sending an old scan again
+/// afterwards gets it judged afresh: too late to let anyone in.
+pub async fn forget_old_scans(db: &Db, ended_before: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query("DELETE FROM door_scans WHERE event_id IN (SELECT id FROM events WHERE ends_at < $1)").bind(ended_before).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}

@@ -18,6 +18,10 @@ pub const SCAN_ID_LEN: (usize, usize) = (16, 64);
 /// How long after check-in ends an offline door may still send its scans: a door
 /// reconnects within hours; later, nobody is let in after the fact.
 pub const LATE_SYNC: i64 = 6 * 3600;
+/// How long a meetup's door scans are kept after it ends: the doors' record for settling
+/// a dispute about the day (who showed which ticket, when, at which door). Who got in
+/// stays on their registration; the scans, which name fans' tickets, go.
+pub const SCANS_KEPT_DAYS: i64 = 90;
 /// How far a door's clock may be trusted: a scan time outside this window of the
 /// server's is taken as the time it arrived.
 pub const CLOCK_SLACK: i64 = 36 * 3600;

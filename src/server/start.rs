@@ -175,7 +175,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningApp, 
 }
 
 /// Hourly: deletes expired sessions, blanks the text of old mail, forgets old rate-limit
-/// counts and old live changes.
+/// counts, old live changes and old meetups' door scans.
 async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
     loop {
         if let Err(error) = store.delete_expired().await {
@@ -190,6 +190,10 @@ async fn housekeeping(store: DbSessionStore, db: Db, mail_retention_days: u32) {
         }
         if let Err(error) = crate::live::hub::forget_old_changes(&db, crate::infra::clock::now() - crate::live::hub::CHANGES_KEPT_SECS).await {
             tracing::warn!(%error, "forgetting old live changes");
+        }
+        let scans_before = crate::infra::clock::now() - crate::participation::door_sync::SCANS_KEPT_DAYS * 86_400;
+        if let Err(error) = crate::participation::door_repo::forget_old_scans(&db, scans_before).await {
+            tracing::warn!(%error, "forgetting old door scans");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

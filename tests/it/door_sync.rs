@@ -18,6 +18,7 @@ on_both_databases!(
     the_first_check_in_wins_and_the_other_door_is_told,
     four_doors_syncing_at_once_let_each_ticket_in_once,
     only_the_events_door_runners_download_or_sync,
+    an_old_meetups_scans_are_forgotten_and_its_check_ins_kept,
 );
 
 /// A published official meetup that started ten minutes ago, with `n` demo fans seated;
@@ -185,3 +186,26 @@ async fn only_the_events_door_runners_download_or_sync(backend: Backend) {
     let (other, _, _) = meetup_with_fans(&app, 1).await;
     sync(&staff, other, "A", "[]").await.expect("another event's door");
 }
+
+/// Hourly housekeeping forgets the door scans of meetups that ended `SCANS_KEPT_DAYS`
+/// ago; who got in stays on their registration, and a newer meetup's scans stay.
+async fn an_old_meetups_scans_are_forgotten_and_its_check_ins_kept(backend: Backend) {
+    use tongcheng::participation::{door_repo::forget_old_scans, door_sync::SCANS_KEPT_DAYS};
+    let app = TestApp::spawn(backend).await;
+    let door = staff(&app).await;
+    let (old, _, old_codes) = meetup_with_fans(&app, 2).await;
+    let (recent, _, recent_codes) = meetup_with_fans(&app, 2).await;
+    for (event, codes) in [(old, &old_codes), (recent, &recent_codes)] {
+        let sent = sync(&door, event, "A", &scans(&[&codes[0], &codes[1]], "a", now() - 60)).await.unwrap();
+        assert!(sent.verdicts.iter().all(|v| v.outcome == ScanOutcome::CheckedIn));
+    }
+    let cutoff = now() - SCANS_KEPT_DAYS * 86_400;
+    execute(&app.state.db, "UPDATE events SET starts_at = $1 - 10800, ends_at = $1 - 1 WHERE id = $2", &[cutoff, old]).await;
+    execute(&app.state.db, "UPDATE events SET starts_at = $1 - 10800, ends_at = $1 + 60 WHERE id = $2", &[cutoff, recent]).await;
+    assert_eq!(forget_old_scans(&app.state.db, cutoff).await.unwrap(), 2, "the old meetup's two scans");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE event_id = {old}")).await, 0);
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM door_scans WHERE event_id = {recent}")).await, 2, "ended within the time kept");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM registrations WHERE event_id = {old} AND checked_in_at IS NOT NULL")).await, 2, "who got in is kept");
+    assert_eq!(forget_old_scans(&app.state.db, cutoff).await.unwrap(), 0, "done once");
+}
+
