@@ -12,11 +12,13 @@ pub async fn load_live_screen(event: i64, key: Option<String>) -> Result<super::
     let info = crate::meetups::repo::event_info(&state.db.pool, event).await?.ok_or(AppError::NotFound)?;
     // The link's key from the address (an API caller's), or as the page's first visit
     // left it (`screen_key`).
-    let key = key.or_else(super::screen_key::of_request);
-    let by_key = match key.as_deref() {
-        Some(key) => super::repo::screen_key_opens(&state.db.pool, &info, key, crate::infra::clock::now()).await?,
-        None => false,
-    };
+    let mut by_key = false;
+    for key in key.into_iter().chain(super::screen_key::of_request(state.config.secure_cookies())) {
+        if super::repo::screen_key_opens(&state.db.pool, &info, &key, crate::infra::clock::now()).await? {
+            by_key = true;
+            break;
+        }
+    }
     if !by_key {
         let user = crate::accounts::auth::require_user().await?;
         if !crate::participation::api::may_run_the_door(&user, &info) {

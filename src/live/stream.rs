@@ -130,22 +130,37 @@ async fn allowed(state: &AppState, event: i64, listener: &Listener, session: &to
     }
 }
 
+/// Who follows: someone logged in who may follow the event follows as themselves,
+/// whatever screen key their browser holds (a runner who once opened the screen's link
+/// on their phone), so their stream ends with their seat or role and never counts as the
+/// screen's; otherwise the first key sent that opens the screen (a stale one, e.g. a
+/// link whose time is over, is passed over).
+async fn listener_for(state: &AppState, info: &crate::meetups::repo::EventInfo, user: Option<i64>, keys: Vec<String>, session: &tower_sessions::Session) -> Result<Listener, StatusCode> {
+    if let Some(user) = user {
+        let me = Listener::User(user);
+        if allowed(state, info.id, &me, session).await {
+            return Ok(me);
+        }
+    }
+    let refused = if user.is_none() && keys.is_empty() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+    for key in keys {
+        if super::repo::screen_key_opens(&state.db.pool, info, &key, crate::infra::clock::now()).await.unwrap_or(false) {
+            return Ok(Listener::Screen(key));
+        }
+    }
+    Err(refused)
+}
+
 pub async fn live_stream(State(state): State<AppState>, Path(event): Path<i64>, Query(query): Query<StreamQuery>, session: tower_sessions::Session, headers: HeaderMap) -> Response {
     let Ok(Some(info)) = crate::meetups::repo::event_info(&state.db.pool, event).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let user = crate::accounts::auth::user_of_session(&state.db, &session).await;
-    let listener = match (query.key.or_else(|| super::screen_key::from_cookie(&headers)), user) {
-        // A link whose time is over, opened by someone logged in who runs the meetup:
-        // they follow it as themselves (the page opened for them the same way).
-        (Some(key), Some(user)) if !super::repo::screen_key_opens(&state.db.pool, &info, &key, crate::infra::clock::now()).await.unwrap_or(false) => Listener::User(user.id),
-        (Some(key), _) => Listener::Screen(key),
-        (None, Some(user)) => Listener::User(user.id),
-        (None, None) => return StatusCode::UNAUTHORIZED.into_response(),
+    let keys: Vec<String> = query.key.into_iter().chain(super::screen_key::from_cookies(&headers, state.config.secure_cookies())).collect();
+    let listener = match listener_for(&state, &info, user.map(|u| u.id), keys, &session).await {
+        Ok(listener) => listener,
+        Err(refused) => return refused.into_response(),
     };
-    if !allowed(&state, info.id, &listener, &session).await {
-        return StatusCode::FORBIDDEN.into_response();
-    }
     let presence = Presence::enter((state.db.identity(), event), &listener);
     let seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let follow = Follow {

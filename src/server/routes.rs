@@ -5,7 +5,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use tower::ServiceBuilder;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use crate::error::AppError;
 use axum::response::{IntoResponse, Response};
@@ -90,7 +91,7 @@ async fn with_error_status(response: Response) -> Response {
 }
 
 async fn page_handler(State(state): State<AppState>, Extension(cities): Extension<Catalogue>, Extension(cache): Extension<PageCache>, request: Request<Body>) -> Response {
-    if let Some(without_key) = crate::live::screen_key::trade_for_cookie(request.uri(), state.config.secure_cookies()) {
+    if let Some(without_key) = crate::live::screen_key::trade_for_cookie(&state, request.uri()).await {
         return without_key;
     }
     let language = request.extensions().get::<crate::infra::locale::RequestLocale>().map_or_else(String::new, |l| format!("{}{}", crate::i18n::I18nLocaleTrait::as_str(l.locale), if l.chosen { "!" } else { "" }));
@@ -247,6 +248,21 @@ async fn in_own_owner(request: Request<Body>, next: axum::middleware::Next) -> R
     run.await
 }
 
+/// How hard responses are compressed as they go out: brotli's own default is its best and
+/// slowest setting (11), meant for files compressed once; pages and answers are made
+/// for each request, and phones send `Accept-Encoding: br` with every one. Quality 4
+/// (gzip level 4) is the usual setting for such content: several times quicker than 11 for a few
+/// per cent more bytes.
+const COMPRESSION: CompressionLevel = CompressionLevel::Precise(4);
+
+/// What is worth compressing: bodies of a kilobyte or more (an answer to a press is a
+/// few hundred bytes and goes in one packet either way), never images (compressed
+/// already) or event streams (each event must leave as it is written). A page streamed
+/// as it renders (its size unknown) is compressed.
+fn worth_compressing() -> impl Predicate {
+    SizeAbove::new(1024).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE)
+}
+
 pub fn build(state: AppState, cities: Catalogue) -> Router {
     let routes = generate_route_list(App);
     let (fallback_state, fallback_cities) = (state.clone(), cities.clone());
@@ -272,7 +288,7 @@ pub fn build(state: AppState, cities: Catalogue) -> Router {
         .layer(
             ServiceBuilder::new()
                 // brotli or gzip for HTML, JSON and uncompressed files (precompressed ones pass as they are).
-                .layer(CompressionLayer::new())
+                .layer(CompressionLayer::new().quality(COMPRESSION).compress_when(worth_compressing()))
                 // Pages and answers depend on the session (a fan's page carries their referral
                 // code): never reused without asking, never kept by a shared cache.
                 .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")))

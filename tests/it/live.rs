@@ -255,6 +255,12 @@ async fn the_stream_is_for_those_who_may_follow_it(backend: Backend) {
     let page = format!("/events/{event}/live");
     let opened = screen.client.get(format!("{}{page}?key={key}", screen.base)).send().await.expect("link");
     assert_eq!((opened.status().as_u16(), opened.headers()["location"].to_str().unwrap()), (303, page.as_str()));
+    assert!(opened.headers().get("set-cookie").is_some());
+    // A key that opens nothing goes on too, but leaves no cookie (links from anywhere
+    // cannot fill a browser's cookies or overwrite a projector's key).
+    let wrong = app.browser().client.get(format!("{}{page}?key=AAAAAAAAAAAAAAAAAAAAAAAA", screen.base)).send().await.expect("link");
+    assert_eq!(wrong.status().as_u16(), 303);
+    assert!(wrong.headers().get("set-cookie").is_none(), "no cookie for a key that opens nothing");
     let (status, html) = screen.page(&page).await;
     assert_eq!(status, 200);
     assert!(html.contains("id=\"live-app\"") && !html.contains(&key), "the screen, without its key in the page");

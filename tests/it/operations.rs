@@ -67,6 +67,14 @@ async fn pages_are_compressed_and_revalidated(backend: Backend) {
         let sent = response.bytes().await.expect("body").len();
         assert!(sent * 5 < plain_len * 3, "{encoding}: {sent} bytes sent for a {plain_len}-byte page");
     }
+    // A small answer (a server function's few hundred bytes) goes as it is: compressing
+    // it would cost CPU for no packet saved.
+    let staff = common::moderation::staff(&app).await;
+    let answer = staff.client.post(format!("{}/api/get_current_user", app.base)).header("accept-encoding", "br, gzip").send().await.expect("answer");
+    assert!(answer.status().is_success());
+    assert!(answer.headers().get("content-encoding").is_none(), "{:?}", answer.headers());
+    let len = answer.bytes().await.expect("body").len();
+    assert!((100..1024).contains(&len), "an answer worth no compression: {len} bytes");
 }
 
 async fn get(url: &str, token: Option<&str>) -> (u16, String, Option<String>) {
