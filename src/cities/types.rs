@@ -41,6 +41,16 @@ fn fold(text: &str) -> String {
         .collect()
 }
 
+/// A typed city name as the catalogue names it: folded, without the "市" (or " City")
+/// people add ("广州市", "Guangzhou City" are 广州).
+fn query_of(text: &str) -> String {
+    let folded = fold(text);
+    ["市", "city"]
+        .iter()
+        .find_map(|suffix| folded.strip_suffix(suffix).map(str::trim_end).filter(|rest| !rest.is_empty()).map(str::to_string))
+        .unwrap_or(folded)
+}
+
 /// How well a city matches a folded query: 0 exact, 1 prefix, 2 contains.
 fn match_rank(city: &CityOption, query: &str) -> Option<u8> {
     let fields = [fold(&city.name_zh), fold(&city.pinyin), fold(&city.name_en)];
@@ -63,7 +73,7 @@ fn match_rank(city: &CityOption, query: &str) -> Option<u8> {
 /// Cities matching what the user typed, best first: exact before prefix before
 /// substring matches, larger cities first within each.
 pub fn search<'a>(cities: &'a [CityOption], query: &str, limit: usize) -> Vec<&'a CityOption> {
-    let query = fold(query);
+    let query = query_of(query);
     if query.is_empty() {
         return Vec::new();
     }
@@ -82,7 +92,7 @@ pub fn resolve<'a>(cities: &'a [CityOption], input: &str) -> Option<&'a CityOpti
     if let Some(city) = cities.iter().find(|c| c.label() == input) {
         return Some(city);
     }
-    let query = fold(input);
+    let query = query_of(input);
     let mut exact = cities.iter().filter(|c| match_rank(c, &query) == Some(0));
     match (exact.next(), exact.next()) {
         (Some(city), None) => Some(city),
@@ -153,5 +163,14 @@ mod tests {
         assert_eq!(resolve(&cities, "shenyang").map(|c| c.id), Some(2));
         assert_eq!(resolve(&cities, "shen"), None, "a prefix is not a choice");
         assert_eq!(resolve(&cities, "Atlantis"), None);
+    }
+
+    #[test]
+    fn the_city_suffix_people_type_is_no_obstacle() {
+        let cities = sample();
+        assert_eq!(resolve(&cities, "广州市").map(|c| c.id), Some(5));
+        assert_eq!(resolve(&cities, "Guangzhou City").map(|c| c.id), Some(5));
+        assert_eq!(ids(search(&cities, "深圳市", 10)), vec![1]);
+        assert!(search(&cities, "市", 10).is_empty(), "the suffix alone finds nothing");
     }
 }

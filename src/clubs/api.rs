@@ -50,9 +50,9 @@ mod ssr {
     }
 
     pub async fn officers(db: &Db, city_id: i64, now: i64) -> Result<Vec<OfficerView>, AppError> {
-        let locale = crate::infra::locale::current();
-        let _ = locale;
-        let date = crate::text::date_label;
+        // Terms run to dates typed for the city: shown in its time zone.
+        let tz = crate::cities::repo::timezone(db, city_id).await?;
+        let date = |t: i64| crate::infra::clock::date_in(t, &tz);
         Ok(officers::terms(db, city_id, now, false)
             .await?
             .into_iter()
@@ -131,17 +131,21 @@ pub fn club_names(city: i64) -> Result<(String, String), AppError> {
 #[cfg(feature = "ssr")]
 pub async fn officer_record(db: &crate::infra::db::Db, user_id: i64, locale: crate::i18n::Locale) -> Result<Vec<super::OfficerRecord>, AppError> {
     let cities = crate::cities::catalogue()?;
-    Ok(super::officers::record(db, user_id)
-        .await?
+    let mut records = Vec::new();
+    for (city_id, role, from, until, gatherings, came, rating) in super::officers::record(db, user_id).await? {
+        let tz = crate::cities::repo::timezone(db, city_id).await?;
+        records.push((city_id, role, from, until, gatherings, came, rating, tz));
+    }
+    Ok(records
         .into_iter()
-        .filter_map(|(city_id, role, from, until, gatherings, came, rating)| {
+        .filter_map(|(city_id, role, from, until, gatherings, came, rating, tz)| {
             let city = cities.iter().find(|c| c.id == city_id)?;
             Some(super::OfficerRecord {
                 city_id,
                 club: crate::i18n::td_string!(locale, clubs.title, city = crate::language::city_name(locale, &city.name_zh, &city.name_en)).to_string(),
                 role: super::OfficerRole::parse(&role)?,
-                from: crate::text::date_label(from),
-                until: crate::text::date_label(until),
+                from: crate::infra::clock::date_in(from, &tz),
+                until: crate::infra::clock::date_in(until, &tz),
                 gatherings,
                 came,
                 rating,

@@ -64,6 +64,12 @@ pub fn format_input(timestamp: i64, tz: &str) -> String {
     local(timestamp, tz).map(|t| t.format(super::dates::DATE_TIME_FORMAT).to_string()).unwrap_or_default()
 }
 
+/// The calendar date of a unix time in the IANA time zone `tz`, "YYYY-MM-DD" (a date
+/// typed for a city, stored as its midnight there, reads back as the date typed).
+pub fn date_in(timestamp: i64, tz: &str) -> String {
+    local(timestamp, tz).map_or_else(|| crate::text::date_label(timestamp), |t| t.format("%Y-%m-%d").to_string())
+}
+
 fn local(timestamp: i64, tz: &str) -> Option<chrono::DateTime<chrono_tz::Tz>> {
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     chrono::DateTime::from_timestamp(timestamp, 0).map(|t| t.with_timezone(&tz))

@@ -36,8 +36,41 @@ pub fn read(headers: &HeaderMap, name: &str) -> Option<Flash> {
     serde_json::from_slice(&ENGINE.decode(value).ok()?).ok()
 }
 
+/// The page a plain form post returns to, with only this post's error in its address.
+/// Leptos adds `__path` and `__err` to the page the form was on, whose address may
+/// already hold an earlier post's: pages read the first pair, so a second mistake
+/// would show the first one's message. Earlier pairs go; after a success, all of them.
+pub fn fresh_return(location: &str, failed: bool) -> String {
+    let (address, fragment) = location.split_once('#').map_or((location, None), |(a, f)| (a, Some(f)));
+    let Some((path, query)) = address.split_once('?') else { return location.to_string() };
+    let is_error_part = |pair: &&str| pair.starts_with("__path=") || pair.starts_with("__err=");
+    let pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let last_error_pairs: Vec<&str> = match failed {
+        true => ["__path=", "__err="].iter().filter_map(|key| pairs.iter().rev().find(|p| p.starts_with(key)).copied()).collect(),
+        false => Vec::new(),
+    };
+    let kept: Vec<&str> = pairs.iter().copied().filter(|p| !is_error_part(p)).chain(last_error_pairs).collect();
+    let mut fresh = if kept.is_empty() { path.to_string() } else { format!("{path}?{}", kept.join("&")) };
+    if let Some(fragment) = fragment {
+        fresh.push('#');
+        fresh.push_str(fragment);
+    }
+    fresh
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_form_post_returns_with_only_its_own_error() {
+        use super::fresh_return;
+        let twice = "/account?lang=en&__path=%2Fapi%2Fa&__err=first&__path=%2Fapi%2Fb&__err=second";
+        assert_eq!(fresh_return(twice, true), "/account?lang=en&__path=%2Fapi%2Fb&__err=second");
+        assert_eq!(fresh_return(twice, false), "/account?lang=en", "a success shows no old error");
+        assert_eq!(fresh_return("/account?__path=x&__err=y#delete", false), "/account#delete");
+        assert_eq!(fresh_return("/account?__path=x&__err=y", true), "/account?__path=x&__err=y");
+        assert_eq!(fresh_return("/account", false), "/account");
+    }
+
     use super::*;
     use axum::http::{header, HeaderValue};
 

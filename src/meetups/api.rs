@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyMeetups {
     pub items: Vec<(MeetupCard, Place)>,
+    /// Meetups they applied to, waiting for the draw.
+    #[serde(default)]
+    pub applied: Vec<MeetupCard>,
     /// Whether the fan has a working link to their personal calendar feed (shown only
     /// when made: `new_calendar_link`).
     pub calendar_feed: bool,
@@ -153,7 +156,8 @@ pub async fn list_my_meetups() -> Result<MyMeetups, AppError> {
             items.push((ssr::card(&event), place));
         }
     }
-    Ok(MyMeetups { items, calendar_feed: super::feeds::has_calendar_feed(&state.db, user.id).await? })
+    let applied = super::repo::applied_for(&state.db, user.id).await?.iter().map(ssr::card).collect();
+    Ok(MyMeetups { items, applied, calendar_feed: super::feeds::has_calendar_feed(&state.db, user.id).await? })
 }
 
 /// Makes a new link to the fan's personal calendar feed and returns it; the old link

@@ -240,6 +240,19 @@ pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<EventInfo>, sqlx::Err
     rows.into_iter().map(event_from_row).collect()
 }
 
+/// The meetups a fan applied to whose draw is still to come (soonest first): not yet a
+/// place, but theirs to follow.
+pub async fn applied_for(db: &Db, user_id: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} {EVENT_FROM} JOIN applications a ON a.event_id = e.id \
+         WHERE a.user_id = $1 AND a.status = 'applied' AND e.drawn_at IS NULL AND e.status <> 'cancelled' \
+         AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.user_id = $1 AND r.status <> 'cancelled') \
+         ORDER BY e.starts_at"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(user_id).fetch_all(&db.pool).await?;
+    rows.into_iter().map(event_from_row).collect()
+}
+
 /// The sessions of a festival (every status), by city.
 pub async fn festival_sessions(db: &Db, festival_id: i64) -> Result<Vec<EventInfo>, sqlx::Error> {
     let sql = format!("SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.festival_id = $1 ORDER BY c.name_en, e.starts_at, e.id");

@@ -62,6 +62,10 @@ async fn server_fn_handler(State(state): State<AppState>, Extension(cities): Ext
     }
     let failed = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).is_some_and(|l| l.contains("__err="));
     let (mut parts, body) = response.into_parts();
+    let fresh = parts.headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).map(|l| crate::infra::flash::fresh_return(l, failed));
+    if let Some(location) = fresh.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        parts.headers.insert(header::LOCATION, location);
+    }
     let answer = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
     let flash = if failed {
         let fields = url::form_urlencoded::parse(&form).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();

@@ -53,6 +53,9 @@ async fn officers_hold_powers_only_in_their_club_and_their_term(backend: Backend
     assert!(unconfirmed.1.field_text("email").is_some(), "an address nobody confirmed gets no powers: {unconfirmed:?}");
     let page: ClubPage = fan.call("load_club", &[("city", SHENZHEN)]).await.unwrap();
     assert_eq!(page.officers.len(), 2);
+    // A term typed to end on a date (midnight in the city) reads back as that date.
+    let typed = tongcheng::text::date_label(now() + 365 * 86_400);
+    assert!(page.officers.iter().all(|o| o.until == typed), "until {typed}: {:?}", page.officers.iter().map(|o| &o.until).collect::<Vec<_>>());
 
     // An officer posts in their own club only; a fan not at all.
     post(&president, SHENZHEN, "Hotpot night").await.expect("the president posts");

@@ -12,6 +12,12 @@ use tongcheng::meetups::StaffMeetup;
 
 on_both_databases!(dates_are_read_as_typed_and_what_cannot_be_read_is_said_beside_the_field);
 
+/// The meetup form posted as a browser without JavaScript does, from the page at `from`.
+async fn post_without_script(staff: &common::Browser, from: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let request = staff.client.post(format!("{}/api/save_meetup", staff.base)).header("Accept", "text/html").header("Referer", format!("{}{from}", staff.base));
+    request.form(form).send().await.expect("answer")
+}
+
 fn meetup_form<'a>(starts: &'a str, ends: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
         ("id", ""),
@@ -66,15 +72,7 @@ async fn dates_are_read_as_typed_and_what_cannot_be_read_is_said_beside_the_fiel
     assert!(said.en.contains("2026-12-06 19:00") && said.zh.contains("无法识别") && said.zh.contains("2026-12-06 19:00"), "{said:?}");
 
     // Without JavaScript: the form comes back with what was typed and the message.
-    let posted = staff
-        .client
-        .post(format!("{}/api/save_meetup", app.base))
-        .header("Accept", "text/html")
-        .header("Referer", format!("{}/staff/meetups/new", app.base))
-        .form(&meetup_form("05/02/2099 2:00 PM", "tomorrow evening"))
-        .send()
-        .await
-        .expect("answer");
+    let posted = post_without_script(&staff, "/staff/meetups/new", &meetup_form("05/02/2099 2:00 PM", "tomorrow evening")).await;
     assert!(posted.status().is_redirection(), "{}", posted.status());
     let back = posted.headers()["location"].to_str().expect("location").trim_start_matches(&app.base).to_string();
     let (status, page) = staff.page(&back).await;
@@ -84,6 +82,15 @@ async fn dates_are_read_as_typed_and_what_cannot_be_read_is_said_beside_the_fiel
     for field in ["starts", "ends"] {
         assert!(beside(field).is_some_and(|m| m.contains("Could not read this date and time")), "{field}: {:?}", beside(field));
     }
+    // Sent again from the page it came back to, with another mistake: that one shows,
+    // not the first (the page's address held the first post's error).
+    let again = post_without_script(&staff, &back, &meetup_form("2099-05-02 14:00", "tomorrow evening")).await;
+    let back_again = again.headers()["location"].to_str().expect("location").trim_start_matches(&app.base).to_string();
+    assert_eq!(back_again.matches("__err=").count(), 1, "only this post's error: {back_again}");
+    let (_, page) = staff.page(&back_again).await;
+    let beside = |field: &str| page.split(&format!("id=\"field-{field}-error\"")).nth(1).and_then(|rest| rest.split("</p>").next()).map(str::to_string);
+    assert!(beside("ends").is_some_and(|m| m.contains("Could not read this date and time")), "{:?}", beside("ends"));
+    assert!(!beside("starts").is_some_and(|m| m.contains("Could not read")), "the first post's message is gone: {:?}", beside("starts"));
 
     // Date-only fields likewise: the city's filter,
     let read: CityEvents = app.browser().call("city_events", &[("city", &city), ("from", "2099年5月1日"), ("to", "2099/5/3")]).await.expect("filter");

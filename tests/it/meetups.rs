@@ -18,6 +18,7 @@ on_both_databases!(
     reminders_are_queued_once_a_day_ahead,
     deleting_an_account_passes_the_seat_on,
     giving_a_place_up_needs_the_box_ticked,
+    applications_show_on_my_meetups_until_the_draw,
 );
 
 fn meetup_form<'a>(id: &'a str, city: &'a str, capacity: &'a str) -> Vec<(&'static str, &'a str)> {
@@ -234,4 +235,30 @@ async fn giving_a_place_up_needs_the_box_ticked(backend: Backend) {
     assert_eq!((app.scalar(seated).await, app.scalar("SELECT confirmed_count FROM events").await), (1, 1), "the seat is kept");
     let _: () = fan.call("cancel_place", &[("id", &id), ("confirm", "on")]).await.expect("cancel");
     assert_eq!((app.scalar(seated).await, app.scalar("SELECT confirmed_count FROM events").await), (0, 0));
+}
+
+/// A fan's applications to draw meetups show on "my meetups" until the draw: picked,
+/// the seat shows instead; drawn and not picked, nothing.
+async fn applications_show_on_my_meetups_until_the_draw(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let city = app.city_id("深圳").await;
+    let fan = app.fan("applicant@example.com", "深圳").await;
+    let (picked, missed) = (published_event(&app.state.db, city, Some(1)).await, published_event(&app.state.db, city, Some(1)).await);
+    for draw in [picked, missed] {
+        common::execute(&app.state.db, "UPDATE events SET admission = 'draw', application_closes_at = $1 WHERE id = $2", &[now() + 86_400, draw]).await;
+        let _: () = fan.call("apply_for_seat", &[("id", &draw.to_string()), ("answer", "I test Rust every day")]).await.expect("apply");
+    }
+    let mine: MyMeetups = fan.call("list_my_meetups", &[]).await.unwrap();
+    let mut applied: Vec<i64> = mine.applied.iter().map(|c| c.id).collect();
+    applied.sort_unstable();
+    assert_eq!((mine.items.len(), applied), (0, vec![picked.min(missed), picked.max(missed)]));
+    let (_, page) = fan.page("/my-meetups").await;
+    assert!(page.contains("data-testid=\"my-applications\"") && !page.contains("你还没有报名任何聚会"), "listed, not \"nothing yet\"");
+
+    let staff = common::moderation::staff(&app).await;
+    let _: serde_json::Value = staff.call("draw_now", &[("id", &picked.to_string()), ("confirm", "on")]).await.expect("the draw");
+    common::execute(&app.state.db, "UPDATE events SET drawn_at = $1 WHERE id = $2", &[now(), missed]).await;
+    let mine: MyMeetups = fan.call("list_my_meetups", &[]).await.unwrap();
+    assert_eq!(mine.items.iter().map(|(card, _)| card.id).collect::<Vec<_>>(), vec![picked], "the seat shows");
+    assert!(mine.applied.is_empty(), "neither the picked one again nor the one drawn without them: {:?}", mine.applied.iter().map(|c| c.id).collect::<Vec<_>>());
 }

@@ -262,7 +262,7 @@ pub fn MyMeetupsPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{td!(locale, fan.loading)}</p> }>
             {move || Suspend::new(async move {
                 match mine.await {
-                    Ok(mine) => view! {
+                    Ok(mine) => { let nothing_yet = mine.items.is_empty() && mine.applied.is_empty(); view! {
                         <Suspense>
                             {move || Suspend::new(async move {
                                 auth.user.await.ok().flatten().map(|u| view! {
@@ -270,19 +270,28 @@ pub fn MyMeetupsPage() -> impl IntoView {
                                 })
                             })}
                         </Suspense>
-                        {if mine.items.is_empty() {
+                        {(!mine.applied.is_empty()).then(|| view! {
+                            <section data-testid="my-applications">
+                                <h2>{td!(locale, fan.mine.applied_heading)}</h2>
+                                <p class="hint">{td!(locale, fan.mine.applied_hint)}</p>
+                                <ul class="meetup-list">{mine.applied.into_iter().map(|card| view! { <MeetupCardView card /> }).collect_view()}</ul>
+                            </section>
+                        })}
+                        {if nothing_yet {
                             view! {
                                 <p class="empty-state">
                                     {td!(locale, fan.mine.empty)} " " <a href="/meetups">{td!(locale, fan.mine.empty_link)}</a>
                                 </p>
                             }
                             .into_any()
+                        } else if mine.items.is_empty() {
+                            ().into_any()
                         } else {
                             view! { <ul class="meetup-list">{mine.items.into_iter().map(|(card, place)| view! { <MeetupCardView card place /> }).collect_view()}</ul> }.into_any()
                         }}
                         <CalendarLink has_feed=mine.calendar_feed />
                     }
-                    .into_any(),
+                    .into_any() }
                     Err(e) => error_text(e),
                 }
             })}

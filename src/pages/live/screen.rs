@@ -56,16 +56,18 @@ pub fn LivePhonePage() -> impl IntoView {
                         let event = state.event_id;
                         view! {
                             {(!me.checked_in).then(|| view! { <p class="notice" data-testid="live-not-checked-in">{td!(locale, live.phone.not_checked_in)}</p> })}
-                            <LiveView state=state.clone() mode="phone" />
-                            <div id="live-me" data-answered=me.answered.map(|a| a.to_string()) data-checked-in=me.checked_in.to_string()>
-                                {phone_answer(locale, &state, me.answered, me.checked_in, answer)}
-                                <p class="hint" data-testid="live-my-score">
-                                    {match me.place {
-                                        Some(place) if me.score > 0 => td_string!(locale, live.phone.score, score = me.score, place = place).to_string(),
-                                        _ => td_string!(locale, live.phone.no_score).to_string(),
-                                    }}
-                                </p>
-                            </div>
+                            // The fan's answer right under the question, above the leaderboard.
+                            <LiveView state=state.clone() mode="phone">
+                                <div id="live-me" data-answered=me.answered.map(|a| a.to_string()) data-checked-in=me.checked_in.to_string()>
+                                    {phone_answer(locale, &state, me.answered, me.checked_in, answer)}
+                                    <p class="hint" data-testid="live-my-score">
+                                        {match me.place {
+                                            Some(place) if me.score > 0 => td_string!(locale, live.phone.score, score = me.score, place = place).to_string(),
+                                            _ => td_string!(locale, live.phone.no_score).to_string(),
+                                        }}
+                                    </p>
+                                </div>
+                            </LiveView>
                             <p><a href=format!("/meetups/{event}#questions")>{td!(locale, live.phone.ask)}</a></p>
                         }.into_any()
                     }
@@ -106,9 +108,10 @@ fn phone_answer(locale: Locale, state: &LiveState, answered: Option<usize>, chec
     }
 }
 
-/// What a screen and a phone both show, drawn by the server first.
+/// What a screen and a phone both show, drawn by the server first (a phone's own part,
+/// `children`, right under the open question).
 #[component]
-fn LiveView(state: LiveState, mode: &'static str) -> impl IntoView {
+fn LiveView(state: LiveState, mode: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let locale = use_locale();
     let texts = serde_json::to_string(&live_texts(locale)).unwrap_or_default();
     let json = serde_json::to_string(&state).unwrap_or_default();
@@ -118,6 +121,7 @@ fn LiveView(state: LiveState, mode: &'static str) -> impl IntoView {
             <h1>{heading}</h1>
             <p class="hint" id="live-status" data-testid="live-checked-in">{td_string!(locale, live.screen.checked_in, count = state.checked_in).to_string()}</p>
             <section id="live-current" data-testid="live-current">{state.current.map(|item| current_item(locale, item))}</section>
+            {children.map(|mine| mine())}
             <section id="live-board" class="live-board">
                 <h2>{td!(locale, live.screen.leaderboard)}</h2>
                 <ol data-testid="live-leaderboard">{state.leaderboard.into_iter().map(|s| view! { <li>{s.name} " · " {td_string!(locale, live.screen.score, score = s.score).to_string()}</li> }).collect_view()}</ol>

@@ -84,7 +84,7 @@ pub fn ClubDeskPage() -> impl IntoView {
                     <MessageForm city_id=d.city_id left=d.messages_left action=message />
                     {message_history(d.messages)}
                     <h2>{td!(locale, clubs.log)}</h2>
-                    {log_table(d.log, td_string!(locale, clubs.nothing_waiting))}
+                    {log_table(d.log, td_string!(locale, clubs.no_decisions))}
                 }
                 .into_any()
             })}

@@ -59,6 +59,7 @@ fn log_subject(locale: Locale, raw: &str) -> String {
         "gathering" => td_string!(locale, staff.moderation.subject.gathering),
         "report" => td_string!(locale, staff.moderation.subject.report),
         "organizer" => td_string!(locale, staff.moderation.subject.organizer),
+        "officer" => td_string!(locale, staff.moderation.subject.officer),
         "question" => td_string!(locale, conversation.moderation.subject),
         other => other,
     };
@@ -70,7 +71,15 @@ fn log_action(locale: Locale, raw: &str) -> String {
     if let Some((from, to)) = raw.strip_prefix("role ").and_then(|r| r.split_once(" → ")) {
         return td_string!(locale, staff.moderation.action.role, from = role_label(locale, from), to = role_label(locale, to)).to_string();
     }
+    // A club's appointment: "appoint {role} {name}" (the name blanked to "—" once they
+    // deleted their account).
+    if let Some((role, name)) = raw.strip_prefix("appoint ").map(|rest| rest.split_once(' ').unwrap_or((rest, ""))) {
+        let role = crate::clubs::OfficerRole::parse(role).map_or(role, |r| r.label(locale));
+        return td_string!(locale, staff.moderation.action.appoint, role = role, name = name).to_string();
+    }
     match raw {
+        "resign" => td_string!(locale, staff.moderation.action.resign),
+        "remove" => td_string!(locale, staff.moderation.action.remove),
         "approve" => td_string!(locale, staff.moderation.action.approve),
         "decline" => td_string!(locale, staff.moderation.action.decline),
         "reject" => td_string!(locale, staff.moderation.action.reject),
@@ -370,6 +379,10 @@ mod tests {
     fn log_entries_read_in_both_languages() {
         assert_eq!(log_subject(Locale::zh_CN, "application #3"), "申请 #3");
         assert_eq!(log_subject(Locale::en, "gathering #7"), "gathering #7");
+        assert_eq!(log_subject(Locale::zh_CN, "officer #2"), "干事任期 #2");
+        assert_eq!(log_action(Locale::zh_CN, "appoint president 郭娟"), "任命郭娟为会长");
+        assert_eq!(log_action(Locale::en, "appoint vice_president —"), "appointed — Vice president");
+        assert_eq!(log_action(Locale::zh_CN, "resign"), "辞任");
         assert_eq!(log_subject(Locale::en, "something else"), "something else");
         assert_eq!(log_action(Locale::zh_CN, "role fan → organizer"), "角色：粉丝 → 组织者");
         assert_eq!(log_action(Locale::en, "approve"), "approved");

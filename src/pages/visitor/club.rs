@@ -4,7 +4,7 @@
 use crate::clubs::api::{load_club, AppointOfficer, EndOfficerTerm, FollowClub, HideClubNews, PostClubNews, UnfollowClub};
 use crate::clubs::reports::ReportClubNews;
 use crate::clubs::{ClubPage as Club, NewsView, OfficerRole, OfficerView, PastEvent, MAX_FOLLOWS};
-use crate::components::flash::server_action;
+use crate::components::flash::{server_action, typed_value};
 use crate::components::form::{error_text, field_error, form_error, FormError, SubmitButton};
 use crate::components::meetup_card::MeetupCardView;
 use crate::i18n::{td, td_string};
@@ -258,12 +258,12 @@ fn PostNewsForm(city_id: i64, action: ServerAction<PostClubNews>) -> impl IntoVi
                 <input type="hidden" name="city" value=city_id.to_string() />
                 <div class="field">
                     <label for="news-title">{td!(locale, clubs.news_title)}</label>
-                    <input id="news-title" type="text" name="title" maxlength="120" />
+                    <input id="news-title" type="text" name="title" maxlength="120" value=typed_value("title", String::new()) />
                     <p class="field-error">{field_error(value, "title")}</p>
                 </div>
                 <div class="field">
                     <label for="news-body">{td!(locale, clubs.news_body)}</label>
-                    <textarea id="news-body" name="body" rows="5" maxlength="5000"></textarea>
+                    <textarea id="news-body" name="body" rows="5" maxlength="5000">{typed_value("body", String::new())}</textarea>
                     <p class="hint">{td!(locale, clubs.news_body_hint)}</p>
                     <p class="field-error">{field_error(value, "body")}</p>
                 </div>
@@ -282,30 +282,30 @@ fn AppointForm(city_id: i64, action: ServerAction<AppointOfficer>) -> impl IntoV
     let locale = use_locale();
     let value = action.value();
     view! {
-        <details class="appoint">
+        <details class="appoint" open=move || value.with(|v| v.as_ref().is_some_and(Result::is_err))>
             <summary>{td!(locale, clubs.appoint)}</summary>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="city" value=city_id.to_string() />
                 <div class="field">
                     <label for="appoint-email">{td!(locale, clubs.appoint_email)}</label>
-                    <input id="appoint-email" type="email" name="email" />
+                    <input id="appoint-email" type="email" name="email" value=typed_value("email", String::new()) />
                     <p class="field-error">{field_error(value, "email")}</p>
                 </div>
                 <div class="field">
                     <label for="appoint-role">{td!(locale, clubs.appoint_role)}</label>
                     <select id="appoint-role" name="role">
-                        {OfficerRole::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label(locale)}</option> }).collect_view()}
+                        {OfficerRole::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=typed_value("role", String::new()) == r.as_str()>{r.label(locale)}</option> }).collect_view()}
                     </select>
                     <p class="field-error">{field_error(value, "role")}</p>
                 </div>
                 <div class="field">
                     <label for="appoint-until">{td!(locale, clubs.appoint_until)}</label>
-                    <input id="appoint-until" type="text" name="until" placeholder="2027-12-31" />
+                    <input id="appoint-until" type="text" name="until" placeholder="2027-12-31" value=typed_value("until", String::new()) />
                     <p class="field-error">{field_error(value, "until")}</p>
                 </div>
                 <div class="field">
                     <label for="appoint-reason">{td!(locale, clubs.appoint_reason)}</label>
-                    <input id="appoint-reason" type="text" name="reason" maxlength="500" />
+                    <input id="appoint-reason" type="text" name="reason" maxlength="500" value=typed_value("reason", String::new()) />
                     <p class="field-error">{field_error(value, "reason")}</p>
                 </div>
                 <FormError error=form_error(value) />
