@@ -46,8 +46,10 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Wraps text between pairs of `marker` in `tag` (on already-escaped text).
+/// Wraps text between pairs of `marker` in `tag` (on already-escaped text); with no
+/// tag (`""`), only drops the markers that would have made one.
 fn emphasis(text: &str, marker: &str, tag: &str) -> String {
+    let (open_tag, close_tag) = if tag.is_empty() { (String::new(), String::new()) } else { (format!("<{tag}>"), format!("</{tag}>")) };
     let parts: Vec<&str> = text.split(marker).collect();
     if parts.len() < 3 {
         return text.to_string();
@@ -62,10 +64,12 @@ fn emphasis(text: &str, marker: &str, tag: &str) -> String {
         // A marker opens emphasis when text follows it and a closing marker exists.
         let closes_later = i + 1 < parts.len();
         if !open && closes_later && !part.is_empty() && !part.starts_with(' ') {
-            out.push_str(&format!("<{tag}>{part}"));
+            out.push_str(&open_tag);
+            out.push_str(part);
             open = true;
         } else if open {
-            out.push_str(&format!("</{tag}>{part}"));
+            out.push_str(&close_tag);
+            out.push_str(part);
             open = false;
         } else {
             out.push_str(marker);
@@ -74,7 +78,7 @@ fn emphasis(text: &str, marker: &str, tag: &str) -> String {
     }
     if open {
         // Unreachable by construction, but never leave a tag unclosed.
-        out.push_str(&format!("</{tag}>"));
+        out.push_str(&close_tag);
     }
     out
 }
@@ -95,6 +99,12 @@ fn links(text: &str) -> String {
 
 fn inline(line: &str) -> String {
     links(&emphasis(&emphasis(&escape(line), "**", "strong"), "*", "em"))
+}
+
+/// The description as plain text (a calendar's notes): its emphasis marks dropped as
+/// `render` would have turned them into emphasis; lists and links stay as typed.
+pub fn plain(text: &str) -> String {
+    text.replace("\r\n", "\n").lines().map(|line| emphasis(&emphasis(line, "**", ""), "*", "")).collect::<Vec<_>>().join("\n")
 }
 
 /// The description as safe HTML.
@@ -118,7 +128,7 @@ pub fn render(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{plain, render};
 
     #[test]
     fn markup_is_rendered() {
@@ -145,5 +155,6 @@ mod tests {
     fn unmatched_markers_stay_literal() {
         assert_eq!(render("2 * 3 = 6"), "<p>2 * 3 = 6</p>");
         assert_eq!(render("**open"), "<p>**open</p>");
+        assert_eq!(plain("**欢迎**来玩\n- see *you*\n2 * 3 = 6"), "欢迎来玩\n- see you\n2 * 3 = 6");
     }
 }

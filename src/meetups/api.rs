@@ -225,6 +225,7 @@ pub async fn save_meetup(id: Option<String>, #[server(flatten)] values: super::E
     let is_new = existing.is_none();
     let city = match crate::cities::resolve(&crate::cities::catalogue()?, &values.city) {
         Some(city) => Ok((city.id, crate::cities::repo::timezone(&state.db, city.id).await?)),
+        None if values.city.trim().is_empty() => Err(crate::msg!(errors.fill_in)),
         None => Err(crate::msg!(errors.unknown_city)),
     };
     let official = |e: &super::repo::EventInfo| if e.kind == EventKind::Official { Ok(()) } else { Err(AppError::NotFound) };

@@ -247,7 +247,8 @@ pub fn notice(event: &EventInfo, what: &str, base: &str) -> Localized {
 }
 
 pub fn reminder(l: Locale, event: &EventInfo, to: &str, name: &str, ticket: &str, registration: i64, base: &str) -> OutgoingEmail {
-    let url = meetup_url(base, event);
+    // The button opens the ticket itself (its QR code works offline once opened).
+    let url = format!("{base}/tickets/{}", event.id);
     About {
         kind: "reminder",
         key: format!("reminder:{registration}:{}", event.starts_at),

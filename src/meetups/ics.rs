@@ -103,7 +103,7 @@ pub fn calendar(name: &str, events: &[IcsEvent<'_>], now: i64) -> String {
             format!("DTEND:{}", utc_stamp(event.ends_at)),
             format!("SUMMARY:{}", escape(event.title)),
             format!("LOCATION:{}", escape(event.location)),
-            format!("DESCRIPTION:{}", escape(event.description)),
+            format!("DESCRIPTION:{}", escape(&crate::text::plain(event.description))),
             format!("URL:{}", event.url),
             format!("STATUS:{}", if event.cancelled { "CANCELLED" } else { "CONFIRMED" }),
             "END:VEVENT".to_string(),

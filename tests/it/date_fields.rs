@@ -71,6 +71,13 @@ async fn dates_are_read_as_typed_and_what_cannot_be_read_is_said_beside_the_fiel
     let said = error.field_text("starts").expect("beside the start");
     assert!(said.en.contains("2026-12-06 19:00") && said.zh.contains("无法识别") && said.zh.contains("2026-12-06 19:00"), "{said:?}");
 
+    // No city typed: asked to fill it in, not told the city is unknown.
+    let mut no_city = meetup_form("2099-05-02 14:00", "2099-05-02 16:00");
+    no_city.retain(|(k, _)| *k != "city");
+    no_city.push(("city", " "));
+    let (_, error) = staff.call::<i64>("save_meetup", &no_city).await.unwrap_err();
+    assert!(error.field_text("city").is_some_and(|t| t.zh.contains("请填写")), "{error:?}");
+
     // Without JavaScript: the form comes back with what was typed and the message.
     let posted = post_without_script(&staff, "/staff/meetups/new", &meetup_form("05/02/2099 2:00 PM", "tomorrow evening")).await;
     assert!(posted.status().is_redirection(), "{}", posted.status());

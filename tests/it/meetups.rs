@@ -210,6 +210,10 @@ async fn reminders_are_queued_once_a_day_ahead(backend: Backend) {
     tongcheng::meetups::reminders::send_due_reminders(&app.state).await.unwrap();
     let queued = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE event_id = {id} AND kind = 'reminder'")).await;
     assert_eq!(queued, 1, "once");
+    // Two hours ahead is not "tomorrow"; its button opens the ticket.
+    let (subject, html): (String, String) = sqlx::query_as("SELECT subject, body_html FROM outbox WHERE event_id = $1 AND kind = 'reminder'").bind(id).fetch_one(&app.state.db.pool).await.unwrap();
+    assert!(!subject.contains("明天") && !subject.contains("Tomorrow"), "{subject}");
+    assert!(html.contains(&format!("/tickets/{id}")), "the ticket's page");
 }
 
 async fn deleting_an_account_passes_the_seat_on(backend: Backend) {

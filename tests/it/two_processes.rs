@@ -110,7 +110,7 @@ async fn a_double_click_burst_across_two_processes_gives_one_seat_and_one_email_
     outbox_drained(&first).await;
 
     let tickets = received(&smtp, "Your ticket");
-    let reminders = received(&smtp, "Tomorrow");
+    let reminders = received(&smtp, "Coming up");
     assert_eq!(tickets.len() as i64, SEATS, "a ticket for each confirmed fan");
     assert!(tickets.values().all(|&n| n == 1), "exactly one ticket each: {tickets:?}");
     assert_eq!(reminders.len() as i64, SEATS, "a reminder for each confirmed fan");
