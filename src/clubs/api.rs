@@ -131,12 +131,8 @@ pub fn club_names(city: i64) -> Result<(String, String), AppError> {
 #[cfg(feature = "ssr")]
 pub async fn officer_record(db: &crate::infra::db::Db, user_id: i64, locale: crate::i18n::Locale) -> Result<Vec<super::OfficerRecord>, AppError> {
     let cities = crate::cities::catalogue()?;
-    let mut records = Vec::new();
-    for (city_id, role, from, until, gatherings, came, rating) in super::officers::record(db, user_id).await? {
-        let tz = crate::cities::repo::timezone(db, city_id).await?;
-        records.push((city_id, role, from, until, gatherings, came, rating, tz));
-    }
-    Ok(records
+    Ok(super::officers::record(db, user_id)
+        .await?
         .into_iter()
         .filter_map(|(city_id, role, from, until, gatherings, came, rating, tz)| {
             let city = cities.iter().find(|c| c.id == city_id)?;

@@ -115,8 +115,8 @@ pub async fn terms(db: &Db, city_id: i64, now: i64, all: bool) -> Result<Vec<Ter
 }
 
 /// An officer's record across their terms: (city, role, starts, ends, gatherings run,
-/// fans who came, average rating).
-pub type RecordRow = (i64, String, i64, i64, i64, i64, Option<f64>);
+/// fans who came, average rating, the city's time zone).
+pub type RecordRow = (i64, String, i64, i64, i64, i64, Option<f64>, String);
 
 pub async fn record(db: &Db, user_id: i64) -> Result<Vec<RecordRow>, sqlx::Error> {
     sqlx::query_as(
@@ -125,8 +125,9 @@ pub async fn record(db: &Db, user_id: i64) -> Result<Vec<RecordRow>, sqlx::Error
            (SELECT COUNT(*) FROM attendance a JOIN events e ON e.id = a.event_id WHERE e.organizer_id = o.user_id AND e.city_id = o.city_id \
               AND e.starts_at >= o.starts_at AND e.starts_at < COALESCE(o.ended_at, o.ends_at) AND a.outcome = 'attended'), \
            (SELECT CAST(AVG(f.rating) AS DOUBLE PRECISION) FROM feedback f JOIN events e ON e.id = f.event_id WHERE e.organizer_id = o.user_id AND e.city_id = o.city_id \
-              AND e.starts_at >= o.starts_at AND e.starts_at < COALESCE(o.ended_at, o.ends_at)) \
-         FROM club_officers o WHERE o.user_id = $1 ORDER BY o.starts_at DESC",
+              AND e.starts_at >= o.starts_at AND e.starts_at < COALESCE(o.ended_at, o.ends_at)), \
+           c.timezone \
+         FROM club_officers o JOIN cities c ON c.id = o.city_id WHERE o.user_id = $1 ORDER BY o.starts_at DESC",
     )
     .bind(user_id)
     .fetch_all(&db.pool)

@@ -12,13 +12,8 @@ pub async fn load_live_screen(event: i64, key: Option<String>) -> Result<super::
     let info = crate::meetups::repo::event_info(&state.db.pool, event).await?.ok_or(AppError::NotFound)?;
     // The link's key from the address (an API caller's), or as the page's first visit
     // left it (`screen_key`).
-    let mut by_key = false;
-    for key in key.into_iter().chain(super::screen_key::of_request(state.config.secure_cookies())) {
-        if super::repo::screen_key_opens(&state.db.pool, &info, &key, crate::infra::clock::now()).await? {
-            by_key = true;
-            break;
-        }
-    }
+    let keys = key.into_iter().chain(super::screen_key::of_request(state.config.secure_cookies())).collect();
+    let by_key = super::screen_key::first_that_opens(&state.db.pool, &info, keys).await?.is_some();
     if !by_key {
         let user = crate::accounts::auth::require_user().await?;
         if !crate::participation::api::may_run_the_door(&user, &info) {

@@ -61,9 +61,19 @@ pub async fn trade_for_cookie(state: &AppState, uri: &Uri) -> Option<Response> {
 
 async fn opens(state: &AppState, event: i64, key: &str) -> bool {
     match crate::meetups::repo::event_info(&state.db.pool, event).await {
-        Ok(Some(info)) => super::repo::screen_key_opens(&state.db.pool, &info, key, crate::infra::clock::now()).await.unwrap_or(false),
+        Ok(Some(info)) => first_that_opens(&state.db.pool, &info, vec![key.to_string()]).await.ok().flatten().is_some(),
         _ => false,
     }
+}
+
+/// The first of `keys` (from the address, then the cookies) that opens `event`'s screen now.
+pub async fn first_that_opens(pool: &sqlx::AnyPool, event: &crate::meetups::repo::EventInfo, keys: Vec<String>) -> Result<Option<String>, sqlx::Error> {
+    for key in keys {
+        if super::repo::screen_key_opens(pool, event, &key, crate::infra::clock::now()).await? {
+            return Ok(Some(key));
+        }
+    }
+    Ok(None)
 }
 
 /// The screen keys the request carries (its cookies; the browser sends them only under

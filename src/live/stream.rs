@@ -143,12 +143,10 @@ async fn listener_for(state: &AppState, info: &crate::meetups::repo::EventInfo, 
         }
     }
     let refused = if user.is_none() && keys.is_empty() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
-    for key in keys {
-        if super::repo::screen_key_opens(&state.db.pool, info, &key, crate::infra::clock::now()).await.unwrap_or(false) {
-            return Ok(Listener::Screen(key));
-        }
+    match super::screen_key::first_that_opens(&state.db.pool, info, keys).await {
+        Ok(Some(key)) => Ok(Listener::Screen(key)),
+        _ => Err(refused),
     }
-    Err(refused)
 }
 
 pub async fn live_stream(State(state): State<AppState>, Path(event): Path<i64>, Query(query): Query<StreamQuery>, session: tower_sessions::Session, headers: HeaderMap) -> Response {
